@@ -1,0 +1,24 @@
+"""Flask-Admin at /admin/: built inside the app factory (a module-level Admin breaks the
+second app a test suite creates, flask-admin #910). Each area module adds its views;
+Flask-Admin shows a role only the menu entries whose views it may open."""
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from admin.base import RoleIndexView
+
+
+def init_admin(app, translations_path):
+    from admin import center, institution, reviews
+
+    admin = Admin(
+        app,
+        name=_l("Credit Bank Platform"),
+        url="/admin",
+        index_view=RoleIndexView(name=_l("Home"), url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/cb_base.html", fluid=True),
+        translations_path=translations_path,
+    )
+    for area in (center, reviews, institution):
+        area.register(admin)
+    return admin

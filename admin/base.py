@@ -1,0 +1,154 @@
+"""The secure base of every admin view: roles, row scoping, CSRF, no hard deletes.
+
+Flask-Admin fetches single records (details, edit, delete) and action targets by id
+without ``get_query()``; here ``get_one``, ``delete_model`` and ``scoped`` all go
+through the same ``scope`` so another institution's id is simply "not found".
+"""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from services import permissions
+
+
+class SecureForm(FlaskForm):
+    """A CSRF-protected admin form that, like Flask-Admin's BaseForm, keeps the model
+    object: it works with Flask-WTF's global CSRFProtect (flask-admin #1861)."""
+
+    def __init__(self, formdata=None, obj=None, prefix="", **kwargs):
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+
+
+class AccessMixin:
+    """Who may open a view: ``roles`` and, for institution sub-users, ``permission``."""
+
+    roles = frozenset({permissions.CENTER})
+    permission = None
+
+    def is_accessible(self):
+        return permissions.allowed(current_user, self.roles, self.permission)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return abort(403)
+
+
+class SecureView(AccessMixin, BaseView):
+    """A custom (non-model) admin page."""
+
+
+class SecureModelView(AccessMixin, ModelView):
+    form_base_class = SecureForm
+    # Records with history are never hard-deleted through a generic view; a view that
+    # may delete sets can_delete and says when in ``deletable``.
+    can_delete = False
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+    column_default_sort = ("id", True)
+    column_display_pk = False
+    details_modal = False
+
+    # --- scoping ------------------------------------------------------------------------
+
+    def base_query(self):
+        """The rows with the joins the list shows; views override to join foreign keys."""
+        return self.model.select()
+
+    def scope(self, query):
+        """Limit ``query`` to the rows the current user may touch (override per view)."""
+        return query
+
+    def get_query(self):
+        return self.scope(self.base_query())
+
+    def get_one(self, id):
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            return None
+        return self.scope(self.model.select()).where(self.model._meta.primary_key == pk).first()
+
+    def scoped(self, ids):
+        """The records behind action ids that the current user may touch."""
+        pks = []
+        for value in ids:
+            try:
+                pks.append(int(value))
+            except (TypeError, ValueError):
+                continue
+        return list(self.scope(self.model.select()).where(self.model._meta.primary_key.in_(pks)))
+
+    # --- deletion -----------------------------------------------------------------------
+
+    def deletable(self, model):
+        """Return None when ``model`` may be deleted, else the reason it may not."""
+        return None
+
+    def delete_model(self, model):
+        if self.get_one(model._pk) is None:
+            abort(404)
+        reason = self.deletable(model)
+        if reason:
+            flash(str(reason), "error")
+            return False
+        self.on_model_delete(model)
+        model.delete_instance()  # not recursive: dependent rows make it fail loudly
+        self.after_model_delete(model)
+        return True
+
+    @action("delete", admin_lazy_gettext("Delete"), admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        deleted, refused = 0, []
+        for model in self.scoped(ids):
+            reason = self.deletable(model)
+            if reason:
+                refused.append(f"{model}: {reason}")
+                continue
+            self.on_model_delete(model)
+            model.delete_instance()
+            self.after_model_delete(model)
+            deleted += 1
+        if deleted:
+            flash(_("%(count)s records were deleted.", count=deleted), "success")
+        for message in refused:
+            flash(_("Not deleted: %(reason)s", reason=message), "error")
+
+
+class RoleIndexView(AccessMixin, AdminIndexView):
+    """/admin/: each role's home. Learners never get here: they go to /me/."""
+
+    roles = permissions.ADMIN_USERS
+    homes = {}  # role -> callable returning the page; filled by the area modules
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated and current_user.role == permissions.LEARNER:
+            return redirect(url_for("learner.home"))
+        return super().inaccessible_callback(name, **kwargs)
+
+    @expose("/")
+    def index(self):
+        render = self.homes.get(current_user.role)
+        if render is None:
+            return self.render("admin/home.html")
+        return render(self)
+
+
+def home_for(*roles):
+    """Register the decorated function as the admin home page of ``roles``."""
+
+    def decorator(render):
+        for role in roles:
+            RoleIndexView.homes[role] = render
+        return render
+
+    return decorator
+

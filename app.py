@@ -1,0 +1,211 @@
+"""Application factory and CLI of the Credit Bank Platform.
+
+    flask --app app run            # serve (see README for the two commands)
+    flask --app app init-db        # create or migrate the schema
+    flask --app app seed-demo      # idempotent demo data, prints the demo accounts
+    flask --app app create-user    # any role
+"""
+import os
+import secrets
+
+import click
+from flask import Flask, redirect, request, session, url_for
+from flask_babel import Babel
+from flask_login import AnonymousUserMixin, LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from models import User, db
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+INSTANCE = os.path.join(ROOT, "instance")
+LOCALES = ("zh_CN", "en")
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+class Anonymous(AnonymousUserMixin):
+    """Anonymous visitors answer the attribute questions permission checks ask."""
+
+    id = None
+    role = None
+    institution_id = None
+
+
+def _secret_key():
+    """SECRET_KEY from the environment, else one generated once into instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = os.path.join(INSTANCE, "secret_key")
+    os.makedirs(INSTANCE, exist_ok=True)
+    if not os.path.exists(path):
+        with open(path, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def default_config():
+    env = os.environ.get
+    return {
+        "DATABASE_URL": env("DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE, "creditbank.db")),
+        "SECRET_KEY": _secret_key(),
+        "UPLOAD_DIR": os.path.abspath(env("UPLOAD_DIR", os.path.join(ROOT, "uploads"))),
+        "SMS_BACKEND": env("SMS_BACKEND", "console"),
+        "BABEL_DEFAULT_LOCALE": env("BABEL_DEFAULT_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Evidence files are 10 MB at most, import workbooks 20 MB: refuse bigger bodies early.
+        "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)),
+        "IMPORT_MAX_MB": int(env("IMPORT_MAX_MB", 20)),
+        "IMPORT_MAX_ROWS": int(env("IMPORT_MAX_ROWS", 200_000)),
+        "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=INSTANCE)
+    app.config.update(default_config())
+    app.config.update(overrides or {})
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+
+    from services import database, i18n
+
+    database.open_database(app.config["DATABASE_URL"])
+    translations = i18n.ensure_compiled()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = translations
+
+    _init_extensions(app)
+    _init_request_hooks(app)
+    _register_blueprints(app)
+
+    from admin import init_admin
+
+    init_admin(app, translations)
+    _register_template_helpers(app)
+    _register_cli(app)
+    return app
+
+
+def select_locale():
+    lang = request.args.get("lang") or session.get("lang")
+    return lang if lang in LOCALES else None
+
+
+def _init_extensions(app):
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.anonymous_user = Anonymous
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to open this page.")
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    # A disabled account (or one whose id is gone) is logged out at its next request.
+    user = User.get_or_none(User.id == int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "admin.static", "auth.send_code"}
+
+
+def _init_request_hooks(app):
+    @app.before_request
+    def open_connection():
+        db.connect(reuse_if_open=True)
+        if request.args.get("lang") in LOCALES:
+            session["lang"] = request.args["lang"]
+
+    @app.before_request
+    def force_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_EXEMPT
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.teardown_request
+    def close_connection(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def _register_blueprints(app):
+    from views import register_blueprints
+
+    register_blueprints(app)
+
+
+def _register_template_helpers(app):
+    from services import template_helpers
+
+    template_helpers.register(app)
+
+
+def _register_cli(app):
+    @app.cli.command("init-db")
+    def init_db_command():
+        """Create the schema, or migrate an existing database."""
+        from services import database
+
+        version = database.init_db()
+        click.echo(f"database ready (schema version {version})")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the demo data (idempotent) and print the demo accounts."""
+        from services import database, seed
+
+        database.init_db()
+        with db.connection_context():
+            counts = seed.seed_demo()
+        click.echo("demo data ready: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        click.echo(f"demo accounts (password {seed.DEMO_PASSWORD}):")
+        for username, role_label in seed.DEMO_ACCOUNTS:
+            click.echo(f"  {username:12s} {role_label}")
+
+    @app.cli.command("create-user")
+    @click.option("--role", required=True, type=click.Choice(["learner", "center", "reviewer", "committee", "institution", "subuser"]))
+    @click.option("--username", required=True)
+    @click.option("--name", "real_name", required=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--phone", default=None)
+    @click.option("--institution", "institution_name", default=None, help="institution or teaching point name")
+    def create_user_command(role, username, real_name, password, phone, institution_name):
+        """Create an account of any role."""
+        from services import accounts
+
+        with db.connection_context():
+            try:
+                user = accounts.create_user(
+                    role=role,
+                    username=username,
+                    real_name=real_name,
+                    password=password,
+                    phone=phone,
+                    institution_name=institution_name,
+                )
+            except accounts.AccountError as error:
+                raise click.ClickException(str(error)) from None
+        click.echo(f"created {role} {user.username} (id {user.id})")
+
+
+def main():  # pragma: no cover - convenience for `python app.py`
+    create_app().run()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,869 @@
+"""Peewee models for the whole credit-bank domain, their enums and named queries.
+
+Statuses are stored as short English codes; their Chinese (or English) labels come
+from Babel through each enum's ``label()``. Status fields are never edited through
+forms: they change only in ``services.workflow`` (see README, "State changes").
+"""
+import datetime as dt
+import json
+
+from flask_babel import lazy_gettext as _l
+from peewee import (
+    JOIN,
+    SQL,
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    fn,
+)
+
+db = DatabaseProxy()
+
+
+def now():
+    return dt.datetime.now().replace(microsecond=0)
+
+
+class Choices:
+    """An enum of stored codes with translatable labels: ``CODE = ("code", _l("Label"))``."""
+
+    @classmethod
+    def items(cls):
+        return [v for k, v in vars(cls).items() if k.isupper() and isinstance(v, tuple)]
+
+    @classmethod
+    def codes(cls):
+        return [code for code, _ in cls.items()]
+
+    @classmethod
+    def choices(cls):
+        return [(code, label) for code, label in cls.items()]
+
+    @classmethod
+    def label(cls, code):
+        return dict(cls.items()).get(code, code or "")
+
+
+def code(member):
+    """The stored value of an enum member: ``code(Role.LEARNER) == "learner"``."""
+    return member[0]
+
+
+class JSONField(TextField):
+    """JSON stored as text: portable across SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+# --- enums -----------------------------------------------------------------------------
+
+
+class Role(Choices):
+    LEARNER = ("learner", _l("Learner"))
+    CENTER = ("center", _l("Center staff"))
+    REVIEWER = ("reviewer", _l("Teaching-point administrator"))
+    COMMITTEE = ("committee", _l("Committee member"))
+    INSTITUTION = ("institution", _l("Institution account"))
+    SUBUSER = ("subuser", _l("Institution sub-user"))
+
+
+STAFF_ROLES = {code(Role.CENTER), code(Role.REVIEWER), code(Role.COMMITTEE)}
+INSTITUTION_ROLES = {code(Role.INSTITUTION), code(Role.SUBUSER)}
+
+
+class AccountStatus(Choices):
+    INACTIVE = ("inactive", _l("Not activated"))
+    ACTIVE = ("active", _l("Activated"))
+    DISABLED = ("disabled", _l("Disabled"))
+
+
+class Gender(Choices):
+    MALE = ("male", _l("Male"))
+    FEMALE = ("female", _l("Female"))
+
+
+class IdType(Choices):
+    MAINLAND_ID = ("id_card", _l("Resident ID card"))
+    PASSPORT = ("passport", _l("Passport"))
+    HK_MACAO = ("hk_macao", _l("Mainland travel permit for HK/Macao residents"))
+    TAIWAN = ("taiwan", _l("Mainland travel permit for Taiwan residents"))
+
+
+class InstitutionKind(Choices):
+    COLLEGE = ("college", _l("College"))
+    TRAINING = ("training", _l("Training body"))
+    EXAM = ("exam", _l("Examination body"))
+    TEACHING_POINT = ("teaching_point", _l("Teaching point"))
+    REVIEW_BODY = ("review_body", _l("Review body"))
+    PROVINCE_DEPT = ("province_dept", _l("Provincial education department"))
+
+
+class InstitutionStatus(Choices):
+    UNREGISTERED = ("unregistered", _l("Not registered"))
+    DRAFT = ("draft", _l("Registration draft"))
+    PENDING = ("pending", _l("Awaiting approval"))
+    ACTIVE = ("active", _l("Active"))
+    DISABLED = ("disabled", _l("Disabled"))
+
+
+class CategoryKind(Choices):
+    DEGREE = ("degree", _l("Degree education"))
+    NON_DEGREE = ("non_degree", _l("Non-degree education"))
+    INFORMAL = ("informal", _l("Informal learning"))
+
+
+class CategoryScope(Choices):
+    LEARNER = ("learner", _l("Learner categories"))
+    INSTITUTION = ("institution", _l("Institution types"))
+
+
+class Level(Choices):
+    """层次: the seven education levels."""
+
+    PRIMARY = ("primary", _l("Primary school"))
+    JUNIOR = ("junior", _l("Junior secondary"))
+    SENIOR = ("senior", _l("Senior secondary (vocational)"))
+    ASSOCIATE = ("associate", _l("Associate (higher vocational)"))
+    BACHELOR = ("bachelor", _l("Bachelor"))
+    MASTER = ("master", _l("Master"))
+    DOCTOR = ("doctor", _l("Doctorate"))
+
+
+class RecognitionStatus(Choices):
+    """认定状态 of a catalogue achievement."""
+
+    UNRECOGNISED = ("unrecognised", _l("Not recognised"))
+    RECOGNISING = ("recognising", _l("Being recognised"))
+    RECOGNISED = ("recognised", _l("Recognised"))
+
+
+class AchievementStatus(Choices):
+    """成果状态 of a learner achievement (SPEC §4)."""
+
+    CATALOGUE = ("catalogue", _l("Catalogue achievement"))
+    NOT_APPLIED = ("not_applied", _l("Not applied"))
+    UNDER_REVIEW = ("under_review", _l("Under recognition"))
+    RECOGNISED = ("recognised", _l("Recognised"))
+    REFUSED = ("refused", _l("Recognition refused"))
+    WITHDRAWN = ("withdrawn", _l("Withdrawn"))
+
+
+class AchievementSource(Choices):
+    SELF = ("self", _l("Self-added"))
+    INSTITUTION = ("institution", _l("Stored by institution"))
+    IMPORT = ("import", _l("Imported"))
+    CONVERSION = ("conversion", _l("Obtained by conversion"))
+
+
+class PublishStatus(Choices):
+    """States of a conversion method."""
+
+    UNPUBLISHED = ("unpublished", _l("Unpublished"))
+    PUBLISHED = ("published", _l("Published"))
+
+
+class RuleStatus(Choices):
+    DRAFT = ("draft", _l("Not submitted"))
+    PUBLISHED = ("published", _l("Published"))
+    WITHDRAWN = ("withdrawn", _l("Taken down"))
+
+
+class RuleType(Choices):
+    NON_DEGREE_TO_DEGREE = ("nd2d", _l("Non-degree to degree"))
+    DEGREE_TO_NON_DEGREE = ("d2nd", _l("Degree to non-degree"))
+    DEGREE_TO_DEGREE = ("d2d", _l("Degree to degree"))
+    NON_DEGREE_TO_NON_DEGREE = ("nd2nd", _l("Non-degree to non-degree"))
+
+
+class ApplicationKind(Choices):
+    RECOGNITION = ("recognition", _l("Recognition"))
+    CONVERSION = ("conversion", _l("Learner conversion"))
+    PERFORMANCE = ("performance", _l("Performance conversion"))
+    BATCH = ("batch", _l("Institution batch conversion"))
+
+
+class ApplicationStatus(Choices):
+    PENDING = ("pending", _l("Pending review"))
+    INITIAL_PASSED = ("initial_passed", _l("Initial review passed"))
+    PASSED = ("passed", _l("Review passed"))
+    REFUSED = ("refused", _l("Review not passed"))
+    CANCELLED = ("cancelled", _l("Cancelled"))
+
+
+class ReviewStage(Choices):
+    RECOGNITION = ("recognition", _l("Recognition review"))
+    INITIAL = ("initial", _l("Conversion initial review"))
+    FINAL = ("final", _l("Conversion final review"))
+    PERFORMANCE = ("performance", _l("Performance conversion review"))
+    BATCH = ("batch", _l("Institution review"))
+
+
+class Decision(Choices):
+    AGREE = ("agree", _l("Agree"))
+    DISAGREE = ("disagree", _l("Disagree"))
+
+
+class FeedbackStatus(Choices):
+    OPEN = ("open", _l("Unresolved"))
+    RESOLVED = ("resolved", _l("Resolved"))
+    REJECTED = ("rejected", _l("Rejected"))
+
+
+class ArticleKind(Choices):
+    NEWS = ("news", _l("News"))
+    GUIDE = ("guide", _l("Business guide"))
+    REGULATION = ("regulation", _l("Regulations"))
+
+
+class ArticleStatus(Choices):
+    DRAFT = ("draft", _l("Draft"))
+    PUBLISHED = ("published", _l("Published"))
+
+
+class SmsPurpose(Choices):
+    REGISTER = ("register", _l("Registration"))
+    ACTIVATE = ("activate", _l("Activation"))
+    RESET_PASSWORD = ("reset_password", _l("Password reset"))
+    CHANGE_PASSWORD = ("change_password", _l("Password change"))
+    CHANGE_PHONE = ("change_phone", _l("Phone change"))
+    EXPORT = ("export", _l("Export"))
+    NOTICE = ("notice", _l("Notice"))
+
+
+class Permission(Choices):
+    """Menus an institution sub-user may be granted (用户管理)."""
+
+    ACHIEVEMENTS = ("achievements", _l("Institution achievements"))
+    LEARNER_ACHIEVEMENTS = ("learner_achievements", _l("Learner achievements"))
+    LEARNER_ACCOUNTS = ("learner_accounts", _l("Learner accounts"))
+    FEEDBACK = ("feedback", _l("Feedback"))
+    METHODS = ("methods", _l("Conversion methods"))
+    RULES = ("rules", _l("Conversion rules"))
+    REVIEWS = ("reviews", _l("Conversion application review"))
+    RECORDS = ("records", _l("Conversion records"))
+    MESSAGES = ("messages", _l("My messages"))
+
+
+# --- organisations and people --------------------------------------------------------
+
+
+class Institution(BaseModel):
+    """Any organisation: colleges, training and exam bodies, teaching points, review
+    bodies and provincial education departments (the parents of colleges)."""
+
+    id = AutoField()
+    name = CharField(max_length=200, index=True)
+    kind = CharField(max_length=20, choices=InstitutionKind.choices(), index=True)
+    department = ForeignKeyField("self", null=True, backref="members", on_delete="RESTRICT")
+    status = CharField(max_length=20, default=code(InstitutionStatus.ACTIVE), index=True)
+    school_code = CharField(max_length=20, null=True, unique=True)  # 学校代码 / 机构代码
+    identifier_code = CharField(max_length=20, null=True)  # 院校标识码
+    credit_code = CharField(max_length=18, null=True)  # 统一社会信用代码
+    supervisor = CharField(max_length=100, null=True)  # 主管单位
+    school_type = CharField(max_length=50, null=True)  # 学校类型
+    legal_representative = CharField(max_length=50, null=True)
+    contact_name = CharField(max_length=50, null=True)
+    contact_phone = CharField(max_length=20, null=True)
+    contact_email = CharField(max_length=100, null=True)
+    postal_code = CharField(max_length=6, null=True)
+    address = CharField(max_length=200, null=True)
+    business_scope = TextField(null=True)
+    intro = TextField(null=True)
+    registration_draft = JSONField(null=True)  # 保存 of the registration wizard
+    created_at = DateTimeField(default=now)
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def teaching_points(cls):
+        return cls.select().where(cls.kind == code(InstitutionKind.TEACHING_POINT)).order_by(cls.name)
+
+
+class User(BaseModel):
+    """Every person who logs in; ``role`` says which kind. Learner profile fields are
+    empty for staff; ``institution`` is the employer of institution users and reviewers
+    (a teaching point); ``teaching_point`` is the learner's own teaching point."""
+
+    id = AutoField()
+    role = CharField(max_length=20, choices=Role.choices(), index=True)
+    username = CharField(max_length=50, null=True, unique=True)
+    real_name = CharField(max_length=50, index=True)
+    password_hash = CharField(max_length=255, null=True)
+    status = CharField(max_length=20, default=code(AccountStatus.ACTIVE), index=True)
+    must_change_password = BooleanField(default=False)
+    phone = CharField(max_length=20, null=True, unique=True)
+    email = CharField(max_length=100, null=True, unique=True)
+    id_type = CharField(max_length=20, default=code(IdType.MAINLAND_ID))
+    id_number = CharField(max_length=32, null=True, unique=True)
+    nationality = CharField(max_length=50, null=True)
+    ethnicity = CharField(max_length=50, null=True)
+    gender = CharField(max_length=10, null=True)
+    birth_date = DateField(null=True)
+    province = CharField(max_length=50, null=True)
+    city = CharField(max_length=50, null=True)
+    district = CharField(max_length=50, null=True)
+    address = CharField(max_length=200, null=True)
+    department = CharField(max_length=100, null=True)  # committee members' 部门
+    institution = ForeignKeyField(Institution, null=True, backref="users", on_delete="RESTRICT")
+    teaching_point = ForeignKeyField(Institution, null=True, backref="learners", on_delete="SET NULL")
+    # The institution that created this learner account (学员账户管理 lists these).
+    added_by_institution = ForeignKeyField(
+        Institution, null=True, backref="added_learners", on_delete="SET NULL"
+    )
+    created_at = DateTimeField(default=now, index=True)
+    last_login_at = DateTimeField(null=True)
+
+    def __str__(self):
+        return self.real_name or self.username or f"#{self.id}"
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_active(self):
+        return self.status != code(AccountStatus.DISABLED)
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return str(self.id)
+
+    def has_role(self, *roles):
+        return self.role in {code(r) if isinstance(r, tuple) else r for r in roles}
+
+
+class UserPermission(BaseModel):
+    """A menu an institution sub-user may use."""
+
+    user = ForeignKeyField(User, backref="permissions", on_delete="CASCADE")
+    permission = CharField(max_length=30, choices=Permission.choices())
+
+    class Meta:
+        indexes = ((("user", "permission"), True),)
+
+
+# --- taxonomy and catalogue ----------------------------------------------------------
+
+
+class Category(BaseModel):
+    """成果大类 (parent is null) and 成果小类 (with a parent). A subcategory carries its
+    form schema as data: ``field_schema`` is a list of
+    ``{"name", "label", "type", "source": "catalogue"|"manual", "required", "options"}``
+    and ``evidence`` a list of ``{"label", "required"}``."""
+
+    id = AutoField()
+    name = CharField(max_length=50)
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    scope = CharField(max_length=20, default=code(CategoryScope.LEARNER), index=True)
+    kind = CharField(max_length=20, choices=CategoryKind.choices(), index=True)
+    code = CharField(max_length=50, unique=True)
+    sort_order = IntegerField(default=0)
+    field_schema = JSONField(default=list)
+    evidence = JSONField(default=list)
+    # Institution types: storing by hand needs the center's authorisation / is not allowed.
+    requires_authorisation = BooleanField(default=False)
+    manual_storage = BooleanField(default=True)
+    # Which learner subcategory an institution type appears under in 成果选择.
+    learner_category = ForeignKeyField("self", null=True, backref="institution_types", on_delete="SET NULL")
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("parent", "name"), True),)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_informal(self):
+        return self.kind == code(CategoryKind.INFORMAL)
+
+    def catalogue_fields(self):
+        return [f for f in self.field_schema or [] if f.get("source") == "catalogue"]
+
+    def manual_fields(self):
+        return [f for f in self.field_schema or [] if f.get("source") == "manual"]
+
+    @classmethod
+    def roots(cls, scope=CategoryScope.LEARNER[0]):
+        return cls.select().where(cls.parent.is_null(), cls.scope == scope).order_by(cls.sort_order, cls.id)
+
+
+class InstitutionAuthorisation(BaseModel):
+    """The center allows an institution to store achievements of one type by hand."""
+
+    institution = ForeignKeyField(Institution, backref="authorisations", on_delete="CASCADE")
+    category = ForeignKeyField(Category, on_delete="CASCADE")
+    granted_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    granted_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("institution", "category"), True),)
+
+
+class FrameworkLevel(BaseModel):
+    """广东终身教育资历框架 level 1..7 with its descriptors."""
+
+    level = IntegerField(unique=True)
+    name = CharField(max_length=20)
+    knowledge = TextField()
+    skills = TextField()
+    competence = TextField()
+
+    def __str__(self):
+        return self.name
+
+
+class ImmutableError(Exception):
+    """Raised when code tries to change a saved catalogue achievement."""
+
+
+class CatalogueAchievement(BaseModel):
+    """名录成果 / 机构成果. Saved entries are immutable except for the fields in
+    ``MUTABLE_FIELDS`` (status flags changed by named actions): delete and re-create."""
+
+    MUTABLE_FIELDS = frozenset({"recognition_status", "disabled"})
+
+    id = AutoField()
+    project_name = CharField(max_length=200, index=True)  # 项目名称
+    name = CharField(max_length=200, index=True)  # 成果名称
+    institution = ForeignKeyField(Institution, backref="catalogue", on_delete="RESTRICT")
+    category = ForeignKeyField(Category, backref="catalogue", on_delete="RESTRICT")
+    fields = JSONField(default=dict)  # values of the subcategory's catalogue fields
+    level = CharField(max_length=20, null=True, choices=Level.choices())
+    credits = DecimalField(max_digits=6, decimal_places=1, null=True)  # 学分银行学分
+    framework_level = ForeignKeyField(FrameworkLevel, null=True, on_delete="SET NULL")
+    valid_from = DateField(null=True)
+    intro = TextField(null=True)
+    recognition_status = CharField(max_length=20, default=code(RecognitionStatus.UNRECOGNISED), index=True)
+    disabled = BooleanField(default=False, index=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now, index=True)
+
+    class Meta:
+        only_save_dirty = True
+
+    def __str__(self):
+        return self.name
+
+    def save(self, force_insert=False, only=None):
+        if self._pk is not None and not force_insert:
+            changed = set(only or []) | set(self.dirty_fields_names())
+            forbidden = changed - self.MUTABLE_FIELDS
+            if forbidden:
+                raise ImmutableError(f"catalogue achievement {self._pk} is immutable: {sorted(forbidden)}")
+        return super().save(force_insert=force_insert, only=only)
+
+    def dirty_fields_names(self):
+        return [f.name if hasattr(f, "name") else f for f in self.dirty_fields]
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        fields = {getattr(k, "name", k) for k in {**(__data or {}), **update}}
+        forbidden = fields - cls.MUTABLE_FIELDS
+        if forbidden:
+            raise ImmutableError(f"catalogue achievements are immutable: {sorted(forbidden)}")
+        return super().update(__data, **update)
+
+    @classmethod
+    def search(cls, project=None, name=None, institution=None, category=None):
+        """成果选择: the three combinable criteria of the learner's picker."""
+        query = (
+            cls.select(cls, Institution)
+            .join(Institution)
+            .where(~cls.disabled)
+            .order_by(cls.project_name, cls.name, cls.id)
+        )
+        if project:
+            query = query.where(cls.project_name.contains(project))
+        if name:
+            query = query.where(cls.name.contains(name))
+        if institution:
+            query = query.where(Institution.name.contains(institution))
+        if category is not None:
+            types = Category.select(Category.id).where(Category.learner_category == category)
+            query = query.where((cls.category == category) | cls.category.in_(types))
+        return query
+
+
+# --- files ---------------------------------------------------------------------------
+
+
+class Attachment(BaseModel):
+    """A stored file (evidence, review material, rule PDF, reason file, import result).
+    ``owner_type``/``owner_id`` name the record it belongs to; access follows that record."""
+
+    id = AutoField()
+    owner_type = CharField(max_length=30)
+    owner_id = IntegerField(null=True)
+    purpose = CharField(max_length=30, default="evidence")
+    original_name = CharField(max_length=255)
+    stored_name = CharField(max_length=100, unique=True)
+    size = IntegerField()
+    mime = CharField(max_length=100)
+    sha256 = CharField(max_length=64, index=True)
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("owner_type", "owner_id"), False),)
+
+    def __str__(self):
+        return self.original_name
+
+    @classmethod
+    def of(cls, owner_type, owner_id, purpose=None):
+        query = cls.select().where(cls.owner_type == owner_type, cls.owner_id == owner_id)
+        if purpose:
+            query = query.where(cls.purpose == purpose)
+        return query.order_by(cls.id)
+
+    @property
+    def is_image(self):
+        return self.mime.startswith("image/")
+
+
+# --- conversion methods and rules ----------------------------------------------------
+
+
+class ConversionMethod(BaseModel):
+    """转换办法: an institution's stamped policy PDF; one published per institution."""
+
+    id = AutoField()
+    institution = ForeignKeyField(Institution, backref="methods", on_delete="RESTRICT")
+    name = CharField(max_length=200)
+    file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    status = CharField(max_length=20, default=code(PublishStatus.UNPUBLISHED), index=True)
+    commitment_accepted = BooleanField(default=False)
+    published_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)
+
+    def __str__(self):
+        return self.name
+
+
+# One published method per institution, enforced by the database (partial unique index).
+ConversionMethod.add_index(
+    ConversionMethod.index(ConversionMethod.institution, unique=True, where=SQL("status = 'published'"))
+)
+
+
+class ConversionRule(BaseModel):
+    """转换规则: sources (catalogue entries) convert into targets (catalogue entries, with
+    exempt modules) of the publishing institution. Code: date + 4-digit daily sequence."""
+
+    id = AutoField()
+    code = CharField(max_length=12, unique=True)
+    name = CharField(max_length=200, index=True)
+    rule_type = CharField(max_length=10, choices=RuleType.choices(), index=True)
+    institution = ForeignKeyField(Institution, backref="rules", on_delete="RESTRICT")
+    method = ForeignKeyField(ConversionMethod, backref="rules", on_delete="RESTRICT")
+    description = TextField(null=True)  # 转换说明
+    target_major = CharField(max_length=100, null=True)  # 专业
+    target_major_code = CharField(max_length=20, null=True)
+    target_level = CharField(max_length=20, null=True, choices=Level.choices())
+    file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    commitment_accepted = BooleanField(default=False)
+    status = CharField(max_length=20, default=RuleStatus.DRAFT[0], index=True)
+    published_at = DateTimeField(null=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now, index=True)
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @classmethod
+    def published(cls):
+        return cls.select().where(cls.status == code(RuleStatus.PUBLISHED))
+
+    @classmethod
+    def applicable_to(cls, achievement):
+        """Published rules one of whose sources is the achievement's catalogue entry."""
+        if achievement.catalogue_id is None:
+            return cls.select().where(SQL("1 = 0"))
+        sources = RuleSource.select(RuleSource.rule).where(RuleSource.catalogue == achievement.catalogue_id)
+        return cls.published().where(cls.id.in_(sources)).order_by(cls.code)
+
+
+class RuleSource(BaseModel):
+    rule = ForeignKeyField(ConversionRule, backref="sources", on_delete="CASCADE")
+    catalogue = ForeignKeyField(CatalogueAchievement, backref="rule_sources", on_delete="RESTRICT")
+    credits = DecimalField(max_digits=6, decimal_places=1, null=True)
+
+    class Meta:
+        indexes = ((("rule", "catalogue"), True),)
+
+
+class RuleTarget(BaseModel):
+    rule = ForeignKeyField(ConversionRule, backref="targets", on_delete="CASCADE")
+    catalogue = ForeignKeyField(CatalogueAchievement, backref="rule_targets", on_delete="RESTRICT")
+    exempt_modules = CharField(max_length=200, null=True)  # e.g. 实操 (2学分)、机考 (2学分)
+
+    class Meta:
+        indexes = ((("rule", "catalogue"), True),)
+
+
+# --- learner achievements and applications -------------------------------------------
+
+
+class LearnerAchievement(BaseModel):
+    """我的成果 / 学员成果: one learner's achievement, from the catalogue or not (非名录)."""
+
+    id = AutoField()
+    learner = ForeignKeyField(User, backref="achievements", on_delete="RESTRICT")
+    catalogue = ForeignKeyField(CatalogueAchievement, null=True, backref="holders", on_delete="SET NULL")
+    category = ForeignKeyField(Category, on_delete="RESTRICT")
+    name = CharField(max_length=200, index=True)
+    institution = ForeignKeyField(Institution, null=True, on_delete="SET NULL")  # 来源机构
+    institution_name = CharField(max_length=200, null=True)  # for 非名录 entries
+    fields = JSONField(default=dict)  # manual field values of the subcategory schema
+    description = TextField(null=True)  # 成果描述
+    status = CharField(max_length=20, choices=AchievementStatus.choices(), index=True)
+    source = CharField(max_length=20, choices=AchievementSource.choices(), index=True)
+    obtained_on = DateField(null=True)  # 取得时间 / 颁证日期
+    personal_code = CharField(max_length=100, null=True)  # 个人成果编号
+    stored_by = ForeignKeyField(Institution, null=True, backref="stored_achievements", on_delete="SET NULL")
+    import_batch = IntegerField(null=True)
+    # The Application whose final pass granted this achievement (an id: the two tables
+    # reference each other, and SQLite cannot add the second foreign key afterwards).
+    granted_by = IntegerField(null=True, index=True)
+    withdrawn_reason = TextField(null=True)
+    withdrawn_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        # A learner holds one catalogue entry once (NULL catalogue = 非名录, unlimited).
+        indexes = ((("learner", "catalogue"), True),)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def source_institution_name(self):
+        return self.institution.name if self.institution_id else (self.institution_name or "")
+
+    @classmethod
+    def for_learner(cls, user):
+        return (
+            cls.select(cls, Category, Institution)
+            .join(Category)
+            .switch(cls)
+            .join(Institution, on=(cls.institution == Institution.id), join_type=JOIN.LEFT_OUTER)
+            .where(cls.learner == user)
+        )
+
+    @classmethod
+    def status_counts(cls, user):
+        rows = cls.select(cls.status, fn.COUNT(cls.id)).where(cls.learner == user).group_by(cls.status).tuples()
+        return dict(rows)
+
+
+class ConversionBatch(BaseModel):
+    """批量发起成果转换申请 by an institution for its learners under another's rule."""
+
+    id = AutoField()
+    institution = ForeignKeyField(Institution, backref="batches", on_delete="RESTRICT")
+    rule = ForeignKeyField(ConversionRule, backref="batches", on_delete="RESTRICT")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now, index=True)
+    reason = TextField(null=True)  # 不通过原因
+
+
+class Application(BaseModel):
+    """One table for every application, told apart by ``kind`` (recognition, learner
+    conversion, performance conversion, institution batch). ``stage`` of a pending
+    conversion follows from ``status``: pending → initial review, initial_passed → final."""
+
+    id = AutoField()
+    kind = CharField(max_length=20, choices=ApplicationKind.choices(), index=True)
+    learner = ForeignKeyField(User, backref="applications", on_delete="RESTRICT")
+    achievement = ForeignKeyField(LearnerAchievement, backref="applications", on_delete="RESTRICT")
+    rule = ForeignKeyField(ConversionRule, null=True, backref="applications", on_delete="RESTRICT")
+    target = ForeignKeyField(CatalogueAchievement, null=True, on_delete="RESTRICT")  # performance path
+    batch = ForeignKeyField(ConversionBatch, null=True, backref="applications", on_delete="RESTRICT")
+    teaching_point = ForeignKeyField(Institution, null=True, on_delete="SET NULL", index=True)
+    status = CharField(max_length=20, default=code(ApplicationStatus.PENDING), index=True)
+    submitted_at = DateTimeField(default=now, index=True)
+    decided_at = DateTimeField(null=True)
+    certificate_code = CharField(max_length=32, null=True, unique=True)
+
+    class Meta:
+        indexes = ((("kind", "status"), False),)
+
+    def __str__(self):
+        return f"{ApplicationKind.label(self.kind)} #{self.id}"
+
+
+class ReviewRecord(BaseModel):
+    """审核记录: one decision of one stage. Unique per (application, stage) so the
+    database itself refuses a second decision."""
+
+    id = AutoField()
+    application = ForeignKeyField(Application, backref="reviews", on_delete="CASCADE")
+    stage = CharField(max_length=20, choices=ReviewStage.choices())
+    reviewer = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    decision = CharField(max_length=10, choices=Decision.choices())
+    opinion = TextField()
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("application", "stage"), True),)
+
+
+class Feedback(BaseModel):
+    """问题反馈 from a learner on an achievement an institution stored."""
+
+    id = AutoField()
+    learner = ForeignKeyField(User, backref="feedback", on_delete="RESTRICT")
+    achievement = ForeignKeyField(LearnerAchievement, backref="feedback", on_delete="RESTRICT")
+    institution = ForeignKeyField(Institution, backref="feedback", on_delete="RESTRICT")
+    content = TextField()
+    status = CharField(max_length=20, default=code(FeedbackStatus.OPEN), index=True)
+    reply = TextField(null=True)
+    handled_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    handled_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+
+
+class Message(BaseModel):
+    """收件箱 / 我的消息 entry; ``link`` is the page it concerns (处理)."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="messages", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    body = TextField()
+    link = CharField(max_length=255, null=True)
+    read_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("user", "read_at"), False),)
+
+    @classmethod
+    def unread_count(cls, user):
+        return cls.select().where(cls.user == user, cls.read_at.is_null()).count()
+
+
+class SmsOutbox(BaseModel):
+    id = AutoField()
+    phone = CharField(max_length=20, index=True)
+    body = TextField()
+    purpose = CharField(max_length=30, default=code(SmsPurpose.NOTICE))
+    backend = CharField(max_length=20)
+    created_at = DateTimeField(default=now, index=True)
+
+
+class VerificationCode(BaseModel):
+    """SMS verification code: stored hashed, 10 minutes, 5 attempts (SPEC §12)."""
+
+    id = AutoField()
+    phone = CharField(max_length=20)
+    purpose = CharField(max_length=30)
+    code_hash = CharField(max_length=128)
+    attempts = IntegerField(default=0)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("phone", "purpose", "created_at"), False),)
+
+
+class ImportBatch(BaseModel):
+    """导入记录: who imported what, the counts, and the two result workbooks."""
+
+    id = AutoField()
+    kind = CharField(max_length=50, index=True)
+    operator = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    institution = ForeignKeyField(Institution, null=True, backref="imports", on_delete="RESTRICT")
+    target_id = IntegerField(null=True)  # e.g. the institution achievement learners are stored under
+    filename = CharField(max_length=255)
+    accepted = IntegerField(default=0)
+    rejected = IntegerField(default=0)
+    accepted_file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    rejected_file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now, index=True)
+
+
+class AuditLog(BaseModel):
+    id = AutoField()
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    action = CharField(max_length=50, index=True)
+    object_type = CharField(max_length=50, null=True)
+    object_id = IntegerField(null=True)
+    details = JSONField(null=True)
+    ip = CharField(max_length=45, null=True)
+    created_at = DateTimeField(default=now, index=True)
+
+
+class Article(BaseModel):
+    """Portal content: 资讯中心, 业务指南, 规章制度."""
+
+    id = AutoField()
+    kind = CharField(max_length=20, choices=ArticleKind.choices(), index=True)
+    title = CharField(max_length=200)
+    body = TextField()
+    status = CharField(max_length=20, default=code(ArticleStatus.DRAFT), index=True)
+    published_at = DateTimeField(null=True, index=True)
+    author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)
+
+    def __str__(self):
+        return self.title
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField()
+    applied_at = DateTimeField(default=now)
+
+
+MODELS = [
+    Institution,
+    User,
+    UserPermission,
+    Category,
+    InstitutionAuthorisation,
+    FrameworkLevel,
+    CatalogueAchievement,
+    Attachment,
+    ConversionMethod,
+    ConversionRule,
+    RuleSource,
+    RuleTarget,
+    LearnerAchievement,
+    ConversionBatch,
+    Application,
+    ReviewRecord,
+    Feedback,
+    Message,
+    SmsOutbox,
+    VerificationCode,
+    ImportBatch,
+    AuditLog,
+    Article,
+    SchemaVersion,
+]

@@ -1,0 +1,106 @@
+"""Accounts: password hashing and policy, login lookup, account creation."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import AccountStatus, Institution, INSTITUTION_ROLES, Role, User, code, db, now
+from services import audit, validators
+
+# 个人用户 and 机构用户 on the login page: which roles each identity covers.
+IDENTITIES = {
+    "person": {code(Role.LEARNER), code(Role.CENTER), code(Role.REVIEWER), code(Role.COMMITTEE)},
+    "institution": set(INSTITUTION_ROLES),
+}
+
+
+class AccountError(ValueError):
+    pass
+
+
+def hash_password(password):
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def set_password(user, password, *, forced_change_done=True):
+    message = validators.check_password(password)
+    if message:
+        raise AccountError(message)
+    user.password_hash = hash_password(password)
+    if forced_change_done:
+        user.must_change_password = False
+    user.save()
+
+
+def verify_password(user, password):
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
+
+
+def find_by_identifier(identifier, identity="person"):
+    """One box accepts 用户名 / 手机号 / 邮箱 / 证件号码 (SPEC §5)."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    roles = IDENTITIES.get(identity, IDENTITIES["person"])
+    id_value = identifier.upper()
+    return (
+        User.select()
+        .where(
+            User.role.in_(roles),
+            (User.username == identifier)
+            | (User.phone == identifier)
+            | (User.email == identifier.lower())
+            | (User.id_number == id_value),
+        )
+        .first()
+    )
+
+
+def authenticate(identifier, password, identity="person"):
+    """Return the user or raise AccountError with the message to show."""
+    user = find_by_identifier(identifier, identity)
+    if user is None or not verify_password(user, password):
+        raise AccountError(_l("Account or password is wrong"))
+    if user.status == code(AccountStatus.DISABLED):
+        raise AccountError(_l("This account has been disabled"))
+    if user.status == code(AccountStatus.INACTIVE):
+        raise AccountError(_l("This account is not activated yet; please activate it first"))
+    User.update(last_login_at=now()).where(User.id == user.id).execute()
+    return user
+
+
+def change_password(user, old_password, new_password):
+    if not verify_password(user, old_password):
+        raise AccountError(_l("The current password is wrong"))
+    if old_password == new_password:
+        raise AccountError(_l("The new password must differ from the current one"))
+    set_password(user, new_password)
+    audit.record("password_changed", user, user=user)
+
+
+def create_user(role, username, real_name, password=None, phone=None, institution_name=None, **fields):
+    """Create an account; ``password=None`` leaves it without one and forces a choice at
+    first login (staff get a one-time code by SMS instead, never a password)."""
+    institution = None
+    if institution_name:
+        institution = Institution.get_or_none(Institution.name == institution_name)
+        if institution is None:
+            raise AccountError(f"no institution named {institution_name!r}")
+    user = User(role=role, username=username, real_name=real_name, phone=phone, institution=institution, **fields)
+    if role == code(Role.REVIEWER) and institution is None:
+        raise AccountError("a reviewer needs --institution (their teaching point)")
+    if role in INSTITUTION_ROLES and institution is None:
+        raise AccountError("an institution user needs --institution")
+    if password is not None:
+        message = validators.check_password(password)
+        if message:
+            raise AccountError(str(message))
+        user.password_hash = hash_password(password)
+    else:
+        user.must_change_password = True
+    try:
+        with db.atomic():
+            user.save()
+    except IntegrityError:
+        raise AccountError(_l("Username, phone, email or ID number is already registered")) from None
+    return user

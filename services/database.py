@@ -1,0 +1,55 @@
+"""Database set-up and schema migrations.
+
+SQLite by default (WAL, foreign keys on, busy timeout), PostgreSQL when
+``DATABASE_URL=postgresql://…``. Migrations use ``playhouse.migrate``: a fresh database
+gets every table at the newest version; an existing one runs the steps in ``MIGRATIONS``
+above its stored version. Add a step (never edit an old one) when a model changes after
+a release.
+"""
+from playhouse.db_url import connect
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+
+from models import MODELS, SchemaVersion, db
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
+
+# (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
+MIGRATIONS = []
+LATEST = max([1] + [version for version, _ in MIGRATIONS])
+
+
+def open_database(url):
+    """Bind the models' proxy to the database at ``url`` and return it."""
+    kwargs = {"pragmas": SQLITE_PRAGMAS} if url.startswith("sqlite") else {}
+    database = connect(url, **kwargs)
+    db.initialize(database)
+    return database
+
+
+def migrator():
+    database = db.obj
+    return PostgresqlMigrator(database) if "postgres" in type(database).__name__.lower() else SqliteMigrator(database)
+
+
+def current_version():
+    if not SchemaVersion.table_exists():
+        return 0
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def init_db():
+    """Create the schema, or bring an existing one up to date. Returns the version."""
+    with db.connection_context():
+        version = current_version()
+        if version == 0:
+            with db.atomic():
+                db.create_tables(MODELS)
+                SchemaVersion.create(version=LATEST)
+            return LATEST
+        for step_version, step in MIGRATIONS:
+            if step_version > version:
+                with db.atomic():
+                    step(migrator())
+                    SchemaVersion.create(version=step_version)
+        return current_version()

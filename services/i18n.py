@@ -1,0 +1,62 @@
+"""Translations: the zh_CN catalogue is kept as fragments ``i18n/*.po`` (one per area,
+so parallel work never edits the same file) and compiled into ``translations/`` when a
+fragment is newer than the compiled catalogue. Flask-Admin's own Chinese catalogue is
+shipped as ``zh_Hans_CN``; it is compiled alongside under our ``zh_CN`` name."""
+import glob
+import os
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FRAGMENTS = os.path.join(ROOT, "i18n")
+OUTPUT = os.path.join(ROOT, "translations")
+LOCALE = "zh_CN"
+
+
+def fragment_paths():
+    return sorted(glob.glob(os.path.join(FRAGMENTS, "*.po")))
+
+
+def merged_catalog():
+    """All fragments as one catalog; a msgid defined twice with different texts is an error."""
+    catalog = Catalog(locale=LOCALE, domain="messages")
+    for path in fragment_paths():
+        with open(path, "rb") as handle:
+            for message in read_po(handle, locale=LOCALE):
+                if not message.id:
+                    continue
+                existing = catalog.get(message.id)
+                if existing is not None and existing.string != message.string:
+                    raise ValueError(f"{path}: {message.id!r} translated differently elsewhere")
+                catalog.add(message.id, message.string)
+    return catalog
+
+
+def _flask_admin_po():
+    import flask_admin
+
+    return os.path.join(os.path.dirname(flask_admin.__file__), "translations", "zh_Hans_CN", "LC_MESSAGES", "admin.po")
+
+
+def _compile(catalog, target):
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    tmp = f"{target}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as handle:
+        write_mo(handle, catalog)
+    os.replace(tmp, target)
+
+
+def ensure_compiled():
+    target_dir = os.path.join(OUTPUT, LOCALE, "LC_MESSAGES")
+    messages_mo = os.path.join(target_dir, "messages.mo")
+    sources = fragment_paths()
+    newest = max((os.path.getmtime(p) for p in sources), default=0)
+    if not os.path.exists(messages_mo) or os.path.getmtime(messages_mo) < newest:
+        _compile(merged_catalog(), messages_mo)
+    admin_mo = os.path.join(target_dir, "admin.mo")
+    if not os.path.exists(admin_mo):
+        with open(_flask_admin_po(), "rb") as handle:
+            _compile(read_po(handle, locale=LOCALE), admin_mo)
+    return OUTPUT

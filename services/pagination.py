@@ -1,0 +1,43 @@
+"""Paging and sorting done in the database, for the blueprint lists."""
+import math
+from dataclasses import dataclass
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    size: int
+    total: int
+    sort: str
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_prev(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.pages
+
+
+def paginate(query, args, sorts, default_sort, size=PAGE_SIZE):
+    """``sorts`` maps a public sort key to a field; ``-key`` sorts descending."""
+    sort = args.get("sort") or default_sort
+    key = sort.lstrip("-")
+    if key not in sorts:
+        sort, key = default_sort, default_sort.lstrip("-")
+    field = sorts[key]
+    ordering = field.desc() if sort.startswith("-") else field.asc()
+    try:
+        number = max(1, int(args.get("page", 1)))
+    except ValueError:
+        number = 1
+    total = query.count()
+    items = list(query.order_by(ordering, query.model.id.desc()).paginate(number, size))
+    return Page(items=items, number=number, size=size, total=total, sort=sort)

@@ -1,0 +1,184 @@
+"""Every access rule in one place, asked by the Flask-Admin views and the blueprints alike.
+
+Roles: learner, center, reviewer (a teaching point's administrator), committee,
+institution (the institution's main account) and subuser (an institution user with a
+subset of the institution's menus). Center staff see everything; institution users see
+their institution's rows; reviewers see the learners of their teaching point.
+"""
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from models import (
+    Application,
+    Attachment,
+    ConversionMethod,
+    ConversionRule,
+    Feedback,
+    ImportBatch,
+    LearnerAchievement,
+    PublishStatus,
+    Role,
+    RuleStatus,
+    UserPermission,
+    code,
+)
+
+LEARNER = code(Role.LEARNER)
+CENTER = code(Role.CENTER)
+REVIEWER = code(Role.REVIEWER)
+COMMITTEE = code(Role.COMMITTEE)
+INSTITUTION = code(Role.INSTITUTION)
+SUBUSER = code(Role.SUBUSER)
+INSTITUTION_USERS = frozenset({INSTITUTION, SUBUSER})
+ADMIN_USERS = frozenset({CENTER, REVIEWER, COMMITTEE, INSTITUTION, SUBUSER})
+
+
+def has_permission(user, permission):
+    """Institution accounts have every menu; sub-users only those granted to them."""
+    if user.role != SUBUSER or permission is None:
+        return True
+    return (
+        UserPermission.select()
+        .where(UserPermission.user == user, UserPermission.permission == permission)
+        .exists()
+    )
+
+
+def allowed(user, roles, permission=None):
+    """May ``user`` open something meant for ``roles`` (and needing ``permission``)?"""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in roles and has_permission(user, permission)
+
+
+def home_url(user):
+    """Where each role lands after login."""
+    if user.role == LEARNER:
+        return url_for("learner.home")
+    return url_for("admin.index")
+
+
+def roles_required(*roles, permission=None):
+    """Blueprint decorator: anonymous users go to login, other roles get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=request.full_path))
+            if not allowed(current_user, roles, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- row scopes: the same filters serve lists, single records and actions -------------
+
+
+def scope_by_institution(query, field, user):
+    """Rows whose ``field`` is the user's institution; everything for center staff."""
+    if user.role == CENTER:
+        return query
+    if user.role in INSTITUTION_USERS and user.institution_id:
+        return query.where(field == user.institution_id)
+    return query.where(field.is_null(True) & field.is_null(False))  # nothing
+
+
+def scope_applications(query, user):
+    """Applications a reviewer may see: their teaching point's (reviewers), all
+    committee-stage work (committee), those under their rules (institutions)."""
+    if user.role in (CENTER, COMMITTEE):
+        return query
+    if user.role == REVIEWER:
+        return query.where(Application.teaching_point == user.institution_id)
+    if user.role in INSTITUTION_USERS:
+        rules = ConversionRule.select(ConversionRule.id).where(ConversionRule.institution == user.institution_id)
+        return query.where(Application.rule.in_(rules))
+    return query.where(Application.id.is_null())
+
+
+# --- files -----------------------------------------------------------------------------
+
+
+def _achievement_visible(user, achievement):
+    if achievement is None:
+        return False
+    if user.role in (CENTER, COMMITTEE) or achievement.learner_id == user.id:
+        return True
+    if user.role == REVIEWER:
+        return achievement.learner.teaching_point_id == user.institution_id
+    if user.role in INSTITUTION_USERS:
+        if achievement.stored_by_id == user.institution_id:
+            return True
+        return scope_applications(Application.select(), user).where(Application.achievement == achievement).exists()
+    return False
+
+
+def _application_visible(user, application):
+    if application is None:
+        return False
+    if application.learner_id == user.id:
+        return True
+    if user.role == LEARNER:
+        return False
+    return scope_applications(Application.select(), user).where(Application.id == application.id).exists()
+
+
+def _published_or_own(model, published):
+    def check(user, owner_id):
+        obj = model.get_or_none(model.id == owner_id)
+        if obj is None:
+            return False
+        return obj.status == published or user.role == CENTER or (
+            user.role in INSTITUTION_USERS and obj.institution_id == user.institution_id
+        )
+
+    return check
+
+
+def _import_visible(user, batch_id):
+    batch = ImportBatch.get_or_none(ImportBatch.id == batch_id)
+    if batch is None or user.role == LEARNER:
+        return False
+    if user.role == CENTER:
+        return True
+    return user.role in INSTITUTION_USERS and batch.institution_id == user.institution_id
+
+
+def _feedback_visible(user, feedback_id):
+    feedback = Feedback.get_or_none(Feedback.id == feedback_id)
+    if feedback is None:
+        return False
+    return (
+        feedback.learner_id == user.id
+        or user.role == CENTER
+        or (user.role in INSTITUTION_USERS and feedback.institution_id == user.institution_id)
+    )
+
+
+ATTACHMENT_RULES = {
+    "learner_achievement": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
+    "withdrawal": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
+    "application": lambda u, i: _application_visible(u, Application.get_or_none(id=i)),
+    "method": _published_or_own(ConversionMethod, code(PublishStatus.PUBLISHED)),
+    "rule": _published_or_own(ConversionRule, code(RuleStatus.PUBLISHED)),
+    "import": _import_visible,
+    "feedback": _feedback_visible,
+}
+
+PUBLIC_OWNER_TYPES = frozenset({"method", "rule"})
+
+
+def can_view_attachment(user, attachment: Attachment):
+    rule = ATTACHMENT_RULES.get(attachment.owner_type)
+    if rule is None or attachment.owner_id is None:
+        # Unowned uploads (a form not yet submitted) are visible to their uploader only.
+        return getattr(user, "id", None) is not None and attachment.uploaded_by_id == user.id
+    if not getattr(user, "is_authenticated", False):
+        return attachment.owner_type in PUBLIC_OWNER_TYPES and rule(user, attachment.owner_id)
+    return rule(user, attachment.owner_id)

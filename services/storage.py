@@ -1,0 +1,115 @@
+"""File storage under ``UPLOAD_DIR``: uploads are checked by content and size, stored
+under generated names with their sha256, and recorded as ``Attachment`` rows."""
+import hashlib
+import os
+import uuid
+
+from flask import current_app, send_file
+from flask_babel import lazy_gettext as _l
+
+from models import Attachment
+
+MB = 1024 * 1024
+# Magic numbers of the formats SPEC §13 allows.
+SIGNATURES = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "application/pdf": (b"%PDF-",),
+}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "application/pdf": "pdf"}
+EVIDENCE_TYPES = frozenset(SIGNATURES)
+PDF_ONLY = frozenset({"application/pdf"})
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadError(ValueError):
+    pass
+
+
+def sniff(head):
+    for mime, signatures in SIGNATURES.items():
+        if head.startswith(signatures):
+            return mime
+    return None
+
+
+def _path(stored_name):
+    return os.path.join(current_app.config["UPLOAD_DIR"], stored_name[:2], stored_name)
+
+
+def _write(data_chunks, extension):
+    stored_name = f"{uuid.uuid4().hex}.{extension}"
+    path = _path(stored_name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    with open(path, "wb") as out:
+        for chunk in data_chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return stored_name, size, digest.hexdigest()
+
+
+def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, allowed=EVIDENCE_TYPES, max_mb=10):
+    """Check and store a werkzeug ``FileStorage``; raise UploadError with a clear message."""
+    if file is None or not file.filename:
+        raise UploadError(_l("Please choose a file"))
+    stream = file.stream
+    head = stream.read(16)
+    mime = sniff(head)
+    if mime not in allowed:
+        names = ", ".join(EXTENSIONS[m] for m in sorted(allowed))
+        raise UploadError(_l("%(name)s: only %(types)s files are accepted", name=file.filename, types=names))
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    if size > max_mb * MB:
+        raise UploadError(_l("%(name)s is larger than %(mb)s MB", name=file.filename, mb=max_mb))
+    stream.seek(0)
+    stored_name, size, sha = _write(iter(lambda: stream.read(64 * 1024), b""), EXTENSIONS[mime])
+    return Attachment.create(
+        owner_type=owner_type,
+        owner_id=owner_id,
+        purpose=purpose,
+        original_name=os.path.basename(file.filename)[:255],
+        stored_name=stored_name,
+        size=size,
+        mime=mime,
+        sha256=sha,
+        uploaded_by=user,
+    )
+
+
+def save_file(path, original_name, owner_type, owner_id=None, purpose="result", mime=XLSX_MIME, user=None):
+    """Store a file the application generated (e.g. an import result workbook)."""
+    extension = original_name.rsplit(".", 1)[-1]
+    with open(path, "rb") as source:
+        stored_name, size, sha = _write(iter(lambda: source.read(64 * 1024), b""), extension)
+    return Attachment.create(
+        owner_type=owner_type,
+        owner_id=owner_id,
+        purpose=purpose,
+        original_name=original_name,
+        stored_name=stored_name,
+        size=size,
+        mime=mime,
+        sha256=sha,
+        uploaded_by=user,
+    )
+
+
+def attach(attachments, owner_id):
+    """Point attachments saved before their owner existed at the new owner."""
+    ids = [a.id for a in attachments]
+    if ids:
+        Attachment.update(owner_id=owner_id).where(Attachment.id.in_(ids)).execute()
+
+
+def send(attachment, as_attachment=False):
+    """Serve a stored file; callers check access first (services.permissions)."""
+    return send_file(
+        _path(attachment.stored_name),
+        mimetype=attachment.mime,
+        as_attachment=as_attachment,
+        download_name=attachment.original_name,
+    )

@@ -1,0 +1,34 @@
+"""Filters and globals every template may use (masking, enum labels, inbox count)."""
+import models
+from flask import current_app
+from flask_login import current_user
+
+from services import permissions, sms
+from services.validators import mask_id, mask_phone
+
+
+def enum_label(value, enum_name):
+    """``{{ a.status|label('AchievementStatus') }}`` → 名录成果."""
+    return getattr(models, enum_name).label(value)
+
+
+def unread_messages():
+    if not current_user.is_authenticated:
+        return 0
+    return models.Message.unread_count(current_user.id)
+
+
+def has_endpoint(name):
+    """Lets a shared template link to a page only where that page exists."""
+    return name in current_app.view_functions
+
+
+def register(app):
+    app.jinja_env.filters.update(mask_id=mask_id, mask_phone=mask_phone, label=enum_label)
+    app.jinja_env.globals.update(
+        unread_messages=unread_messages,
+        has_endpoint=has_endpoint,
+        sms_development=sms.is_development,
+        permissions=permissions,
+        models=models,
+    )

@@ -1,0 +1,17 @@
+"""Serving stored files to the users allowed to see the record they belong to."""
+from flask import Blueprint, abort, request
+from flask_login import current_user
+
+from models import Attachment
+from services import permissions, storage
+
+bp = Blueprint("files", __name__)
+
+
+@bp.route("/files/<int:attachment_id>")
+def show(attachment_id):
+    attachment = Attachment.get_or_none(Attachment.id == attachment_id)
+    # The same 404 for "missing" and "not yours": nothing leaks about other records.
+    if attachment is None or not permissions.can_view_attachment(current_user, attachment):
+        abort(404)
+    return storage.send(attachment, as_attachment=bool(request.args.get("download")))
