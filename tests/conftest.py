@@ -1,0 +1,199 @@
+"""Test fixtures: an app on a real database (a temp SQLite file, or PostgreSQL when
+TEST_DATABASE_URL is set), emptied after every test, plus clients logged in per role.
+
+Tables are created once per session (per xdist worker) and truncated after each test.
+"""
+import os
+
+import pytest
+from flask import g
+
+from models import MODELS, db
+from services import database
+from tests import factories
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+
+
+def _database_url(tmp_root):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return _postgres_worker_database(url)
+    return "sqlite:///" + os.path.join(tmp_root, f"test-{WORKER}.db")
+
+
+def _postgres_worker_database(url):
+    """Each xdist worker gets its own PostgreSQL database, created on first use."""
+    import psycopg2
+    from urllib.parse import urlparse
+
+    name = f"{urlparse(url).path.lstrip('/')}_{WORKER}"
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(str(tmp_path_factory.mktemp("db")))
+    database.open_database(url)
+    with db.connection_context():
+        # A previous run may have left tables (PostgreSQL databases outlive the run).
+        db.drop_tables(MODELS, safe=True, **({"cascade": True} if "postgres" in url else {}))
+    database.init_db()
+    return url
+
+
+def _empty_tables():
+    names = [m._meta.table_name for m in MODELS if m._meta.table_name != "schema_version"]
+    with db.connection_context():
+        if "postgres" in type(db.obj).__name__.lower():
+            db.execute_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+        else:
+            db.execute_sql("PRAGMA foreign_keys = OFF")
+            for name in names:
+                db.execute_sql(f'DELETE FROM "{name}"')
+            if _has_sequence_table():
+                db.execute_sql("DELETE FROM sqlite_sequence")
+            db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def _has_sequence_table():
+    return db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() is not None
+
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "SECRET_KEY": "test-secret",
+    "SMS_BACKEND": "console",
+}
+
+
+def make_app(database_url, upload_dir, **overrides):
+    from app import create_app
+
+    application = create_app({**TEST_CONFIG, "DATABASE_URL": database_url, "UPLOAD_DIR": upload_dir, **overrides})
+    # Tests hold one app context across requests, so ``g`` (where Flask-Login and
+    # Flask-Babel cache the user and locale) would outlive a request; in production
+    # every request has a fresh one. Start each test request with a fresh ``g`` too.
+    application.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    return application
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    application = make_app(database_url, str(tmp_path / "uploads"))
+    with application.app_context():
+        yield application
+    if not db.is_closed():
+        db.close()
+    _empty_tables()
+
+
+@pytest.fixture
+def csrf_app(database_url, tmp_path):
+    """The app with CSRF protection on, as in production."""
+    application = make_app(database_url, str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True)
+    with application.app_context():
+        yield application
+    if not db.is_closed():
+        db.close()
+    _empty_tables()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def reference(app):
+    """The category tree with its schemas and the framework levels."""
+    from services import seed
+
+    seed.seed_reference()
+
+
+@pytest.fixture
+def client_as(app):
+    """``client_as(user)`` or ``client_as("center")``: a client logged in as that user."""
+
+    def login(user_or_role, **fields):
+        user = factories.make_user(user_or_role, **fields) if isinstance(user_or_role, str) else user_or_role
+        client = app.test_client()
+        factories.login(client, user)
+        client.user = user
+        return client
+
+    return login
+
+
+@pytest.fixture(scope="session")
+def output_dir():
+    """Where browser tests save screenshots (test-output/ in the project)."""
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-output")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+
+# --- browser tests -----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served on a free loopback port in a thread; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (never `playwright install`)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: run scripts/system-deps.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield instance
+    instance.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page (its own cookies) with ``page.base`` = the live server URL."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.base = live_server
+    yield tab
+    context.close()

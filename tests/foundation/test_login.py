@@ -1,0 +1,117 @@
+"""Login by each identifier, role homes, and who may open /admin/ and /me/."""
+import pytest
+
+from models import AccountStatus, User, code
+from tests import factories
+
+
+@pytest.mark.parametrize("identifier_field", ["username", "phone", "email", "id_number"])
+def test_learner_logs_in_with_each_identifier(client, identifier_field):
+    """Can a learner log in with 用户名, 手机号, 邮箱 or 证件号码 in the one box?"""
+    learner = factories.make_learner(email="chen@example.cn")
+    response = client.post(
+        "/login",
+        data={"identity": "person", "identifier": getattr(learner, identifier_field), "password": factories.PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/me/"
+
+
+def test_wrong_password_is_refused_and_keeps_identifier(client):
+    learner = factories.make_learner()
+    response = client.post("/login", data={"identity": "person", "identifier": learner.username, "password": "nope1234"})
+    assert response.status_code == 200
+    assert learner.username.encode() in response.data
+    assert client.get("/me/").status_code == 302  # still anonymous
+
+
+def test_institution_user_must_choose_institution_identity(client):
+    """An institution account does not log in as 个人用户, and a learner not as 机构用户."""
+    inst = factories.make_user("institution")
+    learner = factories.make_learner()
+    for user, identity in ((inst, "person"), (learner, "institution")):
+        response = client.post(
+            "/login", data={"identity": identity, "identifier": user.username, "password": factories.PASSWORD}
+        )
+        assert response.status_code == 200
+
+
+def test_disabled_and_inactive_accounts_cannot_log_in(client):
+    disabled = factories.make_learner(status=code(AccountStatus.DISABLED))
+    inactive = factories.make_learner(status=code(AccountStatus.INACTIVE))
+    for user in (disabled, inactive):
+        response = client.post(
+            "/login", data={"identity": "person", "identifier": user.username, "password": factories.PASSWORD}
+        )
+        assert response.status_code == 200
+        assert client.get("/me/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "role,home", [("center", "/admin/"), ("reviewer", "/admin/"), ("committee", "/admin/"), ("institution", "/admin/"), ("learner", "/me/")]
+)
+def test_each_role_lands_on_its_home(client, role, home):
+    user = factories.make_user(role)
+    response = factories.login(client, user)
+    assert response.headers["Location"] == home
+    page = client.get(home)
+    assert page.status_code == 200
+
+
+def test_learner_never_reaches_admin(client_as):
+    client = client_as("learner")
+    response = client.get("/admin/")
+    assert response.status_code in (302, 403)
+    assert "/admin" not in response.headers.get("Location", "")
+    assert client.get("/admin/users/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["center", "reviewer", "committee", "institution"])
+def test_staff_do_not_get_the_learner_area(client_as, role):
+    assert client_as(role).get("/me/").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    for url in ("/me/", "/admin/", "/admin/users/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "role,visible,hidden",
+    [
+        ("center", ["/admin/users/", "/admin/catalogue/", "/admin/audit_log/"], ["/admin/inst_achievements/"]),
+        ("reviewer", ["/admin/recognition_review/"], ["/admin/users/", "/admin/final_review/", "/admin/inst_achievements/"]),
+        ("committee", ["/admin/final_review/"], ["/admin/users/", "/admin/recognition_review/"]),
+        ("institution", ["/admin/inst_achievements/"], ["/admin/users/", "/admin/recognition_review/", "/admin/final_review/"]),
+    ],
+)
+def test_each_staff_role_sees_only_its_menu(client_as, role, visible, hidden):
+    """Does /admin/ show each role only its own menu entries, and refuse the others?"""
+    client = client_as(role)
+    home = client.get("/admin/").get_data(as_text=True)
+    for url in visible:
+        assert url in home
+        assert client.get(url).status_code == 200
+    for url in hidden:
+        assert url not in home
+        assert client.get(url).status_code == 403
+
+
+def test_disabled_user_is_logged_out_at_next_request(client_as):
+    client = client_as("institution")
+    assert client.get("/admin/").status_code == 200
+    User.update(status=code(AccountStatus.DISABLED)).where(User.id == client.user.id).execute()
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_safe_next_ignores_other_sites(client):
+    learner = factories.make_learner()
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"identity": "person", "identifier": learner.username, "password": factories.PASSWORD},
+    )
+    assert response.headers["Location"] == "/me/"
