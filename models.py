@@ -32,29 +32,33 @@ def now():
     return dt.datetime.now().replace(microsecond=0)
 
 
+class Choice(str):
+    """A stored code that also carries its translatable label: ``Role.LEARNER == "learner"``."""
+
+    def __new__(cls, value, label):
+        member = super().__new__(cls, value)
+        member.label = label
+        return member
+
+
 class Choices:
-    """An enum of stored codes with translatable labels: ``CODE = ("code", _l("Label"))``."""
+    """An enum of stored codes with labels: ``CODE = Choice("code", _l("Label"))``."""
 
     @classmethod
-    def items(cls):
-        return [v for k, v in vars(cls).items() if k.isupper() and isinstance(v, tuple)]
+    def members(cls):
+        return [v for k, v in vars(cls).items() if k.isupper() and isinstance(v, Choice)]
 
     @classmethod
     def codes(cls):
-        return [code for code, _ in cls.items()]
+        return [str(m) for m in cls.members()]
 
     @classmethod
     def choices(cls):
-        return [(code, label) for code, label in cls.items()]
+        return [(str(m), m.label) for m in cls.members()]
 
     @classmethod
-    def label(cls, code):
-        return dict(cls.items()).get(code, code or "")
-
-
-def code(member):
-    """The stored value of an enum member: ``code(Role.LEARNER) == "learner"``."""
-    return member[0]
+    def label(cls, value):
+        return dict(cls.choices()).get(value, value or "")
 
 
 class JSONField(TextField):
@@ -77,189 +81,189 @@ class BaseModel(Model):
 
 
 class Role(Choices):
-    LEARNER = ("learner", _l("Learner"))
-    CENTER = ("center", _l("Center staff"))
-    REVIEWER = ("reviewer", _l("Teaching-point administrator"))
-    COMMITTEE = ("committee", _l("Committee member"))
-    INSTITUTION = ("institution", _l("Institution account"))
-    SUBUSER = ("subuser", _l("Institution sub-user"))
+    LEARNER = Choice("learner", _l("Learner"))
+    CENTER = Choice("center", _l("Center staff"))
+    REVIEWER = Choice("reviewer", _l("Teaching-point administrator"))
+    COMMITTEE = Choice("committee", _l("Committee member"))
+    INSTITUTION = Choice("institution", _l("Institution account"))
+    SUBUSER = Choice("subuser", _l("Institution sub-user"))
 
 
-STAFF_ROLES = {code(Role.CENTER), code(Role.REVIEWER), code(Role.COMMITTEE)}
-INSTITUTION_ROLES = {code(Role.INSTITUTION), code(Role.SUBUSER)}
+STAFF_ROLES = {Role.CENTER, Role.REVIEWER, Role.COMMITTEE}
+INSTITUTION_ROLES = {Role.INSTITUTION, Role.SUBUSER}
 
 
 class AccountStatus(Choices):
-    INACTIVE = ("inactive", _l("Not activated"))
-    ACTIVE = ("active", _l("Activated"))
-    DISABLED = ("disabled", _l("Disabled"))
+    INACTIVE = Choice("inactive", _l("Not activated"))
+    ACTIVE = Choice("active", _l("Activated"))
+    DISABLED = Choice("disabled", _l("Disabled"))
 
 
 class Gender(Choices):
-    MALE = ("male", _l("Male"))
-    FEMALE = ("female", _l("Female"))
+    MALE = Choice("male", _l("Male"))
+    FEMALE = Choice("female", _l("Female"))
 
 
 class IdType(Choices):
-    MAINLAND_ID = ("id_card", _l("Resident ID card"))
-    PASSPORT = ("passport", _l("Passport"))
-    HK_MACAO = ("hk_macao", _l("Mainland travel permit for HK/Macao residents"))
-    TAIWAN = ("taiwan", _l("Mainland travel permit for Taiwan residents"))
+    MAINLAND_ID = Choice("id_card", _l("Resident ID card"))
+    PASSPORT = Choice("passport", _l("Passport"))
+    HK_MACAO = Choice("hk_macao", _l("Mainland travel permit for HK/Macao residents"))
+    TAIWAN = Choice("taiwan", _l("Mainland travel permit for Taiwan residents"))
 
 
 class InstitutionKind(Choices):
-    COLLEGE = ("college", _l("College"))
-    TRAINING = ("training", _l("Training body"))
-    EXAM = ("exam", _l("Examination body"))
-    TEACHING_POINT = ("teaching_point", _l("Teaching point"))
-    REVIEW_BODY = ("review_body", _l("Review body"))
-    PROVINCE_DEPT = ("province_dept", _l("Provincial education department"))
+    COLLEGE = Choice("college", _l("College"))
+    TRAINING = Choice("training", _l("Training body"))
+    EXAM = Choice("exam", _l("Examination body"))
+    TEACHING_POINT = Choice("teaching_point", _l("Teaching point"))
+    REVIEW_BODY = Choice("review_body", _l("Review body"))
+    PROVINCE_DEPT = Choice("province_dept", _l("Provincial education department"))
 
 
 class InstitutionStatus(Choices):
-    UNREGISTERED = ("unregistered", _l("Not registered"))
-    DRAFT = ("draft", _l("Registration draft"))
-    PENDING = ("pending", _l("Awaiting approval"))
-    ACTIVE = ("active", _l("Active"))
-    DISABLED = ("disabled", _l("Disabled"))
+    UNREGISTERED = Choice("unregistered", _l("Not registered"))
+    DRAFT = Choice("draft", _l("Registration draft"))
+    PENDING = Choice("pending", _l("Awaiting approval"))
+    ACTIVE = Choice("active", _l("Active"))
+    DISABLED = Choice("disabled", _l("Disabled"))
 
 
 class CategoryKind(Choices):
-    DEGREE = ("degree", _l("Degree education"))
-    NON_DEGREE = ("non_degree", _l("Non-degree education"))
-    INFORMAL = ("informal", _l("Informal learning"))
+    DEGREE = Choice("degree", _l("Degree education"))
+    NON_DEGREE = Choice("non_degree", _l("Non-degree education"))
+    INFORMAL = Choice("informal", _l("Informal learning"))
 
 
 class CategoryScope(Choices):
-    LEARNER = ("learner", _l("Learner categories"))
-    INSTITUTION = ("institution", _l("Institution types"))
+    LEARNER = Choice("learner", _l("Learner categories"))
+    INSTITUTION = Choice("institution", _l("Institution types"))
 
 
 class Level(Choices):
     """层次: the seven education levels."""
 
-    PRIMARY = ("primary", _l("Primary school"))
-    JUNIOR = ("junior", _l("Junior secondary"))
-    SENIOR = ("senior", _l("Senior secondary (vocational)"))
-    ASSOCIATE = ("associate", _l("Associate (higher vocational)"))
-    BACHELOR = ("bachelor", _l("Bachelor"))
-    MASTER = ("master", _l("Master"))
-    DOCTOR = ("doctor", _l("Doctorate"))
+    PRIMARY = Choice("primary", _l("Primary school"))
+    JUNIOR = Choice("junior", _l("Junior secondary"))
+    SENIOR = Choice("senior", _l("Senior secondary (vocational)"))
+    ASSOCIATE = Choice("associate", _l("Associate (higher vocational)"))
+    BACHELOR = Choice("bachelor", _l("Bachelor"))
+    MASTER = Choice("master", _l("Master"))
+    DOCTOR = Choice("doctor", _l("Doctorate"))
 
 
 class RecognitionStatus(Choices):
     """认定状态 of a catalogue achievement."""
 
-    UNRECOGNISED = ("unrecognised", _l("Not recognised"))
-    RECOGNISING = ("recognising", _l("Being recognised"))
-    RECOGNISED = ("recognised", _l("Recognised"))
+    UNRECOGNISED = Choice("unrecognised", _l("Not recognised"))
+    RECOGNISING = Choice("recognising", _l("Being recognised"))
+    RECOGNISED = Choice("recognised", _l("Recognised"))
 
 
 class AchievementStatus(Choices):
     """成果状态 of a learner achievement (SPEC §4)."""
 
-    CATALOGUE = ("catalogue", _l("Catalogue achievement"))
-    NOT_APPLIED = ("not_applied", _l("Not applied"))
-    UNDER_REVIEW = ("under_review", _l("Under recognition"))
-    RECOGNISED = ("recognised", _l("Recognised"))
-    REFUSED = ("refused", _l("Recognition refused"))
-    WITHDRAWN = ("withdrawn", _l("Withdrawn"))
+    CATALOGUE = Choice("catalogue", _l("Catalogue achievement"))
+    NOT_APPLIED = Choice("not_applied", _l("Not applied"))
+    UNDER_REVIEW = Choice("under_review", _l("Under recognition"))
+    RECOGNISED = Choice("recognised", _l("Recognised"))
+    REFUSED = Choice("refused", _l("Recognition refused"))
+    WITHDRAWN = Choice("withdrawn", _l("Withdrawn"))
 
 
 class AchievementSource(Choices):
-    SELF = ("self", _l("Self-added"))
-    INSTITUTION = ("institution", _l("Stored by institution"))
-    IMPORT = ("import", _l("Imported"))
-    CONVERSION = ("conversion", _l("Obtained by conversion"))
+    SELF = Choice("self", _l("Self-added"))
+    INSTITUTION = Choice("institution", _l("Stored by institution"))
+    IMPORT = Choice("import", _l("Imported"))
+    CONVERSION = Choice("conversion", _l("Obtained by conversion"))
 
 
 class PublishStatus(Choices):
     """States of a conversion method."""
 
-    UNPUBLISHED = ("unpublished", _l("Unpublished"))
-    PUBLISHED = ("published", _l("Published"))
+    UNPUBLISHED = Choice("unpublished", _l("Unpublished"))
+    PUBLISHED = Choice("published", _l("Published"))
 
 
 class RuleStatus(Choices):
-    DRAFT = ("draft", _l("Not submitted"))
-    PUBLISHED = ("published", _l("Published"))
-    WITHDRAWN = ("withdrawn", _l("Taken down"))
+    DRAFT = Choice("draft", _l("Not submitted"))
+    PUBLISHED = Choice("published", _l("Published"))
+    WITHDRAWN = Choice("withdrawn", _l("Taken down"))
 
 
 class RuleType(Choices):
-    NON_DEGREE_TO_DEGREE = ("nd2d", _l("Non-degree to degree"))
-    DEGREE_TO_NON_DEGREE = ("d2nd", _l("Degree to non-degree"))
-    DEGREE_TO_DEGREE = ("d2d", _l("Degree to degree"))
-    NON_DEGREE_TO_NON_DEGREE = ("nd2nd", _l("Non-degree to non-degree"))
+    NON_DEGREE_TO_DEGREE = Choice("nd2d", _l("Non-degree to degree"))
+    DEGREE_TO_NON_DEGREE = Choice("d2nd", _l("Degree to non-degree"))
+    DEGREE_TO_DEGREE = Choice("d2d", _l("Degree to degree"))
+    NON_DEGREE_TO_NON_DEGREE = Choice("nd2nd", _l("Non-degree to non-degree"))
 
 
 class ApplicationKind(Choices):
-    RECOGNITION = ("recognition", _l("Recognition"))
-    CONVERSION = ("conversion", _l("Learner conversion"))
-    PERFORMANCE = ("performance", _l("Performance conversion"))
-    BATCH = ("batch", _l("Institution batch conversion"))
+    RECOGNITION = Choice("recognition", _l("Recognition"))
+    CONVERSION = Choice("conversion", _l("Learner conversion"))
+    PERFORMANCE = Choice("performance", _l("Performance conversion"))
+    BATCH = Choice("batch", _l("Institution batch conversion"))
 
 
 class ApplicationStatus(Choices):
-    PENDING = ("pending", _l("Pending review"))
-    INITIAL_PASSED = ("initial_passed", _l("Initial review passed"))
-    PASSED = ("passed", _l("Review passed"))
-    REFUSED = ("refused", _l("Review not passed"))
-    CANCELLED = ("cancelled", _l("Cancelled"))
+    PENDING = Choice("pending", _l("Pending review"))
+    INITIAL_PASSED = Choice("initial_passed", _l("Initial review passed"))
+    PASSED = Choice("passed", _l("Review passed"))
+    REFUSED = Choice("refused", _l("Review not passed"))
+    CANCELLED = Choice("cancelled", _l("Cancelled"))
 
 
 class ReviewStage(Choices):
-    RECOGNITION = ("recognition", _l("Recognition review"))
-    INITIAL = ("initial", _l("Conversion initial review"))
-    FINAL = ("final", _l("Conversion final review"))
-    PERFORMANCE = ("performance", _l("Performance conversion review"))
-    BATCH = ("batch", _l("Institution review"))
+    RECOGNITION = Choice("recognition", _l("Recognition review"))
+    INITIAL = Choice("initial", _l("Conversion initial review"))
+    FINAL = Choice("final", _l("Conversion final review"))
+    PERFORMANCE = Choice("performance", _l("Performance conversion review"))
+    BATCH = Choice("batch", _l("Institution review"))
 
 
 class Decision(Choices):
-    AGREE = ("agree", _l("Agree"))
-    DISAGREE = ("disagree", _l("Disagree"))
+    AGREE = Choice("agree", _l("Agree"))
+    DISAGREE = Choice("disagree", _l("Disagree"))
 
 
 class FeedbackStatus(Choices):
-    OPEN = ("open", _l("Unresolved"))
-    RESOLVED = ("resolved", _l("Resolved"))
-    REJECTED = ("rejected", _l("Rejected"))
+    OPEN = Choice("open", _l("Unresolved"))
+    RESOLVED = Choice("resolved", _l("Resolved"))
+    REJECTED = Choice("rejected", _l("Rejected"))
 
 
 class ArticleKind(Choices):
-    NEWS = ("news", _l("News"))
-    GUIDE = ("guide", _l("Business guide"))
-    REGULATION = ("regulation", _l("Regulations"))
+    NEWS = Choice("news", _l("News"))
+    GUIDE = Choice("guide", _l("Business guide"))
+    REGULATION = Choice("regulation", _l("Regulations"))
 
 
 class ArticleStatus(Choices):
-    DRAFT = ("draft", _l("Draft"))
-    PUBLISHED = ("published", _l("Published"))
+    DRAFT = Choice("draft", _l("Draft"))
+    PUBLISHED = Choice("published", _l("Published"))
 
 
 class SmsPurpose(Choices):
-    REGISTER = ("register", _l("Registration"))
-    ACTIVATE = ("activate", _l("Activation"))
-    RESET_PASSWORD = ("reset_password", _l("Password reset"))
-    CHANGE_PASSWORD = ("change_password", _l("Password change"))
-    CHANGE_PHONE = ("change_phone", _l("Phone change"))
-    EXPORT = ("export", _l("Export"))
-    NOTICE = ("notice", _l("Notice"))
+    REGISTER = Choice("register", _l("Registration"))
+    ACTIVATE = Choice("activate", _l("Activation"))
+    RESET_PASSWORD = Choice("reset_password", _l("Password reset"))
+    CHANGE_PASSWORD = Choice("change_password", _l("Password change"))
+    CHANGE_PHONE = Choice("change_phone", _l("Phone change"))
+    EXPORT = Choice("export", _l("Export"))
+    NOTICE = Choice("notice", _l("Notice"))
 
 
 class Permission(Choices):
     """Menus an institution sub-user may be granted (用户管理)."""
 
-    ACHIEVEMENTS = ("achievements", _l("Institution achievements"))
-    LEARNER_ACHIEVEMENTS = ("learner_achievements", _l("Learner achievements"))
-    LEARNER_ACCOUNTS = ("learner_accounts", _l("Learner accounts"))
-    FEEDBACK = ("feedback", _l("Feedback"))
-    METHODS = ("methods", _l("Conversion methods"))
-    RULES = ("rules", _l("Conversion rules"))
-    REVIEWS = ("reviews", _l("Conversion application review"))
-    RECORDS = ("records", _l("Conversion records"))
-    MESSAGES = ("messages", _l("My messages"))
+    ACHIEVEMENTS = Choice("achievements", _l("Institution achievements"))
+    LEARNER_ACHIEVEMENTS = Choice("learner_achievements", _l("Learner achievements"))
+    LEARNER_ACCOUNTS = Choice("learner_accounts", _l("Learner accounts"))
+    FEEDBACK = Choice("feedback", _l("Feedback"))
+    METHODS = Choice("methods", _l("Conversion methods"))
+    RULES = Choice("rules", _l("Conversion rules"))
+    REVIEWS = Choice("reviews", _l("Conversion application review"))
+    RECORDS = Choice("records", _l("Conversion records"))
+    MESSAGES = Choice("messages", _l("My messages"))
 
 
 # --- organisations and people --------------------------------------------------------
@@ -273,7 +277,7 @@ class Institution(BaseModel):
     name = CharField(max_length=200, index=True)
     kind = CharField(max_length=20, choices=InstitutionKind.choices(), index=True)
     department = ForeignKeyField("self", null=True, backref="members", on_delete="RESTRICT")
-    status = CharField(max_length=20, default=code(InstitutionStatus.ACTIVE), index=True)
+    status = CharField(max_length=20, default=InstitutionStatus.ACTIVE, index=True)
     school_code = CharField(max_length=20, null=True, unique=True)  # 学校代码 / 机构代码
     identifier_code = CharField(max_length=20, null=True)  # 院校标识码
     credit_code = CharField(max_length=18, null=True)  # 统一社会信用代码
@@ -295,7 +299,7 @@ class Institution(BaseModel):
 
     @classmethod
     def teaching_points(cls):
-        return cls.select().where(cls.kind == code(InstitutionKind.TEACHING_POINT)).order_by(cls.name)
+        return cls.select().where(cls.kind == InstitutionKind.TEACHING_POINT).order_by(cls.name)
 
 
 class User(BaseModel):
@@ -308,11 +312,11 @@ class User(BaseModel):
     username = CharField(max_length=50, null=True, unique=True)
     real_name = CharField(max_length=50, index=True)
     password_hash = CharField(max_length=255, null=True)
-    status = CharField(max_length=20, default=code(AccountStatus.ACTIVE), index=True)
+    status = CharField(max_length=20, default=AccountStatus.ACTIVE, index=True)
     must_change_password = BooleanField(default=False)
     phone = CharField(max_length=20, null=True, unique=True)
     email = CharField(max_length=100, null=True, unique=True)
-    id_type = CharField(max_length=20, default=code(IdType.MAINLAND_ID))
+    id_type = CharField(max_length=20, default=IdType.MAINLAND_ID)
     id_number = CharField(max_length=32, null=True, unique=True)
     nationality = CharField(max_length=50, null=True)
     ethnicity = CharField(max_length=50, null=True)
@@ -342,7 +346,7 @@ class User(BaseModel):
 
     @property
     def is_active(self):
-        return self.status != code(AccountStatus.DISABLED)
+        return self.status != AccountStatus.DISABLED
 
     @property
     def is_anonymous(self):
@@ -352,7 +356,7 @@ class User(BaseModel):
         return str(self.id)
 
     def has_role(self, *roles):
-        return self.role in {code(r) if isinstance(r, tuple) else r for r in roles}
+        return self.role in set(roles)
 
 
 class UserPermission(BaseModel):
@@ -377,7 +381,7 @@ class Category(BaseModel):
     id = AutoField()
     name = CharField(max_length=50)
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
-    scope = CharField(max_length=20, default=code(CategoryScope.LEARNER), index=True)
+    scope = CharField(max_length=20, default=CategoryScope.LEARNER, index=True)
     kind = CharField(max_length=20, choices=CategoryKind.choices(), index=True)
     code = CharField(max_length=50, unique=True)
     sort_order = IntegerField(default=0)
@@ -398,7 +402,7 @@ class Category(BaseModel):
 
     @property
     def is_informal(self):
-        return self.kind == code(CategoryKind.INFORMAL)
+        return self.kind == CategoryKind.INFORMAL
 
     def catalogue_fields(self):
         return [f for f in self.field_schema or [] if f.get("source") == "catalogue"]
@@ -407,7 +411,7 @@ class Category(BaseModel):
         return [f for f in self.field_schema or [] if f.get("source") == "manual"]
 
     @classmethod
-    def roots(cls, scope=CategoryScope.LEARNER[0]):
+    def roots(cls, scope=CategoryScope.LEARNER):
         return cls.select().where(cls.parent.is_null(), cls.scope == scope).order_by(cls.sort_order, cls.id)
 
 
@@ -457,7 +461,7 @@ class CatalogueAchievement(BaseModel):
     framework_level = ForeignKeyField(FrameworkLevel, null=True, on_delete="SET NULL")
     valid_from = DateField(null=True)
     intro = TextField(null=True)
-    recognition_status = CharField(max_length=20, default=code(RecognitionStatus.UNRECOGNISED), index=True)
+    recognition_status = CharField(max_length=20, default=RecognitionStatus.UNRECOGNISED, index=True)
     disabled = BooleanField(default=False, index=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now, index=True)
@@ -555,7 +559,7 @@ class ConversionMethod(BaseModel):
     institution = ForeignKeyField(Institution, backref="methods", on_delete="RESTRICT")
     name = CharField(max_length=200)
     file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
-    status = CharField(max_length=20, default=code(PublishStatus.UNPUBLISHED), index=True)
+    status = CharField(max_length=20, default=PublishStatus.UNPUBLISHED, index=True)
     commitment_accepted = BooleanField(default=False)
     published_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -587,7 +591,7 @@ class ConversionRule(BaseModel):
     target_level = CharField(max_length=20, null=True, choices=Level.choices())
     file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
     commitment_accepted = BooleanField(default=False)
-    status = CharField(max_length=20, default=RuleStatus.DRAFT[0], index=True)
+    status = CharField(max_length=20, default=RuleStatus.DRAFT, index=True)
     published_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now, index=True)
@@ -597,7 +601,7 @@ class ConversionRule(BaseModel):
 
     @classmethod
     def published(cls):
-        return cls.select().where(cls.status == code(RuleStatus.PUBLISHED))
+        return cls.select().where(cls.status == RuleStatus.PUBLISHED)
 
     @classmethod
     def applicable_to(cls, achievement):
@@ -706,7 +710,7 @@ class Application(BaseModel):
     target = ForeignKeyField(CatalogueAchievement, null=True, on_delete="RESTRICT")  # performance path
     batch = ForeignKeyField(ConversionBatch, null=True, backref="applications", on_delete="RESTRICT")
     teaching_point = ForeignKeyField(Institution, null=True, on_delete="SET NULL", index=True)
-    status = CharField(max_length=20, default=code(ApplicationStatus.PENDING), index=True)
+    status = CharField(max_length=20, default=ApplicationStatus.PENDING, index=True)
     submitted_at = DateTimeField(default=now, index=True)
     decided_at = DateTimeField(null=True)
     certificate_code = CharField(max_length=32, null=True, unique=True)
@@ -742,7 +746,7 @@ class Feedback(BaseModel):
     achievement = ForeignKeyField(LearnerAchievement, backref="feedback", on_delete="RESTRICT")
     institution = ForeignKeyField(Institution, backref="feedback", on_delete="RESTRICT")
     content = TextField()
-    status = CharField(max_length=20, default=code(FeedbackStatus.OPEN), index=True)
+    status = CharField(max_length=20, default=FeedbackStatus.OPEN, index=True)
     reply = TextField(null=True)
     handled_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     handled_at = DateTimeField(null=True)
@@ -772,7 +776,7 @@ class SmsOutbox(BaseModel):
     id = AutoField()
     phone = CharField(max_length=20, index=True)
     body = TextField()
-    purpose = CharField(max_length=30, default=code(SmsPurpose.NOTICE))
+    purpose = CharField(max_length=30, default=SmsPurpose.NOTICE)
     backend = CharField(max_length=20)
     created_at = DateTimeField(default=now, index=True)
 
@@ -827,7 +831,7 @@ class Article(BaseModel):
     kind = CharField(max_length=20, choices=ArticleKind.choices(), index=True)
     title = CharField(max_length=200)
     body = TextField()
-    status = CharField(max_length=20, default=code(ArticleStatus.DRAFT), index=True)
+    status = CharField(max_length=20, default=ArticleStatus.DRAFT, index=True)
     published_at = DateTimeField(null=True, index=True)
     author = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now)

@@ -15,7 +15,6 @@ from models import (
     Role,
     SmsOutbox,
     User,
-    code,
 )
 from services import permissions
 
@@ -27,11 +26,11 @@ MENU_SYSTEM = _l("System")
 @home_for(permissions.CENTER)
 def center_home(view):
     counts = {
-        "learners": User.select().where(User.role == code(Role.LEARNER)).count(),
+        "learners": User.select().where(User.role == Role.LEARNER).count(),
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),
         "rules": ConversionRule.published().count(),
-        "pending": Application.select().where(Application.status == code(ApplicationStatus.PENDING)).count(),
+        "pending": Application.select().where(Application.status == ApplicationStatus.PENDING).count(),
     }
     return view.render("admin/home_center.html", counts=counts)
 

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from admin.base import SecureModelView, home_for
-from models import CatalogueAchievement, Category, LearnerAchievement, Permission, code
+from models import CatalogueAchievement, Category, LearnerAchievement, Permission
 from services import permissions
 
 
@@ -23,7 +23,7 @@ class InstitutionAchievementView(SecureModelView):
     """机构成果管理: the institution's own catalogue entries (read-only once saved)."""
 
     roles = permissions.INSTITUTION_USERS
-    permission = code(Permission.ACHIEVEMENTS)
+    permission = Permission.ACHIEVEMENTS
     can_create = False
     can_edit = False
     column_list = ("name", "category", "recognition_status", "created_at")

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from admin.base import SecureModelView, home_for
-from models import Application, ApplicationKind, ApplicationStatus, LearnerAchievement, User, code
+from models import Application, ApplicationKind, ApplicationStatus, LearnerAchievement, User
 from services import permissions
 
 MENU_REVIEWS = _l("Reviews")
@@ -11,7 +11,7 @@ MENU_REVIEWS = _l("Reviews")
 @home_for(permissions.REVIEWER, permissions.COMMITTEE)
 def reviewer_home(view):
     pending = permissions.scope_applications(
-        Application.select().where(Application.status.in_([code(ApplicationStatus.PENDING), code(ApplicationStatus.INITIAL_PASSED)])),
+        Application.select().where(Application.status.in_([ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED])),
         view_user(),
     )
     return view.render("admin/home_reviewer.html", pending=pending.count())
@@ -57,12 +57,12 @@ class ApplicationReviewView(SecureModelView):
 
 
 class RecognitionReviewView(ApplicationReviewView):
-    kind = code(ApplicationKind.RECOGNITION)
+    kind = ApplicationKind.RECOGNITION
     roles = frozenset({permissions.REVIEWER, permissions.CENTER})
 
 
 class FinalReviewView(ApplicationReviewView):
-    kind = code(ApplicationKind.CONVERSION)
+    kind = ApplicationKind.CONVERSION
     roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
 
 

@@ -4,12 +4,12 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import AccountStatus, Institution, INSTITUTION_ROLES, Role, User, code, db, now
+from models import AccountStatus, Institution, INSTITUTION_ROLES, Role, User, db, now
 from services import audit, validators
 
 # 个人用户 and 机构用户 on the login page: which roles each identity covers.
 IDENTITIES = {
-    "person": {code(Role.LEARNER), code(Role.CENTER), code(Role.REVIEWER), code(Role.COMMITTEE)},
+    "person": {Role.LEARNER, Role.CENTER, Role.REVIEWER, Role.COMMITTEE},
     "institution": set(INSTITUTION_ROLES),
 }
 
@@ -61,9 +61,9 @@ def authenticate(identifier, password, identity="person"):
     user = find_by_identifier(identifier, identity)
     if user is None or not verify_password(user, password):
         raise AccountError(_l("Account or password is wrong"))
-    if user.status == code(AccountStatus.DISABLED):
+    if user.status == AccountStatus.DISABLED:
         raise AccountError(_l("This account has been disabled"))
-    if user.status == code(AccountStatus.INACTIVE):
+    if user.status == AccountStatus.INACTIVE:
         raise AccountError(_l("This account is not activated yet; please activate it first"))
     User.update(last_login_at=now()).where(User.id == user.id).execute()
     return user
@@ -87,7 +87,7 @@ def create_user(role, username, real_name, password=None, phone=None, institutio
         if institution is None:
             raise AccountError(f"no institution named {institution_name!r}")
     user = User(role=role, username=username, real_name=real_name, phone=phone, institution=institution, **fields)
-    if role == code(Role.REVIEWER) and institution is None:
+    if role == Role.REVIEWER and institution is None:
         raise AccountError("a reviewer needs --institution (their teaching point)")
     if role in INSTITUTION_ROLES and institution is None:
         raise AccountError("an institution user needs --institution")

@@ -22,15 +22,14 @@ from models import (
     Role,
     RuleStatus,
     UserPermission,
-    code,
 )
 
-LEARNER = code(Role.LEARNER)
-CENTER = code(Role.CENTER)
-REVIEWER = code(Role.REVIEWER)
-COMMITTEE = code(Role.COMMITTEE)
-INSTITUTION = code(Role.INSTITUTION)
-SUBUSER = code(Role.SUBUSER)
+LEARNER = Role.LEARNER
+CENTER = Role.CENTER
+REVIEWER = Role.REVIEWER
+COMMITTEE = Role.COMMITTEE
+INSTITUTION = Role.INSTITUTION
+SUBUSER = Role.SUBUSER
 INSTITUTION_USERS = frozenset({INSTITUTION, SUBUSER})
 ADMIN_USERS = frozenset({CENTER, REVIEWER, COMMITTEE, INSTITUTION, SUBUSER})
 
@@ -165,8 +164,8 @@ ATTACHMENT_RULES = {
     "learner_achievement": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
     "withdrawal": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
     "application": lambda u, i: _application_visible(u, Application.get_or_none(id=i)),
-    "method": _published_or_own(ConversionMethod, code(PublishStatus.PUBLISHED)),
-    "rule": _published_or_own(ConversionRule, code(RuleStatus.PUBLISHED)),
+    "method": _published_or_own(ConversionMethod, PublishStatus.PUBLISHED),
+    "rule": _published_or_own(ConversionRule, RuleStatus.PUBLISHED),
     "import": _import_visible,
     "feedback": _feedback_visible,
 }

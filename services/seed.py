@@ -38,7 +38,6 @@ from models import (
     RuleTarget,
     RuleType,
     User,
-    code,
     db,
     now,
 )
@@ -158,7 +157,7 @@ INSTITUTION_CERTIFICATE = {
     "evidence": [{"label": "证书", "required": True}],
 }
 
-DEGREE, NON_DEGREE, INFORMAL = code(CategoryKind.DEGREE), code(CategoryKind.NON_DEGREE), code(CategoryKind.INFORMAL)
+DEGREE, NON_DEGREE, INFORMAL = CategoryKind.DEGREE, CategoryKind.NON_DEGREE, CategoryKind.INFORMAL
 LEARNER_TREE = [
     ("degree_education", "学历教育", DEGREE, [
         ("diploma", "毕业证书", DEGREE, DIPLOMA),
@@ -178,7 +177,7 @@ LEARNER_TREE = [
         ("perf_title", "业绩类-职称证书", INFORMAL, PERFORMANCE),
     ]),
 ]
-# (code, name, kind, schema, learner subcategory code, requires authorisation, storable by hand)
+# (name, kind, schema, learner subcategory requires authorisation, storable by hand)
 INSTITUTION_TREE = [
     ("inst_degree", "学历成果", DEGREE, [
         ("inst_voc_diploma", "职业教育学历证书", INSTITUTION_DIPLOMA, "diploma", False, True),
@@ -217,8 +216,8 @@ def _upsert(model, key, **values):
 
 def seed_reference():
     """The category tree with its schemas and the seven framework levels."""
-    learner = code(CategoryScope.LEARNER)
-    institution_scope = code(CategoryScope.INSTITUTION)
+    learner = CategoryScope.LEARNER
+    institution_scope = CategoryScope.INSTITUTION
     for order, (root_code, name, kind, children) in enumerate(LEARNER_TREE):
         root = _upsert(Category, {"code": root_code}, name=name, kind=kind, scope=learner, sort_order=order)
         for child_order, (child_code, child_name, child_kind, schema) in enumerate(children):
@@ -272,7 +271,7 @@ INSTITUTIONS = [
     ("学分银行专业认定委员会", K.REVIEW_BODY, None, "CMT01"),
 ]
 
-# (project, name, institution, subcategory code, catalogue field values, credits, framework level)
+# (project, name, institution, subcategory catalogue field values, credits, framework level)
 CATALOGUE = [
     ("全国计算机等级考试", "全国计算机等级考试一级证书", "教育部教育考试院", "qualification",
      {"appraisal_body": "教育部考试中心", "certificate_level": "一级", "occupation": "计算机应用", "education": "不限"}, "2", 2),
@@ -393,7 +392,7 @@ def _learner(index, teaching_point):
     username = "learner" if index == 0 else f"learner{index:02d}"
     return _user(
         username,
-        code(Role.LEARNER),
+        Role.LEARNER,
         "陈晓明" if index == 0 else SURNAMES[index % len(SURNAMES)] + GIVEN[index % len(GIVEN)],
         phone=f"138{index:08d}",
         email=f"{username}@example.cn",
@@ -416,7 +415,7 @@ def _institutions():
         by_name[name] = _upsert(
             Institution,
             {"name": name},
-            kind=code(kind),
+            kind=kind,
             department=by_name.get(department),
             school_code=school_code,
             contact_name="联系人",
@@ -438,18 +437,18 @@ def _catalogue(institutions, center):
             framework_level=levels[level],
             valid_from=dt.date(2020, 1, 1),
             intro=f"{project}：{name}",
-            recognition_status=code(RecognitionStatus.RECOGNISED),
+            recognition_status=RecognitionStatus.RECOGNISED,
             created_by=center,
         )
     return entries
 
 
 def _rules(institutions, entries, center):
-    for index, publisher in enumerate(sorted({rule[2] for rule in RULES})):
+    for publisher in sorted({rule[2] for rule in RULES}):
         _upsert(
             ConversionMethod,
             {"institution": institutions[publisher], "name": f"{publisher}学习成果认定与转换管理办法"},
-            status=code(PublishStatus.PUBLISHED),
+            status=PublishStatus.PUBLISHED,
             commitment_accepted=True,
             published_at=now(),
             created_by=center,
@@ -466,18 +465,18 @@ def _rules(institutions, entries, center):
         rule = ConversionRule.create(
             code=f"20220301{index:04d}",
             name=name,
-            rule_type=code(rule_type),
+            rule_type=rule_type,
             institution=institutions[publisher],
             method=ConversionMethod.get(
                 ConversionMethod.institution == institutions[publisher],
-                ConversionMethod.status == code(PublishStatus.PUBLISHED),
+                ConversionMethod.status == PublishStatus.PUBLISHED,
             ),
             description=f"持有{'、'.join(sources)}的学习者，可申请转换为{'、'.join(targets)}。",
             target_major="计算机网络技术" if publisher == "广东理工职业学院" else None,
             target_major_code="510202" if publisher == "广东理工职业学院" else None,
-            target_level=code(Level.ASSOCIATE),
+            target_level=Level.ASSOCIATE,
             commitment_accepted=True,
-            status=code(RuleStatus.PUBLISHED),
+            status=RuleStatus.PUBLISHED,
             published_at=now(),
             created_by=center,
         )
@@ -487,7 +486,7 @@ def _rules(institutions, entries, center):
             RuleTarget.create(rule=rule, catalogue=entries[target], exempt_modules=exempt)
 
 
-def _hold(learner, entry, status, source=code(AchievementSource.SELF), stored_by=None, **fields):
+def _hold(learner, entry, status, source=AchievementSource.SELF, stored_by=None, **fields):
     return _upsert(
         LearnerAchievement,
         {"learner": learner, "catalogue": entry},
@@ -511,7 +510,7 @@ def _informal(learner, name, status):
             name=name,
             institution_name="广东省职业技能大赛组委会",
             status=status,
-            source=code(AchievementSource.SELF),
+            source=AchievementSource.SELF,
             fields={"completed_by": "广东省职业技能大赛组委会", "obtained_on": "2022-05-20"},
             description="省级职业技能大赛获奖",
             obtained_on=dt.date(2022, 5, 20),
@@ -521,29 +520,29 @@ def _informal(learner, name, status):
 
 def _application(kind, learner, achievement, status, rule=None, target=None, reviews=()):
     application = Application.get_or_none(
-        Application.learner == learner, Application.achievement == achievement, Application.kind == code(kind)
+        Application.learner == learner, Application.achievement == achievement, Application.kind == kind
     )
     if application is None:
         application = Application.create(
-            kind=code(kind),
+            kind=kind,
             learner=learner,
             achievement=achievement,
             rule=rule,
             target=target,
             teaching_point=learner.teaching_point,
-            status=code(status),
+            status=status,
             decided_at=now() if reviews and status != ApplicationStatus.INITIAL_PASSED else None,
         )
         for stage, reviewer, decision, opinion in reviews:
             ReviewRecord.create(
-                application=application, stage=code(stage), reviewer=reviewer, decision=code(decision), opinion=opinion
+                application=application, stage=stage, reviewer=reviewer, decision=decision, opinion=opinion
             )
     return application
 
 
 def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
     learners = [_learner(i, teaching_points[i % 2]) for i in range(22)]
-    catalogue_status = code(AchievementStatus.CATALOGUE)
+    catalogue_status = AchievementStatus.CATALOGUE
     tp_opinion = f"教学点：{teaching_points[0].name} 审核人：{reviewer.real_name} 意见：同意"
     cmt_opinion = f"审核人：{committee.department} {committee.real_name}"
     cloud = entries["云计算平台运维与开发中级工程师"]
@@ -554,17 +553,17 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
         _hold(learner, entries["全国计算机等级考试一级证书"], catalogue_status)
         stage = i % 6
         if stage == 0:  # informal, not yet applied
-            _informal(learner, "广东省职业技能大赛三等奖", code(AchievementStatus.NOT_APPLIED))
+            _informal(learner, "广东省职业技能大赛三等奖", AchievementStatus.NOT_APPLIED)
         elif stage == 1:  # recognition pending
-            a = _informal(learner, "广东省职业技能大赛二等奖", code(AchievementStatus.UNDER_REVIEW))
+            a = _informal(learner, "广东省职业技能大赛二等奖", AchievementStatus.UNDER_REVIEW)
             _application(ApplicationKind.RECOGNITION, learner, a, ApplicationStatus.PENDING)
         elif stage == 2:  # recognised, then performance conversion pending
-            a = _informal(learner, "广东省职业技能大赛一等奖", code(AchievementStatus.RECOGNISED))
+            a = _informal(learner, "广东省职业技能大赛一等奖", AchievementStatus.RECOGNISED)
             _application(ApplicationKind.RECOGNITION, learner, a, ApplicationStatus.PASSED,
                          reviews=[(ReviewStage.RECOGNITION, reviewer, Decision.AGREE, own_tp_opinion)])
             _application(ApplicationKind.PERFORMANCE, learner, a, ApplicationStatus.PENDING, target=entries["电子商务概论"])
         elif stage == 3:  # recognition refused
-            a = _informal(learner, "社区志愿服务证明", code(AchievementStatus.REFUSED))
+            a = _informal(learner, "社区志愿服务证明", AchievementStatus.REFUSED)
             _application(ApplicationKind.RECOGNITION, learner, a, ApplicationStatus.REFUSED,
                          reviews=[(ReviewStage.RECOGNITION, reviewer, Decision.DISAGREE, own_tp_opinion.replace("同意", "不同意，材料不全"))])
         elif stage == 4:  # conversion waiting for initial review
@@ -582,28 +581,28 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
         (ReviewStage.INITIAL, reviewer, Decision.AGREE, tp_opinion.replace(teaching_points[0].name, done.teaching_point.name)),
         (ReviewStage.FINAL, committee, Decision.AGREE, cmt_opinion),
     ])
-    granted = _hold(done, entries["大学英语(1)"], code(AchievementStatus.RECOGNISED), source=code(AchievementSource.CONVERSION))
+    granted = _hold(done, entries["大学英语(1)"], AchievementStatus.RECOGNISED, source=AchievementSource.CONVERSION)
     if granted.granted_by is None:
         LearnerAchievement.update(granted_by=app.id).where(LearnerAchievement.id == granted.id).execute()
     # A refused final review, and an institution-stored (then withdrawn) achievement.
     refused = learners[7]
     a = _hold(refused, entries["HCIA-Cloud Computing华为认证云计算工程师"], catalogue_status)
-    _hold(refused, entries["经济统计学毕业证书(本科)"], catalogue_status, source=code(AchievementSource.INSTITUTION),
+    _hold(refused, entries["经济统计学毕业证书(本科)"], catalogue_status, source=AchievementSource.INSTITUTION,
           stored_by=institutions["长沙理工大学"])
-    stored = _hold(learners[8], entries["计算机网络技术毕业证书(高职)"], code(AchievementStatus.WITHDRAWN),
-                   source=code(AchievementSource.INSTITUTION), stored_by=institutions["广东理工职业学院"])
+    stored = _hold(learners[8], entries["计算机网络技术毕业证书(高职)"], AchievementStatus.WITHDRAWN,
+                   source=AchievementSource.INSTITUTION, stored_by=institutions["广东理工职业学院"])
     if not stored.withdrawn_reason:
         LearnerAchievement.update(withdrawn_reason="证书编号录入错误", withdrawn_at=now()).where(
             LearnerAchievement.id == stored.id).execute()
     # Institution-stored achievements for the demo institution's 学员成果.
     for learner in learners[9:15]:
-        _hold(learner, entries["计算机网络技术毕业证书(高职)"], catalogue_status, source=code(AchievementSource.INSTITUTION),
+        _hold(learner, entries["计算机网络技术毕业证书(高职)"], catalogue_status, source=AchievementSource.INSTITUTION,
               stored_by=institutions["广东理工职业学院"], personal_code=None)
     # Imported, not yet activated learners (they activate with their ID number).
     for index in range(22, 25):
         learner = _learner(index, teaching_points[index % 2])
-        if learner.status != code(AccountStatus.INACTIVE):
-            User.update(status=code(AccountStatus.INACTIVE), password_hash=None,
+        if learner.status != AccountStatus.INACTIVE:
+            User.update(status=AccountStatus.INACTIVE, password_hash=None,
                         added_by_institution=institutions["广东理工职业学院"]).where(User.id == learner.id).execute()
     return learners
 
@@ -614,7 +613,7 @@ def _articles(center):
         (ArticleKind.GUIDE, "学习者账号注册与激活指引", "已导入的学员请点击“去激活账号”，用身份证号激活。"),
         (ArticleKind.REGULATION, "广东终身教育学分银行学习成果认定与转换管理办法(试行)", "第一条 为规范学习成果认定与转换工作，制定本办法。"),
     ]:
-        _upsert(Article, {"title": title}, kind=code(kind), body=body, status=code(ArticleStatus.PUBLISHED),
+        _upsert(Article, {"title": title}, kind=kind, body=body, status=ArticleStatus.PUBLISHED,
                 published_at=now(), author=center)
 
 
@@ -623,13 +622,13 @@ def seed_demo():
     with db.atomic():
         seed_reference()
         institutions = _institutions()
-        center = _user("center", code(Role.CENTER), "明耀星", phone="13900000001", department="学分银行管理中心")
+        center = _user("center", Role.CENTER, "明耀星", phone="13900000001", department="学分银行管理中心")
         teaching_points = [institutions[name] for name in TEACHING_POINTS]
-        reviewer = _user("reviewer", code(Role.REVIEWER), "李老师", phone="13900000002", institution=teaching_points[0])
-        _user("reviewer2", code(Role.REVIEWER), "王老师", phone="13900000005", institution=teaching_points[1])
-        committee = _user("committee", code(Role.COMMITTEE), "周教授", phone="13900000003", department="学分银行管理中心",
+        reviewer = _user("reviewer", Role.REVIEWER, "李老师", phone="13900000002", institution=teaching_points[0])
+        _user("reviewer2", Role.REVIEWER, "王老师", phone="13900000005", institution=teaching_points[1])
+        committee = _user("committee", Role.COMMITTEE, "周教授", phone="13900000003", department="学分银行管理中心",
                           institution=institutions["学分银行专业认定委员会"])
-        _user("institution", code(Role.INSTITUTION), "广东理工职业学院管理员", phone="13900000004",
+        _user("institution", Role.INSTITUTION, "广东理工职业学院管理员", phone="13900000004",
               institution=institutions["广东理工职业学院"])
         entries = _catalogue(institutions, center)
         _rules(institutions, entries, center)
@@ -639,7 +638,7 @@ def seed_demo():
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),
         "rules": ConversionRule.published().count(),
-        "learners": User.select().where(User.role == code(Role.LEARNER)).count(),
+        "learners": User.select().where(User.role == Role.LEARNER).count(),
         "achievements": LearnerAchievement.select().count(),
         "applications": Application.select().count(),
     }

@@ -13,7 +13,7 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from models import SmsOutbox, VerificationCode, code, now, SmsPurpose, db
+from models import SmsOutbox, VerificationCode, now, SmsPurpose, db
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def backend():
         raise RuntimeError(f"unknown SMS_BACKEND {name!r}; known: {sorted(BACKENDS)}") from None
 
 
-def send(phone, body, purpose=code(SmsPurpose.NOTICE)):
+def send(phone, body, purpose=SmsPurpose.NOTICE):
     if phone:
         backend().send(phone, body, purpose)
 

@@ -21,7 +21,6 @@ from models import (
     RuleTarget,
     RuleType,
     User,
-    code,
 )
 from services import accounts
 from services.validators import id_birth_date, id_check_char, id_gender
@@ -44,7 +43,7 @@ def make_institution(kind=InstitutionKind.COLLEGE, **fields):
     n = next_id()
     fields.setdefault("name", f"测试机构{n}")
     fields.setdefault("school_code", f"S{n:05d}")
-    return Institution.create(kind=code(kind) if isinstance(kind, tuple) else kind, **fields)
+    return Institution.create(kind=kind, **fields)
 
 
 def make_teaching_point(**fields):
@@ -52,25 +51,25 @@ def make_teaching_point(**fields):
 
 
 ROLE_NEEDS_INSTITUTION = {
-    code(Role.REVIEWER): InstitutionKind.TEACHING_POINT,
-    code(Role.INSTITUTION): InstitutionKind.COLLEGE,
-    code(Role.SUBUSER): InstitutionKind.COLLEGE,
+    Role.REVIEWER: InstitutionKind.TEACHING_POINT,
+    Role.INSTITUTION: InstitutionKind.COLLEGE,
+    Role.SUBUSER: InstitutionKind.COLLEGE,
 }
 
 
 def make_user(role="learner", password=PASSWORD, **fields):
     n = next_id()
-    role = code(role) if isinstance(role, tuple) else role
+    role = role
     fields.setdefault("username", f"{role}{n}")
     fields.setdefault("real_name", f"用户{n}")
     fields.setdefault("phone", f"139{n:08d}")
     if role in ROLE_NEEDS_INSTITUTION and "institution" not in fields:
         fields["institution"] = make_institution(ROLE_NEEDS_INSTITUTION[role])
-    if role == code(Role.LEARNER):
+    if role == Role.LEARNER:
         id_number = fields.setdefault("id_number", valid_id_number(n))
         fields.setdefault("gender", id_gender(id_number))
         fields.setdefault("birth_date", id_birth_date(id_number))
-    if role == code(Role.COMMITTEE):
+    if role == Role.COMMITTEE:
         fields.setdefault("department", "学分银行管理中心")
     user = User(role=role, **fields)
     user.password_hash = accounts.hash_password(password) if password else None
@@ -112,7 +111,7 @@ def make_method(institution, published=True, **fields):
     return ConversionMethod.create(
         institution=institution,
         name=fields.pop("name", f"{institution.name}转换办法"),
-        status=code(PublishStatus.PUBLISHED if published else PublishStatus.UNPUBLISHED),
+        status=PublishStatus.PUBLISHED if published else PublishStatus.UNPUBLISHED,
         commitment_accepted=True,
         **fields,
     )
@@ -123,7 +122,7 @@ def make_rule(sources, targets, institution=None, status=RuleStatus.PUBLISHED, *
     institution = institution or targets[0].institution
     method = (
         ConversionMethod.select()
-        .where(ConversionMethod.institution == institution, ConversionMethod.status == code(PublishStatus.PUBLISHED))
+        .where(ConversionMethod.institution == institution, ConversionMethod.status == PublishStatus.PUBLISHED)
         .first()
         or make_method(institution)
     )
@@ -131,10 +130,10 @@ def make_rule(sources, targets, institution=None, status=RuleStatus.PUBLISHED, *
     rule = ConversionRule.create(
         code=fields.pop("code", f"{dt.date.today():%Y%m%d}{n % 10000:04d}"),
         name=fields.pop("name", f"转换规则{n}"),
-        rule_type=fields.pop("rule_type", code(RuleType.NON_DEGREE_TO_DEGREE)),
+        rule_type=fields.pop("rule_type", RuleType.NON_DEGREE_TO_DEGREE),
         institution=institution,
         method=method,
-        status=code(status),
+        status=status,
         **fields,
     )
     for source in sources:
@@ -156,8 +155,8 @@ def make_achievement(learner, catalogue=None, status=None, **fields):
         fields.setdefault("name", f"业绩成果{next_id()}")
         fields.setdefault("institution_name", "某竞赛组委会")
         status = status or AchievementStatus.NOT_APPLIED
-    fields.setdefault("source", code(AchievementSource.SELF))
+    fields.setdefault("source", AchievementSource.SELF)
     fields.setdefault("obtained_on", dt.date(2022, 1, 1))
     return LearnerAchievement.create(
-        learner=learner, catalogue=catalogue, status=code(status) if isinstance(status, tuple) else status, **fields
+        learner=learner, catalogue=catalogue, status=status, **fields
     )

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from models import SmsPurpose, User, code
+from models import SmsPurpose, User
 from services import accounts, audit, permissions, sms
 from services.validators import StrongPassword, check_mobile
 
@@ -102,7 +102,7 @@ def change_password():
                 audit.record("password_set", user, user=user)
             else:
                 if needs_sms_for_password(user):
-                    sms.verify_code(user.phone, code(SmsPurpose.CHANGE_PASSWORD), form.sms_code.data)
+                    sms.verify_code(user.phone, SmsPurpose.CHANGE_PASSWORD, form.sms_code.data)
                 accounts.change_password(user, form.old_password.data, form.new_password.data)
         except sms.CodeError as error:
             form.sms_code.errors = [str(error)]
@@ -130,11 +130,11 @@ def layout_for(user):
 # Purposes a visitor may ask a code for, and whether the phone must (True) or must not
 # (False) belong to an account. The logged-in purposes always use the user's own phone.
 PUBLIC_PURPOSES = {
-    code(SmsPurpose.REGISTER): False,
-    code(SmsPurpose.ACTIVATE): True,
-    code(SmsPurpose.RESET_PASSWORD): True,
+    SmsPurpose.REGISTER: False,
+    SmsPurpose.ACTIVATE: True,
+    SmsPurpose.RESET_PASSWORD: True,
 }
-OWN_PHONE_PURPOSES = {code(SmsPurpose.CHANGE_PASSWORD), code(SmsPurpose.EXPORT)}
+OWN_PHONE_PURPOSES = {SmsPurpose.CHANGE_PASSWORD, SmsPurpose.EXPORT}
 
 
 def _phone_for(purpose):
@@ -146,7 +146,7 @@ def _phone_for(purpose):
     message = check_mobile(phone)
     if message:
         return None, _("Mobile number %(message)s", message=message)
-    if purpose == code(SmsPurpose.CHANGE_PHONE):
+    if purpose == SmsPurpose.CHANGE_PHONE:
         if not current_user.is_authenticated:
             return None, _("Please log in first")
         if User.select().where(User.phone == phone).exists():

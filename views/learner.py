@@ -2,7 +2,7 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from models import AchievementStatus, LearnerAchievement, code
+from models import AchievementStatus, LearnerAchievement
 from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
 
@@ -19,13 +19,13 @@ ACHIEVEMENT_SORTS = {
 def status_summary(user):
     """The five counts of 我的信息 (SPEC §4)."""
     counts = LearnerAchievement.status_counts(user)
-    applied = counts.get(code(AchievementStatus.UNDER_REVIEW), 0)
-    recognised = counts.get(code(AchievementStatus.RECOGNISED), 0) + counts.get(code(AchievementStatus.CATALOGUE), 0)
-    refused = counts.get(code(AchievementStatus.REFUSED), 0)
+    applied = counts.get(AchievementStatus.UNDER_REVIEW, 0)
+    recognised = counts.get(AchievementStatus.RECOGNISED, 0) + counts.get(AchievementStatus.CATALOGUE, 0)
+    refused = counts.get(AchievementStatus.REFUSED, 0)
     return {
         "total": sum(counts.values()),
-        "not_applied": counts.get(code(AchievementStatus.NOT_APPLIED), 0),
-        "applied": applied + recognised + refused - counts.get(code(AchievementStatus.CATALOGUE), 0),
+        "not_applied": counts.get(AchievementStatus.NOT_APPLIED, 0),
+        "applied": applied + recognised + refused - counts.get(AchievementStatus.CATALOGUE, 0),
         "recognised": recognised,
         "refused": refused,
     }

@@ -2,7 +2,7 @@
 from flask import Blueprint, redirect, render_template
 from flask_login import current_user
 
-from models import Article, ArticleStatus, ConversionRule, code
+from models import Article, ArticleStatus, ConversionRule
 from services import permissions
 
 bp = Blueprint("portal", __name__)
@@ -14,7 +14,7 @@ def index():
         return redirect(permissions.home_url(current_user))
     news = (
         Article.select()
-        .where(Article.status == code(ArticleStatus.PUBLISHED))
+        .where(Article.status == ArticleStatus.PUBLISHED)
         .order_by(Article.published_at.desc())
         .limit(5)
     )

@@ -1,7 +1,7 @@
 """Login by each identifier, role homes, and who may open /admin/ and /me/."""
 import pytest
 
-from models import AccountStatus, User, code
+from models import AccountStatus, User
 from tests import factories
 
 
@@ -37,8 +37,8 @@ def test_institution_user_must_choose_institution_identity(client):
 
 
 def test_disabled_and_inactive_accounts_cannot_log_in(client):
-    disabled = factories.make_learner(status=code(AccountStatus.DISABLED))
-    inactive = factories.make_learner(status=code(AccountStatus.INACTIVE))
+    disabled = factories.make_learner(status=AccountStatus.DISABLED)
+    inactive = factories.make_learner(status=AccountStatus.INACTIVE)
     for user in (disabled, inactive):
         response = client.post(
             "/login", data={"identity": "person", "identifier": user.username, "password": factories.PASSWORD}
@@ -102,7 +102,7 @@ def test_each_staff_role_sees_only_its_menu(client_as, role, visible, hidden):
 def test_disabled_user_is_logged_out_at_next_request(client_as):
     client = client_as("institution")
     assert client.get("/admin/").status_code == 200
-    User.update(status=code(AccountStatus.DISABLED)).where(User.id == client.user.id).execute()
+    User.update(status=AccountStatus.DISABLED).where(User.id == client.user.id).execute()
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
