@@ -9,7 +9,7 @@ import os
 import secrets
 
 import click
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -95,6 +95,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def select_locale():
+    if not has_request_context():
+        return None
     lang = request.args.get("lang") or session.get("lang")
     return lang if lang in LOCALES else None
 

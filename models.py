@@ -571,7 +571,12 @@ class ConversionMethod(BaseModel):
 
 # One published method per institution, enforced by the database (partial unique index).
 ConversionMethod.add_index(
-    ConversionMethod.index(ConversionMethod.institution, unique=True, where=SQL("status = 'published'"))
+    ConversionMethod.index(
+        ConversionMethod.institution,
+        unique=True,
+        where=SQL("status = 'published'"),
+        name="conversion_method_one_published",  # the default name is taken by the FK index
+    )
 )
 
 

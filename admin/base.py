@@ -12,7 +12,9 @@ from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from peewee import IntegrityError
 
+from models import db
 from services import permissions
 
 
@@ -99,8 +101,17 @@ class SecureModelView(AccessMixin, ModelView):
         if reason:
             flash(str(reason), "error")
             return False
+        return self._delete(model)
+
+    def _delete(self, model):
+        """Delete one row, never recursively: rows that still reference it keep it."""
         self.on_model_delete(model)
-        model.delete_instance()  # not recursive: dependent rows make it fail loudly
+        try:
+            with db.atomic():
+                model.delete_instance()
+        except IntegrityError:
+            flash(_("%(record)s is still in use and was not deleted.", record=model), "error")
+            return False
         self.after_model_delete(model)
         return True
 
@@ -112,10 +123,8 @@ class SecureModelView(AccessMixin, ModelView):
             if reason:
                 refused.append(f"{model}: {reason}")
                 continue
-            self.on_model_delete(model)
-            model.delete_instance()
-            self.after_model_delete(model)
-            deleted += 1
+            if self._delete(model):
+                deleted += 1
         if deleted:
             flash(_("%(count)s records were deleted.", count=deleted), "success")
         for message in refused:

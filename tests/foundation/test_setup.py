@@ -1,0 +1,56 @@
+"""Schema creation/migration, demo data, configuration defaults, translations."""
+from models import MODELS
+from services import database, i18n, seed
+
+
+def table_counts():
+    return {model.__name__: model.select().count() for model in MODELS if model.__name__ != "SchemaVersion"}
+
+
+def test_seed_demo_is_idempotent(app):
+    seed.seed_demo()
+    first = table_counts()
+    seed.seed_demo()
+    assert table_counts() == first
+    assert first["CatalogueAchievement"] >= 30 and first["Institution"] >= 8
+    assert first["ConversionMethod"] >= 3
+
+
+def test_demo_covers_every_status_and_stage(app):
+    from models import AchievementStatus, Application, ApplicationStatus, LearnerAchievement, Role, User
+
+    seed.seed_demo()
+    statuses = {row.status for row in LearnerAchievement.select(LearnerAchievement.status).distinct()}
+    assert statuses == set(AchievementStatus.codes())
+    stages = {(a.kind, a.status) for a in Application.select(Application.kind, Application.status).distinct()}
+    assert {("recognition", "pending"), ("conversion", "pending"), ("conversion", "initial_passed"),
+            ("conversion", "passed"), ("performance", "pending")} <= stages
+    assert ApplicationStatus.REFUSED in {s for _, s in stages}
+    assert User.select().where(User.role == Role.LEARNER).count() >= 20
+    for username in ("center", "reviewer", "committee", "institution", "learner"):
+        assert User.get_or_none(User.username == username) is not None
+
+
+def test_demo_accounts_log_in(app, client):
+    seed.seed_demo()
+    for username, identity in [("center", "person"), ("institution", "institution"), ("learner", "person")]:
+        response = app.test_client().post(
+            "/login", data={"identity": identity, "identifier": username, "password": seed.DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, username
+
+
+def test_init_db_is_repeatable(app):
+    assert database.init_db() == database.LATEST
+    assert database.init_db() == database.LATEST
+
+
+def test_cli_seed_demo_prints_accounts(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo@2026" in result.output and "committee" in result.output
+
+
+def test_every_user_facing_string_has_a_zh_cn_translation():
+    missing = i18n.untranslated()
+    assert not missing, "untranslated: " + "; ".join(f"{m!r} ({f}:{n})" for m, (f, n) in missing[:20])

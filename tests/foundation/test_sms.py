@@ -1,0 +1,81 @@
+"""SMS verification codes (SPEC §12): 6 digits, 10 minutes, hashed, 5 attempts, 60 s cool-down."""
+import datetime as dt
+
+import pytest
+
+from models import SmsOutbox, VerificationCode
+from services import sms
+
+PHONE = "13812345678"
+
+
+def age_codes(seconds):
+    """Move every code's clock back instead of sleeping."""
+    delta = dt.timedelta(seconds=seconds)
+    for row in VerificationCode.select():
+        VerificationCode.update(created_at=row.created_at - delta, expires_at=row.expires_at - delta).where(
+            VerificationCode.id == row.id
+        ).execute()
+
+
+def test_code_is_six_digits_sent_and_stored_hashed(app):
+    value = sms.issue_code(PHONE, "register")
+    assert len(value) == 6 and value.isdigit()
+    stored = VerificationCode.get()
+    assert value not in stored.code_hash
+    assert value in SmsOutbox.get(SmsOutbox.phone == PHONE).body
+    sms.verify_code(PHONE, "register", value)
+
+
+def test_code_is_used_once(app):
+    value = sms.issue_code(PHONE, "register")
+    sms.verify_code(PHONE, "register", value)
+    with pytest.raises(sms.CodeError):
+        sms.verify_code(PHONE, "register", value)
+
+
+def test_code_expires_after_ten_minutes(app):
+    value = sms.issue_code(PHONE, "activate")
+    age_codes(601)
+    with pytest.raises(sms.CodeError, match="expired"):
+        sms.verify_code(PHONE, "activate", value)
+
+
+def test_five_wrong_attempts_lock_the_code(app):
+    value = sms.issue_code(PHONE, "activate")
+    wrong = "000000" if value != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(sms.CodeError, match="wrong"):
+            sms.verify_code(PHONE, "activate", wrong)
+    with pytest.raises(sms.CodeError, match="Too many"):
+        sms.verify_code(PHONE, "activate", value)
+
+
+def test_resend_cool_down(app):
+    sms.issue_code(PHONE, "reset_password")
+    with pytest.raises(sms.CodeError, match="wait"):
+        sms.issue_code(PHONE, "reset_password")
+    age_codes(61)
+    sms.issue_code(PHONE, "reset_password")
+    assert VerificationCode.select().count() == 2
+
+
+def test_purpose_is_part_of_the_code(app):
+    value = sms.issue_code(PHONE, "register")
+    with pytest.raises(sms.CodeError):
+        sms.verify_code(PHONE, "activate", value)
+
+
+def test_send_endpoint_shows_code_only_in_development(client):
+    answer = client.post("/sms/send", data={"purpose": "register", "phone": PHONE}).get_json()
+    assert answer["ok"] and len(answer["dev_code"]) == 6
+    again = client.post("/sms/send", data={"purpose": "register", "phone": PHONE})
+    assert again.status_code == 429
+
+
+def test_send_endpoint_checks_phone_and_purpose(client):
+    assert client.post("/sms/send", data={"purpose": "register", "phone": "123"}).status_code == 400
+    assert client.post("/sms/send", data={"purpose": "activate", "phone": PHONE}).status_code == 400  # no account
+    assert client.post("/sms/send", data={"purpose": "bogus", "phone": PHONE}).status_code == 400
+    assert client.post("/sms/send", data={"purpose": "export"}).status_code == 400  # not logged in
+    assert VerificationCode.select().count() == 0
