@@ -73,6 +73,12 @@ class CategoryView(ReadOnlyView):
     }
     column_default_sort = ("sort_order", False)
 
+    def base_query(self):
+        Parent = Category.alias()
+        return Category.select(Category, Parent).join(
+            Parent, join_type=JOIN.LEFT_OUTER, on=(Category.parent == Parent.id)
+        ).switch(Category)
+
 
 class CatalogueView(ReadOnlyView):
     column_list = ("project_name", "name", "institution", "category", "credits", "recognition_status", "created_at")
