@@ -88,7 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from admin import init_admin
 
-    init_admin(app, translations)
+    init_admin(app)
     _register_template_helpers(app)
     _register_cli(app)
     return app

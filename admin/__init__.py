@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from admin.base import RoleIndexView
 
 
-def init_admin(app, translations_path):
+def init_admin(app):
     from admin import center, institution, reviews
 
     admin = Admin(
@@ -17,7 +17,6 @@ def init_admin(app, translations_path):
         url="/admin",
         index_view=RoleIndexView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/cb_base.html", fluid=True),
-        translations_path=translations_path,
     )
     for area in (center, reviews, institution):
         area.register(admin)

@@ -1,10 +1,11 @@
 """Translations: the zh_CN catalogue is kept as fragments ``i18n/*.po`` (one per area,
 so parallel work never edits the same file) and compiled into ``translations/`` when a
-fragment is newer than the compiled catalogue. Flask-Admin's own Chinese catalogue is
-shipped as ``zh_Hans_CN``; it is compiled alongside under our ``zh_CN`` name."""
+fragment is newer than the compiled catalogue. Babel resolves ``zh_CN`` to the locale
+``zh_Hans_CN``, the folder name it looks up (Flask-Admin ships its catalogue the same way)."""
 import glob
 import os
 
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -34,12 +35,6 @@ def merged_catalog():
     return catalog
 
 
-def _flask_admin_po():
-    import flask_admin
-
-    return os.path.join(os.path.dirname(flask_admin.__file__), "translations", "zh_Hans_CN", "LC_MESSAGES", "admin.po")
-
-
 def _compile(catalog, target):
     os.makedirs(os.path.dirname(target), exist_ok=True)
     tmp = f"{target}.{os.getpid()}.tmp"
@@ -49,16 +44,12 @@ def _compile(catalog, target):
 
 
 def ensure_compiled():
-    target_dir = os.path.join(OUTPUT, LOCALE, "LC_MESSAGES")
+    target_dir = os.path.join(OUTPUT, str(Locale.parse(LOCALE)), "LC_MESSAGES")
     messages_mo = os.path.join(target_dir, "messages.mo")
     sources = fragment_paths()
     newest = max((os.path.getmtime(p) for p in sources), default=0)
     if not os.path.exists(messages_mo) or os.path.getmtime(messages_mo) < newest:
         _compile(merged_catalog(), messages_mo)
-    admin_mo = os.path.join(target_dir, "admin.mo")
-    if not os.path.exists(admin_mo):
-        with open(_flask_admin_po(), "rb") as handle:
-            _compile(read_po(handle, locale=LOCALE), admin_mo)
     return OUTPUT
 
 

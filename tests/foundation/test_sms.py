@@ -37,7 +37,7 @@ def test_code_is_used_once(app):
 def test_code_expires_after_ten_minutes(app):
     value = sms.issue_code(PHONE, "activate")
     age_codes(601)
-    with pytest.raises(sms.CodeError, match="expired"):
+    with pytest.raises(sms.CodeError, match="已过期"):
         sms.verify_code(PHONE, "activate", value)
 
 
@@ -45,15 +45,15 @@ def test_five_wrong_attempts_lock_the_code(app):
     value = sms.issue_code(PHONE, "activate")
     wrong = "000000" if value != "000000" else "111111"
     for _ in range(5):
-        with pytest.raises(sms.CodeError, match="wrong"):
+        with pytest.raises(sms.CodeError, match="验证码错误"):
             sms.verify_code(PHONE, "activate", wrong)
-    with pytest.raises(sms.CodeError, match="Too many"):
+    with pytest.raises(sms.CodeError, match="错误次数过多"):
         sms.verify_code(PHONE, "activate", value)
 
 
 def test_resend_cool_down(app):
     sms.issue_code(PHONE, "reset_password")
-    with pytest.raises(sms.CodeError, match="wait"):
+    with pytest.raises(sms.CodeError, match="请等待"):
         sms.issue_code(PHONE, "reset_password")
     age_codes(61)
     sms.issue_code(PHONE, "reset_password")
