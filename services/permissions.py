@@ -140,6 +140,15 @@ def _published_or_own(model, published):
     return check
 
 
+def scope_imports(query, user):
+    """导入记录: an institution's imports for its users, the center's own for center staff."""
+    if user.role == CENTER:
+        return query.where(ImportBatch.institution.is_null())
+    if user.role in INSTITUTION_USERS and user.institution_id:
+        return query.where(ImportBatch.institution == user.institution_id)
+    return query.where(ImportBatch.id.is_null())
+
+
 def _import_visible(user, batch_id):
     batch = ImportBatch.get_or_none(ImportBatch.id == batch_id)
     if batch is None or user.role == LEARNER:

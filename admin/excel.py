@@ -1,0 +1,257 @@
+"""导入 / 导入记录 / 导出 for any Flask-Admin list (SPEC §9, §11).
+
+Mix ``ExcelMixin`` into a ``SecureModelView`` subclass (before it) and declare what the
+list imports and exports; the screens, their access (the view's own ``roles`` and
+``permission``), the SMS check and the audit entry come with it::
+
+    class LearnerAccountView(ExcelMixin, SecureModelView):
+        import_kinds = ("learner_accounts",)      # services.excel.KINDS codes
+        export_columns = (excel.ExportColumn("学员姓名", User.real_name), ...)
+        export_name = "学员账户"                   # file name stem (default: the view name)
+
+URLs (relative to the view): ``import/`` (``?kind=`` when it has several kinds,
+``?target=<id>`` to fix the target, e.g. the institution achievement learners are
+imported under), ``import/template/``, ``import/<batch id>/`` (the result),
+``imports/`` (导入记录 of the last year, ``?target=`` filters), ``export/`` (takes
+the list's own query string: filters, search, sort; or ``?ids=1,2`` from the 导出
+action on selected rows). A view with its own ``list_template`` should extend
+``admin/excel/list.html`` to keep the 导入 / 导入记录 / 导出 buttons.
+"""
+import datetime as dt
+import os
+import shutil
+import tempfile
+
+from flask import abort, after_this_request, current_app, flash, redirect, request, send_file
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired
+
+from peewee import JOIN
+
+from models import ImportBatch, SmsPurpose, User, now
+from services import audit, excel, permissions, sms, storage
+from services.pagination import paginate
+import python_calamine
+
+RECORD_DAYS = 365
+
+
+class ImportForm(FlaskForm):
+    target = SelectField(_l("Type"), coerce=int, validate_choice=False)
+    file = FileField(_l("Spreadsheet (.xls or .xlsx)"))
+
+
+class ExportForm(FlaskForm):
+    code = StringField(_l("Verification code"), validators=[DataRequired()])
+
+
+class ExcelMixin:
+    import_kinds = ()
+    export_columns = ()
+    export_name = None
+    list_template = "admin/excel/list.html"
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _import_kind(self):
+        code = request.values.get("kind") or (self.import_kinds[0] if self.import_kinds else None)
+        if code not in self.import_kinds:
+            abort(404)
+        return excel.KINDS[code]
+
+    def _target(self, kind, value):
+        """The kind's target the user may use, or None; 404 for a forged id."""
+        if not kind.needs_target:
+            return None
+        try:
+            target_id = int(value)
+        except (TypeError, ValueError):
+            return None
+        target = kind.get_target(current_user, target_id)
+        if target is None:
+            abort(404)
+        return target
+
+    def _records(self):
+        since = now() - dt.timedelta(days=RECORD_DAYS)
+        query = ImportBatch.select(ImportBatch, User).join(User, on=(ImportBatch.operator == User.id), join_type=JOIN.LEFT_OUTER)
+        query = query.where(ImportBatch.kind.in_(list(self.import_kinds)), ImportBatch.created_at >= since)
+        return permissions.scope_imports(query, current_user)
+
+    # --- 导入 -------------------------------------------------------------------------------
+
+    @expose("/import/", methods=("GET", "POST"))
+    def import_view(self):
+        kind = self._import_kind()
+        form = ImportForm()
+        fixed = request.args.get("target")
+        if kind.needs_target:
+            form.target.label.text = str(kind.target_label)
+            form.target.choices = kind.targets(current_user)
+            if fixed:
+                target = self._target(kind, fixed)
+                form.target.choices = [(target.id, str(target))]
+        if request.method == "POST" and form.validate_on_submit():
+            target = self._target(kind, form.target.data) if kind.needs_target else None
+            upload = form.file.data
+            if kind.needs_target and target is None:
+                form.target.errors = [_("Please choose")]
+            elif upload is None or not upload.filename:
+                form.file.errors = [_("Please choose a file")]
+            else:
+                try:
+                    batch = self._run_import(kind, upload, target)
+                except excel.ImportFileError as error:
+                    form.file.errors = [str(error)]
+                else:
+                    return redirect(self.get_url(".import_result", batch_id=batch.id, kind=kind.code))
+        return self.render(
+            "admin/excel/import.html", form=form, kind=kind, kinds=[excel.KINDS[c] for c in self.import_kinds], fixed=fixed
+        )
+
+    def _run_import(self, kind, upload, target):
+        """Copy the upload to a temporary file (size-capped while copying) and import it."""
+        limit = current_app.config["IMPORT_MAX_MB"] * storage.MB
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "upload")
+            with open(path, "wb") as out:
+                copied = 0
+                for chunk in iter(lambda: upload.stream.read(1024 * 1024), b""):
+                    copied += len(chunk)
+                    if copied > limit:
+                        raise excel.ImportFileError(_("The file is larger than %(mb)s MB.", mb=limit // storage.MB))
+                    out.write(chunk)
+            batch = excel.run_import(kind, path, upload.filename, current_user._get_current_object(), target)
+        flash(_("Import finished."), "success")
+        return batch
+
+    @expose("/import/template/")
+    def import_template(self):
+        kind = self._import_kind()
+        target = self._target(kind, request.args.get("target"))
+        if kind.needs_target and target is None:
+            flash(_("Please choose the type first."), "error")
+            return redirect(self.get_url(".import_view", kind=kind.code))
+        tmp = tempfile.mkdtemp()
+        path = os.path.join(tmp, "template.xlsx")
+        excel.write_template(path, kind, target)
+
+        @after_this_request
+        def cleanup(response):
+            response.call_on_close(lambda: shutil.rmtree(tmp, ignore_errors=True))
+            return response
+
+        return send_file(path, mimetype=storage.XLSX_MIME, as_attachment=True, download_name=kind.template_name(target))
+
+    @expose("/import/<int:batch_id>/")
+    def import_result(self, batch_id):
+        batch = self._records().where(ImportBatch.id == batch_id).first()
+        if batch is None:
+            abort(404)
+        rejected = []
+        if batch.rejected_file_id and batch.rejected:
+            rejected = _first_reasons(batch.rejected_file)
+        return self.render("admin/excel/import_result.html", batch=batch, reasons=rejected, kind=excel.KINDS[batch.kind])
+
+    @expose("/imports/")
+    def import_records(self):
+        query = self._records()
+        target = request.args.get("target", type=int)
+        if target:
+            query = query.where(ImportBatch.target_id == target)
+        page = paginate(query, request.args, {"created_at": ImportBatch.created_at}, "-created_at")
+        return self.render("admin/excel/imports.html", page=page, kinds=excel.KINDS)
+
+    # --- 导出 -------------------------------------------------------------------------------
+
+    def is_action_allowed(self, name):
+        if name == "export" and not self.export_columns:
+            return False
+        return super().is_action_allowed(name)
+
+    @action("export", _l("Export"))
+    def action_export(self, ids):
+        return redirect(self.get_url(".export_view", ids=",".join(str(i) for i in ids)))
+
+    def _selected_ids(self):
+        raw = request.args.get("ids", "")
+        return [int(v) for v in raw.split(",") if v.strip().isdigit()]
+
+    def export_query(self):
+        """Selected rows (scoped), else every row matching the list's filter and sort."""
+        ids = self._selected_ids()
+        if ids:
+            pk = self.model._meta.primary_key
+            return self.scope(self.base_query()).where(pk.in_(ids)).order_by(pk)
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _count, query = self.get_list(
+            None,
+            sort[0] if sort else None,
+            view_args.sort_desc,
+            view_args.search,
+            view_args.filters,
+            execute=False,
+            page_size=0,
+        )
+        return query
+
+    @expose("/export/", methods=("GET", "POST"))
+    def export_view(self):
+        if not self.export_columns:
+            abort(404)
+        form = ExportForm()
+        phone = current_user.phone
+        query = self.export_query()
+        if request.method == "POST" and form.validate_on_submit():
+            if not phone:
+                form.code.errors = [_("Your account has no bound mobile phone")]
+            else:
+                try:
+                    sms.verify_code(phone, SmsPurpose.EXPORT, form.code.data)
+                except sms.CodeError as error:
+                    form.code.errors = [str(error)]
+                else:
+                    return self._send_export(query)
+        status = 400 if request.method == "POST" else 200
+        count = query.order_by().count()
+        return self.render("admin/excel/export.html", form=form, phone=phone, count=count), status
+
+    def _send_export(self, query):
+        tmp = tempfile.mkdtemp()
+        path = os.path.join(tmp, "export.xlsx")
+        name = str(self.export_name or self.name)
+        rows = excel.write_export(path, query, self.export_columns, sheet_name=name)
+        filters = {k: v for k, v in request.args.items() if k != "ids"}
+        audit.record(
+            "export", None, view=self.endpoint, rows=rows, filter=filters, selected=len(self._selected_ids()) or None
+        )
+
+        @after_this_request
+        def cleanup(response):
+            response.call_on_close(lambda: shutil.rmtree(tmp, ignore_errors=True))
+            return response
+
+        stamp = now().strftime("%Y%m%d%H%M")
+        return send_file(path, mimetype=storage.XLSX_MIME, as_attachment=True, download_name=f"{name}-{stamp}.xlsx")
+
+
+def _first_reasons(attachment, limit=20):
+    """The first reasons of a failure workbook, to show on the result page."""
+    path = storage._path(attachment.stored_name)
+    sheet = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_index(0)
+    reasons = []
+    for index, row in enumerate(sheet.iter_rows()):
+        if index == 0:
+            continue
+        if index > limit:
+            break
+        reasons.append(row[-1])
+    return reasons

@@ -1,0 +1,1029 @@
+"""Spreadsheet import and export for every list (SPEC §9, §11).
+
+Import kinds are declared once in this module (``KINDS``); the template, the parser, the
+per-row validation, the failure workbook and the import record all follow from the
+declaration. Admin list views get the screens (导入, 导入记录, 导出) from
+``admin.excel.ExcelMixin`` and only set attributes::
+
+    from admin.excel import ExcelMixin
+    from services import excel
+
+    class LearnerAccountView(ExcelMixin, SecureModelView):
+        import_kinds = ("learner_accounts",)         # codes of services.excel.KINDS
+        export_columns = (                           # what 导出 writes, in this order
+            excel.ExportColumn("学员姓名", User.real_name),
+            excel.ExportColumn("身份证号", User.id_number),
+            excel.ExportColumn("账户状态", User.status, enum=AccountStatus),
+            excel.ExportColumn("入库时间", User.created_at, excel.DATE),
+        )
+
+Kinds that import under a target (``needs_target``) let the user pick it first: the
+subcategory for catalogue and institution achievements, the institution achievement for
+its learners. A view may pass the target in the URL (``?target=<id>``).
+
+A new kind subclasses ``ImportKind``: ``columns(target)`` (``Column`` list), ``keys``
+(columns whose values must be unique inside the file), ``check_existing(ctx, rows)``
+(duplicates against the database, in batched queries) and ``insert(ctx, rows)``
+(``insert_many`` in chunks, never row-by-row saves). ``run_import`` runs it all in one
+transaction; ``write_export`` streams a query to ``.xlsx``.
+
+Column headers are the Chinese names of the file format itself (like the manuals'
+templates), not UI text: a file made from the template imports in either UI language.
+"""
+import datetime as dt
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import openpyxl
+import python_calamine
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from models import (
+    AccountStatus,
+    AchievementSource,
+    AchievementStatus,
+    CatalogueAchievement,
+    Category,
+    CategoryScope,
+    FrameworkLevel,
+    ImportBatch,
+    Institution,
+    InstitutionAuthorisation,
+    LearnerAchievement,
+    Level,
+    Role,
+    User,
+    db,
+    now,
+)
+from services import audit, storage, validators
+
+# Column types
+TEXT, ID_NUMBER, MOBILE, EMAIL, DATE, ENUM, NUMBER = "text", "id_number", "mobile", "email", "date", "enum", "number"
+DATETIME = "datetime"  # export only
+
+SQLITE_MAX_VARIABLES = 32766
+LOOKUP_CHUNK = 900  # values per IN (...) lookup
+MAX_ZIP_ENTRIES = 1000
+HEADER_SEARCH_ROWS = 10
+REASON_HEADER = "失败原因"
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+LEVEL_LABELS = ("小学", "初中", "高中(中职/中技)", "专科(高职)", "本科", "硕士", "博士")
+LEVEL_CODES = dict(zip(LEVEL_LABELS, Level.codes(), strict=True))
+
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+class ImportFileError(ValueError):
+    """The whole file is refused (not a spreadsheet, empty, too large, headers missing)."""
+
+
+# --- declarations --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import kind. ``key`` names the value in ``Row.values``;
+    ``options`` are the labels an enumeration accepts and ``codes`` what is stored
+    for each (defaults to the label)."""
+
+    key: str
+    header: str
+    type: str = TEXT
+    required: bool = False
+    options: tuple = ()
+    codes: tuple = ()
+    max_length: int = 200
+    future: bool = False  # dates may lie in the future
+    note: str = ""  # shown on the template's instruction sheet
+
+    def stored(self, label):
+        return self.codes[self.options.index(label)] if self.codes else label
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """One exported column: a header and a peewee field or expression of the view's
+    query. ``enum`` (a ``models.Choices``) turns stored codes into labels."""
+
+    header: str
+    field: object
+    type: str = TEXT
+    enum: object = None  # a models.Choices subclass
+
+
+class Row:
+    """One data row: its spreadsheet row number, parsed values, display texts, errors."""
+
+    __slots__ = ("number", "values", "texts", "errors")
+
+    def __init__(self, number, values, texts, errors):
+        self.number, self.values, self.texts, self.errors = number, values, texts, errors
+
+
+@dataclass
+class ImportContext:
+    user: User
+    institution_id: int | None
+    target: object = None
+    batch_id: int | None = None
+    when: dt.datetime = field(default_factory=now)
+
+
+class ImportKind:
+    """Base of every import kind; subclasses declare columns and the database side."""
+
+    code = ""
+    label = ""
+    needs_target = False
+    target_label = ""
+    keys = ()  # column keys whose values must be unique inside one file
+
+    def columns(self, target):
+        raise NotImplementedError
+
+    def targets(self, user):
+        """(id, label) choices of targets the user may import under."""
+        return []
+
+    def get_target(self, user, target_id):
+        """The target with this id if the user may import under it, else None."""
+        return None
+
+    def template_name(self, target):
+        return f"{self.label}导入模板.xlsx"
+
+    def check_existing(self, ctx, rows):
+        """Add an error to each row that clashes with the database."""
+
+    def insert(self, ctx, rows):
+        raise NotImplementedError
+
+
+def refuse(row, column, problem):
+    row.errors.append(_("Row %(row)s %(column)s %(problem)s", row=row.number, column=column.header, problem=problem))
+
+
+def chunks(values, size):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def insert_chunked(model, rows):
+    """``insert_many`` in chunks that respect SQLite's variables-per-statement limit."""
+    if not rows:
+        return
+    size = max(1, SQLITE_MAX_VARIABLES // len(rows[0]) - 1)
+    for part in chunks(rows, size):
+        model.insert_many(part).execute()
+
+
+def existing_values(field, values, *where):
+    """The subset of ``values`` already stored in ``field`` (batched IN lookups)."""
+    found = set()
+    for part in chunks({v for v in values if v}, LOOKUP_CHUNK):
+        found.update(v for (v,) in field.model.select(field).where(field.in_(part), *where).tuples())
+    return found
+
+
+# --- the kinds -----------------------------------------------------------------------
+
+
+class LearnerAccountsKind(ImportKind):
+    """学员账户 导入: creates 未激活 learner accounts (SPEC §9 学员账户管理)."""
+
+    code = "learner_accounts"
+    label = "学员账户"
+    keys = ("id_number", "phone", "email")
+    COLUMNS = (
+        Column("real_name", "学员姓名", required=True, max_length=50),
+        Column("id_number", "身份证号", ID_NUMBER, required=True, note="18位居民身份证号，末位X大写或小写均可"),
+        Column("phone", "手机号码", MOBILE, note="11位手机号码，用于激活账户"),
+        Column("email", "电子邮箱", EMAIL, max_length=100),
+        Column("ethnicity", "民族", max_length=50),
+        Column("address", "联系地址", max_length=200),
+    )
+
+    def columns(self, target):
+        return self.COLUMNS
+
+    def check_existing(self, ctx, rows):
+        learner_columns = {c.key: c for c in self.COLUMNS}
+        for key, problem in (
+            ("id_number", _("is already registered")),
+            ("phone", _("is already bound to another account")),
+            ("email", _("is already bound to another account")),
+        ):
+            field_ = getattr(User, key)
+            taken = existing_values(field_, (r.values[key] for r in rows))
+            for row in rows:
+                if row.values[key] in taken:
+                    refuse(row, learner_columns[key], problem)
+
+    def insert(self, ctx, rows):
+        insert_chunked(
+            User,
+            [
+                {
+                    "role": Role.LEARNER,
+                    "real_name": r.values["real_name"],
+                    "id_number": r.values["id_number"],
+                    "phone": r.values["phone"],
+                    "email": r.values["email"],
+                    "ethnicity": r.values["ethnicity"],
+                    "address": r.values["address"],
+                    "gender": validators.id_gender(r.values["id_number"]),
+                    "birth_date": validators.id_birth_date(r.values["id_number"]),
+                    "status": AccountStatus.INACTIVE,
+                    "added_by_institution": ctx.institution_id,
+                    "created_at": ctx.when,
+                }
+                for r in rows
+            ],
+        )
+
+
+def _schema_column(spec):
+    """A Column from a subcategory's ``field_schema`` entry."""
+    kind = {"enum": ENUM, "number": NUMBER, "date": DATE}.get(spec.get("type"), TEXT)
+    return Column(
+        "fields." + spec["name"],
+        spec["label"],
+        kind,
+        required=bool(spec.get("required")),
+        options=tuple(spec.get("options") or ()),
+    )
+
+
+class CatalogueEntriesKind(ImportKind):
+    """Catalogue entries of one subcategory: columns come from its ``field_schema``."""
+
+    needs_target = True
+    target_label = _l("Achievement type")
+    keys = (("project_name", "name"),)
+    WITH_INSTITUTION = False
+
+    def columns(self, target):
+        columns = [Column("project_name", "项目名称", required=True), Column("name", "成果名称", required=True)]
+        if self.WITH_INSTITUTION:
+            columns.append(Column("institution", "资历机构", required=True, note="机构名称或学校代码，须已在平台登记"))
+        columns += [_schema_column(spec) for spec in target.catalogue_fields()]
+        names = [level.name for level in FrameworkLevel.select().order_by(FrameworkLevel.level)]
+        columns += [
+            Column("credits", "学分银行学分", NUMBER),
+            Column("framework_level", "资历框架等级", ENUM, options=tuple(names)),
+            Column("valid_from", "生效日期", DATE, future=True),
+            Column("intro", "成果简介", max_length=2000),
+        ]
+        return columns
+
+    def template_name(self, target):
+        return f"{target.name}导入模板.xlsx"
+
+    def _categories(self, user):
+        return Category.select().where(Category.parent.is_null(False), Category.active)
+
+    def targets(self, user):
+        return [(c.id, c.name) for c in self._categories(user).order_by(Category.scope, Category.sort_order, Category.id)]
+
+    def get_target(self, user, target_id):
+        return self._categories(user).where(Category.id == target_id).first()
+
+    def _institutions(self, ctx, rows):
+        """Institution id per row (the user's own institution unless the file names one)."""
+        return {id(r): ctx.institution_id for r in rows}
+
+    def check_existing(self, ctx, rows):
+        owners = self._institutions(ctx, rows)
+        existing = set()
+        for part in chunks({r.values["name"] for r in rows}, LOOKUP_CHUNK):
+            existing.update(
+                CatalogueAchievement.select(
+                    CatalogueAchievement.institution, CatalogueAchievement.project_name, CatalogueAchievement.name
+                )
+                .where(
+                    CatalogueAchievement.name.in_(part),
+                    CatalogueAchievement.category == ctx.target.id,
+                    ~CatalogueAchievement.disabled,
+                )
+                .tuples()
+            )
+        name_column = next(c for c in self.columns(ctx.target) if c.key == "name")
+        for row in rows:
+            if row.errors:
+                continue
+            if (owners[id(row)], row.values["project_name"], row.values["name"]) in existing:
+                refuse(row, name_column, _("is already in the catalogue"))
+            row.values["institution_id"] = owners[id(row)]
+
+    def insert(self, ctx, rows):
+        levels = {level.name: level.id for level in FrameworkLevel.select()}
+        records = []
+        for r in rows:
+            values = r.values
+            fields = {k[7:]: _json_value(v) for k, v in values.items() if k.startswith("fields.") and v is not None}
+            records.append(
+                {
+                    "project_name": values["project_name"],
+                    "name": values["name"],
+                    "institution": values["institution_id"],
+                    "category": ctx.target.id,
+                    "fields": CatalogueAchievement.fields.db_value(fields),
+                    "level": LEVEL_CODES.get(fields.get("level")),
+                    "credits": values["credits"],
+                    "framework_level": levels.get(values["framework_level"]),
+                    "valid_from": values["valid_from"],
+                    "intro": values["intro"],
+                    "created_by": ctx.user.id,
+                    "created_at": ctx.when,
+                }
+            )
+        insert_chunked(CatalogueAchievement, records)
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+class CatalogueKind(CatalogueEntriesKind):
+    """名录成果 导入 by the center: any subcategory, the institution named per row."""
+
+    code = "catalogue"
+    label = "名录成果"
+    keys = (("institution", "project_name", "name"),)
+    WITH_INSTITUTION = True
+
+    def _institutions(self, ctx, rows):
+        by_name = {}
+        for institution_id, name, school_code in Institution.select(
+            Institution.id, Institution.name, Institution.school_code
+        ).tuples():
+            by_name[name] = institution_id
+            if school_code:
+                by_name.setdefault(school_code, institution_id)
+        column = next(c for c in self.columns(ctx.target) if c.key == "institution")
+        owners = {}
+        for row in rows:
+            owners[id(row)] = by_name.get(row.values["institution"])
+            if owners[id(row)] is None:
+                refuse(row, column, _("is not an institution registered on the platform"))
+        return owners
+
+
+class InstitutionAchievementsKind(CatalogueEntriesKind):
+    """机构成果 导入: an institution's own entries of one institution-side type."""
+
+    code = "institution_achievements"
+    label = "机构成果"
+
+    def _categories(self, user):
+        query = Category.select().where(
+            Category.parent.is_null(False), Category.active, Category.scope == CategoryScope.INSTITUTION
+        )
+        if user.role == Role.CENTER:
+            return query
+        authorised = InstitutionAuthorisation.select(InstitutionAuthorisation.category).where(
+            InstitutionAuthorisation.institution == user.institution_id
+        )
+        return query.where(~Category.requires_authorisation | Category.id.in_(authorised))
+
+
+class LearnerAchievementsKind(ImportKind):
+    """导入学员 for one institution achievement: an ID without an account becomes a
+    未激活 learner added by the institution."""
+
+    code = "learner_achievements"
+    label = "学员成果"
+    needs_target = True
+    target_label = _l("Institution achievement")
+    keys = ("id_number",)
+    COLUMNS = (
+        Column("real_name", "学员姓名", required=True, max_length=50),
+        Column("id_number", "身份证号", ID_NUMBER, required=True),
+        Column("personal_code", "个人成果编号", required=True, max_length=100),
+        Column("obtained_on", "颁证日期", DATE, required=True),
+    )
+
+    def columns(self, target):
+        return self.COLUMNS
+
+    def _entries(self, user):
+        from services import permissions
+
+        query = CatalogueAchievement.select().where(~CatalogueAchievement.disabled)
+        return permissions.scope_by_institution(query, CatalogueAchievement.institution, user)
+
+    def targets(self, user):
+        return [(a.id, f"{a.project_name} {a.name}") for a in self._entries(user).order_by(CatalogueAchievement.name)]
+
+    def get_target(self, user, target_id):
+        return self._entries(user).where(CatalogueAchievement.id == target_id).first()
+
+    def template_name(self, target):
+        return f"{target.name}学员导入模板.xlsx"
+
+    def check_existing(self, ctx, rows):
+        name_column, id_column = self.COLUMNS[0], self.COLUMNS[1]
+        accounts = {}
+        for part in chunks({r.values["id_number"] for r in rows}, LOOKUP_CHUNK):
+            for user_id, id_number, real_name, role in User.select(
+                User.id, User.id_number, User.real_name, User.role
+            ).where(User.id_number.in_(part)).tuples():
+                accounts[id_number] = (user_id, real_name, role)
+        holders = set()
+        for part in chunks([a[0] for a in accounts.values()], LOOKUP_CHUNK):
+            holders.update(
+                learner
+                for (learner,) in LearnerAchievement.select(LearnerAchievement.learner)
+                .where(LearnerAchievement.learner.in_(part), LearnerAchievement.catalogue == ctx.target.id)
+                .tuples()
+            )
+        for row in rows:
+            account = accounts.get(row.values["id_number"])
+            if account is None:
+                continue
+            user_id, real_name, role = account
+            if role != Role.LEARNER:
+                refuse(row, id_column, _("belongs to an account that is not a learner"))
+            elif real_name != row.values["real_name"]:
+                refuse(row, name_column, _("differs from the name registered with this ID number"))
+            elif user_id in holders:
+                refuse(row, id_column, _("already holds this achievement"))
+            row.values["learner_id"] = user_id
+
+    def insert(self, ctx, rows):
+        new = [r for r in rows if "learner_id" not in r.values]
+        insert_chunked(
+            User,
+            [
+                {
+                    "role": Role.LEARNER,
+                    "real_name": r.values["real_name"],
+                    "id_number": r.values["id_number"],
+                    "gender": validators.id_gender(r.values["id_number"]),
+                    "birth_date": validators.id_birth_date(r.values["id_number"]),
+                    "status": AccountStatus.INACTIVE,
+                    "added_by_institution": ctx.institution_id,
+                    "created_at": ctx.when,
+                }
+                for r in new
+            ],
+        )
+        ids = {}
+        for part in chunks([r.values["id_number"] for r in new], LOOKUP_CHUNK):
+            ids.update(User.select(User.id_number, User.id).where(User.id_number.in_(part)).tuples())
+        for r in new:
+            r.values["learner_id"] = ids[r.values["id_number"]]
+        entry = ctx.target
+        category = entry.category
+        status = AchievementStatus.NOT_APPLIED if category.is_informal else AchievementStatus.CATALOGUE
+        insert_chunked(
+            LearnerAchievement,
+            [
+                {
+                    "learner": r.values["learner_id"],
+                    "catalogue": entry.id,
+                    "category": category.learner_category_id or category.id,
+                    "name": entry.name,
+                    "institution": entry.institution_id,
+                    "fields": LearnerAchievement.fields.db_value({}),
+                    "status": status,
+                    "source": AchievementSource.IMPORT,
+                    "obtained_on": r.values["obtained_on"],
+                    "personal_code": r.values["personal_code"],
+                    "stored_by": ctx.institution_id,
+                    "import_batch": ctx.batch_id,
+                    "created_at": ctx.when,
+                    "updated_at": ctx.when,
+                }
+                for r in rows
+            ],
+        )
+
+
+KINDS = {
+    kind.code: kind
+    for kind in (LearnerAccountsKind(), CatalogueKind(), InstitutionAchievementsKind(), LearnerAchievementsKind())
+}
+
+
+# --- reading and normalising cells ---------------------------------------------------
+
+
+def clean_text(cell):
+    """The text a cell shows, normalised: full-width → half-width (NFKC), non-breaking
+    and surrounding spaces removed, whole-number floats without ``.0``."""
+    if isinstance(cell, str):
+        if cell.isascii():
+            return cell.strip()
+        return unicodedata.normalize("NFKC", cell).strip()
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        if cell.is_integer() and abs(cell) < 1e15:
+            return str(int(cell))
+        return repr(cell)
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(sep=" ")
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return str(cell)
+
+
+def clean_header(cell):
+    return clean_text(cell).replace("*", "").replace(" ", "")
+
+
+def parse_cell(column, cell, today):
+    """(value, text, problem) of one cell for ``column``; problem is None when valid."""
+    text = clean_text(cell)
+    if not text:
+        return None, "", (_("is required") if column.required else None)
+    kind = column.type
+    if kind == TEXT:
+        if len(text) > column.max_length:
+            return None, text, _("is longer than %(count)s characters", count=column.max_length)
+        return text, text, None
+    if kind == ID_NUMBER:
+        if isinstance(cell, float) and abs(cell) >= 1e15 or _SCIENTIFIC.match(text):
+            return None, text, _("lost digits because it was typed as a number; format the column as text and type it again")
+        text = text.upper()
+        problem = validators.check_id_number(text)
+        return (None, text, str(problem)) if problem else (text, text, None)
+    if kind == MOBILE:
+        problem = validators.check_mobile(text)
+        return (None, text, str(problem)) if problem else (text, text, None)
+    if kind == EMAIL:
+        text = text.lower()
+        if len(text) > column.max_length or validators.check_email(text):
+            return None, text, str(_l("must be a valid email address"))
+        return text, text, None
+    if kind == DATE:
+        value = parse_date(cell, text)
+        if value is None:
+            return None, text, _("is not a valid date (YYYY-MM-DD)")
+        if value > today and not column.future:
+            return None, text, _("cannot be later than today")
+        return value, value.isoformat(), None
+    if kind == ENUM:
+        if text not in column.options:
+            return None, text, _("must be one of: %(options)s", options="、".join(column.options))
+        return column.stored(text), text, None
+    if kind == NUMBER:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return None, text, _("must be a number")
+        if not value.is_finite() or value < 0:
+            return None, text, _("must be a number")
+        return value, text, None
+    raise ValueError(f"unknown column type {kind!r}")
+
+
+def parse_date(cell, text):
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    if isinstance(cell, float):
+        # An Excel serial day number in a cell not formatted as a date.
+        return EXCEL_EPOCH + dt.timedelta(days=int(cell)) if 1 <= cell < 2958466 and cell.is_integer() else None
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+# --- file checks ---------------------------------------------------------------------
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (BIFF inside an OLE2 container)
+
+
+def check_file(path):
+    """Refuse, before any parsing, what is not a spreadsheet or is too large; returns
+    "xlsx" or "xls". A zip's entry count and uncompressed size are capped (zip bombs)."""
+    max_mb = current_app.config["IMPORT_MAX_MB"]
+    size = os.path.getsize(path)
+    if size == 0:
+        raise ImportFileError(_("The file is empty."))
+    if size > max_mb * storage.MB:
+        raise ImportFileError(_("The file is larger than %(mb)s MB.", mb=max_mb))
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(OLE_MAGIC):
+        return "xls"
+    if not head.startswith(ZIP_MAGIC):
+        raise ImportFileError(_("The file is not an Excel spreadsheet (.xls or .xlsx)."))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile:
+        raise ImportFileError(_("The file is not an Excel spreadsheet (.xls or .xlsx).")) from None
+    if len(entries) > MAX_ZIP_ENTRIES or sum(e.file_size for e in entries) > max_mb * storage.MB * 25:
+        raise ImportFileError(_("The file is too large once unpacked."))
+    if not any(e.filename.startswith("xl/worksheets/") for e in entries):
+        raise ImportFileError(_("The file is not an Excel spreadsheet (.xls or .xlsx)."))
+    return "xlsx"
+
+
+def read_rows(path):
+    """The first sheet's rows (lists of cell values) after the size checks."""
+    check_file(path)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(path)
+        sheet = workbook.get_sheet_by_index(0)
+    except Exception:  # calamine raises its own error types for every kind of damage
+        raise ImportFileError(_("The file could not be read as a spreadsheet; save it again in Excel or WPS.")) from None
+    max_rows = current_app.config["IMPORT_MAX_ROWS"]
+    if sheet.total_height > max_rows + HEADER_SEARCH_ROWS:
+        raise ImportFileError(_("The file has more than %(count)s rows; split it into smaller files.", count=max_rows))
+    return sheet.to_python(skip_empty_area=False)
+
+
+def locate_header(rows, columns):
+    """(index of the header row, {column position: Column}); the header is the first of
+    the top rows that names every required column."""
+    wanted = {clean_header(c.header): c for c in columns}
+    required = {clean_header(c.header) for c in columns if c.required}
+    best = None
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        names = [clean_header(cell) for cell in row]
+        if required <= set(names):
+            return index, {pos: wanted[name] for pos, name in enumerate(names) if name in wanted}
+        if best is None and any(names):
+            best = set(names)
+    missing = [c.header for c in columns if c.required and clean_header(c.header) not in (best or set())]
+    raise ImportFileError(_("The file lacks the required columns: %(columns)s", columns="、".join(missing)))
+
+
+def parse_rows(rows, columns):
+    """Rows → ``Row`` objects with values, display texts and per-cell errors; blank
+    rows are skipped."""
+    header_index, positions = locate_header(rows, columns)
+    today = dt.date.today()
+    order = [c.key for c in columns]
+    mapped = list(positions.items())
+    parsed = []
+    for index in range(header_index + 1, len(rows)):
+        cells = rows[index]
+        width = len(cells)
+        values, texts, problems = dict.fromkeys(order), dict.fromkeys(order, ""), []
+        blank = True
+        for position, column in mapped:
+            value, text, problem = parse_cell(column, cells[position] if position < width else "", today)
+            values[column.key] = value
+            texts[column.key] = text
+            if text:
+                blank = False
+            if problem:
+                problems.append((column, problem))
+        if blank:  # blank rows (or rows with text only in columns the kind ignores)
+            continue
+        row = Row(index + 1, values, texts, [])
+        for column, problem in problems:
+            refuse(row, column, problem)
+        parsed.append(row)
+    if not parsed:
+        raise ImportFileError(_("The file contains no data rows."))
+    return parsed
+
+
+def refuse_duplicates(rows, kind, columns):
+    by_key = {c.key: c for c in columns}
+    for key in kind.keys:
+        parts = key if isinstance(key, tuple) else (key,)
+        seen = {}
+        for row in rows:
+            if row.errors:
+                continue
+            value = tuple(row.values[p] for p in parts)
+            if any(v is None for v in value):
+                continue
+            first = seen.setdefault(value, row.number)
+            if first != row.number:
+                refuse(row, by_key[parts[-1]], _("duplicates row %(row)s of this file", row=first))
+
+
+# --- the pipeline --------------------------------------------------------------------
+
+
+def institution_of(user):
+    return user.institution_id if user.role in (Role.INSTITUTION, Role.SUBUSER) else None
+
+
+def run_import(kind, path, filename, user, target=None):
+    """Parse, validate and store one uploaded file; returns the ImportBatch. Raises
+    ImportFileError (nothing changed) when the file as a whole is refused."""
+    columns = list(kind.columns(target))
+    rows = parse_rows(read_rows(path), columns)
+    refuse_duplicates(rows, kind, columns)
+    ctx = ImportContext(user=user, institution_id=institution_of(user), target=target)
+    candidates = [r for r in rows if not r.errors]
+    kind.check_existing(ctx, candidates)
+    accepted = [r for r in candidates if not r.errors]
+    rejected = [r for r in rows if r.errors]
+
+    stem = os.path.splitext(os.path.basename(filename))[0][:100] or kind.label
+    with tempfile.TemporaryDirectory() as tmp:
+        accepted_path = os.path.join(tmp, "accepted.xlsx")
+        rejected_path = os.path.join(tmp, "rejected.xlsx")
+        headers = [c.header for c in columns]
+        write_rows(accepted_path, headers, ([r.texts[c.key] for c in columns] for r in accepted), text_only=True)
+        write_rows(
+            rejected_path,
+            headers + [REASON_HEADER],
+            ([r.texts[c.key] for c in columns] + ["；".join(r.errors)] for r in rejected),
+            text_only=True,
+        )
+        with db.atomic():
+            batch = ImportBatch.create(
+                kind=kind.code,
+                operator=user,
+                institution=ctx.institution_id,
+                target_id=getattr(target, "id", None),
+                filename=os.path.basename(filename)[:255],
+                accepted=len(accepted),
+                rejected=len(rejected),
+                created_at=ctx.when,
+            )
+            ctx.batch_id = batch.id
+            kind.insert(ctx, accepted)
+            batch.accepted_file = storage.save_file(
+                accepted_path, f"{stem}-成功导入.xlsx", "import", batch.id, purpose="accepted", user=user
+            )
+            batch.rejected_file = storage.save_file(
+                rejected_path, f"{stem}-未导入.xlsx", "import", batch.id, purpose="rejected", user=user
+            )
+            batch.save()
+            audit.record("import", batch, user=user, kind=kind.code, accepted=len(accepted), rejected=len(rejected))
+    return batch
+
+
+# --- templates -----------------------------------------------------------------------
+
+
+def write_template(path, kind, target):
+    """The downloadable template: marked header, dropdowns, text-formatted IDs/phones,
+    YYYY-MM-DD dates and an instruction sheet."""
+    columns = list(kind.columns(target))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = kind.label
+    red, bold = Font(bold=True, color="C00000"), Font(bold=True)
+    for position, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=position, value=column.header + ("*" if column.required else ""))
+        cell.font = red if column.required else bold
+        letter = cell.column_letter
+        sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 4)
+        cells = f"{letter}2:{letter}5001"
+        if column.type in (ID_NUMBER, MOBILE, TEXT, EMAIL):
+            for row in range(2, 5002):
+                sheet.cell(row=row, column=position).number_format = "@"
+        elif column.type == DATE:
+            for row in range(2, 5002):
+                sheet.cell(row=row, column=position).number_format = "yyyy-mm-dd"
+        if column.type == ENUM and column.options:
+            listing = ",".join(column.options)
+            if len(listing) <= 250:  # Excel's limit for an inline list
+                validation = DataValidation(type="list", formula1=f'"{listing}"', allow_blank=not column.required)
+                validation.add(cells)
+                sheet.add_data_validation(validation)
+    sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列名", "是否必填", "格式说明"])
+    for cell in notes[1]:
+        cell.font = bold
+    for column in columns:
+        notes.append([column.header, "必填" if column.required else "选填", _column_note(column)])
+    notes.append([])
+    notes.append(["说明", "", "带*的列必须填写；从第2行起每行一条数据；身份证号、手机号码请以文本格式填写；导入时不符合要求的行不会导入，并在“未导入”表格中注明失败原因。"])
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["C"].width = 80
+    workbook.save(path)
+
+
+def _column_note(column):
+    base = {
+        ID_NUMBER: "18位居民身份证号",
+        MOBILE: "11位手机号码",
+        EMAIL: "电子邮箱地址",
+        DATE: "日期，格式 YYYY-MM-DD，如 2022-03-01",
+        NUMBER: "数字",
+        ENUM: "可选值：" + "、".join(column.options),
+        TEXT: f"文本，不超过{column.max_length}字",
+    }[column.type]
+    return f"{base}；{column.note}" if column.note else base
+
+
+# --- writing .xlsx fast and in constant memory ----------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_XML_ESCAPES.update({c: None for c in range(32) if c not in (9, 10, 13)})  # not allowed in XML 1.0
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralise(text):
+    """A leading ``'`` keeps a spreadsheet from running the cell as a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _xml(text):
+    return text.translate(_XML_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
+
+
+_STATIC_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+        'Target="styles.xml"/></Relationships>'
+    ),
+    # Style 1: bold (header row); style 2: text format "@" (IDs, phones).
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+        '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    ),
+}
+
+
+class XlsxWriter:
+    """A minimal streaming ``.xlsx`` writer (one sheet, inline strings): rows go
+    straight into the deflated sheet part, so memory stays flat and it runs several
+    times faster than openpyxl's write-only mode. Strings are always text cells."""
+
+    FLUSH_ROWS = 2000
+
+    def __init__(self, path, headers, sheet_name="Sheet1", widths=None):
+        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        for name, content in _STATIC_PARTS.items():
+            self._zip.writestr(name, content)
+        self._zip.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{_xml(sheet_name[:31])}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        self._sheet = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        widths = widths or [max(10, min(40, len(h) * 2 + 4)) for h in headers]
+        cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
+        self._sheet.write(
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
+                f"</sheetView></sheetViews><cols>{cols}</cols><sheetData>"
+            ).encode()
+        )
+        self._buffer = []
+        self.rows = 0
+        self._row_number = 1
+        self._emit(
+            '<row r="1">'
+            + "".join(f'<c t="inlineStr" s="1"><is><t>{_xml(h)}</t></is></c>' for h in headers)
+            + "</row>"
+        )
+
+    def _emit(self, xml):
+        self._buffer.append(xml)
+        if len(self._buffer) >= self.FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self):
+        self._sheet.write("".join(self._buffer).encode())
+        self._buffer.clear()
+
+    def write_row(self, values):
+        """Values: str (text, written as is), int/float/Decimal (numbers), None (empty)."""
+        self._row_number += 1
+        self.rows += 1
+        parts = [f'<row r="{self._row_number}">']
+        for value in values:
+            if value is None or value == "":
+                parts.append("<c/>")
+            elif isinstance(value, str):
+                parts.append(f'<c t="inlineStr" s="2"><is><t xml:space="preserve">{_xml(value)}</t></is></c>')
+            else:
+                parts.append(f"<c><v>{value}</v></c>")
+        parts.append("</row>")
+        self._emit("".join(parts))
+
+    def write_text_row(self, texts):
+        """A row known to hold only strings (import result workbooks): the fast path."""
+        self._row_number += 1
+        self.rows += 1
+        self._emit(
+            f'<row r="{self._row_number}"><c t="inlineStr" s="2"><is><t xml:space="preserve">'
+            + '</t></is></c><c t="inlineStr" s="2"><is><t xml:space="preserve">'.join(map(_xml, texts))
+            + "</t></is></c></row>"
+        )
+
+    def close(self):
+        self._flush()
+        self._sheet.write(b"</sheetData></worksheet>")
+        self._sheet.close()
+        self._zip.close()
+
+
+def write_rows(path, headers, rows, text_only=False, sheet_name="Sheet1"):
+    writer = XlsxWriter(path, headers, sheet_name=sheet_name)
+    try:
+        write = writer.write_text_row if text_only else writer.write_row
+        for values in rows:
+            write(values)
+    finally:
+        writer.close()
+    return writer.rows
+
+
+# --- export --------------------------------------------------------------------------
+
+
+def _converter(column):
+    """A function from a stored value to the exported cell value."""
+    if column.enum is not None:
+        labels = {code: str(label) for code, label in column.enum.choices()}
+        return lambda v: neutralise(labels.get(v, v)) if isinstance(v, str) else v
+    if column.type == DATE:
+        return lambda v: v.strftime("%Y-%m-%d") if v else None
+    if column.type == DATETIME:
+        return lambda v: v.strftime("%Y-%m-%d %H:%M:%S") if v else None
+    if column.type == NUMBER:
+        return lambda v: v
+    return lambda v: None if v is None else neutralise(v if isinstance(v, str) else str(v))
+
+
+def export_values(query, columns):
+    """Rows of exportable cell values of ``query`` (fields replaced by the columns'),
+    fetched as tuples one by one."""
+    convert = [_converter(c) for c in columns]
+    pairs = list(enumerate(convert))
+    for record in query.select(*(c.field for c in columns)).tuples().iterator():
+        yield [fn(record[i]) for i, fn in pairs]
+
+
+def write_export(path, query, columns, sheet_name="Sheet1"):
+    """Stream ``query`` into an ``.xlsx`` at ``path``; returns the row count."""
+    return write_rows(path, [c.header for c in columns], export_values(query, columns), sheet_name=sheet_name)
