@@ -6,6 +6,7 @@ gets every table at the newest version; an existing one runs the steps in ``MIGR
 above its stored version. Add a step (never edit an old one) when a model changes after
 a release.
 """
+from peewee import SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
@@ -53,3 +54,13 @@ def init_db():
                     step(migrator())
                     SchemaVersion.create(version=step_version)
         return current_version()
+
+
+def transaction():
+    """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
+    concurrent writers wait on the busy timeout instead of failing with "database is
+    locked" when a read lock cannot be upgraded; PostgreSQL needs nothing special."""
+    database = db.obj
+    if isinstance(database, SqliteDatabase) and not database.in_transaction():
+        return database.atomic("IMMEDIATE")
+    return database.atomic()

@@ -101,6 +101,25 @@ def scope_applications(query, user):
     return query.where(Application.id.is_null())
 
 
+def can_review(user, application, stage):
+    """Who decides which stage: the learner's teaching-point administrator recognises and
+    does the initial review; committee members do final and performance reviews (so do
+    users of the institution that published the rule, for its final review); the rule's
+    institution reviews its institution-initiated batches."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if stage in ("recognition", "initial"):
+        return user.role == REVIEWER and application.teaching_point_id == user.institution_id
+    rule_institution = application.rule.institution_id if application.rule_id else None
+    if stage == "final":
+        return user.role == COMMITTEE or (user.role in INSTITUTION_USERS and user.institution_id == rule_institution)
+    if stage == "performance":
+        return user.role == COMMITTEE
+    if stage == "batch":
+        return user.role in INSTITUTION_USERS and user.institution_id == rule_institution
+    return False
+
+
 # --- files -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,456 @@
+"""Every state transition of recognition, conversion and review (SPEC §4, §6, §8).
+
+Each public function is one transaction. The state change itself is a conditional
+UPDATE on the expected state (``… WHERE status = expected``), so of two reviewers
+deciding the same application at once exactly one wins and the other gets
+``WorkflowError(ALREADY_REVIEWED)``; the unique (application, stage) index on review
+records backs that up. Each decision writes a review record and an audit entry and
+notifies the learner (inbox + SMS with the texts of SPEC §8). Learner views and admin
+actions call these functions; nothing else writes a status.
+"""
+import secrets
+
+from flask_babel import lazy_gettext as _l
+
+from models import (
+    AchievementSource,
+    AchievementStatus,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    CatalogueAchievement,
+    ConversionBatch,
+    Decision,
+    LearnerAchievement,
+    ReviewRecord,
+    ReviewStage,
+    RuleSource,
+    RuleStatus,
+    RuleTarget,
+    now,
+)
+from services import audit, permissions, storage
+from services.database import transaction
+from services.notify import notify
+
+ALREADY_REVIEWED = _l("This application has already been reviewed by someone else")
+MAX_REASON = 500
+
+# Achievements that may be submitted for recognition / conversion.
+RECOGNISABLE = (AchievementStatus.NOT_APPLIED, AchievementStatus.REFUSED)
+CONVERTIBLE = (AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED)
+OPEN = (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED)
+
+
+class WorkflowError(Exception):
+    """An illegal transition or a missing right; ``str()`` is the message to show."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _move(model, row_id, expected, **changes):
+    """The conditional update every transition rests on; False when the state moved."""
+    query = model.update(**changes).where(model.id == row_id, model.status.in_(list(expected)))
+    return query.execute() == 1
+
+
+def _require(condition, message):
+    if not condition:
+        raise WorkflowError(message)
+
+
+def _fresh(application):
+    return (
+        Application.select(Application, LearnerAchievement)
+        .join(LearnerAchievement)
+        .where(Application.id == application.id)
+        .get()
+    )
+
+
+def _decide(application, reviewer, stage, agree, opinion, expected, passed_status):
+    """Shared core of every review decision: move the application, record the review."""
+    opinion = (opinion or "").strip()
+    _require(opinion, _l("Please enter the review opinion"))
+    _require(
+        permissions.can_review(reviewer, application, stage),
+        _l("You may not review this application"),
+    )
+    _require(
+        application.achievement.status != AchievementStatus.WITHDRAWN,
+        _l("The achievement has been withdrawn by its institution"),
+    )
+    status = passed_status if agree else ApplicationStatus.REFUSED
+    decided = {"status": status}
+    if status in (ApplicationStatus.PASSED, ApplicationStatus.REFUSED):
+        decided["decided_at"] = now()
+    if not _move(Application, application.id, expected, **decided):
+        raise WorkflowError(ALREADY_REVIEWED)
+    ReviewRecord.create(
+        application=application,
+        stage=stage,
+        reviewer=reviewer,
+        decision=Decision.AGREE if agree else Decision.DISAGREE,
+        opinion=opinion,
+    )
+    audit.record(
+        f"review_{stage}", application, user=reviewer, decision="agree" if agree else "disagree", opinion=opinion
+    )
+    application.status = status
+    return application
+
+
+def _target_names(application):
+    if application.target_id:
+        return [application.target.name]
+    targets = RuleTarget.select(RuleTarget, CatalogueAchievement).join(CatalogueAchievement)
+    return [t.catalogue.name for t in targets.where(RuleTarget.rule == application.rule_id)]
+
+
+def _grant_targets(application):
+    """A final pass adds the target achievement(s) to the learner's account, once."""
+    if application.target_id:
+        targets = [application.target]
+    else:
+        rows = RuleTarget.select(RuleTarget, CatalogueAchievement).join(CatalogueAchievement)
+        targets = [t.catalogue for t in rows.where(RuleTarget.rule == application.rule_id)]
+    held = {
+        row.catalogue_id
+        for row in LearnerAchievement.select(LearnerAchievement.catalogue).where(
+            LearnerAchievement.learner == application.learner_id,
+            LearnerAchievement.catalogue.in_([t.id for t in targets]),
+        )
+    }
+    for target in targets:
+        if target.id in held:
+            continue
+        LearnerAchievement.create(
+            learner=application.learner_id,
+            catalogue=target,
+            category=target.category_id,
+            name=target.name,
+            institution=target.institution_id,
+            status=AchievementStatus.RECOGNISED,
+            source=AchievementSource.CONVERSION,
+            obtained_on=now().date(),
+            granted_by=application.id,
+        )
+    Application.update(certificate_code=secrets.token_hex(8).upper()).where(Application.id == application.id).execute()
+    return targets
+
+
+def _notify_conversion_passed(application, targets):
+    source = application.achievement.name
+    for target in targets:
+        institution = target.institution.name
+        text = _l(
+            "[Credit Bank] Your application to convert the learning achievement %(source)s into %(institution)s "
+            "%(target)s has passed review; %(institution)s %(target)s has been added to your personal learning "
+            "account automatically. Log in to the platform to see it.",
+            source=source,
+            institution=institution,
+            target=target.name,
+        )
+        notify(application.learner, _l("Conversion passed"), text, link="/me/conversions", by_sms=True)
+
+
+def _notify_refused(application, stage, opinion):
+    text = _l(
+        "[Credit Bank] Your application for %(achievement)s did not pass %(stage)s. Opinion: %(opinion)s",
+        achievement=application.achievement.name,
+        stage=ReviewStage.label(stage),
+        opinion=opinion,
+    )
+    notify(application.learner, _l("Review not passed"), text, link=_learner_link(application), by_sms=True)
+
+
+def _learner_link(application):
+    return {
+        ApplicationKind.RECOGNITION: "/me/recognition",
+        ApplicationKind.PERFORMANCE: "/me/performance",
+    }.get(application.kind, "/me/conversions")
+
+
+# --- achievements --------------------------------------------------------------------------
+
+
+def initial_status(category, catalogue):
+    """SPEC §4: catalogue-based non-informal achievements are recognised on adding."""
+    if catalogue is not None and not category.is_informal:
+        return AchievementStatus.CATALOGUE
+    return AchievementStatus.NOT_APPLIED
+
+
+def withdraw_achievement(achievement, user, reason, reason_file):
+    """撤回 by the storing institution, with a reason and a reason file."""
+    reason = (reason or "").strip()
+    _require(reason, _l("Please enter the reason for withdrawal"))
+    _require(len(reason) <= MAX_REASON, _l("The reason may have at most 500 characters"))
+    _require(
+        user.role in permissions.INSTITUTION_USERS and achievement.stored_by_id == user.institution_id,
+        _l("You may not withdraw this achievement"),
+    )
+    with transaction():
+        attachment = storage.save_upload(reason_file, "withdrawal", achievement.id, purpose="withdrawal", user=user)
+        moved = LearnerAchievement.update(
+            status=AchievementStatus.WITHDRAWN, withdrawn_reason=reason, withdrawn_at=now(), updated_at=now()
+        ).where(LearnerAchievement.id == achievement.id, LearnerAchievement.status != AchievementStatus.WITHDRAWN)
+        if moved.execute() != 1:
+            raise WorkflowError(_l("The achievement has already been withdrawn"))
+        # Applications still waiting on it can no longer be decided.
+        Application.update(status=ApplicationStatus.CANCELLED, decided_at=now()).where(
+            Application.achievement == achievement.id, Application.status.in_(list(OPEN))
+        ).execute()
+        audit.record("achievement_withdrawn", achievement, user=user, reason=reason, file=attachment.id)
+        notify(
+            achievement.learner,
+            _l("Achievement withdrawn"),
+            _l(
+                "%(institution)s withdrew your achievement %(achievement)s. Reason: %(reason)s",
+                institution=achievement.stored_by.name,
+                achievement=achievement.name,
+                reason=reason,
+            ),
+            link="/me/",
+            by_sms=True,
+        )
+    achievement.status = AchievementStatus.WITHDRAWN
+    return achievement
+
+
+# --- recognition ---------------------------------------------------------------------------
+
+
+def submit_recognition(achievement, learner):
+    """认定成果申请 → 提交认定: 未申请 / 认定未通过 → 认定中."""
+    _require(achievement.learner_id == learner.id, _l("This is not your achievement"))
+    with transaction():
+        if not _move(LearnerAchievement, achievement.id, RECOGNISABLE, status=AchievementStatus.UNDER_REVIEW):
+            raise WorkflowError(_l("This achievement cannot be submitted for recognition now"))
+        application = Application.create(
+            kind=ApplicationKind.RECOGNITION,
+            learner=learner,
+            achievement=achievement,
+            teaching_point=learner.teaching_point_id,
+        )
+        audit.record("recognition_submitted", application, user=learner)
+    achievement.status = AchievementStatus.UNDER_REVIEW
+    return application
+
+
+def decide_recognition(application, reviewer, agree, opinion):
+    """认定审核: 认定通过 / 认定不通过 by the learner's teaching-point administrator."""
+    application = _fresh(application)
+    _require(application.kind == ApplicationKind.RECOGNITION, _l("This is not a recognition application"))
+    with transaction():
+        _decide(application, reviewer, ReviewStage.RECOGNITION, agree, opinion, (ApplicationStatus.PENDING,),
+                ApplicationStatus.PASSED)
+        outcome = AchievementStatus.RECOGNISED if agree else AchievementStatus.REFUSED
+        _move(LearnerAchievement, application.achievement_id, (AchievementStatus.UNDER_REVIEW,), status=outcome)
+        if agree:
+            notify(
+                application.learner,
+                _l("Recognition passed"),
+                _l("[Credit Bank] Your achievement %(achievement)s has been recognised.",
+                   achievement=application.achievement.name),
+                link="/me/recognition",
+                by_sms=True,
+            )
+        else:
+            _notify_refused(application, ReviewStage.RECOGNITION, opinion)
+    return application
+
+
+# --- learner conversion ----------------------------------------------------------------------
+
+
+def _require_convertible(achievement, learner):
+    _require(achievement.learner_id == learner.id, _l("This is not your achievement"))
+    _require(achievement.status in CONVERTIBLE, _l("Only recognised achievements can be converted"))
+
+
+def _require_no_open_application(achievement, **match):
+    query = Application.select().where(
+        Application.achievement == achievement.id,
+        Application.status.in_([*OPEN, ApplicationStatus.PASSED]),
+    )
+    for field, value in match.items():
+        query = query.where(getattr(Application, field) == value)
+    _require(not query.exists(), _l("You have already applied for this conversion"))
+
+
+def submit_conversion(achievement, rule, learner, files=()):
+    """转换成果申请 → 申请转换 with a published rule whose source the achievement is."""
+    _require_convertible(achievement, learner)
+    _require(not achievement.category.is_informal, _l("Performance achievements use the performance conversion"))
+    applicable = (
+        rule.status == RuleStatus.PUBLISHED
+        and achievement.catalogue_id is not None
+        and RuleSource.select().where(RuleSource.rule == rule.id, RuleSource.catalogue == achievement.catalogue_id).exists()
+    )
+    _require(applicable, _l("This rule does not apply to the achievement"))
+    with transaction():
+        _require_no_open_application(achievement, rule=rule.id)
+        application = Application.create(
+            kind=ApplicationKind.CONVERSION,
+            learner=learner,
+            achievement=achievement,
+            rule=rule,
+            teaching_point=learner.teaching_point_id,
+        )
+        for file in files:
+            if file and file.filename:
+                storage.save_upload(file, "application", application.id, purpose="material", user=learner)
+        audit.record("conversion_submitted", application, user=learner, rule=rule.code)
+    return application
+
+
+def initial_review(application, reviewer, agree, opinion, files=()):
+    """转换初审 by the teaching point; may upload complete scans (转换初审材料上传)."""
+    application = _fresh(application)
+    _require(application.kind == ApplicationKind.CONVERSION, _l("Only learner conversions have an initial review"))
+    with transaction():
+        _decide(application, reviewer, ReviewStage.INITIAL, agree, opinion, (ApplicationStatus.PENDING,),
+                ApplicationStatus.INITIAL_PASSED)
+        for file in files:
+            if file and file.filename:
+                storage.save_upload(file, "application", application.id, purpose="initial_review", user=reviewer)
+        if agree:
+            text = _l(
+                "[Credit Bank] Your application to convert the learning achievement %(source)s into the learning "
+                "achievement %(target)s has passed the initial review and entered the final review.",
+                source=application.achievement.name,
+                target="、".join(_target_names(application)),
+            )
+            notify(application.learner, _l("Initial review passed"), text, link="/me/conversions", by_sms=True)
+        else:
+            _notify_refused(application, ReviewStage.INITIAL, opinion)
+    return application
+
+
+def final_review(application, reviewer, agree, opinion):
+    """转换终审; a pass adds the rule's targets to the learner's account."""
+    application = _fresh(application)
+    _require(application.kind == ApplicationKind.CONVERSION, _l("This is not a learner conversion"))
+    _require(
+        application.status != ApplicationStatus.PENDING,
+        _l("The initial review of this application is not finished"),
+    )
+    with transaction():
+        _decide(application, reviewer, ReviewStage.FINAL, agree, opinion, (ApplicationStatus.INITIAL_PASSED,),
+                ApplicationStatus.PASSED)
+        if agree:
+            _notify_conversion_passed(application, _grant_targets(application))
+        else:
+            _notify_refused(application, ReviewStage.FINAL, opinion)
+    return application
+
+
+# --- performance conversion ----------------------------------------------------------------
+
+
+def submit_performance(achievement, target, learner):
+    """业绩类成果转换申请: a recognised informal achievement → a chosen catalogue target."""
+    _require(achievement.learner_id == learner.id, _l("This is not your achievement"))
+    _require(
+        achievement.category.is_informal and achievement.status == AchievementStatus.RECOGNISED,
+        _l("Only recognised performance achievements can be submitted"),
+    )
+    _require(not target.disabled, _l("This catalogue achievement is disabled"))
+    with transaction():
+        _require_no_open_application(achievement, target=target.id)
+        application = Application.create(
+            kind=ApplicationKind.PERFORMANCE,
+            learner=learner,
+            achievement=achievement,
+            target=target,
+            teaching_point=learner.teaching_point_id,
+        )
+        audit.record("performance_submitted", application, user=learner, target=target.id)
+    return application
+
+
+def performance_review(application, reviewer, agree, opinion):
+    """业绩类转换审核: one stage, by a committee member."""
+    application = _fresh(application)
+    _require(application.kind == ApplicationKind.PERFORMANCE, _l("This is not a performance conversion"))
+    with transaction():
+        _decide(application, reviewer, ReviewStage.PERFORMANCE, agree, opinion, (ApplicationStatus.PENDING,),
+                ApplicationStatus.PASSED)
+        if agree:
+            _notify_conversion_passed(application, _grant_targets(application))
+        else:
+            _notify_refused(application, ReviewStage.PERFORMANCE, opinion)
+    return application
+
+
+# --- institution batches ---------------------------------------------------------------------
+
+
+def submit_batch(institution, rule, achievements, user):
+    """批量发起成果转换申请 for learners the institution stored who hold the rule's source."""
+    _require(
+        user.role in permissions.INSTITUTION_USERS and user.institution_id == institution.id,
+        _l("You may not apply for this institution"),
+    )
+    _require(rule.status == RuleStatus.PUBLISHED, _l("This rule is not published"))
+    sources = {s.catalogue_id for s in RuleSource.select().where(RuleSource.rule == rule.id)}
+    with transaction():
+        batch = ConversionBatch.create(institution=institution, rule=rule, created_by=user)
+        created = 0
+        for achievement in achievements:
+            _require(
+                achievement.stored_by_id == institution.id and achievement.catalogue_id in sources
+                and achievement.status in CONVERTIBLE,
+                _l("%(name)s does not hold a source of this rule", name=achievement.learner.real_name),
+            )
+            if Application.select().where(
+                Application.achievement == achievement.id, Application.rule == rule.id,
+                Application.status.in_([*OPEN, ApplicationStatus.PASSED]),
+            ).exists():
+                continue
+            Application.create(
+                kind=ApplicationKind.BATCH,
+                learner=achievement.learner_id,
+                achievement=achievement,
+                rule=rule,
+                batch=batch,
+                teaching_point=achievement.learner.teaching_point_id,
+            )
+            created += 1
+        _require(created, _l("Every selected learner has already applied under this rule"))
+        audit.record("batch_submitted", batch, user=user, rule=rule.code, applications=created)
+    return batch
+
+
+def review_batch(batch, reviewer, agree, reason, application_ids=None):
+    """转换申请审核 › 机构发起: pass or fail the selected (or, with none, all) applications."""
+    reason = (reason or "").strip()
+    if not agree:
+        _require(reason, _l("Please enter the reason for not passing"))
+    _require(len(reason) <= MAX_REASON, _l("The reason may have at most 500 characters"))
+    query = (
+        Application.select(Application, LearnerAchievement)
+        .join(LearnerAchievement)
+        .where(Application.batch == batch.id, Application.status == ApplicationStatus.PENDING)
+    )
+    if application_ids:
+        query = query.where(Application.id.in_([int(i) for i in application_ids]))
+    applications = list(query)
+    _require(applications, ALREADY_REVIEWED)
+    opinion = reason or str(_l("Passed"))
+    with transaction():
+        for application in applications:
+            _decide(application, reviewer, ReviewStage.BATCH, agree, opinion, (ApplicationStatus.PENDING,),
+                    ApplicationStatus.PASSED)
+            if agree:
+                _notify_conversion_passed(application, _grant_targets(application))
+            else:
+                _notify_refused(application, ReviewStage.BATCH, opinion)
+        if not agree:
+            ConversionBatch.update(reason=reason).where(ConversionBatch.id == batch.id).execute()
+    return batch

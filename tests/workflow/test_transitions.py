@@ -1,0 +1,223 @@
+"""Every transition of services.workflow, and the illegal ones (SPEC §4, §6, §8)."""
+import io
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from models import (
+    AchievementSource,
+    AchievementStatus,
+    Application,
+    ApplicationStatus,
+    AuditLog,
+    LearnerAchievement,
+    Message,
+    ReviewRecord,
+    SmsOutbox,
+)
+from services import workflow
+from services.workflow import WorkflowError
+from tests import factories
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def png(name="scan.png"):
+    return FileStorage(io.BytesIO(PNG), filename=name)
+
+
+@pytest.fixture
+def people(app, reference):
+    point = factories.make_teaching_point(name="广州教学点")
+    return {
+        "point": point,
+        "learner": factories.make_learner(teaching_point=point, real_name="陈晓明"),
+        "reviewer": factories.make_user("reviewer", institution=point, real_name="李老师"),
+        "other_reviewer": factories.make_user("reviewer"),
+        "committee": factories.make_user("committee", real_name="周教授"),
+    }
+
+
+@pytest.fixture
+def conversion(people):
+    """A learner holding the 1+X certificate, and a published rule to two courses."""
+    college = factories.make_institution(name="广东理工职业学院")
+    source = factories.make_catalogue("training", name="云计算平台运维与开发中级工程师")
+    courses = [
+        factories.make_catalogue("course", institution=college, name=name) for name in ("容器技术与应用", "项目工程管理")
+    ]
+    rule = factories.make_rule([source], courses)
+    achievement = factories.make_achievement(people["learner"], source)
+    return {"rule": rule, "achievement": achievement, "courses": courses, "college": college}
+
+
+def test_initial_status_follows_the_catalogue(people):
+    assert workflow.initial_status(factories.category("course"), object()) == AchievementStatus.CATALOGUE
+    assert workflow.initial_status(factories.category("course"), None) == AchievementStatus.NOT_APPLIED
+    assert workflow.initial_status(factories.category("perf_work"), object()) == AchievementStatus.NOT_APPLIED
+
+
+def test_recognition_pass(people):
+    achievement = factories.make_achievement(people["learner"])
+    application = workflow.submit_recognition(achievement, people["learner"])
+    assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.UNDER_REVIEW
+    workflow.decide_recognition(application, people["reviewer"], True, "教学点：广州教学点 审核人：李老师 意见：同意")
+    assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.RECOGNISED
+    assert Application.get_by_id(application.id).status == ApplicationStatus.PASSED
+    assert ReviewRecord.get(ReviewRecord.application == application).opinion.endswith("同意")
+    assert AuditLog.select().where(AuditLog.action == "review_recognition").count() == 1
+    assert Message.select().where(Message.user == people["learner"]).count() == 1
+    assert SmsOutbox.select().where(SmsOutbox.phone == people["learner"].phone).count() == 1
+
+
+def test_recognition_refused_then_reapplied(people):
+    achievement = factories.make_achievement(people["learner"])
+    first = workflow.submit_recognition(achievement, people["learner"])
+    workflow.decide_recognition(first, people["reviewer"], False, "意见：不同意")
+    assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.REFUSED
+    second = workflow.submit_recognition(LearnerAchievement.get_by_id(achievement.id), people["learner"])
+    assert second.id != first.id
+    assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.UNDER_REVIEW
+
+
+def test_illegal_recognition_moves_change_nothing(people):
+    achievement = factories.make_achievement(people["learner"])
+    application = workflow.submit_recognition(achievement, people["learner"])
+    with pytest.raises(WorkflowError):  # twice
+        workflow.submit_recognition(achievement, people["learner"])
+    with pytest.raises(WorkflowError):  # another teaching point's reviewer
+        workflow.decide_recognition(application, people["other_reviewer"], True, "同意")
+    with pytest.raises(WorkflowError):  # a committee member does not recognise
+        workflow.decide_recognition(application, people["committee"], True, "同意")
+    with pytest.raises(WorkflowError):  # the learner cannot review
+        workflow.decide_recognition(application, people["learner"], True, "同意")
+    workflow.decide_recognition(application, people["reviewer"], True, "同意")
+    with pytest.raises(WorkflowError):  # review twice
+        workflow.decide_recognition(application, people["reviewer"], False, "不同意")
+    assert ReviewRecord.select().count() == 1
+    assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.RECOGNISED
+
+
+def test_someone_elses_achievement_cannot_be_submitted(people):
+    achievement = factories.make_achievement(people["learner"])
+    with pytest.raises(WorkflowError):
+        workflow.submit_recognition(achievement, factories.make_learner())
+    assert Application.select().count() == 0
+
+
+def test_conversion_through_both_reviews_grants_targets_once(people, conversion):
+    learner = people["learner"]
+    application = workflow.submit_conversion(conversion["achievement"], conversion["rule"], learner, [png()])
+    with pytest.raises(WorkflowError):  # final review before the initial one
+        workflow.final_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
+    workflow.initial_review(application, people["reviewer"], True, "教学点：广州教学点 审核人：李老师 意见：同意", [png()])
+    assert Application.get_by_id(application.id).status == ApplicationStatus.INITIAL_PASSED
+    workflow.final_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
+    granted = LearnerAchievement.select().where(
+        LearnerAchievement.learner == learner, LearnerAchievement.source == AchievementSource.CONVERSION
+    )
+    assert sorted(a.name for a in granted) == ["容器技术与应用", "项目工程管理"]
+    assert all(a.status == AchievementStatus.RECOGNISED and a.granted_by == application.id for a in granted)
+    assert Application.get_by_id(application.id).certificate_code
+    with pytest.raises(WorkflowError):
+        workflow.final_review(application, people["committee"], True, "再次")
+    assert granted.count() == 2
+    texts = [row.body for row in SmsOutbox.select().where(SmsOutbox.phone == learner.phone).order_by(SmsOutbox.id)]
+    assert texts[0] == (
+        "【学分银行】您申请的 云计算平台运维与开发中级工程师 学习成果转换 容器技术与应用、项目工程管理 "
+        "学习成果已经初审通过，进入终审阶段。"
+    )
+    assert texts[1] == (
+        "【学分银行】您申请的 云计算平台运维与开发中级工程师 学习成果转换 广东理工职业学院 容器技术与应用 "
+        "学习成果已经审核通过，广东理工职业学院 容器技术与应用 学习成果已自动添加到您个人学习账户下，可登录平台查看。"
+    )
+
+
+def test_conversion_refused_at_initial_review_is_terminal(people, conversion):
+    application = workflow.submit_conversion(conversion["achievement"], conversion["rule"], people["learner"])
+    workflow.initial_review(application, people["reviewer"], False, "意见：不同意")
+    assert Application.get_by_id(application.id).status == ApplicationStatus.REFUSED
+    with pytest.raises(WorkflowError):
+        workflow.final_review(application, people["committee"], True, "同意")
+    # The learner may apply again.
+    workflow.submit_conversion(conversion["achievement"], conversion["rule"], people["learner"])
+
+
+def test_conversion_needs_an_applicable_published_rule_and_applies_once(people, conversion):
+    learner = people["learner"]
+    other_rule = factories.make_rule([factories.make_catalogue()], [factories.make_catalogue("course")])
+    with pytest.raises(WorkflowError):
+        workflow.submit_conversion(conversion["achievement"], other_rule, learner)
+    workflow.submit_conversion(conversion["achievement"], conversion["rule"], learner)
+    with pytest.raises(WorkflowError):
+        workflow.submit_conversion(conversion["achievement"], conversion["rule"], learner)
+    assert Application.select().count() == 1
+
+
+def test_initial_review_of_a_performance_conversion_is_refused(people):
+    achievement = factories.make_achievement(people["learner"], status=AchievementStatus.RECOGNISED)
+    target = factories.make_catalogue("course")
+    application = workflow.submit_performance(achievement, target, people["learner"])
+    with pytest.raises(WorkflowError):
+        workflow.initial_review(application, people["reviewer"], True, "同意")
+    with pytest.raises(WorkflowError):  # teaching points do not decide performance conversions
+        workflow.performance_review(application, people["reviewer"], True, "同意")
+    workflow.performance_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
+    assert LearnerAchievement.get(
+        LearnerAchievement.learner == people["learner"], LearnerAchievement.catalogue == target
+    ).source == AchievementSource.CONVERSION
+
+
+def test_performance_needs_a_recognised_informal_achievement(people):
+    target = factories.make_catalogue("course")
+    for achievement in (
+        factories.make_achievement(people["learner"]),  # not yet recognised
+        factories.make_achievement(people["learner"], factories.make_catalogue()),  # not informal
+    ):
+        with pytest.raises(WorkflowError):
+            workflow.submit_performance(achievement, target, people["learner"])
+
+
+def test_withdrawn_achievement_cannot_be_reviewed(people, conversion):
+    college = factories.make_institution()
+    staff = factories.make_user("institution", institution=college)
+    achievement = conversion["achievement"]
+    LearnerAchievement.update(stored_by=college).where(LearnerAchievement.id == achievement.id).execute()
+    application = workflow.submit_conversion(achievement, conversion["rule"], people["learner"])
+    with pytest.raises(WorkflowError):  # a reason is required
+        workflow.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "", png())
+    workflow.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "证书编号有误", png())
+    assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.WITHDRAWN
+    with pytest.raises(WorkflowError):
+        workflow.initial_review(application, people["reviewer"], True, "同意")
+    assert Application.get_by_id(application.id).status == ApplicationStatus.CANCELLED
+
+
+def test_another_institution_cannot_withdraw(people, conversion):
+    staff = factories.make_user("institution")
+    with pytest.raises(WorkflowError):
+        workflow.withdraw_achievement(conversion["achievement"], staff, "理由", png())
+    assert LearnerAchievement.get_by_id(conversion["achievement"].id).status == AchievementStatus.CATALOGUE
+
+
+def test_institution_batch_pass_and_fail(people, conversion):
+    origin = factories.make_institution()
+    staff = factories.make_user("institution", institution=origin)
+    publisher = factories.make_user("institution", institution=conversion["college"])
+    holders = []
+    for _ in range(3):
+        learner = factories.make_learner()
+        holders.append(factories.make_achievement(learner, conversion["rule"].sources.get().catalogue, stored_by=origin))
+    batch = workflow.submit_batch(origin, conversion["rule"], holders, staff)
+    apps = list(Application.select().where(Application.batch == batch).order_by(Application.id))
+    assert len(apps) == 3
+    with pytest.raises(WorkflowError):  # only the rule's institution reviews
+        workflow.review_batch(batch, staff, True, "")
+    with pytest.raises(WorkflowError):  # a refusal needs its reason
+        workflow.review_batch(batch, publisher, False, "", [apps[0].id])
+    with pytest.raises(WorkflowError):
+        workflow.review_batch(batch, publisher, False, "x" * 501, [apps[0].id])
+    workflow.review_batch(batch, publisher, False, "材料不全", [apps[0].id])
+    workflow.review_batch(batch, publisher, True, "")  # the rest
+    statuses = [Application.get_by_id(a.id).status for a in apps]
+    assert statuses == [ApplicationStatus.REFUSED, ApplicationStatus.PASSED, ApplicationStatus.PASSED]
