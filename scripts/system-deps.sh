@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, only those missing.
 set -euo pipefail
-packages=(chromium postgresql fonts-noto-cjk poppler-utils)
+packages=(chromium postgresql fonts-noto-cjk fonts-wqy-zenhei poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

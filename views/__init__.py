@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from views import auth, files, learner, portal
+    from views import account, auth, files, institution, learner, portal
 
-    for module in (auth, files, learner, portal):
+    for module in (auth, account, files, institution, learner, portal):
         app.register_blueprint(module.bp)

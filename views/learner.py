@@ -1,10 +1,51 @@
-"""The learner area under /me/ (SPEC §4–§8): simple pages for a first-time user."""
-from flask import Blueprint, render_template, request
-from flask_login import current_user
+"""The learner area under /me/ (SPEC §4–§8): simple pages for a first-time user.
 
-from models import AchievementStatus, LearnerAchievement
+Every achievement or application is looked up through the learner's own rows
+(``own_achievement``/``own_application``), so another learner's id answers 404.
+State changes go through ``services.workflow`` only."""
+import secrets
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from peewee import JOIN, IntegrityError, fn
+
+from models import (
+    AchievementSource,
+    AchievementStatus,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Attachment,
+    CatalogueAchievement,
+    Category,
+    CategoryKind,
+    ConversionRule,
+    Feedback,
+    Institution,
+    LearnerAchievement,
+    Message,
+    ReviewRecord,
+    Role,
+    RuleSource,
+    RuleStatus,
+    RuleTarget,
+    User,
+    db,
+    now,
+)
+from services import audit, certificate, notify, storage, workflow
 from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
+from views.auth import safe_next
+from views.learner_forms import (
+    CatalogueSearchForm,
+    ConversionApplyForm,
+    FeedbackForm,
+    achievement_form_class,
+    schema_form_data,
+    schema_values,
+)
 
 bp = Blueprint("learner", __name__, url_prefix="/me")
 
@@ -14,6 +55,38 @@ ACHIEVEMENT_SORTS = {
     "obtained": LearnerAchievement.obtained_on,
     "created": LearnerAchievement.created_at,
 }
+OPEN_STATUSES = (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED)
+GRANTING_KINDS = (ApplicationKind.CONVERSION, ApplicationKind.PERFORMANCE, ApplicationKind.BATCH)
+
+
+@bp.before_request
+@roles_required(LEARNER)
+def learners_only():
+    """Every page of the area is for logged-in learners (anonymous → login, others → 403)."""
+    return None
+
+
+def me():
+    return current_user._get_current_object()
+
+
+def own_achievement(achievement_id):
+    achievement = LearnerAchievement.for_learner(me()).where(LearnerAchievement.id == achievement_id).first()
+    if achievement is None:
+        abort(404)
+    return achievement
+
+
+def own_application(application_id):
+    application = (
+        Application.select(Application, LearnerAchievement)
+        .join(LearnerAchievement)
+        .where(Application.id == application_id, Application.learner == me())
+        .first()
+    )
+    if application is None:
+        abort(404)
+    return application
 
 
 def status_summary(user):
@@ -32,10 +105,585 @@ def status_summary(user):
 
 
 @bp.route("/")
-@roles_required(LEARNER)
 def home():
     """我的信息: basic information, the five counts and the paged list of achievements."""
-    user = current_user._get_current_object()
+    user = me()
     query = LearnerAchievement.for_learner(user)
     page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created")
     return render_template("learner/home.html", user=user, summary=status_summary(user), page=page)
+
+
+# --- 成果添加 -------------------------------------------------------------------------------
+
+
+def learner_subcategory(category_id):
+    if not category_id:
+        return None
+    return Category.get_or_none(
+        Category.id == category_id, Category.parent.is_null(False), Category.scope == "learner", Category.active
+    )
+
+
+def catalogue_query(args, category=None):
+    form = CatalogueSearchForm(args)
+    return form, CatalogueAchievement.search(
+        project=(form.project.data or "").strip() or None,
+        name=(form.name.data or "").strip() or None,
+        institution=(form.institution.data or "").strip() or None,
+        category=category,
+    )
+
+
+def catalogue_page(args, category=None, size=10):
+    form, query = catalogue_query(args, category)
+    sorts = {"project": CatalogueAchievement.project_name, "name": CatalogueAchievement.name}
+    return form, paginate(query, args, sorts, default_sort="project", size=size)
+
+
+def catalogue_json(entry, category):
+    """What 成果选择 shows of an entry, and the catalogue fields 确认 fills in."""
+    values = entry.fields or {}
+    fields = [
+        {"name": spec["name"], "label": spec["label"], "value": str(values.get(spec["name"], ""))}
+        for spec in (category.catalogue_fields() if category else [])
+    ]
+    return {
+        "id": entry.id,
+        "project_name": entry.project_name,
+        "name": entry.name,
+        "institution": entry.institution.name,
+        "credits": str(entry.credits) if entry.credits is not None else "",
+        "intro": entry.intro or "",
+        "fields": fields,
+    }
+
+
+@bp.route("/catalogue")
+def catalogue_search():
+    """成果选择: search by 项目名称, 成果名称, 资历机构名称 (combinable), paged; JSON for the dialog."""
+    category = learner_subcategory(request.args.get("category", type=int))
+    _form, page = catalogue_page(request.args, category)
+    return jsonify(
+        items=[catalogue_json(entry, category) for entry in page.items],
+        page=page.number,
+        pages=page.pages,
+        total=page.total,
+    )
+
+
+def catalogue_entry_for(category, catalogue_id):
+    if not catalogue_id or not str(catalogue_id).isdigit():
+        return None
+    return CatalogueAchievement.search(category=category).where(CatalogueAchievement.id == int(catalogue_id)).first()
+
+
+@bp.route("/achievements/new", methods=["GET", "POST"])
+def add_achievement():
+    """成果添加: 成果大类 → 成果小类 → the subcategory's form (from its schema)."""
+    roots = list(Category.roots())
+    category = learner_subcategory(request.values.get("category", type=int))
+    root_id = category.parent_id if category else request.args.get("root", type=int)
+    children = list(Category.select().where(Category.parent == root_id, Category.active).order_by(
+        Category.sort_order, Category.id)) if root_id else []
+    if category is None:
+        return render_template("learner/achievement_new.html", roots=roots, root_id=root_id, children=children,
+                               category=None)
+    manual_entry = category.is_informal or request.values.get("mode") == "manual"
+    form = achievement_form_class(category, manual_entry)()
+    entry = None if manual_entry else catalogue_entry_for(category, form.catalogue_id.data)
+    if request.method == "POST" and form.validate():
+        achievement = _save_new_achievement(form, category, manual_entry, entry)
+        if achievement is not None:
+            flash(_("Achievement added: %(name)s (%(status)s).", name=achievement.name,
+                    status=AchievementStatus.label(achievement.status)), "success")
+            return redirect(url_for("learner.achievement", achievement_id=achievement.id))
+    return render_template(
+        "learner/achievement_new.html", roots=roots, root_id=root_id, children=children, category=category,
+        form=form, manual_entry=manual_entry, entry=catalogue_json(entry, category) if entry else None,
+    )
+
+
+def _evidence_files(form):
+    return [f for f in form.evidence.data or [] if getattr(f, "filename", "")]
+
+
+def _save_new_achievement(form, category, manual_entry, entry):
+    """Create the achievement and its evidence in one transaction; None with form errors."""
+    user = me()
+    if not manual_entry and entry is None:
+        form.catalogue_id.errors = [_("Please search and choose the achievement, or enter it by hand")]
+        return None
+    if entry is not None and LearnerAchievement.select().where(
+        LearnerAchievement.learner == user, LearnerAchievement.catalogue == entry
+    ).exists():
+        form.catalogue_id.errors = [_("You have already added this achievement")]
+        return None
+    files = _evidence_files(form)
+    if not files and any(item.get("required") for item in category.evidence or []):
+        form.evidence.errors = [_("Please upload the related materials")]
+        return None
+    values = schema_values(form, category, manual_entry)
+    try:
+        with db.atomic():
+            achievement = LearnerAchievement.create(
+                learner=user,
+                catalogue=entry and entry.id,
+                category=category,
+                name=entry.name if entry else form.name.data.strip(),
+                institution=entry.institution_id if entry else None,
+                institution_name=None if entry else getattr(form, "institution_name", None) and form.institution_name.data,
+                fields=values,
+                description=form.description.data or None,
+                status=workflow.initial_status(category, entry),
+                source=AchievementSource.SELF,
+                obtained_on=values.get("obtained_on"),
+            )
+            for file in files:
+                storage.save_upload(file, "learner_achievement", achievement.id, user=user)
+            audit.record("achievement_added", achievement, catalogue=entry and entry.id)
+    except storage.UploadError as error:
+        form.evidence.errors = [str(error)]
+        return None
+    except IntegrityError:  # the same catalogue entry added twice at once
+        form.catalogue_id.errors = [_("You have already added this achievement")]
+        return None
+    return achievement
+
+
+def has_open_application(achievement):
+    return Application.select().where(
+        Application.achievement == achievement, Application.status.in_(OPEN_STATUSES)
+    ).exists()
+
+
+def can_edit(achievement):
+    """修改 only while nothing about the achievement is under review (SPEC §6)."""
+    return (
+        achievement.source == AchievementSource.SELF
+        and achievement.status != AchievementStatus.UNDER_REVIEW
+        and achievement.status != AchievementStatus.WITHDRAWN
+        and not has_open_application(achievement)
+    )
+
+
+def can_delete(achievement):
+    """删除 only for a self-added achievement that never entered an application (history stays)."""
+    return can_edit(achievement) and not Application.select().where(Application.achievement == achievement).exists()
+
+
+@bp.route("/achievements/<int:achievement_id>")
+def achievement(achievement_id):
+    """查看详情: the achievement, its materials, and every application with its review results."""
+    item = own_achievement(achievement_id)
+    applications = applications_with_reviews(Application.achievement == item)
+    return render_template(
+        "learner/achievement.html",
+        a=item,
+        evidence=list(Attachment.of("learner_achievement", item.id)),
+        applications=applications,
+        targets=targets_by_rule(applications),
+        can_edit=can_edit(item),
+        can_delete=can_delete(item),
+        feedback_form=FeedbackForm() if item.stored_by_id else None,
+        feedback=list(Feedback.select().where(Feedback.achievement == item).order_by(Feedback.id.desc())),
+    )
+
+
+@bp.route("/achievements/<int:achievement_id>/edit", methods=["GET", "POST"])
+def edit_achievement(achievement_id):
+    item = own_achievement(achievement_id)
+    if not can_edit(item):
+        flash(_("This achievement cannot be modified while it is under review."), "warning")
+        return redirect(url_for("learner.achievement", achievement_id=item.id))
+    manual_entry = item.catalogue_id is None
+    form_class = achievement_form_class(item.category, manual_entry)
+    data = {"description": item.description, **schema_form_data(item.category, item.fields)}
+    if manual_entry:
+        data.update(name=item.name, institution_name=item.institution_name)
+    form = form_class(data=data) if request.method == "GET" else form_class()
+    evidence = list(Attachment.of("learner_achievement", item.id))
+    if request.method == "POST" and form.validate():
+        removed = {int(i) for i in request.form.getlist("remove_evidence") if i.isdigit()}
+        try:
+            with db.atomic():
+                values = schema_values(form, item.category, manual_entry)
+                changes = {"fields": {**(item.fields or {}), **values}, "description": form.description.data or None,
+                           "obtained_on": values.get("obtained_on", item.obtained_on), "updated_at": now()}
+                if manual_entry:
+                    changes["name"] = form.name.data.strip()
+                    if hasattr(form, "institution_name"):
+                        changes["institution_name"] = form.institution_name.data
+                LearnerAchievement.update(changes).where(LearnerAchievement.id == item.id).execute()
+                Attachment.delete().where(
+                    Attachment.owner_type == "learner_achievement", Attachment.owner_id == item.id,
+                    Attachment.id.in_(removed or [0]),
+                ).execute()
+                for file in _evidence_files(form):
+                    storage.save_upload(file, "learner_achievement", item.id, user=me())
+                audit.record("achievement_modified", item)
+        except storage.UploadError as error:
+            form.evidence.errors = [str(error)]
+        else:
+            flash(_("Achievement saved."), "success")
+            return redirect(url_for("learner.achievement", achievement_id=item.id))
+    return render_template("learner/achievement_edit.html", a=item, form=form, evidence=evidence,
+                           manual_entry=manual_entry)
+
+
+@bp.route("/achievements/<int:achievement_id>/delete", methods=["POST"])
+def delete_achievement(achievement_id):
+    item = own_achievement(achievement_id)
+    if not can_delete(item):
+        flash(_("This achievement has applications and cannot be deleted."), "warning")
+        return redirect(url_for("learner.achievement", achievement_id=item.id))
+    with db.atomic():
+        Attachment.delete().where(Attachment.owner_type == "learner_achievement", Attachment.owner_id == item.id).execute()
+        item.delete_instance()
+        audit.record("achievement_deleted", None, achievement_id=item.id, name=item.name)
+    flash(_("Achievement deleted."), "success")
+    return redirect(request.form.get("back") if safe_next(request.form.get("back")) else url_for("learner.home"))
+
+
+# --- applications and their review records --------------------------------------------------
+
+
+def applications_with_reviews(*conditions):
+    """Applications (newest first) with ``.review_list`` filled by one extra query."""
+    applications = list(
+        Application.select(Application, ConversionRule, CatalogueAchievement)
+        .join(ConversionRule, JOIN.LEFT_OUTER, on=(Application.rule == ConversionRule.id))
+        .switch(Application)
+        .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(Application.target == CatalogueAchievement.id))
+        .where(Application.learner == me(), *conditions)
+        .order_by(Application.submitted_at.desc(), Application.id.desc())
+    )
+    reviews = {}
+    if applications:
+        query = (
+            ReviewRecord.select(ReviewRecord, User)
+            .join(User, JOIN.LEFT_OUTER, on=(ReviewRecord.reviewer == User.id))
+            .where(ReviewRecord.application.in_([a.id for a in applications]))
+            .order_by(ReviewRecord.created_at, ReviewRecord.id)
+        )
+        for record in query:
+            reviews.setdefault(record.application_id, []).append(record)
+    for application in applications:
+        application.review_list = reviews.get(application.id, [])
+    return applications
+
+
+def targets_by_rule(applications):
+    """目标成果 of each rule among ``applications``: {rule_id: [RuleTarget with catalogue, institution]}."""
+    rule_ids = {a.rule_id for a in applications if a.rule_id}
+    targets = {}
+    if rule_ids:
+        query = (
+            RuleTarget.select(RuleTarget, CatalogueAchievement, Institution)
+            .join(CatalogueAchievement)
+            .join(Institution)
+            .where(RuleTarget.rule.in_(rule_ids))
+            .order_by(RuleTarget.id)
+        )
+        for target in query:
+            targets.setdefault(target.rule_id, []).append(target)
+    return targets
+
+
+# --- 认定成果申请 ---------------------------------------------------------------------------
+
+
+def needs_recognition():
+    """Informal or non-catalogue achievements are recognised by review (SPEC §6)."""
+    return (LearnerAchievement.catalogue.is_null() | (Category.kind == CategoryKind.INFORMAL)) & (
+        LearnerAchievement.source == AchievementSource.SELF
+    )
+
+
+@bp.route("/recognition")
+def recognition():
+    """认定成果申请: my achievements that need recognition, filterable, with 提交认定."""
+    name = (request.args.get("name") or "").strip()
+    root = request.args.get("root", type=int)
+    sub = request.args.get("category", type=int)
+    query = LearnerAchievement.for_learner(me()).where(needs_recognition())
+    if name:
+        query = query.where(LearnerAchievement.name.contains(name))
+    if root:
+        query = query.where(Category.parent == root)
+    if sub:
+        query = query.where(LearnerAchievement.category == sub)
+    page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created")
+    roots = list(Category.roots())
+    subs = list(Category.select().where(Category.parent.in_([r.id for r in roots])).order_by(
+        Category.parent, Category.sort_order))
+    return render_template("learner/recognition.html", page=page, roots=roots, subs=subs,
+                           root_names={r.id: r.name for r in roots},
+                           can_edit={a.id for a in page.items if can_edit(a)})
+
+
+@bp.route("/recognition/<int:achievement_id>/submit", methods=["POST"])
+def submit_recognition(achievement_id):
+    item = own_achievement(achievement_id)
+    try:
+        workflow.submit_recognition(item, me())
+    except workflow.WorkflowError as error:
+        flash(str(error), "danger")
+    else:
+        flash(_("Recognition applied for. Please bring the paper originals to your teaching point."), "success")
+    return redirect(url_for("learner.recognition"))
+
+
+@bp.route("/recognition/<int:achievement_id>/records")
+def recognition_records(achievement_id):
+    """认定记录: every recognition attempt with its opinions."""
+    item = own_achievement(achievement_id)
+    applications = applications_with_reviews(
+        Application.achievement == item, Application.kind == ApplicationKind.RECOGNITION
+    )
+    return render_template("learner/records.html", a=item, applications=applications,
+                           title=_("Recognition records"), back=url_for("learner.recognition"), targets={})
+
+
+# --- 转换成果申请 ---------------------------------------------------------------------------
+
+
+def conversion_candidates(user):
+    """My catalogue achievements of the conversion path, with 可转换规则数 and 已用转换规则数
+    as correlated subqueries (one query per page, no N+1)."""
+    rule_count = (
+        RuleSource.select(fn.COUNT(RuleSource.id))
+        .join(ConversionRule)
+        .where(RuleSource.catalogue == LearnerAchievement.catalogue, ConversionRule.status == RuleStatus.PUBLISHED)
+    )
+    conversions = Application.select(fn.COUNT(fn.DISTINCT(Application.rule))).where(
+        Application.achievement == LearnerAchievement.id, Application.kind == ApplicationKind.CONVERSION
+    )
+    return (
+        LearnerAchievement.for_learner(user)
+        .select_extend(
+            rule_count.alias("rule_count"),
+            conversions.where(
+                Application.status.not_in([ApplicationStatus.REFUSED, ApplicationStatus.CANCELLED])
+            ).alias("used_count"),
+            conversions.where(Application.status == ApplicationStatus.PASSED).alias("passed_count"),
+            conversions.where(Application.status.in_(OPEN_STATUSES)).alias("open_count"),
+        )
+        .where(
+            LearnerAchievement.catalogue.is_null(False),
+            Category.kind != CategoryKind.INFORMAL,
+            LearnerAchievement.status.in_([AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED]),
+        )
+    )
+
+
+@bp.route("/conversions")
+def conversion():
+    """转换成果申请: select an achievement, then 申请转换 / 进度查询 / 查看详情 / 打印转换证明."""
+    page = paginate(conversion_candidates(me()), request.args, ACHIEVEMENT_SORTS, default_sort="-created")
+    return render_template("learner/conversion.html", page=page)
+
+
+@bp.route("/conversions/go")
+def conversion_go():
+    """The buttons above the list act on the selected row."""
+    achievement_id = request.args.get("id", type=int)
+    action = request.args.get("action")
+    if not achievement_id:
+        flash(_("Please select an achievement first."), "warning")
+        return redirect(url_for("learner.conversion"))
+    item = own_achievement(achievement_id)
+    if action == "apply":
+        return redirect(url_for("learner.conversion_apply", achievement_id=item.id))
+    if action == "progress":
+        return redirect(url_for("learner.conversion_progress", achievement_id=item.id))
+    if action == "certificate":
+        passed = (
+            Application.select()
+            .where(Application.achievement == item, Application.kind.in_(GRANTING_KINDS),
+                   Application.status == ApplicationStatus.PASSED)
+            .order_by(Application.decided_at.desc())
+            .first()
+        )
+        if passed is None:
+            flash(_("This achievement has not been converted yet."), "warning")
+            return redirect(url_for("learner.conversion"))
+        return redirect(url_for("learner.certificate_pdf", application_id=passed.id))
+    return redirect(url_for("learner.achievement", achievement_id=item.id))
+
+
+@bp.route("/conversions/<int:achievement_id>/apply", methods=["GET", "POST"])
+def conversion_apply(achievement_id):
+    """申请转换: the achievement, 上传相关资料, 请选择规则 (applicable published rules only)."""
+    item = own_achievement(achievement_id)
+    rules = list(
+        ConversionRule.applicable_to(item)
+        .select(ConversionRule, Institution)
+        .join(Institution, on=(ConversionRule.institution == Institution.id))
+    )
+    form = ConversionApplyForm()
+    form.rule.choices = [(r.id, r.code) for r in rules]
+    if form.validate_on_submit():
+        rule = ConversionRule.get_by_id(form.rule.data)
+        files = [f for f in form.materials.data or [] if getattr(f, "filename", "")]
+        try:
+            workflow.submit_conversion(item, rule, me(), files=files)
+        except (workflow.WorkflowError, storage.UploadError) as error:
+            form.materials.errors = [str(error)]
+        else:
+            flash(_("Submitted successfully."), "success")
+            return redirect(url_for("learner.conversion_progress", achievement_id=item.id))
+    elif request.method == "POST" and form.rule.errors:
+        form.rule.errors = [_("Please choose a rule that applies to this achievement.")]
+    return render_template("learner/conversion_apply.html", a=item, form=form, rules=rules,
+                           targets=targets_by_rule_ids([r.id for r in rules]))
+
+
+def targets_by_rule_ids(rule_ids):
+    return targets_by_rule([Application(rule=rule_id) for rule_id in rule_ids])
+
+
+@bp.route("/conversions/<int:achievement_id>/progress")
+def conversion_progress(achievement_id):
+    """进度查询: the conversion applications of the achievement and their review records."""
+    item = own_achievement(achievement_id)
+    applications = applications_with_reviews(
+        Application.achievement == item, Application.kind.in_(GRANTING_KINDS)
+    )
+    return render_template("learner/records.html", a=item, applications=applications,
+                           title=_("Progress query"), back=url_for("learner.conversion"),
+                           targets=targets_by_rule(applications))
+
+
+@bp.route("/applications/<int:application_id>/certificate.pdf")
+def certificate_pdf(application_id):
+    """打印转换证明: a PDF of a passed conversion, with its verification code."""
+    application = own_application(application_id)
+    if application.kind not in GRANTING_KINDS or application.status != ApplicationStatus.PASSED:
+        abort(404)
+    if not application.certificate_code:
+        # Conditional update: two clicks at once still give one code.
+        Application.update(certificate_code=secrets.token_hex(8).upper()).where(
+            Application.id == application.id, Application.certificate_code.is_null()
+        ).execute()
+        application = own_application(application_id)
+    pdf = certificate.render(application, verify_url=url_for(
+        "portal.verify", code=application.certificate_code, _external=True))
+    audit.record("certificate_printed", application, code=application.certificate_code)
+    return pdf, 200, {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f"inline; filename=certificate-{application.certificate_code}.pdf",
+    }
+
+
+# --- 业绩类成果转换申请 -----------------------------------------------------------------------
+
+
+@bp.route("/performance")
+def performance():
+    """My recognised informal achievements (select → 提交转换) and my performance applications."""
+    query = LearnerAchievement.for_learner(me()).where(
+        Category.kind == CategoryKind.INFORMAL, LearnerAchievement.status == AchievementStatus.RECOGNISED
+    )
+    page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created")
+    applications = applications_with_reviews(Application.kind == ApplicationKind.PERFORMANCE)
+    names = dict(
+        LearnerAchievement.select(LearnerAchievement.id, LearnerAchievement.name)
+        .where(LearnerAchievement.id.in_([a.achievement_id for a in applications] or [0]))
+        .tuples()
+    )
+    return render_template("learner/performance.html", page=page, applications=applications, names=names)
+
+
+@bp.route("/performance/<int:achievement_id>/apply", methods=["GET", "POST"])
+def performance_apply(achievement_id):
+    """提交转换: search the target catalogue achievement → 确认 → 提交成功."""
+    item = own_achievement(achievement_id)
+    if request.method == "POST":
+        target = CatalogueAchievement.search().where(
+            CatalogueAchievement.id == request.form.get("target_id", type=int)
+        ).first()
+        if target is None:
+            flash(_("Please choose the target achievement."), "warning")
+        else:
+            try:
+                workflow.submit_performance(item, target, me())
+            except workflow.WorkflowError as error:
+                flash(str(error), "danger")
+            else:
+                flash(_("Submitted successfully."), "success")
+                return redirect(url_for("learner.performance"))
+    form, page = catalogue_page(request.args)
+    searched = any(request.args.get(k) for k in ("project", "name", "institution"))
+    return render_template("learner/performance_apply.html", a=item, form=form, page=page, searched=searched)
+
+
+# --- 问题反馈 -------------------------------------------------------------------------------
+
+
+@bp.route("/achievements/<int:achievement_id>/feedback", methods=["POST"])
+def add_feedback(achievement_id):
+    """问题反馈 on an achievement an institution stored; the institution's accounts are told."""
+    item = own_achievement(achievement_id)
+    if not item.stored_by_id:
+        abort(404)
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        flash(_("Please describe the problem."), "warning")
+        return redirect(url_for("learner.achievement", achievement_id=item.id))
+    try:
+        with db.atomic():
+            feedback = Feedback.create(learner=me(), achievement=item, institution=item.stored_by_id,
+                                       content=form.content.data.strip())
+            for file in [f for f in form.attachment.data or [] if getattr(f, "filename", "")]:
+                storage.save_upload(file, "feedback", feedback.id, user=me())
+            audit.record("feedback_added", feedback, achievement=item.id)
+            for account in User.select().where(User.institution == item.stored_by_id,
+                                               User.role == Role.INSTITUTION):
+                notify.notify(account, _("New problem feedback"),
+                              _("%(learner)s reported a problem about %(name)s.", learner=me().real_name, name=item.name),
+                              link="/admin/")
+    except storage.UploadError as error:
+        flash(str(error), "danger")
+    else:
+        flash(_("Your feedback has been sent."), "success")
+    return redirect(url_for("learner.achievement", achievement_id=item.id))
+
+
+@bp.route("/feedback")
+def feedback_list():
+    query = (
+        Feedback.select(Feedback, LearnerAchievement, Institution)
+        .join(LearnerAchievement)
+        .switch(Feedback)
+        .join(Institution)
+        .where(Feedback.learner == me())
+    )
+    page = paginate(query, request.args, {"created": Feedback.created_at, "status": Feedback.status},
+                    default_sort="-created")
+    return render_template("learner/feedback.html", page=page)
+
+
+# --- 收件箱 ---------------------------------------------------------------------------------
+
+
+@bp.route("/inbox")
+def inbox():
+    query = Message.select().where(Message.user == me())
+    page = paginate(query, request.args, {"created": Message.created_at}, default_sort="-created")
+    return render_template("learner/inbox.html", page=page)
+
+
+@bp.route("/inbox/<int:message_id>", methods=["POST"])
+def open_message(message_id):
+    """Mark the message read and go to the page it concerns."""
+    message = Message.get_or_none(Message.id == message_id, Message.user == me())
+    if message is None:
+        abort(404)
+    Message.update(read_at=now()).where(Message.id == message.id, Message.read_at.is_null()).execute()
+    return redirect(safe_next(message.link) or url_for("learner.inbox"))
+
+
+@bp.route("/inbox/read-all", methods=["POST"])
+def read_all():
+    Message.update(read_at=now()).where(Message.user == me(), Message.read_at.is_null()).execute()
+    return redirect(url_for("learner.inbox"))

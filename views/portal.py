@@ -1,9 +1,22 @@
-"""Public portal pages (SPEC §10)."""
-from flask import Blueprint, redirect, render_template
+"""Public portal pages (SPEC §10): home, 规则查询 with rule details, certificate verification."""
+from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
 
-from models import Article, ArticleStatus, ConversionRule
+from models import (
+    ApplicationStatus,
+    Application,
+    Article,
+    ArticleStatus,
+    CatalogueAchievement,
+    ConversionRule,
+    Institution,
+    RuleSource,
+    RuleTarget,
+    RuleType,
+)
 from services import permissions
+from services.certificate import certificate_facts
+from services.pagination import paginate
 
 bp = Blueprint("portal", __name__)
 
@@ -19,3 +32,89 @@ def index():
         .limit(5)
     )
     return render_template("portal/index.html", news=news, rule_count=ConversionRule.published().count())
+
+
+def layout():
+    """Learners see 规则查询 inside their own menu; everyone else in the public frame."""
+    if getattr(current_user, "role", None) == permissions.LEARNER:
+        return "learner/layout.html"
+    return "base.html"
+
+
+@bp.route("/rules")
+def rules():
+    """规则查询: published rules by keyword, institution and 转换规则类型, paged."""
+    keyword = (request.args.get("q") or "").strip()
+    institution_id = request.args.get("institution", type=int)
+    rule_type = request.args.get("type") or ""
+    query = (
+        ConversionRule.published()
+        .select(ConversionRule, Institution)
+        .join(Institution, on=(ConversionRule.institution == Institution.id))
+    )
+    if keyword:
+        sources = (
+            RuleSource.select(RuleSource.rule)
+            .join(CatalogueAchievement)
+            .where(CatalogueAchievement.name.contains(keyword))
+        )
+        query = query.where(
+            ConversionRule.name.contains(keyword)
+            | ConversionRule.code.contains(keyword)
+            | ConversionRule.id.in_(sources)
+        )
+    if institution_id:
+        query = query.where(ConversionRule.institution == institution_id)
+    if rule_type in RuleType.codes():
+        query = query.where(ConversionRule.rule_type == rule_type)
+    page = paginate(
+        query,
+        request.args,
+        {"code": ConversionRule.code, "name": ConversionRule.name, "published": ConversionRule.published_at},
+        default_sort="-published",
+    )
+    institutions = (
+        Institution.select(Institution.id, Institution.name)
+        .where(Institution.id.in_(ConversionRule.published().select(ConversionRule.institution)))
+        .order_by(Institution.name)
+    )
+    return render_template("portal/rules.html", page=page, institutions=institutions, layout=layout())
+
+
+@bp.route("/rules/<int:rule_id>")
+def rule(rule_id):
+    """A published rule: 源成果, 目标成果, 转换说明, the rule PDF, who interprets it."""
+    item = (
+        ConversionRule.published()
+        .select(ConversionRule, Institution)
+        .join(Institution, on=(ConversionRule.institution == Institution.id))
+        .where(ConversionRule.id == rule_id)
+        .first()
+    )
+    if item is None:
+        abort(404)
+
+    def entries(model):
+        return list(
+            model.select(model, CatalogueAchievement, Institution)
+            .join(CatalogueAchievement)
+            .join(Institution)
+            .where(model.rule == item)
+            .order_by(model.id)
+        )
+
+    return render_template(
+        "portal/rule.html", rule=item, sources=entries(RuleSource), targets=entries(RuleTarget), layout=layout()
+    )
+
+
+@bp.route("/verify/<code>")
+def verify(code):
+    """Anyone holding a conversion certificate can check its code (no login)."""
+    application = Application.get_or_none(
+        Application.certificate_code == code.strip().upper(), Application.status == ApplicationStatus.PASSED
+    )
+    facts = certificate_facts(application) if application else None
+    if facts:
+        facts["learner_name"] = facts["learner_name"][:1] + "*" * max(1, len(facts["learner_name"]) - 1)
+    return render_template("portal/verify.html", facts=facts, code=code), (200 if facts else 404)

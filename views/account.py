@@ -1,0 +1,259 @@
+"""Accounts a visitor manages without logging in (SPEC §5): self-registration,
+activation of imported learners, forgotten password."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
+from peewee import IntegrityError
+from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from models import AccountStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
+from services import accounts, audit, permissions, sms
+from services.validators import (
+    Mobile,
+    StrongPassword,
+    Username,
+    check_email,
+    check_id_number,
+    field_validator,
+    id_birth_date,
+    id_gender,
+    mask_phone,
+)
+
+bp = Blueprint("account", __name__)
+EmailAddress = field_validator(check_email)
+
+NATIONALITIES = ["中国", "中国香港", "中国澳门", "中国台湾", "其他"]
+ETHNICITIES = ["汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族", "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族", "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族", "其他"]
+
+
+def _password_fields():
+    return (
+        PasswordField(_l("Password"), validators=[DataRequired(), StrongPassword]),
+        PasswordField(
+            _l("Confirm password"),
+            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ"))],
+        ),
+    )
+
+
+class RegisterForm(FlaskForm):
+    agree = HiddenField()
+    username = StringField(_l("Username"), validators=[DataRequired(), Username])
+    real_name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=50)])
+    password, confirm = _password_fields()
+    nationality = SelectField(_l("Nationality"), choices=[(n, n) for n in NATIONALITIES], default="中国")
+    ethnicity = SelectField(_l("Ethnicity"), choices=[(e, e) for e in ETHNICITIES], default="汉族")
+    gender = SelectField(_l("Gender"), choices=Gender.choices(), validators=[DataRequired()])
+    id_type = SelectField(_l("ID type"), choices=IdType.choices(), default=IdType.MAINLAND_ID)
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=32)])
+    birth_date = DateField(_l("Birth date"), validators=[DataRequired()])
+    email = StringField(_l("Email"), validators=[Optional(), EmailAddress])
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=50)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=50)])
+    district = StringField(_l("District"), validators=[Optional(), Length(max=50)])
+    address = StringField(_l("Detailed address"), validators=[DataRequired(), Length(max=200)])
+    teaching_point = SelectField(_l("Teaching point"), coerce=int, validators=[DataRequired()])
+    phone = StringField(_l("Mobile"), validators=[DataRequired(), Mobile])
+    sms_code = StringField(_l("Verification code"), validators=[DataRequired()])
+
+    def validate_id_number(self, field):
+        field.data = (field.data or "").strip().upper()
+        if self.id_type.data != IdType.MAINLAND_ID:
+            return
+        message = check_id_number(field.data)
+        if message:
+            raise ValidationError(_("ID number %(message)s", message=message))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and self.id_type.data == IdType.MAINLAND_ID:
+            # A mainland ID carries the birth date and the gender: they must agree.
+            if self.birth_date.data != id_birth_date(self.id_number.data):
+                self.birth_date.errors.append(_("The birth date does not match the ID number"))
+                valid = False
+            if self.gender.data != id_gender(self.id_number.data):
+                self.gender.errors.append(_("The gender does not match the ID number"))
+                valid = False
+        if valid:
+            valid = self._unique()
+        return valid
+
+    def _unique(self):
+        """Duplicates are reported on the field concerned, before the SMS code is used up."""
+        checks = [
+            (self.username, User.username == self.username.data, _("This username is already taken")),
+            (self.phone, User.phone == self.phone.data, _("This mobile number is already bound to an account")),
+            (self.id_number, User.id_number == self.id_number.data, _("This ID number is already registered")),
+        ]
+        if self.email.data:
+            self.email.data = self.email.data.strip().lower()
+            checks.append((self.email, User.email == self.email.data, _("This email is already registered")))
+        valid = True
+        for field, condition, message in checks:
+            if User.select().where(condition).exists():
+                field.errors.append(message)
+                valid = False
+        return valid
+
+
+def teaching_point_choices():
+    return [(0, _("Please choose"))] + [(tp.id, tp.name) for tp in Institution.teaching_points()]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """个人注册: the service terms first, then every field, then phone and SMS code."""
+    if current_user.is_authenticated:
+        return redirect(permissions.home_url(current_user))
+    form = RegisterForm()
+    form.teaching_point.choices = teaching_point_choices()
+    agreed = request.values.get("agree") == "1"
+    if not agreed:
+        return render_template("account/terms.html")
+    if form.validate_on_submit():
+        try:
+            sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data)
+        except sms.CodeError as error:
+            form.sms_code.errors.append(str(error))
+        else:
+            user = _create_learner(form)
+            if user is not None:
+                login_user(user)
+                audit.record("register", user, user=user)
+                flash(_("Registration succeeded. Welcome!"), "success")
+                return redirect(url_for("learner.home"))
+            form.username.errors.append(_("Username, phone, email or ID number is already registered"))
+    form.agree.data = "1"
+    return render_template("account/register.html", form=form)
+
+
+def _create_learner(form):
+    user = User(
+        role=Role.LEARNER,
+        status=AccountStatus.ACTIVE,
+        password_hash=accounts.hash_password(form.password.data),
+        teaching_point=form.teaching_point.data,
+    )
+    for name in ("username", "real_name", "nationality", "ethnicity", "gender", "id_type", "id_number",
+                 "birth_date", "province", "city", "district", "address", "phone"):
+        setattr(user, name, getattr(form, name).data)
+    user.email = form.email.data or None
+    try:
+        with db.atomic():
+            user.save()
+    except IntegrityError:  # a concurrent registration took the same identifier
+        return None
+    return user
+
+
+# --- activation of imported learners ----------------------------------------------------
+
+
+class ActivateLookupForm(FlaskForm):
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=32)])
+
+
+class ActivateForm(FlaskForm):
+    sms_code = StringField(_l("Verification code"))
+    password, confirm = _password_fields()
+
+
+ACTIVATE_KEY = "activate_user_id"
+
+
+def _pending_activation():
+    user_id = session.get(ACTIVATE_KEY)
+    if not user_id:
+        return None
+    return User.get_or_none(User.id == user_id, User.role == Role.LEARNER, User.status == AccountStatus.INACTIVE)
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate():
+    """去激活账号: 证件号码 → SMS code to the bound phone → password twice → 激活成功."""
+    if request.args.get("restart"):
+        session.pop(ACTIVATE_KEY, None)
+    user = _pending_activation()
+    if user is None:
+        return _activate_lookup()
+    form = ActivateForm()
+    dev_code = None
+    if request.method == "POST" and "send_code" in request.form:
+        try:
+            value = sms.issue_code(user.phone, SmsPurpose.ACTIVATE)
+        except sms.CodeError as error:
+            flash(str(error), "warning")
+        else:
+            flash(_("Verification code sent to the phone ending in %(tail)s", tail=user.phone[-4:]), "info")
+            dev_code = value if sms.is_development() else None
+        form.password.errors = form.confirm.errors = ()
+    elif form.validate_on_submit():
+        try:
+            sms.verify_code(user.phone, SmsPurpose.ACTIVATE, form.sms_code.data)
+        except sms.CodeError as error:
+            form.sms_code.errors.append(str(error))
+        else:
+            with db.atomic():
+                accounts.set_password(user, form.password.data)
+                User.update(status=AccountStatus.ACTIVE).where(User.id == user.id).execute()
+                audit.record("activate", user, user=user)
+            session.pop(ACTIVATE_KEY, None)
+            return render_template("account/activated.html", user=user)
+    return render_template(
+        "account/activate.html", form=form, user=user, phone=mask_phone(user.phone), dev_code=dev_code
+    )
+
+
+def _activate_lookup():
+    form = ActivateLookupForm()
+    if form.validate_on_submit():
+        id_number = form.id_number.data.strip().upper()
+        user = User.get_or_none(User.id_number == id_number, User.role == Role.LEARNER)
+        if user is None:
+            form.id_number.errors.append(_("No imported account has this ID number; please register instead"))
+        elif user.status != AccountStatus.INACTIVE:
+            form.id_number.errors.append(_("This account is already activated; please log in"))
+        elif not user.phone:
+            form.id_number.errors.append(
+                _("This account has no bound mobile phone; please ask your teaching point or the center to activate it")
+            )
+        else:
+            session[ACTIVATE_KEY] = user.id
+            return redirect(url_for("account.activate"))
+    return render_template("account/activate_lookup.html", form=form)
+
+
+# --- forgotten password -----------------------------------------------------------------
+
+
+class ForgotPasswordForm(FlaskForm):
+    phone = StringField(_l("Mobile"), validators=[DataRequired(), Mobile])
+    sms_code = StringField(_l("Verification code"), validators=[DataRequired()])
+    password, confirm = _password_fields()
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """Reset a forgotten password with an SMS code to the bound phone."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = User.get_or_none(User.phone == form.phone.data)
+        if user is None:
+            form.phone.errors.append(_("No account is bound to this mobile number"))
+        elif user.status == AccountStatus.INACTIVE:
+            form.phone.errors.append(_("This account is not activated yet; please activate it first"))
+        else:
+            try:
+                sms.verify_code(user.phone, SmsPurpose.RESET_PASSWORD, form.sms_code.data)
+                accounts.set_password(user, form.password.data)
+            except (sms.CodeError, accounts.AccountError) as error:
+                form.sms_code.errors.append(str(error))
+            else:
+                audit.record("password_reset", user, user=user)
+                flash(_("Your password has been reset; please log in with the new password."), "success")
+                return redirect(url_for("auth.login"))
+    return render_template("account/forgot_password.html", form=form)
