@@ -1,53 +1,175 @@
-"""The institution space (院校空间, SPEC §9): scoped to the user's own institution."""
-from flask_babel import lazy_gettext as _l
+"""The institution space (院校空间, SPEC §9, seed 004 ch. 2): the 机构账户中心 home and the
+base every institution view shares. Each view is scoped to the user's own institution
+through ``permissions.scope_by_institution``; sub-users see only the menus granted to them
+(the view's ``permission``). The areas live in ``admin/institution_*.py``."""
+import datetime as dt
 
-from admin.base import SecureModelView, home_for
-from models import CatalogueAchievement, Category, LearnerAchievement, Permission
+from flask import has_request_context, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from peewee import fn
+
+from admin.base import SecureModelView, SecureView, home_for
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from models import (
+    CatalogueAchievement,
+    Category,
+    CategoryKind,
+    ConversionRule,
+    InstitutionStatus,
+    LearnerAchievement,
+    RuleStatus,
+)
 from services import permissions
+
+MENU_MANAGE = _l("Achievements and learners")
+MENU_ACCOUNT = _l("Account management")
+
+
+def current_institution_id():
+    return current_user.institution_id
+
+
+class InstitutionAccess:
+    """Institution accounts and their sub-users; a sub-user needs ``permission``."""
+
+    roles = permissions.INSTITUTION_USERS
+
+
+class InstitutionPage(InstitutionAccess, SecureView):
+    """A custom page of the institution space."""
+
+
+class InstitutionModelView(InstitutionAccess, SecureModelView):
+    """A list of the institution's own rows: ``scope_field`` names the institution column.
+
+    ``list_args`` are extra query arguments (links from the home page and from other
+    lists, e.g. ``?kind=degree``) that ``narrow`` applies on top of the scope."""
+
+    scope_field = None
+    list_args = ()
+    can_create = False
+    can_edit = False
+
+    def scope(self, query):
+        return permissions.scope_by_institution(query, self.scope_field, current_user)
+
+    def narrow(self, query, args):
+        return query
+
+    def get_query(self):
+        args = {key: request.args.get(key) for key in self.list_args if request.args.get(key)}
+        return self.narrow(super().get_query(), args)
+
+    def get_count_query(self):
+        return self.get_query()
+
+    def _get_filter_groups(self):
+        """Flask-Admin caches filter options when the view is built; refresh them."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                options = self._filters[item["index"]].get_options(self)
+                if options is not None:
+                    item["options"] = [(str(key), str(label)) for key, label in options]
+        return groups
+
+
+class WhereFilter(BasePeeweeFilter):
+    """A list filter given as a condition on the view's own model (``column`` must be a
+    field of that model): Flask-Admin joins the model of a related column a second time
+    when the list query already joins it (flask-admin #1432)."""
+
+    def __init__(self, column, name, condition, options=None, data_type=None):
+        super().__init__(column, name, options, data_type)
+        self.condition = condition
+
+    def get_options(self, view):
+        # Options are data (categories, years): read per request, never at start-up.
+        return super().get_options(view) if has_request_context() else None
+
+    def apply(self, query, value):
+        return query.where(self.condition(value))
+
+    def operation(self):
+        return _l("is")
+
+
+def year_options():
+    today = dt.date.today()
+    return [(str(year), str(year)) for year in range(today.year, today.year - 10, -1)]
+
+
+def in_year(field, value):
+    """``field`` (a date-time) falls in the year ``value``; a range keeps the index usable."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return field.is_null(True) & field.is_null(False)
+    return (field >= dt.datetime(year, 1, 1)) & (field < dt.datetime(year + 1, 1, 1))
+
+
+def _kind_counts(query, category_field):
+    """Counts of ``query`` rows per category kind: total, non-degree, degree."""
+    rows = dict(
+        query.join(Category, on=(category_field == Category.id))
+        .select(Category.kind, fn.COUNT(Category.id))
+        .group_by(Category.kind)
+        .tuples()
+    )
+    degree = rows.get(CategoryKind.DEGREE, 0)
+    return {"total": sum(rows.values()), "non_degree": sum(rows.values()) - degree, "degree": degree}
 
 
 @home_for(permissions.INSTITUTION, permissions.SUBUSER)
 def institution_home(view):
-    """机构账户中心: overview counts of the institution's data."""
-    from flask_login import current_user
-
-    institution_id = current_user.institution_id
-    counts = {
-        "achievements": CatalogueAchievement.select().where(CatalogueAchievement.institution == institution_id).count(),
-        "learner_achievements": LearnerAchievement.select().where(LearnerAchievement.stored_by == institution_id).count(),
+    """机构账户中心: the three service entries and the account overview, each count a link."""
+    institution = current_user.institution
+    if current_user.role == permissions.INSTITUTION and institution.status == InstitutionStatus.DRAFT:
+        # A registration saved as draft (保存) resumes at the next login.
+        return redirect(url_for("institution.register_registrant"))
+    achievements = _kind_counts(
+        CatalogueAchievement.select().where(CatalogueAchievement.institution == institution.id),
+        CatalogueAchievement.category,
+    )
+    learner_achievements = _kind_counts(
+        LearnerAchievement.select().where(LearnerAchievement.stored_by == institution.id), LearnerAchievement.category
+    )
+    rule_rows = dict(
+        ConversionRule.select(ConversionRule.status, fn.COUNT(ConversionRule.id))
+        .where(ConversionRule.institution == institution.id)
+        .group_by(ConversionRule.status)
+        .tuples()
+    )
+    rules = {
+        "total": sum(rule_rows.values()),
+        "draft": rule_rows.get(RuleStatus.DRAFT, 0),
+        "published": rule_rows.get(RuleStatus.PUBLISHED, 0),
+        "withdrawn": rule_rows.get(RuleStatus.WITHDRAWN, 0),
     }
-    return view.render("admin/home_institution.html", counts=counts)
+    return view.render(
+        "admin/institution/home.html",
+        institution=institution,
+        achievements=achievements,
+        learner_achievements=learner_achievements,
+        rules=rules,
+        rules_endpoint=_rules_endpoint(),
+        can=lambda permission: permissions.has_permission(current_user, permission),
+    )
 
 
-class InstitutionAchievementView(SecureModelView):
-    """机构成果管理: the institution's own catalogue entries (read-only once saved)."""
+def _rules_endpoint():
+    """转换规则管理 belongs to another area; link to it only where it exists."""
+    from flask import current_app
 
-    roles = permissions.INSTITUTION_USERS
-    permission = Permission.ACHIEVEMENTS
-    can_create = False
-    can_edit = False
-    column_list = ("name", "category", "recognition_status", "created_at")
-    column_labels = {
-        "name": _l("Achievement name"),
-        "category": _l("Achievement type"),
-        "recognition_status": _l("Recognition status"),
-        "created_at": _l("Stored at"),
-    }
-    column_searchable_list = ("name",)
-    column_filters = ("recognition_status",)
-
-    def base_query(self):
-        return CatalogueAchievement.select(CatalogueAchievement, Category).join(Category).switch(CatalogueAchievement)
-
-    def scope(self, query):
-        from flask_login import current_user
-
-        return permissions.scope_by_institution(query, CatalogueAchievement.institution, current_user)
+    for name in ("inst_rules.index_view", "rules.index_view", "institution_rules.index_view"):
+        if name in current_app.view_functions:
+            return name
+    return None
 
 
 def register(admin):
-    admin.add_view(
-        InstitutionAchievementView(
-            CatalogueAchievement, name=_l("Institution achievements"), endpoint="inst_achievements", menu_class_name=""
-        )
-    )
+    from admin import institution_account, institution_achievements, institution_learners, institution_service
+
+    for area in (institution_achievements, institution_learners, institution_service, institution_account):
+        area.register(admin)

@@ -1,0 +1,243 @@
+"""账户管理 (seed 004 §2.6): 机构信息 view and 修改, the bound phone change, and 用户管理 —
+sub-users with the menus they may use, 停用 / 启用 / 重置密码 / 删除 / 修改. Passwords are
+changed on the shared page (auth.change_password), which asks institutions for an SMS code."""
+import secrets
+import string
+
+from flask import abort, flash, redirect, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from peewee import IntegrityError
+from wtforms import PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from admin.base import SecureForm
+from admin.institution import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
+from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission, db
+from services import accounts, audit, permissions, sms
+from services.validators import Mobile, Username, mask_phone
+from views.institution import InstitutionInfoForm
+
+
+class PhoneChangeForm(FlaskForm):
+    """更换手机号: login password + new phone + SMS code sent to the new phone."""
+
+    password = PasswordField(_l("Login password"), validators=[DataRequired()])
+    phone = StringField(_l("New mobile number"), validators=[DataRequired(), Mobile])
+    sms_code = StringField(_l("Verification code"), validators=[DataRequired()])
+
+
+class InstitutionInfoView(InstitutionPage):
+    """机构信息: everyone of the institution may read it; the institution account edits it."""
+
+    @expose("/")
+    def index(self):
+        return self.render("admin/institution/info.html", institution=current_user.institution,
+                           can_edit=current_user.role == Role.INSTITUTION)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit(self):
+        if not permissions.allowed(current_user, {Role.INSTITUTION}):
+            abort(403)
+        institution = current_user.institution
+        form = InstitutionInfoForm(obj=institution)
+        if form.validate_on_submit():
+            values = form.values()
+            Institution.update(**values).where(Institution.id == institution.id).execute()
+            audit.record("institution_info_changed", institution, fields=sorted(values))
+            flash(_("Institution information saved."), "success")
+            return redirect(url_for(".index"))
+        return self.render("admin/institution/info_edit.html", form=form, institution=institution)
+
+
+class ProfileView(InstitutionPage):
+    """个人资料: the login account, name and bound phone, with 更换 of the phone."""
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        user = current_user._get_current_object()
+        form = PhoneChangeForm()
+        if form.validate_on_submit():
+            if not accounts.verify_password(user, form.password.data):
+                form.password.errors = [_("The login password is wrong")]
+            else:
+                try:
+                    sms.verify_code(form.phone.data, SmsPurpose.CHANGE_PHONE, form.sms_code.data)
+                    with db.atomic():
+                        User.update(phone=form.phone.data).where(User.id == user.id).execute()
+                        audit.record("phone_changed", user, old=mask_phone(user.phone), new=mask_phone(form.phone.data))
+                except sms.CodeError as error:
+                    form.sms_code.errors = [str(error)]
+                except IntegrityError:
+                    form.phone.errors = [_("This mobile number is already bound to an account")]
+                else:
+                    flash(_("The bound mobile number was changed."), "success")
+                    return redirect(url_for(".index"))
+        return self.render("admin/institution/profile.html", user=user, form=form)
+
+
+# --- 用户管理 ------------------------------------------------------------------------------
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class SubUserForm(SecureForm):
+    username = StringField(_l("Login account"), validators=[DataRequired(), Username])
+    real_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    phone = StringField(_l("Mobile"), validators=[DataRequired(), Mobile])
+    menus = MultiCheckboxField(_l("Permissions"), choices=Permission.choices)
+
+    def _unique(self, field, column, message):
+        taken = User.select().where(column == field.data)
+        if self._obj is not None:
+            taken = taken.where(User.id != self._obj.id)
+        if taken.exists():
+            raise ValidationError(message)
+
+    def validate_username(self, field):
+        self._unique(field, User.username, _("This login account is already taken."))
+
+    def validate_phone(self, field):
+        self._unique(field, User.phone, _("This mobile number is already bound to an account"))
+
+
+ONE_TIME_ALPHABET = string.ascii_letters + string.digits
+
+
+def one_time_code():
+    """A one-time login code that satisfies the password rules; it must be replaced at login."""
+    while True:
+        code = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(10))
+        if any(c.isalpha() for c in code) and any(c.isdigit() for c in code):
+            return code
+
+
+def send_one_time_code(user):
+    """Set a one-time code as the password, force a new password at login, SMS the code
+    (never a chosen password: SPEC §5)."""
+    code = one_time_code()
+    user.password_hash = accounts.hash_password(code)
+    user.must_change_password = True
+    user.save(only=[User.password_hash, User.must_change_password])
+    sms.send(
+        user.phone,
+        _("[Credit Bank] %(institution)s: your account %(username)s has the one-time login code %(code)s; "
+          "you will choose a new password when you log in.",
+          institution=current_user.institution.name, username=user.username, code=code),
+        SmsPurpose.NOTICE,
+    )
+
+
+class SubUserView(InstitutionModelView):
+    """用户管理: only the institution account manages its sub-users."""
+
+    roles = frozenset({Role.INSTITUTION})
+    scope_field = User.institution
+    can_create = True
+    can_edit = True
+    can_delete = True
+    form = SubUserForm
+    column_list = ("username", "real_name", "phone", "status", "menus", "created_at")
+    column_details_list = ("username", "real_name", "phone", "status", "menus", "created_at")
+    column_labels = {
+        "username": _l("Login account"),
+        "real_name": _l("Name"),
+        "phone": _l("Mobile"),
+        "status": _l("Account status"),
+        "menus": _l("Permissions"),
+        "created_at": _l("Created at"),
+    }
+    column_sortable_list = ("username", "real_name", "status", "created_at")
+    column_searchable_list = ("username", "real_name")
+
+    def _format_menus(view, context, model, name):
+        granted = getattr(model, "granted", None)
+        if granted is None:
+            granted = {p.permission for p in model.permissions}
+        return "、".join(str(label) for code, label in Permission.choices() if code in granted)
+
+    column_formatters = {
+        "phone": lambda v, c, m, n: mask_phone(m.phone),
+        "status": lambda v, c, m, n: AccountStatus.label(m.status),
+        "menus": _format_menus,
+    }
+    column_formatters_detail = column_formatters
+
+    def scope(self, query):
+        return super().scope(query).where(User.role == Role.SUBUSER)
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        rows = list(rows)
+        # One query for every row's permissions instead of one per row.
+        granted = {}
+        ids = [row.id for row in rows]
+        for user_id, code in UserPermission.select(UserPermission.user, UserPermission.permission).where(
+            UserPermission.user.in_(ids)
+        ).tuples():
+            granted.setdefault(user_id, set()).add(code)
+        for row in rows:
+            row.granted = granted.get(row.id, set())
+        return count, rows
+
+    def on_form_prefill(self, form, id):
+        model = self.get_one(id)
+        form.menus.data = [p.permission for p in model.permissions]
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.role = Role.SUBUSER
+            model.institution = current_user.institution_id
+            model.status = AccountStatus.ACTIVE
+
+    def after_model_change(self, form, model, is_created):
+        with db.atomic():
+            UserPermission.delete().where(UserPermission.user == model.id).execute()
+            for code in form.menus.data or []:
+                UserPermission.create(user=model.id, permission=code)
+        if is_created:
+            send_one_time_code(model)
+            flash(_("A one-time login code was sent to the sub-user's mobile phone."), "success")
+        audit.record("subuser_created" if is_created else "subuser_changed", model, permissions=form.menus.data)
+
+    def on_model_delete(self, model):
+        audit.record("subuser_deleted", model, username=model.username)
+
+    def _set_status(self, ids, status, message):
+        users = self.scoped(ids)
+        if users:
+            User.update(status=status).where(User.id.in_([u.id for u in users])).execute()
+            for user in users:
+                audit.record("subuser_" + status, user)
+            flash(message % {"count": len(users)}, "success")
+
+    @action("disable", _l("Disable"), _l("Disable the selected sub-users? They are logged out at once."))
+    def action_disable(self, ids):
+        self._set_status(ids, AccountStatus.DISABLED, _("%(count)s sub-users were disabled."))
+
+    @action("enable", _l("Enable"), _l("Enable the selected sub-users?"))
+    def action_enable(self, ids):
+        self._set_status(ids, AccountStatus.ACTIVE, _("%(count)s sub-users were enabled."))
+
+    @action("reset_password", _l("Reset password"), _l("Send the selected sub-users a one-time login code?"))
+    def action_reset_password(self, ids):
+        users = self.scoped(ids)
+        for user in users:
+            send_one_time_code(user)
+            audit.record("subuser_password_reset", user)
+        if users:
+            flash(_("%(count)s sub-users received a one-time login code by SMS.", count=len(users)), "success")
+
+
+def register(admin):
+    admin.add_view(InstitutionInfoView(name=_l("Institution information"), category=MENU_ACCOUNT, endpoint="inst_info"))
+    admin.add_view(ProfileView(name=_l("Personal profile"), category=MENU_ACCOUNT, endpoint="inst_profile"))
+    admin.add_view(SubUserView(User, name=_l("User management"), category=MENU_ACCOUNT, endpoint="inst_users"))
+

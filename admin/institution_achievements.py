@@ -1,0 +1,288 @@
+"""机构成果管理 (seed 004 §2.2.1): the institution's own catalogue entries. 存储新成果 picks
+a type, then renders that type's form from its schema (types are data); saved entries
+are read-only (the model refuses changes) and may be deleted only while 未认定."""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from peewee import JOIN, fn
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from admin.base import SecureForm
+from admin.institution import MENU_MANAGE, InstitutionModelView, WhereFilter
+from models import (
+    AchievementStatus,
+    CatalogueAchievement,
+    Category,
+    CategoryScope,
+    ConversionRule,
+    InstitutionAuthorisation,
+    LearnerAchievement,
+    Permission,
+    RecognitionStatus,
+    RuleSource,
+    RuleTarget,
+    db,
+)
+from services import audit
+
+
+def institution_types():
+    """成果子类型: the institution-scope subcategories, in tree order."""
+    Parent = Category.alias()
+    return (
+        Category.select(Category, Parent)
+        .join(Parent, on=(Category.parent == Parent.id))
+        .where(Category.scope == CategoryScope.INSTITUTION, Category.active)
+        .order_by(Parent.sort_order, Category.sort_order, Category.id)
+    )
+
+
+def type_options():
+    return [(str(c.id), c.name) for c in institution_types()]
+
+
+def kind_options():
+    """成果类型: the institution-scope broad categories (学历成果, 非学历成果) by kind."""
+    return [(root.kind, root.name) for root in Category.roots(CategoryScope.INSTITUTION)]
+
+
+def storage_refusal(category, institution_id):
+    """Why the institution may not store an entry of ``category`` by hand, or None."""
+    if not category.manual_storage:
+        return _("%(type)s is synchronised from the certificate platform and cannot be stored by hand.", type=category.name)
+    if category.requires_authorisation and not (
+        InstitutionAuthorisation.select()
+        .where(InstitutionAuthorisation.institution == institution_id, InstitutionAuthorisation.category == category)
+        .exists()
+    ):
+        return _(
+            "Storing %(type)s needs the authorisation of the credit bank management center; please contact it.",
+            type=category.name,
+        )
+    return None
+
+
+# --- the type's form, built from its schema ---------------------------------------------
+
+
+def _schema_field(spec):
+    label = spec.get("label") or spec["name"]
+    checks = [DataRequired()] if spec.get("required") else [Optional()]
+    kind = spec.get("type", "text")
+    if kind == "enum":
+        options = [("", _("Please choose"))] + [(o, o) for o in spec.get("options") or []]
+        return SelectField(label, choices=options, validators=checks)
+    if kind == "number":
+        return DecimalField(label, validators=checks + [NumberRange(min=0)])
+    if kind == "date":
+        return DateField(label, validators=checks)
+    return StringField(label, validators=checks + [Length(max=200)])
+
+
+def achievement_form_class(category):
+    """成果名称, the type's catalogue fields, 有效期起始时间 and 成果简介."""
+
+    class AchievementForm(SecureForm):
+        name = StringField(_l("Achievement name"), validators=[DataRequired(), Length(max=200)])
+        project_name = StringField(_l("Project name"), validators=[Optional(), Length(max=200)])
+
+    for spec in category.catalogue_fields():
+        setattr(AchievementForm, "f_" + spec["name"], _schema_field(spec))
+    AchievementForm.valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    AchievementForm.intro = TextAreaField(_l("Achievement summary"), validators=[DataRequired(), Length(max=2000)])
+    return AchievementForm
+
+
+def _plain(value):
+    """Schema values are stored as JSON: dates as ISO text, numbers as plain numbers."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "as_tuple"):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _holder_count():
+    return (
+        LearnerAchievement.select(fn.COUNT(LearnerAchievement.id))
+        .where(
+            LearnerAchievement.catalogue == CatalogueAchievement.id,
+            LearnerAchievement.stored_by == CatalogueAchievement.institution,
+            LearnerAchievement.status != AchievementStatus.WITHDRAWN,
+        )
+    )
+
+
+def _rule_count():
+    sources = RuleSource.select(RuleSource.rule).where(RuleSource.catalogue == CatalogueAchievement.id)
+    targets = RuleTarget.select(RuleTarget.rule).where(RuleTarget.catalogue == CatalogueAchievement.id)
+    return ConversionRule.select(fn.COUNT(ConversionRule.id)).where(
+        ConversionRule.id.in_(sources) | ConversionRule.id.in_(targets)
+    )
+
+
+class InstitutionAchievementView(InstitutionModelView):
+    permission = Permission.ACHIEVEMENTS
+    scope_field = CatalogueAchievement.institution
+    list_args = ("kind", "type")
+    can_delete = True
+    list_template = "admin/institution/achievements_list.html"
+    details_template = "admin/institution/achievement_details.html"
+    column_list = ("name", "kind", "category", "recognition_status", "holders", "rules")
+    column_labels = {
+        "name": _l("Achievement name"),
+        "kind": _l("Achievement type"),
+        "category": _l("Achievement subtype"),
+        "recognition_status": _l("Recognition status"),
+        "holders": _l("Certified learners"),
+        "rules": _l("Related conversion rules"),
+        "created_at": _l("Stored at"),
+    }
+    column_sortable_list = ("name", "recognition_status", "created_at")
+    column_default_sort = ("created_at", True)
+    column_searchable_list = ("name",)
+    column_filters = (
+        WhereFilter(
+            CatalogueAchievement.category,
+            _l("Achievement type"),
+            lambda kind: CatalogueAchievement.category.in_(Category.select(Category.id).where(Category.kind == kind)),
+            options=kind_options,
+        ),
+        WhereFilter(
+            CatalogueAchievement.category,
+            _l("Achievement subtype"),
+            lambda value: CatalogueAchievement.category == value,
+            options=type_options,
+        ),
+        WhereFilter(
+            CatalogueAchievement.recognition_status,
+            _l("Recognition status"),
+            lambda value: CatalogueAchievement.recognition_status == value,
+            options=RecognitionStatus.choices,
+        ),
+    )
+
+    def _format_kind(view, context, model, name):
+        return model.category.parent.name if model.category.parent_id else ""
+
+    def _format_status(view, context, model, name):
+        return RecognitionStatus.label(model.recognition_status)
+
+    def _format_holders(view, context, model, name):
+        url = url_for("inst_learner_achievements.index_view", catalogue=model.id)
+        return Markup('<a href="{}">{}</a>').format(url, model.holder_count)
+
+    def _format_rules(view, context, model, name):
+        url = url_for(".details_view", id=model.id) + "#rules"
+        return Markup('<a href="{}">{}</a>').format(url, model.rule_count)
+
+    column_formatters = {
+        "kind": _format_kind,
+        "recognition_status": _format_status,
+        "holders": _format_holders,
+        "rules": _format_rules,
+    }
+
+    def base_query(self):
+        Parent = Category.alias()
+        return (
+            CatalogueAchievement.select(
+                CatalogueAchievement,
+                Category,
+                Parent,
+                _holder_count().alias("holder_count"),
+                _rule_count().alias("rule_count"),
+            )
+            .join(Category)
+            .join(Parent, JOIN.LEFT_OUTER, on=(Category.parent == Parent.id))
+            .switch(CatalogueAchievement)
+        )
+
+    def narrow(self, query, args):
+        if args.get("kind"):
+            query = query.where(Category.kind == args["kind"])
+        if args.get("type"):
+            query = query.where(CatalogueAchievement.category == args["type"])
+        return query
+
+    def deletable(self, model):
+        if model.recognition_status != RecognitionStatus.UNRECOGNISED:
+            return _("only achievements that are not recognised can be deleted")
+        return None
+
+    def on_model_delete(self, model):
+        audit.record("institution_achievement_deleted", model, name=model.name)
+
+    # --- details ----------------------------------------------------------------------
+
+    def related_rules(self, model):
+        sources = RuleSource.select(RuleSource.rule).where(RuleSource.catalogue == model.id)
+        targets = RuleTarget.select(RuleTarget.rule).where(RuleTarget.catalogue == model.id)
+        return list(
+            ConversionRule.select()
+            .where(ConversionRule.id.in_(sources) | ConversionRule.id.in_(targets))
+            .order_by(ConversionRule.code)
+        )
+
+    # --- 存储新成果 -----------------------------------------------------------------------
+
+    @expose("/store/")
+    def choose_type_view(self):
+        """选择成果类型: every type, with the reason a type cannot be stored by hand."""
+        institution_id = current_user.institution_id
+        groups = {}
+        for category in institution_types():
+            groups.setdefault(category.parent, []).append((category, storage_refusal(category, institution_id)))
+        return self.render("admin/institution/achievement_types.html", groups=groups)
+
+    @expose("/store/<int:category_id>/", methods=("GET", "POST"))
+    def store_view(self, category_id):
+        category = Category.get_or_none(Category.id == category_id, Category.scope == CategoryScope.INSTITUTION)
+        if category is None or category.parent_id is None:
+            abort(404)
+        refusal = storage_refusal(category, current_user.institution_id)
+        if refusal:
+            flash(refusal, "error")
+            return redirect(url_for(".choose_type_view"))
+        form = achievement_form_class(category)()
+        if request.method == "GET":
+            issuer = getattr(form, "f_issuer", None)
+            if issuer is not None and not issuer.data:
+                issuer.data = current_user.institution.name
+        if form.validate_on_submit():
+            values = {spec["name"]: _plain(form["f_" + spec["name"]].data) for spec in category.catalogue_fields()}
+            with db.atomic():
+                entry = CatalogueAchievement.create(
+                    project_name=form.project_name.data or form.name.data,
+                    name=form.name.data.strip(),
+                    institution=current_user.institution_id,
+                    category=category,
+                    fields={k: v for k, v in values.items() if v not in (None, "")},
+                    valid_from=form.valid_from.data,
+                    intro=form.intro.data,
+                    created_by=current_user.id,
+                )
+                audit.record("institution_achievement_stored", entry, type=category.name)
+            flash(_("The achievement was stored. Saved achievements cannot be modified."), "success")
+            return redirect(url_for(".details_view", id=entry.id))
+        return self.render(
+            "admin/institution/achievement_form.html",
+            form=form,
+            category=category,
+            schema_fields=["f_" + spec["name"] for spec in category.catalogue_fields()],
+        )
+
+
+def register(admin):
+    admin.add_view(
+        InstitutionAchievementView(
+            CatalogueAchievement,
+            name=_l("Institution achievements"),
+            category=MENU_MANAGE,
+            endpoint="inst_achievements",
+        )
+    )

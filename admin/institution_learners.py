@@ -1,0 +1,385 @@
+"""学员成果管理 and 学员账户管理 (seed 004 §2.2.2, §2.2.4): achievements the institution
+stored for learners, and the learner accounts it added. Storing for an ID number that has
+no account creates a 未激活 learner added by the institution."""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField
+from peewee import JOIN, IntegrityError
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from admin.base import SecureForm
+from admin.institution import MENU_MANAGE, InstitutionModelView, WhereFilter, in_year, year_options
+from admin.institution_achievements import kind_options
+from models import (
+    AccountStatus,
+    AchievementSource,
+    AchievementStatus,
+    CatalogueAchievement,
+    Category,
+    LearnerAchievement,
+    Permission,
+    Role,
+    User,
+    db,
+)
+from services import audit, notify, permissions
+from services.pagination import paginate
+from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mask_phone
+
+
+class StoreError(ValueError):
+    """A learner achievement could not be stored; the message says why."""
+
+
+def find_or_create_learner(real_name, id_number, institution_id):
+    """The learner with this ID number, or a new 未激活 one added by the institution."""
+    user = User.get_or_none(User.id_number == id_number)
+    if user is None:
+        return User.create(
+            role=Role.LEARNER,
+            real_name=real_name,
+            id_number=id_number,
+            gender=id_gender(id_number),
+            birth_date=id_birth_date(id_number),
+            status=AccountStatus.INACTIVE,
+            added_by_institution=institution_id,
+        )
+    if user.role != Role.LEARNER:
+        raise StoreError(_("This ID number belongs to an account that is not a learner."))
+    if user.real_name != real_name:
+        raise StoreError(_("The name differs from the name registered with this ID number."))
+    return user
+
+
+def store_learner_achievement(entry, real_name, id_number, personal_code, obtained_on):
+    """新增学员: store the institution achievement ``entry`` for one learner."""
+    category = entry.category
+    with db.atomic():
+        learner = find_or_create_learner(real_name, id_number, current_user.institution_id)
+        try:
+            with db.atomic():
+                achievement = LearnerAchievement.create(
+                    learner=learner,
+                    catalogue=entry,
+                    category=category.learner_category_id or category.id,
+                    name=entry.name,
+                    institution=entry.institution_id,
+                    status=AchievementStatus.NOT_APPLIED if category.is_informal else AchievementStatus.CATALOGUE,
+                    source=AchievementSource.INSTITUTION,
+                    obtained_on=obtained_on,
+                    personal_code=personal_code,
+                    stored_by=current_user.institution_id,
+                )
+        except IntegrityError:
+            raise StoreError(_("This learner already holds this achievement.")) from None
+        audit.record("learner_achievement_stored", achievement, learner=learner.id)
+    if learner.status == AccountStatus.ACTIVE:
+        notify.notify(
+            learner,
+            _("An institution stored an achievement for you"),
+            _("%(institution)s stored the achievement %(name)s in your learning account.",
+              institution=current_user.institution.name, name=entry.name),
+            link="/me/",
+        )
+    return achievement
+
+
+class NewLearnerForm(SecureForm):
+    """新增学员 of one institution achievement."""
+
+    real_name = StringField(_l("Learner name"), validators=[DataRequired(), Length(max=50)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber])
+    personal_code = StringField(_l("Personal achievement number"), validators=[DataRequired(), Length(max=100)])
+    obtained_on = DateField(_l("Date of issue"), validators=[DataRequired()])
+
+    def validate_id_number(self, field):
+        field.data = (field.data or "").strip().upper()
+
+
+class WithdrawForm(SecureForm):
+    reason = TextAreaField(_l("Reason for withdrawal"), validators=[DataRequired(), Length(max=500)])
+    reason_file = FileField(_l("Reason file"))
+
+
+def _learner_columns(view, context, model, name):
+    learner = model if isinstance(model, User) else model.learner
+    if name == "id_number":
+        return mask_id(learner.id_number)
+    if name == "phone":
+        return mask_phone(learner.phone)
+    return learner.real_name
+
+
+class LearnerAchievementView(InstitutionModelView):
+    permission = Permission.LEARNER_ACHIEVEMENTS
+    scope_field = LearnerAchievement.stored_by
+    list_args = ("catalogue", "learner", "kind")
+    list_template = "admin/institution/learner_achievements_list.html"
+    details_template = "admin/institution/learner_achievement_details.html"
+    column_list = ("name", "kind", "category", "learner_name", "id_number", "phone", "status")
+    column_labels = {
+        "name": _l("Achievement name"),
+        "kind": _l("Achievement type"),
+        "category": _l("Achievement subtype"),
+        "learner_name": _l("Learner name"),
+        "id_number": _l("ID number"),
+        "phone": _l("Mobile"),
+        "status": _l("Achievement status"),
+        "created_at": _l("Stored at"),
+    }
+    column_sortable_list = ("name", "status", "created_at")
+    column_default_sort = ("created_at", True)
+    column_searchable_list = ("name",)
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-undo", ".withdraw_view", title=_l("Withdraw"), id_arg="ids"),
+    ]
+    column_filters = (
+        WhereFilter(
+            LearnerAchievement.created_at,
+            _l("Year stored"),
+            lambda value: in_year(LearnerAchievement.created_at, value),
+            options=year_options,
+        ),
+        WhereFilter(
+            LearnerAchievement.category,
+            _l("Achievement type"),
+            lambda kind: LearnerAchievement.category.in_(Category.select(Category.id).where(Category.kind == kind)),
+            options=kind_options,
+        ),
+        WhereFilter(
+            LearnerAchievement.status,
+            _l("Achievement status"),
+            lambda value: LearnerAchievement.status == value,
+            options=AchievementStatus.choices,
+        ),
+    )
+
+    def _format_kind(view, context, model, name):
+        entry_category = model.catalogue.category if model.catalogue_id else model.category
+        if name == "category":
+            return entry_category.name
+        return entry_category.parent.name if entry_category.parent_id else ""
+
+    def _format_status(view, context, model, name):
+        return AchievementStatus.label(model.status)
+
+    column_formatters = {
+        "kind": _format_kind,
+        "category": _format_kind,
+        "learner_name": _learner_columns,
+        "id_number": _learner_columns,
+        "phone": _learner_columns,
+        "status": _format_status,
+    }
+
+    def base_query(self):
+        EntryCategory = Category.alias()
+        Parent = Category.alias()
+        return (
+            LearnerAchievement.select(LearnerAchievement, User, CatalogueAchievement, EntryCategory, Parent)
+            .join(User, on=(LearnerAchievement.learner == User.id))
+            .switch(LearnerAchievement)
+            .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(LearnerAchievement.catalogue == CatalogueAchievement.id))
+            .join(EntryCategory, JOIN.LEFT_OUTER, on=(CatalogueAchievement.category == EntryCategory.id))
+            .join(Parent, JOIN.LEFT_OUTER, on=(EntryCategory.parent == Parent.id))
+            .switch(LearnerAchievement)
+        )
+
+    def narrow(self, query, args):
+        for key, field in (("catalogue", LearnerAchievement.catalogue), ("learner", LearnerAchievement.learner)):
+            if key in args:
+                try:
+                    query = query.where(field == int(args[key]))
+                except ValueError:
+                    abort(404)
+        if "kind" in args:
+            kinds = Category.select(Category.id).where(Category.kind == args["kind"])
+            query = query.where(LearnerAchievement.category.in_(kinds))
+        return query
+
+    # --- 存储学员成果 ----------------------------------------------------------------------
+
+    def own_entries(self):
+        query = CatalogueAchievement.select().where(~CatalogueAchievement.disabled)
+        return permissions.scope_by_institution(query, CatalogueAchievement.institution, current_user)
+
+    @expose("/store/")
+    def choose_entry_view(self):
+        """选择机构成果: the institution's achievements to store learners under."""
+        query = self.own_entries().join(Category).switch(CatalogueAchievement)
+        name = (request.args.get("name") or "").strip()
+        if name:
+            query = query.where(CatalogueAchievement.name.contains(name))
+        page = paginate(query.select(CatalogueAchievement, Category), request.args,
+                        {"name": CatalogueAchievement.name, "created_at": CatalogueAchievement.created_at}, "-created_at")
+        return self.render("admin/institution/choose_entry.html", page=page, name=name)
+
+    @expose("/store/<int:entry_id>/", methods=("GET", "POST"))
+    def store_view(self, entry_id):
+        entry = self.own_entries().where(CatalogueAchievement.id == entry_id).first()
+        if entry is None:
+            abort(404)
+        form = NewLearnerForm()
+        if form.validate_on_submit():
+            try:
+                store_learner_achievement(
+                    entry, form.real_name.data.strip(), form.id_number.data, form.personal_code.data.strip(),
+                    form.obtained_on.data,
+                )
+            except StoreError as error:
+                form.id_number.errors = list(form.id_number.errors) + [str(error)]
+            else:
+                flash(_("The learner achievement was stored."), "success")
+                return redirect(url_for(".store_view", entry_id=entry.id))
+        return self.render("admin/institution/store_learner.html", entry=entry, form=form)
+
+    # --- 撤回 / 批量撤回 ---------------------------------------------------------------------
+
+    @action("withdraw", _l("Batch withdraw"))
+    def action_withdraw(self, ids):
+        return redirect(url_for(".withdraw_view", ids=",".join(str(i) for i in ids)))
+
+    @expose("/withdraw/", methods=("GET", "POST"))
+    def withdraw_view(self):
+        ids = [part for part in (request.values.get("ids") or "").split(",") if part]
+        rows = [a for a in self.scoped(ids) if a.status != AchievementStatus.WITHDRAWN]
+        if not rows:
+            flash(_("Please choose achievements that can be withdrawn."), "error")
+            return redirect(url_for(".index_view"))
+        form = WithdrawForm()
+        if form.validate_on_submit():
+            upload = form.reason_file.data
+            if not upload or not upload.filename:
+                form.reason_file.errors = [_("Please upload the reason file.")]
+            else:
+                done, failed = withdraw_all(rows, form.reason.data.strip(), upload)
+                if done:
+                    flash(_("%(count)s learner achievements were withdrawn.", count=done), "success")
+                for message in failed:
+                    flash(message, "error")
+                if done:
+                    return redirect(url_for(".index_view"))
+        return self.render("admin/institution/withdraw.html", rows=rows, form=form, ids=",".join(str(r.id) for r in rows))
+
+
+def withdraw_all(rows, reason, upload):
+    """Withdraw each row through the workflow (each its own transaction); the reason file
+    is stored once per achievement so each keeps its own evidence."""
+    from services import workflow
+
+    done, failed = 0, []
+    for row in rows:
+        upload.stream.seek(0)
+        try:
+            workflow.withdraw_achievement(row, current_user._get_current_object(), reason, upload)
+        except workflow.WorkflowError as error:
+            failed.append(f"{row.name} ({row.learner.real_name}): {error}")
+        else:
+            done += 1
+    return done, failed
+
+
+# --- 学员账户管理 ---------------------------------------------------------------------------
+
+
+class LearnerAccountForm(SecureForm):
+    real_name = StringField(_l("Learner name"), validators=[DataRequired(), Length(max=50)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber])
+
+    def validate_id_number(self, field):
+        field.data = (field.data or "").strip().upper()
+        taken = User.select().where(User.id_number == field.data)
+        if self._obj is not None:
+            taken = taken.where(User.id != self._obj.id)
+        if taken.exists():
+            raise ValidationError(_("This ID number is already registered."))
+
+
+class LearnerAccountView(InstitutionModelView):
+    permission = Permission.LEARNER_ACCOUNTS
+    scope_field = User.added_by_institution
+    can_create = True
+    can_edit = True
+    can_delete = True
+    form = LearnerAccountForm
+    list_template = "admin/institution/learners_list.html"
+    column_list = ("real_name", "id_number", "phone", "status", "created_at")
+    column_labels = {
+        "real_name": _l("Learner name"),
+        "id_number": _l("ID number"),
+        "phone": _l("Mobile"),
+        "status": _l("Account status"),
+        "created_at": _l("Stored at"),
+    }
+    column_details_list = ("real_name", "id_number", "phone", "status", "created_at")
+    column_sortable_list = ("real_name", "status", "created_at")
+    column_default_sort = ("created_at", True)
+    column_searchable_list = ("real_name", "id_number")
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-list", "inst_learner_achievements.index_view", title=_l("View achievements"),
+                              id_arg="learner"),
+    ]
+    column_filters = (
+        WhereFilter(User.created_at, _l("Year stored"), lambda value: in_year(User.created_at, value), options=year_options),
+        WhereFilter(User.status, _l("Account status"), lambda value: User.status == value,
+                    options=lambda: [(AccountStatus.ACTIVE, AccountStatus.ACTIVE.label),
+                                     (AccountStatus.INACTIVE, AccountStatus.INACTIVE.label)]),
+    )
+
+    def _format_status(view, context, model, name):
+        return AccountStatus.label(model.status)
+
+    column_formatters = {"id_number": _learner_columns, "phone": _learner_columns, "status": _format_status}
+    column_formatters_detail = {"status": _format_status}
+
+    def scope(self, query):
+        return super().scope(query).where(User.role == Role.LEARNER)
+
+    def on_model_change(self, form, model, is_created):
+        model.gender = id_gender(model.id_number)
+        model.birth_date = id_birth_date(model.id_number)
+        if is_created:
+            model.role = Role.LEARNER
+            model.status = AccountStatus.INACTIVE
+            model.added_by_institution = current_user.institution_id
+
+    def after_model_change(self, form, model, is_created):
+        audit.record("learner_account_created" if is_created else "learner_account_changed", model)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        """修改: only 未激活 accounts (an activated learner maintains their own data)."""
+        model = self.get_one(request.args.get("id"))
+        if model is not None and model.status != AccountStatus.INACTIVE:
+            flash(_("Only accounts that are not activated can be modified."), "error")
+            return redirect(url_for(".index_view"))
+        return super().edit_view()
+
+    def deletable(self, model):
+        if model.status != AccountStatus.INACTIVE:
+            return _("only accounts that are not activated can be deleted")
+        if LearnerAchievement.select().where(LearnerAchievement.learner == model.id).exists():
+            return _("the learner holds achievements")
+        return None
+
+    def on_model_delete(self, model):
+        audit.record("learner_account_deleted", model, id_number=mask_id(model.id_number))
+
+
+def register(admin):
+    admin.add_view(
+        LearnerAchievementView(
+            LearnerAchievement, name=_l("Learner achievements"), category=MENU_MANAGE,
+            endpoint="inst_learner_achievements",
+        )
+    )
+    admin.add_view(
+        LearnerAccountView(User, name=_l("Learner accounts"), category=MENU_MANAGE, endpoint="inst_learners")
+    )
+

@@ -1,0 +1,267 @@
+"""Institution registration (注册院校用户, seed 004 §1.1): 省级教育部门 → 院校 → 学校代码 →
+phone + SMS code → password → agree; then 注册人信息 and 机构信息, each with 保存 (a draft
+kept on the institution, resumed at the next login) and 提交; the last step shows the
+login account. The 机构信息 form is shared with 账户管理 in the admin."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
+from peewee import IntegrityError
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from models import IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
+from services import accounts, audit, permissions, sms
+from services.validators import (
+    CreditCode,
+    IdNumber,
+    Mobile,
+    PostalCode,
+    StrongPassword,
+    check_email,
+    field_validator,
+)
+
+bp = Blueprint("institution", __name__, url_prefix="/institution")
+
+Email = field_validator(check_email)
+SCHOOL_TYPES = ("本科", "高职(专科)", "中职", "成人高校", "开放大学", "其他")
+
+
+def unregistered_colleges():
+    """Colleges under a provincial education department that have no institution account yet."""
+    registered = User.select(User.institution).where(User.role == Role.INSTITUTION, User.institution.is_null(False))
+    return (
+        Institution.select()
+        .where(
+            Institution.kind == InstitutionKind.COLLEGE,
+            Institution.department.is_null(False),
+            Institution.id.not_in(registered),
+        )
+        .order_by(Institution.name)
+    )
+
+
+class RegisterForm(FlaskForm):
+    department = SelectField(_l("Provincial education department"), coerce=int, validators=[DataRequired()])
+    institution = SelectField(_l("Institution"), coerce=int, validators=[DataRequired()])
+    school_code = StringField(_l("School code"), validators=[DataRequired(), Length(max=20)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), StrongPassword])
+    confirm = PasswordField(
+        _l("Confirm password"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ"))]
+    )
+    phone = StringField(_l("Mobile"), validators=[DataRequired(), Mobile])
+    sms_code = StringField(_l("Verification code"), validators=[DataRequired()])
+    agree = BooleanField(_l("I have read and agree to the credit bank registration agreement"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Institution.select().where(Institution.kind == InstitutionKind.PROVINCE_DEPT)
+        self.department.choices = [(0, _("Please choose the provincial education department"))] + [
+            (d.id, d.name) for d in departments.order_by(Institution.name)
+        ]
+        self.colleges = list(unregistered_colleges())
+        self.institution.choices = [(0, _("Please choose the institution"))] + [(c.id, c.name) for c in self.colleges]
+
+    def validate_institution(self, field):
+        college = next((c for c in self.colleges if c.id == field.data), None)
+        if college is None or college.department_id != self.department.data:
+            raise ValidationError(_("Please choose an institution of the chosen department."))
+        self.college = college
+
+    def validate_school_code(self, field):
+        college = getattr(self, "college", None)
+        field.data = (field.data or "").strip()
+        if college is not None and field.data != (college.school_code or ""):
+            raise ValidationError(_("The school code does not match the institution."))
+
+    def validate_phone(self, field):
+        if User.select().where(User.phone == field.data).exists():
+            raise ValidationError(_("This mobile number is already bound to an account"))
+
+    def validate_agree(self, field):
+        if not field.data:
+            raise ValidationError(_("Please agree to the registration agreement."))
+
+
+class RegistrantForm(FlaskForm):
+    """注册人信息."""
+
+    id_type = SelectField(_l("ID type"), choices=[(IdType.MAINLAND_ID, IdType.MAINLAND_ID.label)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber])
+
+    def validate_id_number(self, field):
+        field.data = (field.data or "").strip().upper()
+
+
+class InstitutionInfoForm(FlaskForm):
+    """机构信息 (SPEC §5), used by registration and by 账户管理 › 机构信息."""
+
+    supervisor = StringField(_l("Supervising authority"), validators=[Optional(), Length(max=100)])
+    identifier_code = StringField(_l("Institution identifier code"), validators=[Optional(), Length(max=20)])
+    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), CreditCode])
+    school_type = SelectField(
+        _l("School type"), choices=[("", "")] + [(t, t) for t in SCHOOL_TYPES], validators=[DataRequired()]
+    )
+    legal_representative = StringField(
+        _l("Legal representative or person in charge"), validators=[DataRequired(), Length(max=50)]
+    )
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=50)])
+    contact_phone = StringField(_l("Contact mobile"), validators=[DataRequired(), Mobile])
+    contact_email = StringField(_l("Contact email"), validators=[DataRequired(), Length(max=100), Email])
+    postal_code = StringField(_l("Postal code"), validators=[DataRequired(), PostalCode])
+    address = StringField(_l("Mailing address"), validators=[DataRequired(), Length(max=200)])
+    business_scope = TextAreaField(_l("Business scope"), validators=[DataRequired(), Length(max=2000)])
+    intro = TextAreaField(_l("Introduction"), validators=[Optional(), Length(max=2000)])
+
+    FIELDS = (
+        "supervisor", "identifier_code", "credit_code", "school_type", "legal_representative", "contact_name",
+        "contact_phone", "contact_email", "postal_code", "address", "business_scope", "intro",
+    )
+
+    def validate_credit_code(self, field):
+        field.data = (field.data or "").strip().upper()
+
+    def values(self):
+        return {name: (self[name].data or "").strip() or None for name in self.FIELDS}
+
+
+def _username_for(college):
+    """The login account: the school code, unless another account already uses it."""
+    candidate = college.school_code
+    if User.select().where(User.username == candidate).exists():
+        candidate = f"inst{college.id}"
+    return candidate
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(permissions.home_url(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data)
+        except sms.CodeError as error:
+            form.sms_code.errors = [str(error)]
+        else:
+            user = _create_account(form)
+            if user is not None:
+                login_user(user)
+                return redirect(url_for(".register_registrant"))
+            form.institution.errors = [_("This institution has already been registered.")]
+    return render_template("institution/register.html", form=form)
+
+
+def _create_account(form):
+    college = form.college
+    try:
+        with db.atomic():
+            user = User(
+                role=Role.INSTITUTION,
+                username=_username_for(college),
+                real_name=college.name,
+                phone=form.phone.data,
+                institution=college,
+            )
+            user.password_hash = accounts.hash_password(form.password.data)
+            user.save()
+            # Conditional: two registrations of one institution at once, one wins.
+            claimed = (
+                Institution.update(status=InstitutionStatus.DRAFT, registration_draft={})
+                .where(Institution.id == college.id, Institution.id.in_(unregistered_colleges_ids(user)))
+                .execute()
+            )
+            if not claimed:
+                raise IntegrityError("institution already registered")
+            audit.record("institution_registered", college, user=user)
+    except IntegrityError:
+        return None
+    return user
+
+
+def unregistered_colleges_ids(new_user):
+    """Ids of colleges whose only institution account is ``new_user``."""
+    others = User.select(User.institution).where(
+        User.role == Role.INSTITUTION, User.institution.is_null(False), User.id != new_user.id
+    )
+    return Institution.select(Institution.id).where(Institution.id.not_in(others))
+
+
+def _draft_owner():
+    """The institution whose registration the logged-in account is completing, or None."""
+    if not current_user.is_authenticated or current_user.role != Role.INSTITUTION:
+        return None
+    institution = current_user.institution
+    return institution if institution.status == InstitutionStatus.DRAFT else None
+
+
+def _csrf_ok(form):
+    """保存 keeps whatever was typed, valid or not; only the CSRF token must be right."""
+    form.validate()
+    return "csrf_token" not in form.errors
+
+
+def _save_draft(institution, key, values):
+    draft = dict(institution.registration_draft or {})
+    draft[key] = values
+    Institution.update(registration_draft=draft).where(Institution.id == institution.id).execute()
+    institution.registration_draft = draft
+
+
+@bp.route("/register/registrant", methods=["GET", "POST"])
+@permissions.roles_required(Role.INSTITUTION)
+def register_registrant():
+    """Step 1 of 3: 注册人信息."""
+    institution = _draft_owner()
+    if institution is None:
+        return redirect(permissions.home_url(current_user))
+    saved = (institution.registration_draft or {}).get("registrant") or {}
+    form = RegistrantForm(data=saved if request.method == "GET" else None)
+    if request.method == "POST" and request.form.get("action") == "save":
+        if _csrf_ok(form):
+            _save_draft(institution, "registrant", {"name": form.name.data, "id_number": form.id_number.data})
+            flash(_("Saved. You can continue after your next login."), "success")
+            return redirect(url_for(".register_registrant"))
+    elif form.validate_on_submit():
+        _save_draft(institution, "registrant", {"name": form.name.data.strip(), "id_number": form.id_number.data})
+        User.update(real_name=form.name.data.strip()).where(User.id == current_user.id).execute()
+        return redirect(url_for(".register_info"))
+    return render_template("institution/registrant.html", form=form, step=1)
+
+
+@bp.route("/register/info", methods=["GET", "POST"])
+@permissions.roles_required(Role.INSTITUTION)
+def register_info():
+    """Step 2 of 3: 机构信息; 提交 completes the registration."""
+    institution = _draft_owner()
+    if institution is None:
+        return redirect(permissions.home_url(current_user))
+    draft = institution.registration_draft or {}
+    if not draft.get("registrant", {}).get("id_number"):
+        return redirect(url_for(".register_registrant"))
+    form = InstitutionInfoForm(data=(draft.get("info") or {}) if request.method == "GET" else None)
+    if request.method == "POST" and request.form.get("action") == "save":
+        if _csrf_ok(form):
+            _save_draft(institution, "info", {name: form[name].data for name in form.FIELDS})
+            flash(_("Saved. You can continue after your next login."), "success")
+            return redirect(url_for(".register_info"))
+    elif form.validate_on_submit():
+        with db.atomic():
+            (
+                Institution.update(status=InstitutionStatus.ACTIVE, **form.values())
+                .where(Institution.id == institution.id, Institution.status == InstitutionStatus.DRAFT)
+                .execute()
+            )
+            audit.record("institution_registration_completed", institution)
+        return redirect(url_for(".register_done"))
+    return render_template("institution/info.html", form=form, institution=institution, step=2)
+
+
+@bp.route("/register/done")
+@permissions.roles_required(Role.INSTITUTION)
+def register_done():
+    """Step 3 of 3: 完成 — the login account."""
+    return render_template("institution/done.html", user=current_user, step=3)
