@@ -191,8 +191,12 @@ def add_achievement():
     manual_entry = category.is_informal or request.values.get("mode") == "manual"
     form = achievement_form_class(category, manual_entry)()
     entry = None if manual_entry else catalogue_entry_for(category, form.catalogue_id.data)
-    if request.method == "POST" and form.validate():
-        achievement = _save_new_achievement(form, category, manual_entry, entry)
+    valid = request.method == "POST" and form.validate()
+    if request.method == "POST" and not manual_entry and entry is None:
+        form.catalogue_id.errors = [_("Please search and choose the achievement, or enter it by hand")]
+        valid = False
+    if valid:
+        achievement = _save_new_achievement(form, category, entry)
         if achievement is not None:
             flash(_("Achievement added: %(name)s (%(status)s).", name=achievement.name,
                     status=AchievementStatus.label(achievement.status)), "success")
@@ -207,12 +211,9 @@ def _evidence_files(form):
     return [f for f in form.evidence.data or [] if getattr(f, "filename", "")]
 
 
-def _save_new_achievement(form, category, manual_entry, entry):
+def _save_new_achievement(form, category, entry):
     """Create the achievement and its evidence in one transaction; None with form errors."""
     user = me()
-    if not manual_entry and entry is None:
-        form.catalogue_id.errors = [_("Please search and choose the achievement, or enter it by hand")]
-        return None
     if entry is not None and LearnerAchievement.select().where(
         LearnerAchievement.learner == user, LearnerAchievement.catalogue == entry
     ).exists():
@@ -222,7 +223,7 @@ def _save_new_achievement(form, category, manual_entry, entry):
     if not files and any(item.get("required") for item in category.evidence or []):
         form.evidence.errors = [_("Please upload the related materials")]
         return None
-    values = schema_values(form, category, manual_entry)
+    values = schema_values(form, category)
     try:
         with db.atomic():
             achievement = LearnerAchievement.create(
@@ -306,7 +307,7 @@ def edit_achievement(achievement_id):
         removed = {int(i) for i in request.form.getlist("remove_evidence") if i.isdigit()}
         try:
             with db.atomic():
-                values = schema_values(form, item.category, manual_entry)
+                values = schema_values(form, item.category)
                 changes = {"fields": {**(item.fields or {}), **values}, "description": form.description.data or None,
                            "obtained_on": values.get("obtained_on", item.obtained_on), "updated_at": now()}
                 if manual_entry:

@@ -60,7 +60,7 @@ def achievement_form_class(category, manual_entry):
     return AchievementForm
 
 
-def schema_values(form, category, manual_entry):
+def schema_values(form, category):
     """The JSON-ready values of the schema fields the form carries."""
     values = {}
     for spec in category.field_schema or []:
