@@ -1,7 +1,7 @@
 """机构成果管理 (seed 004 §2.2.1): the institution's own catalogue entries. 存储新成果 picks
 a type, then renders that type's form from its schema (types are data); saved entries
 are read-only (the model refuses changes) and may be deleted only while 未认定."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +12,7 @@ from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from admin.base import SecureForm
+from admin.excel import ExcelMixin
 from admin.institution import MENU_MANAGE, InstitutionModelView, WhereFilter
 from models import (
     AchievementStatus,
@@ -27,7 +28,12 @@ from models import (
     RuleTarget,
     db,
 )
-from services import audit
+from services import audit, permissions
+from services.excel import DATETIME, ExportColumn
+
+
+# 成果类型 is the parent of the entry's subcategory (成果子类型).
+TypeParent = Category.alias("type_parent")
 
 
 def institution_types():
@@ -125,8 +131,22 @@ def _rule_count():
     )
 
 
-class InstitutionAchievementView(InstitutionModelView):
+class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
     permission = Permission.ACHIEVEMENTS
+    import_kinds = ("institution_achievements",)
+    export_name = _l("Institution achievements")
+    export_columns = (
+        ExportColumn("成果名称", CatalogueAchievement.name),
+        ExportColumn("项目名称", CatalogueAchievement.project_name),
+        ExportColumn("成果类型", TypeParent.name),
+        ExportColumn("成果子类型", Category.name),
+        ExportColumn("认定状态", CatalogueAchievement.recognition_status, enum=RecognitionStatus),
+        ExportColumn("获证学员数量", _holder_count()),
+        ExportColumn("关联转换规则", _rule_count()),
+        ExportColumn("有效期起始时间", CatalogueAchievement.valid_from),
+        ExportColumn("成果简介", CatalogueAchievement.intro),
+        ExportColumn("入库时间", CatalogueAchievement.created_at, DATETIME),
+    )
     scope_field = CatalogueAchievement.institution
     list_args = ("kind", "type")
     can_delete = True
@@ -173,6 +193,11 @@ class InstitutionAchievementView(InstitutionModelView):
         return RecognitionStatus.label(model.recognition_status)
 
     def _format_holders(view, context, model, name):
+        if "may_see_learners" not in g:
+            # The link leads to 学员成果, a menu a sub-user may not have.
+            g.may_see_learners = permissions.has_permission(current_user, Permission.LEARNER_ACHIEVEMENTS)
+        if not g.may_see_learners:
+            return model.holder_count
         url = url_for("inst_learner_achievements.index_view", catalogue=model.id)
         return Markup('<a href="{}">{}</a>').format(url, model.holder_count)
 
@@ -188,17 +213,16 @@ class InstitutionAchievementView(InstitutionModelView):
     }
 
     def base_query(self):
-        Parent = Category.alias()
         return (
             CatalogueAchievement.select(
                 CatalogueAchievement,
                 Category,
-                Parent,
+                TypeParent,
                 _holder_count().alias("holder_count"),
                 _rule_count().alias("rule_count"),
             )
             .join(Category)
-            .join(Parent, JOIN.LEFT_OUTER, on=(Category.parent == Parent.id))
+            .join(TypeParent, JOIN.LEFT_OUTER, on=(Category.parent == TypeParent.id))
             .switch(CatalogueAchievement)
         )
 

@@ -14,6 +14,7 @@ from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin.base import SecureForm
+from admin.excel import ExcelMixin
 from admin.institution import MENU_MANAGE, InstitutionModelView, WhereFilter, in_year, year_options
 from admin.institution_achievements import kind_options
 from models import (
@@ -28,9 +29,15 @@ from models import (
     User,
     db,
 )
-from services import audit, notify, permissions
+from services import audit, notify, permissions, workflow
+from services.excel import DATE, DATETIME, ExportColumn
 from services.pagination import paginate
 from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mask_phone
+
+
+# 成果子类型 of a stored achievement is its entry's category; 成果类型 that category's parent.
+EntryCategory = Category.alias("entry_category")
+EntryParent = Category.alias("entry_parent")
 
 
 class StoreError(ValueError):
@@ -116,8 +123,22 @@ def _learner_columns(view, context, model, name):
     return learner.real_name
 
 
-class LearnerAchievementView(InstitutionModelView):
+class LearnerAchievementView(ExcelMixin, InstitutionModelView):
     permission = Permission.LEARNER_ACHIEVEMENTS
+    import_kinds = ("learner_achievements",)
+    export_name = _l("Learner achievements")
+    export_columns = (
+        ExportColumn("成果名称", LearnerAchievement.name),
+        ExportColumn("成果类型", EntryParent.name),
+        ExportColumn("成果子类型", EntryCategory.name),
+        ExportColumn("学员姓名", User.real_name),
+        ExportColumn("身份证号", User.id_number),
+        ExportColumn("手机号码", User.phone),
+        ExportColumn("个人成果编号", LearnerAchievement.personal_code),
+        ExportColumn("颁证日期", LearnerAchievement.obtained_on, DATE),
+        ExportColumn("成果状态", LearnerAchievement.status, enum=AchievementStatus),
+        ExportColumn("入库时间", LearnerAchievement.created_at, DATETIME),
+    )
     scope_field = LearnerAchievement.stored_by
     list_args = ("catalogue", "learner", "kind")
     list_template = "admin/institution/learner_achievements_list.html"
@@ -179,15 +200,13 @@ class LearnerAchievementView(InstitutionModelView):
     }
 
     def base_query(self):
-        EntryCategory = Category.alias()
-        Parent = Category.alias()
         return (
-            LearnerAchievement.select(LearnerAchievement, User, CatalogueAchievement, EntryCategory, Parent)
+            LearnerAchievement.select(LearnerAchievement, User, CatalogueAchievement, EntryCategory, EntryParent)
             .join(User, on=(LearnerAchievement.learner == User.id))
             .switch(LearnerAchievement)
             .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(LearnerAchievement.catalogue == CatalogueAchievement.id))
             .join(EntryCategory, JOIN.LEFT_OUTER, on=(CatalogueAchievement.category == EntryCategory.id))
-            .join(Parent, JOIN.LEFT_OUTER, on=(EntryCategory.parent == Parent.id))
+            .join(EntryParent, JOIN.LEFT_OUTER, on=(EntryCategory.parent == EntryParent.id))
             .switch(LearnerAchievement)
         )
 
@@ -271,8 +290,6 @@ class LearnerAchievementView(InstitutionModelView):
 def withdraw_all(rows, reason, upload):
     """Withdraw each row through the workflow (each its own transaction); the reason file
     is stored once per achievement so each keeps its own evidence."""
-    from services import workflow
-
     done, failed = 0, []
     for row in rows:
         upload.stream.seek(0)
@@ -301,8 +318,17 @@ class LearnerAccountForm(SecureForm):
             raise ValidationError(_("This ID number is already registered."))
 
 
-class LearnerAccountView(InstitutionModelView):
+class LearnerAccountView(ExcelMixin, InstitutionModelView):
     permission = Permission.LEARNER_ACCOUNTS
+    import_kinds = ("learner_accounts",)
+    export_name = _l("Learner accounts")
+    export_columns = (
+        ExportColumn("学员姓名", User.real_name),
+        ExportColumn("身份证号", User.id_number),
+        ExportColumn("手机号码", User.phone),
+        ExportColumn("账户状态", User.status, enum=AccountStatus),
+        ExportColumn("入库时间", User.created_at, DATETIME),
+    )
     scope_field = User.added_by_institution
     can_create = True
     can_edit = True
