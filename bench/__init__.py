@@ -1,0 +1,1 @@
+"""Benchmarks of the spreadsheet engine: ``python -m bench`` (``make bench``)."""
