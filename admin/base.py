@@ -22,9 +22,11 @@ class SecureForm(FlaskForm):
     """A CSRF-protected admin form that, like Flask-Admin's BaseForm, keeps the model
     object: it works with Flask-WTF's global CSRFProtect (flask-admin #1861)."""
 
-    def __init__(self, formdata=None, obj=None, prefix="", **kwargs):
-        self._obj = obj
-        super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+    def __init__(self, *args, **kwargs):
+        # Flask-Admin passes (formdata, obj); our own views pass nothing and let
+        # FlaskForm read the request, so the arguments go through untouched.
+        self._obj = kwargs.get("obj", args[1] if len(args) > 1 else None)
+        super().__init__(*args, **kwargs)
 
 
 class AccessMixin:
@@ -87,6 +89,14 @@ class SecureModelView(AccessMixin, ModelView):
             except (TypeError, ValueError):
                 continue
         return list(self.scope(self.model.select()).where(self.model._meta.primary_key.in_(pks)))
+
+    def _handle_join(self, query, field, joins):
+        """Flask-Admin joins the model of every searched, filtered or sorted column; a
+        model ``base_query`` already joins must not be joined twice (flask-admin #1432)."""
+        joined = {edge[0] for edges in query._joins.values() for edge in edges}
+        if getattr(field, "model", None) in joined:
+            return query
+        return super()._handle_join(query, field, joins)
 
     # --- deletion -----------------------------------------------------------------------
 

@@ -1,71 +1,347 @@
-"""Review views (SPEC §6, §8): teaching-point administrators and committee members."""
-from flask_babel import lazy_gettext as _l
+"""Review views (SPEC §6, §8; seed 000 chapters 三 and 四): 认定审核 and 转换初审 for
+teaching-point administrators, 转换终审 and 业绩类转换审核 for committee members.
 
-from admin.base import SecureModelView, home_for
-from models import Application, ApplicationKind, ApplicationStatus, LearnerAchievement, User
-from services import permissions
+Each is a list of applications (search by learner name, filters, 待审核/已审核 tabs)
+with a review page per application and batch actions; every decision goes through
+``services.workflow``, which checks the state and the reviewer's right to act.
+"""
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from peewee import JOIN
+from wtforms import MultipleFileField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from admin.base import SecureForm, SecureModelView, home_for
+from models import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Attachment,
+    CatalogueAchievement,
+    Category,
+    ConversionRule,
+    Decision,
+    Institution,
+    LearnerAchievement,
+    ReviewRecord,
+    ReviewStage,
+    User,
+)
+from services import permissions, workflow
 
 MENU_REVIEWS = _l("Reviews")
+PENDING, DONE = "pending", "done"
+
+
+def reviewer():
+    return current_user._get_current_object()
+
+
+def default_opinion(user, agree=True):
+    """The manuals' opinion formats, pre-filled: teaching points name themselves,
+    committee members give department and name (审核人：学分银行管理中心 明耀星)."""
+    verdict = _("Agree") if agree else _("Disagree")
+    if user.role == permissions.REVIEWER:
+        point = user.institution.name if user.institution_id else ""
+        return _("Teaching point: %(point)s Reviewer: %(name)s Opinion: %(verdict)s",
+                 point=point, name=user.real_name, verdict=verdict)
+    department = user.department or (user.institution.name if user.institution_id else "")
+    return _("Reviewer: %(department)s %(name)s", department=department, name=user.real_name)
+
+
+class CategoryFilter(BasePeeweeFilter):
+    """成果小类 of the application's achievement, without joining it a second time."""
+
+    def apply(self, query, value):
+        chosen = LearnerAchievement.select(LearnerAchievement.id).where(LearnerAchievement.category == value)
+        return query.where(Application.achievement.in_(chosen))
+
+    def operation(self):
+        return _l("equals")
+
+    def get_options(self, view):
+        rows = Category.select().where(Category.parent.is_null(False)).order_by(Category.scope, Category.sort_order)
+        return [(str(c.id), c.name) for c in rows]
+
+
+class ReviewForm(SecureForm):
+    opinion = TextAreaField(_l("Review opinion"), validators=[DataRequired(), Length(max=500)])
+    decision = RadioField(_l("Decision"), choices=Decision.choices(), default=Decision.AGREE,
+                          validators=[DataRequired()])
+    files = MultipleFileField(_l("Initial-review materials upload"))
 
 
 @home_for(permissions.REVIEWER, permissions.COMMITTEE)
 def reviewer_home(view):
-    pending = permissions.scope_applications(
-        Application.select().where(Application.status.in_([ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED])),
-        view_user(),
-    )
-    return view.render("admin/home_reviewer.html", pending=pending.count())
+    """The reviewer's home: how much waits in each of their review lists."""
+    user = reviewer()
+    waiting = [
+        (review_view.name, review_view.endpoint, review_view.pending_query(Application.select(), user).count())
+        for review_view in view.admin._views
+        if isinstance(review_view, ReviewView) and permissions.allowed(user, review_view.roles)
+    ]
+    return view.render("admin/reviews/home.html", waiting=waiting)
 
 
-def view_user():
-    from flask_login import current_user
-
-    return current_user._get_current_object()
-
-
-class ApplicationReviewView(SecureModelView):
-    """A list of applications of one kind that the reviewer may decide."""
+class ReviewView(SecureModelView):
+    """A list of one kind of application at one review stage."""
 
     kind = None
+    stage = None
+    pending_status = ApplicationStatus.PENDING
+    agree_label = _l("Agree")
+    disagree_label = _l("Disagree")
+    success_message = _l("Review successful")
     can_create = False
     can_edit = False
-    column_list = ("learner", "achievement", "status", "submitted_at", "decided_at")
+    can_view_details = False
+    list_template = "admin/reviews/list.html"
+    column_list = ("learner.real_name", "achievement.name", "achievement.category", "rule", "status", "submitted_at",
+                   "decided_at")
     column_labels = {
-        "learner": _l("Learner"),
-        "achievement": _l("Achievement name"),
+        "learner.real_name": _l("Learner name"),
+        "achievement.name": _l("Achievement name"),
+        "achievement.category": _l("Achievement type"),
+        "rule": _l("Conversion rule"),
+        "target": _l("Target achievement"),
         "status": _l("Status"),
         "submitted_at": _l("Submitted at"),
         "decided_at": _l("Reviewed at"),
     }
-    column_sortable_list = ("status", "submitted_at", "decided_at")
+    column_formatters = {"status": lambda v, c, m, n: ApplicationStatus.label(m.status)}
+    column_sortable_list = ("submitted_at", "decided_at", "status")
     column_default_sort = ("submitted_at", True)
     column_searchable_list = (User.real_name,)
-    column_filters = ("status", "submitted_at")
+    column_filters = (
+        FilterEqual(Application.status, _l("Status"), options=ApplicationStatus.choices()),
+        "submitted_at",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("endpoint", self.endpoint_name)
+        super().__init__(Application, *args, **kwargs)
+        self.column_filters = (*self.column_filters, CategoryFilter(Application.achievement, _l("Achievement type")))
+        self._refresh_filters_cache()
+
+    # --- rows ---------------------------------------------------------------------------
 
     def base_query(self):
         return (
-            Application.select(Application, User, LearnerAchievement)
+            Application.select(Application, User, LearnerAchievement, Category, ConversionRule)
             .join(User, on=(Application.learner == User.id))
             .switch(Application)
             .join(LearnerAchievement)
+            .join(Category)
             .switch(Application)
-            .where(Application.kind == self.kind)
+            .join(ConversionRule, JOIN.LEFT_OUTER)
+            .switch(Application)
         )
 
+    @classmethod
+    def pending(cls):
+        return Application.status == cls.pending_status
+
+    @classmethod
+    def done(cls):
+        decided = ReviewRecord.select(ReviewRecord.application).where(ReviewRecord.stage == cls.stage)
+        return Application.id.in_(decided)
+
+    @classmethod
+    def stage_query(cls, query, user, condition):
+        return permissions.scope_applications(query.where(Application.kind == cls.kind), user).where(condition)
+
+    @classmethod
+    def pending_query(cls, query, user):
+        return cls.stage_query(query, user, cls.pending())
+
     def scope(self, query):
-        return permissions.scope_applications(query.where(Application.kind == self.kind), view_user())
+        """The reviewer's applications of this stage, on the list limited to the tab
+        (待审核 by default, 已审核); single records and actions see both."""
+        tab = request.args.get("tab", PENDING) if request.endpoint == f"{self.endpoint}.index_view" else None
+        condition = {PENDING: self.pending(), DONE: self.done()}.get(tab, self.pending() | self.done())
+        return self.stage_query(query, reviewer(), condition)
+
+    def get_one(self, id):
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            return None
+        return self.stage_query(self.base_query(), reviewer(), self.pending() | self.done()).where(
+            Application.id == pk
+        ).first()
+
+    # --- review page --------------------------------------------------------------------
+
+    def decide(self, application, user, agree, opinion, files):
+        raise NotImplementedError
+
+    @expose("/review/<int:application_id>", methods=("GET", "POST"))
+    def review_view(self, application_id):
+        application = self.get_one(application_id)
+        if application is None:
+            flash(_("The application does not exist or is not yours to review."), "error")
+            return redirect(url_for(".index_view"))
+        user = reviewer()
+        form = ReviewForm(opinion=default_opinion(user))
+        form.decision.choices = [(Decision.AGREE, self.agree_label), (Decision.DISAGREE, self.disagree_label)]
+        if form.validate_on_submit():
+            agree = form.decision.data == Decision.AGREE
+            try:
+                self.decide(application, user, agree, form.opinion.data, request.files.getlist(form.files.name))
+            except workflow.WorkflowError as error:
+                flash(str(error), "error")
+            except ValueError as error:  # an upload that failed its checks
+                flash(str(error), "error")
+            else:
+                flash(str(self.success_message), "success")
+                return redirect(url_for(".index_view", tab=DONE))
+        return self.render(
+            "admin/reviews/review.html",
+            application=application,
+            form=form,
+            can_decide=application.status == self.pending_status and permissions.can_review(user, application, self.stage),
+            **review_context(application, self.stage),
+        )
+
+    # --- batch actions ------------------------------------------------------------------
+
+    def _decide_many(self, ids, agree):
+        user, done, failed = reviewer(), 0, []
+        for application in self.scoped(ids):
+            try:
+                self.decide(application, user, agree, default_opinion(user, agree), ())
+                done += 1
+            except workflow.WorkflowError as error:
+                failed.append(f"{application.learner.real_name}: {error}")
+        if done:
+            flash(_("%(count)s applications reviewed.", count=done), "success")
+        for message in failed:
+            flash(message, "error")
+
+    def scoped(self, ids):
+        pks = [int(i) for i in ids if str(i).isdigit()]
+        return list(self.pending_query(self.base_query(), reviewer()).where(Application.id.in_(pks)))
+
+    @action("agree", _l("Agree"), _l("Agree to all selected applications with the default opinion?"))
+    def action_agree(self, ids):
+        self._decide_many(ids, True)
+
+    @action("disagree", _l("Disagree"), _l("Refuse all selected applications with the default opinion?"))
+    def action_disagree(self, ids):
+        self._decide_many(ids, False)
+
+    def is_action_allowed(self, name):
+        if name in ("agree", "disagree"):
+            return current_user.role != permissions.CENTER
+        return super().is_action_allowed(name)
 
 
-class RecognitionReviewView(ApplicationReviewView):
+def review_context(application, stage):
+    """Everything a review page shows: the learner, the achievement with all fields,
+    its evidence, the application's and initial review's materials, and the history."""
+    achievement = application.achievement
+    catalogue = (
+        CatalogueAchievement.select(CatalogueAchievement, Institution).join(Institution)
+        .where(CatalogueAchievement.id == achievement.catalogue_id).first()
+        if achievement.catalogue_id else None
+    )
+    fields = []
+    for field in achievement.category.field_schema or []:
+        source = catalogue.fields if (catalogue and field.get("source") == "catalogue") else achievement.fields
+        fields.append((field["label"], (source or {}).get(field["name"], "")))
+    history = (
+        ReviewRecord.select(ReviewRecord, User)
+        .join(User, JOIN.LEFT_OUTER)
+        .where(ReviewRecord.application == application.id)
+        .order_by(ReviewRecord.created_at, ReviewRecord.id)
+    )
+    initial_materials = list(Attachment.of("application", application.id, "initial_review"))
+    return {
+        "learner": application.learner,
+        "achievement": achievement,
+        "catalogue": catalogue,
+        "fields": fields,
+        "evidence": list(Attachment.of("learner_achievement", achievement.id)),
+        "materials": list(Attachment.of("application", application.id, "material")),
+        "initial_materials": initial_materials,
+        # Seed 000: with no initial-review materials the final reviewer looks at the achievement's own.
+        "show_own_evidence_for_final": stage == ReviewStage.FINAL and not initial_materials,
+        "targets": [t.catalogue for t in application.rule.targets] if application.rule_id else
+                   ([application.target] if application.target_id else []),
+        "history": list(history),
+    }
+
+
+class RecognitionReviewView(ReviewView):
+    """认定审核."""
+
+    endpoint_name = "recognition_review"
     kind = ApplicationKind.RECOGNITION
+    stage = ReviewStage.RECOGNITION
+    roles = frozenset({permissions.REVIEWER, permissions.CENTER})
+    agree_label = _l("Recognition passed")
+    disagree_label = _l("Recognition not passed")
+    success_message = _l("Recognition successful")
+    column_list = ("learner.real_name", "achievement.name", "achievement.category", "status", "submitted_at",
+                   "decided_at")
+
+    def decide(self, application, user, agree, opinion, files):
+        workflow.decide_recognition(application, user, agree, opinion)
+
+
+class InitialReviewView(ReviewView):
+    """转换初审."""
+
+    endpoint_name = "initial_review"
+    kind = ApplicationKind.CONVERSION
+    stage = ReviewStage.INITIAL
     roles = frozenset({permissions.REVIEWER, permissions.CENTER})
 
+    def decide(self, application, user, agree, opinion, files):
+        workflow.initial_review(application, user, agree, opinion, files)
 
-class FinalReviewView(ApplicationReviewView):
+
+class FinalReviewView(ReviewView):
+    """转换终审: applications past the initial review."""
+
+    endpoint_name = "final_review"
     kind = ApplicationKind.CONVERSION
+    stage = ReviewStage.FINAL
+    pending_status = ApplicationStatus.INITIAL_PASSED
     roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
+
+    def decide(self, application, user, agree, opinion, files):
+        workflow.final_review(application, user, agree, opinion)
+
+
+class PerformanceReviewView(ReviewView):
+    """业绩类转换审核: one stage, the target chosen by the learner."""
+
+    endpoint_name = "performance_review"
+    kind = ApplicationKind.PERFORMANCE
+    stage = ReviewStage.PERFORMANCE
+    roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
+    column_list = ("learner.real_name", "achievement.name", "target", "status", "submitted_at", "decided_at")
+
+    def base_query(self):
+        return super().base_query().join(
+            CatalogueAchievement, JOIN.LEFT_OUTER, on=(Application.target == CatalogueAchievement.id)
+        ).switch(Application)
+
+    def decide(self, application, user, agree, opinion, files):
+        workflow.performance_review(application, user, agree, opinion)
 
 
 def register(admin):
-    admin.add_view(RecognitionReviewView(Application, name=_l("Recognition review"), category=MENU_REVIEWS, endpoint="recognition_review"))
-    admin.add_view(FinalReviewView(Application, name=_l("Conversion final review"), category=MENU_REVIEWS, endpoint="final_review"))
+    for view_class, name in (
+        (RecognitionReviewView, _l("Recognition review")),
+        (InitialReviewView, _l("Conversion initial review")),
+        (FinalReviewView, _l("Conversion final review")),
+        (PerformanceReviewView, _l("Performance conversion review")),
+    ):
+        admin.add_view(view_class(name=name, category=MENU_REVIEWS))

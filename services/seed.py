@@ -558,7 +558,8 @@ def _application(kind, learner, achievement, status, rule=None, target=None, rev
 
 
 def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
-    learners = [_learner(i, teaching_points[i % 2]) for i in range(22)]
+    # Six learners per teaching point in turn, so each point has work at every stage.
+    learners = [_learner(i, teaching_points[(i // 6) % 2]) for i in range(22)]
     catalogue_status = AchievementStatus.CATALOGUE
     tp_opinion = f"教学点：{teaching_points[0].name} 审核人：{reviewer.real_name} 意见：同意"
     cmt_opinion = f"审核人：{committee.department} {committee.real_name}"

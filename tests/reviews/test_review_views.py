@@ -1,0 +1,135 @@
+"""The review screens: 认定审核, 转换初审, 转换终审, 业绩类转换审核 (seed 000 三、四)."""
+import io
+
+import pytest
+
+from models import AchievementStatus, Application, ApplicationStatus, Attachment, LearnerAchievement, ReviewRecord
+from services import storage, workflow
+from tests import factories
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+@pytest.fixture
+def setting(app, reference):
+    point = factories.make_teaching_point(name="广州教学点")
+    learner = factories.make_learner(teaching_point=point, real_name="陈晓明")
+    source = factories.make_catalogue("training", name="云计算平台运维与开发中级工程师")
+    target = factories.make_catalogue("course", name="容器技术与应用")
+    rule = factories.make_rule([source], [target])
+    held = factories.make_achievement(learner, source)
+    from werkzeug.datastructures import FileStorage
+
+    storage.save_upload(FileStorage(io.BytesIO(PNG), filename="证书.png"), "learner_achievement", held.id, user=learner)
+    return {
+        "point": point,
+        "learner": learner,
+        "reviewer": factories.make_user("reviewer", institution=point, real_name="李老师"),
+        "committee": factories.make_user("committee", real_name="周教授"),
+        "conversion": workflow.submit_conversion(held, rule, learner),
+        "recognition": workflow.submit_recognition(factories.make_achievement(learner), learner),
+    }
+
+
+def test_recognition_review_page_prefills_the_opinion_and_decides(setting, client_as):
+    client = client_as(setting["reviewer"])
+    listing = client.get("/admin/recognition_review/").get_data(as_text=True)
+    assert "陈晓明" in listing
+    page = client.get(f"/admin/recognition_review/review/{setting['recognition'].id}").get_data(as_text=True)
+    assert "教学点：广州教学点 审核人：李老师 意见：同意" in page
+    assert "认定通过" in page and "认定不通过" in page
+    response = client.post(
+        f"/admin/recognition_review/review/{setting['recognition'].id}",
+        data={"opinion": "教学点：广州教学点 审核人：李老师 意见：同意", "decision": "agree"},
+        follow_redirects=True,
+    )
+    assert "认定成功" in response.get_data(as_text=True)
+    assert LearnerAchievement.get_by_id(setting["recognition"].achievement_id).status == AchievementStatus.RECOGNISED
+    done = client.get("/admin/recognition_review/?tab=done").get_data(as_text=True)
+    assert "陈晓明" in done
+    assert "陈晓明" not in client.get("/admin/recognition_review/?tab=pending").get_data(as_text=True)
+    opinion = client.get(f"/admin/recognition_review/review/{setting['recognition'].id}").get_data(as_text=True)
+    assert "意见：同意" in opinion and 'name="decision"' not in opinion
+
+
+def test_initial_review_shows_evidence_and_accepts_materials(setting, client_as):
+    client = client_as(setting["reviewer"])
+    app_id = setting["conversion"].id
+    page = client.get(f"/admin/initial_review/review/{app_id}").get_data(as_text=True)
+    evidence = Attachment.get(Attachment.owner_type == "learner_achievement")
+    assert f"/files/{evidence.id}" in page
+    assert client.get(f"/files/{evidence.id}").data == PNG
+    response = client.post(
+        f"/admin/initial_review/review/{app_id}",
+        data={"opinion": "意见：同意", "decision": "agree", "files": (io.BytesIO(PNG), "补充材料.png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "审核成功" in response.get_data(as_text=True)
+    assert Application.get_by_id(app_id).status == ApplicationStatus.INITIAL_PASSED
+    material = Attachment.get(Attachment.owner_type == "application", Attachment.purpose == "initial_review")
+    # The committee sees the initial-review materials on the final review page.
+    committee = client_as(setting["committee"])
+    final_page = committee.get(f"/admin/final_review/review/{app_id}").get_data(as_text=True)
+    assert f"/files/{material.id}" in final_page
+    assert "审核人：学分银行管理中心 周教授" in final_page
+
+
+def test_reviewer_of_another_teaching_point_cannot_open_or_decide(setting, client_as):
+    stranger = client_as("reviewer")
+    app_id = setting["recognition"].id
+    assert "陈晓明" not in stranger.get("/admin/recognition_review/").get_data(as_text=True)
+    page = stranger.get(f"/admin/recognition_review/review/{app_id}", follow_redirects=True).get_data(as_text=True)
+    assert "陈晓明" not in page
+    stranger.post(f"/admin/recognition_review/review/{app_id}", data={"opinion": "同意", "decision": "agree"})
+    stranger.post("/admin/recognition_review/action/", data={"action": "agree", "rowid": [app_id]})
+    assert ReviewRecord.select().count() == 0
+
+
+@pytest.mark.parametrize("role", ["learner", "institution", "committee"])
+def test_other_roles_cannot_post_teaching_point_actions(setting, client_as, role):
+    client = client_as(role)
+    response = client.post("/admin/initial_review/action/", data={"action": "agree", "rowid": [setting["conversion"].id]})
+    assert response.status_code == 403
+    assert Application.get_by_id(setting["conversion"].id).status == ApplicationStatus.PENDING
+
+
+def test_batch_action_decides_selected_with_the_default_opinion(setting, client_as):
+    client = client_as(setting["reviewer"])
+    client.post("/admin/initial_review/action/", data={"action": "agree", "rowid": [setting["conversion"].id]})
+    record = ReviewRecord.get(ReviewRecord.application == setting["conversion"].id)
+    assert record.opinion == "教学点：广州教学点 审核人：李老师 意见：同意"
+
+
+def test_final_review_lists_only_applications_past_the_initial_review(setting, client_as):
+    committee = client_as(setting["committee"])
+    assert "陈晓明" not in committee.get("/admin/final_review/").get_data(as_text=True)
+    workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+    assert "陈晓明" in committee.get("/admin/final_review/").get_data(as_text=True)
+    committee.post(
+        f"/admin/final_review/review/{setting['conversion'].id}",
+        data={"opinion": "审核人：学分银行管理中心 周教授", "decision": "agree"},
+    )
+    assert Application.get_by_id(setting["conversion"].id).status == ApplicationStatus.PASSED
+    assert setting["learner"].achievements.where(LearnerAchievement.name == "容器技术与应用").count() == 1
+
+
+def test_review_without_opinion_keeps_the_form(setting, client_as):
+    client = client_as(setting["reviewer"])
+    response = client.post(f"/admin/initial_review/review/{setting['conversion'].id}", data={"opinion": "", "decision": "agree"})
+    assert response.status_code == 200
+    assert Application.get_by_id(setting["conversion"].id).status == ApplicationStatus.PENDING
+
+
+def test_review_post_without_csrf_token_is_refused(csrf_app, reference):
+    point = factories.make_teaching_point()
+    learner = factories.make_learner(teaching_point=point)
+    reviewer = factories.make_user("reviewer", institution=point)
+    application = workflow.submit_recognition(factories.make_achievement(learner), learner)
+    client = csrf_app.test_client()
+    token = client.get("/login").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"csrf_token": token, "identity": "person", "identifier": reviewer.username,
+                                "password": factories.PASSWORD})
+    response = client.post(f"/admin/recognition_review/review/{application.id}", data={"opinion": "同意", "decision": "agree"})
+    assert response.status_code == 400
+    assert Application.get_by_id(application.id).status == ApplicationStatus.PENDING
