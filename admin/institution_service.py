@@ -36,7 +36,7 @@ class DateFilter(WhereFilter):
 
 class HandleForm(SecureForm):
     result = RadioField(
-        _l("Result"),
+        _l("Handling result"),
         choices=[(FeedbackStatus.RESOLVED, FeedbackStatus.RESOLVED.label), (FeedbackStatus.REJECTED, FeedbackStatus.REJECTED.label)],
         validators=[DataRequired()],
     )

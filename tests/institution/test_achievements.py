@@ -1,0 +1,142 @@
+"""机构成果管理: storing by type from the type's schema, authorisation, X certificates,
+read-only entries, delete only 未认定 (holders keep theirs), counts and links."""
+import pytest
+
+from models import (
+    AchievementStatus,
+    CatalogueAchievement,
+    Category,
+    InstitutionAuthorisation,
+    LearnerAchievement,
+    RecognitionStatus,
+)
+from tests import factories
+
+DIPLOMA_FORM = {
+    "name": "会计学毕业证书(高职)",
+    "f_issuer": "A学院",
+    "f_level": "专科(高职)",
+    "f_discipline": "管理学",
+    "f_major_class": "财务会计类",
+    "f_major": "会计",
+    "f_conclusion": "毕业",
+    "f_duration_years": "3",
+    "f_hours": "2400",
+    "f_credits": "150",
+    "f_min_credits": "140",
+    "valid_from": "2022-03-01",
+    "intro": "三年制高职会计专业毕业证书",
+}
+
+
+def store_url(code):
+    return f"/admin/inst_achievements/store/{Category.get(Category.code == code).id}/"
+
+
+def test_store_new_achievement_from_the_type_form(spaces, client_as):
+    client = client_as(spaces.a.admin)
+    form_page = client.get(store_url("inst_voc_diploma")).get_data(as_text=True)
+    for label in ("颁证机构", "层次", "毕业结论", "学制(年)", "最低毕业学分"):
+        assert label in form_page
+    response = client.post(store_url("inst_voc_diploma"), data=DIPLOMA_FORM)
+    assert response.status_code == 302
+    entry = CatalogueAchievement.get(CatalogueAchievement.name == "会计学毕业证书(高职)")
+    assert entry.institution_id == spaces.a.institution.id
+    assert entry.category.code == "inst_voc_diploma"
+    assert entry.fields["major"] == "会计" and entry.fields["duration_years"] == 3
+    assert entry.recognition_status == RecognitionStatus.UNRECOGNISED
+    assert entry.created_by_id == spaces.a.admin.id
+    details = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "财务会计类" in details and "2022-03-01" in details
+
+
+def test_missing_required_fields_keep_the_input(spaces, client_as):
+    client = client_as(spaces.a.admin)
+    data = dict(DIPLOMA_FORM, f_major="", intro="")
+    page = client.post(store_url("inst_voc_diploma"), data=data).get_data(as_text=True)
+    assert "is-invalid" in page and "财务会计类" in page
+    assert not CatalogueAchievement.select().where(CatalogueAchievement.name == DIPLOMA_FORM["name"]).exists()
+
+
+CERT_FORM = {"name": "电工职业资格证书(中级)", "f_issuer": "A学院", "f_certificate_level": "中级",
+             "f_occupation": "电工", "intro": "电工中级"}
+
+
+def test_types_needing_authorisation_are_refused_until_granted(spaces, client_as):
+    client = client_as(spaces.a.admin)
+    url = store_url("inst_national_cert")
+    refused = client.post(url, data=CERT_FORM, follow_redirects=True).get_data(as_text=True)
+    assert "管理中心授权" in refused
+    assert not CatalogueAchievement.select().where(CatalogueAchievement.name == CERT_FORM["name"]).exists()
+    # Another institution's authorisation does not count.
+    category = Category.get(Category.code == "inst_national_cert")
+    InstitutionAuthorisation.create(institution=spaces.b.institution, category=category)
+    client.post(url, data=CERT_FORM)
+    assert not CatalogueAchievement.select().where(CatalogueAchievement.name == CERT_FORM["name"]).exists()
+    InstitutionAuthorisation.create(institution=spaces.a.institution, category=category)
+    assert client.post(url, data=CERT_FORM).status_code == 302
+    assert CatalogueAchievement.get(CatalogueAchievement.name == CERT_FORM["name"]).institution_id == spaces.a.institution.id
+
+
+def test_x_certificates_cannot_be_stored_by_hand(spaces, client_as):
+    category = Category.get(Category.code == "inst_x_cert")
+    InstitutionAuthorisation.create(institution=spaces.a.institution, category=category)
+    client = client_as(spaces.a.admin)
+    page = client.post(store_url("inst_x_cert"), data=CERT_FORM, follow_redirects=True).get_data(as_text=True)
+    assert "不能手动存储" in page
+    assert not CatalogueAchievement.select().where(CatalogueAchievement.category == category).exists()
+    assert f"/store/{category.id}/" not in client.get("/admin/inst_achievements/store/").get_data(as_text=True)
+
+
+def test_learner_types_are_not_storable_here(spaces, client_as):
+    learner_type = Category.get(Category.code == "diploma")
+    assert client_as(spaces.a.admin).get(f"/admin/inst_achievements/store/{learner_type.id}/").status_code == 404
+
+
+def test_saved_achievements_are_read_only(spaces, client_as):
+    client = client_as(spaces.a.admin)
+    entry = spaces.a.entry
+    client.post(f"/admin/inst_achievements/edit/?id={entry.id}", data={"name": "改名", "intro": "改"})
+    after = CatalogueAchievement.get_by_id(entry.id)
+    assert after.name == entry.name and after.intro == entry.intro
+    assert "edit/?id=" not in client.get("/admin/inst_achievements/").get_data(as_text=True)
+
+
+def test_delete_only_unrecognised_and_holders_keep_theirs(spaces, client_as):
+    client = client_as(spaces.a.admin)
+    a = spaces.a
+    recognised = factories.make_catalogue("inst_he_diploma", institution=a.institution, name="已认定成果",
+                                          recognition_status=RecognitionStatus.RECOGNISED)
+    response = client.post(
+        "/admin/inst_achievements/action/", data={"action": "delete", "rowid": [a.entry.id, recognised.id]},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert CatalogueAchievement.get_or_none(CatalogueAchievement.id == a.entry.id) is None
+    assert CatalogueAchievement.get_or_none(CatalogueAchievement.id == recognised.id) is not None
+    assert "已认定成果" in page  # the refusal names it
+    held = LearnerAchievement.get_by_id(a.stored.id)
+    assert held.catalogue_id is None and held.name == a.entry.name and held.status == AchievementStatus.CATALOGUE
+
+
+def test_list_counts_link_to_holders_and_rules(spaces, client_as):
+    a = spaces.a
+    other = factories.make_catalogue("qualification")
+    factories.make_rule([a.entry], [other])
+    page = client_as(a.admin).get("/admin/inst_achievements/").get_data(as_text=True)
+    assert f'href="/admin/inst_learner_achievements/?catalogue={a.entry.id}">1</a>' in page
+    assert f'/admin/inst_achievements/details/?id={a.entry.id}#rules">1</a>' in page
+    details = client_as(a.admin).get(f"/admin/inst_achievements/details/?id={a.entry.id}").get_data(as_text=True)
+    assert "转换规则" in details or "Related conversion rules" in details
+    holders = client_as(a.admin).get(f"/admin/inst_learner_achievements/?catalogue={a.entry.id}").get_data(as_text=True)
+    assert a.learner.real_name in holders
+
+
+@pytest.mark.parametrize("kind, shown", [("degree", True), ("non_degree", False)])
+def test_home_counts_link_to_the_filtered_list(spaces, client_as, kind, shown):
+    client = client_as(spaces.a.admin)
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'data-count="achievements_degree" href="/admin/inst_achievements/?kind=degree">1<' in home
+    assert 'data-count="learner_achievements">1<' not in home  # a link, not plain text
+    listed = client.get(f"/admin/inst_achievements/?kind={kind}").get_data(as_text=True)
+    assert (spaces.a.entry.name in listed) is shown
