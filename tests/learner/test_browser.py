@@ -1,0 +1,142 @@
+"""A person's journeys through the learner area in a real browser (Debian chromium)."""
+import os
+
+import pytest
+
+from models import AccountStatus, Application, ApplicationStatus, LearnerAchievement, User, AchievementStatus
+from services.validators import id_check_char
+from tests import factories
+from tests.learner.helpers import png_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference")]
+
+
+@pytest.fixture
+def evidence_file(tmp_path):
+    path = tmp_path / "证书照片.png"
+    path.write_bytes(png_bytes())
+    return str(path)
+
+
+def test_register_add_a_catalogue_certificate_and_apply_for_conversion(page, output_dir, evidence_file):
+    factories.make_teaching_point(name="广州天河教学点")
+    exam = factories.make_institution(name="教育部教育考试院")
+    source = factories.make_catalogue(project_name="全国计算机等级考试", name="全国计算机等级考试一级证书", institution=exam,
+                                      fields={"appraisal_body": "教育部教育考试院", "certificate_level": "一级"})
+    target = factories.make_catalogue(category_code="course", name="计算机应用基础",
+                                      institution=factories.make_institution(name="广东开放大学"))
+    rule = factories.make_rule([source], [target], name="一级证书转计算机应用基础")
+
+    page.goto(page.base + "/login")
+    page.click("text=立即注册")
+    page.click("text=同意服务条款，下一步")
+    first17 = "44010619950512102"  # 17th digit even: a woman
+    for name, value in {"username": "wangfang88", "real_name": "王芳", "password": "Study2024",
+                        "confirm": "Study2024", "id_number": first17 + id_check_char(first17),
+                        "birth_date": "1995-05-12", "province": "广东省", "city": "广州市", "district": "天河区",
+                        "address": "天河路1号", "phone": "13912345678", "email": "wf@example.com"}.items():
+        page.fill(f"[name={name}]", value)
+    page.select_option("[name=gender]", "female")
+    page.select_option("[name=teaching_point]", label="广州天河教学点")
+    page.click("text=获取验证码")
+    code = page.wait_for_selector(".js-dev-code:not(.d-none)").inner_text()
+    page.fill("[name=sms_code]", code.strip())
+    page.click("button:has-text('保存')")
+    page.wait_for_url("**/me/")
+    assert "注册成功" in page.content()
+
+    page.click("nav >> text=成果添加")
+    page.select_option("#root", label="职业资格证书")
+    page.wait_for_selector("#subcategory option:has-text('职业资格证书')", state="attached")
+    page.select_option("#subcategory", label="职业资格证书")
+    page.wait_for_selector("#cat-name")
+    page.click("button[data-target='#picker']:has-text('搜索')")
+    page.fill("#pick-name", "一级")
+    page.click("#pick-search")
+    page.wait_for_selector("#pick-rows tr:has-text('全国计算机等级考试一级证书') input[type=radio]")
+    page.check("#pick-rows tr:has-text('全国计算机等级考试一级证书') input[type=radio]")
+    page.click("#pick-confirm")
+    assert page.input_value("#cat-name") == "全国计算机等级考试一级证书"
+    assert page.input_value("#cat-appraisal_body") == "教育部教育考试院"
+    page.fill("[name=f_certificate_no]", "NCRE-2021-001")
+    page.fill("[name=f_obtained_on]", "2021-06-30")
+    page.set_input_files("[name=evidence]", evidence_file)
+    page.wait_for_selector(".js-preview-box img")
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_url("**/me/achievements/*")
+    assert "名录成果" in page.content()
+
+    page.click("nav >> text=转换成果申请")
+    page.check("input[type=radio][name=id]")
+    page.click("button:has-text('申请转换')")
+    page.check(f"#rule{rule.id}")
+    page.set_input_files("[name=materials]", evidence_file)
+    page.click("button:has-text('提交')")
+    page.wait_for_url("**/progress")
+    body = page.content()
+    assert "提交成功" in body and "待转换初审" in body and "暂无审核记录" in body
+    learner = User.get(User.username == "wangfang88")
+    application = Application.get(Application.learner == learner)
+    assert application.status == ApplicationStatus.PENDING and application.rule_id == rule.id
+    page.screenshot(path=os.path.join(output_dir, "learner-register-add-convert.png"), full_page=True)
+
+
+def test_an_imported_learner_activates_and_logs_in_with_the_id_number(page, output_dir):
+    learner = factories.make_learner(real_name="陈导入", username=None, password=None, phone="13755556666",
+                                     status=AccountStatus.INACTIVE)
+    page.goto(page.base + "/login")
+    page.click("text=去激活账号")
+    page.fill("[name=id_number]", learner.id_number)
+    page.click("button:has-text('下一步')")
+    assert "137****6666" in page.content()
+    page.click("button:has-text('获取验证码')")
+    code = page.locator(".js-dev-code").inner_text().strip()
+    page.fill("[name=sms_code]", code)
+    page.fill("[name=password]", "Active2024")
+    page.fill("[name=confirm]", "Active2024")
+    page.click("button:has-text('激活')")
+    assert "激活成功" in page.content()
+    page.click("main a.btn:has-text('登录')")
+    page.fill("[name=identifier]", learner.id_number)
+    page.fill("[name=password]", "Active2024")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/me/")
+    assert "陈导入" in page.content()
+    assert User.get_by_id(learner.id).status == AccountStatus.ACTIVE
+    page.screenshot(path=os.path.join(output_dir, "learner-activate-login.png"), full_page=True)
+
+
+def test_add_an_informal_achievement_and_submit_it_for_recognition(page, output_dir, evidence_file):
+    learner = factories.make_learner(real_name="赵业绩", teaching_point=factories.make_teaching_point())
+    page.goto(page.base + "/login")
+    page.fill("[name=identifier]", learner.username)
+    page.fill("[name=password]", factories.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/me/")
+    page.goto(page.base + "/me/achievements/new")
+    page.select_option("#root", label="其他类_培训业绩等")
+    page.wait_for_selector("#subcategory option:has-text('业绩类-竞赛奖励')", state="attached")
+    page.select_option("#subcategory", label="业绩类-竞赛奖励")
+    page.wait_for_selector("[name=name]")
+    page.fill("[name=name]", "广东省职业技能大赛三等奖")
+    page.fill("[name=f_completed_by]", "广东省人社厅")
+    page.fill("[name=f_obtained_on]", "2022-11-20")
+    page.set_input_files("[name=evidence]", evidence_file)
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_url("**/me/achievements/*")
+    assert "未申请" in page.content()
+
+    page.click("nav >> text=认定成果申请")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('提交认定')")
+    page.wait_for_selector(".alert-success")
+    assert "认定中" in page.content()
+    row = LearnerAchievement.get(LearnerAchievement.learner == learner)
+    assert row.status == AchievementStatus.UNDER_REVIEW
+    page.screenshot(path=os.path.join(output_dir, "learner-informal-recognition.png"), full_page=True)
+
+    # The same area on a phone-sized screen: nothing wider than the viewport.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.base + "/me/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=os.path.join(output_dir, "learner-home-390px.png"), full_page=True)
