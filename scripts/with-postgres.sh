@@ -10,7 +10,8 @@ fi
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bindir" ] || { echo "PostgreSQL is not installed: run scripts/system-deps.sh" >&2; exit 1; }
 dir=$(mktemp -d /tmp/creditbank-pg.XXXXXX)
-port=${PG_TEST_PORT:-54329}
+# A free port, so that several runs on one machine do not collide.
+port=${PG_TEST_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then
   # initdb refuses to run as root: the cluster belongs to the postgres user.

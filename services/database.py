@@ -8,6 +8,7 @@ a release.
 """
 from peewee import SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
 from models import MODELS, SchemaVersion, db
@@ -20,8 +21,12 @@ LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
 
 def open_database(url):
-    """Bind the models' proxy to the database at ``url`` and return it."""
+    """Bind the models' proxy to the database at ``url`` and return it. PostgreSQL uses
+    peewee's extended class for its server-side cursors (see ``stream``)."""
     kwargs = {"pragmas": SQLITE_PRAGMAS} if url.startswith("sqlite") else {}
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            url = "postgresext://" + url[len(scheme):]
     database = connect(url, **kwargs)
     db.initialize(database)
     return database
@@ -64,3 +69,15 @@ def transaction():
     if isinstance(database, SqliteDatabase) and not database.in_transaction():
         return database.atomic("IMMEDIATE")
     return database.atomic()
+
+
+def stream(query, chunk=2000):
+    """The rows of ``query`` one at a time in constant memory: through a server-side
+    cursor on PostgreSQL (psycopg2 would otherwise fetch every row at once); SQLite
+    already steps through rows."""
+    database = db.obj
+    if isinstance(database, PostgresqlExtDatabase):
+        with database.atomic():
+            yield from ServerSide(query, array_size=chunk)
+    else:
+        yield from query.iterator()

@@ -68,7 +68,7 @@ from models import (
     db,
     now,
 )
-from services import audit, storage, validators
+from services import audit, database, storage, validators
 
 # Column types
 TEXT, ID_NUMBER, MOBILE, EMAIL, DATE, ENUM, NUMBER = "text", "id_number", "mobile", "email", "date", "enum", "number"
@@ -1091,7 +1091,7 @@ def export_values(query, columns):
     fetched as tuples one by one."""
     convert = [_converter(c) for c in columns]
     pairs = list(enumerate(convert))
-    for record in query.select(*(c.field for c in columns)).tuples().iterator():
+    for record in database.stream(query.select(*(c.field for c in columns)).tuples()):
         yield [fn(record[i]) for i, fn in pairs]
 
 
