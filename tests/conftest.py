@@ -192,7 +192,7 @@ def browser():
 def page(browser, live_server):
     """A fresh browser page (its own cookies) with ``page.base`` = the live server URL."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # generous: CI machines may be busy
     tab = context.new_page()
     tab.base = live_server
     yield tab
