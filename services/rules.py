@@ -1,0 +1,228 @@
+"""Conversion methods and rules (转换办法与规则, SPEC §7): creation and state changes.
+
+View-independent: the center's admin and the institution space call the same functions.
+States: a method is 未发布 or 已发布 (one published per institution, also enforced by a
+partial unique index); a rule is 未提交 → 已发布 → 下架 (and back to 已发布). Each change
+is a conditional UPDATE on the expected state inside one transaction with its audit entry,
+so two people acting at once cannot both win.
+
+Rule codes are the date plus a 4-digit daily sequence (202203010001). Two rules created at
+the same moment may compute the same next code; the unique index refuses the second insert
+and ``create_rule`` retries with the following number.
+"""
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError, fn
+
+from models import (
+    ConversionMethod,
+    ConversionRule,
+    PublishStatus,
+    RuleSource,
+    RuleStatus,
+    RuleTarget,
+    now,
+)
+from services import audit
+from services.database import transaction
+
+ONE_PUBLISHED = _l("There is already a published conversion method")
+EDITABLE_RULE_STATES = (RuleStatus.DRAFT, RuleStatus.WITHDRAWN)
+CODE_ATTEMPTS = 50
+
+
+class RuleError(Exception):
+    """A refused change; ``str()`` is the message to show."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+def _move(model, row_id, expected, **changes):
+    return model.update(**changes).where(model.id == row_id, model.status.in_(list(expected))).execute() == 1
+
+
+# --- methods -----------------------------------------------------------------------------
+
+
+def method_editable(method):
+    return method.status != PublishStatus.PUBLISHED
+
+
+def create_method(institution, name, file, user, commitment_accepted):
+    """保存: a new 未发布 method; the publication commitment must be accepted."""
+    if not commitment_accepted:
+        raise RuleError(_l("Please accept the information publication security commitment"))
+    with transaction():
+        method = ConversionMethod.create(
+            institution=institution, name=name, file=file, commitment_accepted=True, created_by=user
+        )
+        audit.record("method_created", method, user=user, name=name)
+    return method
+
+
+def publish_method(method, user):
+    """发布; refused while another method of the institution is published."""
+    try:
+        with transaction():
+            others = ConversionMethod.select().where(
+                ConversionMethod.institution == method.institution_id,
+                ConversionMethod.status == PublishStatus.PUBLISHED,
+                ConversionMethod.id != method.id,
+            )
+            if others.exists():
+                raise RuleError(ONE_PUBLISHED)
+            if not _move(ConversionMethod, method.id, [PublishStatus.UNPUBLISHED],
+                         status=PublishStatus.PUBLISHED, published_at=now()):
+                raise RuleError(_l("This conversion method is already published"))
+            audit.record("method_published", method, user=user)
+    except IntegrityError:  # a concurrent publication won the partial unique index
+        raise RuleError(ONE_PUBLISHED) from None
+    method.status = PublishStatus.PUBLISHED
+
+
+def unpublish_method(method, user):
+    """撤销发布: back to 未发布 (editable again)."""
+    with transaction():
+        if not _move(ConversionMethod, method.id, [PublishStatus.PUBLISHED],
+                     status=PublishStatus.UNPUBLISHED, published_at=None):
+            raise RuleError(_l("This conversion method is not published"))
+        audit.record("method_unpublished", method, user=user)
+    method.status = PublishStatus.UNPUBLISHED
+
+
+def delete_method(method, user):
+    """Only an unpublished method that no rule refers to."""
+    if not method_editable(method):
+        raise RuleError(_l("A published conversion method cannot be deleted; withdraw its publication first"))
+    if ConversionRule.select().where(ConversionRule.method == method.id).exists():
+        raise RuleError(_l("Conversion rules refer to this method; it cannot be deleted"))
+    with transaction():
+        if ConversionMethod.delete().where(
+            ConversionMethod.id == method.id, ConversionMethod.status == PublishStatus.UNPUBLISHED
+        ).execute() != 1:
+            raise RuleError(_l("A published conversion method cannot be deleted; withdraw its publication first"))
+        audit.record("method_deleted", method, user=user, name=method.name)
+
+
+def method_for_rules(institution_id):
+    """The method new rules hang under: the published one, else the latest; None if none."""
+    return (
+        ConversionMethod.select()
+        .where(ConversionMethod.institution == institution_id)
+        .order_by((ConversionMethod.status == PublishStatus.PUBLISHED).desc(), ConversionMethod.id.desc())
+        .first()
+    )
+
+
+# --- rules -------------------------------------------------------------------------------
+
+
+def rule_editable(rule):
+    return rule.status in EDITABLE_RULE_STATES
+
+
+def next_rule_code(day=None):
+    """The next free code of ``day``: its date and the highest sequence used + 1."""
+    prefix = f"{day or dt.date.today():%Y%m%d}"
+    last = (
+        ConversionRule.select(fn.MAX(ConversionRule.code))
+        .where(ConversionRule.code.startswith(prefix))
+        .scalar()
+    )
+    sequence = int(last[len(prefix):]) + 1 if last else 1
+    if sequence > 9999:
+        raise RuleError(_l("No rule codes are left for today"))
+    return f"{prefix}{sequence:04d}"
+
+
+def _check_links(sources, targets):
+    if not sources:
+        raise RuleError(_l("Choose at least one source achievement"))
+    if not targets:
+        raise RuleError(_l("Choose at least one target achievement"))
+    if {s.id for s, _credits in sources} & {t.id for t, _modules in targets}:
+        raise RuleError(_l("An achievement cannot be both a source and a target of one rule"))
+
+
+def _write_links(rule, sources, targets):
+    RuleSource.delete().where(RuleSource.rule == rule.id).execute()
+    RuleTarget.delete().where(RuleTarget.rule == rule.id).execute()
+    for entry, credits in sources:
+        RuleSource.create(rule=rule, catalogue=entry, credits=entry.credits if credits is None else credits)
+    for entry, modules in targets:
+        RuleTarget.create(rule=rule, catalogue=entry, exempt_modules=modules or None)
+
+
+def create_rule(institution, user, sources, targets, **fields):
+    """转换规则制定 (saved as 未提交). ``sources``: (catalogue entry, credits or None) pairs;
+    ``targets``: (catalogue entry, exempt modules text or None) pairs; ``fields``: name,
+    rule_type, description, target_major, target_major_code, target_level, file,
+    commitment_accepted. The institution must have a conversion method."""
+    if not fields.get("commitment_accepted"):
+        raise RuleError(_l("Please accept the information publication security commitment"))
+    _check_links(sources, targets)
+    method = method_for_rules(institution.id)
+    if method is None:
+        raise RuleError(_l("The institution needs a conversion method before its first rule"))
+    for _attempt in range(CODE_ATTEMPTS):
+        try:
+            with transaction():
+                rule = ConversionRule.create(
+                    code=next_rule_code(), institution=institution, method=method, created_by=user, **fields
+                )
+                _write_links(rule, sources, targets)
+                audit.record("rule_created", rule, user=user, code=rule.code)
+            return rule
+        except IntegrityError:
+            # Someone took this code between our read and our insert: take the next one
+            # (the transaction or savepoint was rolled back, so the retry starts clean).
+            continue
+    raise RuleError(_l("Could not allocate a rule code; please try again"))
+
+
+def update_rule(rule, user, sources, targets, **fields):
+    """修改: only 未提交 or 下架 rules; the code and the institution never change."""
+    _check_links(sources, targets)
+    with transaction():
+        changed = ConversionRule.update(**fields).where(
+            ConversionRule.id == rule.id, ConversionRule.status.in_(list(EDITABLE_RULE_STATES))
+        ).execute()
+        if changed != 1:
+            raise RuleError(_l("Only rules that are not submitted or taken down can be changed"))
+        _write_links(rule, sources, targets)
+        audit.record("rule_updated", rule, user=user)
+
+
+def publish_rule(rule, user):
+    """发布: 未提交 or 下架 → 已发布."""
+    with transaction():
+        if not _move(ConversionRule, rule.id, EDITABLE_RULE_STATES, status=RuleStatus.PUBLISHED, published_at=now()):
+            raise RuleError(_l("This rule is already published"))
+        audit.record("rule_published", rule, user=user)
+    rule.status = RuleStatus.PUBLISHED
+
+
+def take_down_rule(rule, user):
+    """下架 / 撤回发布: 已发布 → 下架 (editable again, hidden from the rule catalogue)."""
+    with transaction():
+        if not _move(ConversionRule, rule.id, [RuleStatus.PUBLISHED], status=RuleStatus.WITHDRAWN):
+            raise RuleError(_l("Only published rules can be taken down"))
+        audit.record("rule_taken_down", rule, user=user)
+    rule.status = RuleStatus.WITHDRAWN
+
+
+def delete_rule(rule, user):
+    """Only 未提交 or 下架 rules that no application used."""
+    with transaction():
+        if not rule_editable(rule):
+            raise RuleError(_l("Only rules that are not submitted or taken down can be deleted"))
+        if rule.applications.exists() or rule.batches.exists():
+            raise RuleError(_l("Applications used this rule; take it down instead of deleting it"))
+        deleted = ConversionRule.delete().where(
+            ConversionRule.id == rule.id, ConversionRule.status.in_(list(EDITABLE_RULE_STATES))
+        ).execute()
+        if deleted != 1:
+            raise RuleError(_l("Only rules that are not submitted or taken down can be deleted"))
+        audit.record("rule_deleted", rule, user=user, code=rule.code)
