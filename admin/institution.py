@@ -23,6 +23,7 @@ from models import (
 from services import permissions
 
 MENU_MANAGE = _l("Achievements and learners")
+CLOSED_STATUSES = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.DISABLED})
 MENU_ACCOUNT = _l("Account management")
 
 
@@ -31,9 +32,20 @@ def current_institution_id():
 
 
 class InstitutionAccess:
-    """Institution accounts and their sub-users; a sub-user needs ``permission``."""
+    """Institution accounts and their sub-users; a sub-user needs ``permission``. The
+    space opens once the registration is complete and while the institution is active."""
 
     roles = permissions.INSTITUTION_USERS
+
+    def is_accessible(self):
+        return super().is_accessible() and current_user.institution.status not in CLOSED_STATUSES
+
+    def inaccessible_callback(self, name, **kwargs):
+        if current_user.is_authenticated and current_user.role == permissions.INSTITUTION and (
+            current_user.institution.status == InstitutionStatus.DRAFT
+        ):
+            return redirect(url_for("institution.register_registrant"))
+        return super().inaccessible_callback(name, **kwargs)
 
 
 class InstitutionPage(InstitutionAccess, SecureView):

@@ -99,3 +99,16 @@ def test_registration_steps_need_a_draft_account(colleges, client_as):
     client = client_as(factories.make_user(Role.INSTITUTION))
     assert client.get("/institution/register/registrant").status_code == 302
     assert client_as("learner").get("/institution/register/info").status_code == 403
+
+
+@pytest.mark.parametrize("status", [InstitutionStatus.DRAFT, InstitutionStatus.DISABLED])
+def test_space_is_closed_until_registered_and_when_disabled(spaces, few_permissions_subuser, client_as, status):
+    client = client_as(spaces.a.admin)
+    assert client_as(few_permissions_subuser).get("/admin/inst_messages/").status_code == 200
+    Institution.update(status=status).where(Institution.id == spaces.a.institution.id).execute()
+    response = client.get("/admin/inst_achievements/")
+    if status == InstitutionStatus.DRAFT:
+        assert response.headers["Location"].endswith("/institution/register/registrant")
+    else:
+        assert response.status_code == 403
+    assert client_as(few_permissions_subuser).get("/admin/inst_messages/").status_code == 403
