@@ -29,15 +29,18 @@ Email = field_validator(check_email)
 SCHOOL_TYPES = ("本科", "高职(专科)", "中职", "成人高校", "开放大学", "其他")
 
 
+def _registered_ids():
+    return User.select(User.institution).where(User.role == Role.INSTITUTION, User.institution.is_null(False))
+
+
 def unregistered_colleges():
     """Colleges under a provincial education department that have no institution account yet."""
-    registered = User.select(User.institution).where(User.role == Role.INSTITUTION, User.institution.is_null(False))
     return (
         Institution.select()
         .where(
             Institution.kind == InstitutionKind.COLLEGE,
             Institution.department.is_null(False),
-            Institution.id.not_in(registered),
+            Institution.id.not_in(_registered_ids()),
         )
         .order_by(Institution.name)
     )
@@ -156,9 +159,23 @@ def register():
 
 
 def _create_account(form):
+    """The institution account, or None when the college was registered meanwhile. The
+    conditional update claims the college first: a concurrent registration waits on the
+    row lock, then finds it in draft and stops."""
     college = form.college
     try:
         with db.atomic():
+            claimed = (
+                Institution.update(status=InstitutionStatus.DRAFT, registration_draft={})
+                .where(
+                    Institution.id == college.id,
+                    Institution.status != InstitutionStatus.DRAFT,
+                    Institution.id.not_in(_registered_ids()),
+                )
+                .execute()
+            )
+            if not claimed:
+                return None
             user = User(
                 role=Role.INSTITUTION,
                 username=_username_for(college),
@@ -168,26 +185,10 @@ def _create_account(form):
             )
             user.password_hash = accounts.hash_password(form.password.data)
             user.save()
-            # Conditional: two registrations of one institution at once, one wins.
-            claimed = (
-                Institution.update(status=InstitutionStatus.DRAFT, registration_draft={})
-                .where(Institution.id == college.id, Institution.id.in_(unregistered_colleges_ids(user)))
-                .execute()
-            )
-            if not claimed:
-                raise IntegrityError("institution already registered")
             audit.record("institution_registered", college, user=user)
-    except IntegrityError:
+    except IntegrityError:  # the phone was bound meanwhile
         return None
     return user
-
-
-def unregistered_colleges_ids(new_user):
-    """Ids of colleges whose only institution account is ``new_user``."""
-    others = User.select(User.institution).where(
-        User.role == Role.INSTITUTION, User.institution.is_null(False), User.id != new_user.id
-    )
-    return Institution.select(Institution.id).where(Institution.id.not_in(others))
 
 
 def _draft_owner():

@@ -112,3 +112,12 @@ def test_space_is_closed_until_registered_and_when_disabled(spaces, few_permissi
     else:
         assert response.status_code == 403
     assert client_as(few_permissions_subuser).get("/admin/inst_messages/").status_code == 403
+
+
+def test_a_registered_college_cannot_be_registered_again(colleges, client):
+    department, college, *_ = colleges
+    factories.make_user(Role.INSTITUTION, institution=college)
+    assert college.name not in client.get("/institution/register").get_data(as_text=True)
+    page = step_one(client, department, college).get_data(as_text=True)
+    assert "请选择所选省级教育部门下的院校" in page
+    assert User.select().where(User.role == Role.INSTITUTION).count() == 1
