@@ -4,7 +4,7 @@ through ``permissions.scope_by_institution``; sub-users see only the menus grant
 (the view's ``permission``). The areas live in ``admin/institution_*.py``."""
 import datetime as dt
 
-from flask import has_request_context, redirect, request, url_for
+from flask import current_app, has_request_context, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import fn
@@ -72,9 +72,6 @@ class InstitutionModelView(InstitutionAccess, SecureModelView):
     def get_query(self):
         args = {key: request.args.get(key) for key in self.list_args if request.args.get(key)}
         return self.narrow(super().get_query(), args)
-
-    def get_count_query(self):
-        return self.get_query()
 
     def _get_filter_groups(self):
         """Flask-Admin caches filter options when the view is built; refresh them."""
@@ -171,12 +168,10 @@ def institution_home(view):
 
 
 def _rules_endpoint():
-    """转换规则管理 belongs to another area; link to it only where it exists."""
-    from flask import current_app
-
-    for name in ("inst_rules.index_view", "rules.index_view", "institution_rules.index_view"):
-        if name in current_app.view_functions:
-            return name
+    """转换规则管理 belongs to another area: link to the rules list this user may open, if any."""
+    for view in current_app.extensions["admin"][0]._views:
+        if getattr(view, "model", None) is ConversionRule and view.is_accessible():
+            return f"{view.endpoint}.index_view"
     return None
 
 

@@ -1,5 +1,7 @@
 """机构成果管理: storing by type from the type's schema, authorisation, X certificates,
 read-only entries, delete only 未认定 (holders keep theirs), counts and links."""
+import re
+
 import pytest
 
 from models import (
@@ -140,3 +142,16 @@ def test_home_counts_link_to_the_filtered_list(spaces, client_as, kind, shown):
     assert 'data-count="learner_achievements">1<' not in home  # a link, not plain text
     listed = client.get(f"/admin/inst_achievements/?kind={kind}").get_data(as_text=True)
     assert (spaces.a.entry.name in listed) is shown
+
+
+def test_home_counts_rules_by_status(spaces, client_as):
+    from models import RuleStatus
+
+    a = spaces.a
+    target = factories.make_catalogue("inst_he_course", institution=a.institution)
+    factories.make_rule([factories.make_catalogue("qualification")], [target])
+    factories.make_rule([factories.make_catalogue("qualification")], [target], status=RuleStatus.DRAFT)
+    factories.make_rule([factories.make_catalogue("qualification")], [spaces.b.entry])  # B's rule
+    home = client_as(a.admin).get("/admin/").get_data(as_text=True)
+    for key, value in (("rules", 2), ("rules_published", 1), ("rules_draft", 1), ("rules_withdrawn", 0)):
+        assert re.search(rf'data-count="{key}"[^>]*>{value}<', home), key
