@@ -173,8 +173,10 @@ class SubUserView(InstitutionModelView):
     def scope(self, query):
         return super().scope(query).where(User.role == Role.SUBUSER)
 
-    def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if not execute:  # the export streams the query itself
+            return count, rows
         rows = list(rows)
         # One query for every row's permissions instead of one per row.
         granted = {}

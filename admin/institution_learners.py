@@ -97,16 +97,18 @@ def store_learner_achievement(entry, real_name, id_number, personal_code, obtain
     return achievement
 
 
+def normalise_id(value):
+    """ID numbers are typed with stray spaces and a lower-case x; check them as stored."""
+    return value.strip().upper() if value else value
+
+
 class NewLearnerForm(SecureForm):
     """新增学员 of one institution achievement."""
 
     real_name = StringField(_l("Learner name"), validators=[DataRequired(), Length(max=50)])
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber], filters=[normalise_id])
     personal_code = StringField(_l("Personal achievement number"), validators=[DataRequired(), Length(max=100)])
     obtained_on = DateField(_l("Date of issue"), validators=[DataRequired()])
-
-    def validate_id_number(self, field):
-        field.data = (field.data or "").strip().upper()
 
 
 class WithdrawForm(SecureForm):
@@ -210,6 +212,11 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
             .switch(LearnerAchievement)
         )
 
+    def row_action_allowed(self, action, model):
+        if getattr(action, "endpoint", None) == ".withdraw_view":
+            return model.status != AchievementStatus.WITHDRAWN
+        return super().row_action_allowed(action, model)
+
     def narrow(self, query, args):
         for key, field in (("catalogue", LearnerAchievement.catalogue), ("learner", LearnerAchievement.learner)):
             if key in args:
@@ -307,10 +314,9 @@ def withdraw_all(rows, reason, upload):
 
 class LearnerAccountForm(SecureForm):
     real_name = StringField(_l("Learner name"), validators=[DataRequired(), Length(max=50)])
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber], filters=[normalise_id])
 
     def validate_id_number(self, field):
-        field.data = (field.data or "").strip().upper()
         taken = User.select().where(User.id_number == field.data)
         if self._obj is not None:
             taken = taken.where(User.id != self._obj.id)
@@ -378,11 +384,29 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
     def after_model_change(self, form, model, is_created):
         audit.record("learner_account_created" if is_created else "learner_account_changed", model)
 
+    def editable(self, model):
+        return model.status == AccountStatus.INACTIVE
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if not execute:  # the export streams the query itself
+            return count, rows
+        rows = list(rows)
+        # Whether each row holds achievements, in one query (deletable() asks it per row).
+        holding = set(
+            LearnerAchievement.select(LearnerAchievement.learner)
+            .where(LearnerAchievement.learner.in_([row.id for row in rows]))
+            .tuples()
+        )
+        for row in rows:
+            row.holds_achievements = (row.id,) in holding
+        return count, rows
+
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         """修改: only 未激活 accounts (an activated learner maintains their own data)."""
         model = self.get_one(request.args.get("id"))
-        if model is not None and model.status != AccountStatus.INACTIVE:
+        if model is not None and not self.editable(model):
             flash(_("Only accounts that are not activated can be modified."), "error")
             return redirect(url_for(".index_view"))
         return super().edit_view()
@@ -390,7 +414,10 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
     def deletable(self, model):
         if model.status != AccountStatus.INACTIVE:
             return _("only accounts that are not activated can be deleted")
-        if LearnerAchievement.select().where(LearnerAchievement.learner == model.id).exists():
+        holds = getattr(model, "holds_achievements", None)
+        if holds is None:
+            holds = LearnerAchievement.select().where(LearnerAchievement.learner == model.id).exists()
+        if holds:
             return _("the learner holds achievements")
         return None
 

@@ -93,10 +93,8 @@ class RegistrantForm(FlaskForm):
 
     id_type = SelectField(_l("ID type"), choices=[(IdType.MAINLAND_ID, IdType.MAINLAND_ID.label)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber])
-
-    def validate_id_number(self, field):
-        field.data = (field.data or "").strip().upper()
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber],
+                            filters=[lambda value: value.strip().upper() if value else value])
 
 
 class InstitutionInfoForm(FlaskForm):

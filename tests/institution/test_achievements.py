@@ -155,3 +155,13 @@ def test_home_counts_rules_by_status(spaces, client_as):
     home = client_as(a.admin).get("/admin/").get_data(as_text=True)
     for key, value in (("rules", 2), ("rules_published", 1), ("rules_draft", 1), ("rules_withdrawn", 0)):
         assert re.search(rf'data-count="{key}"[^>]*>{value}<', home), key
+
+
+def test_delete_button_only_on_unrecognised_rows(spaces, client_as):
+    a = spaces.a
+    recognised = factories.make_catalogue("inst_he_diploma", institution=a.institution,
+                                          recognition_status=RecognitionStatus.RECOGNISED)
+    page = client_as(a.admin).get("/admin/inst_achievements/").get_data(as_text=True)
+    rows = {m.group(1): m.group(0) for m in re.finditer(r'value="(\d+)"[\s\S]*?</tr>', page)}
+    assert "delete" in rows[str(a.entry.id)].lower()
+    assert "delete_form" not in rows[str(recognised.id)] and "/delete/" not in rows[str(recognised.id)]
