@@ -1,160 +1,134 @@
-"""Management-center views (SPEC §2, §3, §5, §10): catalogues, institutions, accounts,
-the SMS outbox, the audit log and the dashboard."""
+"""Management center (SPEC §2, §3, §5, §7, §10): the dashboard and the registration of
+every center view. The areas live in ``admin/center_*.py``; all of them are for center
+staff only (the base view's default role)."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
+from peewee import fn
 
-from admin.base import SecureModelView, home_for
+from admin.base import home_for
+from admin.center_accounts import LearnerView, StaffView
+from admin.center_catalogue import CatalogueView, CategoryView, FrameworkLevelView
+from admin.center_common import MENU_ACCOUNTS, MENU_CATALOGUE, MENU_INSTITUTIONS, MENU_PORTAL, MENU_SYSTEM
+from admin.center_institutions import InstitutionView, MethodView, RuleView
+from admin.center_system import ArticleView, AuditLogView, SmsOutboxView
 from models import (
     Application,
+    ApplicationKind,
     ApplicationStatus,
+    Article,
     AuditLog,
     CatalogueAchievement,
     Category,
+    ConversionMethod,
     ConversionRule,
+    Decision,
+    FrameworkLevel,
     Institution,
+    ReviewRecord,
+    ReviewStage,
     Role,
     SmsOutbox,
     User,
 )
 from services import permissions
 
-MENU_CATALOGUE = _l("Catalogue")
-MENU_ACCOUNTS = _l("Accounts")
-MENU_SYSTEM = _l("System")
+# Applications waiting at each review stage: (stage, kind, status).
+PENDING_STAGES = (
+    (ReviewStage.RECOGNITION, ApplicationKind.RECOGNITION, ApplicationStatus.PENDING),
+    (ReviewStage.INITIAL, ApplicationKind.CONVERSION, ApplicationStatus.PENDING),
+    (ReviewStage.FINAL, ApplicationKind.CONVERSION, ApplicationStatus.INITIAL_PASSED),
+    (ReviewStage.PERFORMANCE, ApplicationKind.PERFORMANCE, ApplicationStatus.PENDING),
+    (ReviewStage.BATCH, ApplicationKind.BATCH, ApplicationStatus.PENDING),
+)
+OUTCOMES = (ApplicationStatus.PASSED, ApplicationStatus.REFUSED, ApplicationStatus.PENDING,
+            ApplicationStatus.INITIAL_PASSED, ApplicationStatus.CANCELLED)
+MONTHS = 12
 
 
-@home_for(permissions.CENTER)
-def center_home(view):
-    counts = {
+def dashboard_counts():
+    waiting = {
+        (kind, status): count
+        for kind, status, count in Application.select(Application.kind, Application.status, fn.COUNT(Application.id))
+        .where(Application.status.in_([ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED]))
+        .group_by(Application.kind, Application.status)
+        .tuples()
+    }
+    return {
         "learners": User.select().where(User.role == Role.LEARNER).count(),
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),
         "rules": ConversionRule.published().count(),
-        "pending": Application.select().where(Application.status == ApplicationStatus.PENDING).count(),
+        "stages": [(stage, waiting.get((kind, status), 0)) for stage, kind, status in PENDING_STAGES],
     }
-    return view.render("admin/home_center.html", counts=counts)
 
 
-class ReadOnlyView(SecureModelView):
-    can_create = False
-    can_edit = False
-
-
-class InstitutionView(ReadOnlyView):
-    column_list = ("name", "kind", "department", "school_code", "status", "created_at")
-    column_labels = {
-        "name": _l("Institution name"),
-        "kind": _l("Kind"),
-        "department": _l("Provincial education department"),
-        "school_code": _l("School code"),
-        "status": _l("Status"),
-        "created_at": _l("Created at"),
+def applications_per_month():
+    """Applications submitted per month (the last twelve that have any), by outcome."""
+    month = fn.SUBSTR(Application.submitted_at.cast("TEXT"), 1, 7)
+    rows = (
+        Application.select(month.alias("month"), Application.status, fn.COUNT(Application.id))
+        .group_by(month, Application.status)
+        .tuples()
+    )
+    counts = {}
+    for value, status, count in rows:
+        counts.setdefault(value, {})[status] = count
+    months = sorted(counts)[-MONTHS:]
+    return {
+        "labels": months,
+        "series": [
+            {"label": str(ApplicationStatus.label(status)), "status": str(status),
+             "data": [counts[m].get(status, 0) for m in months]}
+            for status in OUTCOMES
+        ],
     }
-    column_searchable_list = ("name", "school_code")
-    column_filters = ("kind", "status")
-    column_sortable_list = ("name", "kind", "status", "created_at")
-
-    def base_query(self):
-        Department = Institution.alias()
-        return Institution.select(Institution, Department).join(
-            Department, join_type=JOIN.LEFT_OUTER, on=(Institution.department == Department.id)
-        ).switch(Institution)
 
 
-class CategoryView(ReadOnlyView):
-    column_list = ("name", "parent", "scope", "kind", "code", "sort_order")
-    column_labels = {
-        "name": _l("Name"),
-        "parent": _l("Broad category"),
-        "scope": _l("Scope"),
-        "kind": _l("Kind"),
-        "code": _l("Code"),
-        "sort_order": _l("Order"),
+def pass_rate_per_stage():
+    """Share of 同意 among the decisions of each review stage, in percent."""
+    rows = (
+        ReviewRecord.select(ReviewRecord.stage, ReviewRecord.decision, fn.COUNT(ReviewRecord.id))
+        .group_by(ReviewRecord.stage, ReviewRecord.decision)
+        .tuples()
+    )
+    totals, agreed = {}, {}
+    for stage, decision, count in rows:
+        totals[stage] = totals.get(stage, 0) + count
+        if decision == Decision.AGREE:
+            agreed[stage] = agreed.get(stage, 0) + count
+    stages = [s for s in ReviewStage.codes() if totals.get(s)]
+    return {
+        "labels": [str(ReviewStage.label(s)) for s in stages],
+        "stages": stages,
+        "totals": [totals[s] for s in stages],
+        "rates": [round(100 * agreed.get(s, 0) / totals[s], 1) for s in stages],
     }
-    column_default_sort = ("sort_order", False)
-
-    def base_query(self):
-        Parent = Category.alias()
-        return Category.select(Category, Parent).join(
-            Parent, join_type=JOIN.LEFT_OUTER, on=(Category.parent == Parent.id)
-        ).switch(Category)
 
 
-class CatalogueView(ReadOnlyView):
-    column_list = ("project_name", "name", "institution", "category", "credits", "recognition_status", "created_at")
-    column_labels = {
-        "project_name": _l("Project name"),
-        "name": _l("Achievement name"),
-        "institution": _l("Qualification institution"),
-        "category": _l("Subcategory"),
-        "credits": _l("Credit-bank credits"),
-        "recognition_status": _l("Recognition status"),
-        "created_at": _l("Stored at"),
-    }
-    column_searchable_list = ("project_name", "name")
-    column_filters = ("recognition_status", "disabled")
-    column_sortable_list = ("project_name", "name", "created_at", "recognition_status")
-
-    def base_query(self):
-        return CatalogueAchievement.select(CatalogueAchievement, Institution, Category).join(Institution).switch(
-            CatalogueAchievement
-        ).join(Category)
-
-
-class UserView(ReadOnlyView):
-    column_list = ("username", "real_name", "role", "institution", "status", "created_at")
-    column_labels = {
-        "username": _l("Username"),
-        "real_name": _l("Real name"),
-        "role": _l("Role"),
-        "institution": _l("Institution"),
-        "status": _l("Account status"),
-        "created_at": _l("Created at"),
-    }
-    column_details_exclude_list = ("password_hash",)
-    column_searchable_list = ("username", "real_name")
-    column_filters = ("role", "status")
-
-    def base_query(self):
-        return User.select(User, Institution).join(
-            Institution, join_type=JOIN.LEFT_OUTER, on=(User.institution == Institution.id)
-        ).switch(User)
-
-
-class SmsOutboxView(ReadOnlyView):
-    column_list = ("phone", "body", "purpose", "backend", "created_at")
-    column_labels = {
-        "phone": _l("Mobile"),
-        "body": _l("Content"),
-        "purpose": _l("Purpose"),
-        "backend": _l("Backend"),
-        "created_at": _l("Sent at"),
-    }
-    column_searchable_list = ("phone", "body")
-
-
-class AuditLogView(ReadOnlyView):
-    column_list = ("created_at", "user", "action", "object_type", "object_id", "details", "ip")
-    column_labels = {
-        "created_at": _l("Time"),
-        "user": _l("User"),
-        "action": _l("Action"),
-        "object_type": _l("Object"),
-        "object_id": _l("Object id"),
-        "details": _l("Details"),
-        "ip": _l("IP address"),
-    }
-    column_filters = ("action", "created_at")
-    column_searchable_list = ("action",)
-
-    def base_query(self):
-        return AuditLog.select(AuditLog, User).join(User, join_type=JOIN.LEFT_OUTER).switch(AuditLog)
+@home_for(permissions.CENTER)
+def center_home(view):
+    return view.render(
+        "admin/center/home.html",
+        counts=dashboard_counts(),
+        per_month=applications_per_month(),
+        pass_rates=pass_rate_per_stage(),
+        chart_titles={"months": _("Applications per month by outcome"), "rates": _("Pass rate per review stage (%)")},
+    )
 
 
 def register(admin):
-    admin.add_view(CategoryView(Category, name=_l("Achievement categories"), category=MENU_CATALOGUE, endpoint="categories"))
-    admin.add_view(CatalogueView(CatalogueAchievement, name=_l("Catalogue achievements"), category=MENU_CATALOGUE, endpoint="catalogue"))
-    admin.add_view(InstitutionView(Institution, name=_l("Institutions"), category=MENU_CATALOGUE, endpoint="institutions"))
-    admin.add_view(UserView(User, name=_l("User accounts"), category=MENU_ACCOUNTS, endpoint="users"))
-    admin.add_view(SmsOutboxView(SmsOutbox, name=_l("SMS outbox"), category=MENU_SYSTEM, endpoint="sms_outbox"))
-    admin.add_view(AuditLogView(AuditLog, name=_l("Audit log"), category=MENU_SYSTEM, endpoint="audit_log"))
+    views = (
+        (CategoryView, Category, _l("Achievement categories"), MENU_CATALOGUE, "categories"),
+        (FrameworkLevelView, FrameworkLevel, _l("Qualification framework levels"), MENU_CATALOGUE, "framework_levels"),
+        (CatalogueView, CatalogueAchievement, _l("Catalogue achievements"), MENU_CATALOGUE, "catalogue"),
+        (InstitutionView, Institution, _l("Institutions"), MENU_INSTITUTIONS, "institutions"),
+        (MethodView, ConversionMethod, _l("Conversion methods"), MENU_INSTITUTIONS, "center_methods"),
+        (RuleView, ConversionRule, _l("Conversion rules"), MENU_INSTITUTIONS, "center_rules"),
+        (StaffView, User, _l("Staff accounts"), MENU_ACCOUNTS, "users"),
+        (LearnerView, User, _l("Learner accounts"), MENU_ACCOUNTS, "learners"),
+        (ArticleView, Article, _l("Portal articles"), MENU_PORTAL, "articles"),
+        (SmsOutboxView, SmsOutbox, _l("SMS outbox"), MENU_SYSTEM, "sms_outbox"),
+        (AuditLogView, AuditLog, _l("Audit log"), MENU_SYSTEM, "audit_log"),
+    )
+    for view_class, model, name, menu, endpoint in views:
+        admin.add_view(view_class(model, name=name, category=menu, endpoint=endpoint))

@@ -24,7 +24,7 @@ from models import (
     RuleTarget,
     now,
 )
-from services import audit
+from services import audit, storage
 from services.database import transaction
 
 ONE_PUBLISHED = _l("There is already a published conversion method")
@@ -58,6 +58,8 @@ def create_method(institution, name, file, user, commitment_accepted):
         method = ConversionMethod.create(
             institution=institution, name=name, file=file, commitment_accepted=True, created_by=user
         )
+        if file is not None:
+            storage.attach([file], method.id)
         audit.record("method_created", method, user=user, name=name)
     return method
 
@@ -137,13 +139,15 @@ def next_rule_code(day=None):
     return f"{prefix}{sequence:04d}"
 
 
-def _check_links(sources, targets):
+def _check_links(institution_id, sources, targets):
     if not sources:
         raise RuleError(_l("Choose at least one source achievement"))
     if not targets:
         raise RuleError(_l("Choose at least one target achievement"))
     if {s.id for s, _credits in sources} & {t.id for t, _modules in targets}:
         raise RuleError(_l("An achievement cannot be both a source and a target of one rule"))
+    if any(t.institution_id != institution_id for t, _modules in targets):
+        raise RuleError(_l("Target achievements must be achievements of the rule's institution"))
 
 
 def _write_links(rule, sources, targets):
@@ -162,7 +166,7 @@ def create_rule(institution, user, sources, targets, **fields):
     commitment_accepted. The institution must have a conversion method."""
     if not fields.get("commitment_accepted"):
         raise RuleError(_l("Please accept the information publication security commitment"))
-    _check_links(sources, targets)
+    _check_links(institution.id, sources, targets)
     method = method_for_rules(institution.id)
     if method is None:
         raise RuleError(_l("The institution needs a conversion method before its first rule"))
@@ -173,6 +177,8 @@ def create_rule(institution, user, sources, targets, **fields):
                     code=next_rule_code(), institution=institution, method=method, created_by=user, **fields
                 )
                 _write_links(rule, sources, targets)
+                if rule.file_id:
+                    storage.attach([rule.file], rule.id)
                 audit.record("rule_created", rule, user=user, code=rule.code)
             return rule
         except IntegrityError:
@@ -184,7 +190,7 @@ def create_rule(institution, user, sources, targets, **fields):
 
 def update_rule(rule, user, sources, targets, **fields):
     """修改: only 未提交 or 下架 rules; the code and the institution never change."""
-    _check_links(sources, targets)
+    _check_links(rule.institution_id, sources, targets)
     with transaction():
         changed = ConversionRule.update(**fields).where(
             ConversionRule.id == rule.id, ConversionRule.status.in_(list(EDITABLE_RULE_STATES))
@@ -192,6 +198,8 @@ def update_rule(rule, user, sources, targets, **fields):
         if changed != 1:
             raise RuleError(_l("Only rules that are not submitted or taken down can be changed"))
         _write_links(rule, sources, targets)
+        if fields.get("file") is not None:
+            storage.attach([fields["file"]], rule.id)
         audit.record("rule_updated", rule, user=user)
 
 

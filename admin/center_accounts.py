@@ -1,0 +1,253 @@
+"""Accounts (SPEC §5): staff created by the center, and every learner.
+
+A new staff or institution account gets an SMS naming the account with a one-time login
+code; the account must choose its own password at first login
+(``User.must_change_password``). No password is ever chosen here or sent by SMS.
+"""
+from flask import abort, flash, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from admin.base import SecureForm
+from admin.center_common import CenterModelView
+from admin.excel import ExcelMixin
+from admin.institution import WhereFilter
+from admin.institution_account import one_time_code
+from models import (
+    STAFF_ROLES,
+    AccountStatus,
+    Application,
+    CatalogueAchievement,
+    Institution,
+    LearnerAchievement,
+    Role,
+    SmsPurpose,
+    User,
+    db,
+)
+from services import accounts, audit, sms
+from services.excel import DATETIME, ExportColumn
+from services.validators import mask_id, mask_phone
+
+MOBILE = r"^1\d{10}$"
+
+
+def send_login_code(user):
+    """Replace the account's password by a one-time code, force a new password at
+    login and send the code with the account name (never a password)."""
+    code = one_time_code()
+    User.update(password_hash=accounts.hash_password(code), must_change_password=True).where(
+        User.id == user.id
+    ).execute()
+    sms.send(
+        user.phone,
+        _("[Credit Bank] Your account %(username)s is ready. One-time login code: %(code)s; "
+          "you will choose your own password when you log in.", username=user.username, code=code),
+        SmsPurpose.NOTICE,
+    )
+
+
+def unique_account_checks(form, username_field, phone_field):
+    """Field errors for a login name or mobile number already taken."""
+    ok = True
+    if User.select().where(User.username == username_field.data.strip()).exists():
+        username_field.errors = [_("This login account is already taken.")]
+        ok = False
+    if User.select().where(User.phone == phone_field.data.strip()).exists():
+        phone_field.errors = [_("This mobile number is already bound to an account")]
+        ok = False
+    return ok
+
+
+class AccountStatusActions:
+    """停用 / 启用 of the selected accounts (with an audit entry each)."""
+
+    def _set_status(self, ids, status, message, only_from):
+        users = [u for u in self.scoped(ids) if u.status in only_from]
+        with db.atomic():
+            User.update(status=status).where(User.id.in_([u.id for u in users])).execute()
+            for user in users:
+                audit.record("account_" + status, user, username=user.username)
+        flash(message % {"count": len(users)}, "success")
+
+    @action("disable", _l("Disable"), _l("Disable the selected accounts? They can no longer log in."))
+    def action_disable(self, ids):
+        self._set_status(ids, AccountStatus.DISABLED, _("%(count)s accounts were disabled."),
+                         (AccountStatus.ACTIVE, AccountStatus.INACTIVE))
+
+    @action("enable", _l("Enable"), _l("Enable the selected accounts?"))
+    def action_enable(self, ids):
+        self._set_status(ids, AccountStatus.ACTIVE, _("%(count)s accounts were enabled."), (AccountStatus.DISABLED,))
+
+
+# --- staff -----------------------------------------------------------------------------
+
+
+class StaffForm(SecureForm):
+    role = SelectField(_l("Role"), choices=[(r, r.label) for r in (Role.CENTER, Role.REVIEWER, Role.COMMITTEE)])
+    username = StringField(_l("Login account"), validators=[DataRequired(), Length(max=50),
+                                                            Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters and digits only"))])
+    real_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    phone = StringField(_l("Mobile"), validators=[DataRequired(), Regexp(MOBILE, message=_l("Enter an 11-digit mobile number"))])
+    institution = SelectField(_l("Teaching point"), coerce=int, validate_choice=False)
+    department = StringField(_l("Department"), validators=[Optional(), Length(max=100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.institution.choices = [(0, "-")] + [(p.id, p.name) for p in Institution.teaching_points()]
+
+    def validate_institution(self, field):
+        if self.role.data == Role.REVIEWER and not Institution.teaching_points().where(Institution.id == field.data).exists():
+            raise ValidationError(_("A teaching-point administrator needs their teaching point."))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return unique_account_checks(self, self.username, self.phone) and valid
+
+
+class StaffView(AccountStatusActions, CenterModelView):
+    """Center staff, teaching-point administrators and committee members."""
+
+    can_create = True
+    form = StaffForm
+    create_template = "admin/center/staff_form.html"
+    column_list = ("username", "real_name", "role", "institution", "department", "phone", "status", "last_login_at")
+    column_details_list = ("username", "real_name", "role", "institution", "department", "phone", "status",
+                           "must_change_password", "created_at", "last_login_at")
+    column_labels = {
+        "username": _l("Login account"),
+        "real_name": _l("Name"),
+        "role": _l("Role"),
+        "institution": _l("Teaching point"),
+        "department": _l("Department"),
+        "phone": _l("Mobile"),
+        "status": _l("Account status"),
+        "must_change_password": _l("Must choose a password"),
+        "created_at": _l("Created at"),
+        "last_login_at": _l("Last login"),
+    }
+    column_searchable_list = ("username", "real_name")
+    column_sortable_list = ("username", "real_name", "role", "status", "last_login_at")
+    column_filters = (
+        WhereFilter(User.role, _l("Role"), lambda v: User.role == v,
+                    options=lambda: [(r, r.label) for r in (Role.CENTER, Role.REVIEWER, Role.COMMITTEE)]),
+        WhereFilter(User.status, _l("Account status"), lambda v: User.status == v, options=AccountStatus.choices),
+    )
+    column_formatters = {
+        "role": lambda v, c, m, n: Role.label(m.role),
+        "status": lambda v, c, m, n: AccountStatus.label(m.status),
+        "phone": lambda v, c, m, n: mask_phone(m.phone),
+        "institution": lambda v, c, m, n: m.institution.name if m.institution_id else "",
+    }
+
+    def base_query(self):
+        return User.select(User, Institution).join(
+            Institution, JOIN.LEFT_OUTER, on=(User.institution == Institution.id)
+        ).switch(User)
+
+    def scope(self, query):
+        return query.where(User.role.in_(list(STAFF_ROLES)))
+
+    def create_model(self, form):
+        role = form.role.data
+        with db.atomic():
+            user = User.create(
+                role=role,
+                username=form.username.data.strip(),
+                real_name=form.real_name.data.strip(),
+                phone=form.phone.data.strip(),
+                institution=form.institution.data if role == Role.REVIEWER else None,
+                department=(form.department.data or "").strip() or None,
+                must_change_password=True,
+            )
+            send_login_code(user)
+            audit.record("staff_created", user, username=user.username, role=role)
+        flash(_("The account %(username)s was created; a one-time login code was sent by SMS to %(phone)s.",
+                username=user.username, phone=mask_phone(user.phone)), "success")
+        return user
+
+    @action("reset", _l("Reset password"), _l("Send the selected accounts a new one-time login code by SMS?"))
+    def action_reset(self, ids):
+        users = [u for u in self.scoped(ids) if u.phone]
+        with db.atomic():
+            for user in users:
+                send_login_code(user)
+                audit.record("password_reset", user, username=user.username)
+        flash(_("%(count)s accounts got a new one-time login code by SMS.", count=len(users)), "success")
+
+
+# --- learners --------------------------------------------------------------------------
+
+
+class LearnerView(AccountStatusActions, ExcelMixin, CenterModelView):
+    """Every learner account, masked; imports of 未激活 learner accounts."""
+
+    import_kinds = ("learner_accounts",)
+    export_name = _l("Learner accounts")
+    export_columns = (
+        ExportColumn("用户名", User.username),
+        ExportColumn("学员姓名", User.real_name),
+        ExportColumn("身份证号", User.id_number),
+        ExportColumn("手机号码", User.phone),
+        ExportColumn("教学点", Institution.name),
+        ExportColumn("账户状态", User.status, enum=AccountStatus),
+        ExportColumn("注册时间", User.created_at, DATETIME),
+    )
+    details_template = "admin/center/learner_details.html"
+    column_list = ("username", "real_name", "id_number", "phone", "teaching_point", "status", "created_at")
+    column_labels = {
+        "username": _l("Username"),
+        "real_name": _l("Name"),
+        "id_number": _l("ID number"),
+        "phone": _l("Mobile"),
+        "teaching_point": _l("Teaching point"),
+        "status": _l("Account status"),
+        "created_at": _l("Registered at"),
+    }
+    column_searchable_list = ("username", "real_name", "id_number", "phone")
+    column_sortable_list = ("username", "real_name", "status", "created_at")
+    column_default_sort = ("created_at", True)
+    column_filters = (
+        WhereFilter(User.teaching_point, _l("Teaching point"), lambda v: User.teaching_point == v,
+                    options=lambda: [(str(p.id), p.name) for p in Institution.teaching_points()]),
+        WhereFilter(User.status, _l("Account status"), lambda v: User.status == v, options=AccountStatus.choices),
+    )
+    column_formatters = {
+        "id_number": lambda v, c, m, n: mask_id(m.id_number),
+        "phone": lambda v, c, m, n: mask_phone(m.phone),
+        "status": lambda v, c, m, n: AccountStatus.label(m.status),
+        "teaching_point": lambda v, c, m, n: m.teaching_point.name if m.teaching_point_id else "",
+    }
+
+    def base_query(self):
+        return User.select(User, Institution).join(
+            Institution, JOIN.LEFT_OUTER, on=(User.teaching_point == Institution.id)
+        ).switch(User)
+
+    def scope(self, query):
+        return query.where(User.role == Role.LEARNER)
+
+    @expose("/details/")
+    def details_view(self):
+        learner = self.get_one(request.args.get("id"))
+        if learner is None:
+            abort(404)
+        achievements = list(
+            LearnerAchievement.for_learner(learner).order_by(LearnerAchievement.created_at.desc())
+        )
+        applications = list(
+            Application.select(Application, LearnerAchievement, CatalogueAchievement)
+            .join(LearnerAchievement)
+            .switch(Application)
+            .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(Application.target == CatalogueAchievement.id))
+            .where(Application.learner == learner.id)
+            .order_by(Application.submitted_at.desc())
+        )
+        return self.render(self.details_template, learner=learner, achievements=achievements,
+                           applications=applications, return_url=self.get_url(".index_view"))
+

@@ -1,0 +1,520 @@
+"""Institutions, their authorisations, and the conversion methods and rules the center
+maintains on their behalf (SPEC §2, §5, §7). State changes go through ``services.rules``,
+the same functions the institution space uses."""
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.model.fields import AjaxSelectMultipleField
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField
+from markupsafe import Markup
+from peewee import JOIN, fn
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from admin.base import SecureForm
+from admin.center_accounts import MOBILE, send_login_code, unique_account_checks
+from admin.center_catalogue import owner_institutions
+from admin.center_common import CenterModelView
+from admin.institution import WhereFilter
+from models import (
+    CatalogueAchievement,
+    Category,
+    CategoryScope,
+    ConversionMethod,
+    ConversionRule,
+    Institution,
+    InstitutionAuthorisation,
+    InstitutionKind,
+    InstitutionStatus,
+    Level,
+    PublishStatus,
+    Role,
+    RuleSource,
+    RuleStatus,
+    RuleTarget,
+    RuleType,
+    User,
+    db,
+)
+from services import audit, rules, storage
+
+Department = Institution.alias("department")
+
+
+def _catalogue_count():
+    return CatalogueAchievement.select(fn.COUNT(CatalogueAchievement.id)).where(
+        CatalogueAchievement.institution == Institution.id
+    )
+
+
+def _rule_count():
+    return ConversionRule.select(fn.COUNT(ConversionRule.id)).where(ConversionRule.institution == Institution.id)
+
+
+def _account_count():
+    return User.select(fn.COUNT(User.id)).where(User.institution == Institution.id)
+
+
+def departments():
+    return Institution.select().where(Institution.kind == InstitutionKind.PROVINCE_DEPT).order_by(Institution.name)
+
+
+class InstitutionView(CenterModelView):
+    """院校/机构: list, create (with its account), approve or disable, authorise types."""
+
+    can_create = True
+    can_edit = True
+    details_template = "admin/center/institution_details.html"
+    form_columns = ("name", "kind", "department", "school_code", "identifier_code", "credit_code", "supervisor",
+                    "school_type", "legal_representative", "contact_name", "contact_phone", "contact_email",
+                    "postal_code", "address", "intro")
+    form_args = {
+        "department": {"query": departments()},
+        "kind": {"choices": InstitutionKind.choices()},
+        "contact_phone": {"validators": [Optional(), Regexp(MOBILE, message=_l("Enter an 11-digit mobile number"))]},
+    }
+    column_list = ("name", "kind", "department", "school_code", "status", "catalogue_count", "rule_count",
+                   "account_count")
+    column_labels = {
+        "name": _l("Institution name"),
+        "kind": _l("Kind"),
+        "department": _l("Provincial education department"),
+        "school_code": _l("School code"),
+        "identifier_code": _l("Institution identifier code"),
+        "credit_code": _l("Unified social credit code"),
+        "supervisor": _l("Supervising body"),
+        "school_type": _l("School type"),
+        "legal_representative": _l("Legal representative or head"),
+        "contact_name": _l("Contact person"),
+        "contact_phone": _l("Contact mobile"),
+        "contact_email": _l("Contact email"),
+        "postal_code": _l("Postal code"),
+        "address": _l("Address"),
+        "intro": _l("Introduction"),
+        "status": _l("Status"),
+        "catalogue_count": _l("Catalogue achievements"),
+        "rule_count": _l("Conversion rules"),
+        "account_count": _l("Accounts"),
+    }
+    column_searchable_list = ("name", "school_code")
+    column_sortable_list = ("name", "kind", "status", "school_code")
+    column_default_sort = ("name", False)
+    column_filters = (
+        WhereFilter(Institution.kind, _l("Kind"), lambda v: Institution.kind == v, options=InstitutionKind.choices),
+        WhereFilter(Institution.department, _l("Provincial education department"),
+                    lambda v: Institution.department == v,
+                    options=lambda: [(str(d.id), d.name) for d in departments()]),
+        WhereFilter(Institution.status, _l("Status"), lambda v: Institution.status == v,
+                    options=InstitutionStatus.choices),
+    )
+    column_formatters = {
+        "kind": lambda v, c, m, n: InstitutionKind.label(m.kind),
+        "status": lambda v, c, m, n: InstitutionStatus.label(m.status),
+        "department": lambda v, c, m, n: m.department.name if m.department_id else "",
+        "catalogue_count": lambda v, c, m, n: m.catalogue_count,
+        "rule_count": lambda v, c, m, n: m.rule_count,
+        "account_count": lambda v, c, m, n: m.account_count,
+    }
+
+    def base_query(self):
+        return (
+            Institution.select(
+                Institution, Department, _catalogue_count().alias("catalogue_count"),
+                _rule_count().alias("rule_count"), _account_count().alias("account_count"),
+            )
+            .join(Department, JOIN.LEFT_OUTER, on=(Institution.department == Department.id))
+            .switch(Institution)
+        )
+
+    def get_create_form(self):
+        base = super().get_create_form()
+
+        class CreateForm(base):
+            account_username = StringField(_l("Institution account (optional)"), validators=[
+                Optional(), Length(max=50), Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters and digits only"))])
+            account_phone = StringField(_l("Account mobile"), validators=[
+                Optional(), Regexp(MOBILE, message=_l("Enter an 11-digit mobile number"))])
+
+            def validate(self, extra_validators=None):
+                valid = super().validate(extra_validators)
+                if not self.account_username.data:
+                    return valid
+                if not self.account_phone.data:
+                    self.account_phone.errors = [_("The account needs a mobile number for its one-time login code.")]
+                    return False
+                return unique_account_checks(self, self.account_username, self.account_phone) and valid
+
+        return CreateForm
+
+    def on_model_change(self, form, model, is_created):
+        audit.record("institution_created" if is_created else "institution_updated", model, name=model.name)
+
+    def after_model_change(self, form, model, is_created):
+        username = getattr(form, "account_username", None)
+        if not is_created or username is None or not username.data:
+            return
+        with db.atomic():
+            user = User.create(role=Role.INSTITUTION, username=username.data.strip(),
+                               real_name=model.contact_name or model.name, phone=form.account_phone.data.strip(),
+                               institution=model, must_change_password=True)
+            send_login_code(user)
+            audit.record("institution_account_created", user, username=user.username, institution=model.id)
+        flash(_("The account %(username)s was created; a one-time login code was sent by SMS.",
+                username=user.username), "success")
+
+    def _move(self, ids, status, only_from, message):
+        chosen = [i for i in self.scoped(ids) if i.status in only_from]
+        with db.atomic():
+            Institution.update(status=status).where(Institution.id.in_([i.id for i in chosen])).execute()
+            for institution in chosen:
+                audit.record("institution_" + status, institution, name=institution.name)
+        flash(message % {"count": len(chosen)}, "success")
+
+    @action("approve", _l("Approve"), _l("Approve the selected institutions?"))
+    def action_approve(self, ids):
+        self._move(ids, InstitutionStatus.ACTIVE,
+                   (InstitutionStatus.PENDING, InstitutionStatus.DRAFT, InstitutionStatus.UNREGISTERED),
+                   _("%(count)s institutions were approved."))
+
+    @action("disable", _l("Disable"), _l("Disable the selected institutions?"))
+    def action_disable(self, ids):
+        self._move(ids, InstitutionStatus.DISABLED,
+                   (InstitutionStatus.ACTIVE, InstitutionStatus.PENDING, InstitutionStatus.DRAFT,
+                    InstitutionStatus.UNREGISTERED),
+                   _("%(count)s institutions were disabled."))
+
+    @action("enable", _l("Enable"), _l("Enable the selected institutions?"))
+    def action_enable(self, ids):
+        self._move(ids, InstitutionStatus.ACTIVE, (InstitutionStatus.DISABLED,),
+                   _("%(count)s institutions were enabled."))
+
+    @expose("/details/")
+    def details_view(self):
+        institution = self.get_one(request.args.get("id"))
+        if institution is None:
+            abort(404)
+        counted = self.get_query().where(Institution.id == institution.id).first()
+        return self.render(self.details_template, model=counted, authorised=self._authorised(institution),
+                           return_url=self.get_url(".index_view"))
+
+    # --- authorisation of the non-degree types (SPEC §2) ---------------------------------
+
+    @staticmethod
+    def _authorised(institution):
+        return set(
+            InstitutionAuthorisation.select(InstitutionAuthorisation.category)
+            .where(InstitutionAuthorisation.institution == institution.id)
+            .scalars()
+        )
+
+    @expose("/authorise/", methods=("GET", "POST"))
+    def authorise_view(self):
+        institution = self.get_one(request.args.get("id"))
+        if institution is None:
+            abort(404)
+        types = list(Category.select().where(
+            Category.scope == CategoryScope.INSTITUTION, Category.requires_authorisation, Category.parent.is_null(False)
+        ).order_by(Category.sort_order))
+        form = SecureForm()
+        if request.method == "POST" and form.validate_on_submit():
+            wanted = {t.id for t in types if str(t.id) in request.form.getlist("category")}
+            before = self._authorised(institution)
+            with db.atomic():
+                InstitutionAuthorisation.delete().where(
+                    InstitutionAuthorisation.institution == institution.id,
+                    InstitutionAuthorisation.category.in_(list(before - wanted)),
+                ).execute()
+                for category_id in wanted - before:
+                    InstitutionAuthorisation.create(institution=institution, category=category_id,
+                                                    granted_by=current_user.id)
+                audit.record("institution_authorised", institution, granted=sorted(wanted - before),
+                             revoked=sorted(before - wanted))
+            flash(_("The authorisations of %(name)s were saved.", name=institution.name), "success")
+            return redirect(self.get_url(".details_view", id=institution.id))
+        return self.render("admin/center/institution_authorise.html", institution=institution, types=types,
+                           authorised=self._authorised(institution), form=form)
+
+
+# --- conversion methods ------------------------------------------------------------------
+
+
+class MethodForm(SecureForm):
+    institution = SelectField(_l("Institution"), coerce=int)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    file = FileField(_l("Conversion method (PDF, at most 10 MB)"))
+    commitment = BooleanField(_l("I accept the information publication security commitment"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.institution.choices = [(i.id, i.name) for i in owner_institutions()]
+
+
+class RuleServiceView(CenterModelView):
+    """Deletes and state changes go through ``services.rules``; its refusals are shown."""
+
+    can_delete = True
+
+    def _run(self, ids, change, message):
+        done = 0
+        for record in self.scoped(ids):
+            try:
+                change(record, current_user._get_current_object())
+                done += 1
+            except rules.RuleError as error:
+                flash(f"{record}: {error}", "error")
+        if done:
+            flash(message % {"count": done}, "success")
+
+    def _delete(self, model):
+        try:
+            self.delete_service(model, current_user._get_current_object())
+        except rules.RuleError as error:
+            flash(str(error), "error")
+            return False
+        return True
+
+
+class MethodView(RuleServiceView):
+    """转换办法 on behalf of institutions: 保存 (未发布), 发布, 撤销发布, delete."""
+
+    can_create = True
+    delete_service = staticmethod(rules.delete_method)
+    create_template = "admin/center/method_form.html"
+    column_list = ("name", "institution", "status", "file", "published_at", "created_at")
+    column_labels = {
+        "name": _l("Name"),
+        "institution": _l("Institution"),
+        "status": _l("Status"),
+        "file": _l("File"),
+        "published_at": _l("Published at"),
+        "created_at": _l("Created at"),
+    }
+    column_searchable_list = ("name", Institution.name)
+    column_sortable_list = ("name", "status", "published_at", "created_at")
+    column_default_sort = ("created_at", True)
+    column_filters = (
+        WhereFilter(ConversionMethod.status, _l("Status"), lambda v: ConversionMethod.status == v,
+                    options=PublishStatus.choices),
+    )
+    column_formatters = {
+        "status": lambda v, c, m, n: PublishStatus.label(m.status),
+        "institution": lambda v, c, m, n: m.institution.name,
+        "file": lambda v, c, m, n: storage_link(m.file_id),
+    }
+
+    def base_query(self):
+        return ConversionMethod.select(ConversionMethod, Institution).join(Institution).switch(ConversionMethod)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        form = MethodForm()
+        if form.validate_on_submit():
+            institution = Institution.get_by_id(form.institution.data)
+            try:
+                if not form.commitment.data:
+                    raise rules.RuleError(_("Please accept the information publication security commitment"))
+                upload = storage.save_upload(form.file.data, "method", purpose="method", user=current_user.id,
+                                             allowed=storage.PDF_ONLY, max_mb=10)
+                method = rules.create_method(institution, form.name.data.strip(), upload, current_user.id, True)
+            except (rules.RuleError, storage.UploadError) as error:
+                form.file.errors = [str(error)]
+            else:
+                flash(_("The conversion method was saved (unpublished)."), "success")
+                return redirect(self.get_url(".details_view", id=method.id))
+        return self.render(self.create_template, form=form, return_url=self.get_url(".index_view"))
+
+    @action("publish", _l("Publish"), _l("Publish the selected conversion methods?"))
+    def action_publish(self, ids):
+        self._run(ids, rules.publish_method, _("%(count)s conversion methods were published."))
+
+    @action("unpublish", _l("Withdraw publication"), _l("Withdraw the publication of the selected conversion methods?"))
+    def action_unpublish(self, ids):
+        self._run(ids, rules.unpublish_method, _("%(count)s conversion methods are unpublished again."))
+
+
+def storage_link(attachment_id):
+    if not attachment_id:
+        return ""
+    return Markup('<a href="{}" target="_blank">PDF</a>').format(url_for("files.show", attachment_id=attachment_id))
+
+
+# --- conversion rules --------------------------------------------------------------------
+
+
+class CatalogueLoader(QueryAjaxModelLoader):
+    """成果 search for the rule form: 项目名称, 成果名称 or 资历机构名称; enabled entries only."""
+
+    def __init__(self, name):
+        super().__init__(name, CatalogueAchievement, fields=[CatalogueAchievement.project_name,
+                                                             CatalogueAchievement.name, Institution.name])
+
+    def format(self, model):
+        if not model:
+            return None
+        return (model.id, f"{model.project_name} / {model.name} ({model.institution.name})")
+
+    def get_one(self, pk):
+        try:
+            return self._query().where(CatalogueAchievement.id == int(pk)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def _query(self):
+        return (
+            CatalogueAchievement.select(CatalogueAchievement, Institution)
+            .join(Institution)
+            .where(~CatalogueAchievement.disabled)
+        )
+
+    def get_list(self, term, offset=0, limit=10):
+        query = self._query()
+        if term:
+            pattern = f"%{term}%"
+            query = query.where(
+                (CatalogueAchievement.project_name ** pattern)
+                | (CatalogueAchievement.name ** pattern)
+                | (Institution.name ** pattern)
+            )
+        return list(query.order_by(CatalogueAchievement.name).offset(offset).limit(limit))
+
+
+SOURCES, TARGETS = CatalogueLoader("sources"), CatalogueLoader("targets")
+
+
+class RuleForm(SecureForm):
+    institution = SelectField(_l("Institution"), coerce=int)
+    name = StringField(_l("Rule name"), validators=[DataRequired(), Length(max=200)])
+    rule_type = SelectField(_l("Conversion rule type"), choices=RuleType.choices())
+    sources = AjaxSelectMultipleField(SOURCES, _l("Source achievements"))
+    targets = AjaxSelectMultipleField(TARGETS, _l("Target achievements"))
+    exempt_modules = StringField(_l("Exempt modules of the targets, e.g. 实操 (2学分)"),
+                                 validators=[Optional(), Length(max=200)])
+    target_major = StringField(_l("Target major"), validators=[Optional(), Length(max=100)])
+    target_major_code = StringField(_l("Major code"), validators=[Optional(), Length(max=20)])
+    target_level = SelectField(_l("Level"), choices=[("", "-")] + Level.choices(), validators=[Optional()])
+    description = TextAreaField(_l("Conversion description"), validators=[Optional(), Length(max=2000)])
+    file = FileField(_l("Rule document (PDF, optional)"))
+    commitment = BooleanField(_l("I accept the information publication security commitment"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.institution.choices = [(i.id, i.name) for i in owner_institutions()]
+
+
+class RuleView(RuleServiceView):
+    """转换规则 on behalf of institutions: codes generated, edit/delete only when 未提交/下架."""
+
+    can_create = True
+    can_edit = True
+    delete_service = staticmethod(rules.delete_rule)
+    form_ajax_refs = {"sources": SOURCES, "targets": TARGETS}
+    create_template = edit_template = "admin/center/rule_form.html"
+    details_template = "admin/center/rule_details.html"
+    column_list = ("code", "name", "rule_type", "institution", "status", "published_at")
+    column_labels = {
+        "code": _l("Rule code"),
+        "name": _l("Rule name"),
+        "rule_type": _l("Conversion rule type"),
+        "institution": _l("Institution"),
+        "status": _l("Status"),
+        "published_at": _l("Published at"),
+    }
+    column_searchable_list = ("code", "name", Institution.name)
+    column_sortable_list = ("code", "name", "status", "published_at")
+    column_default_sort = ("code", True)
+    column_filters = (
+        WhereFilter(ConversionRule.status, _l("Status"), lambda v: ConversionRule.status == v,
+                    options=RuleStatus.choices),
+        WhereFilter(ConversionRule.rule_type, _l("Conversion rule type"), lambda v: ConversionRule.rule_type == v,
+                    options=RuleType.choices),
+    )
+    column_formatters = {
+        "status": lambda v, c, m, n: RuleStatus.label(m.status),
+        "rule_type": lambda v, c, m, n: RuleType.label(m.rule_type),
+        "institution": lambda v, c, m, n: m.institution.name,
+    }
+
+    def base_query(self):
+        return ConversionRule.select(ConversionRule, Institution).join(Institution).switch(ConversionRule)
+
+    def _save(self, form, rule=None):
+        """Create or update from the form; returns the rule or None (errors on the form)."""
+        fields = {
+            "name": form.name.data.strip(),
+            "rule_type": form.rule_type.data,
+            "description": form.description.data or None,
+            "target_major": form.target_major.data or None,
+            "target_major_code": form.target_major_code.data or None,
+            "target_level": form.target_level.data or None,
+            "commitment_accepted": bool(form.commitment.data),
+        }
+        modules = (form.exempt_modules.data or "").strip() or None
+        sources = [(entry, None) for entry in form.sources.data]
+        targets = [(entry, modules) for entry in form.targets.data]
+        user = current_user._get_current_object()
+        try:
+            if form.file.data and form.file.data.filename:
+                fields["file"] = storage.save_upload(form.file.data, "rule", purpose="rule", user=user.id,
+                                                     allowed=storage.PDF_ONLY, max_mb=10)
+            if rule is None:
+                return rules.create_rule(Institution.get_by_id(form.institution.data), user, sources, targets, **fields)
+            if not fields["commitment_accepted"]:
+                raise rules.RuleError(_("Please accept the information publication security commitment"))
+            rules.update_rule(rule, user, sources, targets, **fields)
+            return rule
+        except (rules.RuleError, storage.UploadError) as error:
+            form.sources.errors = list(form.sources.errors) + [str(error)]
+            return None
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        form = RuleForm()
+        if form.validate_on_submit():
+            rule = self._save(form)
+            if rule is not None:
+                flash(_("Rule %(code)s was saved (not submitted).", code=rule.code), "success")
+                return redirect(self.get_url(".details_view", id=rule.id))
+        return self.render(self.create_template, form=form, rule=None, return_url=self.get_url(".index_view"))
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        rule = self.get_one(request.args.get("id"))
+        if rule is None:
+            abort(404)
+        if not rules.rule_editable(rule):
+            flash(_("Only rules that are not submitted or taken down can be changed"), "error")
+            return redirect(self.get_url(".details_view", id=rule.id))
+        form = RuleForm()
+        if request.method == "GET":
+            form.process(obj=rule, institution=rule.institution_id,
+                         sources=[s.catalogue for s in rule.sources], targets=[t.catalogue for t in rule.targets],
+                         exempt_modules=next((t.exempt_modules for t in rule.targets if t.exempt_modules), ""))
+        form.institution.choices = [(rule.institution_id, rule.institution.name)]
+        if form.validate_on_submit() and self._save(form, rule) is not None:
+            flash(_("Rule %(code)s was saved.", code=rule.code), "success")
+            return redirect(self.get_url(".details_view", id=rule.id))
+        return self.render(self.edit_template, form=form, rule=rule, return_url=self.get_url(".index_view"))
+
+    @expose("/details/")
+    def details_view(self):
+        rule = self.get_one(request.args.get("id"))
+        if rule is None:
+            abort(404)
+        sources = list(RuleSource.select(RuleSource, CatalogueAchievement, Institution).join(CatalogueAchievement)
+                       .join(Institution).where(RuleSource.rule == rule.id))
+        targets = list(RuleTarget.select(RuleTarget, CatalogueAchievement, Institution).join(CatalogueAchievement)
+                       .join(Institution).where(RuleTarget.rule == rule.id))
+        return self.render(self.details_template, rule=rule, sources=sources, targets=targets,
+                           editable=rules.rule_editable(rule), return_url=self.get_url(".index_view"))
+
+    @action("publish", _l("Publish"), _l("Publish the selected rules?"))
+    def action_publish(self, ids):
+        self._run(ids, rules.publish_rule, _("%(count)s rules were published."))
+
+    @action("take_down", _l("Take down"), _l("Take the selected rules down?"))
+    def action_take_down(self, ids):
+        self._run(ids, rules.take_down_rule, _("%(count)s rules were taken down."))
