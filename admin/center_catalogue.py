@@ -17,7 +17,7 @@ from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN
+from peewee import JOIN, Value
 from wtforms import (
     BooleanField,
     DateField,
@@ -64,7 +64,10 @@ BLANK_ROWS = 3
 
 def _uses(model, category_id, pattern):
     """How many rows of ``model`` in the category store JSON text containing ``pattern``."""
-    return model.select().where(model.category == category_id, model.fields.contains(pattern)).count()
+    # The value bypasses the JSON field's converter: it is a LIKE pattern, not a document.
+    # ``_`` in names matches any character, which can only over-count (refuse more).
+    like = Value(f"%{pattern}%", converter=False)
+    return model.select().where(model.category == category_id, model.fields ** like).count()
 
 
 def _stored(category_id, name, value=None):

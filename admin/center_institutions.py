@@ -73,7 +73,6 @@ class InstitutionView(CenterModelView):
                     "school_type", "legal_representative", "contact_name", "contact_phone", "contact_email",
                     "postal_code", "address", "intro")
     form_args = {
-        "department": {"query": departments()},
         "kind": {"choices": InstitutionKind.choices()},
         "contact_phone": {"validators": [Optional(), Regexp(MOBILE, message=_l("Enter an 11-digit mobile number"))]},
     }
@@ -129,6 +128,16 @@ class InstitutionView(CenterModelView):
             .join(Department, JOIN.LEFT_OUTER, on=(Institution.department == Department.id))
             .switch(Institution)
         )
+
+    def _departments_only(self, form):
+        form.department.query = departments()
+        return form
+
+    def create_form(self, obj=None):
+        return self._departments_only(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._departments_only(super().edit_form(obj))
 
     def get_create_form(self):
         base = super().get_create_form()

@@ -3,6 +3,7 @@ import datetime as dt
 import threading
 
 import pytest
+from peewee import IntegrityError
 
 from models import AuditLog, ConversionMethod, ConversionRule, PublishStatus, RuleSource, RuleStatus, User, db
 from services import rules
@@ -45,9 +46,8 @@ def test_a_second_published_method_of_one_institution_is_refused(college, center
 def test_the_database_itself_refuses_two_published_methods(college):
     """The partial unique index backs the check up against concurrent publication."""
     factories.make_method(college, published=True)
-    with pytest.raises(Exception):
-        with db.atomic():
-            factories.make_method(college, published=True)
+    with pytest.raises(IntegrityError), db.atomic():
+        factories.make_method(college, published=True)
 
 
 def test_a_method_needs_the_commitment_and_a_published_one_is_not_deleted(college, center):
