@@ -29,6 +29,21 @@ class SecureForm(FlaskForm):
         super().__init__(*args, **kwargs)
 
 
+class LazyOptions:
+    """Filter options read from the database when a list renders, not when the view is
+    built: Flask-Admin computes options once at start-up, before the tables may exist
+    and before new rows (categories, institutions…) are added."""
+
+    def __init__(self, load):
+        self.load = load
+
+    def __iter__(self):
+        return iter(self.load())
+
+    def __bool__(self):
+        return True
+
+
 class AccessMixin:
     """Who may open a view: ``roles`` and, for institution sub-users, ``permission``."""
 

@@ -16,7 +16,7 @@ from peewee import JOIN
 from wtforms import MultipleFileField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from admin.base import SecureForm, SecureModelView, home_for
+from admin.base import LazyOptions, SecureForm, SecureModelView, home_for
 from models import (
     Application,
     ApplicationKind,
@@ -65,8 +65,12 @@ class CategoryFilter(BasePeeweeFilter):
         return _l("equals")
 
     def get_options(self, view):
-        rows = Category.select().where(Category.parent.is_null(False)).order_by(Category.scope, Category.sort_order)
-        return [(str(c.id), c.name) for c in rows]
+        return LazyOptions(
+            lambda: [
+                (str(c.id), c.name)
+                for c in Category.select().where(Category.parent.is_null(False)).order_by(Category.scope, Category.sort_order)
+            ]
+        )
 
 
 class ReviewForm(SecureForm):

@@ -49,3 +49,21 @@ def test_cli_seed_demo_prints_accounts(app):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "Demo@2026" in result.output and "committee" in result.output
+
+
+def test_app_starts_on_an_empty_database(tmp_path):
+    """`flask init-db` loads the app before any table exists: building the app (every
+    admin view included) must not query the database."""
+    from app import create_app
+    from tests.conftest import TEST_CONFIG
+
+    url = "sqlite:///" + str(tmp_path / "fresh.db")
+    try:
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "up")})
+        result = app.test_cli_runner().invoke(args=["init-db"])
+        assert result.exit_code == 0, result.output
+    finally:
+        from models import db
+
+        if not db.is_closed():
+            db.close()
