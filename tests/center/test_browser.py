@@ -1,0 +1,58 @@
+"""Center staff add a catalogue entry in the admin; a learner finds it in 成果选择 (Debian chromium)."""
+import os
+
+import pytest
+
+from models import CatalogueAchievement
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference")]
+
+
+def log_in(page, user):
+    page.goto(page.base + "/login")
+    page.fill("[name=identifier]", user.username)
+    page.fill("[name=password]", factories.PASSWORD)
+    page.click("form button[type=submit]")
+
+
+def test_center_adds_a_catalogue_entry_and_the_learner_finds_it(page, output_dir):
+    center = factories.make_user("center", username="zhongxin")
+    factories.make_institution(name="华为技术有限公司", kind="training")
+    learner = factories.make_learner(username="xuexizhe")
+    category = factories.category("qualification")
+
+    log_in(page, center)
+    page.goto(page.base + "/admin/catalogue/")
+    page.click("a[href*='/admin/catalogue/new/']")
+    page.click(f"a[href*='category={category.id}']")
+    page.fill("[name=project_name]", "HCIA认证")
+    page.fill("[name=name]", "HCIA-Cloud Computing华为认证云计算工程师")
+    page.select_option("[name=institution]", label="华为技术有限公司")
+    page.fill("[name=f_appraisal_body]", "华为技术有限公司")
+    page.fill("[name=f_certificate_level]", "初级")
+    page.fill("[name=f_occupation]", "云计算工程师")
+    page.fill("[name=f_education]", "不限")
+    page.fill("[name=credits]", "4")
+    page.click("[data-action=save-catalogue]")
+    page.wait_for_selector("[data-readonly]")
+    assert "已保存成果不可修改" in page.content()
+    entry = CatalogueAchievement.get(CatalogueAchievement.project_name == "HCIA认证")
+    assert entry.fields["certificate_level"] == "初级"
+    page.context.clear_cookies()
+
+    log_in(page, learner)
+    page.wait_for_url("**/me/")
+    page.goto(page.base + f"/me/achievements/new?category={category.id}")
+    page.click("button[data-target='#picker']")
+    page.fill("#pick-institution", "华为")
+    page.click("#pick-search")
+    row = "#pick-rows tr:has-text('HCIA-Cloud Computing华为认证云计算工程师')"
+    page.wait_for_selector(row)
+    assert "HCIA认证" in page.inner_text(row) and "华为技术有限公司" in page.inner_text(row)
+    page.check(f"{row} input[type=radio]")
+    page.click("#pick-confirm")
+    assert page.input_value("#cat-name") == "HCIA-Cloud Computing华为认证云计算工程师"
+    assert page.input_value("#cat-certificate_level") == "初级"
+    page.wait_for_selector("#picker", state="hidden")
+    page.screenshot(path=os.path.join(output_dir, "center-catalogue-in-learner-picker.png"), full_page=True)

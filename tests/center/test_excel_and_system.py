@@ -1,0 +1,100 @@
+"""The center's spreadsheets (catalogue and learner-account import, exports of its lists)
+and its read-only system lists and portal articles."""
+import io
+
+import openpyxl
+
+from models import (
+    AccountStatus,
+    Article,
+    ArticleStatus,
+    AuditLog,
+    CatalogueAchievement,
+    ImportBatch,
+    SmsOutbox,
+    SmsPurpose,
+    User,
+)
+from services import sms
+from tests import factories
+from tests.factories import valid_id_number
+
+
+def xlsx(rows):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, url, content, **fields):
+    return client.post(url, data={**fields, "file": (io.BytesIO(content), "data.xlsx")},
+                       content_type="multipart/form-data")
+
+
+def test_catalogue_import_names_the_institution_per_row(center):
+    factories.make_institution(name="教育部考试中心")
+    category = factories.category("qualification")
+    header = ["项目名称", "成果名称", "资历机构", "职业技能鉴定机构名称", "证书等级", "职业(工种)", "文化程度", "学分银行学分"]
+    content = xlsx([header,
+                    ["全国计算机等级考试", "一级证书", "教育部考试中心", "教育部考试中心", "一级", "操作员", "不限", 2],
+                    ["全国计算机等级考试", "二级证书", "不存在的机构", "教育部考试中心", "二级", "操作员", "不限", 3]])
+    response = upload(center, "/admin/catalogue/import/?kind=catalogue", content, target=str(category.id))
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    batch = ImportBatch.get()
+    assert (batch.accepted, batch.rejected) == (1, 1)
+    entry = CatalogueAchievement.get()
+    assert entry.name == "一级证书" and entry.fields["certificate_level"] == "一级"
+    page = center.get("/admin/catalogue/").get_data(as_text=True)
+    assert 'data-excel="import"' in page and 'data-excel="export"' in page
+
+
+def test_learner_accounts_import_creates_inactive_learners(center):
+    content = xlsx([["学员姓名", "身份证号", "手机号码"], ["陈一", valid_id_number(7001), "13600000001"]])
+    response = upload(center, "/admin/learners/import/", content)
+    assert response.status_code == 302
+    learner = User.get(User.real_name == "陈一")
+    assert learner.status == AccountStatus.INACTIVE and learner.role == "learner"
+
+
+def test_the_learner_list_exports_with_an_sms_code(center):
+    factories.make_learner(real_name="导出甲")
+    code = sms.issue_code(center.user.phone, SmsPurpose.EXPORT)
+    response = center.post("/admin/learners/export/", data={"code": code})
+    assert response.status_code == 200 and response.mimetype.endswith("sheet")
+    rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
+    assert rows[0][:2] == ["用户名", "学员姓名"] and any(r[1] == "导出甲" for r in rows[1:])
+    assert AuditLog.get(AuditLog.action == "export").details["view"] == "learners"
+
+
+def test_articles_are_drafts_until_published(center, client):
+    response = center.post("/admin/articles/new/", data={"kind": "news", "title": "学分银行新规发布", "body": "正文"})
+    assert response.status_code == 302
+    article = Article.get()
+    assert article.status == ArticleStatus.DRAFT and article.author_id == center.user.id
+    center.post("/admin/articles/action/", data={"action": "publish", "rowid": [article.id]})
+    after = Article.get_by_id(article.id)
+    assert after.status == ArticleStatus.PUBLISHED and after.published_at is not None
+    center.post("/admin/articles/action/", data={"action": "draft", "rowid": [article.id]})
+    assert Article.get_by_id(article.id).status == ArticleStatus.DRAFT
+
+
+def test_outbox_and_audit_log_are_read_only_and_filterable(center):
+    sms.send("13500000001", "测试短信")
+    factories.make_learner()
+    AuditLog.create(user=center.user, action="catalogue_created", object_type="CatalogueAchievement", object_id=1)
+    AuditLog.create(user=None, action="password_changed", object_type=None)
+    outbox = center.get("/admin/sms_outbox/?search=测试").get_data(as_text=True)
+    assert "测试短信" in outbox and "13500000001" not in outbox and "135****0001" in outbox
+    for url in ("/admin/sms_outbox/new/", "/admin/audit_log/new/", "/admin/audit_log/edit/?id=1"):
+        center.post(url, data={"action": "forged", "body": "x"})
+    assert not AuditLog.select().where(AuditLog.action == "forged").exists()
+    assert SmsOutbox.select().count() == 1
+    by_action = center.get("/admin/audit_log/?flt0_1=catalogue_created").get_data(as_text=True)
+    assert "catalogue_created" in by_action and "password_changed" not in by_action
+    by_user = center.get(f"/admin/audit_log/?flt0_0={center.user.username}").get_data(as_text=True)
+    assert "catalogue_created" in by_user and "password_changed" not in by_user
+    center.post("/admin/audit_log/delete/", data={"id": 1})
+    assert AuditLog.select().count() >= 2
