@@ -770,9 +770,9 @@ def parse_rows(rows, columns):
     unmapped = [c.key for c in columns if not any(c is p[0] for p in parsed_columns)]
     places = {c.key: i for i, c in enumerate(columns)}
     parsed = []
-    for index in range(len(data)):
-        if not any(texts[index] for _c, _v, texts, _p in parsed_columns):
-            continue
+    # Blank rows (no text in any read column) are skipped; zip + any stay in C.
+    nonblank = [i for i, texts in enumerate(zip(*(p[2] for p in parsed_columns))) if any(texts)]
+    for index in nonblank:
         row = Row(index + header_index + 2, dict.fromkeys(unmapped), [""] * len(columns), [])
         for column, values, texts, problems in parsed_columns:
             row.values[column.key] = values[index]
