@@ -288,9 +288,11 @@ class RuleServiceView(CenterModelView):
 
 
 class MethodView(RuleServiceView):
-    """转换办法 on behalf of institutions: 保存 (未发布), 发布, 撤销发布, delete."""
+    """转换办法 on behalf of institutions: 保存 (未发布), 修改 and delete while 未发布,
+    发布, 撤销发布."""
 
     can_create = True
+    can_edit = True
     delete_service = staticmethod(rules.delete_method)
     create_template = "admin/center/method_form.html"
     column_list = ("name", "institution", "status", "file", "published_at", "created_at")
@@ -334,6 +336,30 @@ class MethodView(RuleServiceView):
             else:
                 flash(_("The conversion method was saved (unpublished)."), "success")
                 return redirect(self.get_url(".details_view", id=method.id))
+        return self.render(self.create_template, form=form, return_url=self.get_url(".index_view"))
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        method = self.get_one(request.args.get("id"))
+        if method is None:
+            abort(404)
+        if not rules.method_editable(method):
+            flash(_("A published conversion method cannot be changed; withdraw its publication first"), "error")
+            return redirect(self.get_url(".index_view"))
+        form = MethodForm(data={"institution": method.institution_id, "name": method.name, "commitment": True})
+        form.institution.choices = [(method.institution_id, method.institution.name)]
+        if form.validate_on_submit():
+            upload = form.file.data if form.file.data and form.file.data.filename else None
+            try:
+                if upload is not None:
+                    upload = storage.save_upload(upload, "method", purpose="method", user=current_user.id,
+                                                 allowed=storage.PDF_ONLY, max_mb=10)
+                rules.update_method(method, current_user.id, form.name.data.strip(), upload)
+            except (rules.RuleError, storage.UploadError) as error:
+                form.file.errors = [str(error)]
+            else:
+                flash(_("The conversion method was saved."), "success")
+                return redirect(self.get_url(".index_view"))
         return self.render(self.create_template, form=form, return_url=self.get_url(".index_view"))
 
     @action("publish", _l("Publish"), _l("Publish the selected conversion methods?"))

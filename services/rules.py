@@ -64,6 +64,20 @@ def create_method(institution, name, file, user, commitment_accepted):
     return method
 
 
+def update_method(method, user, name, file=None):
+    """修改: name and, optionally, a new PDF; only while 未发布."""
+    changes = {"name": name} if file is None else {"name": name, "file": file}
+    with transaction():
+        changed = ConversionMethod.update(**changes).where(
+            ConversionMethod.id == method.id, ConversionMethod.status == PublishStatus.UNPUBLISHED
+        ).execute()
+        if changed != 1:
+            raise RuleError(_l("A published conversion method cannot be changed; withdraw its publication first"))
+        if file is not None:
+            storage.attach([file], method.id)
+        audit.record("method_updated", method, user=user, name=name)
+
+
 def publish_method(method, user):
     """发布; refused while another method of the institution is published."""
     try:

@@ -56,3 +56,15 @@ def test_center_adds_a_catalogue_entry_and_the_learner_finds_it(page, output_dir
     assert page.input_value("#cat-certificate_level") == "初级"
     page.wait_for_selector("#picker", state="hidden")
     page.screenshot(path=os.path.join(output_dir, "center-catalogue-in-learner-picker.png"), full_page=True)
+
+
+def test_the_dashboard_draws_both_charts_with_the_local_library(page, output_dir):
+    from tests.center.test_dashboard import build_history
+
+    build_history()
+    log_in(page, factories.make_user("center", username="zhongxin2"))
+    page.goto(page.base + "/admin/")
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-months') && Chart.getChart('chart-rates')")
+    months = page.evaluate("() => Chart.getChart('chart-months').data.labels")
+    assert months == ["2026-09", "2026-10"]
+    page.screenshot(path=os.path.join(output_dir, "center-dashboard.png"), full_page=True)

@@ -132,3 +132,14 @@ def test_a_rule_target_must_belong_to_the_rule_s_institution(center):
         "institution": str(college.id), "name": "规则", "rule_type": "nd2d", "sources": str(source.id),
         "targets": str(foreign_target.id), "commitment": "y", "target_level": ""}).get_data(as_text=True)
     assert "目标成果须为制定规则机构的成果" in page and not ConversionRule.select().exists()
+
+
+def test_a_method_is_edited_only_while_unpublished(center):
+    college = factories.make_institution()
+    upload_method(center, college, "旧名")
+    method = ConversionMethod.get()
+    assert center.post(f"/admin/center_methods/edit/?id={method.id}", data={"name": "新名"}).status_code == 302
+    assert ConversionMethod.get_by_id(method.id).name == "新名"
+    center.post("/admin/center_methods/action/", data={"action": "publish", "rowid": [method.id]})
+    center.post(f"/admin/center_methods/edit/?id={method.id}", data={"name": "再改"})
+    assert ConversionMethod.get_by_id(method.id).name == "新名"
