@@ -48,7 +48,8 @@ def test_register_add_a_catalogue_certificate_and_apply_for_conversion(page, out
     page.click("nav >> text=成果添加")
     page.select_option("#root", label="职业资格证书")
     page.wait_for_selector("#subcategory option:has-text('职业资格证书')", state="attached")
-    page.select_option("#subcategory", label="职业资格证书")
+    with page.expect_navigation():  # choosing a subcategory reloads the form for it
+        page.select_option("#subcategory", label="职业资格证书")
     page.wait_for_selector("#cat-name")
     page.click("button[data-target='#picker']:has-text('搜索')")
     page.fill("#pick-name", "一级")
@@ -116,7 +117,8 @@ def test_add_an_informal_achievement_and_submit_it_for_recognition(page, output_
     page.goto(page.base + "/me/achievements/new")
     page.select_option("#root", label="其他类_培训业绩等")
     page.wait_for_selector("#subcategory option:has-text('业绩类-竞赛奖励')", state="attached")
-    page.select_option("#subcategory", label="业绩类-竞赛奖励")
+    with page.expect_navigation():
+        page.select_option("#subcategory", label="业绩类-竞赛奖励")
     page.wait_for_selector("[name=name]")
     page.fill("[name=name]", "广东省职业技能大赛三等奖")
     page.fill("[name=f_completed_by]", "广东省人社厅")
