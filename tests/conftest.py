@@ -87,25 +87,25 @@ def make_app(database_url, upload_dir, **overrides):
     return application
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    application = make_app(database_url, str(tmp_path / "uploads"))
+def _app_for_test(database_url, tmp_path, **overrides):
+    """An app inside its context for one test; the tables are emptied afterwards."""
+    application = make_app(database_url, str(tmp_path / "uploads"), **overrides)
     with application.app_context():
         yield application
     if not db.is_closed():
         db.close()
     _empty_tables()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from _app_for_test(database_url, tmp_path)
 
 
 @pytest.fixture
 def csrf_app(database_url, tmp_path):
     """The app with CSRF protection on, as in production."""
-    application = make_app(database_url, str(tmp_path / "uploads"), WTF_CSRF_ENABLED=True)
-    with application.app_context():
-        yield application
-    if not db.is_closed():
-        db.close()
-    _empty_tables()
+    yield from _app_for_test(database_url, tmp_path, WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture
