@@ -133,3 +133,24 @@ def test_review_post_without_csrf_token_is_refused(csrf_app, reference):
     response = client.post(f"/admin/recognition_review/review/{application.id}", data={"opinion": "同意", "decision": "agree"})
     assert response.status_code == 400
     assert Application.get_by_id(application.id).status == ApplicationStatus.PENDING
+
+
+def test_final_pass_is_visible_to_the_learner_once(setting, client_as):
+    """After 转换终审 passes, 我的信息 lists the target once and 转换成果申请 says 已转换;
+    the SMS outbox holds both texts of SPEC §8 with the names filled in."""
+    from models import SmsOutbox
+
+    workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+    committee = client_as(setting["committee"])
+    for _ in range(2):  # a second press changes nothing
+        committee.post(
+            f"/admin/final_review/review/{setting['conversion'].id}",
+            data={"opinion": "审核人：学分银行管理中心 周教授", "decision": "agree"},
+        )
+    learner = client_as(setting["learner"])
+    home = learner.get("/me/").get_data(as_text=True)
+    assert home.count("容器技术与应用") == 1
+    assert "已转换" in learner.get("/me/conversions").get_data(as_text=True)
+    texts = [m.body for m in SmsOutbox.select().where(SmsOutbox.phone == setting["learner"].phone)]
+    assert any("已经初审通过，进入终审阶段" in t and "云计算平台运维与开发中级工程师" in t for t in texts)
+    assert any("已自动添加到您个人学习账户下" in t and "容器技术与应用" in t for t in texts)
