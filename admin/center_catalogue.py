@@ -146,7 +146,7 @@ def _split(text):
 
 
 class CategoryForm(SecureForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    name = StringField(_l("Category name"), validators=[DataRequired(), Length(max=50)])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=50)])
     scope = SelectField(_l("Scope"), choices=CategoryScope.choices())
     parent = SelectField(_l("Broad category"), coerce=int, validate_choice=False)
@@ -270,7 +270,7 @@ class CategoryView(CenterModelView):
     details_template = "admin/center/category_details.html"
     column_list = ("name", "parent", "scope", "kind", "code", "fields", "sort_order", "active")
     column_labels = {
-        "name": _l("Name"),
+        "name": _l("Category name"),
         "parent": _l("Broad category"),
         "scope": _l("Scope"),
         "kind": _l("Kind"),
@@ -335,7 +335,7 @@ class FrameworkLevelView(CenterModelView):
     column_list = ("level", "name", "knowledge", "skills", "competence")
     column_labels = {
         "level": _l("Level"),
-        "name": _l("Name"),
+        "name": _l("Level name"),
         "knowledge": _l("Knowledge"),
         "skills": _l("Skills"),
         "competence": _l("Competence"),

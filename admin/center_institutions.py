@@ -253,7 +253,7 @@ class InstitutionView(CenterModelView):
 
 class MethodForm(SecureForm):
     institution = SelectField(_l("Institution"), coerce=int)
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Method name"), validators=[DataRequired(), Length(max=200)])
     file = FileField(_l("Conversion method (PDF, at most 10 MB)"))
     commitment = BooleanField(_l("I accept the information publication security commitment"))
 
@@ -297,7 +297,7 @@ class MethodView(RuleServiceView):
     create_template = "admin/center/method_form.html"
     column_list = ("name", "institution", "status", "file", "published_at", "created_at")
     column_labels = {
-        "name": _l("Name"),
+        "name": _l("Method name"),
         "institution": _l("Institution"),
         "status": _l("Status"),
         "file": _l("File"),

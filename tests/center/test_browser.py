@@ -68,3 +68,32 @@ def test_the_dashboard_draws_both_charts_with_the_local_library(page, output_dir
     months = page.evaluate("() => Chart.getChart('chart-months').data.labels")
     assert months == ["2026-09", "2026-10"]
     page.screenshot(path=os.path.join(output_dir, "center-dashboard.png"), full_page=True)
+
+
+def test_center_makes_a_rule_choosing_sources_and_targets_by_search(page, output_dir):
+    from models import ConversionRule, RuleSource, RuleTarget
+
+    college = factories.make_institution(name="广东开放大学")
+    factories.make_method(college)
+    source = factories.make_catalogue(project_name="全国计算机等级考试", name="全国计算机等级考试一级证书")
+    target = factories.make_catalogue("course", name="计算机应用基础", institution=college)
+    log_in(page, factories.make_user("center", username="zhongxin3"))
+    page.goto(page.base + "/admin/center_rules/new/")
+    page.select_option("[name=institution]", label="广东开放大学")
+    page.fill("[name=name]", "一级证书转计算机应用基础")
+    for index, (term, label) in enumerate([("等级考试", "全国计算机等级考试一级证书"), ("开放大学", "计算机应用基础")]):
+        page.click(f".select2-container >> nth={index}")
+        page.keyboard.type(term)
+        page.click(f".select2-results li:has-text('{label}')")
+    page.check("[name=commitment]")
+    page.click("[data-action=save-rule]")
+    page.wait_for_selector("[data-status]")
+    rule = ConversionRule.get()
+    assert [s.catalogue_id for s in RuleSource.select().where(RuleSource.rule == rule)] == [source.id]
+    assert [t.catalogue_id for t in RuleTarget.select().where(RuleTarget.rule == rule)] == [target.id]
+    assert rule.code in page.content() and "未提交" in page.inner_text("[data-status]")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button[value=publish]")
+    page.wait_for_selector("button[value=take_down]")
+    assert ConversionRule.get_by_id(rule.id).status == "published" and "已发布" in page.inner_text("[data-status]")
+    page.screenshot(path=os.path.join(output_dir, "center-rule-created.png"), full_page=True)

@@ -74,11 +74,14 @@ def test_articles_are_drafts_until_published(center, client):
     assert response.status_code == 302
     article = Article.get()
     assert article.status == ArticleStatus.DRAFT and article.author_id == center.user.id
+    assert "学分银行新规发布" not in client.get("/").get_data(as_text=True)
     center.post("/admin/articles/action/", data={"action": "publish", "rowid": [article.id]})
     after = Article.get_by_id(article.id)
     assert after.status == ArticleStatus.PUBLISHED and after.published_at is not None
+    assert "学分银行新规发布" in client.get("/").get_data(as_text=True)
     center.post("/admin/articles/action/", data={"action": "draft", "rowid": [article.id]})
     assert Article.get_by_id(article.id).status == ArticleStatus.DRAFT
+    assert "学分银行新规发布" not in client.get("/").get_data(as_text=True)
 
 
 def test_outbox_and_audit_log_are_read_only_and_filterable(center):

@@ -109,8 +109,10 @@ def test_rules_created_edited_published_and_taken_down_in_the_admin(center):
     # Catalogue search for the pickers: by institution name.
     found = center.get("/admin/center_rules/ajax/lookup/?name=sources&query=开放大学").get_json()
     assert [item[0] for item in found] == [target.id]
+    assert "一级证书转计算机应用基础" not in center.get("/rules").get_data(as_text=True)
     center.post("/admin/center_rules/action/", data={"action": "publish", "rowid": [rule.id]})
     assert ConversionRule.get_by_id(rule.id).status == RuleStatus.PUBLISHED
+    assert "一级证书转计算机应用基础" in center.get("/rules").get_data(as_text=True)  # 规则查询
     # Published: no edit, no delete.
     center.post(f"/admin/center_rules/edit/?id={rule.id}", data={**data, "name": "改名"})
     center.post("/admin/center_rules/delete/", data={"id": rule.id})
