@@ -23,11 +23,13 @@ from models import (
     ConversionMethod,
     ConversionRule,
     Decision,
+    Feedback,
     FrameworkLevel,
     Institution,
     InstitutionKind,
     LearnerAchievement,
     Level,
+    Permission,
     PublishStatus,
     RecognitionStatus,
     ReviewRecord,
@@ -38,6 +40,7 @@ from models import (
     RuleTarget,
     RuleType,
     User,
+    UserPermission,
     db,
     now,
 )
@@ -635,6 +638,17 @@ def _articles(center):
                 published_at=now(), author=center)
 
 
+def _institution_space(institutions, learners):
+    """A sub-user with a few menus and learners' 问题反馈 for the demo institution."""
+    college = institutions["广东理工职业学院"]
+    staff = _user("institution_staff", Role.SUBUSER, "广东理工职业学院教务员", phone="13900000006", institution=college)
+    for permission in (Permission.ACHIEVEMENTS, Permission.LEARNER_ACHIEVEMENTS, Permission.MESSAGES):
+        _upsert(UserPermission, {"user": staff, "permission": permission})
+    for learner, content in ((learners[9], "个人照片有误"), (learners[10], "发证日期有误")):
+        achievement = LearnerAchievement.get(LearnerAchievement.learner == learner, LearnerAchievement.stored_by == college)
+        _upsert(Feedback, {"learner": learner, "achievement": achievement}, institution=college, content=content)
+
+
 def seed_demo():
     """Reference data plus a realistic demo set; returns row counts for the CLI."""
     with db.atomic():
@@ -650,7 +664,8 @@ def seed_demo():
               institution=institutions["广东理工职业学院"])
         entries = _catalogue(institutions, center)
         _rules(institutions, entries, center)
-        _demo_learners(teaching_points, institutions, entries, reviewer, committee)
+        learners = _demo_learners(teaching_points, institutions, entries, reviewer, committee)
+        _institution_space(institutions, learners)
         _articles(center)
     return {
         "institutions": Institution.select().count(),

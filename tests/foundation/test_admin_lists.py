@@ -10,7 +10,13 @@ from services import seed
 
 # A 20-row page that loaded one relation per row would need 20+ queries.
 MAX_QUERIES_PER_LIST = 15
-DEMO_LOGINS = {"center": "person", "reviewer": "person", "committee": "person", "institution": "institution"}
+DEMO_LOGINS = {
+    "center": "person",
+    "reviewer": "person",
+    "committee": "person",
+    "institution": "institution",
+    "institution_staff": "institution",
+}
 
 
 @contextlib.contextmanager
