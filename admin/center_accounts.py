@@ -110,8 +110,19 @@ class StaffForm(SecureForm):
         return unique_account_checks(self, self.username, self.phone) and valid
 
 
-class StaffView(AccountStatusActions, CenterModelView):
+class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
     """Center staff, teaching-point administrators and committee members."""
+
+    export_name = _l("Staff accounts")
+    export_columns = (
+        ExportColumn("登录账号", User.username),
+        ExportColumn("姓名", User.real_name),
+        ExportColumn("角色", User.role, enum=Role),
+        ExportColumn("教学点", Institution.name),
+        ExportColumn("部门", User.department),
+        ExportColumn("账号状态", User.status, enum=AccountStatus),
+        ExportColumn("最近登录", User.last_login_at, DATETIME),
+    )
 
     can_create = True
     form = StaffForm

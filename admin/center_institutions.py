@@ -19,6 +19,7 @@ from admin.base import SecureForm
 from admin.center_accounts import MOBILE, send_login_code, unique_account_checks
 from admin.center_catalogue import owner_institutions
 from admin.center_common import CenterModelView
+from admin.excel import ExcelMixin
 from admin.institution import WhereFilter
 from models import (
     CatalogueAchievement,
@@ -41,6 +42,7 @@ from models import (
     db,
 )
 from services import audit, rules, storage
+from services.excel import DATETIME, ExportColumn
 
 Department = Institution.alias("department")
 
@@ -63,9 +65,20 @@ def departments():
     return Institution.select().where(Institution.kind == InstitutionKind.PROVINCE_DEPT).order_by(Institution.name)
 
 
-class InstitutionView(CenterModelView):
+class InstitutionView(ExcelMixin, CenterModelView):
     """院校/机构: list, create (with its account), approve or disable, authorise types."""
 
+    export_name = _l("Institutions")
+    export_columns = (
+        ExportColumn("机构名称", Institution.name),
+        ExportColumn("类型", Institution.kind, enum=InstitutionKind),
+        ExportColumn("省级教育部门", Department.name),
+        ExportColumn("学校代码", Institution.school_code),
+        ExportColumn("状态", Institution.status, enum=InstitutionStatus),
+        ExportColumn("名录成果数", _catalogue_count()),
+        ExportColumn("转换规则数", _rule_count()),
+        ExportColumn("账号数", _account_count()),
+    )
     can_create = True
     can_edit = True
     details_template = "admin/center/institution_details.html"
@@ -440,9 +453,18 @@ class RuleForm(SecureForm):
         self.institution.choices = [(i.id, i.name) for i in owner_institutions()]
 
 
-class RuleView(RuleServiceView):
+class RuleView(ExcelMixin, RuleServiceView):
     """转换规则 on behalf of institutions: codes generated, edit/delete only when 未提交/下架."""
 
+    export_name = _l("Conversion rules")
+    export_columns = (
+        ExportColumn("规则编码", ConversionRule.code),
+        ExportColumn("规则名称", ConversionRule.name),
+        ExportColumn("转换规则类型", ConversionRule.rule_type, enum=RuleType),
+        ExportColumn("机构", Institution.name),
+        ExportColumn("状态", ConversionRule.status, enum=RuleStatus),
+        ExportColumn("发布时间", ConversionRule.published_at, DATETIME),
+    )
     can_create = True
     can_edit = True
     delete_service = staticmethod(rules.delete_rule)

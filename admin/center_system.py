@@ -10,9 +10,11 @@ from peewee import JOIN
 from wtforms.validators import DataRequired, Length
 
 from admin.center_common import CenterModelView
+from admin.excel import ExcelMixin
 from admin.institution import WhereFilter
 from models import Article, ArticleKind, ArticleStatus, AuditLog, SmsOutbox, SmsPurpose, User, db, now
 from services import audit
+from services.excel import DATETIME, ExportColumn
 from services.validators import mask_phone
 
 
@@ -104,8 +106,19 @@ class SmsOutboxView(CenterModelView):
     }
 
 
-class AuditLogView(CenterModelView):
+class AuditLogView(ExcelMixin, CenterModelView):
     """Who did what, when, to which record, with the details."""
+
+    export_name = _l("Audit log")
+    export_columns = (
+        ExportColumn("时间", AuditLog.created_at, DATETIME),
+        ExportColumn("用户", User.username),
+        ExportColumn("操作", AuditLog.action),
+        ExportColumn("对象", AuditLog.object_type),
+        ExportColumn("对象编号", AuditLog.object_id),
+        ExportColumn("详情", AuditLog.details),
+        ExportColumn("IP地址", AuditLog.ip),
+    )
 
     column_list = ("created_at", "user", "action", "object_type", "object_id", "details", "ip")
     column_labels = {

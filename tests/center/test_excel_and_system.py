@@ -14,6 +14,7 @@ from models import (
     SmsOutbox,
     SmsPurpose,
     User,
+    VerificationCode,
 )
 from services import sms
 from tests import factories
@@ -101,3 +102,19 @@ def test_outbox_and_audit_log_are_read_only_and_filterable(center):
     assert "catalogue_created" in by_user and "password_changed" not in by_user
     center.post("/admin/audit_log/delete/", data={"id": 1})
     assert AuditLog.select().count() >= 2
+
+
+def test_every_center_list_with_an_export_writes_its_rows(center):
+    """导出 of institutions, rules, staff and the audit log (SMS-verified like every export)."""
+    factories.make_rule([factories.make_catalogue()], [factories.make_catalogue("course")], name="导出规则")
+    AuditLog.create(user=center.user, action="catalogue_created")
+    expected = {"institutions": "测试机构", "center_rules": "导出规则", "users": center.user.username,
+                "audit_log": "catalogue_created", "catalogue": "名录成果"}
+    for endpoint, text in expected.items():
+        VerificationCode.delete().execute()  # no resend cool-down between the exports
+        code = sms.issue_code(center.user.phone, SmsPurpose.EXPORT)
+        response = center.post(f"/admin/{endpoint}/export/", data={"code": code})
+        assert response.status_code == 200, endpoint
+        cells = [str(c) for row in openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
+                 for c in row if c is not None]
+        assert any(text in c for c in cells), (endpoint, cells[:20])
