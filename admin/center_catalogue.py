@@ -36,6 +36,7 @@ from admin.base import SecureForm
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
 from admin.institution import WhereFilter
+from admin.institution_achievements import _plain as plain_value
 from models import (
     CatalogueAchievement,
     Category,
@@ -342,7 +343,7 @@ class FrameworkLevelView(CenterModelView):
     }
     column_default_sort = ("level", False)
 
-    def on_model_change(self, form, model, is_created):
+    def after_model_change(self, form, model, is_created):
         audit.record("framework_level_saved", model, level=model.level)
 
 
@@ -385,14 +386,6 @@ def catalogue_form_class(category):
     CatalogueForm.valid_from = DateField(_l("Valid from"), validators=[Optional()])
     CatalogueForm.intro = TextAreaField(_l("Achievement summary"), validators=[Optional(), Length(max=2000)])
     return CatalogueForm
-
-
-def _json(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "as_tuple"):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 class CatalogueView(ExcelMixin, CenterModelView):
@@ -465,7 +458,7 @@ class CatalogueView(ExcelMixin, CenterModelView):
             (f.id, f.name) for f in FrameworkLevel.select().order_by(FrameworkLevel.level)
         ]
         if form.validate_on_submit():
-            values = {spec["name"]: _json(form[FIELD_PREFIX + spec["name"]].data) for spec in category.catalogue_fields()}
+            values = {spec["name"]: plain_value(form[FIELD_PREFIX + spec["name"]].data) for spec in category.catalogue_fields()}
             with db.atomic():
                 entry = CatalogueAchievement.create(
                     project_name=form.project_name.data.strip(),

@@ -172,10 +172,8 @@ class InstitutionView(ExcelMixin, CenterModelView):
 
         return CreateForm
 
-    def on_model_change(self, form, model, is_created):
-        audit.record("institution_created" if is_created else "institution_updated", model, name=model.name)
-
     def after_model_change(self, form, model, is_created):
+        audit.record("institution_created" if is_created else "institution_updated", model, name=model.name)
         username = getattr(form, "account_username", None)
         if not is_created or username is None or not username.data:
             return

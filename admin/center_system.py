@@ -61,6 +61,8 @@ class ArticleView(CenterModelView):
         if is_created:
             model.author = current_user.id
             model.status = ArticleStatus.DRAFT
+
+    def after_model_change(self, form, model, is_created):
         audit.record("article_created" if is_created else "article_updated", model, title=model.title)
 
     def on_model_delete(self, model):

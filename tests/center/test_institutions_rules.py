@@ -33,6 +33,7 @@ def test_institution_created_with_an_account_gets_a_one_time_code(center):
     assert account.role == Role.INSTITUTION and account.institution_id == institution.id and account.must_change_password
     body = SmsOutbox.get(SmsOutbox.phone == "13700003333").body
     assert "gdou" in body and "一次性登录码" in body
+    assert AuditLog.get(AuditLog.action == "institution_created").object_id == institution.id
     page = center.get(f"/admin/institutions/?flt0_1={dept.id}").get_data(as_text=True)
     assert "广东开放大学" in page
 
