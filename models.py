@@ -308,11 +308,11 @@ class User(BaseModel):
     (a teaching point); ``teaching_point`` is the learner's own teaching point."""
 
     id = AutoField()
-    role = CharField(max_length=20, choices=Role.choices(), index=True)
+    role = CharField(max_length=20, choices=Role.choices())
     username = CharField(max_length=50, null=True, unique=True)
     real_name = CharField(max_length=50, index=True)
     password_hash = CharField(max_length=255, null=True)
-    status = CharField(max_length=20, default=AccountStatus.ACTIVE, index=True)
+    status = CharField(max_length=20, default=AccountStatus.ACTIVE)
     must_change_password = BooleanField(default=False)
     phone = CharField(max_length=20, null=True, unique=True)
     email = CharField(max_length=100, null=True, unique=True)
@@ -335,6 +335,11 @@ class User(BaseModel):
     )
     created_at = DateTimeField(default=now, index=True)
     last_login_at = DateTimeField(null=True)
+
+    class Meta:
+        # Lists filter by role, then account status: one composite index serves both
+        # (and costs bulk imports one index, not two).
+        indexes = ((("role", "status"), False),)
 
     def __str__(self):
         return self.real_name or self.username or f"#{self.id}"

@@ -209,7 +209,8 @@ def insert_chunked(model, rows):
     table = model._meta.table_name
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     tail = tuple(defaults.values())
-    values = (tuple(r[k] for k in keys) + tail for r in itertools.chain([first], rows))
+    pick = operator.itemgetter(*keys) if len(keys) > 1 else (lambda r: (r[keys[0]],))
+    values = (pick(r) + tail for r in itertools.chain([first], rows))
     cursor = db.cursor()
     if isinstance(db.obj, PostgresqlDatabase):
         from psycopg2.extras import execute_values
@@ -771,7 +772,7 @@ def parse_rows(rows, columns):
     places = {c.key: i for i, c in enumerate(columns)}
     parsed = []
     # Blank rows (no text in any read column) are skipped; zip + any stay in C.
-    nonblank = [i for i, texts in enumerate(zip(*(p[2] for p in parsed_columns))) if any(texts)]
+    nonblank = [i for i, texts in enumerate(zip(*(p[2] for p in parsed_columns), strict=True)) if any(texts)]
     for index in nonblank:
         row = Row(index + header_index + 2, dict.fromkeys(unmapped), [""] * len(columns), [])
         for column, values, texts, problems in parsed_columns:
@@ -789,12 +790,13 @@ def refuse_duplicates(rows, kind, columns):
     by_key = {c.key: c for c in columns}
     for key in kind.keys:
         parts = key if isinstance(key, tuple) else (key,)
+        pick = operator.itemgetter(*parts) if len(parts) > 1 else (lambda values, p=parts[0]: (values[p],))
         seen = {}
         for row in rows:
             if row.errors:
                 continue
-            value = tuple(row.values[p] for p in parts)
-            if any(v is None for v in value):
+            value = pick(row.values)
+            if None in value:
                 continue
             first = seen.setdefault(value, row.number)
             if first != row.number:
