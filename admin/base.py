@@ -4,12 +4,14 @@ Flask-Admin fetches single records (details, edit, delete) and action targets by
 without ``get_query()``; here ``get_one``, ``delete_model`` and ``scoped`` all go
 through the same ``scope`` so another institution's id is simply "not found".
 """
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
@@ -29,19 +31,25 @@ class SecureForm(FlaskForm):
         super().__init__(*args, **kwargs)
 
 
-class LazyOptions:
-    """Filter options read from the database when a list renders, not when the view is
-    built: Flask-Admin computes options once at start-up, before the tables may exist
-    and before new rows (categories, institutions…) are added."""
+class WhereFilter(BasePeeweeFilter):
+    """A list filter given as a condition on the view's own model (``column`` must be a
+    field of that model): Flask-Admin joins the model of a related column a second time
+    when the list query already joins it (flask-admin #1432)."""
 
-    def __init__(self, load):
-        self.load = load
+    def __init__(self, column, name, condition, options=None, data_type=None):
+        super().__init__(column, name, options, data_type)
+        self.condition = condition
 
-    def __iter__(self):
-        return iter(self.load())
+    def get_options(self, view):
+        # Options that are data (categories, years…) are read per request, never at
+        # start-up, when the tables may not exist yet (see _get_filter_groups).
+        return super().get_options(view) if has_request_context() else None
 
-    def __bool__(self):
-        return True
+    def apply(self, query, value):
+        return query.where(self.condition(value))
+
+    def operation(self):
+        return _l("is")
 
 
 class AccessMixin:
@@ -104,6 +112,17 @@ class SecureModelView(AccessMixin, ModelView):
             except (TypeError, ValueError):
                 continue
         return list(self.scope(self.model.select()).where(self.model._meta.primary_key.in_(pks)))
+
+    def _get_filter_groups(self):
+        """Flask-Admin reads filter options once, when the view is built; read them again
+        for each request so that options which are data stay current."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                options = self._filters[item["index"]].get_options(self)
+                if options is not None:
+                    item["options"] = [(str(key), str(label)) for key, label in options]
+        return groups
 
     def _handle_join(self, query, field, joins):
         """Flask-Admin joins the model of every searched, filtered or sorted column; a

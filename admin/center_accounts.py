@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from admin.base import SecureForm
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
-from admin.institution import WhereFilter
+from admin.base import WhereFilter
 from admin.institution_account import one_time_code
 from models import (
     STAFF_ROLES,

@@ -35,7 +35,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from admin.base import SecureForm
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
-from admin.institution import WhereFilter
+from admin.base import WhereFilter
 from admin.institution_achievements import _plain as plain_value
 from models import (
     CatalogueAchievement,

@@ -20,7 +20,7 @@ from admin.center_accounts import MOBILE, send_login_code, unique_account_checks
 from admin.center_catalogue import owner_institutions
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
-from admin.institution import WhereFilter
+from admin.base import WhereFilter
 from models import (
     CatalogueAchievement,
     Category,

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
-from admin.institution import WhereFilter
+from admin.base import WhereFilter
 from models import Article, ArticleKind, ArticleStatus, AuditLog, SmsOutbox, SmsPurpose, User, db, now
 from services import audit
 from services.excel import DATETIME, ExportColumn

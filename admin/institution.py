@@ -4,13 +4,12 @@ through ``permissions.scope_by_institution``; sub-users see only the menus grant
 (the view's ``permission``). The areas live in ``admin/institution_*.py``."""
 import datetime as dt
 
-from flask import current_app, has_request_context, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import fn
 
 from admin.base import SecureModelView, SecureView, home_for
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from models import (
     CatalogueAchievement,
     Category,
@@ -90,36 +89,6 @@ class InstitutionModelView(InstitutionAccess, SecureModelView):
     def search_placeholder(self):
         """What the search box searches (Flask-Admin's default shows "None")."""
         return " / ".join(str(self.column_labels.get(name, name)) for name in self.column_searchable_list or ())
-
-    def _get_filter_groups(self):
-        """Flask-Admin caches filter options when the view is built; refresh them."""
-        groups = super()._get_filter_groups()
-        for items in (groups or {}).values():
-            for item in items:
-                options = self._filters[item["index"]].get_options(self)
-                if options is not None:
-                    item["options"] = [(str(key), str(label)) for key, label in options]
-        return groups
-
-
-class WhereFilter(BasePeeweeFilter):
-    """A list filter given as a condition on the view's own model (``column`` must be a
-    field of that model): Flask-Admin joins the model of a related column a second time
-    when the list query already joins it (flask-admin #1432)."""
-
-    def __init__(self, column, name, condition, options=None, data_type=None):
-        super().__init__(column, name, options, data_type)
-        self.condition = condition
-
-    def get_options(self, view):
-        # Options are data (categories, years): read per request, never at start-up.
-        return super().get_options(view) if has_request_context() else None
-
-    def apply(self, query, value):
-        return query.where(self.condition(value))
-
-    def operation(self):
-        return _l("is")
 
 
 def year_options():

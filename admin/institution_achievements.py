@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from admin.base import SecureForm
 from admin.excel import ExcelMixin
-from admin.institution import MENU_MANAGE, InstitutionModelView, WhereFilter
+from admin.base import WhereFilter
+from admin.institution import MENU_MANAGE, InstitutionModelView
 from models import (
     AchievementStatus,
     CatalogueAchievement,

@@ -15,7 +15,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin.base import SecureForm
 from admin.excel import ExcelMixin
-from admin.institution import MENU_MANAGE, InstitutionModelView, WhereFilter, in_year, year_options
+from admin.base import WhereFilter
+from admin.institution import MENU_MANAGE, InstitutionModelView, in_year, year_options
 from admin.institution_achievements import kind_options
 from models import (
     AccountStatus,

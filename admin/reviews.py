@@ -8,7 +8,7 @@ with a review page per application and batch actions; every decision goes throug
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,7 @@ from peewee import JOIN
 from wtforms import MultipleFileField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from admin.base import LazyOptions, SecureForm, SecureModelView, home_for
+from admin.base import SecureForm, SecureModelView, WhereFilter, home_for
 from models import (
     Application,
     ApplicationKind,
@@ -54,23 +54,15 @@ def default_opinion(user, agree=True):
     return _("Reviewer: %(department)s %(name)s", department=department, name=user.real_name)
 
 
-class CategoryFilter(BasePeeweeFilter):
+def category_options():
+    rows = Category.select().where(Category.parent.is_null(False)).order_by(Category.scope, Category.sort_order)
+    return [(str(c.id), c.name) for c in rows]
+
+
+def of_category(value):
     """成果小类 of the application's achievement, without joining it a second time."""
-
-    def apply(self, query, value):
-        chosen = LearnerAchievement.select(LearnerAchievement.id).where(LearnerAchievement.category == value)
-        return query.where(Application.achievement.in_(chosen))
-
-    def operation(self):
-        return _l("equals")
-
-    def get_options(self, view):
-        return LazyOptions(
-            lambda: [
-                (str(c.id), c.name)
-                for c in Category.select().where(Category.parent.is_null(False)).order_by(Category.scope, Category.sort_order)
-            ]
-        )
+    chosen = LearnerAchievement.select(LearnerAchievement.id).where(LearnerAchievement.category == value)
+    return Application.achievement.in_(chosen)
 
 
 class ReviewForm(SecureForm):
@@ -129,7 +121,10 @@ class ReviewView(SecureModelView):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("endpoint", self.endpoint_name)
         super().__init__(Application, *args, **kwargs)
-        self.column_filters = (*self.column_filters, CategoryFilter(Application.achievement, _l("Achievement type")))
+        self.column_filters = (
+            *self.column_filters,
+            WhereFilter(Application.achievement, _l("Achievement type"), of_category, options=category_options),
+        )
         self._refresh_filters_cache()
 
     # --- rows ---------------------------------------------------------------------------
