@@ -17,7 +17,6 @@ from admin.base import SecureForm
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
-from admin.institution_account import one_time_code
 from models import (
     STAFF_ROLES,
     AccountStatus,
@@ -40,10 +39,7 @@ MOBILE = r"^1\d{10}$"
 def send_login_code(user):
     """Replace the account's password by a one-time code, force a new password at
     login and send the code with the account name (never a password)."""
-    code = one_time_code()
-    User.update(password_hash=accounts.hash_password(code), must_change_password=True).where(
-        User.id == user.id
-    ).execute()
+    code = accounts.reset_to_one_time_code(user)
     sms.send(
         user.phone,
         _("[Credit Bank] Your account %(username)s is ready. One-time login code: %(code)s; "

@@ -1,8 +1,6 @@
 """账户管理 (seed 004 §2.6): 机构信息 view and 修改, the bound phone change, and 用户管理 —
 sub-users with the menus they may use, 停用 / 启用 / 重置密码 / 删除 / 修改. Passwords are
 changed on the shared page (auth.change_password), which asks institutions for an SMS code."""
-import secrets
-import string
 
 from flask import abort, flash, redirect, url_for
 from flask_admin import expose
@@ -108,24 +106,10 @@ class SubUserForm(SecureForm):
         self._unique(field, User.phone, _("This mobile number is already bound to an account"))
 
 
-ONE_TIME_ALPHABET = string.ascii_letters + string.digits
-
-
-def one_time_code():
-    """A one-time login code that satisfies the password rules; it must be replaced at login."""
-    while True:
-        code = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(10))
-        if any(c.isalpha() for c in code) and any(c.isdigit() for c in code):
-            return code
-
-
 def send_one_time_code(user):
     """Set a one-time code as the password, force a new password at login, SMS the code
     (never a chosen password: SPEC §5)."""
-    code = one_time_code()
-    user.password_hash = accounts.hash_password(code)
-    user.must_change_password = True
-    user.save(only=[User.password_hash, User.must_change_password])
+    code = accounts.reset_to_one_time_code(user)
     sms.send(
         user.phone,
         _("[Credit Bank] %(institution)s: your account %(username)s has the one-time login code %(code)s; "

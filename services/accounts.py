@@ -1,4 +1,7 @@
-"""Accounts: password hashing and policy, login lookup, account creation."""
+"""Accounts: password hashing and policy, login lookup, account creation, one-time codes."""
+import secrets
+import string
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
@@ -76,6 +79,26 @@ def change_password(user, old_password, new_password):
         raise AccountError(_l("The new password must differ from the current one"))
     set_password(user, new_password)
     audit.record("password_changed", user, user=user)
+
+
+ONE_TIME_ALPHABET = string.ascii_letters + string.digits
+
+
+def one_time_code():
+    """A one-time login code that satisfies the password rules; it must be replaced at login."""
+    while True:
+        code = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(10))
+        if any(c.isalpha() for c in code) and any(c.isdigit() for c in code):
+            return code
+
+
+def reset_to_one_time_code(user):
+    """Replace the password by a one-time login code and force a new password at the next
+    login; returns the code for the caller's SMS (never a chosen password: SPEC §5)."""
+    code = one_time_code()
+    User.update(password_hash=hash_password(code), must_change_password=True).where(User.id == user.id).execute()
+    user.must_change_password = True
+    return code
 
 
 def create_user(role, username, real_name, password=None, phone=None, institution_name=None, **fields):
