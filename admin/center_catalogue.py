@@ -36,7 +36,6 @@ from admin.base import SecureForm
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
-from admin.institution_achievements import _plain as plain_value
 from models import (
     CatalogueAchievement,
     Category,
@@ -52,7 +51,7 @@ from models import (
 )
 from services import audit
 from services.excel import DATETIME, ExportColumn
-from views.learner_forms import FIELD_PREFIX, schema_field
+from services.schema import FIELD_PREFIX, json_value, schema_field
 
 FIELD_TYPES = (("text", _l("Text")), ("number", _l("Number")), ("date", _l("Date")), ("enum", _l("Enumeration")))
 FIELD_SOURCES = (("catalogue", _l("Filled from the catalogue")), ("manual", _l("Filled in by hand")))
@@ -458,7 +457,7 @@ class CatalogueView(ExcelMixin, CenterModelView):
             (f.id, f.name) for f in FrameworkLevel.select().order_by(FrameworkLevel.level)
         ]
         if form.validate_on_submit():
-            values = {spec["name"]: plain_value(form[FIELD_PREFIX + spec["name"]].data) for spec in category.catalogue_fields()}
+            values = {spec["name"]: json_value(form[FIELD_PREFIX + spec["name"]].data) for spec in category.catalogue_fields()}
             with db.atomic():
                 entry = CatalogueAchievement.create(
                     project_name=form.project_name.data.strip(),

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, fn
-from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from admin.base import SecureForm
 from admin.excel import ExcelMixin
@@ -29,6 +29,7 @@ from models import (
     RuleTarget,
     db,
 )
+from services.schema import FIELD_PREFIX, json_value, schema_field
 from services import audit, permissions
 from services.excel import DATETIME, ExportColumn
 
@@ -76,20 +77,6 @@ def storage_refusal(category, institution_id):
 # --- the type's form, built from its schema ---------------------------------------------
 
 
-def _schema_field(spec):
-    label = spec.get("label") or spec["name"]
-    checks = [DataRequired()] if spec.get("required") else [Optional()]
-    kind = spec.get("type", "text")
-    if kind == "enum":
-        options = [("", _("Please choose"))] + [(o, o) for o in spec.get("options") or []]
-        return SelectField(label, choices=options, validators=checks)
-    if kind == "number":
-        return DecimalField(label, validators=checks + [NumberRange(min=0)])
-    if kind == "date":
-        return DateField(label, validators=checks)
-    return StringField(label, validators=checks + [Length(max=200)])
-
-
 def achievement_form_class(category):
     """成果名称, the type's catalogue fields, 有效期起始时间 and 成果简介."""
 
@@ -98,19 +85,10 @@ def achievement_form_class(category):
         project_name = StringField(_l("Project name"), validators=[Optional(), Length(max=200)])
 
     for spec in category.catalogue_fields():
-        setattr(AchievementForm, "f_" + spec["name"], _schema_field(spec))
+        setattr(AchievementForm, FIELD_PREFIX + spec["name"], schema_field(spec))
     AchievementForm.valid_from = DateField(_l("Valid from"), validators=[Optional()])
     AchievementForm.intro = TextAreaField(_l("Achievement summary"), validators=[DataRequired(), Length(max=2000)])
     return AchievementForm
-
-
-def _plain(value):
-    """Schema values are stored as JSON: dates as ISO text, numbers as plain numbers."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "as_tuple"):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 def _holder_count():
@@ -279,7 +257,7 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
             if issuer is not None and not issuer.data:
                 issuer.data = current_user.institution.name
         if form.validate_on_submit():
-            values = {spec["name"]: _plain(form["f_" + spec["name"]].data) for spec in category.catalogue_fields()}
+            values = {spec["name"]: json_value(form[FIELD_PREFIX + spec["name"]].data) for spec in category.catalogue_fields()}
             with db.atomic():
                 entry = CatalogueAchievement.create(
                     project_name=form.project_name.data or form.name.data,

@@ -38,14 +38,8 @@ from services import audit, certificate, notify, storage, workflow
 from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
 from views.auth import safe_next
-from views.learner_forms import (
-    CatalogueSearchForm,
-    ConversionApplyForm,
-    FeedbackForm,
-    achievement_form_class,
-    schema_form_data,
-    schema_values,
-)
+from services.schema import schema_form_data, schema_values
+from views.learner_forms import CatalogueSearchForm, ConversionApplyForm, FeedbackForm, achievement_form_class
 
 bp = Blueprint("learner", __name__, url_prefix="/me")
 
@@ -223,7 +217,7 @@ def _save_new_achievement(form, category, entry):
     if not files and any(item.get("required") for item in category.evidence or []):
         form.evidence.errors = [_("Please upload the related materials")]
         return None
-    values = schema_values(form, category)
+    values = schema_values(form, category.field_schema or [])
     try:
         with db.atomic():
             achievement = LearnerAchievement.create(
@@ -298,7 +292,7 @@ def edit_achievement(achievement_id):
         return redirect(url_for("learner.achievement", achievement_id=item.id))
     manual_entry = item.catalogue_id is None
     form_class = achievement_form_class(item.category, manual_entry)
-    data = {"description": item.description, **schema_form_data(item.category, item.fields)}
+    data = {"description": item.description, **schema_form_data(item.category.field_schema or [], item.fields)}
     if manual_entry:
         data.update(name=item.name, institution_name=item.institution_name)
     form = form_class(data=data) if request.method == "GET" else form_class()
@@ -307,7 +301,7 @@ def edit_achievement(achievement_id):
         removed = {int(i) for i in request.form.getlist("remove_evidence") if i.isdigit()}
         try:
             with db.atomic():
-                values = schema_values(form, item.category)
+                values = schema_values(form, item.category.field_schema or [])
                 changes = {"fields": {**(item.fields or {}), **values}, "description": form.description.data or None,
                            "obtained_on": values.get("obtained_on", item.obtained_on), "updated_at": now()}
                 if manual_entry:

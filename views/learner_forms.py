@@ -1,38 +1,11 @@
 """Forms of the learner area. The achievement form is built from the subcategory's
 ``field_schema`` (SPEC §2), so a subcategory added by the center needs no code."""
-import datetime as dt
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    DecimalField,
-    HiddenField,
-    MultipleFileField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-FIELD_PREFIX = "f_"
-
-
-def schema_field(spec):
-    """One WTForms field for one schema entry ``{"name", "label", "type", "required", "options"}``."""
-    validators = [DataRequired()] if spec.get("required") else [Optional()]
-    kind = spec.get("type", "text")
-    if kind == "date":
-        return DateField(spec["label"], validators=validators)
-    if kind == "number":
-        return DecimalField(spec["label"], validators=validators, places=None)
-    if kind == "enum":
-        choices = [("", _l("Please choose"))] + [(o, o) for o in spec.get("options", [])]
-        return SelectField(spec["label"], choices=choices, validators=validators)
-    return StringField(spec["label"], validators=validators + [Length(max=200)])
-
+from services.schema import FIELD_PREFIX, schema_field
 
 class AchievementBaseForm(FlaskForm):
     catalogue_id = HiddenField()
@@ -58,35 +31,6 @@ def achievement_form_class(category, manual_entry):
         if spec.get("source") == "manual" or manual_entry:
             setattr(AchievementForm, FIELD_PREFIX + spec["name"], schema_field(spec))
     return AchievementForm
-
-
-def schema_values(form, category):
-    """The JSON-ready values of the schema fields the form carries."""
-    values = {}
-    for spec in category.field_schema or []:
-        field = getattr(form, FIELD_PREFIX + spec["name"], None)
-        if field is None:
-            continue
-        data = field.data
-        if data is None or data == "":
-            continue
-        values[spec["name"]] = data.isoformat() if hasattr(data, "isoformat") else str(data)
-    return values
-
-
-def schema_form_data(category, values):
-    """Stored values back into form data (for 修改)."""
-    data = {}
-    for spec in category.field_schema or []:
-        value = (values or {}).get(spec["name"])
-        if value in (None, ""):
-            continue
-        if spec.get("type") == "date":
-            value = dt.date.fromisoformat(value)
-        elif spec.get("type") == "number":
-            value = Decimal(value)
-        data[FIELD_PREFIX + spec["name"]] = value
-    return data
 
 
 class ConversionApplyForm(FlaskForm):

@@ -47,7 +47,7 @@ def test_a_new_subcategory_needs_no_code(learner_client):
     response = learner_client.post(f"/me/achievements/new?category={category.id}", data={"name": "社区服务", "f_hours": "120"})
     assert response.status_code == 302
     row = LearnerAchievement.get(LearnerAchievement.name == "社区服务")
-    assert row.fields == {"hours": "120"} and row.status == AchievementStatus.NOT_APPLIED
+    assert row.fields == {"hours": 120} and row.status == AchievementStatus.NOT_APPLIED
 
 
 def test_catalogue_search_combines_the_three_criteria(learner_client):

@@ -1,0 +1,60 @@
+"""Forms built from a subcategory's ``field_schema`` (SPEC §2: categories are data). The
+learner's 成果添加, the institution's 存储新成果 and the center's catalogue form all take
+their fields from here, so a subcategory added by the center needs no code."""
+import datetime as dt
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, DecimalField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+FIELD_PREFIX = "f_"
+
+
+def schema_field(spec):
+    """One WTForms field for one schema entry ``{"name", "label", "type", "required", "options"}``."""
+    label = spec.get("label") or spec["name"]
+    checks = [DataRequired()] if spec.get("required") else [Optional()]
+    kind = spec.get("type", "text")
+    if kind == "date":
+        return DateField(label, validators=checks)
+    if kind == "number":
+        return DecimalField(label, validators=checks + [NumberRange(min=0)], places=None)
+    if kind == "enum":
+        choices = [("", _l("Please choose"))] + [(o, o) for o in spec.get("options") or []]
+        return SelectField(label, choices=choices, validators=checks)
+    return StringField(label, validators=checks + [Length(max=200)])
+
+
+def json_value(value):
+    """A form value as stored in the JSON ``fields``: dates as ISO text, numbers as numbers."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def schema_values(form, specs):
+    """The stored values of the schema fields ``form`` carries (empty ones left out)."""
+    values = {}
+    for spec in specs:
+        field = getattr(form, FIELD_PREFIX + spec["name"], None)
+        if field is not None and field.data not in (None, ""):
+            values[spec["name"]] = json_value(field.data)
+    return values
+
+
+def schema_form_data(specs, values):
+    """Stored values back into form data (for 修改)."""
+    data = {}
+    for spec in specs:
+        value = (values or {}).get(spec["name"])
+        if value in (None, ""):
+            continue
+        if spec.get("type") == "date":
+            value = dt.date.fromisoformat(value)
+        elif spec.get("type") == "number":
+            value = Decimal(str(value))
+        data[FIELD_PREFIX + spec["name"]] = value
+    return data
