@@ -1,5 +1,6 @@
 """A person's journeys through the learner area in a real browser (Debian chromium)."""
 import os
+import re
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_register_add_a_catalogue_certificate_and_apply_for_conversion(page, out
     page.set_input_files("[name=evidence]", evidence_file)
     page.wait_for_selector(".js-preview-box img")
     page.click("form[enctype] button[type=submit]")
-    page.wait_for_url("**/me/achievements/*")
+    page.wait_for_url(re.compile(r"/me/achievements/\d+$"))  # the new achievement's page
     assert "名录成果" in page.content()
 
     page.click("nav >> text=转换成果申请")
@@ -125,7 +126,7 @@ def test_add_an_informal_achievement_and_submit_it_for_recognition(page, output_
     page.fill("[name=f_obtained_on]", "2022-11-20")
     page.set_input_files("[name=evidence]", evidence_file)
     page.click("form[enctype] button[type=submit]")
-    page.wait_for_url("**/me/achievements/*")
+    page.wait_for_url(re.compile(r"/me/achievements/\d+$"))  # the new achievement's page
     assert "未申请" in page.content()
 
     page.click("nav >> text=认定成果申请")
