@@ -24,6 +24,7 @@ def log_in(page, user):
     page.fill("input[name=identifier]", user.username)
     page.fill("input[name=password]", factories.PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url("**/admin/" if user.role != "learner" else "**/me/")
 
 
 def test_initial_and_final_review_in_a_browser(page, reference, output_dir):
@@ -49,6 +50,7 @@ def test_initial_and_final_review_in_a_browser(page, reference, output_dir):
     page.check("input[value=agree]")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#review-form button[type=submit]")
+    page.wait_for_url("**/?tab=done")  # back on the list, on the 已审核 tab
     assert "审核成功" in page.content()
 
     log_in(page, committee)
@@ -57,6 +59,7 @@ def test_initial_and_final_review_in_a_browser(page, reference, output_dir):
     assert "审核人：学分银行管理中心 周教授" in page.input_value("textarea[name=opinion]")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#review-form button[type=submit]")
+    page.wait_for_url("**/?tab=done")  # back on the list, on the 已审核 tab
     assert "审核成功" in page.content()
 
     log_in(page, learner)
