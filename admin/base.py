@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from peewee import IntegrityError
 
 from models import db
-from services import permissions
+from services import audit, permissions
 
 
 class SecureForm(FlaskForm):
@@ -131,6 +131,18 @@ class SecureModelView(AccessMixin, ModelView):
         if getattr(field, "model", None) in joined:
             return query
         return super()._handle_join(query, field, joins)
+
+    def move_status(self, ids, status, only_from, message, audit_prefix):
+        """Set ``status`` on the selected rows (scoped) that are in ``only_from``, with an
+        audit entry each; ``message`` is flashed with their count."""
+        chosen = [row for row in self.scoped(ids) if row.status in only_from]
+        with db.atomic():
+            self.model.update(status=status).where(
+                self.model._meta.primary_key.in_([row._pk for row in chosen])
+            ).execute()
+            for row in chosen:
+                audit.record(f"{audit_prefix}_{status}", row)
+        flash(message % {"count": len(chosen)}, "success")
 
     # --- deletion -----------------------------------------------------------------------
 

@@ -63,22 +63,15 @@ def unique_account_checks(form, username_field, phone_field):
 class AccountStatusActions:
     """停用 / 启用 of the selected accounts (with an audit entry each)."""
 
-    def _set_status(self, ids, status, message, only_from):
-        users = [u for u in self.scoped(ids) if u.status in only_from]
-        with db.atomic():
-            User.update(status=status).where(User.id.in_([u.id for u in users])).execute()
-            for user in users:
-                audit.record("account_" + status, user, username=user.username)
-        flash(message % {"count": len(users)}, "success")
-
     @action("disable", _l("Disable"), _l("Disable the selected accounts? They can no longer log in."))
     def action_disable(self, ids):
-        self._set_status(ids, AccountStatus.DISABLED, _("%(count)s accounts were disabled."),
-                         (AccountStatus.ACTIVE, AccountStatus.INACTIVE))
+        self.move_status(ids, AccountStatus.DISABLED, (AccountStatus.ACTIVE, AccountStatus.INACTIVE),
+                         _("%(count)s accounts were disabled."), "account")
 
     @action("enable", _l("Enable"), _l("Enable the selected accounts?"))
     def action_enable(self, ids):
-        self._set_status(ids, AccountStatus.ACTIVE, _("%(count)s accounts were enabled."), (AccountStatus.DISABLED,))
+        self.move_status(ids, AccountStatus.ACTIVE, (AccountStatus.DISABLED,), _("%(count)s accounts were enabled."),
+                         "account")
 
 
 # --- staff -----------------------------------------------------------------------------

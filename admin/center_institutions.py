@@ -186,31 +186,23 @@ class InstitutionView(ExcelMixin, CenterModelView):
         flash(_("The account %(username)s was created; a one-time login code was sent by SMS.",
                 username=user.username), "success")
 
-    def _move(self, ids, status, only_from, message):
-        chosen = [i for i in self.scoped(ids) if i.status in only_from]
-        with db.atomic():
-            Institution.update(status=status).where(Institution.id.in_([i.id for i in chosen])).execute()
-            for institution in chosen:
-                audit.record("institution_" + status, institution, name=institution.name)
-        flash(message % {"count": len(chosen)}, "success")
-
     @action("approve", _l("Approve"), _l("Approve the selected institutions?"))
     def action_approve(self, ids):
-        self._move(ids, InstitutionStatus.ACTIVE,
+        self.move_status(ids, InstitutionStatus.ACTIVE,
                    (InstitutionStatus.PENDING, InstitutionStatus.DRAFT, InstitutionStatus.UNREGISTERED),
-                   _("%(count)s institutions were approved."))
+                   _("%(count)s institutions were approved."), "institution")
 
     @action("disable", _l("Disable"), _l("Disable the selected institutions?"))
     def action_disable(self, ids):
-        self._move(ids, InstitutionStatus.DISABLED,
+        self.move_status(ids, InstitutionStatus.DISABLED,
                    (InstitutionStatus.ACTIVE, InstitutionStatus.PENDING, InstitutionStatus.DRAFT,
                     InstitutionStatus.UNREGISTERED),
-                   _("%(count)s institutions were disabled."))
+                   _("%(count)s institutions were disabled."), "institution")
 
     @action("enable", _l("Enable"), _l("Enable the selected institutions?"))
     def action_enable(self, ids):
-        self._move(ids, InstitutionStatus.ACTIVE, (InstitutionStatus.DISABLED,),
-                   _("%(count)s institutions were enabled."))
+        self.move_status(ids, InstitutionStatus.ACTIVE, (InstitutionStatus.DISABLED,),
+                   _("%(count)s institutions were enabled."), "institution")
 
     @expose("/details/")
     def details_view(self):
