@@ -86,15 +86,17 @@ def own_application(application_id):
 def status_summary(user):
     """The five counts of 我的信息 (SPEC §4)."""
     counts = LearnerAchievement.status_counts(user)
-    applied = counts.get(AchievementStatus.UNDER_REVIEW, 0)
-    recognised = counts.get(AchievementStatus.RECOGNISED, 0) + counts.get(AchievementStatus.CATALOGUE, 0)
-    refused = counts.get(AchievementStatus.REFUSED, 0)
+    applied = (
+        Application.select(fn.COUNT(fn.DISTINCT(Application.achievement)))
+        .where(Application.learner == user, Application.kind == ApplicationKind.RECOGNITION)
+        .scalar()
+    )
     return {
         "total": sum(counts.values()),
         "not_applied": counts.get(AchievementStatus.NOT_APPLIED, 0),
-        "applied": applied + recognised + refused - counts.get(AchievementStatus.CATALOGUE, 0),
-        "recognised": recognised,
-        "refused": refused,
+        "applied": applied,  # achievements ever submitted for recognition
+        "recognised": counts.get(AchievementStatus.RECOGNISED, 0) + counts.get(AchievementStatus.CATALOGUE, 0),
+        "refused": counts.get(AchievementStatus.REFUSED, 0),
     }
 
 
@@ -245,20 +247,33 @@ def _save_new_achievement(form, category, entry):
     return achievement
 
 
-def has_open_application(achievement):
-    return Application.select().where(
-        Application.achievement == achievement, Application.status.in_(OPEN_STATUSES)
-    ).exists()
+def with_open_applications(achievements):
+    """Ids of those ``achievements`` that an application is still waiting on (one query)."""
+    ids = [a.id for a in achievements]
+    if not ids:
+        return set()
+    rows = Application.select(Application.achievement).where(
+        Application.achievement.in_(ids), Application.status.in_(OPEN_STATUSES)
+    )
+    return {row.achievement_id for row in rows}
 
 
-def can_edit(achievement):
-    """修改 only while nothing about the achievement is under review (SPEC §6)."""
+def can_edit(achievement, busy=None):
+    """修改 only while nothing about the achievement is under review (SPEC §6), and not
+    once a review recognised it: changing it then would keep a recognition it never got.
+    ``busy``: ids with open applications, when the caller fetched them for a whole page."""
+    busy = with_open_applications([achievement]) if busy is None else busy
     return (
         achievement.source == AchievementSource.SELF
-        and achievement.status != AchievementStatus.UNDER_REVIEW
-        and achievement.status != AchievementStatus.WITHDRAWN
-        and not has_open_application(achievement)
+        and achievement.status
+        not in (AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN, AchievementStatus.RECOGNISED)
+        and achievement.id not in busy
     )
+
+
+def editable_ids(achievements):
+    busy = with_open_applications(achievements)
+    return {a.id for a in achievements if can_edit(a, busy)}
 
 
 def can_delete(achievement):
@@ -413,7 +428,7 @@ def recognition():
         Category.parent, Category.sort_order))
     return render_template("learner/recognition.html", page=page, roots=roots, subs=subs,
                            root_names={r.id: r.name for r in roots},
-                           can_edit={a.id for a in page.items if can_edit(a)})
+                           can_edit=editable_ids(page.items))
 
 
 @bp.route("/recognition/<int:achievement_id>/submit", methods=["POST"])
@@ -451,7 +466,8 @@ def conversion_candidates(user):
         .where(RuleSource.catalogue == LearnerAchievement.catalogue, ConversionRule.status == RuleStatus.PUBLISHED)
     )
     conversions = Application.select(fn.COUNT(fn.DISTINCT(Application.rule))).where(
-        Application.achievement == LearnerAchievement.id, Application.kind == ApplicationKind.CONVERSION
+        Application.achievement == LearnerAchievement.id,
+        Application.kind.in_([ApplicationKind.CONVERSION, ApplicationKind.BATCH]),  # mine or my institution's
     )
     return (
         LearnerAchievement.for_learner(user)
