@@ -22,7 +22,7 @@ dev-deps: $(BIN)/python
 run: deps
 	$(FLASK) init-db
 	$(FLASK) seed-demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	SMS_SHOW_CODES=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # Debian packages the tests drive: chromium (browser tests), postgresql (the second
 # run), a CJK font and poppler-utils (certificate PDF checks).

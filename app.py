@@ -54,6 +54,8 @@ def default_config():
         "SECRET_KEY": _secret_key(),
         "UPLOAD_DIR": os.path.abspath(env("UPLOAD_DIR", os.path.join(ROOT, "uploads"))),
         "SMS_BACKEND": env("SMS_BACKEND", "console"),
+        # Development only: show SMS verification codes on the page (console backend).
+        "SMS_SHOW_CODES": env("SMS_SHOW_CODES", "0") == "1",
         "BABEL_DEFAULT_LOCALE": env("BABEL_DEFAULT_LOCALE", "zh_CN"),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SESSION_COOKIE_HTTPONLY": True,

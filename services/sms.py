@@ -47,8 +47,11 @@ def send(phone, body, purpose=SmsPurpose.NOTICE):
 
 
 def is_development():
-    """The console backend shows codes on the page so a person can try the flows."""
-    return current_app.config["SMS_BACKEND"] == "console"
+    """Codes are shown on the page (so a person can try the flows without a phone) only
+    with the console backend AND ``SMS_SHOW_CODES`` on, as ``make run`` sets it: shown
+    anywhere else, a code would let anyone reset any account by its phone number."""
+    config = current_app.config
+    return config["SMS_BACKEND"] == "console" and bool(config["SMS_SHOW_CODES"])
 
 
 class CodeError(Exception):

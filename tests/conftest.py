@@ -73,6 +73,7 @@ TEST_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "SECRET_KEY": "test-secret",
     "SMS_BACKEND": "console",
+    "SMS_SHOW_CODES": True,  # the pages show codes, as in development
 }
 
 

@@ -24,6 +24,7 @@ def test_configuration_defaults(monkeypatch):
     config = default_config()
     assert config["DATABASE_URL"].startswith("sqlite:///") and config["DATABASE_URL"].endswith("instance/creditbank.db")
     assert config["SMS_BACKEND"] == "console" and config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+    assert config["SMS_SHOW_CODES"] is False  # codes are never shown unless a developer asks
     assert config["UPLOAD_DIR"].endswith("uploads")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     assert default_config()["DATABASE_URL"] == "postgresql://u@h/db"

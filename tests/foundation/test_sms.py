@@ -79,3 +79,10 @@ def test_send_endpoint_checks_phone_and_purpose(client):
     assert client.post("/sms/send", data={"purpose": "bogus", "phone": PHONE}).status_code == 400
     assert client.post("/sms/send", data={"purpose": "export"}).status_code == 400  # not logged in
     assert VerificationCode.select().count() == 0
+
+
+def test_codes_are_not_shown_unless_development_display_is_on(app, client):
+    """With SMS_SHOW_CODES off (the default), /sms/send never returns the code."""
+    app.config["SMS_SHOW_CODES"] = False
+    answer = client.post("/sms/send", data={"purpose": "register", "phone": PHONE}).get_json()
+    assert answer["ok"] and "dev_code" not in answer
