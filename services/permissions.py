@@ -18,6 +18,7 @@ from models import (
     Feedback,
     ImportBatch,
     LearnerAchievement,
+    Permission,
     PublishStatus,
     Role,
     RuleStatus,
@@ -132,8 +133,10 @@ def _achievement_visible(user, achievement):
         return achievement.learner.teaching_point_id == user.institution_id
     if user.role in INSTITUTION_USERS:
         if achievement.stored_by_id == user.institution_id:
-            return True
-        return scope_applications(Application.select(), user).where(Application.achievement == achievement).exists()
+            return has_permission(user, Permission.LEARNER_ACHIEVEMENTS)
+        return has_permission(user, Permission.REVIEWS) and (
+            scope_applications(Application.select(), user).where(Application.achievement == achievement).exists()
+        )
     return False
 
 
@@ -168,13 +171,25 @@ def scope_imports(query, user):
     return query.where(ImportBatch.id.is_null())
 
 
+# The menu a sub-user needs to download an import's result files, by import kind.
+IMPORT_MENUS = {
+    "learner_accounts": Permission.LEARNER_ACCOUNTS,
+    "learner_achievements": Permission.LEARNER_ACHIEVEMENTS,
+    "institution_achievements": Permission.ACHIEVEMENTS,
+}
+
+
 def _import_visible(user, batch_id):
     batch = ImportBatch.get_or_none(ImportBatch.id == batch_id)
     if batch is None or user.role == LEARNER:
         return False
     if user.role == CENTER:
         return True
-    return user.role in INSTITUTION_USERS and batch.institution_id == user.institution_id
+    return (
+        user.role in INSTITUTION_USERS
+        and batch.institution_id == user.institution_id
+        and has_permission(user, IMPORT_MENUS.get(batch.kind, Permission.ACHIEVEMENTS))
+    )
 
 
 def _feedback_visible(user, feedback_id):
@@ -184,7 +199,11 @@ def _feedback_visible(user, feedback_id):
     return (
         feedback.learner_id == user.id
         or user.role == CENTER
-        or (user.role in INSTITUTION_USERS and feedback.institution_id == user.institution_id)
+        or (
+            user.role in INSTITUTION_USERS
+            and feedback.institution_id == user.institution_id
+            and has_permission(user, Permission.FEEDBACK)
+        )
     )
 
 

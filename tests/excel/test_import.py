@@ -7,7 +7,7 @@ import os
 import openpyxl
 import pytest
 
-from models import AccountStatus, Attachment, ImportBatch, LearnerAchievement, Role, User
+from models import AccountStatus, Attachment, ImportBatch, LearnerAchievement, Permission, Role, User, UserPermission
 from services import excel
 from tests import factories
 from tests.excel.conftest import read_xlsx, upload, workbook_bytes
@@ -177,10 +177,13 @@ def test_another_institution_cannot_download_an_import_records_files(client_as):
     assert batch.institution_id == owner.user.institution_id
     assert User.get(User.real_name == "甲").added_by_institution_id == owner.user.institution_id
     colleague = client_as("subuser", institution=owner.user.institution)
+    UserPermission.create(user=colleague.user, permission=Permission.LEARNER_ACCOUNTS)
+    without_menu = client_as("subuser", institution=owner.user.institution)
     other = client_as("institution")
     for attachment_id in (batch.accepted_file_id, batch.rejected_file_id):
         assert owner.get(f"/files/{attachment_id}").status_code == 200
         assert colleague.get(f"/files/{attachment_id}").status_code == 200
+        assert without_menu.get(f"/files/{attachment_id}").status_code == 404
         assert other.get(f"/files/{attachment_id}").status_code == 404
         assert client_as("learner").get(f"/files/{attachment_id}").status_code == 404
     # nor open its result page or see it among the import records

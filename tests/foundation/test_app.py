@@ -64,3 +64,24 @@ def test_upload_checks_content_and_size(app):
     big = FileStorage(io.BytesIO(b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 1)), filename="big.pdf")
     with pytest.raises(storage.UploadError):
         storage.save_upload(big, "learner_achievement")
+
+
+def test_sub_user_files_follow_their_menus(app, reference, client_as):
+    """A sub-user without 学员成果 cannot download a stored learner's evidence; with it, can."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from models import Permission, UserPermission
+    from services import storage
+
+    college = factories.make_institution()
+    stored = factories.make_achievement(factories.make_learner(), factories.make_catalogue(), stored_by=college)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+    evidence = storage.save_upload(FileStorage(io.BytesIO(png), filename="a.png"), "learner_achievement", stored.id)
+    clerk = factories.make_user("subuser", institution=college)
+    UserPermission.create(user=clerk, permission=Permission.ACHIEVEMENTS)
+    client = client_as(clerk)
+    assert client.get(f"/files/{evidence.id}").status_code == 404
+    UserPermission.create(user=clerk, permission=Permission.LEARNER_ACHIEVEMENTS)
+    assert client.get(f"/files/{evidence.id}").data == png
