@@ -40,6 +40,7 @@ def unregistered_colleges():
         .where(
             Institution.kind == InstitutionKind.COLLEGE,
             Institution.department.is_null(False),
+            Institution.status != InstitutionStatus.DISABLED,  # the center's decision stands
             Institution.id.not_in(_registered_ids()),
         )
         .order_by(Institution.name)
@@ -167,7 +168,7 @@ def _create_account(form):
                 Institution.update(status=InstitutionStatus.DRAFT, registration_draft={})
                 .where(
                     Institution.id == college.id,
-                    Institution.status != InstitutionStatus.DRAFT,
+                    Institution.status.not_in([InstitutionStatus.DRAFT, InstitutionStatus.DISABLED]),
                     Institution.id.not_in(_registered_ids()),
                 )
                 .execute()

@@ -121,3 +121,13 @@ def test_a_registered_college_cannot_be_registered_again(colleges, client):
     page = step_one(client, department, college).get_data(as_text=True)
     assert "请选择所选省级教育部门下的院校" in page
     assert User.select().where(User.role == Role.INSTITUTION).count() == 1
+
+
+def test_a_college_the_center_disabled_cannot_be_registered(colleges, client):
+    """Registering must not reactivate a college that the center disabled."""
+    department, college, *_ = colleges
+    Institution.update(status=InstitutionStatus.DISABLED).where(Institution.id == college.id).execute()
+    assert college.name not in client.get("/institution/register").get_data(as_text=True)
+    step_one(client, department, college)
+    assert Institution.get_by_id(college.id).status == InstitutionStatus.DISABLED
+    assert not User.select().where(User.role == Role.INSTITUTION).exists()
