@@ -369,7 +369,7 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
         return AccountStatus.label(model.status)
 
     column_formatters = {"id_number": _learner_columns, "phone": _learner_columns, "status": _format_status}
-    column_formatters_detail = {"status": _format_status}
+    column_formatters_detail = column_formatters  # masked on the details page too (SPEC §9)
 
     def scope(self, query):
         return super().scope(query).where(User.role == Role.LEARNER)

@@ -147,7 +147,8 @@ def _phone_for(purpose):
     if message:
         return None, _("Mobile number %(message)s", message=message)
     if purpose == SmsPurpose.CHANGE_PHONE:
-        if not current_user.is_authenticated:
+        # Only institution accounts have a bound-phone change page (SPEC §9).
+        if not current_user.is_authenticated or current_user.role not in permissions.INSTITUTION_USERS:
             return None, _("Please log in first")
         if User.select().where(User.phone == phone).exists():
             return None, _("This mobile number is already bound to an account")

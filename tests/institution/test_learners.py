@@ -238,3 +238,20 @@ def test_row_actions_follow_the_rules(spaces, client_as):
                                stored_by=a.institution)
     listed = client.get("/admin/inst_learner_achievements/").get_data(as_text=True)
     assert listed.count("withdraw/?ids=") == 1  # the withdrawn row has no 撤回
+
+
+def test_details_pages_mask_id_and_phone(app, reference, client_as):
+    """学员账户 and 学员成果 details show 632323*****0922 / 170****9087, never the full values."""
+    from models import LearnerAchievement
+
+    college = factories.make_institution()
+    staff = client_as("institution", institution=college)
+    learner = factories.make_learner(added_by_institution=college)
+    entry = factories.make_catalogue(institution=college)
+    stored = factories.make_achievement(learner, entry, stored_by=college, source="institution")
+    assert LearnerAchievement.get_by_id(stored.id).stored_by_id == college.id
+    for url in (f"/admin/inst_learners/details/?id={learner.id}",
+                f"/admin/inst_learner_achievements/details/?id={stored.id}"):
+        page = staff.get(url).get_data(as_text=True)
+        assert learner.real_name in page, url
+        assert learner.id_number not in page and learner.phone not in page, url
