@@ -496,6 +496,11 @@ class CatalogueAchievement(BaseModel):
             raise ImmutableError(f"catalogue achievements are immutable: {sorted(forbidden)}")
         return super().update(__data, **update)
 
+    @property
+    def holder_category_id(self):
+        """The learner subcategory a holder's achievement gets: institution types map to one."""
+        return self.category.learner_category_id or self.category_id
+
     @classmethod
     def search(cls, project=None, name=None, institution=None, category=None):
         """成果选择: the three combinable criteria of the learner's picker."""

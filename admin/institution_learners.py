@@ -75,10 +75,10 @@ def store_learner_achievement(entry, real_name, id_number, personal_code, obtain
                 achievement = LearnerAchievement.create(
                     learner=learner,
                     catalogue=entry,
-                    category=category.learner_category_id or category.id,
+                    category=entry.holder_category_id,
                     name=entry.name,
                     institution=entry.institution_id,
-                    status=AchievementStatus.NOT_APPLIED if category.is_informal else AchievementStatus.CATALOGUE,
+                    status=workflow.initial_status(category, entry),
                     source=AchievementSource.INSTITUTION,
                     obtained_on=obtained_on,
                     personal_code=personal_code,

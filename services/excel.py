@@ -53,7 +53,6 @@ from peewee import PostgresqlDatabase
 from models import (
     AccountStatus,
     AchievementSource,
-    AchievementStatus,
     CatalogueAchievement,
     Category,
     CategoryScope,
@@ -68,7 +67,7 @@ from models import (
     db,
     now,
 )
-from services import audit, database, storage, validators
+from services import audit, database, storage, validators, workflow
 
 # Column types
 TEXT, ID_NUMBER, MOBILE, EMAIL, DATE, ENUM, NUMBER = "text", "id_number", "mobile", "email", "date", "enum", "number"
@@ -529,14 +528,14 @@ class LearnerAchievementsKind(ImportKind):
             r.values["learner_id"] = ids[r.values["id_number"]]
         entry = ctx.target
         category = entry.category
-        status = AchievementStatus.NOT_APPLIED if category.is_informal else AchievementStatus.CATALOGUE
+        status = workflow.initial_status(category, entry)
         insert_chunked(
             LearnerAchievement,
             (
                 {
                     "learner": r.values["learner_id"],
                     "catalogue": entry.id,
-                    "category": category.learner_category_id or category.id,
+                    "category": entry.holder_category_id,
                     "name": entry.name,
                     "institution": entry.institution_id,
                     "fields": LearnerAchievement.fields.db_value({}),

@@ -112,35 +112,48 @@ def _target_names(application):
 
 
 def _grant_targets(application):
-    """A final pass adds the target achievement(s) to the learner's account, once."""
+    """A final pass adds the target achievement(s) to the learner's account, once; a target
+    the learner held but whose storing institution withdrew it is granted again. Returns
+    the targets actually added."""
     if application.target_id:
         targets = [application.target]
     else:
         rows = RuleTarget.select(RuleTarget, CatalogueAchievement).join(CatalogueAchievement)
         targets = [t.catalogue for t in rows.where(RuleTarget.rule == application.rule_id)]
     held = {
-        row.catalogue_id
-        for row in LearnerAchievement.select(LearnerAchievement.catalogue).where(
+        row.catalogue_id: row
+        for row in LearnerAchievement.select().where(
             LearnerAchievement.learner == application.learner_id,
             LearnerAchievement.catalogue.in_([t.id for t in targets]),
         )
     }
+    granted = {
+        "status": AchievementStatus.RECOGNISED,
+        "source": AchievementSource.CONVERSION,
+        "obtained_on": now().date(),
+        "granted_by": application.id,
+    }
+    added = []
     for target in targets:
-        if target.id in held:
+        row = held.get(target.id)
+        if row is None:
+            LearnerAchievement.create(
+                learner=application.learner_id,
+                catalogue=target,
+                category=target.holder_category_id,
+                name=target.name,
+                institution=target.institution_id,
+                **granted,
+            )
+        elif row.status == AchievementStatus.WITHDRAWN:
+            LearnerAchievement.update(withdrawn_reason=None, withdrawn_at=None, updated_at=now(), **granted).where(
+                LearnerAchievement.id == row.id
+            ).execute()
+        else:
             continue
-        LearnerAchievement.create(
-            learner=application.learner_id,
-            catalogue=target,
-            category=target.category_id,
-            name=target.name,
-            institution=target.institution_id,
-            status=AchievementStatus.RECOGNISED,
-            source=AchievementSource.CONVERSION,
-            obtained_on=now().date(),
-            granted_by=application.id,
-        )
+        added.append(target)
     Application.update(certificate_code=secrets.token_hex(8).upper()).where(Application.id == application.id).execute()
-    return targets
+    return added
 
 
 def _notify_conversion_passed(application, targets):

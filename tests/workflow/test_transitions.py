@@ -221,3 +221,31 @@ def test_institution_batch_pass_and_fail(people, conversion):
     workflow.review_batch(batch, publisher, True, "")  # the rest
     statuses = [Application.get_by_id(a.id).status for a in apps]
     assert statuses == [ApplicationStatus.REFUSED, ApplicationStatus.PASSED, ApplicationStatus.PASSED]
+
+
+def test_a_withdrawn_target_is_granted_again(people, conversion):
+    """If the learner's copy of a target was withdrawn by its institution, a final pass
+    grants it again (and says so) instead of silently adding nothing."""
+    learner = people["learner"]
+    withdrawn = factories.make_achievement(learner, conversion["courses"][0], status=AchievementStatus.WITHDRAWN)
+    application = workflow.submit_conversion(conversion["achievement"], conversion["rule"], learner)
+    workflow.initial_review(application, people["reviewer"], True, "同意")
+    workflow.final_review(application, people["committee"], True, "审核人")
+    revived = LearnerAchievement.get_by_id(withdrawn.id)
+    assert (revived.status, revived.source, revived.granted_by) == (
+        AchievementStatus.RECOGNISED, AchievementSource.CONVERSION, application.id
+    )
+    assert LearnerAchievement.select().where(LearnerAchievement.learner == learner).count() == 3
+
+
+def test_granted_institution_type_is_held_under_its_learner_subcategory(people):
+    """A target stored under an institution type (职业教育学历课程) is held as a 课程."""
+    course_type = factories.category("inst_voc_course")
+    source = factories.make_catalogue()
+    target = factories.make_catalogue("inst_voc_course")
+    rule = factories.make_rule([source], [target])
+    application = workflow.submit_conversion(factories.make_achievement(people["learner"], source), rule, people["learner"])
+    workflow.initial_review(application, people["reviewer"], True, "同意")
+    workflow.final_review(application, people["committee"], True, "审核人")
+    held = LearnerAchievement.get(LearnerAchievement.catalogue == target)
+    assert held.category_id == course_type.learner_category_id == factories.category("course").id
