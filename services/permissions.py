@@ -7,7 +7,7 @@ their institution's rows; reviewers see the learners of their teaching point.
 """
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
 from models import (
@@ -35,15 +35,20 @@ INSTITUTION_USERS = frozenset({INSTITUTION, SUBUSER})
 ADMIN_USERS = frozenset({CENTER, REVIEWER, COMMITTEE, INSTITUTION, SUBUSER})
 
 
+def granted_permissions(user):
+    """The menus granted to a sub-user, read once per request (every menu entry asks)."""
+    cache = g.setdefault("granted_permissions", {}) if has_request_context() else {}
+    if user.id not in cache:
+        rows = UserPermission.select(UserPermission.permission).where(UserPermission.user == user.id)
+        cache[user.id] = {row.permission for row in rows}
+    return cache[user.id]
+
+
 def has_permission(user, permission):
     """Institution accounts have every menu; sub-users only those granted to them."""
     if user.role != SUBUSER or permission is None:
         return True
-    return (
-        UserPermission.select()
-        .where(UserPermission.user == user, UserPermission.permission == permission)
-        .exists()
-    )
+    return permission in granted_permissions(user)
 
 
 def allowed(user, roles, permission=None):
