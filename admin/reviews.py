@@ -28,6 +28,7 @@ from models import (
     Decision,
     Institution,
     LearnerAchievement,
+    Permission,
     ReviewRecord,
     ReviewStage,
     User,
@@ -312,7 +313,10 @@ class FinalReviewView(ReviewView):
     kind = ApplicationKind.CONVERSION
     stage = ReviewStage.FINAL
     pending_status = ApplicationStatus.INITIAL_PASSED
-    roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
+    # SPEC §8: committee members, or reviewers of the institution that published the rule
+    # (scope_applications limits those to their own rules).
+    roles = frozenset({permissions.COMMITTEE, permissions.CENTER}) | permissions.INSTITUTION_USERS
+    permission = Permission.REVIEWS
 
     def decide(self, application, user, agree, opinion, files):
         workflow.final_review(application, user, agree, opinion)

@@ -154,3 +154,17 @@ def test_final_pass_is_visible_to_the_learner_once(setting, client_as):
     texts = [m.body for m in SmsOutbox.select().where(SmsOutbox.phone == setting["learner"].phone)]
     assert any("已经初审通过，进入终审阶段" in t and "云计算平台运维与开发中级工程师" in t for t in texts)
     assert any("已自动添加到您个人学习账户下" in t and "容器技术与应用" in t for t in texts)
+
+
+def test_the_rules_institution_may_do_the_final_review(setting, client_as):
+    """转换终审 is also open to the institution that published the rule, for its own rules only."""
+    workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+    publisher = setting["conversion"].rule.institution
+    own = client_as("institution", institution=publisher)
+    stranger = client_as("institution")
+    assert "陈晓明" in own.get("/admin/final_review/").get_data(as_text=True)
+    assert "陈晓明" not in stranger.get("/admin/final_review/").get_data(as_text=True)
+    stranger.post(f"/admin/final_review/review/{setting['conversion'].id}", data={"opinion": "同意", "decision": "agree"})
+    assert Application.get_by_id(setting["conversion"].id).status == ApplicationStatus.INITIAL_PASSED
+    own.post(f"/admin/final_review/review/{setting['conversion'].id}", data={"opinion": "审核人：教务处 张老师", "decision": "agree"})
+    assert Application.get_by_id(setting["conversion"].id).status == ApplicationStatus.PASSED
