@@ -38,6 +38,7 @@ import re
 import tempfile
 import unicodedata
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -182,17 +183,17 @@ def refuse(row, column, problem):
 
 
 def chunks(values, size):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+    """Lists of at most ``size`` items, taken lazily from any iterable."""
+    iterator = iter(values)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def insert_chunked(model, rows):
     """Bulk insert of dicts with the same keys and database-ready values (any iterable,
-    consumed lazily so memory stays flat): one prepared statement run over all rows
-    (SQLite's executemany, PostgreSQL's multi-row VALUES pages). Building them with
-    ``insert_many`` costs more than the insert itself; pages stay far below SQLite's
-    32 766 variables per statement."""
+    consumed lazily so memory stays flat), in multi-row VALUES pages on both databases.
+    Building them with ``insert_many`` costs more than the insert itself; pages stay far
+    below SQLite's 32 766 variables per statement."""
     rows = iter(rows)
     first = next(rows, None)
     if first is None:
@@ -217,8 +218,15 @@ def insert_chunked(model, rows):
         page = max(1, SQLITE_MAX_VARIABLES // len(fields) // 4)
         execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', values, page_size=page)
     else:
-        marks = ", ".join([db.param] * len(fields))
-        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
+        # Multi-row VALUES pages: about twice as fast as executemany's row-by-row binding.
+        row_marks = "(" + ", ".join([db.param] * len(fields)) + ")"
+        page = max(1, SQLITE_MAX_VARIABLES // len(fields))
+        full_page = f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([row_marks] * page)
+        for chunk in chunks(values, page):
+            sql = full_page if len(chunk) == page else (
+                f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([row_marks] * len(chunk))
+            )
+            cursor.execute(sql, list(itertools.chain.from_iterable(chunk)))
 
 
 def select_in(fields, in_field, values, **equal):
@@ -826,14 +834,20 @@ def run_import(kind, path, filename, user, target=None):
         accepted_path = os.path.join(tmp, "accepted.xlsx")
         rejected_path = os.path.join(tmp, "rejected.xlsx")
         headers = [c.header for c in columns]
-        write_rows(accepted_path, headers, (r.texts for r in accepted), text_only=True)
-        write_rows(
-            rejected_path,
-            headers + [REASON_HEADER],
-            ([*r.texts, "；".join(r.errors)] for r in rejected),
-            text_only=True,
-        )
-        with db.atomic():
+
+        def write_results():
+            write_rows(accepted_path, headers, (r.texts for r in accepted), text_only=True)
+            write_rows(
+                rejected_path,
+                headers + [REASON_HEADER],
+                ([*r.texts, "；".join(r.errors)] for r in rejected),
+                text_only=True,
+            )
+
+        # The result workbooks are written while the rows go into the database: SQLite and
+        # zlib release the GIL, so the two overlap on the second core.
+        with ThreadPoolExecutor(max_workers=1) as writer, db.atomic():
+            written = writer.submit(write_results)
             batch = ImportBatch.create(
                 kind=kind.code,
                 operator=user,
@@ -846,6 +860,7 @@ def run_import(kind, path, filename, user, target=None):
             )
             ctx.batch_id = batch.id
             kind.insert(ctx, accepted)
+            written.result()  # a failed write raises here and rolls the import back
             batch.accepted_file = storage.save_file(
                 accepted_path, f"{stem}-成功导入.xlsx", "import", batch.id, purpose="accepted", user=user
             )
