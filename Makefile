@@ -19,7 +19,9 @@ deps: $(BIN)/python
 dev-deps: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 
+# The conversion certificate PDF embeds a CJK TrueType font (Debian's WenQuanYi Zen Hei).
 run: deps
+	bash scripts/system-deps.sh fonts-wqy-zenhei || echo "warning: fonts-wqy-zenhei missing; certificate PDFs need it (or CERTIFICATE_FONT)"
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	SMS_SHOW_CODES=1 $(FLASK) run --host $(HOST) --port $(PORT)

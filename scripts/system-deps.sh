@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs, only those missing.
+# Install Debian packages, only those missing: the ones named as arguments, or by default
+# all that the test suite drives.
 set -euo pipefail
-packages=(chromium postgresql fonts-noto-cjk fonts-wqy-zenhei poppler-utils)
+packages=("$@")
+[ ${#packages[@]} -gt 0 ] || packages=(chromium postgresql fonts-noto-cjk fonts-wqy-zenhei poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
