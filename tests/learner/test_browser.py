@@ -47,7 +47,9 @@ def test_register_add_a_catalogue_certificate_and_apply_for_conversion(page, out
     assert "注册成功" in page.content()
 
     page.click("nav >> text=成果添加")
-    page.select_option("#root", label="职业资格证书")
+    page.wait_for_load_state()  # the category selects work once the page's script has run
+    with page.expect_navigation():  # choosing a broad category reloads the form with its subcategories
+        page.select_option("#root", label="职业资格证书")
     page.wait_for_selector("#subcategory option:has-text('职业资格证书')", state="attached")
     with page.expect_navigation():  # choosing a subcategory reloads the form for it
         page.select_option("#subcategory", label="职业资格证书")
@@ -116,7 +118,8 @@ def test_add_an_informal_achievement_and_submit_it_for_recognition(page, output_
     page.click("button[type=submit]")
     page.wait_for_url("**/me/")
     page.goto(page.base + "/me/achievements/new")
-    page.select_option("#root", label="其他类_培训业绩等")
+    with page.expect_navigation():
+        page.select_option("#root", label="其他类_培训业绩等")
     page.wait_for_selector("#subcategory option:has-text('业绩类-竞赛奖励')", state="attached")
     with page.expect_navigation():
         page.select_option("#subcategory", label="业绩类-竞赛奖励")
