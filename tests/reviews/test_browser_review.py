@@ -42,7 +42,7 @@ def test_initial_and_final_review_in_a_browser(page, reference, output_dir):
     page.goto(page.base + "/admin/initial_review/")
     page.click(f"a[href$='/review/{application.id}']")
     image = page.locator(f"img[src='/files/{evidence.id}']")
-    assert image.is_visible()
+    image.wait_for(state="visible")  # the evidence image is shown on the review page
     with page.context.expect_page() as large:  # 查看大图 opens the file in a new tab
         image.click()
     assert large.value.url.endswith(f"/files/{evidence.id}")
