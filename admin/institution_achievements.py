@@ -58,6 +58,16 @@ def kind_options():
     return [(root.kind, root.name) for root in Category.roots(CategoryScope.INSTITUTION)]
 
 
+def kind_filter(category_field):
+    """成果类型 filter: rows whose ``category_field`` is a category of the chosen kind."""
+    return WhereFilter(
+        category_field,
+        _l("Achievement type"),
+        lambda kind: category_field.in_(Category.select(Category.id).where(Category.kind == kind)),
+        options=kind_options,
+    )
+
+
 def storage_refusal(category, institution_id):
     """Why the institution may not store an entry of ``category`` by hand, or None."""
     if not category.manual_storage:
@@ -145,12 +155,7 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
     column_default_sort = ("created_at", True)
     column_searchable_list = ("name",)
     column_filters = (
-        WhereFilter(
-            CatalogueAchievement.category,
-            _l("Achievement type"),
-            lambda kind: CatalogueAchievement.category.in_(Category.select(Category.id).where(Category.kind == kind)),
-            options=kind_options,
-        ),
+        kind_filter(CatalogueAchievement.category),
         WhereFilter(
             CatalogueAchievement.category,
             _l("Achievement subtype"),

@@ -17,7 +17,7 @@ from admin.base import SecureForm
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
 from admin.institution import MENU_MANAGE, InstitutionModelView, in_year, year_options
-from admin.institution_achievements import kind_options
+from admin.institution_achievements import kind_filter
 from models import (
     AccountStatus,
     AchievementSource,
@@ -170,12 +170,7 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
             lambda value: in_year(LearnerAchievement.created_at, value),
             options=year_options,
         ),
-        WhereFilter(
-            LearnerAchievement.category,
-            _l("Achievement type"),
-            lambda kind: LearnerAchievement.category.in_(Category.select(Category.id).where(Category.kind == kind)),
-            options=kind_options,
-        ),
+        kind_filter(LearnerAchievement.category),
         WhereFilter(
             LearnerAchievement.status,
             _l("Achievement status"),
