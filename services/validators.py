@@ -40,7 +40,7 @@ def check_id_number(value):
     """An 18-character mainland resident ID (GB 11643), ``X`` allowed last."""
     if not value or len(value) != 18:
         return _l("must have 18 characters")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not (value.isascii() and value[:17].isdigit()) or not (value[17].isdigit() or value[17] == "X"):
         return _l("must be 17 digits followed by a digit or X")
     birth = id_birth_date(value)
     if birth is None or birth > dt.date.today() or birth.year < 1900:

@@ -45,14 +45,18 @@ def test_every_kind_of_bad_row(client_as):
         ["吴九", good[1], "", ""],  # row 10: duplicates row 3
         ["郑十", registered.id_number, "", ""],  # row 11: registered already
         ["钱一", good[4], "", "bad-email"],  # row 12: email
+        ["冯二", good[4].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")), "", ""],  # row 13: Arabic digits
+        ["陈三", good[5], "", " Chen@Example.COM "],  # email kept in lower case
     ]
     page = result_page(center, upload(center, URL, workbook_bytes(rows)))
     batch = ImportBatch.get()
-    assert (batch.accepted, batch.rejected) == (2, 8)
-    assert "成功导入符合要求数据2条" in page and "未导入不符合要求数据8条" in page
+    assert (batch.accepted, batch.rejected) == (3, 9)
+    assert "成功导入符合要求数据3条" in page and "未导入不符合要求数据9条" in page
     imported = {u.real_name: u for u in User.select().where(User.status == AccountStatus.INACTIVE)}
-    assert set(imported) == {"张三", "李四"}
+    assert set(imported) == {"张三", "李四", "陈三"}
     assert imported["李四"].id_number == good[1] and imported["张三"].phone == "13800000001"
+    assert imported["李四"].phone is None and imported["李四"].email is None  # empty cells are NULL, not ""
+    assert imported["陈三"].email == "chen@example.com"
     assert imported["张三"].role == Role.LEARNER and imported["张三"].added_by_institution_id is None
 
     failed = read_xlsx(center.get(f"/files/{batch.rejected_file_id}").data)
@@ -66,8 +70,9 @@ def test_every_kind_of_bad_row(client_as):
     assert reasons["吴九"] == "第10行 身份证号 与本文件第3行重复"
     assert reasons["郑十"] == "第11行 身份证号 已被注册"
     assert reasons["钱一"] == "第12行 电子邮箱 必须为有效的电子邮箱地址"
+    assert reasons["冯二"].startswith("第13行 身份证号 ")
     accepted = read_xlsx(center.get(f"/files/{batch.accepted_file_id}").data)
-    assert [r[:2] for r in accepted[1:]] == [["张三", good[0]], ["李四", good[1]]]
+    assert [r[:2] for r in accepted[1:]] == [["张三", good[0]], ["李四", good[1]], ["陈三", good[5]]]
 
 
 def test_xls_and_xlsx_both_import(client_as):
@@ -155,9 +160,9 @@ def test_a_failure_midway_leaves_nothing(client_as, monkeypatch, tmp_path):
     calls = []
     original = excel.insert_chunked
 
-    def failing(model, rows):
+    def failing(model, rows, **same):
         calls.append(model)
-        original(model, rows)
+        original(model, rows, **same)
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(excel, "insert_chunked", failing)
