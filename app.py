@@ -143,6 +143,9 @@ def _init_request_hooks(app):
 
     @app.teardown_request
     def close_connection(exc):
+        from services import storage
+
+        storage.discard_uncommitted()
         if not db.is_closed():
             db.close()
 
@@ -180,6 +183,16 @@ def _register_cli(app):
         click.echo(f"demo accounts (password {seed.DEMO_PASSWORD}):")
         for username, role_label in seed.DEMO_ACCOUNTS:
             click.echo(f"  {username:12s} {role_label}")
+
+    @app.cli.command("sweep-uploads")
+    @click.option("--min-age", default=3600, show_default=True, help="seconds; younger files are left alone")
+    def sweep_uploads_command(min_age):
+        """Remove stored files that no attachment row refers to (run it daily)."""
+        from services import storage
+
+        with db.connection_context():
+            removed = storage.sweep_orphans(min_age)
+        click.echo(f"removed {len(removed)} orphan file(s)")
 
     @app.cli.command("create-user")
     @click.option("--role", required=True, type=click.Choice(["learner", "center", "reviewer", "committee", "institution", "subuser"]))

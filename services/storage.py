@@ -1,11 +1,19 @@
 """File storage under ``UPLOAD_DIR``: uploads are checked by content and size, stored
-under generated names with their sha256, and recorded as ``Attachment`` rows."""
+under generated names with their sha256, and recorded as ``Attachment`` rows.
+
+A file is written before its row, often inside a transaction that may still roll back.
+Files whose row did not survive are removed at the end of the request that wrote them
+(``discard_uncommitted``); ``sweep_orphans`` (``flask sweep-uploads``) removes those a
+crashed process or a command left behind."""
 import hashlib
 import os
+import re
+import time
 import uuid
 
-from flask import current_app, send_file
+from flask import current_app, g, send_file
 from flask_babel import lazy_gettext as _l
+from peewee import DatabaseError
 
 from models import Attachment
 
@@ -21,6 +29,8 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "appl
 EVIDENCE_TYPES = frozenset(SIGNATURES)
 PDF_ONLY = frozenset({"application/pdf"})
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,10}$")
+LOOKUP_CHUNK = 500
 
 
 class UploadError(ValueError):
@@ -48,7 +58,55 @@ def _write(data_chunks, extension):
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
+    g.setdefault("stored_files", []).append(stored_name)
     return stored_name, size, digest.hexdigest()
+
+
+def _recorded(names):
+    """The subset of ``names`` that have an Attachment row."""
+    names, found = list(names), set()
+    for start in range(0, len(names), LOOKUP_CHUNK):
+        query = Attachment.select(Attachment.stored_name).where(
+            Attachment.stored_name.in_(names[start : start + LOOKUP_CHUNK])
+        )
+        found.update(name for (name,) in query.tuples())
+    return found
+
+
+def _remove(names):
+    for name in names:
+        try:
+            os.remove(_path(name))
+        except FileNotFoundError:
+            pass
+
+
+def discard_uncommitted():
+    """Remove the files written in this request (or app context) whose Attachment row
+    does not exist now: its transaction rolled back, or the row was never created."""
+    names = set(g.pop("stored_files", ()))
+    if not names:
+        return
+    try:
+        recorded = _recorded(names)
+    except DatabaseError:  # the database cannot tell now; sweep_orphans will
+        return
+    _remove(names - recorded)
+
+
+def sweep_orphans(min_age_seconds=3600):
+    """Remove stored files without an Attachment row that are older than
+    ``min_age_seconds`` (younger ones may belong to a transaction still running).
+    Returns the names removed."""
+    cutoff = time.time() - min_age_seconds
+    candidates = []
+    for folder, _dirs, files in os.walk(current_app.config["UPLOAD_DIR"]):
+        for name in files:
+            if STORED_NAME.match(name) and os.path.getmtime(os.path.join(folder, name)) < cutoff:
+                candidates.append(name)
+    orphans = sorted(set(candidates) - _recorded(candidates))
+    _remove(orphans)
+    return orphans
 
 
 def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, allowed=EVIDENCE_TYPES, max_mb=10):

@@ -1,5 +1,6 @@
 """Every transition of services.workflow, and the illegal ones (SPEC §4, §6, §8)."""
 import io
+import os
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -9,6 +10,7 @@ from models import (
     AchievementStatus,
     Application,
     ApplicationStatus,
+    Attachment,
     AuditLog,
     LearnerAchievement,
     Message,
@@ -249,3 +251,25 @@ def test_granted_institution_type_is_held_under_its_learner_subcategory(people):
     workflow.final_review(application, people["committee"], True, "审核人")
     held = LearnerAchievement.get(LearnerAchievement.catalogue == target)
     assert held.category_id == course_type.learner_category_id == factories.category("course").id
+
+
+def stored_files(app):
+    return {name for _folder, _dirs, names in os.walk(app.config["UPLOAD_DIR"]) for name in names}
+
+
+def test_a_rolled_back_upload_leaves_no_file(app, people, conversion):
+    """Two withdrawals of one achievement race: the loser's reason file was written
+    before its transaction rolled back, and is removed when its request ends."""
+    college = factories.make_institution()
+    staff = factories.make_user("institution", institution=college)
+    achievement = conversion["achievement"]
+    LearnerAchievement.update(stored_by=college).where(LearnerAchievement.id == achievement.id).execute()
+    stale = LearnerAchievement.get_by_id(achievement.id)
+    before = stored_files(app)
+    with app.test_request_context():
+        workflow.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "证书编号有误", png())
+    with app.test_request_context(), pytest.raises(WorkflowError):
+        workflow.withdraw_achievement(stale, staff, "证书编号有误", png())
+    kept = Attachment.of("withdrawal", achievement.id)
+    assert kept.count() == 1
+    assert stored_files(app) - before == {kept.get().stored_name}
