@@ -13,6 +13,7 @@ from flask import Flask, has_request_context, redirect, request, session, url_fo
 from flask_babel import Babel
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
 
@@ -69,6 +70,9 @@ def default_config():
         "IMPORT_MAX_ROWS": int(env("IMPORT_MAX_ROWS", 200_000)),
         "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted:
+        # attempt limits count by client address.
+        "PROXY_COUNT": int(env("PROXY_COUNT", 0)),
     }
 
 
@@ -77,6 +81,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(default_config())
     app.config.update(overrides or {})
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
     from services import database, i18n
 

@@ -812,6 +812,19 @@ class VerificationCode(BaseModel):
         indexes = ((("phone", "purpose", "created_at"), False),)
 
 
+class ThrottleHit(BaseModel):
+    """One counted attempt (a failed login, an SMS code request) for services.throttle;
+    kept in the database so every worker process sees the same counts."""
+
+    id = AutoField()
+    scope = CharField(max_length=20)
+    key = CharField(max_length=100)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("scope", "key", "created_at"), False),)
+
+
 class ImportBatch(BaseModel):
     """导入记录: who imported what, the counts, and the two result workbooks."""
 
@@ -881,6 +894,7 @@ MODELS = [
     Message,
     SmsOutbox,
     VerificationCode,
+    ThrottleHit,
     ImportBatch,
     AuditLog,
     Article,

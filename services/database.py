@@ -11,12 +11,18 @@ from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, SchemaVersion, db
+from models import MODELS, SchemaVersion, ThrottleHit, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
+
+
+def _add_throttle_hits(_migrator):
+    db.create_tables([ThrottleHit])
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
-MIGRATIONS = []
+MIGRATIONS = [(2, _add_throttle_hits)]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
 

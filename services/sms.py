@@ -2,7 +2,8 @@
 
 The ``console`` backend records each message in the outbox table and the log; a real
 gateway is another class with the same ``send`` method, chosen by ``SMS_BACKEND``.
-Codes: 6 digits, valid 10 minutes, stored hashed, at most 5 attempts, 60 s resend cool-down.
+Codes: 6 digits, valid 10 minutes, stored hashed, at most 5 attempts, 60 s resend cool-down,
+at most 10 per number in 24 hours.
 """
 import datetime as dt
 import hashlib
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 CODE_TTL = dt.timedelta(minutes=10)
 RESEND_COOLDOWN = dt.timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+MAX_CODES_PER_DAY = 10  # per phone number, every purpose: limits SMS bombing of one number
 
 
 class ConsoleBackend:
@@ -78,6 +80,11 @@ def issue_code(phone, purpose):
     if latest and latest.created_at > now() - RESEND_COOLDOWN:
         wait = int((latest.created_at + RESEND_COOLDOWN - now()).total_seconds()) + 1
         raise CodeError(_l("Please wait %(seconds)s seconds before requesting another code", seconds=wait))
+    sent_today = VerificationCode.select().where(
+        VerificationCode.phone == phone, VerificationCode.created_at > now() - dt.timedelta(days=1)
+    )
+    if sent_today.count() >= MAX_CODES_PER_DAY:
+        raise CodeError(_l("This number has received the most codes allowed in 24 hours; please try again tomorrow"))
     value = f"{secrets.randbelow(10**6):06d}"
     with db.atomic():
         VerificationCode.create(

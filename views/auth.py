@@ -10,7 +10,7 @@ from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from models import SmsPurpose, User
-from services import accounts, audit, permissions, sms
+from services import accounts, audit, permissions, sms, throttle
 from services.validators import StrongPassword, check_mobile
 
 bp = Blueprint("auth", __name__)
@@ -64,11 +64,19 @@ def login():
         return redirect(permissions.home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        account = (form.identifier.data or "").strip().lower()
         try:
+            throttle.check(throttle.LOGIN_PER_ACCOUNT, account)
+            throttle.check(throttle.LOGIN_PER_ADDRESS, request.remote_addr or "")
             user = accounts.authenticate(form.identifier.data, form.password.data, form.identity.data)
+        except throttle.Throttled as error:
+            form.password.errors = [str(error)]
         except accounts.AccountError as error:
             form.password.errors = [str(error)]
+            throttle.record(throttle.LOGIN_PER_ACCOUNT, account)
+            throttle.record(throttle.LOGIN_PER_ADDRESS, request.remote_addr or "")
         else:
+            throttle.clear(throttle.LOGIN_PER_ACCOUNT, account)
             login_user(user)
             audit.record("login", user, user=user)
             if user.must_change_password:
@@ -167,6 +175,11 @@ def _phone_for(purpose):
 def send_code():
     """Send a verification code; JSON answer for the pages' 获取验证码 buttons."""
     purpose = request.form.get("purpose", "")
+    if purpose not in OWN_PHONE_PURPOSES:
+        try:
+            throttle.hit(throttle.SMS_PER_ADDRESS, request.remote_addr or "")
+        except throttle.Throttled as error:
+            return jsonify(ok=False, message=str(error)), 429
     phone, error = _phone_for(purpose)
     if error:
         return jsonify(ok=False, message=error), 400

@@ -1,7 +1,10 @@
 """Login by each identifier, role homes, and who may open /admin/ and /me/."""
+import datetime as dt
+
 import pytest
 
-from models import AccountStatus, User
+from models import AccountStatus, ThrottleHit, User
+from services import throttle
 from tests import factories
 
 
@@ -23,6 +26,37 @@ def test_wrong_password_is_refused_and_keeps_identifier(client):
     assert response.status_code == 200
     assert learner.username.encode() in response.data
     assert client.get("/me/").status_code == 302  # still anonymous
+
+
+def test_failed_logins_are_limited_per_account(client):
+    """After 10 wrong passwords in 15 minutes even the right one is refused for a while;
+    the limit is per account identifier and per client address."""
+    learner = factories.make_learner()
+    other = factories.make_learner()
+
+    def attempt(identifier, password, address="127.0.0.1"):
+        return client.post("/login", data={"identity": "person", "identifier": identifier, "password": password},
+                           environ_base={"REMOTE_ADDR": address})
+
+    for _ in range(throttle.LOGIN_PER_ACCOUNT.count):
+        assert attempt(learner.username, "wrong1234").status_code == 200
+    locked = attempt(learner.username, factories.PASSWORD, address="10.0.0.7")
+    assert locked.status_code == 200 and "尝试次数过多，请15分钟后再试" in locked.get_data(as_text=True)
+    assert attempt(other.username, factories.PASSWORD).status_code == 302  # another account is not affected
+    client.post("/logout")
+    for hit in ThrottleHit.select():  # move the clock instead of sleeping
+        ThrottleHit.update(created_at=hit.created_at - dt.timedelta(minutes=16)).where(ThrottleHit.id == hit.id).execute()
+    assert attempt(learner.username, factories.PASSWORD).status_code == 302
+    assert ThrottleHit.select().where(ThrottleHit.key == learner.username.lower()).count() == 0
+
+
+def test_failed_logins_are_limited_per_address(client):
+    learner = factories.make_learner()
+    for n in range(throttle.LOGIN_PER_ADDRESS.count):
+        client.post("/login", data={"identity": "person", "identifier": f"nobody{n}", "password": "wrong1234"})
+    refused = client.post("/login", data={"identity": "person", "identifier": learner.username,
+                                          "password": factories.PASSWORD})
+    assert "尝试次数过多" in refused.get_data(as_text=True)
 
 
 def test_institution_user_must_choose_institution_identity(client):

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from models import SmsOutbox, VerificationCode
-from services import sms
+from services import sms, throttle
 
 PHONE = "13812345678"
 
@@ -86,3 +86,30 @@ def test_codes_are_not_shown_unless_development_display_is_on(app, client):
     app.config["SMS_SHOW_CODES"] = False
     answer = client.post("/sms/send", data={"purpose": "register", "phone": PHONE}).get_json()
     assert answer["ok"] and "dev_code" not in answer
+
+
+def test_ten_codes_per_number_in_a_day(app):
+    """Beyond the cool-down, one number receives at most 10 codes in 24 hours."""
+    for _ in range(sms.MAX_CODES_PER_DAY):
+        sms.issue_code(PHONE, "register")
+        age_codes(61)
+    with pytest.raises(sms.CodeError, match="24小时"):
+        sms.issue_code(PHONE, "register")
+    assert SmsOutbox.select().where(SmsOutbox.phone == PHONE).count() == sms.MAX_CODES_PER_DAY
+    age_codes(24 * 3600)
+    sms.issue_code(PHONE, "register")
+
+
+def test_guessing_numbers_is_slowed_per_client_address(client):
+    """/sms/send answers whether a number is registered, so one address may ask 20 times
+    an hour (answered or refused alike); another address is not affected."""
+    limit = throttle.SMS_PER_ADDRESS.count
+    for n in range(limit):
+        response = client.post("/sms/send", data={"purpose": "reset_password", "phone": f"1390000{n:04d}"})
+        assert response.status_code == 400  # no account bound to the number
+    refused = client.post("/sms/send", data={"purpose": "register", "phone": PHONE})
+    assert refused.status_code == 429 and "尝试次数过多" in refused.get_json()["message"]
+    assert VerificationCode.select().count() == 0
+    other = client.post("/sms/send", data={"purpose": "register", "phone": PHONE},
+                        environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.get_json()["ok"]
