@@ -30,3 +30,31 @@ document.addEventListener("click", function (event) {
       }
     });
 });
+
+// 省/市/区 selects: the cities follow the chosen province and the districts the chosen
+// city; the tree is fetched once, on the first change (services/regions.py validates).
+(function () {
+  var province = document.querySelector("select[data-region='province']");
+  if (!province) return;
+  var city = province.form.querySelector("select[data-region='city']");
+  var district = province.form.querySelector("select[data-region='district']");
+  var tree = null;
+  function load() {
+    if (tree) return Promise.resolve(tree);
+    return fetch(province.dataset.regionUrl).then(function (r) { return r.json(); })
+      .then(function (data) { tree = data; return tree; });
+  }
+  function fill(select, names) {
+    var prompt = select.options[0];
+    select.innerHTML = "";
+    select.appendChild(prompt);
+    names.forEach(function (name) { select.add(new Option(name, name)); });
+    select.value = "";
+  }
+  province.addEventListener("change", function () {
+    load().then(function (t) { fill(city, Object.keys(t[province.value] || {})); fill(district, []); });
+  });
+  city.addEventListener("change", function () {
+    load().then(function (t) { fill(district, (t[province.value] || {})[city.value] || []); });
+  });
+})();

@@ -10,7 +10,7 @@ from wtforms import DateField, HiddenField, PasswordField, SelectField, StringFi
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from models import AccountStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
-from services import accounts, audit, permissions, sms
+from services import accounts, audit, permissions, regions, sms
 from services.validators import (
     Mobile,
     StrongPassword,
@@ -52,9 +52,9 @@ class RegisterForm(FlaskForm):
     id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=32)])
     birth_date = DateField(_l("Birth date"), validators=[DataRequired()])
     email = StringField(_l("Email"), validators=[Optional(), EmailAddress])
-    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=50)])
-    city = StringField(_l("City"), validators=[DataRequired(), Length(max=50)])
-    district = StringField(_l("District"), validators=[Optional(), Length(max=50)])
+    province = SelectField(_l("Province"), validators=[DataRequired()])
+    city = SelectField(_l("City"), validators=[DataRequired()])
+    district = SelectField(_l("District"), validators=[DataRequired(message=_l("Please choose the district"))])
     address = StringField(_l("Detailed address"), validators=[DataRequired(), Length(max=200)])
     teaching_point = SelectField(_l("Teaching point"), coerce=int, validators=[DataRequired()])
     phone = StringField(_l("Mobile"), validators=[DataRequired(), Mobile])
@@ -111,6 +111,7 @@ def register():
         return redirect(permissions.home_url(current_user))
     form = RegisterForm()
     form.teaching_point.choices = teaching_point_choices()
+    regions.bind(form)
     agreed = request.values.get("agree") == "1"
     if not agreed:
         return render_template("account/terms.html")

@@ -77,6 +77,9 @@ def test_a_visitor_registers_and_lands_in_the_learner_area(client, teaching_poin
         ({"confirm": "Other2024"}, "两次输入的密码不一致"),
         ({"username": "张三abc"}, "用户名只能包含字母和数字"),
         ({"phone": "12345"}, "11位"),
+        ({"city": "杭州市"}, "不是有效的选择"),  # not a city of 广东省
+        ({"district": "西湖区"}, "不是有效的选择"),  # not a district of 广州市
+        ({"district": ""}, "请选择区/县"),
     ],
 )
 def test_bad_registration_input_is_refused_with_the_input_kept(client, teaching_point, overrides, message):
@@ -86,6 +89,18 @@ def test_bad_registration_input_is_refused_with_the_input_kept(client, teaching_
     assert message in body, body[body.find("invalid-feedback") - 200:][:600]
     assert 'value="天河路1号"' in body and "Study2024" not in body  # input kept, passwords not
     assert User.select().count() == 0
+
+
+def test_address_selects_offer_the_cities_of_the_chosen_province(client, teaching_point):
+    body = post_register(client, teaching_point, with_code=False, sms_code="1", district="").get_data(as_text=True)
+    assert '<option selected value="广东省">' in body and '<option selected value="广州市">' in body
+    assert '<option value="深圳市">' in body and '<option value="杭州市">' not in body
+    assert '<option value="天河区">' in body and 'data-region-url="/static/vendor/china-division/regions.json"' in body
+
+
+def test_hong_kong_addresses_are_offered(client, teaching_point):
+    assert post_register(client, teaching_point, province="香港特别行政区", city="九龙", district="观塘区").status_code == 302
+    assert User.get(User.username == "zhang3").city == "九龙"
 
 
 def test_duplicate_username_phone_and_id_are_refused(client, teaching_point):

@@ -34,10 +34,14 @@ def test_register_add_a_catalogue_certificate_and_apply_for_conversion(page, out
     first17 = "44010619950512102"  # 17th digit even: a woman
     for name, value in {"username": "wangfang88", "real_name": "王芳", "password": "Study2024",
                         "confirm": "Study2024", "id_number": first17 + id_check_char(first17),
-                        "birth_date": "1995-05-12", "province": "广东省", "city": "广州市", "district": "天河区",
-                        "address": "天河路1号", "phone": "13912345678", "email": "wf@example.com"}.items():
+                        "birth_date": "1995-05-12", "address": "天河路1号", "phone": "13912345678", "email": "wf@example.com"}.items():
         page.fill(f"[name={name}]", value)
     page.select_option("[name=gender]", "female")
+    page.select_option("[name=province]", "广东省")  # the cities, then the districts, follow
+    page.wait_for_selector("[name=city] option[value='广州市']", state="attached")
+    page.select_option("[name=city]", "广州市")
+    page.wait_for_selector("[name=district] option[value='天河区']", state="attached")
+    page.select_option("[name=district]", "天河区")
     page.select_option("[name=teaching_point]", label="广州天河教学点")
     page.click("text=获取验证码")
     code = page.wait_for_selector(".js-dev-code:not(.d-none)").inner_text()
