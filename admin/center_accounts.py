@@ -9,7 +9,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
+from peewee import JOIN, IntegrityError
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -77,6 +77,11 @@ class AccountStatusActions:
 # --- staff -----------------------------------------------------------------------------
 
 
+def require_teaching_point(field):
+    if not Institution.teaching_points().where(Institution.id == field.data).exists():
+        raise ValidationError(_("A teaching-point administrator needs their teaching point."))
+
+
 class StaffForm(SecureForm):
     role = SelectField(_l("Role"), choices=[(r, r.label) for r in (Role.CENTER, Role.REVIEWER, Role.COMMITTEE)])
     username = StringField(_l("Login account"), validators=[DataRequired(), Length(max=50),
@@ -91,12 +96,37 @@ class StaffForm(SecureForm):
         self.institution.choices = [(0, "-")] + [(p.id, p.name) for p in Institution.teaching_points()]
 
     def validate_institution(self, field):
-        if self.role.data == Role.REVIEWER and not Institution.teaching_points().where(Institution.id == field.data).exists():
-            raise ValidationError(_("A teaching-point administrator needs their teaching point."))
+        if self.role.data == Role.REVIEWER:
+            require_teaching_point(field)
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         return unique_account_checks(self, self.username, self.phone) and valid
+
+
+class StaffEditForm(SecureForm):
+    """修改: the login account and the role stay (a new role is a new account)."""
+
+    real_name = StaffForm.real_name
+    phone = StaffForm.phone
+    institution = StaffForm.institution
+    department = StaffForm.department
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        self.account = obj
+        self.institution.choices = [(0, "-")] + [(p.id, p.name) for p in Institution.teaching_points()]
+        if obj is not None and not self.is_submitted():
+            self.institution.data = obj.institution_id or 0
+
+    def validate_institution(self, field):
+        if self.account.role == Role.REVIEWER:
+            require_teaching_point(field)
+
+    def validate_phone(self, field):
+        taken = User.select().where(User.phone == field.data.strip(), User.id != self.account.id)
+        if taken.exists():
+            raise ValidationError(_("This mobile number is already bound to an account"))
 
 
 class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
@@ -114,8 +144,9 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
     )
 
     can_create = True
+    can_edit = True
     form = StaffForm
-    create_template = "admin/center/staff_form.html"
+    create_template = edit_template = "admin/center/staff_form.html"
     column_list = ("username", "real_name", "role", "institution", "department", "phone", "status", "last_login_at")
     column_details_list = ("username", "real_name", "role", "institution", "department", "phone", "status",
                            "must_change_password", "created_at", "last_login_at")
@@ -170,6 +201,28 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
         flash(_("The account %(username)s was created; a one-time login code was sent by SMS to %(phone)s.",
                 username=user.username, phone=mask_phone(user.phone)), "success")
         return user
+
+    def get_edit_form(self):
+        return StaffEditForm
+
+    def update_model(self, form, model):
+        fields = {
+            "real_name": form.real_name.data.strip(),
+            "phone": form.phone.data.strip(),
+            "institution": form.institution.data if model.role == Role.REVIEWER else None,
+            "department": (form.department.data or "").strip() or None,
+        }
+        before = {"real_name": model.real_name, "phone": model.phone, "institution": model.institution_id,
+                  "department": model.department}
+        try:
+            with db.atomic():
+                User.update(**fields).where(User.id == model.id).execute()
+                audit.record("staff_changed", model, username=model.username,
+                             changed=sorted(k for k, v in fields.items() if before[k] != v))
+        except IntegrityError:  # a concurrent change took the phone number
+            flash(_("This mobile number is already bound to an account"), "error")
+            return False
+        return True
 
     @action("reset", _l("Reset password"), _l("Send the selected accounts a new one-time login code by SMS?"))
     def action_reset(self, ids):

@@ -50,6 +50,40 @@ def test_disable_enable_and_reset_staff(center):
     assert SmsOutbox.select().where(SmsOutbox.phone == committee.phone).count() == 1
 
 
+def test_staff_are_modified_but_keep_account_and_role(center):
+    old_point, new_point = factories.make_teaching_point(name="旧教学点"), factories.make_teaching_point(name="新教学点")
+    reviewer = factories.make_user("reviewer", institution=old_point, username="tp9")
+    factories.make_user("center", phone="13800009999")
+    form = center.get(f"/admin/users/edit/?id={reviewer.id}").get_data(as_text=True)
+    assert "tp9" in form and 'name="username"' not in form and 'name="role"' not in form
+    assert f'<option selected value="{old_point.id}">' in form
+
+    data = {"real_name": "王老师", "phone": "13800009999", "institution": str(new_point.id), "department": "教务处",
+            "role": "center", "username": "hijack"}
+    refused = center.post(f"/admin/users/edit/?id={reviewer.id}", data=data)
+    assert refused.status_code == 200 and "该手机号码已绑定其他账号" in refused.get_data(as_text=True)
+    assert User.get_by_id(reviewer.id).real_name == reviewer.real_name
+
+    assert center.post(f"/admin/users/edit/?id={reviewer.id}", data={**data, "phone": "13800008888"}).status_code == 302
+    after = User.get_by_id(reviewer.id)
+    assert (after.real_name, after.phone, after.institution_id, after.department) == (
+        "王老师", "13800008888", new_point.id, "教务处")
+    assert (after.username, after.role) == ("tp9", Role.REVIEWER)  # posted username/role ignored
+    entry = AuditLog.get(AuditLog.action == "staff_changed")
+    assert entry.object_id == reviewer.id and entry.details["changed"] == ["department", "institution", "phone", "real_name"]
+
+    no_point = center.post(f"/admin/users/edit/?id={reviewer.id}", data={**data, "phone": "13800008888",
+                                                                         "institution": "0"})
+    assert "教学点管理员须选择所属教学点" in no_point.get_data(as_text=True)
+
+
+def test_the_staff_form_does_not_edit_learners(center):
+    learner = factories.make_learner()
+    response = center.post(f"/admin/users/edit/?id={learner.id}", data={"real_name": "改名", "phone": "13800007777"})
+    assert response.status_code in (302, 404)
+    assert User.get_by_id(learner.id).real_name == learner.real_name
+
+
 def test_staff_actions_never_touch_learners(center):
     learner = factories.make_learner()
     center.post("/admin/users/action/", data={"action": "disable", "rowid": [learner.id]})
