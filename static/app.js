@@ -58,3 +58,26 @@ document.addEventListener("click", function (event) {
     load().then(function (t) { fill(district, (t[province.value] || {})[city.value] || []); });
   });
 })();
+
+// Show the chosen images (and the names of PDFs) before they are uploaded; delegated, so
+// it also serves forms loaded into a dialog.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.classList || !input.classList.contains("js-preview")) return;
+  var box = input.parentNode.querySelector(".js-preview-box");
+  box.innerHTML = "";
+  Array.prototype.forEach.call(input.files, function (file) {
+    var item = document.createElement("div");
+    item.className = "mr-2 mb-2 text-center small";
+    if (file.type.indexOf("image/") === 0) {
+      var img = document.createElement("img");
+      img.className = "evidence-thumb border";
+      img.src = URL.createObjectURL(file);
+      item.appendChild(img);
+    }
+    var name = document.createElement("div");
+    name.textContent = file.name;
+    item.appendChild(name);
+    box.appendChild(item);
+  });
+});

@@ -545,8 +545,10 @@ def conversion_apply(achievement_id):
             return redirect(url_for("learner.conversion_progress", achievement_id=item.id))
     elif request.method == "POST" and form.rule.errors:
         form.rule.errors = [_("Please choose a rule that applies to this achievement.")]
-    return render_template("learner/conversion_apply.html", a=item, form=form, rules=rules,
-                           targets=targets_by_rule_ids([r.id for r in rules]))
+    # The list opens the form in a dialog (SPEC §8) by loading it alone; a submission with
+    # errors comes back as the whole page.
+    template = "learner/_conversion_apply_form.html" if request.args.get("dialog") else "learner/conversion_apply.html"
+    return render_template(template, a=item, form=form, rules=rules, targets=targets_by_rule_ids([r.id for r in rules]))
 
 
 def targets_by_rule_ids(rule_ids):

@@ -171,6 +171,7 @@ def test_another_learners_achievement_is_not_found(client_as):
         ("post", f"/me/recognition/{row.id}/submit"),
         ("get", f"/me/recognition/{row.id}/records"),
         ("get", f"/me/conversions/{row.id}/apply"),
+        ("get", f"/me/conversions/{row.id}/apply?dialog=1"),
         ("post", f"/me/conversions/{row.id}/apply"),
         ("get", f"/me/conversions/{row.id}/progress"),
         ("get", f"/me/conversions/go?id={row.id}&action=apply"),

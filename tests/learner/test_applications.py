@@ -67,6 +67,15 @@ def test_conversion_list_shows_rule_counts(learner_client, convertible):
     assert 'data-rules>1<' in page and 'data-used>0<' in page and "未申请" in page
 
 
+def test_the_list_opens_the_application_form_in_a_dialog(learner_client, convertible):
+    row, rule = convertible
+    listing = learner_client.get("/me/conversions").get_data(as_text=True)
+    assert f'data-apply-url="/me/conversions/{row.id}/apply?dialog=1"' in listing and 'id="apply-dialog"' in listing
+    fragment = learner_client.get(f"/me/conversions/{row.id}/apply?dialog=1").get_data(as_text=True)
+    assert "<html" not in fragment and f'id="rule{rule.id}"' in fragment
+    assert f'action="/me/conversions/{row.id}/apply"' in fragment  # posts to the page, which shows any errors
+
+
 def test_apply_for_conversion_and_follow_progress(learner_client, convertible):
     row, rule = convertible
     page = learner_client.get(f"/me/conversions/{row.id}/apply").get_data(as_text=True)

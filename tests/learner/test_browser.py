@@ -77,9 +77,11 @@ def test_register_add_a_catalogue_certificate_and_apply_for_conversion(page, out
     page.click("nav >> text=转换成果申请")
     page.check("input[type=radio][name=id]")
     page.click("button:has-text('申请转换')")
+    page.wait_for_selector(f"#apply-dialog.show #rule{rule.id}")  # the form opens in a dialog
     page.check(f"#rule{rule.id}")
-    page.set_input_files("[name=materials]", evidence_file)
-    page.click("button:has-text('提交')")
+    page.set_input_files("#apply-dialog [name=materials]", evidence_file)
+    page.wait_for_selector("#apply-dialog .js-preview-box img")
+    page.click("#apply-dialog button:has-text('提交')")
     page.wait_for_url("**/progress")
     body = page.content()
     assert "提交成功" in body and "待转换初审" in body and "暂无审核记录" in body
