@@ -59,9 +59,9 @@ def find_by_identifier(identifier, identity="person"):
     )
 
 
-def authenticate(identifier, password, identity="person"):
-    """Return the user or raise AccountError with the message to show."""
-    user = find_by_identifier(identifier, identity)
+def authenticate(user, password):
+    """Return ``user`` (found by ``find_by_identifier``, may be None) when the password
+    opens it, or raise AccountError with the message to show."""
     if user is None or not verify_password(user, password):
         raise AccountError(_l("Account or password is wrong"))
     if user.status == AccountStatus.DISABLED:

@@ -1,5 +1,5 @@
 """Limits on repeated attempts, counted in the database so that every worker process
-sees the same numbers: failed logins per account identifier and per client address,
+sees the same numbers: failed logins per account and per client address,
 SMS code requests per client address (they also tell whether a number is registered,
 so guessing numbers is slowed down with them)."""
 import datetime as dt
@@ -28,36 +28,40 @@ class Throttled(Exception):
         self.minutes = minutes
 
 
-def _window(limit, key):
-    return ThrottleHit.select().where(
-        ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100], ThrottleHit.created_at > now() - limit.window
-    )
-
-
-def check(limit, key):
-    """Raise Throttled when ``key`` has used up ``limit`` in its window."""
-    hits = _window(limit, key).order_by(ThrottleHit.created_at.desc()).limit(limit.count)
-    stamps = [hit.created_at for hit in hits]
-    if len(stamps) >= limit.count:
-        # Free again when the oldest of the counted hits leaves the window.
-        wait = stamps[-1] + limit.window - now()
+def attempt(limit, key):
+    """Count one attempt by ``key`` and return its hit; raise Throttled, without counting
+    it, when ``key`` had already used up ``limit`` in its window. The hit is written before
+    the count is read, so concurrent attempts cannot all slip under the limit."""
+    key = key[:100]
+    _forget_expired(limit)
+    hit = ThrottleHit.create(scope=limit.scope, key=key)
+    stamps = [
+        row.created_at
+        for row in ThrottleHit.select(ThrottleHit.created_at)
+        .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key, ThrottleHit.created_at > now() - limit.window)
+        .order_by(ThrottleHit.created_at.desc(), ThrottleHit.id.desc())
+        .limit(limit.count + 1)
+    ]
+    if len(stamps) > limit.count:
+        # Refused attempts are not counted, so hammering does not prolong the wait: it
+        # ends when the oldest of the counted hits leaves the window.
+        hit.delete_instance()
+        wait = stamps[limit.count] + limit.window - now()
         raise Throttled(max(1, -(-int(wait.total_seconds()) // 60)))
+    return hit
 
 
-def record(limit, key):
-    """Count one attempt. The scope's hits that left the window are deleted on the way,
-    so the table holds no more than the hits of one window."""
-    ThrottleHit.delete().where(
-        ThrottleHit.scope == limit.scope, ThrottleHit.created_at <= now() - limit.window
-    ).execute()
-    ThrottleHit.create(scope=limit.scope, key=key[:100])
-
-
-def hit(limit, key):
-    """``check`` then ``record``: for attempts that count whatever their outcome."""
-    check(limit, key)
-    record(limit, key)
+def forget(hit):
+    """Take back one attempt that turned out well (a successful login)."""
+    ThrottleHit.delete().where(ThrottleHit.id == hit.id).execute()
 
 
 def clear(limit, key):
     ThrottleHit.delete().where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100]).execute()
+
+
+def _forget_expired(limit):
+    """Keep the table to the hits of one window."""
+    ThrottleHit.delete().where(
+        ThrottleHit.scope == limit.scope, ThrottleHit.created_at <= now() - limit.window
+    ).execute()

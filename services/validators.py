@@ -11,10 +11,12 @@ from wtforms.validators import ValidationError
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-USERNAME_RE = re.compile(r"^[A-Za-z0-9]{4,30}$")
-POSTAL_RE = re.compile(r"^\d{6}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+# ASCII digits only (``\d`` would take other scripts' digits) and ``\Z``, not ``$``,
+# which would let a trailing newline through.
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}\Z")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9]{4,30}\Z")
+POSTAL_RE = re.compile(r"^[0-9]{6}\Z")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}\Z")
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 

@@ -64,19 +64,18 @@ def login():
         return redirect(permissions.home_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        account = (form.identifier.data or "").strip().lower()
+        user = accounts.find_by_identifier(form.identifier.data, form.identity.data)
+        # Counted per account, whichever of its identifiers is typed; unknown names by text.
+        account = f"user:{user.id}" if user else "name:" + form.identifier.data.strip().lower()
         try:
-            throttle.check(throttle.LOGIN_PER_ACCOUNT, account)
-            throttle.check(throttle.LOGIN_PER_ADDRESS, request.remote_addr or "")
-            user = accounts.authenticate(form.identifier.data, form.password.data, form.identity.data)
-        except throttle.Throttled as error:
+            throttle.attempt(throttle.LOGIN_PER_ACCOUNT, account)
+            address_hit = throttle.attempt(throttle.LOGIN_PER_ADDRESS, request.remote_addr or "")
+            user = accounts.authenticate(user, form.password.data)
+        except (throttle.Throttled, accounts.AccountError) as error:
             form.password.errors = [str(error)]
-        except accounts.AccountError as error:
-            form.password.errors = [str(error)]
-            throttle.record(throttle.LOGIN_PER_ACCOUNT, account)
-            throttle.record(throttle.LOGIN_PER_ADDRESS, request.remote_addr or "")
         else:
             throttle.clear(throttle.LOGIN_PER_ACCOUNT, account)
+            throttle.forget(address_hit)  # people behind one school address log in all day
             login_user(user)
             audit.record("login", user, user=user)
             if user.must_change_password:
@@ -177,7 +176,7 @@ def send_code():
     purpose = request.form.get("purpose", "")
     if purpose not in OWN_PHONE_PURPOSES:
         try:
-            throttle.hit(throttle.SMS_PER_ADDRESS, request.remote_addr or "")
+            throttle.attempt(throttle.SMS_PER_ADDRESS, request.remote_addr or "")
         except throttle.Throttled as error:
             return jsonify(ok=False, message=str(error)), 429
     phone, error = _phone_for(purpose)

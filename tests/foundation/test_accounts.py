@@ -44,6 +44,27 @@ def test_generated_ids_agree_with_birth_and_gender():
 
 
 @pytest.mark.parametrize(
+    "check,value,ok",
+    [
+        (validators.check_mobile, "13800138000", True),
+        (validators.check_mobile, "12800138000", False),  # no such prefix
+        (validators.check_mobile, "1380013800", False),
+        (validators.check_mobile, "13800138000\n", False),
+        (validators.check_mobile, "138００138000", False),  # full-width digits are normalised before, not here
+        (validators.check_mobile, "138\u0660\u0661138000", False),  # Arabic-Indic digits
+        (validators.check_postal_code, "100871", True),
+        (validators.check_postal_code, "１００８７１", False),
+        (validators.check_email, "chen@example.cn", True),
+        (validators.check_email, "chen@example.cn\n", False),
+        (validators.check_username, "chen2026", True),
+        (validators.check_username, "chen2026\n", False),
+    ],
+)
+def test_identifiers_take_ascii_only_and_nothing_after(app, check, value, ok):
+    assert (check(value) is None) is ok
+
+
+@pytest.mark.parametrize(
     "code,ok", [("91350100M000100Y43", True), ("91350100M000100Y44", False), ("9135010", False)]
 )
 def test_unified_social_credit_code(code, ok):

@@ -28,35 +28,55 @@ def test_wrong_password_is_refused_and_keeps_identifier(client):
     assert client.get("/me/").status_code == 302  # still anonymous
 
 
+def login_attempt(client, identifier, password, address="127.0.0.1"):
+    return client.post("/login", data={"identity": "person", "identifier": identifier, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
 def test_failed_logins_are_limited_per_account(client):
-    """After 10 wrong passwords in 15 minutes even the right one is refused for a while;
-    the limit is per account identifier and per client address."""
-    learner = factories.make_learner()
+    """After 10 wrong passwords in 15 minutes even the right one is refused for a while,
+    whichever of the account's identifiers (用户名, 手机号, 邮箱, 证件号码) is typed."""
+    learner = factories.make_learner(email="limit@example.cn")
     other = factories.make_learner()
-
-    def attempt(identifier, password, address="127.0.0.1"):
-        return client.post("/login", data={"identity": "person", "identifier": identifier, "password": password},
-                           environ_base={"REMOTE_ADDR": address})
-
-    for _ in range(throttle.LOGIN_PER_ACCOUNT.count):
-        assert attempt(learner.username, "wrong1234").status_code == 200
-    locked = attempt(learner.username, factories.PASSWORD, address="10.0.0.7")
+    identifiers = [learner.username, learner.phone, learner.email.upper(), learner.id_number.lower()]
+    for n in range(throttle.LOGIN_PER_ACCOUNT.count):
+        assert login_attempt(client, identifiers[n % 4], "wrong1234").status_code == 200
+    locked = login_attempt(client, learner.phone, factories.PASSWORD, address="10.0.0.7")
     assert locked.status_code == 200 and "尝试次数过多，请15分钟后再试" in locked.get_data(as_text=True)
-    assert attempt(other.username, factories.PASSWORD).status_code == 302  # another account is not affected
+    assert login_attempt(client, other.username, factories.PASSWORD).status_code == 302  # others are not affected
     client.post("/logout")
+    # Refused attempts do not prolong the wait.
+    assert ThrottleHit.select().where(ThrottleHit.key == f"user:{learner.id}").count() == 10
     for hit in ThrottleHit.select():  # move the clock instead of sleeping
         ThrottleHit.update(created_at=hit.created_at - dt.timedelta(minutes=16)).where(ThrottleHit.id == hit.id).execute()
-    assert attempt(learner.username, factories.PASSWORD).status_code == 302
-    assert ThrottleHit.select().where(ThrottleHit.key == learner.username.lower()).count() == 0
+    assert login_attempt(client, learner.username, factories.PASSWORD).status_code == 302
+    assert ThrottleHit.select().where(ThrottleHit.key == f"user:{learner.id}").count() == 0
+
+
+def test_the_limit_holds_when_attempts_race(app):
+    """Each attempt is written before the count is read: of attempts arriving together at
+    the limit none gets an eleventh try in."""
+    limit = throttle.LOGIN_PER_ACCOUNT
+    hits = [throttle.attempt(limit, "user:race") for _ in range(limit.count)]
+    with pytest.raises(throttle.Throttled):
+        throttle.attempt(limit, "user:race")
+    throttle.forget(hits[0])
+    throttle.attempt(limit, "user:race")  # one freed, one more allowed
+    assert ThrottleHit.select().where(ThrottleHit.key == "user:race").count() == limit.count
 
 
 def test_failed_logins_are_limited_per_address(client):
+    """50 failures from one address in 15 minutes close it; successful logins from a
+    shared school address do not count."""
     learner = factories.make_learner()
+    for _ in range(throttle.LOGIN_PER_ADDRESS.count + 5):
+        assert login_attempt(client, learner.username, factories.PASSWORD).status_code == 302
+        client.post("/logout")
     for n in range(throttle.LOGIN_PER_ADDRESS.count):
-        client.post("/login", data={"identity": "person", "identifier": f"nobody{n}", "password": "wrong1234"})
-    refused = client.post("/login", data={"identity": "person", "identifier": learner.username,
-                                          "password": factories.PASSWORD})
+        login_attempt(client, f"nobody{n}", "wrong1234")
+    refused = login_attempt(client, learner.username, factories.PASSWORD)
     assert "尝试次数过多" in refused.get_data(as_text=True)
+    assert login_attempt(client, learner.username, factories.PASSWORD, address="10.0.0.8").status_code == 302
 
 
 def test_institution_user_must_choose_institution_identity(client):
@@ -149,3 +169,26 @@ def test_safe_next_ignores_other_sites(client):
         data={"identity": "person", "identifier": learner.username, "password": factories.PASSWORD},
     )
     assert response.headers["Location"] == "/me/"
+
+
+@pytest.fixture
+def proxied_app(database_url, tmp_path):
+    from tests.conftest import _app_for_test
+
+    yield from _app_for_test(database_url, tmp_path, PROXY_COUNT=1)
+
+
+def test_behind_a_proxy_limits_count_the_forwarded_address(proxied_app):
+    """With PROXY_COUNT=1 the limit counts the address the proxy forwards, not the proxy's
+    own; the forwarded host is never trusted (links keep the configured host)."""
+    client = proxied_app.test_client()
+    learner = factories.make_learner()
+    for n in range(throttle.LOGIN_PER_ADDRESS.count):
+        client.post("/login", data={"identity": "person", "identifier": f"nobody{n}", "password": "wrong1234"},
+                    headers={"X-Forwarded-For": "203.0.113.5"})
+    assert ThrottleHit.select().where(ThrottleHit.key == "203.0.113.5").count() == throttle.LOGIN_PER_ADDRESS.count
+    other = client.post("/login", data={"identity": "person", "identifier": learner.username,
+                                        "password": factories.PASSWORD},
+                        headers={"X-Forwarded-For": "203.0.113.6"})
+    assert other.status_code == 302
+    assert proxied_app.wsgi_app.x_for == 1 and proxied_app.wsgi_app.x_host == 0
