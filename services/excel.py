@@ -753,11 +753,23 @@ def locate_header(rows, columns):
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = [clean_header(cell) for cell in row]
         if required <= set(names):
-            return index, {pos: wanted[name] for pos, name in enumerate(names) if name in wanted}
+            return index, _header_columns(names, wanted)
         if best is None and any(names):
             best = set(names)
     missing = [c.header for c in columns if c.required and clean_header(c.header) not in (best or set())]
     raise ImportFileError(_("The file lacks the required columns: %(columns)s", columns="、".join(missing)))
+
+
+def _header_columns(names, wanted):
+    """{position: Column} for the header row ``names``; a column named twice is refused,
+    since which copy holds the data cannot be guessed."""
+    found = {}
+    for pos, name in enumerate(names):
+        if name in wanted:
+            if wanted[name] in found.values():
+                raise ImportFileError(_("The column %(column)s appears more than once", column=wanted[name].header))
+            found[pos] = wanted[name]
+    return found
 
 
 def parse_column(column, cells, today):

@@ -95,6 +95,7 @@ def test_xls_and_xlsx_both_import(client_as):
         (b"PK\x03\x04garbage", "data.xlsx", "不是Excel表格"),
         ("header-only", "data.xlsx", "没有数据行"),
         ("no-id-column", "data.xlsx", "缺少必填列：身份证号"),
+        ("id-column-twice", "data.xlsx", "身份证号列出现了不止一次"),
     ],
 )
 def test_a_refused_file_changes_nothing(client_as, content, filename, message):
@@ -103,6 +104,9 @@ def test_a_refused_file_changes_nothing(client_as, content, filename, message):
         content = workbook_bytes([HEADER])
     elif content == "no-id-column":
         content = workbook_bytes([["学员姓名", "手机号码"], ["张三", "13800000001"]])
+    elif content == "id-column-twice":  # which copy holds the data cannot be guessed
+        number = ids(1, 700)[0]
+        content = workbook_bytes([[*HEADER, "身份证号*"], ["张三", number, "", "", ""], ["李四", "", "", "", number]])
     users = User.select().count()
     response = upload(center, URL, content, filename=filename)
     assert response.status_code == 200
