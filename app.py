@@ -153,9 +153,11 @@ def _init_request_hooks(app):
     def close_connection(exc):
         from services import storage
 
-        storage.discard_uncommitted()
-        if not db.is_closed():
-            db.close()
+        try:
+            storage.discard_uncommitted()
+        finally:
+            if not db.is_closed():
+                db.close()
 
 
 def _register_blueprints(app):
@@ -193,14 +195,20 @@ def _register_cli(app):
             click.echo(f"  {username:12s} {role_label}")
 
     @app.cli.command("sweep-uploads")
-    @click.option("--min-age", default=3600, show_default=True, help="seconds; younger files are left alone")
-    def sweep_uploads_command(min_age):
+    @click.option("--min-age", default=3600, show_default=True, help="seconds (at least 600); younger files are left alone")
+    @click.option("--dry-run", is_flag=True, help="only list the files that would be removed")
+    def sweep_uploads_command(min_age, dry_run):
         """Remove stored files that no attachment row refers to (run it daily)."""
         from services import storage
 
-        with db.connection_context():
-            removed = storage.sweep_orphans(min_age)
-        click.echo(f"removed {len(removed)} orphan file(s)")
+        try:
+            with db.connection_context():
+                orphans = storage.sweep_orphans(min_age, dry_run=dry_run)
+        except storage.SweepRefused as error:
+            raise click.ClickException(str(error)) from error
+        for name in orphans if dry_run else ():
+            click.echo(name)
+        click.echo(f"{'would remove' if dry_run else 'removed'} {len(orphans)} orphan file(s)")
 
     @app.cli.command("create-user")
     @click.option("--role", required=True, type=click.Choice(["learner", "center", "reviewer", "committee", "institution", "subuser"]))

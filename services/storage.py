@@ -13,7 +13,7 @@ import uuid
 
 from flask import current_app, g, send_file
 from flask_babel import lazy_gettext as _l
-from peewee import DatabaseError
+from peewee import PeeweeException
 
 from models import Attachment
 
@@ -82,30 +82,43 @@ def _remove(names):
 
 
 def discard_uncommitted():
-    """Remove the files written in this request (or app context) whose Attachment row
-    does not exist now: its transaction rolled back, or the row was never created."""
+    """Remove the files this request wrote whose Attachment row does not exist now: its
+    transaction rolled back, or the row was never created. Never raises: it runs while
+    the request is torn down, and ``sweep_orphans`` catches whatever it leaves."""
     names = set(g.pop("stored_files", ()))
     if not names:
         return
     try:
-        recorded = _recorded(names)
-    except DatabaseError:  # the database cannot tell now; sweep_orphans will
-        return
-    _remove(names - recorded)
+        _remove(names - _recorded(names))
+    except (PeeweeException, OSError):
+        current_app.logger.warning("uncommitted uploads left for sweep-uploads: %s", sorted(names), exc_info=True)
 
 
-def sweep_orphans(min_age_seconds=3600):
-    """Remove stored files without an Attachment row that are older than
-    ``min_age_seconds`` (younger ones may belong to a transaction still running).
-    Returns the names removed."""
+# A sweep never touches files younger than this: their transaction may still be running.
+MIN_SWEEP_AGE = 600
+
+
+class SweepRefused(RuntimeError):
+    pass
+
+
+def sweep_orphans(min_age_seconds=3600, dry_run=False):
+    """Remove (or with ``dry_run`` only list) stored files without an Attachment row that
+    are older than ``min_age_seconds``. Returns the names concerned. Refuses when no
+    attachment is recorded at all while files exist: that is a wrong database, not orphans."""
+    if min_age_seconds < MIN_SWEEP_AGE:
+        raise SweepRefused(f"--min-age must be at least {MIN_SWEEP_AGE} seconds")
     cutoff = time.time() - min_age_seconds
     candidates = []
     for folder, _dirs, files in os.walk(current_app.config["UPLOAD_DIR"]):
         for name in files:
             if STORED_NAME.match(name) and os.path.getmtime(os.path.join(folder, name)) < cutoff:
                 candidates.append(name)
+    if candidates and not Attachment.select().exists():
+        raise SweepRefused("the database records no attachment at all; is DATABASE_URL the right one?")
     orphans = sorted(set(candidates) - _recorded(candidates))
-    _remove(orphans)
+    if not dry_run:
+        _remove(orphans)
     return orphans
 
 
