@@ -75,6 +75,15 @@ def test_register_add_a_catalogue_certificate_and_apply_for_conversion(page, out
     assert "名录成果" in page.content()
 
     page.click("nav >> text=转换成果申请")
+    conversion_list = page.url
+    page.check("input[type=radio][name=id]")
+    # When the dialog cannot be loaded (here an achievement that is not hers) the full
+    # page opens and says why, instead of nothing happening.
+    page.eval_on_selector("input[name=id]:checked",
+                          "e => e.dataset.applyUrl = e.dataset.applyUrl.replace(/conversions\\/\\d+/, 'conversions/999999')")
+    page.click("button:has-text('申请转换')")
+    page.wait_for_url("**/conversions/999999/apply")
+    page.goto(conversion_list)
     page.check("input[type=radio][name=id]")
     page.click("button:has-text('申请转换')")
     page.wait_for_selector(f"#apply-dialog.show #rule{rule.id}")  # the form opens in a dialog
