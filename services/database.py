@@ -6,19 +6,34 @@ gets every table at the newest version; an existing one runs the steps in ``MIGR
 above its stored version. Add a step (never edit an old one) when a model changes after
 a release.
 """
-from peewee import SqliteDatabase
+import datetime as dt
+
+from peewee import AutoField, CharField, DateTimeField, Model, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, SchemaVersion, ThrottleHit, db
+from models import MODELS, SchemaVersion, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
 
+# Each step carries a frozen copy of the models it creates, as they were at that
+# version: later changes to models.py must not change what an old step does.
+class _ThrottleHitV2(Model):
+    id = AutoField()
+    scope = CharField(max_length=20)
+    key = CharField(max_length=100)
+    created_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+        table_name = "throttle_hit"
+        indexes = ((("scope", "key", "created_at"), False),)
+
 
 def _add_throttle_hits(_migrator):
-    db.create_tables([ThrottleHit])
+    db.create_tables([_ThrottleHitV2])
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.

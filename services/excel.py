@@ -39,6 +39,7 @@ import operator
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -871,18 +872,31 @@ def run_import(kind, path, filename, user, target=None):
         return _run_import(kind, path, filename, user, target)
 
 
+_gc_pauses = 0
+_gc_was_enabled = True
+_gc_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def paused_gc():
     """The cyclic garbage collector paused: an import allocates hundreds of thousands of
     rows, cells and dicts (none in reference cycles), and the collections they would
-    trigger, each walking every live object, cost as much as the parsing itself."""
-    enabled = gc.isenabled()
-    gc.disable()
+    trigger, each walking every live object, cost as much as the parsing itself. The
+    switch is process-wide, so concurrent imports in threads count their pauses and the
+    last one out turns it back on (if it was on when the first came in)."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _run_import(kind, path, filename, user, target):

@@ -246,3 +246,18 @@ def test_learner_achievements_import_creates_inactive_learners(client_as, refere
     # Another institution's achievement cannot be the target.
     other_entry = factories.make_catalogue("inst_he_diploma")
     assert client.get(f"/admin/x_learner_achievements/import/?target={other_entry.id}").status_code == 404
+
+
+def test_overlapping_imports_restore_the_garbage_collector_once_all_are_done():
+    """Imports in two threads of one process overlap: the collector stays paused until
+    the last one ends, and is on again afterwards."""
+    import gc
+
+    assert gc.isenabled()
+    first, second = excel.paused_gc(), excel.paused_gc()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second import is still running
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
