@@ -21,7 +21,11 @@ log = logging.getLogger(__name__)
 CODE_TTL = dt.timedelta(minutes=10)
 RESEND_COOLDOWN = dt.timedelta(seconds=60)
 MAX_ATTEMPTS = 5
-MAX_CODES_PER_DAY = 10  # per phone number, every purpose: limits SMS bombing of one number
+# Per phone number, every purpose: limits SMS bombing of one number. The trade-off:
+# somebody who keeps asking for a stranger's number can use up that number's codes for
+# a day; the per-address limit on /sms/send (services.throttle) makes that take
+# several addresses, and the center can still reset the account by hand.
+MAX_CODES_PER_DAY = 10
 
 
 class ConsoleBackend:
