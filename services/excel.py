@@ -732,7 +732,8 @@ def check_file(path):
 
 
 def read_rows(path):
-    """The first sheet's rows (lists of cell values) after the size checks."""
+    """The first sheet's rows (lists of cell values), as an iterator, after the size
+    checks. Leading empty rows are kept, so row numbers match the spreadsheet's."""
     check_file(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(path)
@@ -742,7 +743,7 @@ def read_rows(path):
     max_rows = current_app.config["IMPORT_MAX_ROWS"]
     if sheet.total_height > max_rows + HEADER_SEARCH_ROWS:
         raise ImportFileError(_("The file has more than %(count)s rows; split it into smaller files.", count=max_rows))
-    return sheet.to_python(skip_empty_area=False)
+    return sheet.iter_rows()
 
 
 def locate_header(rows, columns):
@@ -809,12 +810,30 @@ def parse_column(column, cells, today):
     return values, texts, problems
 
 
+# Rows are parsed in slices so that only one slice of raw cells is alive next to the
+# parsed rows (at 200 000 rows the whole raw sheet would add ~200 MB).
+PARSE_SLICE = 20_000
+
+
 def parse_rows(rows, columns):
-    """Rows → ``Row`` objects with values, display texts and per-cell errors; blank
-    rows (or rows with text only in columns the kind ignores) are skipped."""
-    header_index, positions = locate_header(rows, columns)
+    """Rows (any iterable of cell lists) → ``Row`` objects with values, display texts and
+    per-cell errors; blank rows (or rows with text only in columns the kind ignores)
+    are skipped."""
+    rows = iter(rows)
+    top = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    header_index, positions = locate_header(top, columns)
     today = dt.date.today()
-    data = rows[header_index + 1 :]
+    parsed, number = [], header_index + 2
+    for data in itertools.chain([top[header_index + 1 :]], chunks(rows, PARSE_SLICE)):
+        parsed += _parse_slice(data, number, positions, columns, today)
+        number += len(data)
+    if not parsed:
+        raise ImportFileError(_("The file contains no data rows."))
+    return parsed
+
+
+def _parse_slice(data, first_number, positions, columns, today):
+    """The ``Row``s of consecutive data rows, the first being spreadsheet row ``first_number``."""
     parsed = {}
     for position, column in positions.items():
         cells = [r[position] if position < len(r) else "" for r in data]
@@ -824,7 +843,6 @@ def parse_rows(rows, columns):
     keys = [c.key for c in columns]
     value_columns = [parsed[k][1] if k in parsed else none for k in keys]
     text_columns = [parsed[k][2] if k in parsed else blank for k in keys]
-    first_number = header_index + 2
     by_index = {
         index: Row(index + first_number, dict(zip(keys, values, strict=True)), texts, [])
         for index, (values, texts) in enumerate(
@@ -832,13 +850,11 @@ def parse_rows(rows, columns):
         )
         if any(texts)
     }
-    if not by_index:
-        raise ImportFileError(_("The file contains no data rows."))
     for column, _values, _texts, problems in parsed.values():
         for index, problem in problems.items():
             if index in by_index:
                 refuse(by_index[index], column, problem)
-    return list(by_index.values())
+    return by_index.values()
 
 
 def refuse_duplicates(rows, kind, columns):

@@ -26,8 +26,11 @@ def result_page(client, response):
     return client.get(response.headers["Location"]).data.decode()
 
 
-def test_every_kind_of_bad_row(client_as):
-    """A workbook with every kind of bad row gives exactly the expected split and reasons."""
+@pytest.mark.parametrize("slice_rows", [excel.PARSE_SLICE, 2])
+def test_every_kind_of_bad_row(client_as, monkeypatch, slice_rows):
+    """A workbook with every kind of bad row gives exactly the expected split and reasons,
+    also when it is parsed two rows at a time (row numbers and duplicates across slices)."""
+    monkeypatch.setattr(excel, "PARSE_SLICE", slice_rows)
     center = client_as("center")
     registered = factories.make_learner()
     good = ids(6)
