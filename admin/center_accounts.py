@@ -31,9 +31,8 @@ from models import (
 )
 from services import accounts, audit, sms
 from services.excel import DATETIME, ExportColumn
-from services.validators import mask_id, mask_phone
+from services.validators import Mobile, mask_id, mask_phone
 
-MOBILE = r"^1\d{10}$"
 
 
 def send_login_code(user):
@@ -48,13 +47,25 @@ def send_login_code(user):
     )
 
 
+def phone_taken(phone, other_than=None):
+    """Whether another account than ``other_than`` is bound to ``phone``."""
+    query = User.select().where(User.phone == phone.strip())
+    if other_than is not None:
+        query = query.where(User.id != other_than.id)
+    return query.exists()
+
+
+def teaching_point_choices():
+    return [(0, "-")] + [(p.id, p.name) for p in Institution.teaching_points()]
+
+
 def unique_account_checks(form, username_field, phone_field):
     """Field errors for a login name or mobile number already taken."""
     ok = True
     if User.select().where(User.username == username_field.data.strip()).exists():
         username_field.errors = [_("This login account is already taken.")]
         ok = False
-    if User.select().where(User.phone == phone_field.data.strip()).exists():
+    if phone_taken(phone_field.data):
         phone_field.errors = [_("This mobile number is already bound to an account")]
         ok = False
     return ok
@@ -87,13 +98,13 @@ class StaffForm(SecureForm):
     username = StringField(_l("Login account"), validators=[DataRequired(), Length(max=50),
                                                             Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters and digits only"))])
     real_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
-    phone = StringField(_l("Mobile"), validators=[DataRequired(), Regexp(MOBILE, message=_l("Enter an 11-digit mobile number"))])
+    phone = StringField(_l("Mobile"), validators=[DataRequired(), Mobile])
     institution = SelectField(_l("Teaching point"), coerce=int, validate_choice=False)
     department = StringField(_l("Department"), validators=[Optional(), Length(max=100)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.institution.choices = [(0, "-")] + [(p.id, p.name) for p in Institution.teaching_points()]
+        self.institution.choices = teaching_point_choices()
 
     def validate_institution(self, field):
         if self.role.data == Role.REVIEWER:
@@ -115,7 +126,7 @@ class StaffEditForm(SecureForm):
     def __init__(self, *args, obj=None, **kwargs):
         super().__init__(*args, obj=obj, **kwargs)
         self.account = obj
-        self.institution.choices = [(0, "-")] + [(p.id, p.name) for p in Institution.teaching_points()]
+        self.institution.choices = teaching_point_choices()
         if obj is not None and not self.is_submitted():
             self.institution.data = obj.institution_id or 0
 
@@ -124,8 +135,7 @@ class StaffEditForm(SecureForm):
             require_teaching_point(field)
 
     def validate_phone(self, field):
-        taken = User.select().where(User.phone == field.data.strip(), User.id != self.account.id)
-        if taken.exists():
+        if phone_taken(field.data, other_than=self.account):
             raise ValidationError(_("This mobile number is already bound to an account"))
 
 

@@ -16,7 +16,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from admin.base import SecureForm
-from admin.center_accounts import MOBILE, send_login_code, unique_account_checks
+from admin.center_accounts import send_login_code, unique_account_checks
 from admin.center_catalogue import owner_institutions
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
@@ -43,6 +43,7 @@ from models import (
 )
 from services import audit, rules, storage
 from services.excel import DATETIME, ExportColumn
+from services.validators import Mobile
 
 Department = Institution.alias("department")
 
@@ -87,7 +88,7 @@ class InstitutionView(ExcelMixin, CenterModelView):
                     "postal_code", "address", "intro")
     form_args = {
         "kind": {"choices": InstitutionKind.choices()},
-        "contact_phone": {"validators": [Optional(), Regexp(MOBILE, message=_l("Enter an 11-digit mobile number"))]},
+        "contact_phone": {"validators": [Optional(), Mobile]},
     }
     column_list = ("name", "kind", "department", "school_code", "status", "catalogue_count", "rule_count",
                    "account_count")
@@ -159,7 +160,7 @@ class InstitutionView(ExcelMixin, CenterModelView):
             account_username = StringField(_l("Institution account (optional)"), validators=[
                 Optional(), Length(max=50), Regexp(r"^[A-Za-z0-9_]+$", message=_l("Letters and digits only"))])
             account_phone = StringField(_l("Account mobile"), validators=[
-                Optional(), Regexp(MOBILE, message=_l("Enter an 11-digit mobile number"))])
+                Optional(), Mobile])
 
             def validate(self, extra_validators=None):
                 valid = super().validate(extra_validators)

@@ -779,6 +779,7 @@ def parse_column(column, cells, today):
     common types settle their usual (valid) cells with one quick check and leave the
     rest to the general ``parse_cell``."""
     normalize = unicodedata.normalize
+    # clean_text's string case inlined: it runs for every cell of the sheet.
     texts = [normalize("NFKC", c).strip() if c.__class__ is str else clean_text(c) for c in cells]
     kind = column.type
     if kind == ID_NUMBER:
