@@ -7,7 +7,8 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres bench lint venv deps dev-deps system-deps clean
+# `make serve`: as in production (gunicorn, gunicorn.conf.py); set DATABASE_URL, SECRET_KEY etc.
+.PHONY: serve run test test-sqlite test-postgres bench lint venv deps dev-deps system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,10 @@ run: deps
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	SMS_SHOW_CODES=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: deps
+	$(FLASK) init-db
+	$(BIN)/gunicorn -c gunicorn.conf.py
 
 # Debian packages the tests drive: chromium (browser tests), postgresql (the second
 # run), a CJK font and poppler-utils (certificate PDF checks).

@@ -1,9 +1,11 @@
 """Application factory and CLI of the Credit Bank Platform.
 
     flask --app app run            # serve (see README for the two commands)
-    flask --app app init-db        # create or migrate the schema
+    flask --app app init-db        # create or migrate the schema, load the reference data
+    flask --app app create-admin   # the first center account (password prompted)
     flask --app app seed-demo      # idempotent demo data, prints the demo accounts
     flask --app app create-user    # any role
+    flask --app app backup FILE / restore FILE
 """
 import os
 import secrets
@@ -175,18 +177,19 @@ def _register_template_helpers(app):
 def _register_cli(app):
     @app.cli.command("init-db")
     def init_db_command():
-        """Create the schema, or migrate an existing database."""
-        from services import database
-
-        version = database.init_db()
-        click.echo(f"database ready (schema version {version})")
+        """Create the schema, or migrate an existing database, and load the reference data."""
+        version = _init_database()
+        click.echo(f"database ready (schema version {version}, reference data loaded)")
 
     @app.cli.command("seed-demo")
-    def seed_demo_command():
+    @click.option("--force", is_flag=True, help="load demo logins even when APP_ENV=production")
+    def seed_demo_command(force):
         """Load the demo data (idempotent) and print the demo accounts."""
-        from services import database, seed
+        from services import seed
 
-        database.init_db()
+        if os.environ.get("APP_ENV") == "production" and not force:
+            raise click.ClickException("APP_ENV=production: demo data has public logins; use --force to load it anyway")
+        _init_database()
         with db.connection_context():
             counts = seed.seed_demo()
         click.echo("demo data ready: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -209,6 +212,26 @@ def _register_cli(app):
         for name in orphans if dry_run else ():
             click.echo(name)
         click.echo(f"{'would remove' if dry_run else 'removed'} {len(orphans)} orphan file(s)")
+
+    @app.cli.command("create-admin")
+    @click.option("--username", prompt=True)
+    @click.option("--name", "real_name", prompt="Real name")
+    @click.option("--phone", prompt=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def create_admin_command(username, real_name, phone, password):
+        """Create a center (学分银行管理中心) account; the password is prompted, never printed."""
+        from services import accounts
+
+        with db.connection_context():
+            try:
+                user = accounts.create_user(
+                    role="center", username=username, real_name=real_name, password=password, phone=phone
+                )
+            except accounts.AccountError as error:
+                raise click.ClickException(str(error)) from None
+        click.echo(f"created center account {user.username} (id {user.id})")
+
+    _register_backup_cli(app)
 
     @app.cli.command("create-user")
     @click.option("--role", required=True, type=click.Choice(["learner", "center", "reviewer", "committee", "institution", "subuser"]))
@@ -234,6 +257,39 @@ def _register_cli(app):
             except accounts.AccountError as error:
                 raise click.ClickException(str(error)) from None
         click.echo(f"created {role} {user.username} (id {user.id})")
+
+
+def _init_database():
+    """Schema first (create or migrate), then the reference data every installation needs."""
+    from services import database, reference
+
+    version = database.init_db()
+    with db.connection_context(), db.atomic():
+        reference.load()
+    return version
+
+
+def _register_backup_cli(app):
+    @app.cli.command("backup")
+    @click.argument("archive", type=click.Path(dir_okay=False))
+    def backup_command(archive):
+        """Write the database and every stored file into ARCHIVE (.tar.gz)."""
+        from services import backup
+
+        summary = backup.create(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], archive)
+        click.echo(f"backup written to {archive}: {summary}")
+
+    @app.cli.command("restore")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+    def restore_command(archive):
+        """Restore ARCHIVE into an empty database and the upload folder."""
+        from services import backup
+
+        try:
+            summary = backup.restore(archive, app.config["DATABASE_URL"], app.config["UPLOAD_DIR"])
+        except backup.RestoreRefused as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"restored {archive}: {summary}")
 
 
 def main():  # pragma: no cover - convenience for `python app.py`

@@ -1,8 +1,8 @@
-"""Blueprints: auth (login, passwords, SMS codes), learner (/me/), portal (public pages)."""
+"""Blueprints: auth (login, passwords, SMS codes), learner (/me/), portal (public pages), health (/healthz)."""
 
 
 def register_blueprints(app):
-    from views import account, auth, files, institution, learner, portal
+    from views import account, auth, files, health, institution, learner, portal
 
-    for module in (auth, account, files, institution, learner, portal):
+    for module in (auth, account, files, health, institution, learner, portal):
         app.register_blueprint(module.bp)

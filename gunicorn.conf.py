@@ -1,0 +1,24 @@
+"""gunicorn settings for production (`make serve`): every value from the environment,
+with defaults sized for a small server. Forwarded headers are handled by the app itself
+(PROXY_COUNT, werkzeug's ProxyFix), so gunicorn trusts none of them."""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Sync workers: requests are short, the database does the waiting; 2 per core + 1.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# A large import is parsed inside the request (up to IMPORT_MAX_ROWS rows): allow it time.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so that a slow leak never grows without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = 200
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+forwarded_allow_ips = ""
+# Load the app in each worker, not before the fork: database connections are per process.
+preload_app = False
+wsgi_app = "app:create_app()"
