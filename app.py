@@ -56,6 +56,14 @@ def default_config():
         "DATABASE_URL": env("DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE, "creditbank.db")),
         "SECRET_KEY": _secret_key(),
         "UPLOAD_DIR": os.path.abspath(env("UPLOAD_DIR", os.path.join(ROOT, "uploads"))),
+        # Stored files: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket shared by every host).
+        "STORAGE_BACKEND": env("STORAGE_BACKEND", "local"),
+        "S3_ENDPOINT_URL": env("S3_ENDPOINT_URL", ""),
+        "S3_BUCKET": env("S3_BUCKET", "creditbank"),
+        "S3_PREFIX": env("S3_PREFIX", ""),
+        "S3_REGION": env("S3_REGION", "us-east-1"),
+        "S3_ACCESS_KEY": env("S3_ACCESS_KEY", ""),
+        "S3_SECRET_KEY": env("S3_SECRET_KEY", ""),
         "SMS_BACKEND": env("SMS_BACKEND", "console"),
         # Development only: show SMS verification codes on the page (console backend).
         "SMS_SHOW_CODES": env("SMS_SHOW_CODES", "0") == "1",
@@ -180,6 +188,11 @@ def _register_cli(app):
         """Create the schema, or migrate an existing database, and load the reference data."""
         version = _init_database()
         click.echo(f"database ready (schema version {version}, reference data loaded)")
+        if app.config["STORAGE_BACKEND"] == "s3":
+            from services import filestore
+
+            filestore.current().ensure_bucket()
+            click.echo(f"file store ready (bucket {app.config['S3_BUCKET']})")
 
     @app.cli.command("seed-demo")
     @click.option("--force", is_flag=True, help="load demo logins even when APP_ENV=production")
@@ -274,19 +287,19 @@ def _register_backup_cli(app):
     @click.argument("archive", type=click.Path(dir_okay=False))
     def backup_command(archive):
         """Write the database and every stored file into ARCHIVE (.tar.gz)."""
-        from services import backup
+        from services import backup, filestore
 
-        summary = backup.create(app.config["DATABASE_URL"], app.config["UPLOAD_DIR"], archive)
+        summary = backup.create(app.config["DATABASE_URL"], filestore.current(), archive)
         click.echo(f"backup written to {archive}: {summary}")
 
     @app.cli.command("restore")
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
     def restore_command(archive):
         """Restore ARCHIVE into an empty database and the upload folder."""
-        from services import backup
+        from services import backup, filestore
 
         try:
-            summary = backup.restore(archive, app.config["DATABASE_URL"], app.config["UPLOAD_DIR"])
+            summary = backup.restore(archive, app.config["DATABASE_URL"], filestore.current())
         except backup.RestoreRefused as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"restored {archive}: {summary}")

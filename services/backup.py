@@ -1,9 +1,10 @@
 """Backups: the database and every stored file in one ``.tar.gz``.
 
 SQLite is copied through its online backup API (consistent while the app keeps writing);
-PostgreSQL through ``pg_dump --format=custom`` and back through ``pg_restore``. A restore
-goes only into an empty database (one with no schema yet), so it can never mix two
-installations' rows; the stored files go back under the upload folder.
+PostgreSQL through ``pg_dump --format=custom`` and back through ``pg_restore``; stored
+files come from the configured file store (local disk or S3) and go back into it. A
+restore goes only into an empty database (one with no schema yet), so it can never mix
+two installations' rows.
 """
 import datetime as dt
 import glob
@@ -15,6 +16,8 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+
+from services.storage import STORED_NAME
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -75,23 +78,32 @@ def _schema_version(url):
         return database.current_version()
 
 
-def _stored_files(upload_dir):
-    for folder, _dirs, names in os.walk(upload_dir):
-        for name in names:
-            if name.startswith("."):
-                continue
-            path = os.path.join(folder, name)
-            yield path, os.path.relpath(path, upload_dir)
+def _stored_names(store):
+    return sorted(name for name, _modified in store.listing() if STORED_NAME.match(name))
 
 
-def create(database_url, upload_dir, archive):
-    """Write ``archive``; returns a one-line summary."""
+def _add_stored_file(tar, store, name):
+    """One stored file into the archive, streamed from the store (disk or S3)."""
+    with tempfile.TemporaryFile() as copy:
+        source = store.open(name)
+        try:
+            shutil.copyfileobj(source, copy, 64 * 1024)
+        finally:
+            source.close()
+        info = tarfile.TarInfo(f"{UPLOADS}/{name}")
+        info.size = copy.tell()
+        copy.seek(0)
+        tar.addfile(info, copy)
+
+
+def create(database_url, store, archive):
+    """Write ``archive`` from the database and ``store``; returns a one-line summary."""
     kind = _kind(database_url)
     version = _schema_version(database_url)
     with tempfile.TemporaryDirectory() as work:
         dump = os.path.join(work, "database.sqlite3" if kind == "sqlite" else "database.pgdump")
         _dump_database(database_url, dump)
-        files = list(_stored_files(upload_dir))
+        files = _stored_names(store)
         manifest = {
             "format": FORMAT,
             "database": kind,
@@ -107,8 +119,8 @@ def create(database_url, upload_dir, archive):
             info.mtime = int(dt.datetime.now().timestamp())
             tar.addfile(info, io.BytesIO(body))
             tar.add(dump, arcname=os.path.basename(dump))
-            for path, relative in files:
-                tar.add(path, arcname=f"{UPLOADS}/{relative}")
+            for name in files:
+                _add_stored_file(tar, store, name)
         os.replace(partial, archive)  # never leave a half-written archive under the real name
     return f"{kind} schema version {version}, {len(files)} file(s)"
 
@@ -146,19 +158,17 @@ def _restore_database(manifest, work, url):
         )
 
 
-def restore(archive, database_url, upload_dir):
-    """Restore ``archive`` into an empty database and ``upload_dir``; returns a summary."""
+def restore(archive, database_url, store):
+    """Restore ``archive`` into an empty database and ``store``; returns a summary."""
     with tarfile.open(archive, "r:gz") as tar, tempfile.TemporaryDirectory() as work:
         manifest = _read_manifest(tar)
         # The "data" filter refuses absolute paths, links out of the folder and devices.
         tar.extractall(work, filter="data")
         _restore_database(manifest, work, database_url)
         source = os.path.join(work, UPLOADS)
-        restored = 0
-        if os.path.isdir(source):
-            for path, relative in _stored_files(source):
-                target = os.path.join(upload_dir, relative)
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                shutil.copy2(path, target)
-                restored += 1
+        names = [n for n in os.listdir(source) if STORED_NAME.match(n)] if os.path.isdir(source) else []
+        for name in names:
+            with open(os.path.join(source, name), "rb") as handle:
+                store.write(name, iter(lambda handle=handle: handle.read(64 * 1024), b""))
+        restored = len(names)
     return f"{manifest['database']} schema version {manifest['schema_version']}, {restored} file(s)"

