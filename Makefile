@@ -25,6 +25,9 @@ run: deps
 	bash scripts/system-deps.sh fonts-wqy-zenhei || echo "warning: fonts-wqy-zenhei missing; certificate PDFs need it (or CERTIFICATE_FONT)"
 	$(FLASK) init-db
 	$(FLASK) seed-demo
+	# The job consumer (SQLite queue in instance/) runs beside the web server and stops with it.
+	$(BIN)/huey_consumer services.jobs.huey -w 2 -k thread & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	SMS_SHOW_CODES=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: deps
@@ -32,7 +35,7 @@ serve: deps
 	$(BIN)/gunicorn -c gunicorn.conf.py
 
 # Debian packages the tests drive: chromium (browser tests), postgresql (the second
-# run), a CJK font and poppler-utils (certificate PDF checks).
+# run), redis-server (the job queue), a CJK font and poppler-utils (certificate PDF checks).
 system-deps:
 	bash scripts/system-deps.sh
 

@@ -246,6 +246,20 @@ def _register_cli(app):
 
     _register_backup_cli(app)
 
+    @app.cli.command("housekeeping")
+    @click.option("--queue", is_flag=True, help="hand it to the job consumer instead of running it here")
+    def housekeeping_command(queue):
+        """Remove old codes, attempt records and orphan files; optimise SQLite (nightly job)."""
+        from services import housekeeping, jobs
+
+        if queue:
+            jobs.housekeeping_now()
+            click.echo("housekeeping queued")
+            return
+        with db.connection_context():
+            removed = housekeeping.run()
+        click.echo("housekeeping done: " + ", ".join(f"{k} {v}" for k, v in removed.items()))
+
     @app.cli.command("create-user")
     @click.option("--role", required=True, type=click.Choice(["learner", "center", "reviewer", "committee", "institution", "subuser"]))
     @click.option("--username", required=True)

@@ -18,6 +18,7 @@ action on selected rows). A view with its own ``list_template`` should extend
 ``admin/excel/list.html`` to keep the 导入 / 导入记录 / 导出 buttons.
 """
 import datetime as dt
+import io
 import os
 import shutil
 import tempfile
@@ -245,8 +246,9 @@ class ExcelMixin:
 
 def _first_reasons(attachment, limit=20):
     """The first reasons of a failure workbook, to show on the result page."""
-    path = storage._path(attachment.stored_name)
-    sheet = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_index(0)
+    with storage.open_stored(attachment) as handle:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
+    sheet = workbook.get_sheet_by_index(0)
     reasons = []
     for index, row in enumerate(sheet.iter_rows()):
         if index == 0:

@@ -3,7 +3,7 @@
 # all that the test suite drives.
 set -euo pipefail
 packages=("$@")
-[ ${#packages[@]} -gt 0 ] || packages=(chromium postgresql fonts-noto-cjk fonts-wqy-zenhei poppler-utils)
+[ ${#packages[@]} -gt 0 ] || packages=(chromium postgresql redis-server fonts-noto-cjk fonts-wqy-zenhei poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

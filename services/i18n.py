@@ -1,6 +1,6 @@
 """Translations: the zh_CN catalogue is kept as fragments ``i18n/*.po`` (one per area,
-so parallel work never edits the same file) and compiled into ``translations/`` when a
-fragment is newer than the compiled catalogue. Babel resolves ``zh_CN`` to the locale
+so parallel work never edits the same file) and compiled into ``instance/translations/``
+(build output, outside the source tree) when a fragment is newer than the compiled catalogue. Babel resolves ``zh_CN`` to the locale
 ``zh_Hans_CN``, the folder name it looks up (Flask-Admin ships its catalogue the same way)."""
 import glob
 import os
@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAGMENTS = os.path.join(ROOT, "i18n")
-OUTPUT = os.path.join(ROOT, "translations")
+OUTPUT = os.path.join(ROOT, "instance", "translations")
 LOCALE = "zh_CN"
 
 

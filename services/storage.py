@@ -162,6 +162,11 @@ def attach(attachments, owner_id):
         Attachment.update(owner_id=owner_id).where(Attachment.id.in_(ids)).execute()
 
 
+def open_stored(attachment):
+    """A binary file object of a stored file (close it after use)."""
+    return filestore.current().open(attachment.stored_name)
+
+
 def send(attachment, as_attachment=False):
     """Serve a stored file; callers check access first (services.permissions)."""
     return filestore.current().response(

@@ -13,6 +13,9 @@ from services import database
 from tests import factories
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+# Background jobs run in the calling process during tests (tests/foundation/test_jobs.py
+# also runs a real consumer).
+os.environ.setdefault("HUEY_IMMEDIATE", "1")
 
 
 def _database_url(tmp_root):

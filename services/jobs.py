@@ -1,0 +1,81 @@
+"""Background jobs with huey (SPEC §15): work that must not hold a web request.
+
+The queue lives in Redis when ``REDIS_URL`` is set (several hosts), else in a SQLite
+file, ``instance/huey.db`` (``HUEY_SQLITE`` to move it) — no extra server for the
+embedded default. A consumer runs the jobs: ``make run`` starts one beside the web
+server; in production run ``huey_consumer services.jobs.huey`` (README).
+
+Each job runs inside an application context of its own consumer process, with a
+database connection opened for it and closed after. ``HUEY_IMMEDIATE=1`` runs jobs in
+the calling process at once (the test suite's default).
+"""
+import functools
+import os
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+from models import db
+
+INSTANCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance")
+
+
+def _make_huey():
+    immediate = os.environ.get("HUEY_IMMEDIATE") == "1"
+    if os.environ.get("REDIS_URL"):
+        return RedisHuey("creditbank", url=os.environ["REDIS_URL"], immediate=immediate)
+    os.makedirs(INSTANCE, exist_ok=True)
+    path = os.environ.get("HUEY_SQLITE", os.path.join(INSTANCE, "huey.db"))
+    return SqliteHuey("creditbank", filename=path, immediate=immediate)
+
+
+huey = _make_huey()
+_app = None
+
+
+def _app_context():
+    """The caller's context when there is one (immediate mode), else the consumer's app."""
+    global _app
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.app_context()
+    if _app is None:
+        from app import create_app
+
+        _app = create_app()
+    return _app.app_context()
+
+
+def in_app(function):
+    """Run ``function`` with an app context and a database connection of its own."""
+
+    @functools.wraps(function)
+    def wrapped(*args, **kwargs):
+        with _app_context():
+            opened = db.is_closed()  # in immediate mode the caller's connection stays its own
+            if opened:
+                db.connect()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                if opened:
+                    db.close()
+
+    return wrapped
+
+
+@huey.periodic_task(crontab(minute="17", hour="3"), retries=2, retry_delay=600)
+@in_app
+def nightly_housekeeping():
+    from services import housekeeping
+
+    return housekeeping.run()
+
+
+@huey.task(retries=2, retry_delay=60)
+@in_app
+def housekeeping_now():
+    """The same steps on demand (``flask housekeeping --queue``)."""
+    from services import housekeeping
+
+    return housekeeping.run()

@@ -1,0 +1,109 @@
+"""Background jobs: the housekeeping steps, and a real huey consumer in another process
+taking jobs from the SQLite queue (the embedded default) and from Redis."""
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from models import ThrottleHit, VerificationCode, db, now
+from tests.foundation.test_storage import put
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def old_and_new_rows():
+    old = now() - dt.timedelta(days=2)
+    VerificationCode.create(phone="13800000001", purpose="reset", code_hash="x", expires_at=old, created_at=old)
+    VerificationCode.create(phone="13800000002", purpose="reset", code_hash="y", expires_at=now(), created_at=now())
+    ThrottleHit.create(scope="login", key="a", created_at=old)
+    ThrottleHit.create(scope="login", key="b")
+
+
+def test_housekeeping_removes_only_what_is_old(app):
+    old_and_new_rows()
+    orphan = put(app, "a" * 32 + ".pdf", 7200, recorded=False)
+    recorded = put(app, "b" * 32 + ".pdf", 7200, recorded=True)
+    result = app.test_cli_runner().invoke(args=["housekeeping"])
+    assert result.exit_code == 0, result.output
+    assert "codes 1, throttle_hits 1, files 1" in result.output
+    assert [c.phone for c in VerificationCode.select()] == ["13800000002"]
+    assert [h.key for h in ThrottleHit.select()] == ["b"]
+    assert not os.path.exists(orphan) and os.path.exists(recorded)
+
+
+def test_a_queued_job_runs_in_the_calling_process_in_immediate_mode(app):
+    old_and_new_rows()
+    result = app.test_cli_runner().invoke(args=["housekeeping", "--queue"])
+    assert result.exit_code == 0 and "queued" in result.output
+    assert VerificationCode.select().count() == 1
+
+
+def run_consumer(env, database_url, tmp_path):
+    """Queue the housekeeping job from one process, run it in a consumer in another."""
+    env = {**os.environ, **env, "HUEY_IMMEDIATE": "0", "DATABASE_URL": database_url,
+           "UPLOAD_DIR": str(tmp_path / "uploads"), "SECRET_KEY": "test-secret"}
+    subprocess.run([sys.executable, "-c", "from services import jobs; jobs.housekeeping_now()"],
+                   cwd=ROOT, env=env, check=True, timeout=60)
+    assert VerificationCode.select().count() == 2  # queued, not run
+    consumer_bin = os.path.join(os.path.dirname(sys.executable), "huey_consumer")
+    with open(tmp_path / "consumer.log", "wb") as log:
+        consumer = subprocess.Popen([consumer_bin, "services.jobs.huey", "-w", "1", "-k", "thread"],
+                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 60
+            while VerificationCode.select().count() != 1:
+                assert time.time() < deadline, (tmp_path / "consumer.log").read_text()
+                time.sleep(0.3)
+        finally:
+            consumer.terminate()
+            consumer.wait(timeout=20)
+    assert ThrottleHit.select().count() == 1
+
+
+def commit_rows():
+    with db.atomic():
+        old_and_new_rows()
+
+
+def test_a_consumer_runs_jobs_from_the_sqlite_queue(app, database_url, tmp_path):
+    commit_rows()
+    run_consumer({"HUEY_SQLITE": str(tmp_path / "huey.db")}, database_url, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A throw-away redis-server (Debian's) on a free loopback port."""
+    import shutil
+    import socket
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.path.exists(binary):
+        pytest.fail("redis-server is missing: run scripts/system-deps.sh (make test does)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                               "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.time() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            assert time.time() < deadline, "redis-server did not start"
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_a_consumer_runs_jobs_from_redis(app, database_url, tmp_path, redis_url):
+    commit_rows()
+    run_consumer({"REDIS_URL": redis_url}, database_url, tmp_path)
