@@ -8,12 +8,12 @@ a release.
 """
 import datetime as dt
 
-from peewee import AutoField, CharField, DateTimeField, Model, SqliteDatabase
+from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, Model, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, SchemaVersion, db
+from models import MODELS, SchemaVersion, User, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -36,8 +36,25 @@ def _add_throttle_hits(_migrator):
     db.create_tables([_ThrottleHitV2])
 
 
+class _UserSessionV7(Model):
+    id = AutoField()
+    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    stamp = CharField(max_length=64)
+    created_at = DateTimeField(default=dt.datetime.now)
+    last_seen_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+        table_name = "user_session"
+
+
+def _add_user_sessions(_migrator):
+    db.create_tables([_UserSessionV7])
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
-MIGRATIONS = [(2, _add_throttle_hits)]
+MIGRATIONS = [(2, _add_throttle_hits), (7, _add_user_sessions)]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
 

@@ -3,14 +3,14 @@ activation of imported learners, forgotten password."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
 from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from models import AccountStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
-from services import accounts, audit, permissions, regions, sms
+from services import accounts, audit, permissions, regions, sessions, sms
 from services.validators import (
     Mobile,
     StrongPassword,
@@ -123,7 +123,7 @@ def register():
         else:
             user = _create_learner(form)
             if user is not None:
-                login_user(user)
+                sessions.login(user)
                 audit.record("register", user, user=user)
                 flash(_("Registration succeeded. Welcome!"), "success")
                 return redirect(url_for("learner.home"))
