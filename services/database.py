@@ -7,6 +7,7 @@ above its stored version. Add a step (never edit an old one) when a model change
 a release.
 """
 import datetime as dt
+import re
 
 from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, Model, SqliteDatabase
 from playhouse.db_url import connect
@@ -49,8 +50,18 @@ class _UserSessionV7(Model):
         table_name = "user_session"
 
 
+_CODE_PURPOSES = ("register", "activate", "reset_password", "change_password", "change_phone", "export", "login")
+_ONE_TIME = re.compile(r"((?:一次性登录码|one-time login code)[：:\s]*)[A-Za-z0-9]{10}", re.IGNORECASE)
+
+
 def _add_user_sessions(_migrator):
+    """Version 7 (issue 14): server-side sessions, and the codes that the SMS outbox kept in
+    clear until then masked (verification codes and one-time login codes)."""
     db.create_tables([_UserSessionV7])
+    for row_id, purpose, body in db.execute_sql("SELECT id, purpose, body FROM sms_outbox").fetchall():
+        masked = re.sub(r"\d{6}", "******", body) if purpose in _CODE_PURPOSES else _ONE_TIME.sub(r"\g<1>******", body)
+        if masked != body:
+            db.execute_sql("UPDATE sms_outbox SET body = %s WHERE id = %s" % (db.param, db.param), (masked, row_id))
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.

@@ -79,6 +79,8 @@ def login():
             if needs_code:
                 _second_factor(user, account, address, form.sms_code.data)
             user = accounts.authenticate(user, form.password.data, password_ok)
+            if needs_code and user.phone:  # used up only by the login it opened
+                sms.verify_code(user.phone, SmsPurpose.LOGIN, form.sms_code.data)
         except (throttle.Throttled, accounts.AccountError, sms.CodeError) as error:
             target = form.sms_code if isinstance(error, sms.CodeError) else form.password
             target.errors = [str(error)]
@@ -119,7 +121,7 @@ def _second_factor(user, account, address, code):
     if user is not None and not user.phone:
         throttle.attempt(throttle.LOGIN_PER_PAIR, f"{account}|{address}")
         return
-    sms.verify_code(user.phone if user else None, SmsPurpose.LOGIN, code)
+    sms.verify_code(user.phone if user else None, SmsPurpose.LOGIN, code, consume=False)
 
 
 @bp.route("/logout", methods=["POST"])

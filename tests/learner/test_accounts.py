@@ -73,7 +73,7 @@ def test_a_visitor_registers_and_lands_in_the_learner_area(client, teaching_poin
         ({"birth_date": "1990-03-08"}, "出生日期与证件号码不一致"),
         ({"gender": "female"}, "性别与证件号码不一致"),
         ({"password": "onlyletters", "confirm": "onlyletters"}, "密码必须同时包含字母和数字"),
-        ({"password": "Ab1", "confirm": "Ab1"}, "密码长度须为8–16位"),
+        ({"password": "Ab1", "confirm": "Ab1"}, "密码长度须为8–64位"),
         ({"confirm": "Other2024"}, "两次输入的密码不一致"),
         ({"username": "张三abc"}, "用户名只能包含字母和数字"),
         ({"phone": "12345"}, "11位"),
