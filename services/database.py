@@ -61,7 +61,8 @@ def _add_user_sessions(_migrator):
     for row_id, purpose, body in db.execute_sql("SELECT id, purpose, body FROM sms_outbox").fetchall():
         masked = re.sub(r"\d{6}", "******", body) if purpose in _CODE_PURPOSES else _ONE_TIME.sub(r"\g<1>******", body)
         if masked != body:
-            db.execute_sql("UPDATE sms_outbox SET body = %s WHERE id = %s" % (db.param, db.param), (masked, row_id))
+            param = db.param
+            db.execute_sql(f"UPDATE sms_outbox SET body = {param} WHERE id = {param}", (masked, row_id))
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.

@@ -203,12 +203,10 @@ def _phone_for(purpose):
         return phone, None
     if purpose not in PUBLIC_PURPOSES:
         return None, _("Unknown purpose")
-    registered = User.select().where(User.phone == phone).exists()
-    if PUBLIC_PURPOSES[purpose] and not registered:
-        return None, _("No account is bound to this mobile number")
-    if not PUBLIC_PURPOSES[purpose] and registered:
-        return None, _("This mobile number is already bound to an account")
     return phone, None
+
+
+NEUTRAL_SENT = _l("If this number can be used here, a verification code has been sent to it")
 
 
 @bp.route("/sms/send", methods=["POST"])
@@ -225,11 +223,33 @@ def send_code():
     phone, error = _phone_for(purpose)
     if error:
         return jsonify(ok=False, message=error), 400
+    if purpose in PUBLIC_PURPOSES:
+        return _send_public_code(phone, purpose)
     try:
         value = sms.issue_code(phone, purpose)
     except sms.CodeError as exc:
         return jsonify(ok=False, message=str(exc)), 429
     answer = {"ok": True, "message": _("Verification code sent to the phone ending in %(tail)s", tail=phone[-4:])}
+    if sms.is_development():
+        answer["dev_code"] = value
+    return jsonify(answer)
+
+
+def _send_public_code(phone, purpose):
+    """Register, activate, reset: the answer is the same whether or not the number is
+    registered (issue 14: it must not tell), and whether or not a code went out."""
+    registered = User.select().where(User.phone == phone).exists()
+    answer = {"ok": True, "message": str(NEUTRAL_SENT)}
+    if PUBLIC_PURPOSES[purpose] != registered:
+        if purpose == SmsPurpose.REGISTER:
+            # The owner of a registered number learns why no code came; nobody else does.
+            sms.send(phone, _l("[Credit Bank] This mobile number is already registered; if you forgot the "
+                               "password, use Forgot password on the login page."))
+        return jsonify(answer)
+    try:
+        value = sms.issue_code(phone, purpose)
+    except sms.CodeError:
+        return jsonify(answer)
     if sms.is_development():
         answer["dev_code"] = value
     return jsonify(answer)

@@ -2,7 +2,7 @@
 import datetime as dt
 
 from models import AuditLog, SmsOutbox, User, UserSession, now
-from services import accounts, sessions, sms, throttle
+from services import accounts, sessions, throttle
 from tests import factories
 
 
