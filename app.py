@@ -7,6 +7,7 @@
     flask --app app create-user    # any role
     flask --app app backup FILE / restore FILE
 """
+import datetime as dt
 import os
 import secrets
 
@@ -17,7 +18,7 @@ from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from models import User, db
+from models import db
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 INSTANCE = os.path.join(ROOT, "instance")
@@ -74,6 +75,8 @@ def default_config():
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The server-side limits (services.sessions) are shorter; the cookie never outlives them.
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=24),
         # Evidence files are 10 MB at most, import workbooks 20 MB: refuse bigger bodies early.
         "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)),
         "IMPORT_MAX_MB": int(env("IMPORT_MAX_MB", 20)),
@@ -134,9 +137,11 @@ def _init_extensions(app):
 
 @login_manager.user_loader
 def load_user(user_id):
-    # A disabled account (or one whose id is gone) is logged out at its next request.
-    user = User.get_or_none(User.id == int(user_id))
-    return user if user is not None and user.is_active else None
+    # The session must still be open server-side: logged out, idle, too old, or opened
+    # before a change of password/role/status (a disabled account) ends it.
+    from services import sessions
+
+    return sessions.current_user_for(user_id)
 
 
 PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "admin.static", "auth.send_code"}

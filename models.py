@@ -249,6 +249,7 @@ class SmsPurpose(Choices):
     CHANGE_PASSWORD = Choice("change_password", _l("Password change"))
     CHANGE_PHONE = Choice("change_phone", _l("Phone change"))
     EXPORT = Choice("export", _l("Export"))
+    LOGIN = Choice("login", _l("Login"))
     NOTICE = Choice("notice", _l("Notice"))
 
 
@@ -825,6 +826,20 @@ class ThrottleHit(BaseModel):
         indexes = ((("scope", "key", "created_at"), False),)
 
 
+class UserSession(BaseModel):
+    """One logged-in session (services.sessions): the cookie carries a random token whose
+    hash is kept here, so a session can be ended server-side (logout, password change,
+    disable). ``stamp`` fingerprints the credentials the session was opened with
+    (password hash, role, status, institution): a change of any ends it."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    stamp = CharField(max_length=64)
+    created_at = DateTimeField(default=now)
+    last_seen_at = DateTimeField(default=now)
+
+
 class ImportBatch(BaseModel):
     """导入记录: who imported what, the counts, and the two result workbooks."""
 
@@ -895,6 +910,7 @@ MODELS = [
     SmsOutbox,
     VerificationCode,
     ThrottleHit,
+    UserSession,
     ImportBatch,
     AuditLog,
     Article,

@@ -44,6 +44,7 @@ def send_login_code(user):
         _("[Credit Bank] Your account %(username)s is ready. One-time login code: %(code)s; "
           "you will choose your own password when you log in.", username=user.username, code=code),
         SmsPurpose.NOTICE,
+        secrets=(code,),
     )
 
 

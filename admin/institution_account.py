@@ -116,6 +116,7 @@ def send_one_time_code(user):
           "you will choose a new password when you log in.",
           institution=current_user.institution.name, username=user.username, code=code),
         SmsPurpose.NOTICE,
+        secrets=(code,),
     )
 
 

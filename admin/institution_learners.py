@@ -1,6 +1,8 @@
 """学员成果管理 and 学员账户管理 (seed 004 §2.2.2, §2.2.4): achievements the institution
 stored for learners, and the learner accounts it added. Storing for an ID number that has
 no account creates a 未激活 learner added by the institution."""
+import datetime as dt
+
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -30,7 +32,7 @@ from models import (
     User,
     db,
 )
-from services import audit, notify, permissions, workflow
+from services import audit, notify, permissions, throttle, workflow
 from services.excel import DATE, DATETIME, ExportColumn
 from services.pagination import paginate
 from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mask_phone
@@ -41,8 +43,17 @@ EntryCategory = Category.alias("entry_category")
 EntryParent = Category.alias("entry_parent")
 
 
+NAME_MISMATCHES = throttle.Limit("name_mismatch", 20, dt.timedelta(hours=1))
+
+
 class StoreError(ValueError):
     """A learner achievement could not be stored; the message says why."""
+
+
+class NameMismatch(StoreError):
+    """One answer for "not a learner" and "another name", and a limited number of them
+    per user (``NAME_MISMATCHES``): the form must not serve as an oracle for the names
+    (or staff) registered under ID numbers."""
 
 
 def find_or_create_learner(real_name, id_number, institution_id):
@@ -58,10 +69,8 @@ def find_or_create_learner(real_name, id_number, institution_id):
             status=AccountStatus.INACTIVE,
             added_by_institution=institution_id,
         )
-    if user.role != Role.LEARNER:
-        raise StoreError(_("This ID number belongs to an account that is not a learner."))
-    if user.real_name != real_name:
-        raise StoreError(_("The name differs from the name registered with this ID number."))
+    if user.role != Role.LEARNER or user.real_name != real_name:
+        raise NameMismatch(_("The name and the ID number do not match a learner account."))
     return user
 
 
@@ -255,6 +264,11 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
                     form.obtained_on.data,
                 )
             except StoreError as error:
+                if isinstance(error, NameMismatch):
+                    try:  # counted after the store's transaction rolled back
+                        throttle.attempt(NAME_MISMATCHES, f"user:{current_user.id}")
+                    except throttle.Throttled as throttled:
+                        error = throttled
                 form.id_number.errors = list(form.id_number.errors) + [str(error)]
             else:
                 flash(_("The learner achievement was stored."), "success")

@@ -39,6 +39,27 @@ def verify_password(user, password):
     return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
 
 
+_dummy_hashes = {}
+
+
+def _dummy_hash():
+    """A hash of a random password with the configured method, made once per process:
+    checking a password against it costs what checking a real one costs."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _dummy_hashes[method]
+
+
+def password_opens(user, password):
+    """Whether ``password`` opens ``user`` (None for an unknown account); takes the same
+    time either way, so the answer's timing does not tell which accounts exist."""
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password or "")
+        return False
+    return check_password_hash(user.password_hash, password or "")
+
+
 def find_by_identifier(identifier, identity="person"):
     """One box accepts 用户名 / 手机号 / 邮箱 / 证件号码 (SPEC §5)."""
     identifier = (identifier or "").strip()
@@ -59,10 +80,13 @@ def find_by_identifier(identifier, identity="person"):
     )
 
 
-def authenticate(user, password):
+def authenticate(user, password, password_ok=None):
     """Return ``user`` (found by ``find_by_identifier``, may be None) when the password
-    opens it, or raise AccountError with the message to show."""
-    if user is None or not verify_password(user, password):
+    opens it, or raise AccountError with the message to show. ``password_ok`` is the
+    answer of ``password_opens`` when the caller already asked it."""
+    if password_ok is None:
+        password_ok = password_opens(user, password)
+    if not password_ok:
         raise AccountError(_l("Account or password is wrong"))
     if user.status == AccountStatus.DISABLED:
         raise AccountError(_l("This account has been disabled"))

@@ -7,13 +7,14 @@ above its stored version. Add a step (never edit an old one) when a model change
 a release.
 """
 import datetime as dt
+import re
 
-from peewee import AutoField, CharField, DateTimeField, Model, SqliteDatabase
+from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, Model, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, SchemaVersion, db
+from models import MODELS, SchemaVersion, User, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -36,8 +37,36 @@ def _add_throttle_hits(_migrator):
     db.create_tables([_ThrottleHitV2])
 
 
+class _UserSessionV7(Model):
+    id = AutoField()
+    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    stamp = CharField(max_length=64)
+    created_at = DateTimeField(default=dt.datetime.now)
+    last_seen_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+        table_name = "user_session"
+
+
+_CODE_PURPOSES = ("register", "activate", "reset_password", "change_password", "change_phone", "export", "login")
+_ONE_TIME = re.compile(r"((?:一次性登录码|one-time login code)[：:\s]*)[A-Za-z0-9]{10}", re.IGNORECASE)
+
+
+def _add_user_sessions(_migrator):
+    """Version 7 (issue 14): server-side sessions, and the codes that the SMS outbox kept in
+    clear until then masked (verification codes and one-time login codes)."""
+    db.create_tables([_UserSessionV7])
+    for row_id, purpose, body in db.execute_sql("SELECT id, purpose, body FROM sms_outbox").fetchall():
+        masked = re.sub(r"\d{6}", "******", body) if purpose in _CODE_PURPOSES else _ONE_TIME.sub(r"\g<1>******", body)
+        if masked != body:
+            param = db.param
+            db.execute_sql(f"UPDATE sms_outbox SET body = {param} WHERE id = {param}", (masked, row_id))
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
-MIGRATIONS = [(2, _add_throttle_hits)]
+MIGRATIONS = [(2, _add_throttle_hits), (7, _add_user_sessions)]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
 

@@ -521,10 +521,10 @@ class LearnerAchievementsKind(ImportKind):
             if account is None:
                 continue
             user_id, real_name, role = account
-            if role != Role.LEARNER:
-                refuse(row, id_column, _("belongs to an account that is not a learner"))
-            elif real_name != row.values["real_name"]:
-                refuse(row, name_column, _("differs from the name registered with this ID number"))
+            if role != Role.LEARNER or real_name != row.values["real_name"]:
+                # One answer for both: the import must not tell which names (or staff) are
+                # registered under ID numbers.
+                refuse(row, name_column, _("the name and the ID number do not match a learner account"))
             elif user_id in holders:
                 refuse(row, id_column, _("already holds this achievement"))
             row.values["learner_id"] = user_id

@@ -17,9 +17,17 @@ class Limit:
     window: dt.timedelta
 
 
-LOGIN_PER_ACCOUNT = Limit("login", 10, dt.timedelta(minutes=15))
+# Failed logins never lock an account (that would hand anyone a lock-out button): past
+# these counts the login also asks for an SMS code sent to the account's bound phone.
+LOGIN_PER_ACCOUNT = Limit("login", 5, dt.timedelta(hours=1))
 LOGIN_PER_ADDRESS = Limit("login_addr", 50, dt.timedelta(minutes=15))
+# Accounts without a bound phone cannot get a code: their failures are limited per
+# account *and* address, so an attacker's address only slows itself down.
+LOGIN_PER_PAIR = Limit("login_pair", 10, dt.timedelta(minutes=15))
 SMS_PER_ADDRESS = Limit("sms_addr", 20, dt.timedelta(hours=1))
+# /register, /activate and /forgot-password: answers there tell whether an ID number or
+# phone is registered, so each address gets a limited number of submissions.
+PUBLIC_FORM_PER_ADDRESS = Limit("form_addr", 30, dt.timedelta(hours=1))
 
 
 class Throttled(Exception):
@@ -49,6 +57,21 @@ def attempt(limit, key):
         wait = stamps[limit.count] + limit.window - now()
         raise Throttled(max(1, -(-int(wait.total_seconds()) // 60)))
     return hit
+
+
+def record(limit, key):
+    """Count one attempt without refusing it; returns the hit."""
+    _forget_expired(limit)
+    return ThrottleHit.create(scope=limit.scope, key=key[:100])
+
+
+def count(limit, key):
+    """Attempts by ``key`` in the window of ``limit``."""
+    return (
+        ThrottleHit.select()
+        .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100], ThrottleHit.created_at > now() - limit.window)
+        .count()
+    )
 
 
 def forget(hit):

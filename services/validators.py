@@ -58,12 +58,23 @@ def check_mobile(value):
     return None
 
 
+# zxcvbn's estimate of the guesses an attacker needs (log10): below this a password is
+# in the common-password lists or a trivial variant of one ("password1", "aaaaaaa1").
+MIN_GUESSES_LOG10 = 4
+PASSWORD_MAX = 64
+
+
 def check_password(value):
-    """SPEC §5: 8–16 characters with both letters and digits (symbols allowed)."""
-    if not value or not 8 <= len(value) <= 16:
-        return _l("Password must have 8 to 16 characters")
+    """SPEC §5: letters and digits (symbols allowed); 8–64 characters (ASVS V2.1) and
+    not a common password (zxcvbn's lists and patterns)."""
+    if not value or not 8 <= len(value) <= PASSWORD_MAX:
+        return _l("Password must have 8 to 64 characters")
     if not re.search(r"[A-Za-z]", value) or not re.search(r"\d", value):
         return _l("Password must contain both letters and digits")
+    from zxcvbn import zxcvbn
+
+    if zxcvbn(value)["guesses_log10"] < MIN_GUESSES_LOG10:
+        return _l("This password is too common or too easy to guess; please choose another")
     return None
 
 

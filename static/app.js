@@ -11,6 +11,11 @@ document.addEventListener("click", function (event) {
     var phone = form.querySelector("[name='" + button.dataset.phoneField + "']");
     data.append("phone", phone ? phone.value : "");
   }
+  // Other fields the code request needs (the login's account and identity).
+  (button.dataset.fields || "").split(" ").filter(Boolean).forEach(function (name) {
+    var element = form.elements[name];
+    data.append(name, element ? element.value : "");
+  });
   var result = button.parentNode.querySelector(".js-code-result");
   var dev = button.parentNode.querySelector(".js-dev-code");
   fetch(button.dataset.url, {method: "POST", body: data, credentials: "same-origin"})

@@ -139,6 +139,17 @@ def client_as(app):
     return login
 
 
+@pytest.fixture
+def sms_delivered(monkeypatch):
+    """The texts handed to the SMS gateway, as (phone, text): the only place a code is
+    in clear (the outbox keeps them masked)."""
+    from services import sms
+
+    sent = []
+    monkeypatch.setattr(sms.ConsoleBackend, "deliver", lambda self, phone, text: sent.append((phone, text)))
+    return sent
+
+
 @pytest.fixture(scope="session")
 def output_dir():
     """Where browser tests save screenshots (test-output/ in the project)."""

@@ -3,14 +3,14 @@ activation of imported learners, forgotten password."""
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
 from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from models import AccountStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
-from services import accounts, audit, permissions, regions, sms
+from services import accounts, audit, permissions, regions, sessions, sms, throttle
 from services.validators import (
     Mobile,
     StrongPassword,
@@ -70,6 +70,11 @@ class RegisterForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
+        if valid and User.select().where(User.username == self.username.data).exists():
+            # Usernames are chosen, so a taken one is said at once; phones, ID numbers and
+            # emails only once the SMS code proved the phone (issue 14: no enumeration).
+            self.username.errors.append(_("This username is already taken"))
+            valid = False
         if valid and self.id_type.data == IdType.MAINLAND_ID:
             # A mainland ID carries the birth date and the gender: they must agree.
             if self.birth_date.data != id_birth_date(self.id_number.data):
@@ -78,14 +83,11 @@ class RegisterForm(FlaskForm):
             if self.gender.data != id_gender(self.id_number.data):
                 self.gender.errors.append(_("The gender does not match the ID number"))
                 valid = False
-        if valid:
-            valid = self._unique()
         return valid
 
-    def _unique(self):
+    def unique(self):
         """Duplicates are reported on the field concerned, before the SMS code is used up."""
         checks = [
-            (self.username, User.username == self.username.data, _("This username is already taken")),
             (self.phone, User.phone == self.phone.data, _("This mobile number is already bound to an account")),
             (self.id_number, User.id_number == self.id_number.data, _("This ID number is already registered")),
         ]
@@ -115,21 +117,34 @@ def register():
     agreed = request.values.get("agree") == "1"
     if not agreed:
         return render_template("account/terms.html")
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _address_allowed("register", form.sms_code):
         try:
-            sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data)
+            # Checked first, used up only with the account it creates (below).
+            sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data, consume=False)
         except sms.CodeError as error:
             form.sms_code.errors.append(str(error))
         else:
-            user = _create_learner(form)
-            if user is not None:
-                login_user(user)
-                audit.record("register", user, user=user)
-                flash(_("Registration succeeded. Welcome!"), "success")
-                return redirect(url_for("learner.home"))
-            form.username.errors.append(_("Username, phone, email or ID number is already registered"))
+            if form.unique():
+                user = _create_learner(form)
+                if user is not None:
+                    sessions.login(user)
+                    audit.record("register", user, user=user)
+                    flash(_("Registration succeeded. Welcome!"), "success")
+                    return redirect(url_for("learner.home"))
+                form.username.errors.append(_("Username, phone, email or ID number is already registered"))
     form.agree.data = "1"
     return render_template("account/register.html", form=form)
+
+
+def _address_allowed(name, field):
+    """Per-address limit on a public form's submissions: their answers tell whether an ID
+    number or phone is registered, so guessing them in bulk is slowed down."""
+    try:
+        throttle.attempt(throttle.PUBLIC_FORM_PER_ADDRESS, f"{name}:{request.remote_addr or ''}")
+    except throttle.Throttled as error:
+        field.errors = list(field.errors) + [str(error)]
+        return False
+    return True
 
 
 def _create_learner(form):
@@ -146,7 +161,11 @@ def _create_learner(form):
     try:
         with db.atomic():
             user.save()
+            sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data)
     except IntegrityError:  # a concurrent registration took the same identifier
+        return None
+    except sms.CodeError as error:  # a concurrent submission used the code
+        form.sms_code.errors.append(str(error))
         return None
     return user
 
@@ -185,8 +204,10 @@ def activate():
     dev_code = None
     if request.method == "POST" and "send_code" in request.form:
         try:
+            # The same address limit as /sms/send: this is the activation's code button.
+            throttle.attempt(throttle.SMS_PER_ADDRESS, request.remote_addr or "")
             value = sms.issue_code(user.phone, SmsPurpose.ACTIVATE)
-        except sms.CodeError as error:
+        except (throttle.Throttled, sms.CodeError) as error:
             flash(str(error), "warning")
         else:
             flash(_("Verification code sent to the phone ending in %(tail)s", tail=user.phone[-4:]), "info")
@@ -211,17 +232,15 @@ def activate():
 
 def _activate_lookup():
     form = ActivateLookupForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _address_allowed("activate", form.id_number):
         id_number = form.id_number.data.strip().upper()
         user = User.get_or_none(User.id_number == id_number, User.role == Role.LEARNER)
-        if user is None:
-            form.id_number.errors.append(_("No imported account has this ID number; please register instead"))
-        elif user.status != AccountStatus.INACTIVE:
-            form.id_number.errors.append(_("This account is already activated; please log in"))
-        elif not user.phone:
-            form.id_number.errors.append(
-                _("This account has no bound mobile phone; please ask your teaching point or the center to activate it")
-            )
+        if user is None or user.status != AccountStatus.INACTIVE or not user.phone:
+            # One answer for every reason: it must not tell which ID numbers are registered.
+            form.id_number.errors.append(_(
+                "This ID number cannot be activated here. If you have no account, please register; if it is "
+                "activated, please log in; if no mobile phone is bound, please ask your teaching point or the center."
+            ))
         else:
             session[ACTIVATE_KEY] = user.id
             return redirect(url_for("account.activate"))
@@ -241,20 +260,22 @@ class ForgotPasswordForm(FlaskForm):
 def forgot_password():
     """Reset a forgotten password with an SMS code to the bound phone."""
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _address_allowed("forgot", form.sms_code):
         user = User.get_or_none(User.phone == form.phone.data)
-        if user is None:
-            form.phone.errors.append(_("No account is bound to this mobile number"))
-        elif user.status == AccountStatus.INACTIVE:
-            form.phone.errors.append(_("This account is not activated yet; please activate it first"))
-        else:
-            try:
-                sms.verify_code(user.phone, SmsPurpose.RESET_PASSWORD, form.sms_code.data)
+        try:
+            # An unknown number never got a code: it is answered as a missing code, so the
+            # page does not tell which numbers are registered.
+            sms.verify_code(user.phone if user else None, SmsPurpose.RESET_PASSWORD, form.sms_code.data,
+                            consume=False)
+            if user.status == AccountStatus.INACTIVE:
+                raise accounts.AccountError(_("This account is not activated yet; please activate it first"))
+            with db.atomic():
                 accounts.set_password(user, form.password.data)
-            except (sms.CodeError, accounts.AccountError) as error:
-                form.sms_code.errors.append(str(error))
-            else:
-                audit.record("password_reset", user, user=user)
-                flash(_("Your password has been reset; please log in with the new password."), "success")
-                return redirect(url_for("auth.login"))
+                sms.verify_code(user.phone, SmsPurpose.RESET_PASSWORD, form.sms_code.data)
+        except (sms.CodeError, accounts.AccountError) as error:
+            form.sms_code.errors.append(str(error))
+        else:
+            audit.record("password_reset", user, user=user)
+            flash(_("Your password has been reset; please log in with the new password."), "success")
+            return redirect(url_for("auth.login"))
     return render_template("account/forgot_password.html", form=form)

@@ -4,13 +4,13 @@ from urllib.parse import urlparse
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from models import SmsPurpose, User
-from services import accounts, audit, permissions, sms, throttle
+from services import accounts, audit, permissions, sessions, sms, throttle
 from services.validators import StrongPassword, check_mobile
 
 bp = Blueprint("auth", __name__)
@@ -25,7 +25,8 @@ class LoginForm(FlaskForm):
     identifier = StringField(
         _l("Username / mobile / email / ID number"), validators=[DataRequired(), Length(max=100)]
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    sms_code = StringField(_l("Verification code"), validators=[Length(max=10)])
 
 
 class ChangePasswordForm(FlaskForm):
@@ -63,30 +64,69 @@ def login():
     if current_user.is_authenticated:
         return redirect(permissions.home_url(current_user))
     form = LoginForm()
+    needs_code = False
     if form.validate_on_submit():
         user = accounts.find_by_identifier(form.identifier.data, form.identity.data)
-        # Counted per account, whichever of its identifiers is typed; unknown names by text.
-        account = f"user:{user.id}" if user else "name:" + form.identifier.data.strip().lower()
+        account, address = _account_key(user, form.identifier.data), request.remote_addr or ""
+        # Counted before the check, so concurrent guesses cannot all slip under the limit;
+        # a success takes its hits back.
+        account_hit = throttle.record(throttle.LOGIN_PER_ACCOUNT, account)
+        address_hit = throttle.record(throttle.LOGIN_PER_ADDRESS, address)
+        needs_code = _needs_code(account, address)
+        # The password is always checked (a dummy hash for unknown accounts): equal timing.
+        password_ok = accounts.password_opens(user, form.password.data)
         try:
-            throttle.attempt(throttle.LOGIN_PER_ACCOUNT, account)
-            address_hit = throttle.attempt(throttle.LOGIN_PER_ADDRESS, request.remote_addr or "")
-            user = accounts.authenticate(user, form.password.data)
-        except (throttle.Throttled, accounts.AccountError) as error:
-            form.password.errors = [str(error)]
+            if needs_code:
+                _second_factor(user, account, address, form.sms_code.data)
+            user = accounts.authenticate(user, form.password.data, password_ok)
+            if needs_code and user.phone:  # used up only by the login it opened
+                sms.verify_code(user.phone, SmsPurpose.LOGIN, form.sms_code.data)
+        except (throttle.Throttled, accounts.AccountError, sms.CodeError) as error:
+            target = form.sms_code if isinstance(error, sms.CodeError) else form.password
+            target.errors = [str(error)]
+            audit.record(
+                "login_failed", user, identity=form.identity.data, identifier=form.identifier.data.strip()[:50],
+                reason=type(error).__name__,
+            )
         else:
             throttle.clear(throttle.LOGIN_PER_ACCOUNT, account)
+            throttle.forget(account_hit)
             throttle.forget(address_hit)  # people behind one school address log in all day
-            login_user(user)
+            sessions.login(user)
             audit.record("login", user, user=user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.args.get("next")) or permissions.home_url(user))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, needs_code=needs_code)
+
+
+def _account_key(user, identifier):
+    """Failures count per account, whichever of its identifiers is typed; unknown names by text."""
+    return f"user:{user.id}" if user else "name:" + identifier.strip().lower()
+
+
+def _needs_code(account, address):
+    return (
+        throttle.count(throttle.LOGIN_PER_ACCOUNT, account) > throttle.LOGIN_PER_ACCOUNT.count
+        or throttle.count(throttle.LOGIN_PER_ADDRESS, address) > throttle.LOGIN_PER_ADDRESS.count
+    )
+
+
+def _second_factor(user, account, address, code):
+    """After repeated failures the password alone is not enough: an SMS code to the bound
+    phone is asked too, and the right password with a valid code always opens the account.
+    Unknown names are asked for a code as well (they never get one), so the answer does
+    not tell which names exist. Accounts without a bound phone cannot get a code: their
+    attempts are limited per account and address instead."""
+    if user is not None and not user.phone:
+        throttle.attempt(throttle.LOGIN_PER_PAIR, f"{account}|{address}")
+        return
+    sms.verify_code(user.phone if user else None, SmsPurpose.LOGIN, code, consume=False)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    sessions.logout()
     flash(_("You have logged out safely."), "success")
     return redirect(url_for("auth.login"))
 
@@ -111,6 +151,7 @@ def change_password():
                 if needs_sms_for_password(user):
                     sms.verify_code(user.phone, SmsPurpose.CHANGE_PASSWORD, form.sms_code.data)
                 accounts.change_password(user, form.old_password.data, form.new_password.data)
+            sessions.end_others(user)
         except sms.CodeError as error:
             form.sms_code.errors = [str(error)]
         except accounts.AccountError as error:
@@ -162,12 +203,10 @@ def _phone_for(purpose):
         return phone, None
     if purpose not in PUBLIC_PURPOSES:
         return None, _("Unknown purpose")
-    registered = User.select().where(User.phone == phone).exists()
-    if PUBLIC_PURPOSES[purpose] and not registered:
-        return None, _("No account is bound to this mobile number")
-    if not PUBLIC_PURPOSES[purpose] and registered:
-        return None, _("This mobile number is already bound to an account")
     return phone, None
+
+
+NEUTRAL_SENT = _l("If this number can be used here, a verification code has been sent to it")
 
 
 @bp.route("/sms/send", methods=["POST"])
@@ -179,9 +218,13 @@ def send_code():
             throttle.attempt(throttle.SMS_PER_ADDRESS, request.remote_addr or "")
         except throttle.Throttled as error:
             return jsonify(ok=False, message=str(error)), 429
+    if purpose == SmsPurpose.LOGIN:
+        return _send_login_code()
     phone, error = _phone_for(purpose)
     if error:
         return jsonify(ok=False, message=error), 400
+    if purpose in PUBLIC_PURPOSES:
+        return _send_public_code(phone, purpose)
     try:
         value = sms.issue_code(phone, purpose)
     except sms.CodeError as exc:
@@ -189,4 +232,41 @@ def send_code():
     answer = {"ok": True, "message": _("Verification code sent to the phone ending in %(tail)s", tail=phone[-4:])}
     if sms.is_development():
         answer["dev_code"] = value
+    return jsonify(answer)
+
+
+def _send_public_code(phone, purpose):
+    """Register, activate, reset: the answer is the same whether or not the number is
+    registered (issue 14: it must not tell), and whether or not a code went out."""
+    registered = User.select().where(User.phone == phone).exists()
+    answer = {"ok": True, "message": str(NEUTRAL_SENT)}
+    if PUBLIC_PURPOSES[purpose] != registered:
+        if purpose == SmsPurpose.REGISTER:
+            # The owner of a registered number learns why no code came; nobody else does.
+            sms.send(phone, _l("[Credit Bank] This mobile number is already registered; if you forgot the "
+                               "password, use Forgot password on the login page."))
+        return jsonify(answer)
+    try:
+        value = sms.issue_code(phone, purpose)
+    except sms.CodeError:
+        return jsonify(answer)
+    if sms.is_development():
+        answer["dev_code"] = value
+    return jsonify(answer)
+
+
+def _send_login_code():
+    """The code a login asks for after repeated failures. The answer is the same whether
+    or not the account exists or has a phone: it must not tell which names exist."""
+    user = accounts.find_by_identifier(
+        (request.form.get("identifier") or "")[:100], request.form.get("identity") or "person"
+    )
+    answer = {"ok": True, "message": _("If this account has a bound mobile phone, a verification code has been sent to it")}
+    if user is not None and user.phone:
+        try:
+            value = sms.issue_code(user.phone, SmsPurpose.LOGIN)
+        except sms.CodeError:
+            return jsonify(answer)  # the cool-down and daily limits say nothing either
+        if sms.is_development():
+            answer["dev_code"] = value
     return jsonify(answer)

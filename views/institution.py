@@ -5,14 +5,14 @@ login account. The 机构信息 form is shared with 账户管理 in the admin.""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from models import IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
-from services import accounts, audit, permissions, sms
+from services import accounts, audit, permissions, sessions, sms
 from services.validators import (
     CreditCode,
     IdNumber,
@@ -151,7 +151,7 @@ def register():
         else:
             user = _create_account(form)
             if user is not None:
-                login_user(user)
+                sessions.login(user)
                 return redirect(url_for(".register_registrant"))
             form.institution.errors = [_("This institution has already been registered.")]
     return render_template("institution/register.html", form=form)

@@ -9,11 +9,17 @@ from tests import factories
 @pytest.mark.parametrize(
     "password,ok",
     [
-        ("abc12345", True),
+        ("Study2024", True),
         ("Demo@2026", True),
         ("a1b2c3d4e5f6g7h8", True),
+        ("a1b2c3d4e5f6g7h8i", True),  # 17 characters: up to 64 now (ASVS V2.1.2)
+        ("Kx7" + "q" * 61, True),  # 64 characters
+        ("Kx7" + "q" * 62, False),  # 65 characters
         ("abc1234", False),  # 7 characters
-        ("a1b2c3d4e5f6g7h8i", False),  # 17 characters
+        ("password1", False),  # issue 14: common passwords are refused
+        ("aaaaaaa1", False),
+        ("abc12345", False),
+        ("qwerty123", False),
         ("abcdefgh", False),  # no digit
         ("12345678", False),  # no letter
     ],
@@ -130,7 +136,7 @@ def test_create_user_cli_any_role(app):
     institution = factories.make_teaching_point(name="广州教学点")
     result = runner.invoke(
         args=["create-user", "--role", "reviewer", "--username", "tpadmin", "--name", "李老师",
-              "--password", "abc12345", "--institution", "广州教学点"]
+              "--password", "Tp2026xyz", "--institution", "广州教学点"]
     )
     assert result.exit_code == 0, result.output
     user = User.get(User.username == "tpadmin")

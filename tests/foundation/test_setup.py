@@ -70,22 +70,24 @@ def test_app_starts_on_an_empty_database(tmp_path):
 
 
 def test_a_version_1_database_is_migrated(tmp_path):
-    """A database made before the throttle table existed gets it from `flask init-db`."""
+    """A database made before the throttle and session tables existed gets them from `flask init-db`."""
     from app import create_app
-    from models import SchemaVersion, ThrottleHit, db
+    from models import SchemaVersion, ThrottleHit, UserSession, db
+    from services.database import LATEST, MIGRATIONS
     from tests.conftest import TEST_CONFIG
 
     url = "sqlite:///" + str(tmp_path / "old.db")
     try:
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "up")})
         with db.connection_context():
-            db.create_tables([m for m in MODELS if m is not ThrottleHit])
+            db.create_tables([m for m in MODELS if m not in (ThrottleHit, UserSession)])
             SchemaVersion.create(version=1)
         result = app.test_cli_runner().invoke(args=["init-db"])
-        assert result.exit_code == 0 and "schema version 2" in result.output, result.output
+        assert result.exit_code == 0 and f"schema version {LATEST}" in result.output, result.output
         with db.connection_context():
-            assert ThrottleHit.table_exists()
-            assert [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()] == [1, 2]
+            assert ThrottleHit.table_exists() and UserSession.table_exists()
+            versions = [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()]
+            assert versions == [1] + [v for v, _ in MIGRATIONS]
     finally:
         if not db.is_closed():
             db.close()

@@ -85,7 +85,7 @@ def test_bound_phone_change_needs_password_and_code_to_the_new_phone(spaces, cli
 # --- 用户管理 ------------------------------------------------------------------------------
 
 
-def test_create_subuser_with_permissions_and_a_one_time_code(spaces, client_as, app):
+def test_create_subuser_with_permissions_and_a_one_time_code(spaces, client_as, app, sms_delivered):
     client = client_as(spaces.a.admin)
     response = client.post("/admin/inst_users/new/", data={
         "username": "asub2", "real_name": "王助理", "phone": "13612345678",
@@ -96,7 +96,8 @@ def test_create_subuser_with_permissions_and_a_one_time_code(spaces, client_as, 
     assert sub.role == "subuser" and sub.institution_id == spaces.a.institution.id and sub.must_change_password
     assert {p.permission for p in sub.permissions} == {"learner_achievements", "feedback"}
     message = SmsOutbox.get(SmsOutbox.phone == "13612345678")
-    code = message.body.split("一次性登录码")[1][:10]
+    code = sms_delivered[-1][1].split("一次性登录码")[1][:10]
+    assert code not in message.body
     assert "asub2" in message.body
     # The code logs in once and forces a new password; then only the granted menus open.
     sub_client = app.test_client()
@@ -135,13 +136,13 @@ def test_disabled_subuser_is_logged_out_at_the_next_request(spaces, few_permissi
     assert sub_client.get("/admin/inst_achievements/").status_code == 200
 
 
-def test_reset_password_sends_a_one_time_code(spaces, client_as):
+def test_reset_password_sends_a_one_time_code(spaces, client_as, sms_delivered):
     sub = spaces.a.subuser
     client_as(spaces.a.admin).post("/admin/inst_users/action/", data={"action": "reset_password", "rowid": [sub.id]})
     after = User.get_by_id(sub.id)
     assert after.must_change_password
     assert not accounts.verify_password(after, factories.PASSWORD)
-    body = SmsOutbox.select().where(SmsOutbox.phone == sub.phone).order_by(SmsOutbox.id.desc()).first().body
+    body = sms_delivered[-1][1]
     assert accounts.verify_password(after, body.split("一次性登录码")[1][:10])
 
 

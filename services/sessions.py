@@ -1,0 +1,122 @@
+"""Server-side sessions (OWASP ASVS V7): the signed cookie carries a random token, the
+``user_session`` table its hash. A session ends when its row is gone (logout), when the
+user's credentials changed since it opened (password, role, status, institution: the
+row's ``stamp`` no longer matches), after an idle time and after an absolute lifetime.
+Flask-Login's user loader asks ``current_user_for`` on every request."""
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+
+from models import Role, User, UserSession, now
+
+TOKEN_KEY = "_sid"
+# Learners use the platform from home and keep a page open longer; staff and
+# institution accounts hold other people's data and time out sooner.
+IDLE = {Role.LEARNER: dt.timedelta(hours=12)}
+STAFF_IDLE = dt.timedelta(hours=2)
+ABSOLUTE = dt.timedelta(hours=24)
+# last_seen_at is written at most this often, so a busy page does not write every request.
+TOUCH_EVERY = dt.timedelta(minutes=1)
+# Kept in the cookie across a login; everything else (CSRF secret included) is new.
+KEPT_KEYS = ("lang",)
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def stamp(user):
+    """A fingerprint of what a session was granted with; a change ends the session."""
+    key = current_app.config["SECRET_KEY"].encode()
+    material = f"{user.id}|{user.password_hash}|{user.role}|{user.status}|{user.institution_id}"
+    return hmac.new(key, material.encode(), hashlib.sha256).hexdigest()
+
+
+def idle_limit(user):
+    return IDLE.get(user.role, STAFF_IDLE)
+
+
+def start(user):
+    """Open a new session for ``user``: a fresh cookie (new CSRF secret) and a row."""
+    kept = {key: session[key] for key in KEPT_KEYS if key in session}
+    session.clear()
+    session.update(kept)
+    token = secrets.token_urlsafe(32)
+    _forget_expired(user)
+    UserSession.create(user=user, token_hash=_hash(token), stamp=stamp(user))
+    session[TOKEN_KEY] = token
+
+
+def login(user):
+    """Log ``user`` in on a new session."""
+    start(user)
+    login_user(user)
+
+
+def logout():
+    end_current()
+    logout_user()
+
+
+def _current_row():
+    token = session.get(TOKEN_KEY)
+    if not token or not isinstance(token, str):
+        return None
+    return UserSession.get_or_none(UserSession.token_hash == _hash(token))
+
+
+def current_user_for(user_id):
+    """The user of this request's session, or None when the session has ended."""
+    row = _current_row()
+    if row is None or str(row.user_id) != str(user_id):
+        return None
+    user = User.get_or_none(User.id == row.user_id)
+    moment = now()
+    if (
+        user is None
+        or not user.is_active
+        or not hmac.compare_digest(row.stamp, stamp(user))
+        or row.last_seen_at < moment - idle_limit(user)
+        or row.created_at < moment - ABSOLUTE
+    ):
+        UserSession.delete().where(UserSession.id == row.id).execute()
+        return None
+    if row.last_seen_at < moment - TOUCH_EVERY:
+        UserSession.update(last_seen_at=moment).where(UserSession.id == row.id).execute()
+    return user
+
+
+def end_current():
+    row = _current_row()
+    if row is not None:
+        UserSession.delete().where(UserSession.id == row.id).execute()
+    kept = {key: session[key] for key in KEPT_KEYS if key in session}
+    session.clear()
+    session.update(kept)
+
+
+def end_others(user):
+    """After a password change by the user: every other session ends, this one goes on
+    with the new credentials."""
+    row = _current_row()
+    query = UserSession.delete().where(UserSession.user == user.id)
+    if row is not None:
+        query = query.where(UserSession.id != row.id)
+        UserSession.update(stamp=stamp(user)).where(UserSession.id == row.id).execute()
+    query.execute()
+
+
+def end_all(user_id):
+    UserSession.delete().where(UserSession.user == user_id).execute()
+
+
+def _forget_expired(user):
+    """Keep the table to live sessions: a user's ended ones go when they log in again."""
+    UserSession.delete().where(
+        UserSession.user == user.id,
+        (UserSession.created_at < now() - ABSOLUTE) | (UserSession.last_seen_at < now() - idle_limit(user)),
+    ).execute()

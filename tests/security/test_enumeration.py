@@ -1,0 +1,107 @@
+"""Issue 14, item 5: which accounts exist must not be told by timing or by messages."""
+import statistics
+import time
+
+from models import AccountStatus, LearnerAchievement, ThrottleHit, VerificationCode
+from services import throttle
+from tests import factories
+
+
+def test_login_takes_as_long_for_unknown_accounts(app):
+    """A real hash cost (not the tests' fast one): the unknown account is checked against
+    a dummy hash, so the medians are within 20 %."""
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:150000"
+    learner = factories.make_learner()
+    client = app.test_client()
+
+    def timed(identifier, n):
+        started = time.perf_counter()
+        client.post("/login", data={"identity": "person", "identifier": identifier, "password": "Wrong2026x"},
+                    environ_base={"REMOTE_ADDR": f"10.1.{n}.1"})
+        return time.perf_counter() - started
+
+    timed(learner.username, 99)  # warm-up (the dummy hash is made once per process)
+    timed("nobody", 99)
+    known, unknown = [], []
+    for n in range(9):
+        known.append(timed(learner.username, n))
+        unknown.append(timed(f"nobody{n}", n))
+    a, b = statistics.median(known), statistics.median(unknown)
+    assert abs(a - b) / max(a, b) < 0.2, (known, unknown)
+
+
+def error_text(page):
+    return [line for line in page.splitlines() if "invalid-feedback" in line]
+
+
+def test_forgot_password_answers_alike_for_known_and_unknown_numbers(app):
+    learner = factories.make_learner(phone="13600002222")
+    client = app.test_client()
+    pages = []
+    for phone in (learner.phone, "13600009999"):
+        sent = client.post("/sms/send", data={"purpose": "reset_password", "phone": phone}).get_json()
+        assert sent["ok"]
+        page = client.post("/forgot-password", data={
+            "phone": phone, "sms_code": "000000", "password": "Fresh2026x", "confirm": "Fresh2026x"}).get_data(as_text=True)
+        pages.append(error_text(page))
+    # The known number got a code (so its error is "wrong code"); the unknown one "request a code first":
+    # both are what any wrong code gets, and neither names the account.
+    assert all("未绑定" not in "".join(p) and "没有" not in "".join(p) for p in pages)
+    assert VerificationCode.select().count() == 1
+
+
+def test_activate_answers_alike_and_is_limited_per_address(app):
+    active = factories.make_learner()
+    client = app.test_client()
+    answers = set()
+    for id_number in (active.id_number, factories.valid_id_number(998)):
+        page = client.post("/activate", data={"id_number": id_number}).get_data(as_text=True)
+        answers.add(tuple(error_text(page)))
+    assert len(answers) == 1
+    for n in range(throttle.PUBLIC_FORM_PER_ADDRESS.count):
+        client.post("/activate", data={"id_number": factories.valid_id_number(n)})
+    refused = client.post("/activate", data={"id_number": active.id_number}).get_data(as_text=True)
+    assert "尝试次数过多" in refused
+    other = client.post("/activate", data={"id_number": active.id_number}, environ_base={"REMOTE_ADDR": "10.2.2.2"})
+    assert "尝试次数过多" not in other.get_data(as_text=True)
+
+
+def test_register_and_forgot_password_are_limited_per_address(app):
+    client = app.test_client()
+    for n in range(throttle.PUBLIC_FORM_PER_ADDRESS.count + 1):
+        page = client.post("/forgot-password", data={
+            "phone": f"1360000{n:04d}", "sms_code": "000000", "password": "Fresh2026x", "confirm": "Fresh2026x"})
+    assert "尝试次数过多" in page.get_data(as_text=True)
+    assert ThrottleHit.select().where(ThrottleHit.scope == "form_addr").count() == throttle.PUBLIC_FORM_PER_ADDRESS.count
+
+
+def test_activation_code_counts_against_the_sms_address_limit(app):
+    imported = factories.make_learner(password=None, status=AccountStatus.INACTIVE, username=None, phone="13700001111")
+    client = app.test_client()
+    for n in range(throttle.SMS_PER_ADDRESS.count):
+        client.post("/sms/send", data={"purpose": "reset_password", "phone": f"1390000{n:04d}"})
+    client.post("/activate", data={"id_number": imported.id_number})
+    page = client.post("/activate", data={"send_code": "1"}).get_data(as_text=True)
+    assert "尝试次数过多" in page
+    assert not VerificationCode.select().where(VerificationCode.phone == imported.phone).exists()
+
+
+def test_storing_a_learner_achievement_does_not_reveal_registered_names(spaces, client_as):
+    from tests.institution.test_learners import store
+
+    a = spaces.a
+    client = client_as(a.admin)
+    staff = factories.make_user("reviewer", id_number=factories.valid_id_number())
+    before = LearnerAchievement.select().count()
+    answers = set()
+    for name, id_number in (("别人", a.learner.id_number), (staff.real_name, staff.id_number)):
+        response, _ = store(client, a.entry, real_name=name, id_number=id_number)
+        page = response.get_data(as_text=True)
+        assert a.learner.real_name not in page.split("<form")[-1]
+        answers.add(tuple(error_text(page)))
+    assert len(answers) == 1
+    for n in range(20):
+        store(client, a.entry, real_name=f"猜{n}", id_number=a.learner.id_number)
+    response, _ = store(client, a.entry, real_name="猜最后", id_number=a.learner.id_number)
+    assert "尝试次数过多" in response.get_data(as_text=True)
+    assert LearnerAchievement.select().count() == before
