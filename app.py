@@ -18,7 +18,7 @@ from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from models import db
+from models import User, db
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 INSTANCE = os.path.join(ROOT, "instance")
@@ -65,7 +65,16 @@ def default_config():
         "S3_REGION": env("S3_REGION", "us-east-1"),
         "S3_ACCESS_KEY": env("S3_ACCESS_KEY", ""),
         "S3_SECRET_KEY": env("S3_SECRET_KEY", ""),
+        # SMS gateway: "console" (the log) or "aliyun" (Alibaba Cloud's SendSms API shape).
         "SMS_BACKEND": env("SMS_BACKEND", "console"),
+        "SMS_GATEWAY_URL": env("SMS_GATEWAY_URL", "https://dysmsapi.aliyuncs.com/"),
+        "SMS_ACCESS_KEY_ID": env("SMS_ACCESS_KEY_ID", ""),
+        "SMS_ACCESS_KEY_SECRET": env("SMS_ACCESS_KEY_SECRET", ""),
+        "SMS_SIGN_NAME": env("SMS_SIGN_NAME", "学分银行"),
+        # Longest SMS text sent; longer notices are cut (the inbox keeps the whole text).
+        "SMS_MAX_CHARS": int(env("SMS_MAX_CHARS", 300)),
+        "SMS_TEMPLATE_CODE_VERIFY": env("SMS_TEMPLATE_CODE_VERIFY", ""),
+        "SMS_TEMPLATE_CODE_NOTICE": env("SMS_TEMPLATE_CODE_NOTICE", ""),
         # Development only: show SMS verification codes on the page (console backend).
         "SMS_SHOW_CODES": env("SMS_SHOW_CODES", "0") == "1",
         "BABEL_DEFAULT_LOCALE": env("BABEL_DEFAULT_LOCALE", "zh_CN"),
@@ -153,6 +162,7 @@ def _init_request_hooks(app):
         db.connect(reuse_if_open=True)
         if request.args.get("lang") in LOCALES:
             session["lang"] = request.args["lang"]
+            _remember_locale(request.args["lang"])
 
     @app.before_request
     def force_password_change():
@@ -166,13 +176,22 @@ def _init_request_hooks(app):
 
     @app.teardown_request
     def close_connection(exc):
-        from services import storage
+        from services import sms, storage
 
         try:
+            sms.flush()
             storage.discard_uncommitted()
         finally:
             if not db.is_closed():
                 db.close()
+
+
+def _remember_locale(locale):
+    """A signed-in person's language choice also decides the language of what is sent to
+    them (services.notify)."""
+    if current_user.is_authenticated and current_user.locale != locale:
+        User.update(locale=locale).where(User.id == current_user.id).execute()
+        current_user.locale = locale
 
 
 def _register_blueprints(app):

@@ -242,6 +242,13 @@ class ArticleStatus(Choices):
     PUBLISHED = Choice("published", _l("Published"))
 
 
+class SmsStatus(Choices):
+    PENDING = Choice("pending", _l("Waiting to be sent"))
+    SENDING = Choice("sending", _l("Sending"))
+    SENT = Choice("sent", _l("Sent"))
+    FAILED = Choice("failed", _l("Failed"))
+
+
 class SmsPurpose(Choices):
     REGISTER = Choice("register", _l("Registration"))
     ACTIVATE = Choice("activate", _l("Activation"))
@@ -315,6 +322,8 @@ class User(BaseModel):
     password_hash = CharField(max_length=255, null=True)
     status = CharField(max_length=20, default=AccountStatus.ACTIVE)
     must_change_password = BooleanField(default=False)
+    # The interface language the person chose (?lang=); notifications to them use it.
+    locale = CharField(max_length=10, null=True)
     phone = CharField(max_length=20, null=True, unique=True)
     email = CharField(max_length=100, null=True, unique=True)
     id_type = CharField(max_length=20, default=IdType.MAINLAND_ID)
@@ -795,6 +804,11 @@ class SmsOutbox(BaseModel):
     purpose = CharField(max_length=30, default=SmsPurpose.NOTICE)
     backend = CharField(max_length=20)
     created_at = DateTimeField(default=now, index=True)
+    # Delivery by the job consumer (services.sms_gateway): pending → sending → sent / failed.
+    status = CharField(max_length=10, default=SmsStatus.PENDING, index=True)
+    attempts = IntegerField(default=0)
+    sent_at = DateTimeField(null=True)
+    error = CharField(max_length=500, null=True)
 
 
 class VerificationCode(BaseModel):

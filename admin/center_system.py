@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
-from models import Article, ArticleKind, ArticleStatus, AuditLog, SmsOutbox, SmsPurpose, User, db, now
+from models import Article, ArticleKind, ArticleStatus, AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User, db, now
 from services import audit
 from services.excel import DATETIME, ExportColumn
 from services.validators import mask_phone
@@ -88,23 +88,29 @@ class ArticleView(CenterModelView):
 
 
 class SmsOutboxView(CenterModelView):
-    column_list = ("created_at", "phone", "purpose", "body", "backend")
+    column_list = ("created_at", "phone", "purpose", "body", "backend", "status", "attempts", "sent_at", "error")
     column_labels = {
         "phone": _l("Mobile"),
         "body": _l("Content"),
         "purpose": _l("Purpose"),
         "backend": _l("Backend"),
-        "created_at": _l("Sent at"),
+        "created_at": _l("Written at"),
+        "status": _l("Delivery status"),
+        "attempts": _l("Attempts"),
+        "sent_at": _l("Delivered at"),
+        "error": _l("Gateway answer"),
     }
     column_searchable_list = ("phone", "body")
-    column_sortable_list = ("created_at", "purpose")
+    column_sortable_list = ("created_at", "purpose", "status")
     column_filters = (
         WhereFilter(SmsOutbox.purpose, _l("Purpose"), lambda v: SmsOutbox.purpose == v, options=SmsPurpose.choices),
+        WhereFilter(SmsOutbox.status, _l("Delivery status"), lambda v: SmsOutbox.status == v, options=SmsStatus.choices),
         "created_at",
     )
     column_formatters = {
         "phone": lambda v, c, m, n: mask_phone(m.phone),
         "purpose": lambda v, c, m, n: SmsPurpose.label(m.purpose),
+        "status": lambda v, c, m, n: SmsStatus.label(m.status),
     }
 
 

@@ -9,7 +9,7 @@ a release.
 import datetime as dt
 import re
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, Model, SqliteDatabase
+from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
@@ -65,8 +65,24 @@ def _add_user_sessions(_migrator):
             db.execute_sql(f"UPDATE sms_outbox SET body = {param} WHERE id = {param}", (masked, row_id))
 
 
+def _add_sms_delivery_state(migrator):
+    """Version 10 (issue 15): SMS leave the outbox through the job consumer (rows written
+    before were handed to the console backend at once, so they count as sent); each user
+    keeps the language notifications to them are written in."""
+    from playhouse.migrate import migrate
+
+    migrate(
+        migrator.add_column("sms_outbox", "status", CharField(max_length=10, default="sent")),
+        migrator.add_column("sms_outbox", "attempts", IntegerField(default=1)),
+        migrator.add_column("sms_outbox", "sent_at", DateTimeField(null=True)),
+        migrator.add_column("sms_outbox", "error", CharField(max_length=500, null=True)),
+        migrator.add_index("sms_outbox", ("status",), False),
+        migrator.add_column("user", "locale", CharField(max_length=10, null=True)),
+    )
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
-MIGRATIONS = [(2, _add_throttle_hits), (7, _add_user_sessions)]
+MIGRATIONS = [(2, _add_throttle_hits), (7, _add_user_sessions), (10, _add_sms_delivery_state)]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
 

@@ -58,10 +58,35 @@ def in_app(function):
             try:
                 return function(*args, **kwargs)
             finally:
+                from services import sms
+
+                sms.flush()  # SMS the job wrote, now committed
                 if opened:
                     db.close()
 
     return wrapped
+
+
+# SMS: a few tries over about ten minutes, then the row is marked failed (a code would
+# have expired by then anyway).
+SMS_RETRIES = 4
+SMS_RETRY_DELAY = int(os.environ.get("SMS_RETRY_DELAY", 30))
+
+
+@huey.task(retries=SMS_RETRIES, retry_delay=SMS_RETRY_DELAY, context=True)
+def deliver_sms(row_id, text, params, task=None):
+    from services import sms_gateway
+
+    last_try = task is None or task.retries == 0
+    in_app(sms_gateway.deliver)(row_id, text, params, last_try)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@in_app
+def requeue_stuck_sms():
+    from services import sms_gateway
+
+    return sms_gateway.requeue_stuck()
 
 
 @huey.periodic_task(crontab(minute="17", hour="3"), retries=2, retry_delay=600)

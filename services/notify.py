@@ -1,9 +1,31 @@
-"""Notifications: an inbox message and, where the manuals send one, an SMS (SPEC §12)."""
+"""Notifications: an inbox message and, where the manuals send one, an SMS (SPEC §12).
+
+Texts are rendered in the recipient's language (the one they chose, else the platform's
+default), not in the language of whoever triggered them; an SMS carries at most
+``SMS_MAX_CHARS`` characters — a long review opinion is cut, and the inbox keeps it whole."""
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
 from models import Message
 from services import sms
 
 
+def recipient_locale(user):
+    return getattr(user, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def sms_text(body, limit):
+    if len(body) <= limit:
+        return body
+    tail = str(_l("… (full text in your inbox)"))
+    return body[: max(limit - len(tail), 0)] + tail
+
+
 def notify(user, title, body, link=None, by_sms=False):
-    Message.create(user=user, title=str(title), body=str(body), link=link)
+    with force_locale(recipient_locale(user)):
+        title_text, body_text = str(title), str(body)
+        short = sms_text(body_text, current_app.config["SMS_MAX_CHARS"]) if by_sms else None
+    Message.create(user=user, title=title_text, body=body_text, link=link)
     if by_sms:
-        sms.send(user.phone, body)
+        sms.send(user.phone, short)

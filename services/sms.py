@@ -1,7 +1,7 @@
 """SMS sending through a pluggable backend, and SMS verification codes (SPEC §12).
 
-The ``console`` backend records each message in the outbox table and the log; a real
-gateway is another class with the same ``send`` method, chosen by ``SMS_BACKEND``.
+Every message is written to the outbox table (its codes masked) and delivered by the job
+consumer through the gateway ``SMS_BACKEND`` names (``services/sms_gateway.py``).
 Codes: 6 digits, valid 10 minutes, stored hashed, at most 5 attempts, 60 s resend cool-down,
 at most 10 per number in 24 hours.
 """
@@ -11,10 +11,10 @@ import hmac
 import logging
 import secrets
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 
-from models import SmsOutbox, VerificationCode, now, SmsPurpose, db
+from models import SmsOutbox, SmsPurpose, SmsStatus, VerificationCode, db, now
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +31,6 @@ MAX_CODES_PER_DAY = 10
 MASK = "******"
 
 
-class ConsoleBackend:
-    """Records each message in the outbox table and the log with its secrets (codes)
-    masked: center staff read the outbox, and a live code there would let them take over
-    the account. The full text exists only in ``deliver``, the gateway call; a real
-    backend posts it there, the console has nobody to hand it to."""
-
-    name = "console"
-
-    def send(self, phone, body, purpose, secrets=()):
-        stored = mask(body, secrets)
-        SmsOutbox.create(phone=phone, body=stored, purpose=purpose, backend=self.name)
-        log.info("SMS to %s: %s", phone, stored)
-        self.deliver(phone, str(body))
-
-    def deliver(self, phone, text):
-        """The gateway call (nothing to call for the console; tests capture it)."""
-
-
 def mask(body, secrets):
     text = str(body)
     for secret in secrets:
@@ -57,21 +39,44 @@ def mask(body, secrets):
     return text
 
 
-BACKENDS = {"console": ConsoleBackend}
-
-
-def backend():
-    name = current_app.config["SMS_BACKEND"]
-    try:
-        return BACKENDS[name]()
-    except KeyError:
-        raise RuntimeError(f"unknown SMS_BACKEND {name!r}; known: {sorted(BACKENDS)}") from None
-
-
 def send(phone, body, purpose=SmsPurpose.NOTICE, secrets=()):
-    """Send ``body``; ``secrets`` (codes inside it) are masked in every stored copy."""
-    if phone:
-        backend().send(phone, body, purpose, secrets)
+    """Queue ``body`` for ``phone``. The outbox row keeps the text with ``secrets`` (codes
+    inside it) masked: center staff read the outbox, and a live code there would let them
+    take over the account. The clear text travels only in the delivery job's payload,
+    handed to the queue when the current transaction has committed (``flush``), so a
+    rolled-back decision sends nothing."""
+    if not phone:
+        return
+    text = str(body)
+    row = SmsOutbox.create(
+        phone=phone, body=mask(text, secrets), purpose=purpose, backend=current_app.config["SMS_BACKEND"]
+    )
+    params = {"code": str(secrets[0])} if secrets else {"content": text}
+    g.setdefault("sms_to_deliver", []).append((row.id, text, params))
+
+
+def flush():
+    """Queue delivery of the messages written by this request (or job) whose rows were
+    committed; those of a rolled-back transaction are gone and are dropped. Never raises:
+    it runs while a request ends, and the periodic requeue catches anything left."""
+    waiting = g.pop("sms_to_deliver", None)
+    if not waiting:
+        return
+    from services import jobs
+
+    try:
+        ids = [row_id for row_id, _text, _params in waiting]
+        committed = {
+            row_id
+            for (row_id,) in SmsOutbox.select(SmsOutbox.id)
+            .where(SmsOutbox.id.in_(ids), SmsOutbox.status == SmsStatus.PENDING)
+            .tuples()
+        }
+        for row_id, text, params in waiting:
+            if row_id in committed:
+                jobs.deliver_sms(row_id, text, params)
+    except Exception:
+        log.warning("SMS deliveries left for the periodic requeue: %s", [w[0] for w in waiting], exc_info=True)
 
 
 def is_development():

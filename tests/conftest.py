@@ -143,10 +143,12 @@ def client_as(app):
 def sms_delivered(monkeypatch):
     """The texts handed to the SMS gateway, as (phone, text): the only place a code is
     in clear (the outbox keeps them masked)."""
-    from services import sms
+    from services import sms_gateway
 
     sent = []
-    monkeypatch.setattr(sms.ConsoleBackend, "deliver", lambda self, phone, text: sent.append((phone, text)))
+    monkeypatch.setattr(
+        sms_gateway.ConsoleGateway, "deliver", lambda self, phone, text, params, row: sent.append((phone, text))
+    )
     return sent
 
 

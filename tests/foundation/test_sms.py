@@ -20,6 +20,8 @@ def age_codes(seconds):
 
 def test_code_is_six_digits_sent_and_stored_hashed(app, sms_delivered):
     value = sms.issue_code(PHONE, "register")
+    assert sms_delivered == []  # handed to the delivery job only once committed…
+    sms.flush()  # …as at the end of the request that issued it
     assert len(value) == 6 and value.isdigit()
     stored = VerificationCode.get()
     assert value not in stored.code_hash
