@@ -42,7 +42,7 @@ system-deps:
 test: dev-deps system-deps test-sqlite test-postgres
 
 test-sqlite:
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 -m "not load"
 
 # PostgreSQL: TEST_DATABASE_URL if given, else a throw-away local server.
 test-postgres:

@@ -65,20 +65,35 @@ def _add_user_sessions(_migrator):
             db.execute_sql(f"UPDATE sms_outbox SET body = {param} WHERE id = {param}", (masked, row_id))
 
 
+def add_missing_columns(migrator, table, columns):
+    """Add the ``{name: field}`` columns ``table`` lacks (a step may meet a database that
+    already has some of them, e.g. one created from newer models and stamped older)."""
+    from playhouse.migrate import migrate
+
+    present = {column.name for column in db.get_columns(table)}
+    migrate(*(migrator.add_column(table, name, field) for name, field in columns.items() if name not in present))
+
+
+def add_missing_index(migrator, table, columns, unique=False):
+    from playhouse.migrate import migrate
+
+    wanted = tuple(columns)
+    if not any(tuple(index.columns) == wanted for index in db.get_indexes(table)):
+        migrate(migrator.add_index(table, wanted, unique))
+
+
 def _add_sms_delivery_state(migrator):
     """Version 10 (issue 15): SMS leave the outbox through the job consumer (rows written
     before were handed to the console backend at once, so they count as sent); each user
     keeps the language notifications to them are written in."""
-    from playhouse.migrate import migrate
-
-    migrate(
-        migrator.add_column("sms_outbox", "status", CharField(max_length=10, default="sent")),
-        migrator.add_column("sms_outbox", "attempts", IntegerField(default=1)),
-        migrator.add_column("sms_outbox", "sent_at", DateTimeField(null=True)),
-        migrator.add_column("sms_outbox", "error", CharField(max_length=500, null=True)),
-        migrator.add_index("sms_outbox", ("status",), False),
-        migrator.add_column("user", "locale", CharField(max_length=10, null=True)),
-    )
+    add_missing_columns(migrator, "sms_outbox", {
+        "status": CharField(max_length=10, default="sent"),
+        "attempts": IntegerField(default=1),
+        "sent_at": DateTimeField(null=True),
+        "error": CharField(max_length=500, null=True),
+    })
+    add_missing_index(migrator, "sms_outbox", ("status",))
+    add_missing_columns(migrator, "user", {"locale": CharField(max_length=10, null=True)})
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.

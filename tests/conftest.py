@@ -297,3 +297,33 @@ def s3_config(s3_server):
         "S3_ACCESS_KEY": "test",
         "S3_SECRET_KEY": "test",
     }
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A throw-away redis-server (Debian's) on a free loopback port."""
+    import shutil
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.path.exists(binary):
+        pytest.fail("redis-server is missing: run scripts/system-deps.sh (make test does)")
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                               "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.time() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            assert time.time() < deadline, "redis-server did not start"
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)

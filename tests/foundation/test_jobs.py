@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from models import ThrottleHit, VerificationCode, db, now
 from tests.foundation.test_storage import put
@@ -71,37 +70,6 @@ def commit_rows():
 def test_a_consumer_runs_jobs_from_the_sqlite_queue(app, database_url, tmp_path):
     commit_rows()
     run_consumer({"HUEY_SQLITE": str(tmp_path / "huey.db")}, database_url, tmp_path)
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """A throw-away redis-server (Debian's) on a free loopback port."""
-    import shutil
-    import socket
-
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not os.path.exists(binary):
-        pytest.fail("redis-server is missing: run scripts/system-deps.sh (make test does)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                               "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    deadline = time.time() + 20
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            assert time.time() < deadline, "redis-server did not start"
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def test_a_consumer_runs_jobs_from_redis(app, database_url, tmp_path, redis_url):

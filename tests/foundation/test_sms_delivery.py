@@ -5,10 +5,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,50 +13,7 @@ from models import SmsOutbox, SmsStatus, db
 from services import sms, sms_gateway
 from services.database import transaction
 from tests.foundation.test_jobs import ROOT
-
-SECRET = "gateway-secret"
-GATEWAY = {
-    "SMS_BACKEND": "aliyun",
-    "SMS_ACCESS_KEY_ID": "test-key",
-    "SMS_ACCESS_KEY_SECRET": SECRET,
-    "SMS_SIGN_NAME": "学分银行",
-    "SMS_TEMPLATE_CODE_VERIFY": "SMS_100001",
-    "SMS_TEMPLATE_CODE_NOTICE": "SMS_100002",
-}
-
-
-class FakeProvider:
-    """A local SendSms endpoint: verifies each request's signature, records it, and answers
-    with the scripted codes (then OK)."""
-
-    def __init__(self, answers=()):
-        self.requests, self.answers = [], list(answers)
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers["Content-Length"])
-                fields = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-                signature = fields.pop("Signature")
-                valid = signature == sms_gateway.aliyun_signature(fields, SECRET)
-                provider.requests.append((fields, valid))
-                code = "SignatureDoesNotMatch" if not valid else (provider.answers.pop(0) if provider.answers else "OK")
-                body = json.dumps({"Code": code, "Message": code, "RequestId": "r1"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-
+from tests.sms_provider import GATEWAY, FakeProvider
 
 @pytest.fixture
 def provider(app):
