@@ -246,7 +246,7 @@ class SmsStatus(Choices):
     PENDING = Choice("pending", _l("Waiting to be sent"))
     SENDING = Choice("sending", _l("Sending"))
     SENT = Choice("sent", _l("Sent"))
-    FAILED = Choice("failed", _l("Failed"))
+    FAILED = Choice("failed", _l("Not delivered"))
 
 
 class SmsPurpose(Choices):
@@ -870,6 +870,33 @@ class ImportBatch(BaseModel):
     created_at = DateTimeField(default=now, index=True)
 
 
+class JobStatus(Choices):
+    QUEUED = Choice("queued", _l("Queued"))
+    RUNNING = Choice("running", _l("Running"))
+    DONE = Choice("done", _l("Done"))
+    FAILED = Choice("failed", _l("Failed"))
+
+
+class Job(BaseModel):
+    """A large import or an export handed to the job consumer (services/excel_jobs.py):
+    who asked, on which list view, how far it has come, and what it produced."""
+
+    id = AutoField()
+    kind = CharField(max_length=20)  # import / export
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    view = CharField(max_length=50)  # the admin view's endpoint, whose pages show the job
+    params = JSONField(default=dict)
+    status = CharField(max_length=10, default=JobStatus.QUEUED)
+    stage = CharField(max_length=20, default="queued")  # reading / validating / writing / done
+    done = IntegerField(default=0)
+    total = IntegerField(null=True)
+    result_batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    result_file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    error = CharField(max_length=500, null=True)
+    created_at = DateTimeField(default=now, index=True)
+    finished_at = DateTimeField(null=True)
+
+
 class AuditLog(BaseModel):
     id = AutoField()
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -926,6 +953,7 @@ MODELS = [
     ThrottleHit,
     UserSession,
     ImportBatch,
+    Job,
     AuditLog,
     Article,
     SchemaVersion,

@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 
-from flask import abort, after_this_request, current_app, flash, redirect, request, send_file
+from flask import abort, after_this_request, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -36,8 +36,8 @@ from wtforms.validators import DataRequired
 
 from peewee import JOIN
 
-from models import ImportBatch, SmsPurpose, User, now
-from services import audit, excel, permissions, sms, storage
+from models import ImportBatch, Job, SmsPurpose, User, now
+from services import excel, excel_jobs, permissions, sms, storage
 from services.pagination import paginate
 import python_calamine
 
@@ -108,17 +108,20 @@ class ExcelMixin:
                 form.file.errors = [_("Please choose a file")]
             else:
                 try:
-                    batch = self._run_import(kind, upload, target)
+                    result = self._run_import(kind, upload, target)
                 except excel.ImportFileError as error:
                     form.file.errors = [str(error)]
                 else:
-                    return redirect(self.get_url(".import_result", batch_id=batch.id, kind=kind.code))
+                    if isinstance(result, Job):  # a large workbook: its page follows the job
+                        return redirect(self.get_url(".job_view", job_id=result.id))
+                    return redirect(self.get_url(".import_result", batch_id=result.id, kind=kind.code))
         return self.render(
             "admin/excel/import.html", form=form, kind=kind, kinds=[excel.KINDS[c] for c in self.import_kinds], fixed=fixed
         )
 
     def _run_import(self, kind, upload, target):
-        """Copy the upload to a temporary file (size-capped while copying) and import it."""
+        """Copy the upload to a temporary file (size-capped while copying) and import it:
+        at once when it is small, else as a background job whose page shows progress."""
         limit = current_app.config["IMPORT_MAX_MB"] * storage.MB
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "upload")
@@ -129,7 +132,10 @@ class ExcelMixin:
                     if copied > limit:
                         raise excel.ImportFileError(_("The file is larger than %(mb)s MB.", mb=limit // storage.MB))
                     out.write(chunk)
-            batch = excel.run_import(kind, path, upload.filename, current_user._get_current_object(), target)
+            user = current_user._get_current_object()
+            if copied > current_app.config["IMPORT_ASYNC_BYTES"]:
+                return excel_jobs.start_import(self.endpoint, kind, path, upload.filename, user, target)
+            batch = excel.run_import(kind, path, upload.filename, user, target)
         flash(_("Import finished."), "success")
         return batch
 
@@ -220,28 +226,58 @@ class ExcelMixin:
                 except sms.CodeError as error:
                     form.code.errors = [str(error)]
                 else:
-                    return self._send_export(query)
+                    job = excel_jobs.start_export(
+                        self.endpoint, request.full_path, current_user._get_current_object(),
+                        self.export_name or self.name,
+                    )
+                    return redirect(self.get_url(".job_view", job_id=job.id))
         status = 400 if request.method == "POST" else 200
         count = query.order_by().count()
         return self.render("admin/excel/export.html", form=form, phone=phone, count=count), status
 
-    def _send_export(self, query):
-        tmp = tempfile.mkdtemp()
-        path = os.path.join(tmp, "export.xlsx")
-        name = str(self.export_name or self.name)
-        rows = excel.write_export(path, query, self.export_columns, sheet_name=name)
-        filters = {k: v for k, v in request.args.items() if k != "ids"}
-        audit.record(
-            "export", None, view=self.endpoint, rows=rows, filter=filters, selected=len(self._selected_ids()) or None
-        )
+    # --- background jobs (large imports, every export) -------------------------------------
 
-        @after_this_request
-        def cleanup(response):
-            response.call_on_close(lambda: shutil.rmtree(tmp, ignore_errors=True))
-            return response
+    def _job(self, job_id):
+        job = permissions.scope_jobs(Job.select(), current_user).where(Job.id == job_id, Job.view == self.endpoint)
+        job = job.first()
+        if job is None:
+            abort(404)
+        return job
 
-        stamp = now().strftime("%Y%m%d%H%M")
-        return send_file(path, mimetype=storage.XLSX_MIME, as_attachment=True, download_name=f"{name}-{stamp}.xlsx")
+    @expose("/jobs/<int:job_id>/")
+    def job_view(self, job_id):
+        job = self._job(job_id)
+        return self.render("admin/excel/job.html", job=job, state=self._job_state(job))
+
+    @expose("/jobs/<int:job_id>/status")
+    def job_status(self, job_id):
+        return jsonify(self._job_state(self._job(job_id)))
+
+    def _job_state(self, job):
+        """What the progress bar shows: the stage in words, a percentage, the result link."""
+        weights = {"queued": 0, "reading": 10, "validating": 40, "writing": 60, "done": 100, "failed": 100}
+        percent = weights.get(job.stage, 0)
+        if job.stage == "writing" and job.total:
+            percent = 60 + int(39 * min(job.done, job.total) / job.total)
+        result = None
+        if job.result_batch_id:
+            result = self.get_url(".import_result", batch_id=job.result_batch_id)
+        elif job.result_file_id:
+            result = url_for("files.show", attachment_id=job.result_file_id, download=1)
+        return {
+            "status": job.status, "stage": str(JOB_STAGES.get(job.stage, job.stage)), "percent": percent,
+            "done": job.done, "total": job.total, "result": result, "error": job.error,
+        }
+
+
+JOB_STAGES = {
+    "queued": _l("Waiting for its turn"),
+    "reading": _l("Reading the workbook"),
+    "validating": _l("Checking the rows"),
+    "writing": _l("Writing"),
+    "done": _l("Finished"),
+    "failed": _l("Failed"),
+}
 
 
 def _first_reasons(attachment, limit=20):

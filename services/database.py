@@ -9,12 +9,21 @@ a release.
 import datetime as dt
 import re
 
-from peewee import AutoField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model, SqliteDatabase
+from peewee import (
+    AutoField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
 from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, SchemaVersion, User, db
+from models import MODELS, Attachment, ImportBatch, SchemaVersion, User, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -82,10 +91,31 @@ def add_missing_index(migrator, table, columns, unique=False):
         migrate(migrator.add_index(table, wanted, unique))
 
 
+class _JobV10(Model):
+    id = AutoField()
+    kind = CharField(max_length=20)
+    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    view = CharField(max_length=50)
+    params = TextField(default="{}")
+    status = CharField(max_length=10, default="queued")
+    stage = CharField(max_length=20, default="queued")
+    done = IntegerField(default=0)
+    total = IntegerField(null=True)
+    result_batch = ForeignKeyField(ImportBatch, null=True, backref="+", on_delete="SET NULL")
+    result_file = ForeignKeyField(Attachment, null=True, backref="+", on_delete="SET NULL")
+    error = CharField(max_length=500, null=True)
+    created_at = DateTimeField(default=dt.datetime.now, index=True)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        database = db
+        table_name = "job"
+
+
 def _add_sms_delivery_state(migrator):
     """Version 10 (issue 15): SMS leave the outbox through the job consumer (rows written
     before were handed to the console backend at once, so they count as sent); each user
-    keeps the language notifications to them are written in."""
+    keeps the language notifications to them are written in; the job table."""
     add_missing_columns(migrator, "sms_outbox", {
         "status": CharField(max_length=10, default="sent"),
         "attempts": IntegerField(default=1),
@@ -94,6 +124,7 @@ def _add_sms_delivery_state(migrator):
     })
     add_missing_index(migrator, "sms_outbox", ("status",))
     add_missing_columns(migrator, "user", {"locale": CharField(max_length=10, null=True)})
+    db.create_tables([_JobV10], safe=True)  # large imports and exports as background jobs
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.

@@ -882,11 +882,16 @@ def institution_of(user):
     return user.institution_id if user.role in (Role.INSTITUTION, Role.SUBUSER) else None
 
 
-def run_import(kind, path, filename, user, target=None):
+def run_import(kind, path, filename, user, target=None, progress=None):
     """Parse, validate and store one uploaded file; returns the ImportBatch. Raises
-    ImportFileError (nothing changed) when the file as a whole is refused."""
+    ImportFileError (nothing changed) when the file as a whole is refused. ``progress``,
+    when given, is told each stage as ``progress(stage, done, total)``."""
     with paused_gc():
-        return _run_import(kind, path, filename, user, target)
+        return _run_import(kind, path, filename, user, target, progress or _no_progress)
+
+
+def _no_progress(stage, done, total):
+    pass
 
 
 _gc_pauses = 0
@@ -916,15 +921,18 @@ def paused_gc():
                 gc.enable()
 
 
-def _run_import(kind, path, filename, user, target):
+def _run_import(kind, path, filename, user, target, progress):
     columns = list(kind.columns(target))
+    progress("reading", 0, None)
     rows = parse_rows(read_rows(path), columns)
+    progress("validating", len(rows), len(rows))
     refuse_duplicates(rows, kind, columns)
     ctx = ImportContext(user=user, institution_id=institution_of(user), target=target)
     candidates = [r for r in rows if not r.errors]
     kind.check_existing(ctx, candidates)
     accepted = [r for r in candidates if not r.errors]
     rejected = [r for r in rows if r.errors]
+    progress("writing", 0, len(accepted))
 
     stem = os.path.splitext(os.path.basename(filename))[0][:100] or kind.label
     with tempfile.TemporaryDirectory() as tmp:
@@ -1208,6 +1216,17 @@ def export_values(query, columns):
         yield [fn(record[i]) for i, fn in pairs]
 
 
-def write_export(path, query, columns, sheet_name="Sheet1"):
-    """Stream ``query`` into an ``.xlsx`` at ``path``; returns the row count."""
-    return write_rows(path, [c.header for c in columns], export_values(query, columns), sheet_name=sheet_name)
+def write_export(path, query, columns, sheet_name="Sheet1", progress=None, every=5000):
+    """Stream ``query`` into an ``.xlsx`` at ``path``; returns the row count. ``progress``,
+    when given, is told the rows written so far every ``every`` rows."""
+    values = export_values(query, columns)
+    if progress is not None:
+        values = _counted(values, progress, every)
+    return write_rows(path, [c.header for c in columns], values, sheet_name=sheet_name)
+
+
+def _counted(rows, progress, every):
+    for count, row in enumerate(rows, start=1):
+        if count % every == 0:
+            progress(count)
+        yield row

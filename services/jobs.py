@@ -81,6 +81,24 @@ def deliver_sms(row_id, text, params, task=None):
     in_app(sms_gateway.deliver)(row_id, text, params, last_try)
 
 
+# Imports and exports are not retried: an import is one transaction (a failure leaves
+# nothing), and the person sees the failure on the job's page and can start again.
+@huey.task()
+@in_app
+def run_import_job(job_id):
+    from services import excel_jobs
+
+    excel_jobs.run_import(job_id)
+
+
+@huey.task()
+@in_app
+def run_export_job(job_id):
+    from services import excel_jobs
+
+    excel_jobs.run_export(job_id)
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 @in_app
 def requeue_stuck_sms():

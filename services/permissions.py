@@ -17,6 +17,7 @@ from models import (
     ConversionRule,
     Feedback,
     ImportBatch,
+    Job,
     LearnerAchievement,
     Permission,
     PublishStatus,
@@ -212,6 +213,12 @@ def _feedback_visible(user, feedback_id):
     )
 
 
+def scope_jobs(query, user):
+    """Background jobs (large imports, exports) are seen by the person who started them."""
+    user_id = getattr(user, "id", None)
+    return query.where(Job.user == user_id) if user_id is not None else query.where(Job.id.is_null())
+
+
 ATTACHMENT_RULES = {
     "learner_achievement": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
     "withdrawal": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
@@ -220,6 +227,8 @@ ATTACHMENT_RULES = {
     "rule": _published_or_own(ConversionRule, RuleStatus.PUBLISHED),
     "import": _import_visible,
     "feedback": _feedback_visible,
+    # A background job's files (its upload, an export): the person who started it only.
+    "job": lambda u, i: scope_jobs(Job.select(), u).where(Job.id == i).exists(),
 }
 
 PUBLIC_OWNER_TYPES = frozenset({"method", "rule"})

@@ -86,3 +86,28 @@ document.addEventListener("change", function (event) {
     box.appendChild(item);
   });
 });
+
+// A background job's page (large imports, exports): follow its progress until it ends.
+(function () {
+  var card = document.querySelector("[data-job-status]");
+  if (!card) return;
+  function part(name) { return card.querySelector('[data-job="' + name + '"]'); }
+  function show(state) {
+    card.querySelector("progress").value = state.percent;
+    part("stage").textContent = state.stage;
+    part("counts").textContent = state.total ? state.done + " / " + state.total : "";
+    if (state.error) { part("error").textContent = state.error; part("error").classList.remove("d-none"); }
+    if (state.result) { part("result").href = state.result; part("done").classList.remove("d-none"); }
+    return state.status === "done" || state.status === "failed";
+  }
+  function poll() {
+    fetch(card.getAttribute("data-job-status"), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (state) {
+        if (show(state)) part("hint").classList.add("d-none");
+        else setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  poll();
+})();

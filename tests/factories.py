@@ -160,3 +160,15 @@ def make_achievement(learner, catalogue=None, status=None, **fields):
     return LearnerAchievement.create(
         learner=learner, catalogue=catalogue, status=status, **fields
     )
+
+
+def export(client, url, data):
+    """POST an export form and follow its background job to the file: every export is a
+    job (the page shows its progress); in tests jobs run at once. Returns the download's
+    response, or the form's own response when it was refused."""
+    response = client.post(url, data=data)
+    if response.status_code != 302 or "/jobs/" not in response.location:
+        return response
+    status = client.get(response.location.rstrip("/") + "/status").get_json()
+    assert status["status"] == "done", status
+    return client.get(status["result"])

@@ -63,7 +63,7 @@ def test_learner_accounts_import_creates_inactive_learners(center):
 def test_the_learner_list_exports_with_an_sms_code(center):
     factories.make_learner(real_name="导出甲")
     code = sms.issue_code(center.user.phone, SmsPurpose.EXPORT)
-    response = center.post("/admin/learners/export/", data={"code": code})
+    response = factories.export(center, "/admin/learners/export/", {"code": code})
     assert response.status_code == 200 and response.mimetype.endswith("sheet")
     rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)]
     assert rows[0][:2] == ["用户名", "学员姓名"] and any(r[1] == "导出甲" for r in rows[1:])
@@ -113,7 +113,7 @@ def test_every_center_list_with_an_export_writes_its_rows(center):
     for endpoint, text in expected.items():
         VerificationCode.delete().execute()  # no resend cool-down between the exports
         code = sms.issue_code(center.user.phone, SmsPurpose.EXPORT)
-        response = center.post(f"/admin/{endpoint}/export/", data={"code": code})
+        response = factories.export(center, f"/admin/{endpoint}/export/", {"code": code})
         assert response.status_code == 200, endpoint
         cells = [str(c) for row in openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
                  for c in row if c is not None]

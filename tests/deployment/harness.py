@@ -88,7 +88,7 @@ class Deployment:
         self.folder, self.s3_endpoint, self.redis_url = folder, s3_endpoint, redis_url
         base, name = pg_url.rsplit("/", 1)
         self.admin_url, self.database_url = pg_url, f"{base}/{name}_load"
-        self.processes, self.import_result, self.export_size = [], "", 0
+        self.processes, self.import_state, self.export_size = [], {}, 0
 
     def _env(self):
         return {

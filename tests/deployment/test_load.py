@@ -108,20 +108,34 @@ def registration_loop(deployment, mix):
             mix.failures.append(f"registration {n}: {answer.status_code} {errors}")
 
 
+def follow_job(session, page, timeout=300):
+    """The job page's status until the consumer has finished; returns the final state."""
+    match = re.search(r"(/admin/[^/]+/jobs/\d+/)", page.url)
+    assert match, f"no job page: {page.status_code} {page.url}"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        state = session.get(match.group(1) + "status").json()
+        if state["status"] in ("done", "failed"):
+            return state
+        time.sleep(0.5)
+    raise AssertionError(f"job {match.group(1)} did not finish")
+
+
 def institution_once(deployment, mix, tmp_path):
+    """导入 20 000 学员 (a background job with progress), then 导出 after an SMS code (a job too)."""
     session = Session(deployment.base, mix.count)
     session.login("institution", "institution")
     book = workbook_of_learners(tmp_path / "learners.xlsx", IMPORT_ROWS)
     with open(book, "rb") as upload:
-        result = session.post_form(
+        page = session.post_form(
             "/admin/inst_learners/import/", {}, files={"file": ("learners.xlsx", upload, "application/octet-stream")}
         )
-    deployment.import_result = result.text
+    deployment.import_state = follow_job(session, page)
     session.post_form("/admin/inst_learners/export/", {"purpose": "export"}, action="/sms/send")
     code = deployment.provider.wait_for_code(deployment.institution_phone)
-    exported = session.post_form("/admin/inst_learners/export/", {"code": code})
-    deployment.export_size = len(exported.content) if exported.headers.get("Content-Type", "").startswith(
-        "application/vnd.openxmlformats") else 0
+    state = follow_job(session, session.post_form("/admin/inst_learners/export/", {"code": code}))
+    exported = session.get(state["result"]) if state["result"] else None
+    deployment.export_size = len(exported.content) if exported is not None and exported.status_code == 200 else 0
 
 
 def test_mixed_load_on_a_multi_process_deployment(deployment, tmp_path):
@@ -148,6 +162,7 @@ def test_mixed_load_on_a_multi_process_deployment(deployment, tmp_path):
     assert facts["decided_applications"] == facts["review_records"] >= mix.decided
     assert facts["sms_unsent"] == 0
     assert facts["sms_rows"] == facts["gateway_requests"]  # every SMS delivered, exactly once
+    assert deployment.import_state["status"] == "done" and deployment.import_state["percent"] == 100
     assert facts["imported_learners"] == IMPORT_ROWS
     assert deployment.export_size > 0
     assert facts["missing_files"] == [] and facts["attachments"] >= mix.applied

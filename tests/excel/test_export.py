@@ -29,7 +29,7 @@ def test_export_neutralises_formulas_and_keeps_ids_as_text(client_as):
     learner = factories.make_learner(real_name="=HYPERLINK(\"http://evil\",\"x\")")
     factories.make_learner(real_name="@SUM(A1)")
     factories.make_learner(real_name="-2+3")
-    response = center.post(URL, data={"code": code_for(center.user)})
+    response = factories.export(center, URL, {"code": code_for(center.user)})
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     rows = read_xlsx(response.data)
     assert rows[0] == ["学员姓名", "身份证号", "手机号码", "账户状态", "入库时间"]
@@ -45,7 +45,7 @@ def test_export_follows_the_filter_or_the_selection(client_as):
     center = client_as("center")
     wanted = factories.make_learner(real_name="张三")
     factories.make_learner(real_name="李四")
-    response = center.post(URL + "?search=张", data={"code": code_for(center.user)})
+    response = factories.export(center, URL + "?search=张", {"code": code_for(center.user)})
     assert [r[0] for r in read_xlsx(response.data)[1:]] == ["张三"]
     assert AuditLog.get(AuditLog.action == "export").details["filter"] == {"search": "张"}
     # 导出 action on selected rows: another institution's learner id is silently out of scope
@@ -57,7 +57,7 @@ def test_export_follows_the_filter_or_the_selection(client_as):
     assert redirect.status_code == 302
     location = redirect.headers["Location"]
     User.update(phone=institution.user.phone).where(User.id == institution.user.id).execute()
-    response = institution.post(location, data={"code": code_for(institution.user)})
+    response = factories.export(institution, location, {"code": code_for(institution.user)})
     assert [r[0] for r in read_xlsx(response.data)[1:]] == ["本机构学员"]
 
 
@@ -73,6 +73,6 @@ def test_export_of_joined_learner_achievements(client_as, reference):
         status=AchievementStatus.CATALOGUE, source=AchievementSource.IMPORT, personal_code="+86", stored_by=user.institution,
     )
     factories.make_learner()  # not stored by this institution
-    response = client.post("/admin/x_learner_achievements/export/", data={"code": code_for(user)})
+    response = factories.export(client, "/admin/x_learner_achievements/export/", {"code": code_for(user)})
     rows = read_xlsx(response.data)
     assert len(rows) == 2 and rows[1][0] == learner.real_name and rows[1][3] == "'+86" and rows[1][4] == "名录成果"
