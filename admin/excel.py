@@ -134,6 +134,7 @@ class ExcelMixin:
                     out.write(chunk)
             user = current_user._get_current_object()
             if copied > current_app.config["IMPORT_ASYNC_BYTES"]:
+                excel.check_file(path)  # what is wrong with the file as a whole is said here, at once
                 return excel_jobs.start_import(self.endpoint, kind, path, upload.filename, user, target)
             batch = excel.run_import(kind, path, upload.filename, user, target)
         flash(_("Import finished."), "success")
