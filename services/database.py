@@ -36,8 +36,20 @@ def _add_throttle_hits(_migrator):
     db.create_tables([_ThrottleHitV2])
 
 
+def _add_rule_form_fields(migrator):
+    """Structured 免考模块 of rule targets; when a user read the publication commitment."""
+    from playhouse.migrate import migrate
+
+    from models import JSONField
+
+    migrate(
+        migrator.add_column("rule_target", "modules", JSONField(null=True)),
+        migrator.add_column("user", "commitment_read_at", DateTimeField(null=True)),
+    )
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
-MIGRATIONS = [(2, _add_throttle_hits)]
+MIGRATIONS = [(2, _add_throttle_hits), (3, _add_rule_form_fields)]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
 
