@@ -151,7 +151,7 @@ class CommitmentViewMixin:
         commitment.accept(current_user._get_current_object(), form.commitment_token.data,
                           form.commitment_read.data == "1")
         if not form.commitment.data:
-            raise rules.RuleError(_("Please accept the information publication security commitment"))
+            raise rules.RuleError(_("Please tick the solemn promise"))
 
     def _form_context(self):
         user = current_user._get_current_object()
