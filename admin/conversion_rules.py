@@ -87,6 +87,8 @@ NON_DEGREE = CatalogueLoader("non_degree", kind=CategoryKind.NON_DEGREE, own=Tru
 AJAX_REFS = {"sources": SOURCES, "majors": MAJORS, "courses": COURSES, "non_degree": NON_DEGREE}
 
 
+SEARCH = {"data-placeholder": _l("Type to search the catalogue")}
+
 # --- forms -------------------------------------------------------------------------------
 
 
@@ -116,13 +118,13 @@ class RuleForm(CommitmentFields, SecureForm):
     institution = SelectField(_l("Institution"), coerce=int)
     name = StringField(_l("Rule name"), validators=[DataRequired(), Length(max=200)])
     rule_type = SelectField(_l("Conversion rule type"), choices=RuleType.choices())
-    sources = AjaxSelectMultipleField(SOURCES, _l("Source achievements"))
-    majors = AjaxSelectMultipleField(MAJORS, _l("Major (certificate achievement)"))
+    sources = AjaxSelectMultipleField(SOURCES, _l("Source achievements"), render_kw=SEARCH)
+    majors = AjaxSelectMultipleField(MAJORS, _l("Major (certificate achievement)"), render_kw=SEARCH)
     target_major = StringField(_l("Major"), validators=[Optional(), Length(max=100)])
     target_major_code = StringField(_l("Major code"), validators=[Optional(), Length(max=20)])
     target_level = SelectField(_l("Level"), choices=[("", "-")] + Level.choices(), validators=[Optional()])
-    courses = AjaxSelectMultipleField(COURSES, _l("Courses"))
-    non_degree = AjaxSelectMultipleField(NON_DEGREE, _l("Non-degree achievements"))
+    courses = AjaxSelectMultipleField(COURSES, _l("Courses"), render_kw=SEARCH)
+    non_degree = AjaxSelectMultipleField(NON_DEGREE, _l("Non-degree achievements"), render_kw=SEARCH)
     modules = FieldList(FormField(ModuleForm), min_entries=3, max_entries=10)
     description = TextAreaField(_l("Conversion description"), validators=[Optional(), Length(max=2000)])
     file = FileField(_l("Upload conversion rule"))
