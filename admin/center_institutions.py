@@ -252,6 +252,8 @@ class InstitutionView(ExcelMixin, CenterModelView):
 class MethodView(MethodEditing, CenterModelView):
     """转换办法 on behalf of institutions (the institution space's own form and service)."""
 
+    list_template = "admin/institution/_list.html"  # row 修改 / 删除 only when allowed
+
     column_list = ("name", "institution", "status", "file", "published_at", "created_at")
     column_labels = {
         "name": _l("Method name"),
@@ -286,6 +288,8 @@ def storage_link(attachment_id):
 
 class RuleView(ExcelMixin, RuleEditing, CenterModelView):
     """转换规则 on behalf of institutions: codes generated, edit/delete only when 未提交/下架."""
+
+    list_template = "admin/institution/_list.html"  # row 修改 / 删除 only when allowed
 
     export_name = _l("Conversion rules")
     export_columns = (

@@ -74,19 +74,6 @@ class InstitutionModelView(InstitutionAccess, SecureModelView):
         args = {key: request.args.get(key) for key in self.list_args if request.args.get(key)}
         return self.narrow(super().get_query(), args)
 
-    def editable(self, model):
-        """Whether ``model`` may be modified (the edit route asks it too)."""
-        return True
-
-    def row_action_allowed(self, action, model):
-        """Show a row's 修改 / 删除 only where the rule allows them."""
-        name = getattr(action, "template_name", None)
-        if name == "row_actions.delete_row":
-            return self.deletable(model) is None
-        if name == "row_actions.edit_row":
-            return self.editable(model)
-        return True
-
     def search_placeholder(self):
         """What the search box searches (Flask-Admin's default shows "None")."""
         return " / ".join(str(self.column_labels.get(name, name)) for name in self.column_searchable_list or ())
