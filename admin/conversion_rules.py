@@ -147,7 +147,12 @@ def pdf_upload(file, owner_type):
 
 
 class CommitmentViewMixin:
-    """Renders the commitment token and checks it before any save."""
+    """Renders the commitment token and checks it before any save; creates, edits and
+    deletes through ``services.rules`` (``delete_service``, ``editable_state``)."""
+
+    can_create = True
+    can_edit = True
+    can_delete = True
 
     def _accept_commitment(self, form):
         commitment.accept(current_user._get_current_object(), form.commitment_token.data,
@@ -184,6 +189,23 @@ class CommitmentViewMixin:
     def _chosen_institution(self, form):
         return self.owner_institution() or Institution.get_or_none(Institution.id == form.institution.data)
 
+    def editable(self, model):
+        return self.editable_state(model)
+
+    def deletable(self, model):
+        return None if self.editable_state(model) else self.undeletable
+
+    def _to_edit(self, refusal, back_endpoint):
+        """The scoped record of ``?id=`` (404 when it is not the user's) and, when its
+        state forbids 修改, the redirect to ``back_endpoint`` with ``refusal`` shown."""
+        record = self.get_one(request.args.get("id"))
+        if record is None:
+            abort(404)
+        if not self.editable(record):
+            flash(refusal, "error")
+            return record, redirect(self.get_url(back_endpoint, id=record.id))
+        return record, None
+
     def _run(self, ids, change, message):
         done = 0
         for record in self.scoped(ids):
@@ -207,18 +229,10 @@ class CommitmentViewMixin:
 class MethodEditing(CommitmentViewMixin):
     """转换办法: 上传转换办法 with 保存 (未发布) or 发布, 修改 / 删除 while 未发布, 发布, 撤销发布."""
 
-    can_create = True
-    can_edit = True
-    can_delete = True
     delete_service = staticmethod(rules.delete_method)
+    editable_state = staticmethod(rules.method_editable)
+    undeletable = _l("A published conversion method cannot be deleted; withdraw its publication first")
     create_template = edit_template = "admin/rules/method_form.html"
-
-    def deletable(self, model):
-        return None if rules.method_editable(model) else _(
-            "A published conversion method cannot be deleted; withdraw its publication first")
-
-    def editable(self, model):
-        return rules.method_editable(model)
 
     def _render_method_form(self, form, method=None):
         return self.render(self.create_template, form=form, method=method, return_url=self.get_url(".index_view"),
@@ -257,12 +271,10 @@ class MethodEditing(CommitmentViewMixin):
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        method = self.get_one(request.args.get("id"))
-        if method is None:
-            abort(404)
-        if not rules.method_editable(method):
-            flash(_("A published conversion method cannot be changed; withdraw its publication first"), "error")
-            return redirect(self.get_url(".index_view"))
+        method, refused = self._to_edit(_("A published conversion method cannot be changed; withdraw its publication "
+                                          "first"), ".index_view")
+        if refused:
+            return refused
         form = MethodForm(data={"name": method.name}) if request.method == "GET" else MethodForm()
         self._institution_choices(form, method.institution)
         if form.validate_on_submit():
@@ -288,20 +300,12 @@ class MethodEditing(CommitmentViewMixin):
 class RuleEditing(CommitmentViewMixin):
     """转换规则: 转换规则制定 and 修改 with 保存 (未提交) or 发布, 查看, 发布, 撤回发布, 删除."""
 
-    can_create = True
-    can_edit = True
-    can_delete = True
     delete_service = staticmethod(rules.delete_rule)
+    editable_state = staticmethod(rules.rule_editable)
+    undeletable = _l("Only rules that are not submitted or taken down can be deleted")
     form_ajax_refs = AJAX_REFS
     create_template = edit_template = "admin/rules/rule_form.html"
     details_template = "admin/rules/rule_details.html"
-
-    def deletable(self, model):
-        return None if rules.rule_editable(model) else _(
-            "Only rules that are not submitted or taken down can be deleted")
-
-    def editable(self, model):
-        return rules.rule_editable(model)
 
     def _save(self, form, rule=None):
         """Create or update from the form; returns the rule or None (errors on the form)."""
@@ -368,12 +372,10 @@ class RuleEditing(CommitmentViewMixin):
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        rule = self.get_one(request.args.get("id"))
-        if rule is None:
-            abort(404)
-        if not rules.rule_editable(rule):
-            flash(_("Only rules that are not submitted or taken down can be changed"), "error")
-            return redirect(self.get_url(".details_view", id=rule.id))
+        rule, refused = self._to_edit(_("Only rules that are not submitted or taken down can be changed"),
+                                      ".details_view")
+        if refused:
+            return refused
         form = RuleForm()
         if request.method == "GET":
             links = rules.rule_links([rule.id])[rule.id]
