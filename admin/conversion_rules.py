@@ -385,7 +385,7 @@ class RuleEditing(CommitmentViewMixin):
             form.process(data={
                 "name": rule.name, "rule_type": rule.rule_type, "description": rule.description,
                 "target_major": rule.target_major, "target_major_code": rule.target_major_code,
-                "target_level": rule.target_level or "", "commitment": True,
+                "target_level": rule.target_level or "",
                 "sources": [s.catalogue for s in links["sources"]],
                 "majors": [t.catalogue for t in links["majors"]],
                 "courses": [t.catalogue for t in links["courses"]],

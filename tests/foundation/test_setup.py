@@ -70,9 +70,13 @@ def test_app_starts_on_an_empty_database(tmp_path):
 
 
 def test_a_version_1_database_is_migrated(tmp_path):
-    """A database made before the throttle table existed gets it from `flask init-db`."""
+    """A database made before the throttle table existed gets it from `flask init-db`,
+    and the later steps (3: rule target modules, commitment read) too."""
+    from playhouse.migrate import migrate
+
     from app import create_app
     from models import SchemaVersion, ThrottleHit, db
+    from services.database import migrator
     from tests.conftest import TEST_CONFIG
 
     url = "sqlite:///" + str(tmp_path / "old.db")
@@ -80,12 +84,17 @@ def test_a_version_1_database_is_migrated(tmp_path):
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "up")})
         with db.connection_context():
             db.create_tables([m for m in MODELS if m is not ThrottleHit])
+            # The columns of later steps did not exist at version 1.
+            migrate(migrator().drop_column("rule_target", "modules"),
+                    migrator().drop_column("user", "commitment_read_at"))
             SchemaVersion.create(version=1)
         result = app.test_cli_runner().invoke(args=["init-db"])
-        assert result.exit_code == 0 and "schema version 2" in result.output, result.output
+        assert result.exit_code == 0 and "schema version 3" in result.output, result.output
         with db.connection_context():
             assert ThrottleHit.table_exists()
-            assert [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()] == [1, 2]
+            assert [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()] == [1, 2, 3]
+            assert {"modules"} <= {c.name for c in db.get_columns("rule_target")}
+            assert {"commitment_read_at"} <= {c.name for c in db.get_columns("user")}
     finally:
         if not db.is_closed():
             db.close()
