@@ -136,6 +136,8 @@ class InstitutionRuleView(RuleEditing, InstitutionModelView):
         return self._details(rule, actions=False)
 
     def method_url(self):
+        if not permissions.has_permission(current_user, Permission.METHODS):
+            return None  # a sub-user without 转换办法发布 is only told
         return url_for("inst_methods.create_view")
 
 
