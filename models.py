@@ -345,6 +345,8 @@ class User(BaseModel):
     )
     created_at = DateTimeField(default=now, index=True)
     last_login_at = DateTimeField(null=True)
+    # When this person first read the 信息发布安全承诺书 to the end (methods and rules).
+    commitment_read_at = DateTimeField(null=True)
 
     class Meta:
         # Lists filter by role, then account status: one composite index serves both
@@ -588,6 +590,17 @@ class ConversionMethod(BaseModel):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def published_per_institution(cls):
+        """The published method of each institution (at most one each), with its
+        institution joined: the portal's list of conversion methods."""
+        return (
+            cls.select(cls, Institution)
+            .join(Institution)
+            .where(cls.status == PublishStatus.PUBLISHED)
+            .order_by(Institution.name)
+        )
+
 
 # One published method per institution, enforced by the database (partial unique index).
 ConversionMethod.add_index(
@@ -650,6 +663,8 @@ class RuleTarget(BaseModel):
     rule = ForeignKeyField(ConversionRule, backref="targets", on_delete="CASCADE")
     catalogue = ForeignKeyField(CatalogueAchievement, backref="rule_targets", on_delete="RESTRICT")
     exempt_modules = CharField(max_length=200, null=True)  # e.g. 实操 (2学分)、机考 (2学分)
+    # 免考模块 as entered: [{"name": "实操", "credits": "2"}, …]; exempt_modules is their text.
+    modules = JSONField(null=True)
 
     class Meta:
         indexes = ((("rule", "catalogue"), True),)

@@ -144,7 +144,21 @@ class SecureModelView(AccessMixin, ModelView):
                 audit.record(f"{audit_prefix}_{status}", row)
         flash(message % {"count": len(chosen)}, "success")
 
-    # --- deletion -----------------------------------------------------------------------
+    # --- row actions and deletion ------------------------------------------------------
+
+    def editable(self, model):
+        """Whether ``model`` may be modified (the edit route asks it too)."""
+        return True
+
+    def row_action_allowed(self, action, model):
+        """Show a row's 修改 / 删除 only where the rule allows them (lists using
+        admin/institution/_list.html)."""
+        name = getattr(action, "template_name", None)
+        if name == "row_actions.delete_row":
+            return self.deletable(model) is None
+        if name == "row_actions.edit_row":
+            return self.editable(model)
+        return True
 
     def deletable(self, model):
         """Return None when ``model`` may be deleted, else the reason it may not."""

@@ -4,20 +4,17 @@ the same functions the institution space uses."""
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
-from flask_admin.model.fields import AjaxSelectMultipleField
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.file import FileField
 from markupsafe import Markup
 from peewee import JOIN, fn
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import StringField
+from wtforms.validators import Length, Optional, Regexp
 
 from admin.base import SecureForm
+from admin.conversion_rules import MethodEditing, RuleEditing
 from admin.center_accounts import send_login_code, unique_account_checks
-from admin.center_catalogue import owner_institutions
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
@@ -31,17 +28,14 @@ from models import (
     InstitutionAuthorisation,
     InstitutionKind,
     InstitutionStatus,
-    Level,
     PublishStatus,
     Role,
-    RuleSource,
     RuleStatus,
-    RuleTarget,
     RuleType,
     User,
     db,
 )
-from services import audit, rules, storage
+from services import audit
 from services.excel import DATETIME, ExportColumn
 from services.validators import Mobile
 
@@ -252,53 +246,14 @@ class InstitutionView(ExcelMixin, CenterModelView):
                            authorised=self._authorised(institution), form=form)
 
 
-# --- conversion methods ------------------------------------------------------------------
+# --- conversion methods and rules, on the institutions' behalf ---------------------------
 
 
-class MethodForm(SecureForm):
-    institution = SelectField(_l("Institution"), coerce=int)
-    name = StringField(_l("Method name"), validators=[DataRequired(), Length(max=200)])
-    file = FileField(_l("Conversion method (PDF, at most 10 MB)"))
-    commitment = BooleanField(_l("I accept the information publication security commitment"))
+class MethodView(MethodEditing, CenterModelView):
+    """转换办法 on behalf of institutions (the institution space's own form and service)."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.institution.choices = [(i.id, i.name) for i in owner_institutions()]
+    list_template = "admin/institution/_list.html"  # row 修改 / 删除 only when allowed
 
-
-class RuleServiceView(CenterModelView):
-    """Deletes and state changes go through ``services.rules``; its refusals are shown."""
-
-    can_delete = True
-
-    def _run(self, ids, change, message):
-        done = 0
-        for record in self.scoped(ids):
-            try:
-                change(record, current_user._get_current_object())
-                done += 1
-            except rules.RuleError as error:
-                flash(f"{record}: {error}", "error")
-        if done:
-            flash(message % {"count": done}, "success")
-
-    def _delete(self, model):
-        try:
-            self.delete_service(model, current_user._get_current_object())
-        except rules.RuleError as error:
-            flash(str(error), "error")
-            return False
-        return True
-
-
-class MethodView(RuleServiceView):
-    """转换办法 on behalf of institutions: 保存 (未发布), 修改 and delete while 未发布,
-    发布, 撤销发布."""
-
-    can_create = True
-    can_edit = True
-    delete_service = staticmethod(rules.delete_method)
-    create_template = "admin/center/method_form.html"
     column_list = ("name", "institution", "status", "file", "published_at", "created_at")
     column_labels = {
         "name": _l("Method name"),
@@ -324,56 +279,6 @@ class MethodView(RuleServiceView):
     def base_query(self):
         return ConversionMethod.select(ConversionMethod, Institution).join(Institution).switch(ConversionMethod)
 
-    @expose("/new/", methods=("GET", "POST"))
-    def create_view(self):
-        form = MethodForm()
-        if form.validate_on_submit():
-            institution = Institution.get_by_id(form.institution.data)
-            try:
-                if not form.commitment.data:
-                    raise rules.RuleError(_("Please accept the information publication security commitment"))
-                upload = storage.save_upload(form.file.data, "method", purpose="method", user=current_user.id,
-                                             allowed=storage.PDF_ONLY, max_mb=10)
-                method = rules.create_method(institution, form.name.data.strip(), upload, current_user.id, True)
-            except (rules.RuleError, storage.UploadError) as error:
-                form.file.errors = [str(error)]
-            else:
-                flash(_("The conversion method was saved (unpublished)."), "success")
-                return redirect(self.get_url(".details_view", id=method.id))
-        return self.render(self.create_template, form=form, return_url=self.get_url(".index_view"))
-
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        method = self.get_one(request.args.get("id"))
-        if method is None:
-            abort(404)
-        if not rules.method_editable(method):
-            flash(_("A published conversion method cannot be changed; withdraw its publication first"), "error")
-            return redirect(self.get_url(".index_view"))
-        form = MethodForm(data={"institution": method.institution_id, "name": method.name, "commitment": True})
-        form.institution.choices = [(method.institution_id, method.institution.name)]
-        if form.validate_on_submit():
-            upload = form.file.data if form.file.data and form.file.data.filename else None
-            try:
-                if upload is not None:
-                    upload = storage.save_upload(upload, "method", purpose="method", user=current_user.id,
-                                                 allowed=storage.PDF_ONLY, max_mb=10)
-                rules.update_method(method, current_user.id, form.name.data.strip(), upload)
-            except (rules.RuleError, storage.UploadError) as error:
-                form.file.errors = [str(error)]
-            else:
-                flash(_("The conversion method was saved."), "success")
-                return redirect(self.get_url(".index_view"))
-        return self.render(self.create_template, form=form, return_url=self.get_url(".index_view"))
-
-    @action("publish", _l("Publish"), _l("Publish the selected conversion methods?"))
-    def action_publish(self, ids):
-        self._run(ids, rules.publish_method, _("%(count)s conversion methods were published."))
-
-    @action("unpublish", _l("Withdraw publication"), _l("Withdraw the publication of the selected conversion methods?"))
-    def action_unpublish(self, ids):
-        self._run(ids, rules.unpublish_method, _("%(count)s conversion methods are unpublished again."))
-
 
 def storage_link(attachment_id):
     if not attachment_id:
@@ -381,71 +286,10 @@ def storage_link(attachment_id):
     return Markup('<a href="{}" target="_blank">PDF</a>').format(url_for("files.show", attachment_id=attachment_id))
 
 
-# --- conversion rules --------------------------------------------------------------------
-
-
-class CatalogueLoader(QueryAjaxModelLoader):
-    """成果 search for the rule form: 项目名称, 成果名称 or 资历机构名称; enabled entries only."""
-
-    def __init__(self, name):
-        super().__init__(name, CatalogueAchievement, fields=[CatalogueAchievement.project_name,
-                                                             CatalogueAchievement.name, Institution.name])
-
-    def format(self, model):
-        if not model:
-            return None
-        return (model.id, f"{model.project_name} / {model.name} ({model.institution.name})")
-
-    def get_one(self, pk):
-        try:
-            return self._query().where(CatalogueAchievement.id == int(pk)).first()
-        except (TypeError, ValueError):
-            return None
-
-    def _query(self):
-        return (
-            CatalogueAchievement.select(CatalogueAchievement, Institution)
-            .join(Institution)
-            .where(~CatalogueAchievement.disabled)
-        )
-
-    def get_list(self, term, offset=0, limit=10):
-        query = self._query()
-        if term:
-            pattern = f"%{term}%"
-            query = query.where(
-                (CatalogueAchievement.project_name ** pattern)
-                | (CatalogueAchievement.name ** pattern)
-                | (Institution.name ** pattern)
-            )
-        return list(query.order_by(CatalogueAchievement.name).offset(offset).limit(limit))
-
-
-SOURCES, TARGETS = CatalogueLoader("sources"), CatalogueLoader("targets")
-
-
-class RuleForm(SecureForm):
-    institution = SelectField(_l("Institution"), coerce=int)
-    name = StringField(_l("Rule name"), validators=[DataRequired(), Length(max=200)])
-    rule_type = SelectField(_l("Conversion rule type"), choices=RuleType.choices())
-    sources = AjaxSelectMultipleField(SOURCES, _l("Source achievements"))
-    targets = AjaxSelectMultipleField(TARGETS, _l("Target achievements"))
-    exempt_modules = StringField(_l("Exempt modules of the targets, e.g. 实操 (2学分)"),
-                                 validators=[Optional(), Length(max=200)])
-    target_major = StringField(_l("Target major"), validators=[Optional(), Length(max=100)])
-    target_major_code = StringField(_l("Major code"), validators=[Optional(), Length(max=20)])
-    target_level = SelectField(_l("Level"), choices=[("", "-")] + Level.choices(), validators=[Optional()])
-    description = TextAreaField(_l("Conversion description"), validators=[Optional(), Length(max=2000)])
-    file = FileField(_l("Rule document (PDF, optional)"))
-    commitment = BooleanField(_l("I accept the information publication security commitment"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.institution.choices = [(i.id, i.name) for i in owner_institutions()]
-
-
-class RuleView(ExcelMixin, RuleServiceView):
+class RuleView(ExcelMixin, RuleEditing, CenterModelView):
     """转换规则 on behalf of institutions: codes generated, edit/delete only when 未提交/下架."""
+
+    list_template = "admin/institution/_list.html"  # row 修改 / 删除 only when allowed
 
     export_name = _l("Conversion rules")
     export_columns = (
@@ -456,12 +300,6 @@ class RuleView(ExcelMixin, RuleServiceView):
         ExportColumn("状态", ConversionRule.status, enum=RuleStatus),
         ExportColumn("发布时间", ConversionRule.published_at, DATETIME),
     )
-    can_create = True
-    can_edit = True
-    delete_service = staticmethod(rules.delete_rule)
-    form_ajax_refs = {"sources": SOURCES, "targets": TARGETS}
-    create_template = edit_template = "admin/center/rule_form.html"
-    details_template = "admin/center/rule_details.html"
     column_list = ("code", "name", "rule_type", "institution", "status", "published_at")
     column_labels = {
         "code": _l("Rule code"),
@@ -489,80 +327,5 @@ class RuleView(ExcelMixin, RuleServiceView):
     def base_query(self):
         return ConversionRule.select(ConversionRule, Institution).join(Institution).switch(ConversionRule)
 
-    def _save(self, form, rule=None):
-        """Create or update from the form; returns the rule or None (errors on the form)."""
-        fields = {
-            "name": form.name.data.strip(),
-            "rule_type": form.rule_type.data,
-            "description": form.description.data or None,
-            "target_major": form.target_major.data or None,
-            "target_major_code": form.target_major_code.data or None,
-            "target_level": form.target_level.data or None,
-            "commitment_accepted": bool(form.commitment.data),
-        }
-        modules = (form.exempt_modules.data or "").strip() or None
-        sources = [(entry, None) for entry in form.sources.data]
-        targets = [(entry, modules) for entry in form.targets.data]
-        user = current_user._get_current_object()
-        try:
-            if form.file.data and form.file.data.filename:
-                fields["file"] = storage.save_upload(form.file.data, "rule", purpose="rule", user=user.id,
-                                                     allowed=storage.PDF_ONLY, max_mb=10)
-            if rule is None:
-                return rules.create_rule(Institution.get_by_id(form.institution.data), user, sources, targets, **fields)
-            if not fields["commitment_accepted"]:
-                raise rules.RuleError(_("Please accept the information publication security commitment"))
-            rules.update_rule(rule, user, sources, targets, **fields)
-            return rule
-        except (rules.RuleError, storage.UploadError) as error:
-            form.sources.errors = list(form.sources.errors) + [str(error)]
-            return None
-
-    @expose("/new/", methods=("GET", "POST"))
-    def create_view(self):
-        form = RuleForm()
-        if form.validate_on_submit():
-            rule = self._save(form)
-            if rule is not None:
-                flash(_("Rule %(code)s was saved (not submitted).", code=rule.code), "success")
-                return redirect(self.get_url(".details_view", id=rule.id))
-        return self.render(self.create_template, form=form, rule=None, return_url=self.get_url(".index_view"))
-
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        rule = self.get_one(request.args.get("id"))
-        if rule is None:
-            abort(404)
-        if not rules.rule_editable(rule):
-            flash(_("Only rules that are not submitted or taken down can be changed"), "error")
-            return redirect(self.get_url(".details_view", id=rule.id))
-        form = RuleForm()
-        if request.method == "GET":
-            form.process(obj=rule, institution=rule.institution_id,
-                         sources=[s.catalogue for s in rule.sources], targets=[t.catalogue for t in rule.targets],
-                         exempt_modules=next((t.exempt_modules for t in rule.targets if t.exempt_modules), ""))
-        form.institution.choices = [(rule.institution_id, rule.institution.name)]
-        if form.validate_on_submit() and self._save(form, rule) is not None:
-            flash(_("Rule %(code)s was saved.", code=rule.code), "success")
-            return redirect(self.get_url(".details_view", id=rule.id))
-        return self.render(self.edit_template, form=form, rule=rule, return_url=self.get_url(".index_view"))
-
-    @expose("/details/")
-    def details_view(self):
-        rule = self.get_one(request.args.get("id"))
-        if rule is None:
-            abort(404)
-        sources = list(RuleSource.select(RuleSource, CatalogueAchievement, Institution).join(CatalogueAchievement)
-                       .join(Institution).where(RuleSource.rule == rule.id))
-        targets = list(RuleTarget.select(RuleTarget, CatalogueAchievement, Institution).join(CatalogueAchievement)
-                       .join(Institution).where(RuleTarget.rule == rule.id))
-        return self.render(self.details_template, rule=rule, sources=sources, targets=targets,
-                           editable=rules.rule_editable(rule), return_url=self.get_url(".index_view"))
-
-    @action("publish", _l("Publish"), _l("Publish the selected rules?"))
-    def action_publish(self, ids):
-        self._run(ids, rules.publish_rule, _("%(count)s rules were published."))
-
-    @action("take_down", _l("Take down"), _l("Take the selected rules down?"))
-    def action_take_down(self, ids):
-        self._run(ids, rules.take_down_rule, _("%(count)s rules were taken down."))
+    def method_url(self):
+        return url_for("center_methods.create_view")

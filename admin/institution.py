@@ -4,7 +4,7 @@ through ``permissions.scope_by_institution``; sub-users see only the menus grant
 (the view's ``permission``). The areas live in ``admin/institution_*.py``."""
 import datetime as dt
 
-from flask import current_app, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import fn
@@ -17,6 +17,7 @@ from models import (
     ConversionRule,
     InstitutionStatus,
     LearnerAchievement,
+    Permission,
     RuleStatus,
 )
 from services import permissions
@@ -72,19 +73,6 @@ class InstitutionModelView(InstitutionAccess, SecureModelView):
     def get_query(self):
         args = {key: request.args.get(key) for key in self.list_args if request.args.get(key)}
         return self.narrow(super().get_query(), args)
-
-    def editable(self, model):
-        """Whether ``model`` may be modified (the edit route asks it too)."""
-        return True
-
-    def row_action_allowed(self, action, model):
-        """Show a row's 修改 / 删除 only where the rule allows them."""
-        name = getattr(action, "template_name", None)
-        if name == "row_actions.delete_row":
-            return self.deletable(model) is None
-        if name == "row_actions.edit_row":
-            return self.editable(model)
-        return True
 
     def search_placeholder(self):
         """What the search box searches (Flask-Admin's default shows "None")."""
@@ -149,21 +137,20 @@ def institution_home(view):
         achievements=achievements,
         learner_achievements=learner_achievements,
         rules=rules,
-        rules_endpoint=_rules_endpoint(),
+        rules_endpoint="inst_rules.index_view" if permissions.has_permission(current_user, Permission.RULES) else None,
         can=lambda permission: permissions.has_permission(current_user, permission),
     )
 
 
-def _rules_endpoint():
-    """转换规则管理 belongs to another area: link to the rules list this user may open, if any."""
-    for view in current_app.extensions["admin"][0]._views:
-        if getattr(view, "model", None) is ConversionRule and view.is_accessible():
-            return f"{view.endpoint}.index_view"
-    return None
-
-
 def register(admin):
-    from admin import institution_account, institution_achievements, institution_learners, institution_service
+    from admin import (
+        institution_account,
+        institution_achievements,
+        institution_learners,
+        institution_rules,
+        institution_service,
+    )
 
-    for area in (institution_achievements, institution_learners, institution_service, institution_account):
+    for area in (institution_achievements, institution_learners, institution_rules, institution_service,
+                 institution_account):
         area.register(admin)

@@ -127,8 +127,21 @@ def _add_sms_delivery_state(migrator):
     db.create_tables([_JobV10], safe=True)  # large imports and exports as background jobs
 
 
+def _add_rule_form_fields(migrator):
+    """Structured 免考模块 of rule targets; when a user read the publication commitment."""
+    from models import JSONField
+
+    add_missing_columns(migrator, "rule_target", {"modules": JSONField(null=True)})
+    add_missing_columns(migrator, "user", {"commitment_read_at": DateTimeField(null=True)})
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
-MIGRATIONS = [(2, _add_throttle_hits), (7, _add_user_sessions), (10, _add_sms_delivery_state)]
+MIGRATIONS = [
+    (2, _add_throttle_hits),
+    (3, _add_rule_form_fields),
+    (7, _add_user_sessions),
+    (10, _add_sms_delivery_state),
+]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
 

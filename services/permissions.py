@@ -156,13 +156,17 @@ def _application_visible(user, application):
     return scope_applications(Application.select(), user).where(Application.id == application.id).exists()
 
 
-def _published_or_own(model, published):
+def _published_or_own(model, published, permission):
+    """Published ones are public; others are for the center and for the owning
+    institution's users who have the menu (``permission``)."""
+
     def check(user, owner_id):
         obj = model.get_or_none(model.id == owner_id)
         if obj is None:
             return False
         return obj.status == published or user.role == CENTER or (
             user.role in INSTITUTION_USERS and obj.institution_id == user.institution_id
+            and has_permission(user, permission)
         )
 
     return check
@@ -223,8 +227,8 @@ ATTACHMENT_RULES = {
     "learner_achievement": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
     "withdrawal": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
     "application": lambda u, i: _application_visible(u, Application.get_or_none(id=i)),
-    "method": _published_or_own(ConversionMethod, PublishStatus.PUBLISHED),
-    "rule": _published_or_own(ConversionRule, RuleStatus.PUBLISHED),
+    "method": _published_or_own(ConversionMethod, PublishStatus.PUBLISHED, Permission.METHODS),
+    "rule": _published_or_own(ConversionRule, RuleStatus.PUBLISHED, Permission.RULES),
     "import": _import_visible,
     "feedback": _feedback_visible,
     # A background job's files (its upload, an export): the person who started it only.

@@ -16,12 +16,17 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
 from models import (
+    CatalogueAchievement,
+    Category,
+    CategoryKind,
+    Institution,
     ConversionMethod,
     ConversionRule,
     PublishStatus,
     RuleSource,
     RuleStatus,
     RuleTarget,
+    RuleType,
     now,
 )
 from services import audit, storage
@@ -153,7 +158,26 @@ def next_rule_code(day=None):
     return f"{prefix}{sequence:04d}"
 
 
-def _check_links(institution_id, sources, targets):
+# Which side of each rule type is 学历 (degree): the others are 非学历.
+DEGREE_SOURCES = frozenset({RuleType.DEGREE_TO_NON_DEGREE, RuleType.DEGREE_TO_DEGREE})
+DEGREE_TARGETS = frozenset({RuleType.NON_DEGREE_TO_DEGREE, RuleType.DEGREE_TO_DEGREE})
+
+
+def is_degree(entry):
+    return entry.category.kind == CategoryKind.DEGREE
+
+
+def is_course(entry):
+    """A course (课程) rather than a certificate: its type's form has a course name."""
+    return any(item.get("name") == "course_name" for item in entry.category.field_schema or ())
+
+
+def modules_text(modules):
+    """免考模块 as one line: 实操 (2学分)、机考 (2学分)."""
+    return "、".join(f"{m['name']} ({m['credits']}学分)" for m in modules or ()) or None
+
+
+def _check_links(institution_id, rule_type, sources, targets):
     if not sources:
         raise RuleError(_l("Choose at least one source achievement"))
     if not targets:
@@ -162,6 +186,16 @@ def _check_links(institution_id, sources, targets):
         raise RuleError(_l("An achievement cannot be both a source and a target of one rule"))
     if any(t.institution_id != institution_id for t, _modules in targets):
         raise RuleError(_l("Target achievements must be achievements of the rule's institution"))
+    if rule_type is None:
+        return
+    degree_sources = rule_type in DEGREE_SOURCES
+    if any(is_degree(s) != degree_sources for s, _credits in sources):
+        raise RuleError(_l("The source achievements do not match the conversion rule type"))
+    degree_targets = rule_type in DEGREE_TARGETS
+    if any(is_degree(t) != degree_targets for t, _modules in targets):
+        raise RuleError(_l("The target achievements do not match the conversion rule type"))
+    if degree_targets and not any(is_course(t) for t, _modules in targets):
+        raise RuleError(_l("Choose at least one course when the target is a major or a course"))
 
 
 def _write_links(rule, sources, targets):
@@ -170,17 +204,18 @@ def _write_links(rule, sources, targets):
     for entry, credits in sources:
         RuleSource.create(rule=rule, catalogue=entry, credits=entry.credits if credits is None else credits)
     for entry, modules in targets:
-        RuleTarget.create(rule=rule, catalogue=entry, exempt_modules=modules or None)
+        RuleTarget.create(rule=rule, catalogue=entry, modules=list(modules or ()) or None,
+                          exempt_modules=modules_text(modules))
 
 
 def create_rule(institution, user, sources, targets, **fields):
     """转换规则制定 (saved as 未提交). ``sources``: (catalogue entry, credits or None) pairs;
-    ``targets``: (catalogue entry, exempt modules text or None) pairs; ``fields``: name,
+    ``targets``: (catalogue entry, 免考模块 [{"name", "credits"}] or None) pairs; ``fields``: name,
     rule_type, description, target_major, target_major_code, target_level, file,
     commitment_accepted. The institution must have a conversion method."""
     if not fields.get("commitment_accepted"):
         raise RuleError(_l("Please accept the information publication security commitment"))
-    _check_links(institution.id, sources, targets)
+    _check_links(institution.id, fields.get("rule_type"), sources, targets)
     method = method_for_rules(institution.id)
     if method is None:
         raise RuleError(_l("The institution needs a conversion method before its first rule"))
@@ -204,7 +239,9 @@ def create_rule(institution, user, sources, targets, **fields):
 
 def update_rule(rule, user, sources, targets, **fields):
     """修改: only 未提交 or 下架 rules; the code and the institution never change."""
-    _check_links(rule.institution_id, sources, targets)
+    if "commitment_accepted" in fields and not fields["commitment_accepted"]:
+        raise RuleError(_l("Please accept the information publication security commitment"))
+    _check_links(rule.institution_id, fields.get("rule_type", rule.rule_type), sources, targets)
     with transaction():
         changed = ConversionRule.update(**fields).where(
             ConversionRule.id == rule.id, ConversionRule.status.in_(list(EDITABLE_RULE_STATES))
@@ -248,3 +285,49 @@ def delete_rule(rule, user):
         if deleted != 1:
             raise RuleError(_l("Only rules that are not submitted or taken down can be deleted"))
         audit.record("rule_deleted", rule, user=user, code=rule.code)
+
+
+# --- reading rules -----------------------------------------------------------------------
+
+
+def course_category_ids():
+    """The types whose entries are courses (``is_course``), read in one query."""
+    rows = Category.select(Category.id, Category.field_schema)
+    return [c.id for c in rows if any(item.get("name") == "course_name" for item in c.field_schema or ())]
+
+
+def rule_links(rule_ids):
+    """源成果 and 目标成果 of ``rule_ids`` in two queries: {rule_id: {"sources": [RuleSource],
+    "majors": [...], "courses": [...], "non_degree": [RuleTarget]}}, each with its catalogue
+    entry, the entry's type and institution."""
+    links = {rule_id: {"sources": [], "majors": [], "courses": [], "non_degree": []} for rule_id in rule_ids}
+    if not links:
+        return links
+    for model, key in ((RuleSource, "sources"), (RuleTarget, None)):
+        rows = (
+            model.select(model, CatalogueAchievement, Category, Institution)
+            .join(CatalogueAchievement)
+            .join(Category, on=(CatalogueAchievement.category == Category.id))
+            .switch(CatalogueAchievement)
+            .join(Institution, on=(CatalogueAchievement.institution == Institution.id))
+            .where(model.rule.in_(list(links)))
+            .order_by(model.id)
+        )
+        for row in rows:
+            entry = row.catalogue
+            group = key or ("non_degree" if not is_degree(entry) else "courses" if is_course(entry) else "majors")
+            links[row.rule_id][group].append(row)
+    return links
+
+
+def related_rules(institution_id):
+    """与我相关的转换规则: other institutions' published rules with a source among
+    ``institution_id``'s catalogue achievements."""
+    mine = (
+        RuleSource.select(RuleSource.rule)
+        .join(CatalogueAchievement)
+        .where(CatalogueAchievement.institution == institution_id)
+    )
+    return ConversionRule.published().where(
+        ConversionRule.institution != institution_id, ConversionRule.id.in_(mine)
+    )

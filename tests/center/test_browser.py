@@ -79,9 +79,13 @@ def test_center_makes_a_rule_choosing_sources_and_targets_by_search(page, output
     target = factories.make_catalogue("course", name="计算机应用基础", institution=college)
     log_in(page, factories.make_user("center", username="zhongxin3"))
     page.goto(page.base + "/admin/center_rules/new/")
+    # First time: the 信息发布安全承诺书, whose button is enabled after 4 s.
+    assert page.is_disabled("#commitment-accept")
+    page.click("#commitment-accept")
     page.select_option("[name=institution]", label="广东开放大学")
     page.fill("[name=name]", "一级证书转计算机应用基础")
-    for index, (term, label) in enumerate([("等级考试", "全国计算机等级考试一级证书"), ("开放大学", "计算机应用基础")]):
+    # The pickers: 源成果 (0), 专业 (1), 课程 (2).
+    for index, (term, label) in [(0, ("等级考试", "全国计算机等级考试一级证书")), (2, ("开放大学", "计算机应用基础"))]:
         page.click(f".select2-container >> nth={index}")
         page.keyboard.type(term)
         page.click(f".select2-results li:has-text('{label}')")

@@ -17,7 +17,10 @@ from models import (
     SmsOutbox,
     User,
 )
+import pytest
+
 from tests import factories
+from tests.rules.conftest import has_read_commitment
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -62,6 +65,12 @@ def test_authorising_non_degree_types(center):
     assert AuditLog.select().where(AuditLog.action == "institution_authorised").count() == 2
 
 
+@pytest.fixture(autouse=True)
+def _commitment_read(center):
+    """The 信息发布安全承诺书 itself is tested in tests/rules."""
+    has_read_commitment(center.user)
+
+
 def upload_method(center, college, name):
     return center.post("/admin/center_methods/new/", data={
         "institution": str(college.id), "name": name, "commitment": "y",
@@ -97,7 +106,7 @@ def test_rules_created_edited_published_and_taken_down_in_the_admin(center):
     source = factories.make_catalogue(name="全国计算机等级考试一级证书")
     target = factories.make_catalogue("course", name="计算机应用基础", institution=college)
     data = {"institution": str(college.id), "name": "一级证书转计算机应用基础", "rule_type": "nd2d",
-            "sources": str(source.id), "targets": str(target.id), "exempt_modules": "机考 (2学分)", "commitment": "y",
+            "sources": str(source.id), "courses": str(target.id), "commitment": "y",
             "target_level": ""}
     response = center.post("/admin/center_rules/new/", data=data)
     assert "请先上传该机构的转换办法" in response.get_data(as_text=True)
@@ -106,7 +115,7 @@ def test_rules_created_edited_published_and_taken_down_in_the_admin(center):
     assert center.post("/admin/center_rules/new/", data=data).status_code == 302
     rule = ConversionRule.get()
     assert rule.status == RuleStatus.DRAFT and len(rule.code) == 12
-    assert RuleTarget.get(RuleTarget.rule == rule).exempt_modules == "机考 (2学分)"
+    assert RuleTarget.get(RuleTarget.rule == rule).catalogue_id == target.id
     # Catalogue search for the pickers: by institution name.
     found = center.get("/admin/center_rules/ajax/lookup/?name=sources&query=开放大学").get_json()
     assert [item[0] for item in found] == [target.id]
@@ -133,7 +142,7 @@ def test_a_rule_target_must_belong_to_the_rule_s_institution(center):
     foreign_target = factories.make_catalogue("course")
     page = center.post("/admin/center_rules/new/", data={
         "institution": str(college.id), "name": "规则", "rule_type": "nd2d", "sources": str(source.id),
-        "targets": str(foreign_target.id), "commitment": "y", "target_level": ""}).get_data(as_text=True)
+        "courses": str(foreign_target.id), "commitment": "y", "target_level": ""}).get_data(as_text=True)
     assert "目标成果须为制定规则机构的成果" in page and not ConversionRule.select().exists()
 
 
@@ -141,8 +150,8 @@ def test_a_method_is_edited_only_while_unpublished(center):
     college = factories.make_institution()
     upload_method(center, college, "旧名")
     method = ConversionMethod.get()
-    assert center.post(f"/admin/center_methods/edit/?id={method.id}", data={"name": "新名"}).status_code == 302
+    assert center.post(f"/admin/center_methods/edit/?id={method.id}", data={"name": "新名", "commitment": "y"}).status_code == 302
     assert ConversionMethod.get_by_id(method.id).name == "新名"
     center.post("/admin/center_methods/action/", data={"action": "publish", "rowid": [method.id]})
-    center.post(f"/admin/center_methods/edit/?id={method.id}", data={"name": "再改"})
+    center.post(f"/admin/center_methods/edit/?id={method.id}", data={"name": "再改", "commitment": "y"})
     assert ConversionMethod.get_by_id(method.id).name == "新名"

@@ -72,7 +72,7 @@ def test_a_rule_needs_a_method(college, center):
 def test_rule_states_and_edit_only_when_not_submitted_or_taken_down(college, center):
     factories.make_method(college)
     source, target = factories.make_catalogue(), factories.make_catalogue("course", institution=college)
-    rule = rules.create_rule(college, center, [(source, None)], [(target, "实操 (2学分)")], **rule_fields())
+    rule = rules.create_rule(college, center, [(source, None)], [(target, [{"name": "实操", "credits": "2"}])], **rule_fields())
     assert rule.status == RuleStatus.DRAFT and rule.code == f"{dt.date.today():%Y%m%d}0001"
     assert RuleSource.get(RuleSource.rule == rule).credits == source.credits
     rules.publish_rule(rule, center)
