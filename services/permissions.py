@@ -12,6 +12,8 @@ from flask_login import current_user
 
 from models import (
     Application,
+    Article,
+    ArticleStatus,
     Attachment,
     ConversionMethod,
     ConversionRule,
@@ -212,6 +214,11 @@ def _feedback_visible(user, feedback_id):
     )
 
 
+def _article_visible(user, article_id):
+    article = Article.get_or_none(Article.id == article_id)
+    return article is not None and (article.status == ArticleStatus.PUBLISHED or user.role == CENTER)
+
+
 ATTACHMENT_RULES = {
     "learner_achievement": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
     "withdrawal": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
@@ -220,9 +227,10 @@ ATTACHMENT_RULES = {
     "rule": _published_or_own(ConversionRule, RuleStatus.PUBLISHED),
     "import": _import_visible,
     "feedback": _feedback_visible,
+    "article": _article_visible,
 }
 
-PUBLIC_OWNER_TYPES = frozenset({"method", "rule"})
+PUBLIC_OWNER_TYPES = frozenset({"method", "rule", "article"})
 
 
 def can_view_attachment(user, attachment: Attachment):
