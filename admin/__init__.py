@@ -20,7 +20,7 @@ def use_platform_translations(directory):
 
 
 def init_admin(app):
-    from admin import center, institution, reviews
+    from admin import account, center, institution, reviews
 
     use_platform_translations(app.config["BABEL_TRANSLATION_DIRECTORIES"])
 
@@ -31,6 +31,6 @@ def init_admin(app):
         index_view=RoleIndexView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/cb_base.html", fluid=True),
     )
-    for area in (center, reviews, institution):
+    for area in (center, reviews, institution, account):
         area.register(admin)
     return admin

@@ -61,7 +61,10 @@ def admin_catalog():
         if os.path.exists(path):
             with open(path, "rb") as handle:
                 for message in read_po(handle, locale=LOCALE):
-                    if message.id and message.string and all(message.string if isinstance(message.string, tuple) else [message.string]):
+                    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                    if message.id and all(strings):
+                        # Catalog.__setitem__ would keep the earlier text: replace it.
+                        catalog.delete(message.id)
                         catalog[message.id] = message
     return catalog
 
