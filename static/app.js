@@ -131,3 +131,8 @@ document.addEventListener("click", function (event) {
     formatAjaxError: function () { return d.ajaxError; }
   });
 })();
+
+// Flask-Admin's row checkboxes carry only a title; give them an accessible name too.
+Array.prototype.forEach.call(document.querySelectorAll("input.action-checkbox, input.action-rowtoggle"), function (box) {
+  if (!box.hasAttribute("aria-label") && box.title) box.setAttribute("aria-label", box.title);
+});
