@@ -130,6 +130,18 @@ document.addEventListener("click", function (event) {
     formatSelectionTooBig: function (limit) { return d.selectionTooBig.replace("{n}", limit); },
     formatAjaxError: function () { return d.ajaxError; }
   });
+  // The date pickers of filters and forms (bootstrap-daterangepicker 1.3, loaded after this
+  // file): Flask-Admin passes no locale, so add one before its ready handler runs.
+  jQuery(function () {
+    if (!jQuery.fn.daterangepicker) return;
+    var original = jQuery.fn.daterangepicker;
+    var locale = {applyLabel: d.apply, cancelLabel: d.cancel, fromLabel: d.from, toLabel: d.to, weekLabel: d.week,
+                  daysOfWeek: d.days.split(","), monthNames: d.months.split(","), firstDay: 1};
+    jQuery.fn.daterangepicker = function (options, callback) {
+      options = jQuery.extend({}, options, {locale: jQuery.extend({}, locale, (options || {}).locale)});
+      return original.call(this, options, callback);
+    };
+  });
 })();
 
 // Flask-Admin's row checkboxes carry only a title; give them an accessible name too.
