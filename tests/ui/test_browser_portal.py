@@ -10,7 +10,8 @@ from services import seed
 
 pytestmark = pytest.mark.browser
 
-PUBLIC = ["/", "/news", "/guides", "/regulations", "/framework", "/rules", "/methods", "/verify", "/login", "/register"]
+PUBLIC = ["/", "/news", "/guides", "/regulations", "/framework", "/rules", "/methods", "/verify", "/login", "/register",
+          "/activate", "/forgot-password", "/institution/register"]
 LEARNER_PAGES = ["/me/", "/me/achievements/new", "/me/recognition", "/me/conversions", "/me/performance",
                  "/me/feedback", "/me/inbox", "/rules", "/framework", "/password?normal=1"]
 ADMIN_ROLES = {"center": "person", "reviewer": "person", "committee": "person", "institution": "institution",
