@@ -8,8 +8,21 @@ from flask_babel import lazy_gettext as _l
 from admin.base import RoleIndexView
 
 
+def use_platform_translations(directory):
+    """Flask-Admin translates its own strings (domain "admin") from ``directory``, where
+    services.i18n compiles its catalogue merged with the platform's texts (admin_ui.po).
+    Flask-Babel merges directories with the last one winning, so Flask-Admin's own
+    directory is replaced rather than added to."""
+    from flask_admin import babel as admin_babel
+
+    admin_babel.domain._translation_directories = [directory]
+    admin_babel.domain.cache.clear()
+
+
 def init_admin(app):
-    from admin import center, institution, reviews
+    from admin import account, center, institution, reviews
+
+    use_platform_translations(app.config["BABEL_TRANSLATION_DIRECTORIES"])
 
     admin = Admin(
         app,
@@ -18,6 +31,6 @@ def init_admin(app):
         index_view=RoleIndexView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/cb_base.html", fluid=True),
     )
-    for area in (center, reviews, institution):
+    for area in (center, reviews, institution, account):
         area.register(admin)
     return admin

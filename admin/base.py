@@ -8,8 +8,10 @@ from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.model import typefmt
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,6 +31,16 @@ class SecureForm(FlaskForm):
         # FlaskForm read the request, so the arguments go through untouched.
         self._obj = kwargs.get("obj", args[1] if len(args) > 1 else None)
         super().__init__(*args, **kwargs)
+
+    def validate(self, extra_validators=None):
+        """Flask-Admin shows a field's message next to it only when the message is a plain
+        ``str`` (helpers.is_field_error); validators give lazy translations, which it
+        silently dropped, leaving only "创建记录失败". Make them plain strings."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.errors and isinstance(field.errors, (list, tuple)):
+                field.errors = [str(e) if isinstance(e, LazyString) else e for e in field.errors]
+        return valid
 
 
 class WhereFilter(BasePeeweeFilter):
@@ -71,8 +83,15 @@ class SecureView(AccessMixin, BaseView):
     """A custom (non-model) admin page."""
 
 
+def yes_no(view, value, name):
+    """Booleans as 是 / 否 (Flask-Admin shows an icon titled "active: true")."""
+    return _("Yes") if value else _("No")
+
+
 class SecureModelView(AccessMixin, ModelView):
     form_base_class = SecureForm
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, bool: yes_no}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, bool: yes_no}
     # Records with history are never hard-deleted through a generic view; a view that
     # may delete sets can_delete and says when in ``deletable``.
     can_delete = False
@@ -82,6 +101,37 @@ class SecureModelView(AccessMixin, ModelView):
     column_default_sort = ("id", True)
     column_display_pk = False
     details_modal = False
+
+    def scaffold_form(self):
+        """Form fields are labelled like their columns (``column_labels``) unless
+        ``form_args`` names a label: wtf-peewee labels them with the model's English field
+        names ("Name", "Kind"…)."""
+        form_class = super().scaffold_form()
+        for name, label in (self.column_labels or {}).items():
+            unbound = getattr(form_class, name, None)
+            if unbound is None or not hasattr(unbound, "kwargs"):
+                continue
+            if "label" not in (self.form_args or {}).get(name, {}):
+                unbound.kwargs["label"] = label
+        return form_class
+
+    def search_placeholder(self):
+        """The search box names the columns it searches (Flask-Admin's peewee backend gives
+        None, which showed as "None")."""
+        names = [label for label in map(self._search_label, self.column_searchable_list or ()) if label]
+        return _("Search by %(columns)s", columns=" / ".join(names)) if names else _("Search")
+
+    def _search_label(self, column):
+        """A searched column's label; a field of a joined model (``Institution.name``) is
+        labelled like the column that shows it (``institution``)."""
+        labels = self.column_labels or {}
+        if isinstance(column, str):
+            return str(labels.get(column, column))
+        model = column.model._meta.name
+        for key in (f"{model}.{column.name}", model, column.name):
+            if key in labels:
+                return str(labels[key])
+        return None
 
     # --- scoping ------------------------------------------------------------------------
 

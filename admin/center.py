@@ -10,7 +10,8 @@ from admin.center_accounts import LearnerView, StaffView
 from admin.center_catalogue import CatalogueView, CategoryView, FrameworkLevelView
 from admin.center_common import MENU_ACCOUNTS, MENU_CATALOGUE, MENU_INSTITUTIONS, MENU_PORTAL, MENU_SYSTEM
 from admin.center_institutions import InstitutionView, MethodView, RuleView
-from admin.center_system import ArticleView, AuditLogView, SmsOutboxView
+from admin.center_articles import ArticleView
+from admin.center_system import AuditLogView, SmsOutboxView
 from models import (
     Application,
     ApplicationKind,

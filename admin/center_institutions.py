@@ -262,6 +262,8 @@ class MethodView(MethodEditing, CenterModelView):
         "file": _l("File"),
         "published_at": _l("Published at"),
         "created_at": _l("Created at"),
+        "commitment_accepted": _l("Commitment accepted"),
+        "created_by": _l("Created by"),
     }
     column_searchable_list = ("name", Institution.name)
     column_sortable_list = ("name", "status", "published_at", "created_at")

@@ -1,90 +1,14 @@
-"""Portal articles (资讯中心, 业务指南, 规章制度), the SMS outbox and the audit log (SPEC §10,
-§12). The outbox and the log are read-only."""
-from flask import flash
-from flask_admin.actions import action
-from flask_babel import gettext as _
+"""The SMS outbox and the audit log (SPEC §12), both read-only."""
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN
-from wtforms.validators import DataRequired, Length
 
 from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
-from models import Article, ArticleKind, ArticleStatus, AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User, db, now
-from services import audit
+from models import AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User
 from services.excel import DATETIME, ExportColumn
 from services.validators import mask_phone
-
-
-class ArticleView(CenterModelView):
-    """Articles are written as drafts and published or withdrawn by actions."""
-
-    can_create = True
-    can_edit = True
-    can_delete = True
-    form_columns = ("kind", "title", "body")
-    form_args = {
-        "kind": {"choices": ArticleKind.choices(), "label": _l("Section")},
-        "title": {"validators": [DataRequired(), Length(max=200)], "label": _l("Title")},
-        "body": {"validators": [DataRequired()], "label": _l("Content")},
-    }
-    form_widget_args = {"body": {"rows": 12}}
-    column_list = ("title", "kind", "status", "published_at", "author", "created_at")
-    column_labels = {
-        "title": _l("Title"),
-        "kind": _l("Section"),
-        "body": _l("Content"),
-        "status": _l("Status"),
-        "published_at": _l("Published at"),
-        "author": _l("Author"),
-        "created_at": _l("Created at"),
-    }
-    column_searchable_list = ("title",)
-    column_sortable_list = ("title", "kind", "status", "published_at", "created_at")
-    column_default_sort = ("created_at", True)
-    column_filters = (
-        WhereFilter(Article.kind, _l("Section"), lambda v: Article.kind == v, options=ArticleKind.choices),
-        WhereFilter(Article.status, _l("Status"), lambda v: Article.status == v, options=ArticleStatus.choices),
-    )
-    column_formatters = {
-        "kind": lambda v, c, m, n: ArticleKind.label(m.kind),
-        "status": lambda v, c, m, n: ArticleStatus.label(m.status),
-        "author": lambda v, c, m, n: m.author.real_name if m.author_id else "",
-    }
-
-    def base_query(self):
-        return Article.select(Article, User).join(User, JOIN.LEFT_OUTER, on=(Article.author == User.id)).switch(Article)
-
-    def on_model_change(self, form, model, is_created):
-        if is_created:
-            model.author = current_user.id
-            model.status = ArticleStatus.DRAFT
-
-    def after_model_change(self, form, model, is_created):
-        audit.record("article_created" if is_created else "article_updated", model, title=model.title)
-
-    def on_model_delete(self, model):
-        audit.record("article_deleted", model, title=model.title)
-
-    def _set(self, ids, status, message):
-        chosen = self.scoped(ids)
-        with db.atomic():
-            Article.update(status=status, published_at=now() if status == ArticleStatus.PUBLISHED else None).where(
-                Article.id.in_([a.id for a in chosen])
-            ).execute()
-            for article in chosen:
-                audit.record("article_" + status, article, title=article.title)
-        flash(message % {"count": len(chosen)}, "success")
-
-    @action("publish", _l("Publish"), _l("Publish the selected articles on the portal?"))
-    def action_publish(self, ids):
-        self._set(ids, ArticleStatus.PUBLISHED, _("%(count)s articles were published."))
-
-    @action("draft", _l("Back to draft"), _l("Take the selected articles off the portal?"))
-    def action_draft(self, ids):
-        self._set(ids, ArticleStatus.DRAFT, _("%(count)s articles are drafts again."))
 
 
 class SmsOutboxView(CenterModelView):

@@ -43,13 +43,40 @@ def _compile(catalog, target):
     os.replace(tmp, target)
 
 
+# Flask-Admin's own strings (domain "admin"): its zh_Hans_CN catalogue, with the texts of
+# i18n/admin_ui.po winning (its "选中的", "请选择模型"… are not the manuals' words, and it
+# lacks some strings, e.g. the page sizes). admin/__init__.py points Flask-Admin here.
+ADMIN_OVERRIDES = os.path.join(FRAGMENTS, "admin_ui.po")
+
+
+def _flask_admin_po():
+    import flask_admin.translations
+
+    return os.path.join(flask_admin.translations.__path__[0], str(Locale.parse(LOCALE)), "LC_MESSAGES", "admin.po")
+
+
+def admin_catalog():
+    catalog = Catalog(locale=LOCALE, domain="admin")
+    for path in (_flask_admin_po(), ADMIN_OVERRIDES):
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                for message in read_po(handle, locale=LOCALE):
+                    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                    if message.id and all(strings):
+                        # Catalog.__setitem__ would keep the earlier text: replace it.
+                        catalog.delete(message.id)
+                        catalog[message.id] = message
+    return catalog
+
+
 def ensure_compiled():
     target_dir = os.path.join(OUTPUT, str(Locale.parse(LOCALE)), "LC_MESSAGES")
-    messages_mo = os.path.join(target_dir, "messages.mo")
     sources = fragment_paths()
     newest = max((os.path.getmtime(p) for p in sources), default=0)
-    if not os.path.exists(messages_mo) or os.path.getmtime(messages_mo) < newest:
-        _compile(merged_catalog(), messages_mo)
+    for name, build in (("messages.mo", merged_catalog), ("admin.mo", admin_catalog)):
+        target = os.path.join(target_dir, name)
+        if not os.path.exists(target) or os.path.getmtime(target) < newest:
+            _compile(build(), target)
     return OUTPUT
 
 

@@ -12,6 +12,8 @@ from flask_login import current_user
 
 from models import (
     Application,
+    Article,
+    ArticleStatus,
     Attachment,
     ConversionMethod,
     ConversionRule,
@@ -221,6 +223,9 @@ def scope_jobs(query, user):
     """Background jobs (large imports, exports) are seen by the person who started them."""
     user_id = getattr(user, "id", None)
     return query.where(Job.user == user_id) if user_id is not None else query.where(Job.id.is_null())
+def _article_visible(user, article_id):
+    article = Article.get_or_none(Article.id == article_id)
+    return article is not None and (article.status == ArticleStatus.PUBLISHED or user.role == CENTER)
 
 
 ATTACHMENT_RULES = {
@@ -233,9 +238,10 @@ ATTACHMENT_RULES = {
     "feedback": _feedback_visible,
     # A background job's files (its upload, an export): the person who started it only.
     "job": lambda u, i: scope_jobs(Job.select(), u).where(Job.id == i).exists(),
+    "article": _article_visible,
 }
 
-PUBLIC_OWNER_TYPES = frozenset({"method", "rule"})
+PUBLIC_OWNER_TYPES = frozenset({"method", "rule", "article"})
 
 
 def can_view_attachment(user, attachment: Attachment):

@@ -15,9 +15,6 @@ from models import (
     Application,
     ApplicationKind,
     ApplicationStatus,
-    Article,
-    ArticleKind,
-    ArticleStatus,
     CatalogueAchievement,
     Category,
     ConversionMethod,
@@ -46,6 +43,7 @@ from models import (
 )
 from services import accounts, reference
 from services.reference import _upsert, seed_reference  # noqa: F401 - seed.seed_reference is public
+from services.seed_portal import seed_portal
 from services.validators import id_check_char, id_gender, id_birth_date
 
 DEMO_PASSWORD = "Demo@2026"
@@ -423,16 +421,6 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
     return learners
 
 
-def _articles(center):
-    for kind, title, body in [
-        (ArticleKind.NEWS, "广东终身教育学分银行信息管理平台上线试运行", "平台支持学习成果的认定、积累与转换。"),
-        (ArticleKind.GUIDE, "学习者账号注册与激活指引", "已导入的学员请点击“去激活账号”，用身份证号激活。"),
-        (ArticleKind.REGULATION, "广东终身教育学分银行学习成果认定与转换管理办法(试行)", "第一条 为规范学习成果认定与转换工作，制定本办法。"),
-    ]:
-        _upsert(Article, {"title": title}, kind=kind, body=body, status=ArticleStatus.PUBLISHED,
-                published_at=now(), author=center)
-
-
 def _institution_space(institutions, learners):
     """A sub-user with a few menus and learners' 问题反馈 for the demo institution."""
     college = institutions["广东理工职业学院"]
@@ -461,7 +449,7 @@ def seed_demo():
         _rules(institutions, entries, center)
         learners = _demo_learners(teaching_points, institutions, entries, reviewer, committee)
         _institution_space(institutions, learners)
-        _articles(center)
+        seed_portal(center)
     return {
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),

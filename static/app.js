@@ -111,3 +111,69 @@ document.addEventListener("change", function (event) {
   }
   poll();
 })();
+// Phones: each table in the page's main area gets its column titles on its cells
+// (data-label), which static/app.css shows when the table is stacked into rows below
+// 576 px. A table marked data-no-stack keeps its columns.
+(function () {
+  var tables = document.querySelectorAll("main:not(.cb-admin-main) table.table:not([data-no-stack])");
+  Array.prototype.forEach.call(tables, function (table) {
+    var titles = [];
+    var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (!head) return;
+    Array.prototype.forEach.call(head.cells, function (cell) {
+      for (var i = 0; i < (cell.colSpan || 1); i++) titles.push(cell.textContent.trim());
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (!cell.hasAttribute("data-label") && titles[column] && cell.colSpan < titles.length) {
+            cell.setAttribute("data-label", titles[column]);
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+    table.classList.add("cb-stacked");
+  });
+})();
+
+// Forms and buttons marked data-confirm ask before they change anything (撤回, 删除…).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-confirm], a[data-confirm]");
+  if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+});
+
+// Flask-Admin's select boxes (select2 3.5) speak the page's language: the texts come from
+// the element the admin base template fills (#cb-select2-texts).
+(function () {
+  var texts = document.getElementById("cb-select2-texts");
+  if (!texts || !window.jQuery || !jQuery.fn.select2) return;
+  var d = texts.dataset;
+  jQuery.extend(jQuery.fn.select2.defaults, {
+    formatNoMatches: function () { return d.noMatches; },
+    formatSearching: function () { return d.searching; },
+    formatLoadMore: function () { return d.loadMore; },
+    formatInputTooShort: function (input, min) { return d.inputTooShort.replace("{n}", min - input.length); },
+    formatInputTooLong: function (input, max) { return d.inputTooLong.replace("{n}", input.length - max); },
+    formatSelectionTooBig: function (limit) { return d.selectionTooBig.replace("{n}", limit); },
+    formatAjaxError: function () { return d.ajaxError; }
+  });
+  // The date pickers of filters and forms (bootstrap-daterangepicker 1.3, loaded after this
+  // file): Flask-Admin passes no locale, so add one before its ready handler runs.
+  jQuery(function () {
+    if (!jQuery.fn.daterangepicker) return;
+    var original = jQuery.fn.daterangepicker;
+    var locale = {applyLabel: d.apply, cancelLabel: d.cancel, fromLabel: d.from, toLabel: d.to, weekLabel: d.week,
+                  daysOfWeek: d.days.split(","), monthNames: d.months.split(","), firstDay: 1};
+    jQuery.fn.daterangepicker = function (options, callback) {
+      options = jQuery.extend({}, options, {locale: jQuery.extend({}, locale, (options || {}).locale)});
+      return original.call(this, options, callback);
+    };
+  });
+})();
+
+// Flask-Admin's row checkboxes carry only a title; give them an accessible name too.
+Array.prototype.forEach.call(document.querySelectorAll("input.action-checkbox, input.action-rowtoggle"), function (box) {
+  if (!box.hasAttribute("aria-label") && box.title) box.setAttribute("aria-label", box.title);
+});

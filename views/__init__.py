@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app):
-    from views import account, auth, files, health, institution, learner, portal
+    from views import account, auth, files, health, institution, learner, portal, portal_content
 
-    for module in (auth, account, files, health, institution, learner, portal):
+    for module in (auth, account, files, health, institution, learner, portal, portal_content):
         app.register_blueprint(module.bp)

@@ -160,13 +160,13 @@ def change_password():
         else:
             flash(_("Password changed."), "success")
             return redirect(permissions.home_url(user))
-    return render_template(
-        "auth/change_password.html",
-        form=form,
-        first_time=first_time,
-        needs_sms=not first_time and needs_sms_for_password(user),
-        layout=layout_for(user),
-    )
+    context = {"form": form, "first_time": first_time, "needs_sms": not first_time and needs_sms_for_password(user)}
+    if user.role in permissions.ADMIN_USERS:
+        # Staff and institutions change their password inside their own admin menu.
+        from admin.account import render_in_shell
+
+        return render_in_shell("admin/password.html", **context)
+    return render_template("auth/change_password.html", layout=layout_for(user), **context)
 
 
 def layout_for(user):

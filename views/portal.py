@@ -1,12 +1,13 @@
-"""Public portal pages (SPEC §10): home, 规则查询 with rule details, certificate verification."""
-from flask import Blueprint, abort, redirect, render_template, request
+"""Public portal pages (SPEC §10): home, 规则查询 with rule details, certificate verification
+(the other sections are in views/portal_content.py)."""
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask_login import current_user
 
 from models import (
     ApplicationStatus,
     Application,
     Article,
-    ArticleStatus,
+    ArticleKind,
     CatalogueAchievement,
     ConversionRule,
     Institution,
@@ -17,6 +18,7 @@ from models import (
 from services import permissions
 from services.certificate import certificate_facts
 from services.pagination import paginate
+from views.portal_content import published_articles
 
 bp = Blueprint("portal", __name__)
 
@@ -25,13 +27,21 @@ bp = Blueprint("portal", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(permissions.home_url(current_user))
-    news = (
-        Article.select()
-        .where(Article.status == ArticleStatus.PUBLISHED)
-        .order_by(Article.published_at.desc())
-        .limit(5)
+    def latest(kind):
+        return list(published_articles(kind).order_by(Article.published_at.desc(), Article.id.desc()).limit(5))
+
+    return render_template(
+        "portal/index.html",
+        news=latest(ArticleKind.NEWS),
+        guides=latest(ArticleKind.GUIDE),
+        rule_count=ConversionRule.published().count(),
     )
-    return render_template("portal/index.html", news=news, rule_count=ConversionRule.published().count())
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return current_app.send_static_file("favicon.ico")
 
 
 def layout():
