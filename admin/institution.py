@@ -163,7 +163,17 @@ def _rules_endpoint():
 
 
 def register(admin):
-    from admin import institution_account, institution_achievements, institution_learners, institution_service
+    from admin import (
+        institution_account,
+        institution_achievements,
+        institution_batch,
+        institution_learners,
+        institution_records,
+        institution_reviews,
+        institution_service,
+    )
 
-    for area in (institution_achievements, institution_learners, institution_service, institution_account):
+    areas = (institution_achievements, institution_learners, institution_service, institution_reviews,
+             institution_records, institution_batch, institution_account)
+    for area in areas:
         area.register(admin)

@@ -28,7 +28,6 @@ from models import (
     Decision,
     Institution,
     LearnerAchievement,
-    Permission,
     ReviewRecord,
     ReviewStage,
     User,
@@ -313,10 +312,9 @@ class FinalReviewView(ReviewView):
     kind = ApplicationKind.CONVERSION
     stage = ReviewStage.FINAL
     pending_status = ApplicationStatus.INITIAL_PASSED
-    # SPEC §8: committee members, or reviewers of the institution that published the rule
-    # (scope_applications limits those to their own rules).
-    roles = frozenset({permissions.COMMITTEE, permissions.CENTER}) | permissions.INSTITUTION_USERS
-    permission = Permission.REVIEWS
+    # SPEC §8: committee members; the institution that published the rule decides the
+    # same stage in its own 转换申请审核 › 个人申请 (admin/institution_reviews.py).
+    roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
 
     def decide(self, application, user, agree, opinion, files):
         workflow.final_review(application, user, agree, opinion)

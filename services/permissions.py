@@ -12,7 +12,9 @@ from flask_login import current_user
 
 from models import (
     Application,
+    CatalogueAchievement,
     Attachment,
+    ConversionBatch,
     ConversionMethod,
     ConversionRule,
     Feedback,
@@ -21,6 +23,7 @@ from models import (
     Permission,
     PublishStatus,
     Role,
+    RuleSource,
     RuleStatus,
     UserPermission,
 )
@@ -105,6 +108,59 @@ def scope_applications(query, user):
         rules = ConversionRule.select(ConversionRule.id).where(ConversionRule.institution == user.institution_id)
         return query.where(Application.rule.in_(rules))
     return query.where(Application.id.is_null())
+
+
+def _nothing(query, model):
+    return query.where(model.id.is_null())
+
+
+def _own_rules(user):
+    return ConversionRule.select(ConversionRule.id).where(ConversionRule.institution == user.institution_id)
+
+
+def scope_received(query, user):
+    """转换记录 › 机构接收 and 转换申请审核: applications under the institution's rules."""
+    if user.role == CENTER:
+        return query
+    if user.role in INSTITUTION_USERS and user.institution_id:
+        return query.where(Application.rule.in_(_own_rules(user)))
+    return _nothing(query, Application)
+
+
+def scope_initiated(query, user):
+    """转换记录 › 机构发起: the applications of batches the institution initiated."""
+    if user.role == CENTER:
+        return query
+    if user.role in INSTITUTION_USERS and user.institution_id:
+        batches = ConversionBatch.select(ConversionBatch.id).where(ConversionBatch.institution == user.institution_id)
+        return query.where(Application.batch.in_(batches))
+    return _nothing(query, Application)
+
+
+def scope_batches(query, user):
+    """转换申请审核 › 机构发起: batches other institutions submitted under this one's rules."""
+    if user.role == CENTER:
+        return query
+    if user.role in INSTITUTION_USERS and user.institution_id:
+        return query.where(ConversionBatch.rule.in_(_own_rules(user)))
+    return _nothing(query, ConversionBatch)
+
+
+def batchable_rules(user):
+    """Rules the institution may 申请转换 under for its learners (与我相关的转换规则): other
+    institutions' published rules one of whose sources is in this institution's catalogue."""
+    if user.role not in INSTITUTION_USERS or not user.institution_id:
+        return _nothing(ConversionRule.select(), ConversionRule)
+    mine = (
+        RuleSource.select(RuleSource.rule)
+        .join(CatalogueAchievement)
+        .where(CatalogueAchievement.institution == user.institution_id)
+    )
+    return ConversionRule.select().where(
+        ConversionRule.status == RuleStatus.PUBLISHED,
+        ConversionRule.institution != user.institution_id,
+        ConversionRule.id.in_(mine),
+    )
 
 
 def can_review(user, application, stage):
