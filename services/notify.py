@@ -16,5 +16,7 @@ def link_to(endpoint, **values):
     decision taken by a script or a test)."""
     if has_request_context():
         return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
+    # No request (hence no URL adapter): bind the app's URL map by hand; a
+    # test_request_context would run the request teardown and close the database.
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
