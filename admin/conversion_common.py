@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import SqliteDatabase, fn
 from wtforms import RadioField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin.base import SecureForm, WhereFilter
 from admin.excel import ExcelMixin
@@ -194,7 +194,7 @@ class DecisionForm(SecureForm):
 
     result = RadioField(_l("Review result"), choices=[(PASS, _l("Pass")), (FAIL, _l("Not pass"))],
                         validators=[DataRequired()], default=PASS)
-    reason = TextAreaField(_l("Reason for not passing"), validators=[Optional(), Length(max=MAX_REASON)])
+    reason = TextAreaField(_l("Reason for not passing"), validators=[Length(max=MAX_REASON)])
 
     def validate_reason(self, field):
         if self.result.data == FAIL and not (field.data or "").strip():
