@@ -36,8 +36,17 @@ def _add_throttle_hits(_migrator):
     db.create_tables([_ThrottleHitV2])
 
 
+def _feedback_message_links(_migrator):
+    """The 处理 of a problem-feedback message opened /admin/ (the home page): point those
+    messages at 问题反馈. They are the only messages institution accounts got with that link."""
+    db.execute_sql(
+        "UPDATE message SET link = '/admin/inst_feedback/' WHERE link = '/admin/' "
+        "AND user_id IN (SELECT id FROM \"user\" WHERE role = 'institution')"
+    )
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
-MIGRATIONS = [(2, _add_throttle_hits)]
+MIGRATIONS = [(2, _add_throttle_hits), (4, _feedback_message_links)]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
 
