@@ -114,6 +114,7 @@ class ApplicationListView(ExcelMixin, InstitutionModelView):
     """A list of conversion applications seen by an institution (``scope`` per view)."""
 
     can_view_details = False
+    column_display_actions = False  # no row actions: the list's own links do the work
     list_template = "admin/institution/conversion_list.html"
     column_list = ("seq", "rule.code", "learner_name", "id_number", "source", "targets", "submitted_at", "status")
     column_labels = {

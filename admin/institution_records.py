@@ -69,5 +69,5 @@ class InitiatedRecordsView(RecordsView):
 def register(admin):
     admin.add_view(ReceivedRecordsView(Application, name=_l("Conversion records"), category=MENU_CONVERSION,
                                        endpoint="inst_records"))
-    admin.add_view(InitiatedRecordsView(Application, name=_l("Initiated by the institution"), category=MENU_CONVERSION,
+    admin.add_view(InitiatedRecordsView(Application, name=_l("Conversion records"), category=MENU_CONVERSION,
                                         endpoint="inst_records_out"))

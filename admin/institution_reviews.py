@@ -256,5 +256,5 @@ class BatchReviewView(ExcelMixin, InstitutionModelView):
 def register(admin):
     admin.add_view(PersonalReviewView(Application, name=_l("Conversion application review"), category=MENU_CONVERSION,
                                       endpoint="inst_conv_review"))
-    admin.add_view(BatchReviewView(ConversionBatch, name=_l("Institution-initiated"), category=MENU_CONVERSION,
+    admin.add_view(BatchReviewView(ConversionBatch, name=_l("Conversion application review"), category=MENU_CONVERSION,
                                    endpoint="inst_conv_batches"))
