@@ -23,7 +23,7 @@ from models import (
     User,
     db,
 )
-from services.excel import DATE, DATETIME, ExportColumn
+from services.excel import DATE, DATETIME, TEXT, ExportColumn
 from services.validators import mask_id
 from services.workflow import MAX_REASON
 
@@ -110,6 +110,16 @@ def _source(view, context, model, name):
     return " · ".join(parts)
 
 
+# Column labels of every conversion list (each view shows the columns it lists).
+LABELS = {
+    "seq": _l("No."), "rule.code": _l("Rule code"), "learner_name": _l("Learner name"), "id_number": _l("ID number"),
+    "source": _l("Source achievement"), "targets": _l("Target achievement"), "submitted_at": _l("Applied at"),
+    "status": _l("Conversion status"), "history": _l("Review records"), "title": _l("Batch"),
+    "institution.name": _l("Conversion initiator"), "sources": _l("Source achievement"),
+    "learners": _l("Number of learners"), "created_at": _l("Applied at"),
+}
+
+
 class ApplicationListView(ExcelMixin, InstitutionModelView):
     """A list of conversion applications seen by an institution (``scope`` per view)."""
 
@@ -117,16 +127,7 @@ class ApplicationListView(ExcelMixin, InstitutionModelView):
     column_display_actions = False  # no row actions: the list's own links do the work
     list_template = "admin/institution/conversion_list.html"
     column_list = ("seq", "rule.code", "learner_name", "id_number", "source", "targets", "submitted_at", "status")
-    column_labels = {
-        "seq": _l("No."),
-        "rule.code": _l("Rule code"),
-        "learner_name": _l("Learner name"),
-        "id_number": _l("ID number"),
-        "source": _l("Source achievement"),
-        "targets": _l("Target achievement"),
-        "submitted_at": _l("Applied at"),
-        "status": _l("Conversion status"),
-    }
+    column_labels = LABELS
     column_sortable_list = ("submitted_at",)
     column_default_sort = ("submitted_at", True)
     column_formatters = {
@@ -141,17 +142,12 @@ class ApplicationListView(ExcelMixin, InstitutionModelView):
 
     @property
     def export_columns(self):
-        return (
-            ExportColumn("规则编码", ConversionRule.code),
-            ExportColumn("学员姓名", User.real_name),
-            ExportColumn("身份证号", User.id_number),
-            ExportColumn("源成果", LearnerAchievement.name),
-            ExportColumn("个人成果编号", LearnerAchievement.personal_code),
-            ExportColumn("颁证日期", LearnerAchievement.obtained_on, DATE),
-            ExportColumn("目标成果", joined_names(RuleTarget, Application.rule)),
-            ExportColumn("申请时间", Application.submitted_at, DATETIME),
-            ExportColumn("转换状态", Application.status, enum=ApplicationStatus),
-        )
+        return tuple(ExportColumn(*spec) for spec in (
+            ("规则编码", ConversionRule.code), ("学员姓名", User.real_name), ("身份证号", User.id_number),
+            ("源成果", LearnerAchievement.name), ("个人成果编号", LearnerAchievement.personal_code),
+            ("颁证日期", LearnerAchievement.obtained_on, DATE), ("目标成果", joined_names(RuleTarget, Application.rule)),
+            ("申请时间", Application.submitted_at, DATETIME), ("转换状态", Application.status, TEXT, ApplicationStatus),
+        ))
 
     def base_query(self):
         return (
@@ -200,6 +196,21 @@ class DecisionForm(SecureForm):
     def validate_reason(self, field):
         if self.result.data == FAIL and not (field.data or "").strip():
             raise ValidationError(_("Please enter the reason for not passing"))
+
+
+def learner_filters():
+    """学员姓名 / 身份证号 typed on a page's query form, as given (cleaned)."""
+    return {k: request.values.get(k).strip() for k in ("name", "id_number") if (request.values.get(k) or "").strip()}
+
+
+def filter_learners(query):
+    """Narrow ``query`` (joined to the learner ``User``) by the page's 学员姓名 / 身份证号."""
+    typed = learner_filters()
+    if "name" in typed:
+        query = query.where(User.real_name.contains(typed["name"]))
+    if "id_number" in typed:
+        query = query.where(User.id_number.contains(typed["id_number"].upper()))
+    return query
 
 
 def chosen_ids():

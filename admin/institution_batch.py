@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from admin.conversion_common import actor, chosen_ids, source_names, target_names
+from admin.conversion_common import actor, chosen_ids, filter_learners, learner_filters, source_names, target_names
 from admin.institution import InstitutionPage
 from models import ConversionRule, Institution, LearnerAchievement, Permission, User
 from services import permissions, workflow
@@ -36,18 +36,11 @@ class BatchApplyView(InstitutionPage):
 
     def holders(self, rule):
         """批量选择学员: my learners holding the rule's source, filtered by name / ID number."""
-        query = (
+        return filter_learners(
             workflow.batch_holders(current_user.institution_id, rule.id)
             .select(LearnerAchievement, User)
             .join(User, on=(LearnerAchievement.learner == User.id))
         )
-        name = (request.values.get("name") or "").strip()
-        if name:
-            query = query.where(User.real_name.contains(name))
-        id_number = (request.values.get("id_number") or "").strip().upper()
-        if id_number:
-            query = query.where(User.id_number.contains(id_number))
-        return query
 
     @expose("/apply/<int:rule_id>/", methods=("GET", "POST"))
     def apply(self, rule_id):
@@ -69,16 +62,12 @@ class BatchApplyView(InstitutionPage):
                             count=batch.skipped), "warning")
                 if permissions.has_permission(current_user, Permission.RECORDS):
                     return redirect(url_for("inst_records_out.index_view"))
-            return redirect(url_for(".apply", rule_id=rule.id, **_filters()))
+            return redirect(url_for(".apply", rule_id=rule.id, **learner_filters()))
         page = paginate(query, request.args, {"name": User.real_name, "stored": LearnerAchievement.created_at}, "name")
         return self.render(
-            "admin/institution/batch_apply.html", rule=rule, page=page, filters=_filters(), mask_id=mask_id,
+            "admin/institution/batch_apply.html", rule=rule, page=page, filters=learner_filters(), mask_id=mask_id,
             sources=source_names([rule.id]).get(rule.id, []), targets=target_names([rule.id]).get(rule.id, []),
         )
-
-
-def _filters():
-    return {k: request.values.get(k) for k in ("name", "id_number") if request.values.get(k)}
 
 
 def register(admin):

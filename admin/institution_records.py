@@ -27,7 +27,6 @@ class RecordsView(ApplicationListView):
     tabs = TABS
     received = True
     column_list = (*ApplicationListView.column_list, "history")
-    column_labels = {**ApplicationListView.column_labels, "history": _l("Review records")}
     column_formatters = {**ApplicationListView.column_formatters, "history": _history_link}
     column_filters = application_filters(with_status=True)
 

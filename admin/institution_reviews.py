@@ -13,17 +13,21 @@ from peewee import fn
 from admin.base import WhereFilter
 from admin.conversion_common import (
     FAIL,
+    LABELS,
     MENU_CONVERSION,
     ApplicationListView,
     DecisionForm,
     actor,
     application_filters,
     chosen_ids,
+    filter_learners,
     joined_names,
+    learner_filters,
     source_names,
     target_names,
 )
 from admin.excel import ExcelMixin
+from admin.reviews import decide_each
 from admin.institution import InstitutionModelView, in_year, year_options
 from models import (
     Application,
@@ -74,17 +78,8 @@ class PersonalReviewView(ApplicationListView):
         if count and form.validate_on_submit():
             agree, reason = _opinion(form)
             opinion = reason or str(_l("Passed"))
-            done, failed = 0, []
-            for application in list(query):
-                try:
-                    workflow.final_review(application, actor(), agree, opinion)
-                    done += 1
-                except workflow.WorkflowError as error:
-                    failed.append(f"{application.learner.real_name}: {error}")
-            if done:
-                flash(_("%(count)s applications reviewed.", count=done), "success")
-            for message in failed:
-                flash(message, "error")
+            user = actor()
+            decide_each(list(query), lambda application: workflow.final_review(application, user, agree, opinion))
             return redirect(url_for(".index_view"))
         return self.render("admin/institution/conversion_decide.html", form=form, count=count,
                            selected=bool(chosen_ids()), back=url_for(".index_view"))
@@ -108,24 +103,11 @@ class BatchReviewView(ExcelMixin, InstitutionModelView):
     list_template = "admin/institution/conversion_list.html"
     tabs = TABS
     column_list = ("rule.code", "title", "institution.name", "sources", "targets", "learners", "created_at")
-    column_labels = {
-        "rule.code": _l("Rule code"),
-        "title": _l("Batch"),
-        "institution.name": _l("Conversion initiator"),
-        "sources": _l("Source achievement"),
-        "targets": _l("Target achievement"),
-        "learners": _l("Number of learners"),
-        "created_at": _l("Applied at"),
-    }
+    column_labels = LABELS
     column_sortable_list = ("created_at",)
     column_default_sort = ("created_at", True)
-    column_formatters = {
-        "title": _format_batch,
-        "sources": _format_batch,
-        "targets": _format_batch,
-        "learners": _format_batch,
-        "created_at": lambda v, c, m, n: m.created_at.strftime("%Y-%m-%d"),
-    }
+    column_formatters = {**dict.fromkeys(("title", "sources", "targets", "learners"), _format_batch),
+                         "created_at": lambda v, c, m, n: m.created_at.strftime("%Y-%m-%d")}
     column_filters = (
         WhereFilter(ConversionBatch.created_at, _l("Application year"),
                     lambda value: in_year(ConversionBatch.created_at, value), options=year_options),
@@ -139,27 +121,18 @@ class BatchReviewView(ExcelMixin, InstitutionModelView):
     @property
     def export_columns(self):
         learners = (Application.select(fn.COUNT(Application.id)).where(Application.batch == ConversionBatch.id))
-        return (
-            ExportColumn("规则编码", ConversionRule.code),
-            ExportColumn("批次编号", ConversionBatch.id),
-            ExportColumn("转换发起者", Institution.name),
-            ExportColumn("源成果", joined_names(RuleSource, ConversionBatch.rule)),
-            ExportColumn("目标成果", joined_names(RuleTarget, ConversionBatch.rule)),
-            ExportColumn("学员数量", learners),
-            ExportColumn("申请时间", ConversionBatch.created_at, DATETIME),
-        )
+        return tuple(ExportColumn(*spec) for spec in (
+            ("规则编码", ConversionRule.code), ("批次编号", ConversionBatch.id), ("转换发起者", Institution.name),
+            ("源成果", joined_names(RuleSource, ConversionBatch.rule)), ("学员数量", learners),
+            ("目标成果", joined_names(RuleTarget, ConversionBatch.rule)), ("申请时间", ConversionBatch.created_at, DATETIME),
+        ))
 
     def is_visible(self):
         return False  # reached through the 机构发起 tab of 转换申请审核
 
     def base_query(self):
-        return (
-            ConversionBatch.select(ConversionBatch, ConversionRule, Institution)
-            .join(ConversionRule, on=(ConversionBatch.rule == ConversionRule.id))
-            .switch(ConversionBatch)
-            .join(Institution, on=(ConversionBatch.institution == Institution.id))
-            .switch(ConversionBatch)
-        )
+        query = ConversionBatch.select(ConversionBatch, ConversionRule, Institution).join(ConversionRule)
+        return query.switch(ConversionBatch).join(Institution).switch(ConversionBatch)
 
     def scope(self, query):
         return permissions.scope_batches(query, current_user)
@@ -202,14 +175,7 @@ class BatchReviewView(ExcelMixin, InstitutionModelView):
             .where(Application.batch == batch.id)
         )
         pending = Application.status == ApplicationStatus.PENDING
-        query = query.where(pending if tab == PENDING else ~pending)
-        name = (request.args.get("name") or "").strip()
-        if name:
-            query = query.where(User.real_name.contains(name))
-        id_number = (request.args.get("id_number") or "").strip().upper()
-        if id_number:
-            query = query.where(User.id_number.contains(id_number))
-        return query
+        return filter_learners(query.where(pending if tab == PENDING else ~pending))
 
     def _batch(self, batch_id):
         batch = self.get_one(batch_id)
@@ -238,8 +204,7 @@ class BatchReviewView(ExcelMixin, InstitutionModelView):
             query = query.where(Application.id.in_(ids))
         count = query.order_by().count()
         form = DecisionForm()
-        args = {k: v for k, v in request.args.items() if k in ("name", "id_number")}
-        back = url_for(".review_view", batch_id=batch.id, **args)
+        back = url_for(".review_view", batch_id=batch.id, **learner_filters())
         if count and form.validate_on_submit():
             agree, reason = _opinion(form)
             try:

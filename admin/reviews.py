@@ -65,6 +65,23 @@ def of_category(value):
     return Application.achievement.in_(chosen)
 
 
+def decide_each(applications, decide):
+    """Decide the applications one by one (each its own transaction) with ``decide``;
+    flash how many were reviewed and why any was not. Returns the number reviewed."""
+    done, failed = 0, []
+    for application in applications:
+        try:
+            decide(application)
+            done += 1
+        except workflow.WorkflowError as error:
+            failed.append(f"{application.learner.real_name}: {error}")
+    if done:
+        flash(_("%(count)s applications reviewed.", count=done), "success")
+    for message in failed:
+        flash(message, "error")
+    return done
+
+
 class ReviewForm(SecureForm):
     opinion = TextAreaField(_l("Review opinion"), validators=[DataRequired(), Length(max=500)])
     decision = RadioField(_l("Decision"), choices=Decision.choices(), default=Decision.AGREE,
@@ -210,17 +227,9 @@ class ReviewView(SecureModelView):
     # --- batch actions ------------------------------------------------------------------
 
     def _decide_many(self, ids, agree):
-        user, done, failed = reviewer(), 0, []
-        for application in self.scoped(ids):
-            try:
-                self.decide(application, user, agree, default_opinion(user, agree), ())
-                done += 1
-            except workflow.WorkflowError as error:
-                failed.append(f"{application.learner.real_name}: {error}")
-        if done:
-            flash(_("%(count)s applications reviewed.", count=done), "success")
-        for message in failed:
-            flash(message, "error")
+        user = reviewer()
+        decide_each(self.scoped(ids), lambda application: self.decide(
+            application, user, agree, default_opinion(user, agree), ()))
 
     def scoped(self, ids):
         pks = [int(i) for i in ids if str(i).isdigit()]

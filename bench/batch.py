@@ -44,50 +44,34 @@ def id_number(n):
 
 def make_world(learners, start):
     """Two institutions, a rule of A from B's entry, ``learners`` learners of B holding it."""
-    from models import (
-        AchievementSource,
-        AchievementStatus,
-        CatalogueAchievement,
-        Category,
-        ConversionMethod,
-        ConversionRule,
-        Institution,
-        LearnerAchievement,
-        PublishStatus,
-        Role,
-        RuleSource,
-        RuleStatus,
-        RuleTarget,
-        RuleType,
-        User,
-    )
+    import models as m
 
     tag = f"{start}"
-    a = Institution.create(name=f"甲学院{tag}", kind="college")
-    b = Institution.create(name=f"乙学院{tag}", kind="college")
-    staff = User.create(role=Role.INSTITUTION, username=f"b{tag}", real_name="乙管理员", institution=b)
-    category = Category.get(Category.code == "course")
-    entry = CatalogueAchievement.create(project_name="项目", name=f"乙证书{tag}", institution=b, category=category)
-    course = CatalogueAchievement.create(project_name="项目", name=f"甲课程{tag}", institution=a, category=category)
-    method = ConversionMethod.create(institution=a, name="办法", status=PublishStatus.PUBLISHED)
-    rule = ConversionRule.create(code=f"2026{start:08d}", name="规则", rule_type=RuleType.DEGREE_TO_DEGREE, institution=a,
-                                 method=method, status=RuleStatus.PUBLISHED)
-    RuleSource.create(rule=rule, catalogue=entry)
-    RuleTarget.create(rule=rule, catalogue=course)
+    a = m.Institution.create(name=f"甲学院{tag}", kind="college")
+    b = m.Institution.create(name=f"乙学院{tag}", kind="college")
+    staff = m.User.create(role=m.Role.INSTITUTION, username=f"b{tag}", real_name="乙管理员", institution=b)
+    category = m.Category.get(m.Category.code == "course")
+    entry = m.CatalogueAchievement.create(project_name="项目", name=f"乙证书{tag}", institution=b, category=category)
+    course = m.CatalogueAchievement.create(project_name="项目", name=f"甲课程{tag}", institution=a, category=category)
+    method = m.ConversionMethod.create(institution=a, name="办法", status=m.PublishStatus.PUBLISHED)
+    rule = m.ConversionRule.create(code=f"2026{start:08d}", name="规则", rule_type=m.RuleType.DEGREE_TO_DEGREE,
+                                   institution=a, method=method, status=m.RuleStatus.PUBLISHED)
+    m.RuleSource.create(rule=rule, catalogue=entry)
+    m.RuleTarget.create(rule=rule, catalogue=course)
     users = [
-        {"role": Role.LEARNER, "real_name": f"学员{n}", "id_number": id_number(n), "username": None}
+        {"role": m.Role.LEARNER, "real_name": f"学员{n}", "id_number": id_number(n), "username": None}
         for n in range(start, start + learners)
     ]
     for chunk in range(0, len(users), 500):
-        User.insert_many(users[chunk:chunk + 500]).execute()
-    ids = [u.id for u in User.select(User.id).where(User.id_number.in_([u["id_number"] for u in users]))]
+        m.User.insert_many(users[chunk:chunk + 500]).execute()
+    ids = [u.id for u in m.User.select(m.User.id).where(m.User.id_number.in_([u["id_number"] for u in users]))]
     rows = [
         {"learner": uid, "catalogue": entry.id, "category": category.id, "name": entry.name,
-         "status": AchievementStatus.CATALOGUE, "source": AchievementSource.INSTITUTION, "stored_by": b.id}
+         "status": m.AchievementStatus.CATALOGUE, "source": m.AchievementSource.INSTITUTION, "stored_by": b.id}
         for uid in ids
     ]
     for chunk in range(0, len(rows), 500):
-        LearnerAchievement.insert_many(rows[chunk:chunk + 500]).execute()
+        m.LearnerAchievement.insert_many(rows[chunk:chunk + 500]).execute()
     return b, rule, staff
 
 

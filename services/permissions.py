@@ -118,32 +118,30 @@ def _own_rules(user):
     return ConversionRule.select(ConversionRule.id).where(ConversionRule.institution == user.institution_id)
 
 
-def scope_received(query, user):
-    """转换记录 › 机构接收 and 转换申请审核: applications under the institution's rules."""
+def _institution_rows(query, user, model, condition):
+    """Everything for center staff; for institution users the rows ``condition(user)``
+    picks; nothing for anyone else."""
     if user.role == CENTER:
         return query
     if user.role in INSTITUTION_USERS and user.institution_id:
-        return query.where(Application.rule.in_(_own_rules(user)))
-    return _nothing(query, Application)
+        return query.where(condition(user))
+    return _nothing(query, model)
+
+
+def scope_received(query, user):
+    """转换记录 › 机构接收 and 转换申请审核: applications under the institution's rules."""
+    return _institution_rows(query, user, Application, lambda u: Application.rule.in_(_own_rules(u)))
 
 
 def scope_initiated(query, user):
     """转换记录 › 机构发起: the applications of batches the institution initiated."""
-    if user.role == CENTER:
-        return query
-    if user.role in INSTITUTION_USERS and user.institution_id:
-        batches = ConversionBatch.select(ConversionBatch.id).where(ConversionBatch.institution == user.institution_id)
-        return query.where(Application.batch.in_(batches))
-    return _nothing(query, Application)
+    return _institution_rows(query, user, Application, lambda u: Application.batch.in_(
+        ConversionBatch.select(ConversionBatch.id).where(ConversionBatch.institution == u.institution_id)))
 
 
 def scope_batches(query, user):
     """转换申请审核 › 机构发起: batches other institutions submitted under this one's rules."""
-    if user.role == CENTER:
-        return query
-    if user.role in INSTITUTION_USERS and user.institution_id:
-        return query.where(ConversionBatch.rule.in_(_own_rules(user)))
-    return _nothing(query, ConversionBatch)
+    return _institution_rows(query, user, ConversionBatch, lambda u: ConversionBatch.rule.in_(_own_rules(u)))
 
 
 def batchable_rules(user):

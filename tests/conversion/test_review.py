@@ -2,6 +2,7 @@
 (required on 不通过, ≤ 500); nothing ticked = every row matching the filter; each
 decision exactly once, with its review record, audit entry and notifications."""
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -137,23 +138,18 @@ def test_targets_are_granted_once(world, batch):
 def test_two_reviewers_at_once_on_a_batch_decide_once(app, world, batch, agree):
     """Two users of A press 提交 on the same batch row at the same moment: one decision."""
     second = factories.make_user("institution", institution=world.a.institution)
-    reviewers = [world.a.admin.id, second.id]
-    barrier = threading.Barrier(len(reviewers))
-    outcomes = []
+    start = threading.Barrier(2)
 
     def decide(user_id):
         with app.app_context(), db.connection_context():
-            barrier.wait()
+            start.wait()
             try:
-                outcomes.append(workflow.review_batch(batch, User.get_by_id(user_id), agree, "材料不全"))
+                return workflow.review_batch(batch, User.get_by_id(user_id), agree, "材料不全")
             except workflow.WorkflowError as error:
-                outcomes.append(str(error))
+                return str(error)
 
-    threads = [threading.Thread(target=decide, args=(r,)) for r in reviewers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(decide, [world.a.admin.id, second.id]))
     assert sorted(outcomes, key=str) == sorted([4, "该申请已被他人审核"], key=str), outcomes
     assert ReviewRecord.select().count() == 4
     expected = ApplicationStatus.PASSED if agree else ApplicationStatus.REFUSED
