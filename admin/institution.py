@@ -146,11 +146,15 @@ def register(admin):
     from admin import (
         institution_account,
         institution_achievements,
+        institution_batch,
         institution_learners,
+        institution_records,
+        institution_reviews,
         institution_rules,
         institution_service,
     )
 
-    for area in (institution_achievements, institution_learners, institution_rules, institution_service,
-                 institution_account):
+    areas = (institution_achievements, institution_learners, institution_rules, institution_service,
+             institution_reviews, institution_records, institution_batch, institution_account)
+    for area in areas:
         area.register(admin)

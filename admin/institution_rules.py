@@ -4,7 +4,7 @@ the state changes are those the center uses on an institution's behalf
 (``admin.conversion_rules``); here are the institution's lists, scoped to its own rows."""
 import datetime as dt
 
-from flask import abort, current_app, request, url_for
+from flask import abort, request, url_for
 from flask_admin import expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -118,7 +118,7 @@ class InstitutionRuleView(RuleEditing, InstitutionModelView):
         return self.render(
             "admin/rules/rules.html", page=page, tab=tab, counts=counts,
             links=rules.rule_links([rule.id for rule in page.items]), rule_types=RuleType.choices(),
-            statuses=RuleStatus.choices(), editable=rules.rule_editable, apply_endpoint=_apply_endpoint(),
+            statuses=RuleStatus.choices(), editable=rules.rule_editable,
             method_exists=rules.method_for_rules(current_user.institution_id) is not None,
             can_methods=permissions.has_permission(current_user, Permission.METHODS),
         )
@@ -139,12 +139,6 @@ class InstitutionRuleView(RuleEditing, InstitutionModelView):
         if not permissions.has_permission(current_user, Permission.METHODS):
             return None  # a sub-user without 转换办法发布 is only told
         return url_for("inst_methods.create_view")
-
-
-def _apply_endpoint():
-    """申请转换 (batch) lives in another area; link to it only when it exists."""
-    # TODO(merge): inst_batch is built on branch i12b
-    return "inst_batch.apply" if "inst_batch.apply" in current_app.view_functions else None
 
 
 def register(admin):

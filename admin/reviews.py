@@ -28,7 +28,6 @@ from models import (
     Decision,
     Institution,
     LearnerAchievement,
-    Permission,
     ReviewRecord,
     ReviewStage,
     User,
@@ -64,6 +63,23 @@ def of_category(value):
     """成果小类 of the application's achievement, without joining it a second time."""
     chosen = LearnerAchievement.select(LearnerAchievement.id).where(LearnerAchievement.category == value)
     return Application.achievement.in_(chosen)
+
+
+def decide_each(applications, decide):
+    """Decide the applications one by one (each its own transaction) with ``decide``;
+    flash how many were reviewed and why any was not. Returns the number reviewed."""
+    done, failed = 0, []
+    for application in applications:
+        try:
+            decide(application)
+            done += 1
+        except workflow.WorkflowError as error:
+            failed.append(f"{application.learner.real_name}: {error}")
+    if done:
+        flash(_("%(count)s applications reviewed.", count=done), "success")
+    for message in failed:
+        flash(message, "error")
+    return done
 
 
 class ReviewForm(SecureForm):
@@ -211,17 +227,9 @@ class ReviewView(SecureModelView):
     # --- batch actions ------------------------------------------------------------------
 
     def _decide_many(self, ids, agree):
-        user, done, failed = reviewer(), 0, []
-        for application in self.scoped(ids):
-            try:
-                self.decide(application, user, agree, default_opinion(user, agree), ())
-                done += 1
-            except workflow.WorkflowError as error:
-                failed.append(f"{application.learner.real_name}: {error}")
-        if done:
-            flash(_("%(count)s applications reviewed.", count=done), "success")
-        for message in failed:
-            flash(message, "error")
+        user = reviewer()
+        decide_each(self.scoped(ids), lambda application: self.decide(
+            application, user, agree, default_opinion(user, agree), ()))
 
     def scoped(self, ids):
         pks = [int(i) for i in ids if str(i).isdigit()]
@@ -313,10 +321,9 @@ class FinalReviewView(ReviewView):
     kind = ApplicationKind.CONVERSION
     stage = ReviewStage.FINAL
     pending_status = ApplicationStatus.INITIAL_PASSED
-    # SPEC §8: committee members, or reviewers of the institution that published the rule
-    # (scope_applications limits those to their own rules).
-    roles = frozenset({permissions.COMMITTEE, permissions.CENTER}) | permissions.INSTITUTION_USERS
-    permission = Permission.REVIEWS
+    # SPEC §8: committee members; the institution that published the rule decides the
+    # same stage in its own 转换申请审核 › 个人申请 (admin/institution_reviews.py).
+    roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
 
     def decide(self, application, user, agree, opinion, files):
         workflow.final_review(application, user, agree, opinion)

@@ -135,10 +135,20 @@ def _add_rule_form_fields(migrator):
     add_missing_columns(migrator, "user", {"commitment_read_at": DateTimeField(null=True)})
 
 
+def _feedback_message_links(_migrator):
+    """The 处理 of a problem-feedback message opened /admin/ (the home page): point those
+    messages at 问题反馈. They are the only messages institution accounts got with that link."""
+    db.execute_sql(
+        "UPDATE message SET link = '/admin/inst_feedback/' WHERE link = '/admin/' "
+        "AND user_id IN (SELECT id FROM \"user\" WHERE role = 'institution')"
+    )
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
     (3, _add_rule_form_fields),
+    (4, _feedback_message_links),
     (7, _add_user_sessions),
     (10, _add_sms_delivery_state),
 ]

@@ -3,7 +3,7 @@
 Texts are rendered in the recipient's language (the one they chose, else the platform's
 default), not in the language of whoever triggered them; an SMS carries at most
 ``SMS_MAX_CHARS`` characters — a long review opinion is cut, and the inbox keeps it whole."""
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -29,3 +29,14 @@ def notify(user, title, body, link=None, by_sms=False):
     Message.create(user=user, title=title_text, body=body_text, link=link)
     if by_sms:
         sms.send(user.phone, short)
+
+
+def link_to(endpoint, **values):
+    """The path of a page a message concerns (its 处理), also outside a request (a
+    decision taken by a script or a test)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    # No request (hence no URL adapter): bind the app's URL map by hand; a
+    # test_request_context would run the request teardown and close the database.
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)

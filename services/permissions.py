@@ -14,7 +14,9 @@ from models import (
     Application,
     Article,
     ArticleStatus,
+    CatalogueAchievement,
     Attachment,
+    ConversionBatch,
     ConversionMethod,
     ConversionRule,
     Feedback,
@@ -24,6 +26,7 @@ from models import (
     Permission,
     PublishStatus,
     Role,
+    RuleSource,
     RuleStatus,
     UserPermission,
 )
@@ -108,6 +111,57 @@ def scope_applications(query, user):
         rules = ConversionRule.select(ConversionRule.id).where(ConversionRule.institution == user.institution_id)
         return query.where(Application.rule.in_(rules))
     return query.where(Application.id.is_null())
+
+
+def _nothing(query, model):
+    return query.where(model.id.is_null())
+
+
+def _own_rules(user):
+    return ConversionRule.select(ConversionRule.id).where(ConversionRule.institution == user.institution_id)
+
+
+def _institution_rows(query, user, model, condition):
+    """Everything for center staff; for institution users the rows ``condition(user)``
+    picks; nothing for anyone else."""
+    if user.role == CENTER:
+        return query
+    if user.role in INSTITUTION_USERS and user.institution_id:
+        return query.where(condition(user))
+    return _nothing(query, model)
+
+
+def scope_received(query, user):
+    """转换记录 › 机构接收 and 转换申请审核: applications under the institution's rules."""
+    return _institution_rows(query, user, Application, lambda u: Application.rule.in_(_own_rules(u)))
+
+
+def scope_initiated(query, user):
+    """转换记录 › 机构发起: the applications of batches the institution initiated."""
+    return _institution_rows(query, user, Application, lambda u: Application.batch.in_(
+        ConversionBatch.select(ConversionBatch.id).where(ConversionBatch.institution == u.institution_id)))
+
+
+def scope_batches(query, user):
+    """转换申请审核 › 机构发起: batches other institutions submitted under this one's rules."""
+    return _institution_rows(query, user, ConversionBatch, lambda u: ConversionBatch.rule.in_(_own_rules(u)))
+
+
+def batchable_rules(user):
+    """Rules the institution may 申请转换 under for its learners (与我相关的转换规则): other
+    institutions' published rules one of whose sources is in this institution's catalogue."""
+    if user.role not in INSTITUTION_USERS or not user.institution_id:
+        return _nothing(ConversionRule.select(), ConversionRule)
+    mine = (
+        RuleSource.select(RuleSource.rule)
+        .join(CatalogueAchievement)
+        .where(CatalogueAchievement.institution == user.institution_id)
+    )
+    return ConversionRule.select().where(
+        ConversionRule.status == RuleStatus.PUBLISHED,
+        ConversionRule.institution != user.institution_id,
+        ConversionRule.id.in_(mine),
+    )
 
 
 def can_review(user, application, stage):

@@ -11,6 +11,7 @@ actions call these functions; nothing else writes a status.
 import secrets
 
 from flask_babel import lazy_gettext as _l
+from peewee import Value, fn
 
 from models import (
     AchievementSource,
@@ -20,18 +21,22 @@ from models import (
     ApplicationStatus,
     CatalogueAchievement,
     ConversionBatch,
+    ConversionRule,
     Decision,
     LearnerAchievement,
+    Permission,
     ReviewRecord,
     ReviewStage,
     RuleSource,
     RuleStatus,
     RuleTarget,
+    User,
+    UserPermission,
     now,
 )
 from services import audit, permissions, storage
 from services.database import transaction
-from services.notify import notify
+from services.notify import link_to, notify
 
 ALREADY_REVIEWED = _l("This application has already been reviewed by someone else")
 MAX_REASON = 500
@@ -72,10 +77,13 @@ def _fresh(application):
     )
 
 
-def _decide(application, reviewer, stage, agree, opinion, expected, passed_status):
-    """Shared core of every review decision: move the application, record the review."""
+def _decide(application, reviewer, stage, agree, opinion, expected, passed_status, skip_lost=False):
+    """Shared core of every review decision: move the application, record the review.
+    With ``skip_lost`` an application someone else decided first returns None instead
+    of failing (a batch decision takes what is still open)."""
     opinion = (opinion or "").strip()
     _require(opinion, _l("Please enter the review opinion"))
+    _require(len(opinion) <= MAX_REASON, _l("The reason may have at most 500 characters"))
     _require(
         permissions.can_review(reviewer, application, stage),
         _l("You may not review this application"),
@@ -89,6 +97,8 @@ def _decide(application, reviewer, stage, agree, opinion, expected, passed_statu
     if status in (ApplicationStatus.PASSED, ApplicationStatus.REFUSED):
         decided["decided_at"] = now()
     if not _move(Application, application.id, expected, **decided):
+        if skip_lost:
+            return None
         raise WorkflowError(ALREADY_REVIEWED)
     ReviewRecord.create(
         application=application,
@@ -404,66 +414,146 @@ def performance_review(application, reviewer, agree, opinion):
 # --- institution batches ---------------------------------------------------------------------
 
 
+def batch_title(batch):
+    """批次: "<initiator><date> 批量学员转换", as the manual names a batch."""
+    return str(_l("%(institution)s %(date)s batch learner conversion",
+                  institution=batch.institution.name, date=batch.created_at.strftime("%Y-%m-%d")))
+
+
+def batch_sources(institution_id, rule_id):
+    """The rule's sources that are catalogue achievements of ``institution_id``."""
+    return (
+        RuleSource.select(RuleSource.catalogue)
+        .join(CatalogueAchievement)
+        .where(RuleSource.rule == rule_id, CatalogueAchievement.institution == institution_id)
+    )
+
+
+def batch_holders(institution_id, rule_id):
+    """Achievements the institution stored for its learners that are a source of the rule
+    from its own catalogue and may be converted: whom it may batch under the rule."""
+    return LearnerAchievement.select().where(
+        LearnerAchievement.stored_by == institution_id,
+        LearnerAchievement.catalogue.in_(batch_sources(institution_id, rule_id)),
+        LearnerAchievement.status.in_(list(CONVERTIBLE)),
+    )
+
+
+def _ids_of(achievements):
+    """A subquery of achievement ids from a query, or the ids of a list of rows / ids."""
+    if hasattr(achievements, "sql"):
+        return achievements.select(LearnerAchievement.id)
+    return [getattr(a, "id", a) for a in achievements]
+
+
 def submit_batch(institution, rule, achievements, user):
-    """批量发起成果转换申请 for learners the institution stored who hold the rule's source."""
+    """批量发起成果转换申请 for learners the institution stored who hold the rule's source
+    (``achievements``: a query or rows). Set-based: a constant number of queries whatever
+    the number of learners. Learners who already applied under the rule (open or passed)
+    are skipped; the batch carries ``created`` and ``skipped``."""
     _require(
         user.role in permissions.INSTITUTION_USERS and user.institution_id == institution.id,
         _l("You may not apply for this institution"),
     )
     _require(rule.status == RuleStatus.PUBLISHED, _l("This rule is not published"))
-    sources = {s.catalogue_id for s in RuleSource.select().where(RuleSource.rule == rule.id)}
+    _require(rule.institution_id != institution.id, _l("An institution cannot apply under its own rule"))
+    chosen = _ids_of(achievements)
+    eligible = batch_holders(institution.id, rule.id).where(LearnerAchievement.id.in_(chosen))
+    if not hasattr(chosen, "sql"):
+        _require(eligible.count() == len(set(chosen)), _l("Some selected learners do not hold a source of this rule"))
+    applied = Application.select(Application.learner).where(
+        Application.rule == rule.id, Application.status.in_([*OPEN, ApplicationStatus.PASSED])
+    )
     with transaction():
+        learners = eligible.select(fn.COUNT(fn.DISTINCT(LearnerAchievement.learner))).scalar()
+        _require(learners, _l("No learner of your institution holds a source of this rule"))
         batch = ConversionBatch.create(institution=institution, rule=rule, created_by=user)
-        created = 0
-        for achievement in achievements:
-            _require(
-                achievement.stored_by_id == institution.id and achievement.catalogue_id in sources
-                and achievement.status in CONVERTIBLE,
-                _l("%(name)s does not hold a source of this rule", name=achievement.learner.real_name),
+        # One application per learner (the first source achievement they hold), in one INSERT … SELECT.
+        rows = (
+            eligible.select(
+                Value(ApplicationKind.BATCH), LearnerAchievement.learner, fn.MIN(LearnerAchievement.id),
+                Value(rule.id), Value(batch.id), User.teaching_point, Value(ApplicationStatus.PENDING),
+                Value(now(), converter=Application.submitted_at.db_value),
             )
-            if Application.select().where(
-                Application.achievement == achievement.id, Application.rule == rule.id,
-                Application.status.in_([*OPEN, ApplicationStatus.PASSED]),
-            ).exists():
-                continue
-            Application.create(
-                kind=ApplicationKind.BATCH,
-                learner=achievement.learner_id,
-                achievement=achievement,
-                rule=rule,
-                batch=batch,
-                teaching_point=achievement.learner.teaching_point_id,
-            )
-            created += 1
-        _require(created, _l("Every selected learner has already applied under this rule"))
-        audit.record("batch_submitted", batch, user=user, rule=rule.code, applications=created)
+            .join(User, on=(LearnerAchievement.learner == User.id))
+            .where(LearnerAchievement.learner.not_in(applied))
+            .group_by(LearnerAchievement.learner, User.teaching_point)
+        )
+        fields = [Application.kind, Application.learner, Application.achievement, Application.rule,
+                  Application.batch, Application.teaching_point, Application.status, Application.submitted_at]
+        Application.insert_from(rows, fields).execute()
+        batch.created = Application.select().where(Application.batch == batch.id).count()
+        batch.skipped = learners - batch.created
+        _require(batch.created, _l("Every selected learner has already applied under this rule"))
+        audit.record("batch_submitted", batch, user=user, rule=rule.code, applications=batch.created,
+                     skipped=batch.skipped)
+        _notify_institution(
+            rule.institution_id, Permission.REVIEWS, _l("New batch conversion to review"),
+            _l("%(institution)s applied to convert the achievements of %(count)s learners under your rule %(rule)s.",
+               institution=institution.name, count=batch.created, rule=rule.code),
+            link_to("inst_conv_batches.review_view", batch_id=batch.id),
+        )
     return batch
 
 
+def _notify_institution(institution_id, permission, title, body, link):
+    """Tell an institution's main accounts and the sub-users who have the menu concerned."""
+    granted = UserPermission.select(UserPermission.user).where(UserPermission.permission == permission)
+    accounts = User.select().where(
+        User.institution == institution_id,
+        (User.role == permissions.INSTITUTION) | ((User.role == permissions.SUBUSER) & User.id.in_(granted)),
+    )
+    for account in accounts:
+        notify(account, title, body, link=link)
+
+
 def review_batch(batch, reviewer, agree, reason, application_ids=None):
-    """转换申请审核 › 机构发起: pass or fail the selected (or, with none, all) applications."""
+    """转换申请审核 › 机构发起: pass or fail the chosen applications of the batch (ids or a
+    query of ids; none = all). Each decision is conditional on the application still
+    pending, so of two reviewers acting at once on the same rows each row is decided
+    once; the call fails when nothing was left to decide. Returns the number decided."""
     reason = (reason or "").strip()
     if not agree:
         _require(reason, _l("Please enter the reason for not passing"))
     _require(len(reason) <= MAX_REASON, _l("The reason may have at most 500 characters"))
-    query = (
-        Application.select(Application, LearnerAchievement)
-        .join(LearnerAchievement)
-        .where(Application.batch == batch.id, Application.status == ApplicationStatus.PENDING)
+    rule = ConversionRule.get_by_id(batch.rule_id)
+    _require(
+        permissions.can_review(reviewer, Application(rule=rule), ReviewStage.BATCH),
+        _l("You may not review this application"),
     )
-    if application_ids:
-        query = query.where(Application.id.in_([int(i) for i in application_ids]))
-    applications = list(query)
-    _require(applications, ALREADY_REVIEWED)
     opinion = reason or str(_l("Passed"))
     with transaction():
-        for application in applications:
-            _decide(application, reviewer, ReviewStage.BATCH, agree, opinion, (ApplicationStatus.PENDING,),
-                    ApplicationStatus.PASSED)
+        query = (
+            Application.select(Application, LearnerAchievement, User)
+            .join(LearnerAchievement)
+            .switch(Application)
+            .join(User, on=(Application.learner == User.id))
+            .where(Application.batch == batch.id, Application.status == ApplicationStatus.PENDING)
+            .order_by(Application.id)  # one order for every reviewer: no lock cycles
+        )
+        if hasattr(application_ids, "sql"):  # a query (never truth-tested: that would run it)
+            query = query.where(Application.id.in_(application_ids))
+        elif application_ids:
+            query = query.where(Application.id.in_([int(i) for i in application_ids]))
+        decided = 0
+        for application in query:
+            application.rule = rule
+            if _decide(application, reviewer, ReviewStage.BATCH, agree, opinion, (ApplicationStatus.PENDING,),
+                       ApplicationStatus.PASSED, skip_lost=True) is None:
+                continue
+            decided += 1
             if agree:
                 _notify_conversion_passed(application, _grant_targets(application))
             else:
                 _notify_refused(application, ReviewStage.BATCH, opinion)
+        _require(decided, ALREADY_REVIEWED)
         if not agree:
             ConversionBatch.update(reason=reason).where(ConversionBatch.id == batch.id).execute()
-    return batch
+        outcome = _l("passed") if agree else _l("not passed")
+        _notify_institution(
+            batch.institution_id, Permission.RECORDS, _l("Batch conversion reviewed"),
+            _l("%(institution)s reviewed %(count)s applications of the batch %(batch)s: %(outcome)s.",
+               institution=rule.institution.name, count=decided, batch=batch_title(batch), outcome=outcome),
+            link_to("inst_records_out.index_view"),
+        )
+    return decided

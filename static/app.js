@@ -176,4 +176,42 @@ document.addEventListener("click", function (event) {
 // Flask-Admin's row checkboxes carry only a title; give them an accessible name too.
 Array.prototype.forEach.call(document.querySelectorAll("input.action-checkbox, input.action-rowtoggle"), function (box) {
   if (!box.hasAttribute("aria-label") && box.title) box.setAttribute("aria-label", box.title);
+// 审核 / 申请转换 on lists where ticking nothing means "every row matching the query":
+// a [data-chosen-url] link carries the ticked ids; a form with data-confirm-all asks
+// first, naming how many learners it will include.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest("[data-chosen-url]");
+  if (!link) return;
+  var ids = Array.prototype.map.call(document.querySelectorAll("input.action-checkbox:checked"), function (box) {
+    return box.value;
+  });
+  if (!ids.length) return;
+  event.preventDefault();
+  var url = link.dataset.chosenUrl;
+  window.location = url + (url.indexOf("?") < 0 ? "?" : "&") + "ids=" + ids.join(",");
+});
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.dataset || !form.dataset.confirmAll) return;
+  var ticked = form.querySelectorAll("input.action-checkbox:checked").length;
+  var text = ticked ? form.dataset.confirmSome.replace("__N__", ticked) : form.dataset.confirmAll;
+  if (!window.confirm(text)) event.preventDefault();
+});
+document.addEventListener("change", function (event) {
+  var toggle = event.target;
+  if (toggle.classList && toggle.classList.contains("action-rowtoggle") && !toggle.closest(".model-list")) {
+    Array.prototype.forEach.call(document.querySelectorAll("input.action-checkbox"), function (box) {
+      box.checked = toggle.checked;
+    });
+  }
+  if (toggle.dataset && toggle.dataset.counter) {
+    var shown = document.querySelector("[data-counter-of='" + toggle.dataset.counter + "']");
+    if (shown) shown.textContent = toggle.value.length;
+  }
+});
+document.addEventListener("input", function (event) {
+  var field = event.target;
+  if (!field.dataset || !field.dataset.counter) return;
+  var shown = document.querySelector("[data-counter-of='" + field.dataset.counter + "']");
+  if (shown) shown.textContent = field.value.length;
 });

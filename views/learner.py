@@ -654,7 +654,7 @@ def add_feedback(achievement_id):
                                                User.role == Role.INSTITUTION):
                 notify.notify(account, _("New problem feedback"),
                               _("%(learner)s reported a problem about %(name)s.", learner=me().real_name, name=item.name),
-                              link="/admin/")
+                              link=notify.link_to("inst_feedback.handle_view", id=feedback.id))
     except storage.UploadError as error:
         flash(str(error), "danger")
     else:

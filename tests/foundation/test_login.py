@@ -138,7 +138,8 @@ def test_anonymous_is_sent_to_login(client):
         ("center", ["/admin/users/", "/admin/catalogue/", "/admin/audit_log/"], ["/admin/inst_achievements/"]),
         ("reviewer", ["/admin/recognition_review/"], ["/admin/users/", "/admin/final_review/", "/admin/inst_achievements/"]),
         ("committee", ["/admin/final_review/"], ["/admin/users/", "/admin/recognition_review/"]),
-        ("institution", ["/admin/inst_achievements/", "/admin/final_review/"], ["/admin/users/", "/admin/recognition_review/"]),
+        ("institution", ["/admin/inst_achievements/", "/admin/inst_conv_review/", "/admin/inst_records/"],
+         ["/admin/users/", "/admin/recognition_review/", "/admin/final_review/"]),
     ],
 )
 def test_each_staff_role_sees_only_its_menu(client_as, role, visible, hidden):

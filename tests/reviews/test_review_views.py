@@ -157,14 +157,17 @@ def test_final_pass_is_visible_to_the_learner_once(setting, client_as):
 
 
 def test_the_rules_institution_may_do_the_final_review(setting, client_as):
-    """转换终审 is also open to the institution that published the rule, for its own rules only."""
+    """The institution that published the rule takes the final review in its own 转换申请审核
+    › 个人申请 (for its own rules only); the committee's 转换终审 list is not its menu."""
     workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
     publisher = setting["conversion"].rule.institution
     own = client_as("institution", institution=publisher)
     stranger = client_as("institution")
-    assert "陈晓明" in own.get("/admin/final_review/").get_data(as_text=True)
-    assert "陈晓明" not in stranger.get("/admin/final_review/").get_data(as_text=True)
-    stranger.post(f"/admin/final_review/review/{setting['conversion'].id}", data={"opinion": "同意", "decision": "agree"})
-    assert Application.get_by_id(setting["conversion"].id).status == ApplicationStatus.INITIAL_PASSED
-    own.post(f"/admin/final_review/review/{setting['conversion'].id}", data={"opinion": "审核人：教务处 张老师", "decision": "agree"})
-    assert Application.get_by_id(setting["conversion"].id).status == ApplicationStatus.PASSED
+    assert own.get("/admin/final_review/").status_code == 403
+    assert "陈晓明" in own.get("/admin/inst_conv_review/").get_data(as_text=True)
+    assert "陈晓明" not in stranger.get("/admin/inst_conv_review/").get_data(as_text=True)
+    conversion = setting["conversion"].id
+    stranger.post(f"/admin/inst_conv_review/decide/?ids={conversion}", data={"result": "pass"})
+    assert Application.get_by_id(conversion).status == ApplicationStatus.INITIAL_PASSED
+    own.post(f"/admin/inst_conv_review/decide/?ids={conversion}", data={"result": "pass"})
+    assert Application.get_by_id(conversion).status == ApplicationStatus.PASSED

@@ -256,8 +256,8 @@ def test_rules_related_to_me_and_the_filters(world):
     # B's rule is A's to look at, never to change.
     assert client.get(f"/admin/inst_rules/details/?id={related.id}").status_code == 404
     assert client.get(f"/admin/inst_rules/related/?id={mine.id}").status_code == 404
-    # 申请转换 appears only once the batch screen exists (another branch).
-    assert 'data-action="apply"' not in related_page
+    # 申请转换 on a related rule opens the batch screen (批量选择学员).
+    assert f'href="/admin/inst_batch/apply/{related.id}/" data-action="apply"' in related_page
     # Filters: 规则编码, 类型, 源成果名称, 目标成果名称, 机构, 状态.
     for query, expected in ((f"code={related.code}", True), ("code=999999", False), ("rule_type=nd2d", True),
                             ("rule_type=d2d", False), ("source=云计算技术", True), ("source=书法", False),

@@ -203,7 +203,7 @@ def test_another_institution_cannot_withdraw(people, conversion):
 
 
 def test_institution_batch_pass_and_fail(people, conversion):
-    origin = factories.make_institution()
+    origin = conversion["rule"].sources.get().catalogue.institution  # the source's own institution
     staff = factories.make_user("institution", institution=origin)
     publisher = factories.make_user("institution", institution=conversion["college"])
     holders = []

@@ -1,0 +1,121 @@
+"""Benchmark of ``services.workflow.submit_batch``: an institution batch-applies for every
+learner holding the rule's source, at two sizes. The batch must be built with a constant
+number of queries (set-based), so the count at 5 000 learners equals the count at 50.
+
+``python -m bench.batch`` (``--rows N`` for the large size, ``--database URL`` to run on
+PostgreSQL); prints the query count and time of each size and exits 1 when the count
+grows with the number of learners.
+"""
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+
+SMALL = 50
+
+
+@contextmanager
+def counted_queries(database):
+    """Count every statement ``database`` runs inside the block."""
+    statements = []
+    original = database.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = counting
+    try:
+        yield statements
+    finally:
+        del database.execute_sql
+
+
+def id_number(n):
+    from services.validators import id_check_char
+
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=n // 500)
+    first17 = f"110101{birth:%Y%m%d}{n % 500:03d}"
+    return first17 + id_check_char(first17)
+
+
+def make_world(learners, start):
+    """Two institutions, a rule of A from B's entry, ``learners`` learners of B holding it."""
+    import models as m
+
+    tag = f"{start}"
+    a = m.Institution.create(name=f"甲学院{tag}", kind="college")
+    b = m.Institution.create(name=f"乙学院{tag}", kind="college")
+    staff = m.User.create(role=m.Role.INSTITUTION, username=f"b{tag}", real_name="乙管理员", institution=b)
+    category = m.Category.get(m.Category.code == "course")
+    entry = m.CatalogueAchievement.create(project_name="项目", name=f"乙证书{tag}", institution=b, category=category)
+    course = m.CatalogueAchievement.create(project_name="项目", name=f"甲课程{tag}", institution=a, category=category)
+    method = m.ConversionMethod.create(institution=a, name="办法", status=m.PublishStatus.PUBLISHED)
+    rule = m.ConversionRule.create(code=f"2026{start:08d}", name="规则", rule_type=m.RuleType.DEGREE_TO_DEGREE,
+                                   institution=a, method=method, status=m.RuleStatus.PUBLISHED)
+    m.RuleSource.create(rule=rule, catalogue=entry)
+    m.RuleTarget.create(rule=rule, catalogue=course)
+    users = [
+        {"role": m.Role.LEARNER, "real_name": f"学员{n}", "id_number": id_number(n), "username": None}
+        for n in range(start, start + learners)
+    ]
+    for chunk in range(0, len(users), 500):
+        m.User.insert_many(users[chunk:chunk + 500]).execute()
+    ids = [u.id for u in m.User.select(m.User.id).where(m.User.id_number.in_([u["id_number"] for u in users]))]
+    rows = [
+        {"learner": uid, "catalogue": entry.id, "category": category.id, "name": entry.name,
+         "status": m.AchievementStatus.CATALOGUE, "source": m.AchievementSource.INSTITUTION, "stored_by": b.id}
+        for uid in ids
+    ]
+    for chunk in range(0, len(rows), 500):
+        m.LearnerAchievement.insert_many(rows[chunk:chunk + 500]).execute()
+    return b, rule, staff
+
+
+def measure(learners, start):
+    from models import db
+    from services import workflow
+
+    institution, rule, staff = make_world(learners, start)
+    holders = workflow.batch_holders(institution.id, rule.id)
+    began = time.perf_counter()
+    with counted_queries(db.obj) as statements:
+        batch = workflow.submit_batch(institution, rule, holders, staff)
+    elapsed = time.perf_counter() - began
+    assert batch.created == learners, (batch.created, learners)
+    return len(statements), elapsed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--database", default=None, help="database URL (default: a temporary SQLite file)")
+    args = parser.parse_args(argv)
+    from app import create_app
+    from models import db
+    from services import database, seed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database or "sqlite:///" + os.path.join(tmp, "bench.db")
+        app = create_app({"DATABASE_URL": url, "UPLOAD_DIR": os.path.join(tmp, "uploads"), "SMS_BACKEND": "console"})
+        with app.app_context():
+            database.init_db()
+            with db.connection_context():
+                seed.seed_reference()
+                small = measure(SMALL, 1)
+                large = measure(args.rows, 100_000)
+    print(f"{'learners':>10} {'queries':>8} {'seconds':>8}")
+    for size, (queries, seconds) in ((SMALL, small), (args.rows, large)):
+        print(f"{size:>10} {queries:>8} {seconds:>8.3f}")
+    if large[0] > small[0]:
+        print(f"FAIL: {large[0]} queries for {args.rows} learners, {small[0]} for {SMALL}: not set-based")
+        return 1
+    print("OK: the query count does not grow with the number of learners")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
