@@ -113,7 +113,7 @@ def test_exports_with_a_code_hold_nothing_of_another_institution(triangle, clien
     ids = ",".join(str(i) for i in [*triangle["received_apps"], *triangle["initiated_apps"], triangle["personal"].id])
     for view in ("inst_conv_review", "inst_records", "inst_records_out", "inst_conv_batches"):
         for query in (f"?ids={ids}", "", "?flt2_2=丙"):
-            response = client.post(f"/admin/{view}/export/{query}", data={"code": fresh_export_code(a.admin)})
+            response = factories.export(client, f"/admin/{view}/export/{query}", {"code": fresh_export_code(a.admin)})
             assert response.status_code == 200, (view, query)
             cells = exported_cells(response)
             assert not [m for m in markers(triangle) if m in cells], (view, query)
@@ -151,7 +151,7 @@ def test_each_sub_user_menu_opens_exactly_its_screens(triangle, client_as, menu)
     if menu != Permission.RULES:
         assert client.post(f"/admin/inst_batch/apply/{triangle['into_c'].id}/", data={}).status_code == 403
     if menu != Permission.RECORDS:
-        assert client.post("/admin/inst_records/export/", data={"code": fresh_export_code(user)}).status_code == 403
+        assert factories.export(client, "/admin/inst_records/export/", {"code": fresh_export_code(user)}).status_code == 403
     assert snapshot() == before
     home = client.get("/admin/").get_data(as_text=True)
     assert ("/admin/inst_conv_review/" in home) == (menu == Permission.REVIEWS)

@@ -4,6 +4,7 @@ import pytest
 from models import Application, ApplicationStatus, AuditLog
 from services import workflow
 from tests.institution.test_access import exported_cells, fresh_export_code
+from tests import factories
 
 STATUS = "flt4_4"
 NAME = "flt2_2"
@@ -50,10 +51,10 @@ def test_review_history(world, decided, client_as):
 
 def test_export_received_after_sms_code(world, decided, client_as):
     client = client_as(world.a.admin)
-    assert client.post("/admin/inst_records/export/", data={"code": "123456"}).status_code == 400
+    assert factories.export(client, "/admin/inst_records/export/", {"code": "123456"}).status_code == 400
     assert not AuditLog.select().where(AuditLog.action == "export").exists()
-    response = client.post(f"/admin/inst_records/export/?{STATUS}={ApplicationStatus.PASSED}",
-                           data={"code": fresh_export_code(world.a.admin)})
+    response = factories.export(client, f"/admin/inst_records/export/?{STATUS}={ApplicationStatus.PASSED}",
+                                {"code": fresh_export_code(world.a.admin)})
     cells = exported_cells(response)
     assert cells[:3] == ["规则编码", "学员姓名", "身份证号"]
     assert "B学员" in cells and "B学员01" in cells and "B学员02" not in cells

@@ -201,12 +201,12 @@ def test_personal_export_is_sms_verified(world, personal, client_as):
     from tests.institution.test_access import exported_cells, fresh_export_code
 
     client = client_as(world.a.admin)
-    assert client.post("/admin/inst_conv_review/export/", data={"code": "000000"}).status_code == 400
-    response = client.post("/admin/inst_conv_review/export/", data={"code": fresh_export_code(world.a.admin)})
+    assert factories.export(client, "/admin/inst_conv_review/export/", {"code": "000000"}).status_code == 400
+    response = factories.export(client, "/admin/inst_conv_review/export/", {"code": fresh_export_code(world.a.admin)})
     cells = exported_cells(response)
     assert "B学员01" in cells and "A课程：经济学基础" in cells and world.rule.code in cells
     assert AuditLog.select().where(AuditLog.action == "export").count() == 1
-    batches = client.post("/admin/inst_conv_batches/export/", data={"code": fresh_export_code(world.a.admin)})
+    batches = factories.export(client, "/admin/inst_conv_batches/export/", {"code": fresh_export_code(world.a.admin)})
     assert exported_cells(batches)[:3] == ["规则编码", "批次编号", "转换发起者"]
 
 

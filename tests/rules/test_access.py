@@ -1,7 +1,6 @@
 """Who reaches 转换办法发布 and 转换规则管理: sub-users only with the menu (403 otherwise,
 not just a hidden entry), and institution A's users never B's methods and rules by id —
 details, edit, delete, publish/withdraw actions, file downloads: refused, nothing changed."""
-import os
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +16,7 @@ from models import (
     RuleTarget,
     UserPermission,
 )
-from services import storage
+from services import filestore
 from tests import factories
 from tests.rules.conftest import has_read_commitment
 
@@ -30,10 +29,7 @@ def snapshot():
 
 def stored_pdf(owner_type, owner_id, name):
     stored_name = f"{owner_type}-{owner_id}.pdf"
-    path = storage._path(stored_name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as out:
-        out.write(b"%PDF-1.4\n%%EOF\n")
+    filestore.current().write(stored_name, iter([b"%PDF-1.4\n%%EOF\n"]))
     return Attachment.create(owner_type=owner_type, owner_id=owner_id, purpose=owner_type, original_name=name,
                              stored_name=stored_name, size=14, mime="application/pdf", sha256="0" * 64)
 
