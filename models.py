@@ -6,6 +6,8 @@ forms: they change only in ``services.workflow`` (see README, "State changes").
 """
 import datetime as dt
 import json
+import operator
+from functools import reduce
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
@@ -13,6 +15,7 @@ from peewee import (
     SQL,
     AutoField,
     BooleanField,
+    Cast,
     CharField,
     DatabaseProxy,
     DateField,
@@ -69,6 +72,12 @@ class JSONField(TextField):
 
     def python_value(self, value):
         return None if value is None else json.loads(value)
+
+    def key_text(self, key):
+        """SQL for the text under ``key`` of the stored object, on either database."""
+        if "postgres" in type(db.obj).__name__.lower():
+            return fn.json_extract_path_text(Cast(self, "json"), key)
+        return fn.json_extract(self, f"$.{key}")
 
 
 class BaseModel(Model):
@@ -415,6 +424,21 @@ class Category(BaseModel):
     def manual_fields(self):
         return [f for f in self.field_schema or [] if f.get("source") == "manual"]
 
+    # Catalogue fields that name the body issuing the achievement (颁发机构, 职业技能鉴定机构名称,
+    # 培训机构, 学校名称); a schema the center adds may mark others with "issuer": true.
+    ISSUER_FIELDS = frozenset({"issuer", "appraisal_body", "training_body", "school_name"})
+
+    def issuer_fields(self):
+        return [f for f in self.catalogue_fields() if f["name"] in self.ISSUER_FIELDS or f.get("issuer")]
+
+    @classmethod
+    def issuer_field_names(cls):
+        """Every issuing-body field name of any schema (one small query)."""
+        names = set()
+        for category in cls.select(cls.id, cls.field_schema):
+            names.update(f["name"] for f in category.issuer_fields())
+        return sorted(names)
+
     @classmethod
     def roots(cls, scope=CategoryScope.LEARNER):
         return cls.select().where(cls.parent.is_null(), cls.scope == scope).order_by(cls.sort_order, cls.id)
@@ -497,6 +521,14 @@ class CatalogueAchievement(BaseModel):
         return super().update(__data, **update)
 
     @property
+    def issuing_body(self):
+        """资历机构名称 as the picker shows it: the entry's issuing-body field, else its institution."""
+        for spec in self.category.issuer_fields():
+            if (self.fields or {}).get(spec["name"]):
+                return str(self.fields[spec["name"]])
+        return self.institution.name
+
+    @property
     def holder_category_id(self):
         """The learner subcategory a holder's achievement gets: institution types map to one."""
         return self.category.learner_category_id or self.category_id
@@ -505,8 +537,10 @@ class CatalogueAchievement(BaseModel):
     def search(cls, project=None, name=None, institution=None, category=None):
         """成果选择: the three combinable criteria of the learner's picker."""
         query = (
-            cls.select(cls, Institution)
+            cls.select(cls, Institution, Category)
             .join(Institution)
+            .switch(cls)
+            .join(Category)
             .where(~cls.disabled)
             .order_by(cls.project_name, cls.name, cls.id)
         )
@@ -515,7 +549,10 @@ class CatalogueAchievement(BaseModel):
         if name:
             query = query.where(cls.name.contains(name))
         if institution:
-            query = query.where(Institution.name.contains(institution))
+            # 资历机构名称: the institution row, or any issuing-body field of the entry (the
+            # manuals' "教育部考试中心" is the 职业技能鉴定机构名称 of entries another body holds).
+            matches = [cls.fields.key_text(key).contains(institution) for key in Category.issuer_field_names()]
+            query = query.where(reduce(operator.or_, matches, Institution.name.contains(institution)))
         if category is not None:
             types = Category.select(Category.id).where(Category.learner_category == category)
             query = query.where((cls.category == category) | cls.category.in_(types))

@@ -84,19 +84,17 @@ def own_application(application_id):
 
 
 def status_summary(user):
-    """The five counts of 我的信息 (SPEC §4)."""
+    """The counts of 我的信息 (SPEC §4): each achievement in exactly one bucket by its
+    current state, so 成果总数 is their sum. 名录成果 count as 已认定 (manual 002's
+    screens), 已申请 is 认定中; 已撤回 gets its own bucket (shown when there are any)."""
     counts = LearnerAchievement.status_counts(user)
-    applied = (
-        Application.select(fn.COUNT(fn.DISTINCT(Application.achievement)))
-        .where(Application.learner == user, Application.kind == ApplicationKind.RECOGNITION)
-        .scalar()
-    )
     return {
         "total": sum(counts.values()),
         "not_applied": counts.get(AchievementStatus.NOT_APPLIED, 0),
-        "applied": applied,  # achievements ever submitted for recognition
+        "applied": counts.get(AchievementStatus.UNDER_REVIEW, 0),
         "recognised": counts.get(AchievementStatus.RECOGNISED, 0) + counts.get(AchievementStatus.CATALOGUE, 0),
         "refused": counts.get(AchievementStatus.REFUSED, 0),
+        "withdrawn": counts.get(AchievementStatus.WITHDRAWN, 0),
     }
 
 
@@ -148,6 +146,7 @@ def catalogue_json(entry, category):
         "project_name": entry.project_name,
         "name": entry.name,
         "institution": entry.institution.name,
+        "issuer": entry.issuing_body,
         "credits": str(entry.credits) if entry.credits is not None else "",
         "intro": entry.intro or "",
         "fields": fields,
@@ -450,7 +449,7 @@ def recognition_records(achievement_id):
     applications = applications_with_reviews(
         Application.achievement == item, Application.kind == ApplicationKind.RECOGNITION
     )
-    return render_template("learner/records.html", a=item, applications=applications,
+    return render_template("learner/records.html", a=item, applications=applications, attempts=True,
                            title=_("Recognition records"), back=url_for("learner.recognition"), targets={})
 
 
@@ -478,6 +477,7 @@ def conversion_candidates(user):
             ).alias("used_count"),
             conversions.where(Application.status == ApplicationStatus.PASSED).alias("passed_count"),
             conversions.where(Application.status.in_(OPEN_STATUSES)).alias("open_count"),
+            conversions.where(Application.status == ApplicationStatus.REFUSED).alias("refused_count"),
         )
         .where(
             LearnerAchievement.catalogue.is_null(False),
@@ -489,9 +489,24 @@ def conversion_candidates(user):
 
 @bp.route("/conversions")
 def conversion():
-    """转换成果申请: select an achievement, then 申请转换 / 进度查询 / 查看详情 / 打印转换证明."""
-    page = paginate(conversion_candidates(me()), request.args, ACHIEVEMENT_SORTS, default_sort="-created")
-    return render_template("learner/conversion.html", page=page)
+    """转换成果申请: search (成果名称, 成果类型, 来源机构 → 查询, manual 002), select an
+    achievement, then 申请转换 / 进度查询 / 查看详情 / 打印转换证明."""
+    query = conversion_candidates(me())
+    name = (request.args.get("q") or "").strip()[:100]
+    category = request.args.get("category", type=int)
+    institution = (request.args.get("institution") or "").strip()[:100]
+    if name:
+        query = query.where(LearnerAchievement.name.contains(name))
+    if category:
+        query = query.where(LearnerAchievement.category == category)
+    if institution:
+        query = query.where(Institution.name.contains(institution)
+                            | LearnerAchievement.institution_name.contains(institution))
+    page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created")
+    categories = (Category.select().where(Category.parent.is_null(False), Category.scope == "learner",
+                                          Category.kind != CategoryKind.INFORMAL, Category.active)
+                  .order_by(Category.parent, Category.sort_order, Category.id))
+    return render_template("learner/conversion.html", page=page, categories=list(categories))
 
 
 @bp.route("/conversions/go")
@@ -623,7 +638,9 @@ def performance_apply(achievement_id):
             except workflow.WorkflowError as error:
                 flash(str(error), "danger")
             else:
-                flash(_("Submitted successfully."), "success")
+                # Manual 000, step 5: the paper originals are checked at the teaching point.
+                flash(_("Submitted successfully. Please bring the paper originals of your materials to your "
+                        "teaching point for the on-site check."), "success")
                 return redirect(url_for("learner.performance"))
     form, page = catalogue_page(request.args)
     searched = any(request.args.get(k) for k in ("project", "name", "institution"))
