@@ -234,6 +234,14 @@ class Decision(Choices):
     DISAGREE = Choice("disagree", _l("Disagree"))
 
 
+class ActivationStatus(Choices):
+    """账户审核 of an e-mail activation request (manual 003)."""
+
+    PENDING = Choice("pending", _l("Awaiting account review"))
+    APPROVED = Choice("approved", _l("Review passed"))
+    REFUSED = Choice("refused", _l("Review not passed"))
+
+
 class FeedbackStatus(Choices):
     OPEN = Choice("open", _l("Unresolved"))
     RESOLVED = Choice("resolved", _l("Resolved"))
@@ -371,6 +379,12 @@ class User(BaseModel):
 
     def has_role(self, *roles):
         return self.role in set(roles)
+
+
+# Usernames and e-mail addresses are unique whatever their case ("LEARNER" is "learner"):
+# the database enforces it with unique indexes on their lower-case forms.
+User.add_index(User.index(fn.LOWER(User.username), unique=True, name="user_username_lower"))
+User.add_index(User.index(fn.LOWER(User.email), unique=True, name="user_email_lower"))
 
 
 class UserPermission(BaseModel):
@@ -833,6 +847,40 @@ class SmsOutbox(BaseModel):
     created_at = DateTimeField(default=now, index=True)
 
 
+class EmailOutbox(BaseModel):
+    """E-mails the platform owes someone. There is no mail gateway yet: messages wait
+    here (and in the inbox) for a worker that delivers them, as SMS do in ``sms_outbox``."""
+
+    id = AutoField()
+    email = CharField(max_length=100, index=True)
+    subject = CharField(max_length=200)
+    body = TextField()
+    created_at = DateTimeField(default=now, index=True)
+
+
+class ActivationRequest(BaseModel):
+    """激活 by e-mail (manual 003): an imported learner without a bound phone gives an
+    e-mail address and a password; the center's account review (审核通过 / 审核不通过 with
+    a reason) activates the account or says why not. One pending request per account."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="activation_requests", on_delete="CASCADE")
+    email = CharField(max_length=100)
+    password_hash = CharField(max_length=255)
+    status = CharField(max_length=20, default=ActivationStatus.PENDING, index=True)
+    reason = TextField(null=True)
+    submitted_at = DateTimeField(default=now, index=True)
+    decided_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+ActivationRequest.add_index(
+    ActivationRequest.index(
+        ActivationRequest.user, unique=True, where=SQL("status = 'pending'"), name="activation_request_one_pending"
+    )
+)
+
+
 class VerificationCode(BaseModel):
     """SMS verification code: stored hashed, 10 minutes, 5 attempts (SPEC §12)."""
 
@@ -930,6 +978,8 @@ MODELS = [
     Feedback,
     Message,
     SmsOutbox,
+    EmailOutbox,
+    ActivationRequest,
     VerificationCode,
     ThrottleHit,
     ImportBatch,

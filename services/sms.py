@@ -98,8 +98,10 @@ def issue_code(phone, purpose):
     return value
 
 
-def verify_code(phone, purpose, value):
-    """Consume the latest code if ``value`` matches; raise CodeError otherwise."""
+def verify_code(phone, purpose, value, consume=True):
+    """Consume the latest code if ``value`` matches; raise CodeError otherwise. With
+    ``consume=False`` a right code is only checked (a form with other errors keeps it
+    for the corrected submission); wrong ones count as attempts either way."""
     latest = _latest(phone, purpose)
     if latest is None or latest.used_at is not None:
         raise CodeError(_l("Please request a verification code first"))
@@ -112,6 +114,8 @@ def verify_code(phone, purpose, value):
             VerificationCode.id == latest.id
         ).execute()
         raise CodeError(_l("The verification code is wrong"))
+    if not consume:
+        return
     # Conditional update: a code is consumed once even under concurrent submissions.
     used = (
         VerificationCode.update(used_at=now())

@@ -69,32 +69,36 @@ class RegisterForm(FlaskForm):
             raise ValidationError(_("ID number %(message)s", message=message))
 
     def validate(self, extra_validators=None):
+        """Every field's problem at once: the cross-checks and the duplicate checks run for
+        each field that is well-formed itself, whatever the other fields hold."""
         valid = super().validate(extra_validators)
-        if valid and self.id_type.data == IdType.MAINLAND_ID:
+        if self.id_type.data == IdType.MAINLAND_ID and self.id_number.data and not self.id_number.errors:
             # A mainland ID carries the birth date and the gender: they must agree.
-            if self.birth_date.data != id_birth_date(self.id_number.data):
+            if self.birth_date.data and not self.birth_date.errors and \
+                    self.birth_date.data != id_birth_date(self.id_number.data):
                 self.birth_date.errors.append(_("The birth date does not match the ID number"))
                 valid = False
-            if self.gender.data != id_gender(self.id_number.data):
+            if self.gender.data and not self.gender.errors and self.gender.data != id_gender(self.id_number.data):
                 self.gender.errors.append(_("The gender does not match the ID number"))
                 valid = False
-        if valid:
-            valid = self._unique()
-        return valid
+        return self._unique() and valid
 
     def _unique(self):
-        """Duplicates are reported on the field concerned, before the SMS code is used up."""
-        checks = [
-            (self.username, User.username == self.username.data, _("This username is already taken")),
-            (self.phone, User.phone == self.phone.data, _("This mobile number is already bound to an account")),
-            (self.id_number, User.id_number == self.id_number.data, _("This ID number is already registered")),
-        ]
+        """Duplicates are reported on the field concerned, before the SMS code is used up;
+        usernames and e-mail addresses whatever their case."""
         if self.email.data:
             self.email.data = self.email.data.strip().lower()
-            checks.append((self.email, User.email == self.email.data, _("This email is already registered")))
+        checks = [
+            (self.username, accounts.username_taken, _("This username is already taken")),
+            (self.phone, lambda v: User.select().where(User.phone == v).exists(),
+             _("This mobile number is already bound to an account")),
+            (self.id_number, lambda v: User.select().where(User.id_number == v).exists(),
+             _("This ID number is already registered")),
+            (self.email, accounts.email_taken, _("This email is already registered")),
+        ]
         valid = True
-        for field, condition, message in checks:
-            if User.select().where(condition).exists():
+        for field, taken, message in checks:
+            if field.data and not field.errors and taken(field.data):
                 field.errors.append(message)
                 valid = False
         return valid
@@ -115,12 +119,18 @@ def register():
     agreed = request.values.get("agree") == "1"
     if not agreed:
         return render_template("account/terms.html")
-    if form.validate_on_submit():
-        try:
-            sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data)
-        except sms.CodeError as error:
-            form.sms_code.errors.append(str(error))
-        else:
+    if form.is_submitted():
+        valid = form.validate()
+        code_ok = False
+        if form.phone.data and not form.phone.errors and form.sms_code.data:
+            # Checked with the other fields, so the code's problem shows with theirs; used
+            # up only by a submission that registers.
+            try:
+                sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data, consume=valid)
+                code_ok = True
+            except sms.CodeError as error:
+                form.sms_code.errors.append(str(error))
+        if valid and code_ok:
             user = _create_learner(form)
             if user is not None:
                 login_user(user)
@@ -214,7 +224,11 @@ def _activate_lookup():
     if form.validate_on_submit():
         id_number = form.id_number.data.strip().upper()
         user = User.get_or_none(User.id_number == id_number, User.role == Role.LEARNER)
-        if user is None:
+        # A mistyped mainland ID is told as such before "no account has it".
+        mistyped = user is None and len(id_number) == 18 and check_id_number(id_number)
+        if mistyped:
+            form.id_number.errors.append(_("ID number %(message)s", message=mistyped))
+        elif user is None:
             form.id_number.errors.append(_("No imported account has this ID number; please register instead"))
         elif user.status != AccountStatus.INACTIVE:
             form.id_number.errors.append(_("This account is already activated; please log in"))

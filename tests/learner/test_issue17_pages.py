@@ -134,7 +134,7 @@ def test_picker_finds_the_issuing_body_in_catalogue_fields(learner_client):
     # Still found by the institution row's own name, and a body in no field finds nothing.
     assert learner_client.get("/me/catalogue?institution=教育部教育考试院").get_json()["total"] >= 3
     assert learner_client.get("/me/catalogue?institution=不存在的机构").get_json()["total"] == 0
-    training = learner_client.get(f"/me/catalogue?institution=学堂在线").get_json()
+    training = learner_client.get("/me/catalogue?institution=学堂在线").get_json()
     assert [item["name"] for item in training["items"]] == ["学堂在线平台云计算与软件工程课程"]
 
 
