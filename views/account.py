@@ -9,8 +9,8 @@ from peewee import IntegrityError
 from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from models import AccountStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
-from services import accounts, audit, permissions, regions, sms
+from models import AccountStatus, ActivationStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
+from services import accounts, activation, audit, permissions, regions, sms
 from services.validators import (
     Mobile,
     StrongPassword,
@@ -233,13 +233,45 @@ def _activate_lookup():
         elif user.status != AccountStatus.INACTIVE:
             form.id_number.errors.append(_("This account is already activated; please log in"))
         elif not user.phone:
-            form.id_number.errors.append(
-                _("This account has no bound mobile phone; please ask your teaching point or the center to activate it")
-            )
+            # No phone for a code: the manual's (003) alternative, e-mail + account review.
+            session[EMAIL_ACTIVATE_KEY] = user.id
+            return redirect(url_for("account.activate_by_email"))
         else:
             session[ACTIVATE_KEY] = user.id
             return redirect(url_for("account.activate"))
     return render_template("account/activate_lookup.html", form=form)
+
+
+# --- activation by e-mail and account review (manual 003) -------------------------------
+
+EMAIL_ACTIVATE_KEY = "activate_email_user_id"
+
+
+class EmailActivateForm(FlaskForm):
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=100), EmailAddress])
+    password, confirm = _password_fields()
+
+
+@bp.route("/activate/email", methods=["GET", "POST"])
+def activate_by_email():
+    """An imported learner without a phone: e-mail address + password → the center's
+    account review; coming back shows the request's state (and the reason of a refusal)."""
+    user_id = session.get(EMAIL_ACTIVATE_KEY)
+    user = User.get_or_none(User.id == user_id) if user_id else None
+    if user is None or not activation.can_use_email(user):
+        session.pop(EMAIL_ACTIVATE_KEY, None)
+        return redirect(url_for("account.activate"))
+    latest = activation.latest_request(user)
+    form = EmailActivateForm()
+    pending = latest is not None and latest.status == ActivationStatus.PENDING
+    if not pending and form.validate_on_submit():
+        try:
+            latest = activation.request_activation(user, form.email.data, form.password.data)
+        except activation.ActivationError as error:
+            form.email.errors.append(str(error))
+        else:
+            pending = True
+    return render_template("account/activate_email.html", user=user, form=form, latest=latest, pending=pending)
 
 
 # --- forgotten password -----------------------------------------------------------------
