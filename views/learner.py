@@ -366,6 +366,11 @@ def applications_with_reviews(*conditions):
         .where(Application.learner == me(), *conditions)
         .order_by(Application.submitted_at.desc(), Application.id.desc())
     )
+    return attach_reviews(applications)
+
+
+def attach_reviews(applications):
+    """Fill ``.review_list`` of each application with one query."""
     reviews = {}
     if applications:
         query = (
@@ -613,13 +618,18 @@ def performance():
         Category.kind == CategoryKind.INFORMAL, LearnerAchievement.status == AchievementStatus.RECOGNISED
     )
     page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created")
-    applications = applications_with_reviews(Application.kind == ApplicationKind.PERFORMANCE)
-    names = dict(
-        LearnerAchievement.select(LearnerAchievement.id, LearnerAchievement.name)
-        .where(LearnerAchievement.id.in_([a.achievement_id for a in applications] or [0]))
-        .tuples()
+    # The applications are a second paged list on the page (``apage``).
+    submitted = (
+        Application.select(Application, LearnerAchievement, CatalogueAchievement)
+        .join(LearnerAchievement)
+        .switch(Application)
+        .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(Application.target == CatalogueAchievement.id))
+        .where(Application.learner == me(), Application.kind == ApplicationKind.PERFORMANCE)
     )
-    return render_template("learner/performance.html", page=page, applications=applications, names=names)
+    applications = paginate(submitted, {"page": request.args.get("apage", "1")},
+                            {"submitted": Application.submitted_at}, default_sort="-submitted")
+    attach_reviews(applications.items)
+    return render_template("learner/performance.html", page=page, applications=applications)
 
 
 @bp.route("/performance/<int:achievement_id>/apply", methods=["GET", "POST"])

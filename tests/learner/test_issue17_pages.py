@@ -40,11 +40,20 @@ def test_every_learner_pager_keeps_its_path(learner_client):
     from services.notify import notify
     for n in range(21):
         notify(user, f"消息{n}", "正文")
+    informal = factories.make_achievement(user, name="业绩申请", status=AchievementStatus.RECOGNISED)
+    for n in range(21):
+        Application.create(kind=ApplicationKind.PERFORMANCE, learner=user, achievement=informal,
+                           target=factories.make_catalogue(name=f"目标{n:02d}"))
     for url in ("/me/", "/me/recognition", "/me/conversions", "/me/performance", "/me/inbox"):
         response = learner_client.get(url)
         assert response.status_code == 200, url
         assert "page=2" in response.get_data(as_text=True), url
         assert learner_client.get(url + "?page=2").status_code == 200, url
+    # 业绩类成果转换申请 pages its applications too, apart from its achievements.
+    html = learner_client.get("/me/performance").get_data(as_text=True)
+    assert 'href="/me/performance?apage=2"' in html and html.count("<tr data-application=") == 20
+    html = learner_client.get("/me/performance?apage=2").get_data(as_text=True)
+    assert html.count("<tr data-application=") == 1 and "目标00" in html
 
 
 def test_my_information_counts_add_up(learner_client):
