@@ -12,6 +12,7 @@ from wtforms.validators import Length, Optional
 
 from admin.base import SecureForm, WhereFilter
 from admin.center_common import CenterModelView
+from admin.institution import InstitutionModelView
 from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, User
 from services import activation
 from services.validators import mask_id
@@ -22,7 +23,9 @@ class DecisionForm(SecureForm):
 
 
 class ActivationRequestView(CenterModelView):
-    """Pending requests first; 审核 opens the request with the imported account's data."""
+    """Newest first (filter by 状态 for the pending ones); 审核 opens a request with the imported account's data."""
+
+    search_placeholder = InstitutionModelView.search_placeholder
 
     column_list = ("learner", "id_number", "added_by", "email", "status", "submitted_at", "decided_at", "reason")
     column_labels = {
@@ -86,6 +89,8 @@ class ActivationRequestView(CenterModelView):
 
 class EmailOutboxView(CenterModelView):
     """What the platform owes people by e-mail (no gateway yet: a worker would deliver these)."""
+
+    search_placeholder = InstitutionModelView.search_placeholder
 
     column_list = ("created_at", "email", "subject", "body")
     column_labels = {"created_at": _l("Time"), "email": _l("Email"), "subject": _l("Title"), "body": _l("Content")}
