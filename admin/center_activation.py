@@ -28,16 +28,10 @@ class ActivationRequestView(CenterModelView):
     search_placeholder = InstitutionModelView.search_placeholder
 
     column_list = ("learner", "id_number", "added_by", "email", "status", "submitted_at", "decided_at", "reason")
-    column_labels = {
-        "learner": _l("Name"),
-        "id_number": _l("ID number"),
-        "added_by": _l("Imported by"),
-        "email": _l("Email"),
-        "status": _l("Status"),
-        "submitted_at": _l("Submitted at"),
-        "decided_at": _l("Decided at"),
-        "reason": _l("Reason for not passing"),
-    }
+    column_labels = dict(zip(column_list, (
+        _l("Name"), _l("ID number"), _l("Imported by"), _l("Email"), _l("Status"), _l("Submitted at"),
+        _l("Decided at"), _l("Reason for not passing"),
+    ), strict=True))
     column_sortable_list = ("status", "submitted_at", "decided_at")
     column_default_sort = ("submitted_at", True)
     column_searchable_list = ("email",)
