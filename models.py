@@ -6,6 +6,8 @@ forms: they change only in ``services.workflow`` (see README, "State changes").
 """
 import datetime as dt
 import json
+import operator
+from functools import reduce
 
 from flask_babel import lazy_gettext as _l
 from peewee import (
@@ -13,6 +15,7 @@ from peewee import (
     SQL,
     AutoField,
     BooleanField,
+    Cast,
     CharField,
     DatabaseProxy,
     DateField,
@@ -69,6 +72,12 @@ class JSONField(TextField):
 
     def python_value(self, value):
         return None if value is None else json.loads(value)
+
+    def key_text(self, key):
+        """SQL for the text under ``key`` of the stored object, on either database."""
+        if "postgres" in type(db.obj).__name__.lower():
+            return fn.json_extract_path_text(Cast(self, "json"), key)
+        return fn.json_extract(self, f"$.{key}")
 
 
 class BaseModel(Model):
@@ -225,6 +234,14 @@ class Decision(Choices):
     DISAGREE = Choice("disagree", _l("Disagree"))
 
 
+class ActivationStatus(Choices):
+    """账户审核 of an e-mail activation request (manual 003)."""
+
+    PENDING = Choice("pending", _l("Awaiting account review"))
+    APPROVED = Choice("approved", _l("Review passed"))
+    REFUSED = Choice("refused", _l("Review not passed"))
+
+
 class FeedbackStatus(Choices):
     OPEN = Choice("open", _l("Unresolved"))
     RESOLVED = Choice("resolved", _l("Resolved"))
@@ -376,6 +393,12 @@ class User(BaseModel):
         return self.role in set(roles)
 
 
+# Usernames and e-mail addresses are unique whatever their case ("LEARNER" is "learner"):
+# the database enforces it with unique indexes on their lower-case forms.
+User.add_index(User.index(fn.LOWER(User.username), unique=True, name="user_username_lower"))
+User.add_index(User.index(fn.LOWER(User.email), unique=True, name="user_email_lower"))
+
+
 class UserPermission(BaseModel):
     """A menu an institution sub-user may use."""
 
@@ -426,6 +449,21 @@ class Category(BaseModel):
 
     def manual_fields(self):
         return [f for f in self.field_schema or [] if f.get("source") == "manual"]
+
+    # Catalogue fields that name the body issuing the achievement (颁发机构, 职业技能鉴定机构名称,
+    # 培训机构, 学校名称); a schema the center adds may mark others with "issuer": true.
+    ISSUER_FIELDS = frozenset({"issuer", "appraisal_body", "training_body", "school_name"})
+
+    def issuer_fields(self):
+        return [f for f in self.catalogue_fields() if f["name"] in self.ISSUER_FIELDS or f.get("issuer")]
+
+    @classmethod
+    def issuer_field_names(cls):
+        """Every issuing-body field name of any schema (one small query)."""
+        names = set()
+        for category in cls.select(cls.id, cls.field_schema):
+            names.update(f["name"] for f in category.issuer_fields())
+        return sorted(names)
 
     @classmethod
     def roots(cls, scope=CategoryScope.LEARNER):
@@ -509,6 +547,14 @@ class CatalogueAchievement(BaseModel):
         return super().update(__data, **update)
 
     @property
+    def issuing_body(self):
+        """资历机构名称 as the picker shows it: the entry's issuing-body field, else its institution."""
+        for spec in self.category.issuer_fields():
+            if (self.fields or {}).get(spec["name"]):
+                return str(self.fields[spec["name"]])
+        return self.institution.name
+
+    @property
     def holder_category_id(self):
         """The learner subcategory a holder's achievement gets: institution types map to one."""
         return self.category.learner_category_id or self.category_id
@@ -517,8 +563,10 @@ class CatalogueAchievement(BaseModel):
     def search(cls, project=None, name=None, institution=None, category=None):
         """成果选择: the three combinable criteria of the learner's picker."""
         query = (
-            cls.select(cls, Institution)
+            cls.select(cls, Institution, Category)
             .join(Institution)
+            .switch(cls)
+            .join(Category)
             .where(~cls.disabled)
             .order_by(cls.project_name, cls.name, cls.id)
         )
@@ -527,7 +575,10 @@ class CatalogueAchievement(BaseModel):
         if name:
             query = query.where(cls.name.contains(name))
         if institution:
-            query = query.where(Institution.name.contains(institution))
+            # 资历机构名称: the institution row, or any issuing-body field of the entry (the
+            # manuals' "教育部考试中心" is the 职业技能鉴定机构名称 of entries another body holds).
+            matches = [cls.fields.key_text(key).contains(institution) for key in Category.issuer_field_names()]
+            query = query.where(reduce(operator.or_, matches, Institution.name.contains(institution)))
         if category is not None:
             types = Category.select(Category.id).where(Category.learner_category == category)
             query = query.where((cls.category == category) | cls.category.in_(types))
@@ -826,6 +877,40 @@ class SmsOutbox(BaseModel):
     error = CharField(max_length=500, null=True)
 
 
+class EmailOutbox(BaseModel):
+    """E-mails the platform owes someone. There is no mail gateway yet: messages wait
+    here (and in the inbox) for a worker that delivers them, as SMS do in ``sms_outbox``."""
+
+    id = AutoField()
+    email = CharField(max_length=100, index=True)
+    subject = CharField(max_length=200)
+    body = TextField()
+    created_at = DateTimeField(default=now, index=True)
+
+
+class ActivationRequest(BaseModel):
+    """激活 by e-mail (manual 003): an imported learner without a bound phone gives an
+    e-mail address and a password; the center's account review (审核通过 / 审核不通过 with
+    a reason) activates the account or says why not. One pending request per account."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="activation_requests", on_delete="CASCADE")
+    email = CharField(max_length=100)
+    password_hash = CharField(max_length=255)
+    status = CharField(max_length=20, default=ActivationStatus.PENDING, index=True)
+    reason = TextField(null=True)
+    submitted_at = DateTimeField(default=now, index=True)
+    decided_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+ActivationRequest.add_index(
+    ActivationRequest.index(
+        ActivationRequest.user, unique=True, where=SQL("status = 'pending'"), name="activation_request_one_pending"
+    )
+)
+
+
 class VerificationCode(BaseModel):
     """SMS verification code: stored hashed, 10 minutes, 5 attempts (SPEC §12)."""
 
@@ -964,6 +1049,8 @@ MODELS = [
     Feedback,
     Message,
     SmsOutbox,
+    EmailOutbox,
+    ActivationRequest,
     VerificationCode,
     ThrottleHit,
     UserSession,

@@ -63,8 +63,8 @@ def teaching_point_choices():
 def unique_account_checks(form, username_field, phone_field):
     """Field errors for a login name or mobile number already taken."""
     ok = True
-    if User.select().where(User.username == username_field.data.strip()).exists():
-        username_field.errors = [_("This login account is already taken.")]
+    if accounts.username_taken(username_field.data):
+        username_field.errors = [_("This username is already taken")]
         ok = False
     if phone_taken(phone_field.data):
         phone_field.errors = [_("This mobile number is already bound to an account")]

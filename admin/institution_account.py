@@ -100,7 +100,8 @@ class SubUserForm(SecureForm):
             raise ValidationError(message)
 
     def validate_username(self, field):
-        self._unique(field, User.username, _("This login account is already taken."))
+        if accounts.username_taken(field.data, exclude_id=self._obj.id if self._obj is not None else None):
+            raise ValidationError(_("This username is already taken"))
 
     def validate_phone(self, field):
         self._unique(field, User.phone, _("This mobile number is already bound to an account"))

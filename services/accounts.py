@@ -4,7 +4,7 @@ import string
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import AccountStatus, Institution, INSTITUTION_ROLES, Role, User, db, now
@@ -60,8 +60,33 @@ def password_opens(user, password):
     return check_password_hash(user.password_hash, password or "")
 
 
+def same_text(field, value):
+    """``field`` equals ``value`` whatever the case; served by the lower() unique indexes."""
+    return fn.LOWER(field) == fn.LOWER(value)
+
+
+def _taken(field, value, exclude_id=None):
+    value = (value or "").strip()
+    if not value:
+        return False
+    query = User.select().where(same_text(field, value))
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    return query.exists()
+
+
+def username_taken(username, exclude_id=None):
+    """Usernames are unique case-insensitively ("LEARNER" is "learner")."""
+    return _taken(User.username, username, exclude_id)
+
+
+def email_taken(email, exclude_id=None):
+    return _taken(User.email, email, exclude_id)
+
+
 def find_by_identifier(identifier, identity="person"):
-    """One box accepts 用户名 / 手机号 / 邮箱 / 证件号码 (SPEC §5)."""
+    """One box accepts 用户名 / 手机号 / 邮箱 / 证件号码 (SPEC §5); names and addresses
+    in any case."""
     identifier = (identifier or "").strip()
     if not identifier:
         return None
@@ -71,9 +96,9 @@ def find_by_identifier(identifier, identity="person"):
         User.select()
         .where(
             User.role.in_(roles),
-            (User.username == identifier)
+            same_text(User.username, identifier)
             | (User.phone == identifier)
-            | (User.email == identifier.lower())
+            | same_text(User.email, identifier)
             | (User.id_number == id_value),
         )
         .first()
@@ -133,6 +158,10 @@ def create_user(role, username, real_name, password=None, phone=None, institutio
         institution = Institution.get_or_none(Institution.name == institution_name)
         if institution is None:
             raise AccountError(f"no institution named {institution_name!r}")
+    if username_taken(username):
+        raise AccountError(_l("This username is already taken"))
+    if fields.get("email"):
+        fields["email"] = fields["email"].strip().lower()
     user = User(role=role, username=username, real_name=real_name, phone=phone, institution=institution, **fields)
     if role == Role.REVIEWER and institution is None:
         raise AccountError("a reviewer needs --institution (their teaching point)")

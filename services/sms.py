@@ -129,8 +129,9 @@ def issue_code(phone, purpose):
 
 
 def verify_code(phone, purpose, value, consume=True):
-    """Consume the latest code if ``value`` matches (only check it with ``consume=False``);
-    raise CodeError otherwise."""
+    """Consume the latest code if ``value`` matches; raise CodeError otherwise. With
+    ``consume=False`` a right code is only checked (a form with other errors keeps it
+    for the corrected submission); wrong ones count as attempts either way."""
     latest = _latest(phone, purpose)
     if latest is None or latest.used_at is not None:
         raise CodeError(_l("Please request a verification code first"))

@@ -2,7 +2,8 @@
 
 
 def register_blueprints(app):
-    from views import account, auth, files, health, institution, learner, portal, portal_content
+    # learner_conversions adds its routes to learner.bp: imported before that is registered.
+    from views import account, auth, files, health, institution, learner, learner_conversions, portal, portal_content  # noqa: F401
 
     for module in (auth, account, files, health, institution, learner, portal, portal_content):
         app.register_blueprint(module.bp)

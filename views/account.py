@@ -9,8 +9,8 @@ from peewee import IntegrityError
 from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from models import AccountStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
-from services import accounts, audit, permissions, regions, sessions, sms, throttle
+from models import AccountStatus, ActivationStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
+from services import accounts, activation, audit, permissions, regions, sessions, sms, throttle
 from services.validators import (
     Mobile,
     StrongPassword,
@@ -69,34 +69,41 @@ class RegisterForm(FlaskForm):
             raise ValidationError(_("ID number %(message)s", message=message))
 
     def validate(self, extra_validators=None):
+        """Every field's problem at once: the cross-checks and the duplicate checks run for
+        each field that is well-formed itself, whatever the other fields hold."""
         valid = super().validate(extra_validators)
-        if valid and User.select().where(User.username == self.username.data).exists():
+        if self.username.data and not self.username.errors and accounts.username_taken(self.username.data):
             # Usernames are chosen, so a taken one is said at once; phones, ID numbers and
-            # emails only once the SMS code proved the phone (issue 14: no enumeration).
+            # e-mails only once the SMS code proved the phone (issue 14: no enumeration).
             self.username.errors.append(_("This username is already taken"))
             valid = False
-        if valid and self.id_type.data == IdType.MAINLAND_ID:
+        if self.id_type.data == IdType.MAINLAND_ID and self.id_number.data and not self.id_number.errors:
             # A mainland ID carries the birth date and the gender: they must agree.
-            if self.birth_date.data != id_birth_date(self.id_number.data):
+            if self.birth_date.data and not self.birth_date.errors and \
+                    self.birth_date.data != id_birth_date(self.id_number.data):
                 self.birth_date.errors.append(_("The birth date does not match the ID number"))
                 valid = False
-            if self.gender.data != id_gender(self.id_number.data):
+            if self.gender.data and not self.gender.errors and self.gender.data != id_gender(self.id_number.data):
                 self.gender.errors.append(_("The gender does not match the ID number"))
                 valid = False
         return valid
 
     def unique(self):
-        """Duplicates are reported on the field concerned, before the SMS code is used up."""
-        checks = [
-            (self.phone, User.phone == self.phone.data, _("This mobile number is already bound to an account")),
-            (self.id_number, User.id_number == self.id_number.data, _("This ID number is already registered")),
-        ]
+        """Phones, ID numbers and e-mails already registered, each on its field (e-mails
+        whatever their case); asked only once the SMS code proved the phone."""
         if self.email.data:
             self.email.data = self.email.data.strip().lower()
-            checks.append((self.email, User.email == self.email.data, _("This email is already registered")))
+        checks = [
+            (self.username, accounts.username_taken, _("This username is already taken")),
+            (self.phone, lambda v: User.select().where(User.phone == v).exists(),
+             _("This mobile number is already bound to an account")),
+            (self.id_number, lambda v: User.select().where(User.id_number == v).exists(),
+             _("This ID number is already registered")),
+            (self.email, accounts.email_taken, _("This email is already registered")),
+        ]
         valid = True
-        for field, condition, message in checks:
-            if User.select().where(condition).exists():
+        for field, taken, message in checks:
+            if field.data and not field.errors and taken(field.data):
                 field.errors.append(message)
                 valid = False
         return valid
@@ -117,21 +124,25 @@ def register():
     agreed = request.values.get("agree") == "1"
     if not agreed:
         return render_template("account/terms.html")
-    if form.validate_on_submit() and _address_allowed("register", form.sms_code):
-        try:
-            # Checked first, used up only with the account it creates (below).
-            sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data, consume=False)
-        except sms.CodeError as error:
-            form.sms_code.errors.append(str(error))
-        else:
-            if form.unique():
-                user = _create_learner(form)
-                if user is not None:
-                    sessions.login(user)
-                    audit.record("register", user, user=user)
-                    flash(_("Registration succeeded. Welcome!"), "success")
-                    return redirect(url_for("learner.home"))
-                form.username.errors.append(_("Username, phone, email or ID number is already registered"))
+    if form.is_submitted():
+        # Every field's problem at once (issue 17), the code's among them; a right code is
+        # used up only with the account it creates (_create_learner).
+        valid = form.validate()
+        code_ok = False
+        if form.phone.data and not form.phone.errors and form.sms_code.data:
+            try:
+                sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data, consume=False)
+                code_ok = True
+            except sms.CodeError as error:
+                form.sms_code.errors.append(str(error))
+        if valid and code_ok and _address_allowed("register", form.sms_code) and form.unique():
+            user = _create_learner(form)
+            if user is not None:
+                sessions.login(user)
+                audit.record("register", user, user=user)
+                flash(_("Registration succeeded. Welcome!"), "success")
+                return redirect(url_for("learner.home"))
+            form.username.errors.append(_("Username, phone, email or ID number is already registered"))
     form.agree.data = "1"
     return render_template("account/register.html", form=form)
 
@@ -235,8 +246,18 @@ def _activate_lookup():
     if form.validate_on_submit() and _address_allowed("activate", form.id_number):
         id_number = form.id_number.data.strip().upper()
         user = User.get_or_none(User.id_number == id_number, User.role == Role.LEARNER)
-        if user is None or user.status != AccountStatus.INACTIVE or not user.phone:
-            # One answer for every reason: it must not tell which ID numbers are registered.
+        # A mistyped mainland ID is told as such first: that says nothing about accounts.
+        mistyped = user is None and len(id_number) == 18 and check_id_number(id_number)
+        if mistyped:
+            form.id_number.errors.append(_("ID number %(message)s", message=mistyped))
+        elif user is not None and activation.can_use_email(user):
+            # No phone for a code: the manual's (003) alternative, e-mail + account review.
+            # (This tells that the number is an imported account without a phone; the
+            # per-address limit above slows anyone guessing numbers.)
+            session[EMAIL_ACTIVATE_KEY] = user.id
+            return redirect(url_for("account.activate_by_email"))
+        elif user is None or user.status != AccountStatus.INACTIVE or not user.phone:
+            # One answer for every other reason: it must not tell which ID numbers are registered.
             form.id_number.errors.append(_(
                 "This ID number cannot be activated here. If you have no account, please register; if it is "
                 "activated, please log in; if no mobile phone is bound, please ask your teaching point or the center."
@@ -245,6 +266,38 @@ def _activate_lookup():
             session[ACTIVATE_KEY] = user.id
             return redirect(url_for("account.activate"))
     return render_template("account/activate_lookup.html", form=form)
+
+
+# --- activation by e-mail and account review (manual 003) -------------------------------
+
+EMAIL_ACTIVATE_KEY = "activate_email_user_id"
+
+
+class EmailActivateForm(FlaskForm):
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=100), EmailAddress])
+    password, confirm = _password_fields()
+
+
+@bp.route("/activate/email", methods=["GET", "POST"])
+def activate_by_email():
+    """An imported learner without a phone: e-mail address + password → the center's
+    account review; coming back shows the request's state (and the reason of a refusal)."""
+    user_id = session.get(EMAIL_ACTIVATE_KEY)
+    user = User.get_or_none(User.id == user_id) if user_id else None
+    if user is None or not activation.can_use_email(user):
+        session.pop(EMAIL_ACTIVATE_KEY, None)
+        return redirect(url_for("account.activate"))
+    latest = activation.latest_request(user)
+    form = EmailActivateForm()
+    pending = latest is not None and latest.status == ActivationStatus.PENDING
+    if not pending and form.validate_on_submit():
+        try:
+            latest = activation.request_activation(user, form.email.data, form.password.data)
+        except activation.ActivationError as error:
+            form.email.errors.append(str(error))
+        else:
+            pending = True
+    return render_template("account/activate_email.html", user=user, form=form, latest=latest, pending=pending)
 
 
 # --- forgotten password -----------------------------------------------------------------

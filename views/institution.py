@@ -133,7 +133,7 @@ class InstitutionInfoForm(FlaskForm):
 def _username_for(college):
     """The login account: the school code, unless another account already uses it."""
     candidate = college.school_code
-    if User.select().where(User.username == candidate).exists():
+    if accounts.username_taken(candidate):
         candidate = f"inst{college.id}"
     return candidate
 

@@ -3,12 +3,11 @@
 Every achievement or application is looked up through the learner's own rows
 (``own_achievement``/``own_application``), so another learner's id answers 404.
 State changes go through ``services.workflow`` only."""
-import secrets
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from peewee import JOIN, IntegrityError, fn
+from peewee import JOIN, IntegrityError
 
 from models import (
     AchievementSource,
@@ -27,19 +26,17 @@ from models import (
     Message,
     ReviewRecord,
     Role,
-    RuleSource,
-    RuleStatus,
     RuleTarget,
     User,
     db,
     now,
 )
-from services import audit, certificate, notify, storage, workflow
+from services import audit, notify, storage, workflow
 from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
 from views.auth import safe_next
 from services.schema import schema_form_data, schema_values
-from views.learner_forms import CatalogueSearchForm, ConversionApplyForm, FeedbackForm, achievement_form_class
+from views.learner_forms import CatalogueSearchForm, FeedbackForm, achievement_form_class
 
 bp = Blueprint("learner", __name__, url_prefix="/me")
 
@@ -84,19 +81,17 @@ def own_application(application_id):
 
 
 def status_summary(user):
-    """The five counts of 我的信息 (SPEC §4)."""
+    """The counts of 我的信息 (SPEC §4): each achievement in exactly one bucket by its
+    current state, so 成果总数 is their sum. 名录成果 count as 已认定 (manual 002's
+    screens), 已申请 is 认定中; 已撤回 gets its own bucket (shown when there are any)."""
     counts = LearnerAchievement.status_counts(user)
-    applied = (
-        Application.select(fn.COUNT(fn.DISTINCT(Application.achievement)))
-        .where(Application.learner == user, Application.kind == ApplicationKind.RECOGNITION)
-        .scalar()
-    )
     return {
         "total": sum(counts.values()),
         "not_applied": counts.get(AchievementStatus.NOT_APPLIED, 0),
-        "applied": applied,  # achievements ever submitted for recognition
+        "applied": counts.get(AchievementStatus.UNDER_REVIEW, 0),
         "recognised": counts.get(AchievementStatus.RECOGNISED, 0) + counts.get(AchievementStatus.CATALOGUE, 0),
         "refused": counts.get(AchievementStatus.REFUSED, 0),
+        "withdrawn": counts.get(AchievementStatus.WITHDRAWN, 0),
     }
 
 
@@ -148,6 +143,7 @@ def catalogue_json(entry, category):
         "project_name": entry.project_name,
         "name": entry.name,
         "institution": entry.institution.name,
+        "issuer": entry.issuing_body,
         "credits": str(entry.credits) if entry.credits is not None else "",
         "intro": entry.intro or "",
         "fields": fields,
@@ -367,6 +363,11 @@ def applications_with_reviews(*conditions):
         .where(Application.learner == me(), *conditions)
         .order_by(Application.submitted_at.desc(), Application.id.desc())
     )
+    return attach_reviews(applications)
+
+
+def attach_reviews(applications):
+    """Fill ``.review_list`` of each application with one query."""
     reviews = {}
     if applications:
         query = (
@@ -450,184 +451,8 @@ def recognition_records(achievement_id):
     applications = applications_with_reviews(
         Application.achievement == item, Application.kind == ApplicationKind.RECOGNITION
     )
-    return render_template("learner/records.html", a=item, applications=applications,
+    return render_template("learner/records.html", a=item, applications=applications, attempts=True,
                            title=_("Recognition records"), back=url_for("learner.recognition"), targets={})
-
-
-# --- 转换成果申请 ---------------------------------------------------------------------------
-
-
-def conversion_candidates(user):
-    """My catalogue achievements of the conversion path, with 可转换规则数 and 已用转换规则数
-    as correlated subqueries (one query per page, no N+1)."""
-    rule_count = (
-        RuleSource.select(fn.COUNT(RuleSource.id))
-        .join(ConversionRule)
-        .where(RuleSource.catalogue == LearnerAchievement.catalogue, ConversionRule.status == RuleStatus.PUBLISHED)
-    )
-    conversions = Application.select(fn.COUNT(fn.DISTINCT(Application.rule))).where(
-        Application.achievement == LearnerAchievement.id,
-        Application.kind.in_([ApplicationKind.CONVERSION, ApplicationKind.BATCH]),  # mine or my institution's
-    )
-    return (
-        LearnerAchievement.for_learner(user)
-        .select_extend(
-            rule_count.alias("rule_count"),
-            conversions.where(
-                Application.status.not_in([ApplicationStatus.REFUSED, ApplicationStatus.CANCELLED])
-            ).alias("used_count"),
-            conversions.where(Application.status == ApplicationStatus.PASSED).alias("passed_count"),
-            conversions.where(Application.status.in_(OPEN_STATUSES)).alias("open_count"),
-        )
-        .where(
-            LearnerAchievement.catalogue.is_null(False),
-            Category.kind != CategoryKind.INFORMAL,
-            LearnerAchievement.status.in_([AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED]),
-        )
-    )
-
-
-@bp.route("/conversions")
-def conversion():
-    """转换成果申请: select an achievement, then 申请转换 / 进度查询 / 查看详情 / 打印转换证明."""
-    page = paginate(conversion_candidates(me()), request.args, ACHIEVEMENT_SORTS, default_sort="-created")
-    return render_template("learner/conversion.html", page=page)
-
-
-@bp.route("/conversions/go")
-def conversion_go():
-    """The buttons above the list act on the selected row."""
-    achievement_id = request.args.get("id", type=int)
-    action = request.args.get("action")
-    if not achievement_id:
-        flash(_("Please select an achievement first."), "warning")
-        return redirect(url_for("learner.conversion"))
-    item = own_achievement(achievement_id)
-    if action == "apply":
-        return redirect(url_for("learner.conversion_apply", achievement_id=item.id))
-    if action == "progress":
-        return redirect(url_for("learner.conversion_progress", achievement_id=item.id))
-    if action == "certificate":
-        passed = (
-            Application.select()
-            .where(Application.achievement == item, Application.kind.in_(GRANTING_KINDS),
-                   Application.status == ApplicationStatus.PASSED)
-            .order_by(Application.decided_at.desc())
-            .first()
-        )
-        if passed is None:
-            flash(_("This achievement has not been converted yet."), "warning")
-            return redirect(url_for("learner.conversion"))
-        return redirect(url_for("learner.certificate_pdf", application_id=passed.id))
-    return redirect(url_for("learner.achievement", achievement_id=item.id))
-
-
-@bp.route("/conversions/<int:achievement_id>/apply", methods=["GET", "POST"])
-def conversion_apply(achievement_id):
-    """申请转换: the achievement, 上传相关资料, 请选择规则 (applicable published rules only)."""
-    item = own_achievement(achievement_id)
-    rules = list(
-        ConversionRule.applicable_to(item)
-        .select(ConversionRule, Institution)
-        .join(Institution, on=(ConversionRule.institution == Institution.id))
-    )
-    form = ConversionApplyForm()
-    form.rule.choices = [(r.id, r.code) for r in rules]
-    if form.validate_on_submit():
-        rule = ConversionRule.get_by_id(form.rule.data)
-        files = [f for f in form.materials.data or [] if getattr(f, "filename", "")]
-        try:
-            workflow.submit_conversion(item, rule, me(), files=files)
-        except (workflow.WorkflowError, storage.UploadError) as error:
-            form.materials.errors = [str(error)]
-        else:
-            flash(_("Submitted successfully."), "success")
-            return redirect(url_for("learner.conversion_progress", achievement_id=item.id))
-    elif request.method == "POST" and form.rule.errors:
-        form.rule.errors = [_("Please choose a rule that applies to this achievement.")]
-    # The list opens the form in a dialog (SPEC §8) by loading it alone; a submission with
-    # errors comes back as the whole page.
-    template = "learner/_conversion_apply_form.html" if request.args.get("dialog") else "learner/conversion_apply.html"
-    return render_template(template, a=item, form=form, rules=rules, targets=targets_by_rule_ids([r.id for r in rules]))
-
-
-def targets_by_rule_ids(rule_ids):
-    return targets_by_rule([Application(rule=rule_id) for rule_id in rule_ids])
-
-
-@bp.route("/conversions/<int:achievement_id>/progress")
-def conversion_progress(achievement_id):
-    """进度查询: the conversion applications of the achievement and their review records."""
-    item = own_achievement(achievement_id)
-    applications = applications_with_reviews(
-        Application.achievement == item, Application.kind.in_(GRANTING_KINDS)
-    )
-    return render_template("learner/records.html", a=item, applications=applications,
-                           title=_("Progress query"), back=url_for("learner.conversion"),
-                           targets=targets_by_rule(applications))
-
-
-@bp.route("/applications/<int:application_id>/certificate.pdf")
-def certificate_pdf(application_id):
-    """打印转换证明: a PDF of a passed conversion, with its verification code."""
-    application = own_application(application_id)
-    if application.kind not in GRANTING_KINDS or application.status != ApplicationStatus.PASSED:
-        abort(404)
-    if not application.certificate_code:
-        # Conditional update: two clicks at once still give one code.
-        Application.update(certificate_code=secrets.token_hex(8).upper()).where(
-            Application.id == application.id, Application.certificate_code.is_null()
-        ).execute()
-        application = own_application(application_id)
-    pdf = certificate.render(application, verify_url=url_for(
-        "portal.verify", code=application.certificate_code, _external=True))
-    audit.record("certificate_printed", application, code=application.certificate_code)
-    return pdf, 200, {
-        "Content-Type": "application/pdf",
-        "Content-Disposition": f"inline; filename=certificate-{application.certificate_code}.pdf",
-    }
-
-
-# --- 业绩类成果转换申请 -----------------------------------------------------------------------
-
-
-@bp.route("/performance")
-def performance():
-    """My recognised informal achievements (select → 提交转换) and my performance applications."""
-    query = LearnerAchievement.for_learner(me()).where(
-        Category.kind == CategoryKind.INFORMAL, LearnerAchievement.status == AchievementStatus.RECOGNISED
-    )
-    page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created")
-    applications = applications_with_reviews(Application.kind == ApplicationKind.PERFORMANCE)
-    names = dict(
-        LearnerAchievement.select(LearnerAchievement.id, LearnerAchievement.name)
-        .where(LearnerAchievement.id.in_([a.achievement_id for a in applications] or [0]))
-        .tuples()
-    )
-    return render_template("learner/performance.html", page=page, applications=applications, names=names)
-
-
-@bp.route("/performance/<int:achievement_id>/apply", methods=["GET", "POST"])
-def performance_apply(achievement_id):
-    """提交转换: search the target catalogue achievement → 确认 → 提交成功."""
-    item = own_achievement(achievement_id)
-    if request.method == "POST":
-        target = CatalogueAchievement.search().where(
-            CatalogueAchievement.id == request.form.get("target_id", type=int)
-        ).first()
-        if target is None:
-            flash(_("Please choose the target achievement."), "warning")
-        else:
-            try:
-                workflow.submit_performance(item, target, me())
-            except workflow.WorkflowError as error:
-                flash(str(error), "danger")
-            else:
-                flash(_("Submitted successfully."), "success")
-                return redirect(url_for("learner.performance"))
-    form, page = catalogue_page(request.args)
-    searched = any(request.args.get(k) for k in ("project", "name", "institution"))
-    return render_template("learner/performance_apply.html", a=item, form=form, page=page, searched=searched)
 
 
 # --- 问题反馈 -------------------------------------------------------------------------------

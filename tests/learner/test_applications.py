@@ -36,7 +36,7 @@ def test_submit_for_recognition_and_see_the_records(learner_client):
     learner_client.post(f"/me/recognition/{row.id}/submit")  # a second click changes nothing
     assert Application.select().count() == 1
     records = learner_client.get(f"/me/recognition/{row.id}/records").get_data(as_text=True)
-    assert "暂无审核记录" in records and "待审核" in records
+    assert "认定中" in records and "等待教学点审核" in records  # the pending attempt is listed
 
 
 def test_recognition_list_filters(learner_client):

@@ -1,0 +1,121 @@
+"""激活 by e-mail and the center's account review (manual 003, SPEC §5).
+
+An imported learner with no bound phone cannot get an activation code. Instead they give
+an e-mail address and choose a password; center staff check the request (审核通过 /
+审核不通过 with a reason) and the account opens — or the person reads why not when they
+come back to /activate, and may ask again. Like the workflow's transitions, each step is
+one transaction with a conditional update on the expected state, an audit entry and the
+notifications. There is no mail gateway: e-mails wait in ``email_outbox`` for one, and
+the same text goes to the learner's inbox.
+"""
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from models import AccountStatus, ActivationRequest, ActivationStatus, EmailOutbox, Message, Role, User, now
+from services import accounts, audit, permissions, validators
+from services.database import transaction
+
+MAX_REASON = 500
+
+
+class ActivationError(ValueError):
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+def can_use_email(user):
+    """The e-mail route is for imported learners who cannot receive an SMS code."""
+    return user.role == Role.LEARNER and user.status == AccountStatus.INACTIVE and not user.phone
+
+
+def latest_request(user):
+    return (
+        ActivationRequest.select()
+        .where(ActivationRequest.user == user.id)
+        .order_by(ActivationRequest.submitted_at.desc(), ActivationRequest.id.desc())
+        .first()
+    )
+
+
+def email_message(email, subject, body):
+    EmailOutbox.create(email=email, subject=str(subject), body=str(body))
+
+
+def request_activation(user, email, password):
+    """File the request; raises ActivationError with the message to show."""
+    email = (email or "").strip().lower()
+    if not can_use_email(user):
+        raise ActivationError(_l("This account cannot be activated by e-mail"))
+    problem = validators.check_email(email) or validators.check_password(password)
+    if problem:
+        raise ActivationError(problem)
+    taken_by_request = ActivationRequest.select().where(
+        ActivationRequest.email == email, ActivationRequest.status == ActivationStatus.PENDING,
+        ActivationRequest.user != user.id,
+    ).exists()
+    if accounts.email_taken(email, exclude_id=user.id) or taken_by_request:
+        raise ActivationError(_l("This email is already registered"))
+    try:
+        with transaction():
+            request = ActivationRequest.create(user=user, email=email, password_hash=accounts.hash_password(password))
+            audit.record("activation_requested", request, user=user, email=email)
+            for staff in User.select().where(User.role == Role.CENTER, User.status == AccountStatus.ACTIVE):
+                Message.create(user=staff, title=str(_l("Account review")),
+                               body=str(_l("%(name)s asks to activate an imported account by e-mail.",
+                                           name=user.real_name)),
+                               link="/admin/activation_requests/")
+            email_message(email, _l("Activation request received"), _l(
+                "[Credit Bank] We received your request to activate the account of %(name)s. The management "
+                "center reviews it within 1-2 working days; you will be told the result at this address.",
+                name=user.real_name))
+    except IntegrityError:  # the partial unique index: one pending request per account
+        raise ActivationError(_l("Your activation request is already waiting for review")) from None
+    return request
+
+
+def decide(request, reviewer, approve, reason=""):
+    """审核通过 activates the account with the chosen password and e-mail; 审核不通过 needs a
+    reason. Of two staff deciding at once exactly one wins."""
+    reason = (reason or "").strip()
+    if not permissions.allowed(reviewer, {permissions.CENTER}):
+        raise ActivationError(_l("You may not review account requests"))
+    if not approve and not reason:
+        raise ActivationError(_l("Please enter the reason for not passing"))
+    if len(reason) > MAX_REASON:
+        raise ActivationError(_l("The reason may have at most 500 characters"))
+    status = ActivationStatus.APPROVED if approve else ActivationStatus.REFUSED
+    user = User.get_by_id(request.user_id)
+    try:
+        with transaction():
+            moved = ActivationRequest.update(
+                status=status, reason=reason or None, decided_at=now(), decided_by=reviewer.id
+            ).where(ActivationRequest.id == request.id, ActivationRequest.status == ActivationStatus.PENDING)
+            if moved.execute() != 1:
+                raise ActivationError(_l("This request has already been reviewed by someone else"))
+            if approve:
+                opened = User.update(
+                    status=AccountStatus.ACTIVE, email=request.email, password_hash=request.password_hash,
+                    must_change_password=False,
+                ).where(User.id == user.id, User.status == AccountStatus.INACTIVE)
+                if opened.execute() != 1:
+                    raise ActivationError(_l("This account is already activated"))
+            audit.record("activation_approved" if approve else "activation_refused", request, user=reviewer,
+                         learner=user.id, reason=reason or None)
+            _tell(user, request.email, approve, reason)
+    except IntegrityError:  # another account took the address meanwhile
+        raise ActivationError(_l("This email is already registered")) from None
+    request.status = status
+    return request
+
+
+def _tell(user, email, approve, reason):
+    if approve:
+        title = _l("Account activated")
+        body = _l("[Credit Bank] Your account has passed the account review and is activated. Log in with your "
+                  "ID number or this e-mail address and the password you chose.")
+    else:
+        title = _l("Account review not passed")
+        body = _l("[Credit Bank] Your activation request did not pass the account review. Reason: %(reason)s. "
+                  "You may correct it and apply again at the activation page.", reason=reason)
+    Message.create(user=user, title=str(title), body=str(body), link="/me/" if approve else None)
+    email_message(email, title, body)
