@@ -135,7 +135,9 @@ def register():
                 code_ok = True
             except sms.CodeError as error:
                 form.sms_code.errors.append(str(error))
-        if valid and code_ok and _address_allowed("register", form.sms_code) and form.unique():
+        # Taken phones, ID numbers and e-mails are said only to the holder of a valid code.
+        unique = code_ok and _address_allowed("register", form.sms_code) and form.unique()
+        if valid and unique:
             user = _create_learner(form)
             if user is not None:
                 sessions.login(user)

@@ -85,7 +85,7 @@ def test_registration_shows_every_error_at_once(client, teaching_point):
     code = sms.issue_code("13800138000", "register")
     body = post_register(client, teaching_point, with_code=False, sms_code="000000", password="Ab1",
                          confirm="Ab1", birth_date="1990-03-08").get_data(as_text=True)
-    for message in ("密码长度须为8–16位", "该用户名已被使用", "出生日期与证件号码不一致", "验证码错误"):
+    for message in ("密码长度须为8–64位", "该用户名已被使用", "出生日期与证件号码不一致", "验证码错误"):
         assert message in body, message
     assert User.select().count() == 1
     # A right code with other errors is not used up: the corrected form goes through with it.
