@@ -102,7 +102,7 @@ def test_initial_reviewer_sees_their_own_decision_time_and_materials(setting, cl
 
 
 
-@pytest.mark.parametrize("sort", range(6))
+@pytest.mark.parametrize("sort", [4, 5, 6])  # 状态, 提交时间, 审核时间
 def test_done_list_sorts_by_every_sortable_column(setting, client_as, sort):
     workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
     page = client_as(setting["reviewer"]).get(f"/admin/initial_review/?tab=done&sort={sort}&desc=1")
