@@ -17,6 +17,7 @@ from models import (
     ConversionRule,
     InstitutionStatus,
     LearnerAchievement,
+    Permission,
     RuleStatus,
 )
 from services import permissions
@@ -124,11 +125,13 @@ def institution_home(view):
     if current_user.role == permissions.INSTITUTION and institution.status == InstitutionStatus.DRAFT:
         # A registration saved as draft (保存) resumes at the next login.
         return redirect(url_for("institution.register_registrant"))
-    achievements = _kind_counts(
+    can = lambda permission: permissions.has_permission(current_user, permission)  # noqa: E731
+    # A sub-user sees the counts of the menus granted to them only (issue 17).
+    achievements = can(Permission.ACHIEVEMENTS) and _kind_counts(
         CatalogueAchievement.select().where(CatalogueAchievement.institution == institution.id),
         CatalogueAchievement.category,
     )
-    learner_achievements = _kind_counts(
+    learner_achievements = can(Permission.LEARNER_ACHIEVEMENTS) and _kind_counts(
         LearnerAchievement.select().where(LearnerAchievement.stored_by == institution.id), LearnerAchievement.category
     )
     rule_rows = dict(
@@ -150,7 +153,7 @@ def institution_home(view):
         learner_achievements=learner_achievements,
         rules=rules,
         rules_endpoint=_rules_endpoint(),
-        can=lambda permission: permissions.has_permission(current_user, permission),
+        can=can,
     )
 
 

@@ -30,7 +30,7 @@ from models import (
     User,
     db,
 )
-from services import audit, notify, permissions, workflow
+from services import audit, notify, permissions, storage, workflow
 from services.excel import DATE, DATETIME, ExportColumn
 from services.pagination import paginate
 from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mask_phone
@@ -279,6 +279,8 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
             upload = form.reason_file.data
             if not upload or not upload.filename:
                 form.reason_file.errors = [_("Please upload the reason file.")]
+            elif (bad_file := _upload_problem(upload)) is not None:
+                form.reason_file.errors = [bad_file]
             else:
                 done, failed = withdraw_all(rows, form.reason.data.strip(), upload)
                 if done:
@@ -290,6 +292,15 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
         return self.render("admin/institution/withdraw.html", rows=rows, form=form, ids=",".join(str(r.id) for r in rows))
 
 
+def _upload_problem(upload):
+    """Why the reason file is refused, before any achievement is withdrawn; None when fine."""
+    try:
+        storage.check_upload(upload)
+    except storage.UploadError as error:
+        return str(error)
+    return None
+
+
 def withdraw_all(rows, reason, upload):
     """Withdraw each row through the workflow (each its own transaction); the reason file
     is stored once per achievement so each keeps its own evidence."""
@@ -298,7 +309,7 @@ def withdraw_all(rows, reason, upload):
         upload.stream.seek(0)
         try:
             workflow.withdraw_achievement(row, current_user._get_current_object(), reason, upload)
-        except workflow.WorkflowError as error:
+        except (workflow.WorkflowError, storage.UploadError) as error:
             failed.append(f"{row.name} ({row.learner.real_name}): {error}")
         else:
             done += 1

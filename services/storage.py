@@ -122,21 +122,28 @@ def sweep_orphans(min_age_seconds=3600, dry_run=False):
     return orphans
 
 
-def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, allowed=EVIDENCE_TYPES, max_mb=10):
-    """Check and store a werkzeug ``FileStorage``; raise UploadError with a clear message."""
+def check_upload(file, allowed=EVIDENCE_TYPES, max_mb=10):
+    """The checks of ``save_upload`` without storing: its mime type, or UploadError. Forms
+    that change several rows check the file first, so a bad file changes nothing."""
     if file is None or not file.filename:
         raise UploadError(_l("Please choose a file"))
     stream = file.stream
-    head = stream.read(16)
-    mime = sniff(head)
+    stream.seek(0)
+    mime = sniff(stream.read(16))
     if mime not in allowed:
         names = ", ".join(EXTENSIONS[m] for m in sorted(allowed))
         raise UploadError(_l("%(name)s: only %(types)s files are accepted", name=file.filename, types=names))
     stream.seek(0, os.SEEK_END)
-    size = stream.tell()
-    if size > max_mb * MB:
+    if stream.tell() > max_mb * MB:
         raise UploadError(_l("%(name)s is larger than %(mb)s MB", name=file.filename, mb=max_mb))
     stream.seek(0)
+    return mime
+
+
+def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, allowed=EVIDENCE_TYPES, max_mb=10):
+    """Check and store a werkzeug ``FileStorage``; raise UploadError with a clear message."""
+    mime = check_upload(file, allowed, max_mb)
+    stream = file.stream
     stored_name, size, sha = _write(iter(lambda: stream.read(64 * 1024), b""), EXTENSIONS[mime])
     return Attachment.create(
         owner_type=owner_type,

@@ -7,7 +7,10 @@ import pytest
 
 from models import Application, ApplicationStatus, ReviewRecord, ReviewStage
 from services import workflow
-from tests.reviews.test_review_views import PNG, setting  # noqa: F401 (fixture)
+from tests.reviews import test_review_views
+
+PNG = test_review_views.PNG
+setting = test_review_views.setting  # the same learner, reviewers and applications
 
 
 def _flash(response):
