@@ -23,7 +23,10 @@ from models import (
 from services import permissions
 
 MENU_MANAGE = _l("Achievements and learners")
-CLOSED_STATUSES = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.DISABLED})
+# The space opens after the center's 审核通过 (issue 17) and closes when disabled.
+CLOSED_STATUSES = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.PENDING, InstitutionStatus.REFUSED,
+                             InstitutionStatus.DISABLED})
+UNFINISHED = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.PENDING, InstitutionStatus.REFUSED})
 MENU_ACCOUNT = _l("Account management")
 
 
@@ -42,9 +45,9 @@ class InstitutionAccess:
 
     def inaccessible_callback(self, name, **kwargs):
         if current_user.is_authenticated and current_user.role == permissions.INSTITUTION and (
-            current_user.institution.status == InstitutionStatus.DRAFT
+            current_user.institution.status in UNFINISHED
         ):
-            return redirect(url_for("institution.register_registrant"))
+            return redirect(url_for("admin.index"))  # the home says what is missing
         return super().inaccessible_callback(name, **kwargs)
 
 
@@ -122,9 +125,8 @@ def _kind_counts(query, category_field):
 def institution_home(view):
     """机构账户中心: the three service entries and the account overview, each count a link."""
     institution = current_user.institution
-    if current_user.role == permissions.INSTITUTION and institution.status == InstitutionStatus.DRAFT:
-        # A registration saved as draft (保存) resumes at the next login.
-        return redirect(url_for("institution.register_registrant"))
+    if institution.status in UNFINISHED:
+        return registration_state(view, institution)
     can = lambda permission: permissions.has_permission(current_user, permission)  # noqa: E731
     # A sub-user sees the counts of the menus granted to them only (issue 17).
     achievements = can(Permission.ACHIEVEMENTS) and _kind_counts(
@@ -155,6 +157,16 @@ def institution_home(view):
         rules_endpoint=_rules_endpoint(),
         can=can,
     )
+
+
+def registration_state(view, institution):
+    """Before 审核通过: a draft resumes at the step reached, a refusal says why and goes back
+    to the form, a submitted registration says that it waits for the center."""
+    from views.institution import resume_url
+
+    if institution.status == InstitutionStatus.PENDING or current_user.role != permissions.INSTITUTION:
+        return view.render("admin/institution/pending.html", institution=institution)
+    return redirect(resume_url(institution))  # a refusal shows its reason above the form
 
 
 def _rules_endpoint():
