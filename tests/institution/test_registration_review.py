@@ -45,8 +45,11 @@ def test_draft_resumes_at_the_step_reached(colleges, client, app):
 
 
 def test_submitted_registration_waits_for_the_center(colleges, client, app):
+    center = factories.make_user("center")
     institution = _submitted(colleges, client)
     assert institution.status == InstitutionStatus.PENDING
+    told = Message.get(Message.user == center)  # the center has something to act on
+    assert told.link == f"/admin/institutions/details/?id={institution.id}"
     assert "等待学分银行管理中心审核" in client.get("/institution/register/done").get_data(as_text=True)
     # The space stays closed, and the login says why.
     assert client.get("/admin/inst_achievements/").status_code in (302, 403)
