@@ -219,6 +219,8 @@ class ReviewView(SecureModelView):
             return redirect(url_for(".index_view"))
         user = reviewer()
         form = ReviewForm(opinion=default_opinion(user))
+        # The page swaps the pre-filled opinion when the decision changes (同意 ↔ 不同意).
+        opinions = {"agree": default_opinion(user, True), "disagree": default_opinion(user, False)}
         form.decision.choices = [(Decision.AGREE, self.agree_label), (Decision.DISAGREE, self.disagree_label)]
         if form.validate_on_submit():
             agree = form.decision.data == Decision.AGREE
@@ -236,6 +238,7 @@ class ReviewView(SecureModelView):
             application=application,
             form=form,
             can_decide=application.status == self.pending_status and permissions.can_review(user, application, self.stage),
+            opinions=opinions,
             **review_context(application, self.stage),
         )
 
@@ -266,6 +269,9 @@ class ReviewView(SecureModelView):
     @action("disagree", _l("Disagree"), _l("Refuse all selected applications with the default opinion?"))
     def action_disagree(self, ids):
         self._decide_many(ids, False)
+
+    def search_placeholder(self):
+        return _("Learner name")
 
     def is_action_allowed(self, name):
         if name in ("agree", "disagree"):

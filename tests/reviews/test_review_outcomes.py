@@ -110,3 +110,8 @@ def test_done_list_sorts_by_every_sortable_column(setting, client_as, sort):
     workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
     page = client_as(setting["reviewer"]).get(f"/admin/initial_review/?tab=done&sort={sort}&desc=1")
     assert page.status_code == 200 and "陈晓明" in page.get_data(as_text=True)
+
+
+def test_review_list_search_box_names_what_it_searches(setting, client_as):
+    page = client_as(setting["reviewer"]).get("/admin/recognition_review/").get_data(as_text=True)
+    assert 'placeholder="学员姓名"' in page and 'placeholder="None"' not in page
