@@ -27,6 +27,7 @@ from models import (
     ConversionRule,
     Decision,
     Institution,
+    InstitutionStatus,
     LearnerAchievement,
     Permission,
     ReviewRecord,
@@ -380,6 +381,13 @@ class FinalReviewView(ReviewView):
     # (scope_applications limits those to their own rules).
     roles = frozenset({permissions.COMMITTEE, permissions.CENTER}) | permissions.INSTITUTION_USERS
     permission = Permission.REVIEWS
+
+    def is_accessible(self):
+        # An institution reviews only once its registration is approved (and while active).
+        return super().is_accessible() and (
+            current_user.role not in permissions.INSTITUTION_USERS
+            or current_user.institution.status == InstitutionStatus.ACTIVE
+        )
 
     def decide(self, application, user, agree, opinion, files):
         workflow.final_review(application, user, agree, opinion)

@@ -53,7 +53,9 @@ def test_submitted_registration_waits_for_the_center(colleges, client, app):
     assert "等待学分银行管理中心审核" in client.get("/institution/register/done").get_data(as_text=True)
     # The space stays closed, and the login says why.
     assert client.get("/admin/inst_achievements/").status_code in (302, 403)
-    assert "等待学分银行管理中心审核" in client.get("/admin/", follow_redirects=True).get_data(as_text=True)
+    assert client.get("/admin/final_review/").status_code in (302, 403)
+    home = client.get("/admin/", follow_redirects=True).get_data(as_text=True)
+    assert "等待学分银行管理中心审核" in home and "/admin/final_review/" not in home
     client.post("/logout")
     refused_login = app.test_client().post(
         "/login", data={"identity": "institution", "identifier": PHONE, "password": PASSWORD})
