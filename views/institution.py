@@ -271,6 +271,8 @@ def register_info():
             flash(_("Saved. You can continue after your next login."), "success")
             return redirect(url_for(".register_info"))
     elif form.validate_on_submit():
+        # The draft keeps what was submitted: after a refusal the form shows it for correction.
+        _save_draft(institution, "info", {name: form[name].data for name in form.FIELDS})
         _submit(institution, form.values())
         return redirect(url_for(".register_done"))
     return render_template("institution/info.html", form=form, institution=institution, step=2,

@@ -30,6 +30,7 @@ def _submitted(colleges, client):
     department, college, *_ = colleges
     test_register.step_one(client, department, college)
     _registrant(client)
+    client.post("/institution/register/info", data={"action": "save", "credit_code": INFO["credit_code"]})  # 保存 first
     client.post("/institution/register/info", data=dict(INFO, action="submit"))
     return Institution.get_by_id(college.id)
 
@@ -102,6 +103,7 @@ def test_center_refuses_with_a_reason_and_the_registrant_corrects_and_resubmits(
     later = _login(app)
     page = later.get("/admin/", follow_redirects=True).get_data(as_text=True)
     assert "统一社会信用代码与营业执照不符" in page and "不通过" in page
+    assert INFO["legal_representative"] in page and INFO["address"] in page  # what was submitted, to correct
     assert later.get("/admin/inst_achievements/").status_code in (302, 403)
     later.post("/institution/register/info", data=dict(INFO, action="submit", contact_name="改正后"))
     again = Institution.get_by_id(institution.id)
