@@ -126,13 +126,14 @@ class AuditLogView(ExcelMixin, CenterModelView):
     )
 
     column_list = ("created_at", "user", "action", "object_type", "details", "ip")
+    column_details_list = column_list
     column_labels = {
         "created_at": _l("Time"),
         "user": _l("User"),
         "action": _l("Action"),
         "object_type": _l("Object"),
         "object_id": _l("Object id"),
-        "details": _l("Details"),
+        "details": _l("Details of the action"),
         "ip": _l("IP address"),
     }
     column_filters = (
@@ -142,7 +143,8 @@ class AuditLogView(ExcelMixin, CenterModelView):
                     options=audit.ActionLabels.choices),
         "created_at",
     )
-    column_searchable_list = ("action", "object_type")
+    # No search box: actions and objects are stored as codes nobody types; the filters
+    # choose them by name.
     column_sortable_list = ("created_at", "action")
     column_formatters = {
         "user": lambda v, c, m, n: f"{m.user.real_name} ({m.user.username})" if m.user_id else "",

@@ -197,7 +197,8 @@ def detail_items(details):
     if not isinstance(details, dict):
         return [] if details in (None, "") else [("", str(details))]
     enums = _value_labels()
-    return [(str(DETAILS.get(key, key)), _text(key, value, enums)) for key, value in details.items()]
+    return [(str(DETAILS.get(key, key)), _text(key, value, enums)) for key, value in details.items()
+            if value not in (None, "", [], {})]
 
 
 def details_text(details):

@@ -56,3 +56,11 @@ def test_every_recorded_action_has_words():
     for path in [*root.glob("services/*.py"), *root.glob("admin/*.py"), *root.glob("views/*.py")]:
         written |= set(re.findall(r'audit\.record\(\s*"([a-z_]+)"\s*[,)]', path.read_text()))
     assert written - set(audit.ACTIONS) == set()
+
+
+def test_audit_details_page_is_in_words_and_skips_empty_fields(center):
+    entry = AuditLog.create(user=center.user, action="institution_approved", object_type="Institution", object_id=4,
+                            details={"name": "广东开放大学", "reason": None})
+    page = center.get(f"/admin/audit_log/details/?id={entry.id}").get_data(as_text=True)
+    assert "机构注册审核通过" in page and "机构 #4" in page and "名称：" in page
+    assert "原因：" not in page and "institution_approved" not in page
