@@ -208,9 +208,7 @@ class InstitutionView(ExcelMixin, CenterModelView):
     @expose("/review/", methods=("GET", "POST"))
     def review_view(self):
         """审核通过 / 不通过 (with reason) of a submitted registration."""
-        institution = self.get_one(request.args.get("id"))
-        if institution is None:
-            abort(404)
+        institution = self.get_one(request.args.get("id")) or abort(404)
         form = RegistrationReviewForm()
         if form.validate_on_submit():
             user = current_user._get_current_object()

@@ -274,6 +274,13 @@ INSTITUTIONS = [
     ("学分银行专业认定委员会", K.REVIEW_BODY, None, "CMT01"),
 ]
 
+def _course(project, name, institution, category_code, course_code, major, hours, credits, level):
+    """A college's 专科(高职) course: the institution form's fields and the learner form's."""
+    fields = {"school_name": institution, "course_name": name, "course_code": course_code, "major": major,
+              "level": "专科(高职)", "hours": str(hours), "credits": str(credits), "course_credits": str(credits)}
+    return (project, name, institution, category_code, fields, str(credits), level)
+
+
 # (project, name, institution, subcategory catalogue field values, credits, framework level).
 # Colleges' diplomas and courses are institution types (SPEC §2, 004); their values also fill
 # the learner form's catalogue fields (学校名称, 课程学分, 类型, 等级), which holders see under
@@ -321,27 +328,13 @@ CATALOGUE = [
      {"issuer": "广东理工职业学院", "level": "专科(高职)", "discipline": "电子与信息大类", "major_class": "计算机类",
       "major": "计算机网络技术", "conclusion": "毕业", "duration_years": "3", "hours": "2500", "credits": "120",
       "min_credits": "120", "education_type": "职业教育", "grade": "专科"}, "120", 5),
-    ("计算机网络技术", "集群应用系统构建与运维", "广东理工职业学院", "inst_voc_course",
-     {"school_name": "广东理工职业学院", "course_name": "集群应用系统构建与运维", "course_code": "JW2018101", "major": "计算机网络技术",
-      "level": "专科(高职)", "hours": "64", "credits": "4", "course_credits": "4"}, "4", 4),
-    ("计算机网络技术", "容器技术与应用", "广东理工职业学院", "inst_voc_course",
-     {"school_name": "广东理工职业学院", "course_name": "容器技术与应用", "course_code": "JW2018102", "major": "计算机网络技术",
-      "level": "专科(高职)", "hours": "64", "credits": "4", "course_credits": "4"}, "4", 4),
-    ("计算机网络技术", "云平台运维与开发技术", "广东理工职业学院", "inst_voc_course",
-     {"school_name": "广东理工职业学院", "course_name": "云平台运维与开发技术", "course_code": "JW2018103", "major": "计算机网络技术",
-      "level": "专科(高职)", "hours": "64", "credits": "4", "course_credits": "4"}, "4", 4),
-    ("计算机网络技术", "项目工程管理", "广东理工职业学院", "inst_voc_course",
-     {"school_name": "广东理工职业学院", "course_name": "项目工程管理", "course_code": "JW2018104", "major": "计算机网络技术",
-      "level": "专科(高职)", "hours": "32", "credits": "2", "course_credits": "2"}, "2", 4),
-    ("计算机应用基础", "计算机应用基础", "广东开放大学", "inst_ce_course",
-     {"school_name": "广东开放大学", "course_name": "计算机应用基础", "course_code": "GK00101", "major": "公共基础",
-      "level": "专科(高职)", "hours": "48", "credits": "3", "course_credits": "3"}, "3", 3),
-    ("大学英语", "大学英语(1)", "广东开放大学", "inst_ce_course",
-     {"school_name": "广东开放大学", "course_name": "大学英语(1)", "course_code": "GK00201", "major": "公共基础",
-      "level": "专科(高职)", "hours": "64", "credits": "4", "course_credits": "4"}, "4", 3),
-    ("电子商务", "电子商务概论", "广东开放大学", "inst_ce_course",
-     {"school_name": "广东开放大学", "course_name": "电子商务概论", "course_code": "GK01301", "major": "电子商务",
-      "level": "专科(高职)", "hours": "48", "credits": "3", "course_credits": "3"}, "3", 4),
+    _course("计算机网络技术", "集群应用系统构建与运维", "广东理工职业学院", "inst_voc_course", "JW2018101", "计算机网络技术", 64, 4, 4),
+    _course("计算机网络技术", "容器技术与应用", "广东理工职业学院", "inst_voc_course", "JW2018102", "计算机网络技术", 64, 4, 4),
+    _course("计算机网络技术", "云平台运维与开发技术", "广东理工职业学院", "inst_voc_course", "JW2018103", "计算机网络技术", 64, 4, 4),
+    _course("计算机网络技术", "项目工程管理", "广东理工职业学院", "inst_voc_course", "JW2018104", "计算机网络技术", 32, 2, 4),
+    _course("计算机应用基础", "计算机应用基础", "广东开放大学", "inst_ce_course", "GK00101", "公共基础", 48, 3, 3),
+    _course("大学英语", "大学英语(1)", "广东开放大学", "inst_ce_course", "GK00201", "公共基础", 64, 4, 3),
+    _course("电子商务", "电子商务概论", "广东开放大学", "inst_ce_course", "GK01301", "电子商务", 48, 3, 4),
     ("高级技工", "数控加工技师教育", "广东理工职业学院", "technician",
      {"major": "数控加工", "technician_level": "技师"}, "20", 4),
     ("高级技工", "电气自动化技师教育", "广东理工职业学院", "technician",

@@ -34,24 +34,20 @@ def test_recognition_flash_says_the_decision(setting, client_as, decision, expec
     assert expected in messages and forbidden not in messages
 
 
-@pytest.mark.parametrize(("decision", "expected"), [("agree", "初审通过"), ("disagree", "初审不通过")])
-def test_initial_review_flash_says_the_decision(setting, client_as, decision, expected):
-    client = client_as(setting["reviewer"])
-    response = client.post(
-        f"/admin/initial_review/review/{setting['conversion'].id}",
+@pytest.mark.parametrize(
+    ("stage", "decision", "expected"),
+    [("initial", "agree", "初审通过"), ("initial", "disagree", "初审不通过"),
+     ("final", "agree", "终审通过"), ("final", "disagree", "终审不通过")],
+)
+def test_conversion_review_flash_says_the_decision(setting, client_as, stage, decision, expected):
+    """转换初审 and 转换终审 tell the reviewer which stage passed or not."""
+    who = "reviewer"
+    if stage == "final":
+        workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+        who = "committee"
+    response = client_as(setting[who]).post(
+        f"/admin/{stage}_review/review/{setting['conversion'].id}",
         data={"opinion": "意见", "decision": decision},
-        follow_redirects=True,
-    )
-    assert expected in " ".join(_flash(response))
-
-
-@pytest.mark.parametrize(("decision", "expected"), [("agree", "终审通过"), ("disagree", "终审不通过")])
-def test_final_review_flash_says_the_decision(setting, client_as, decision, expected):
-    workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
-    client = client_as(setting["committee"])
-    response = client.post(
-        f"/admin/final_review/review/{setting['conversion'].id}",
-        data={"opinion": "审核人：学分银行管理中心 周教授", "decision": decision},
         follow_redirects=True,
     )
     assert expected in " ".join(_flash(response))
