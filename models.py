@@ -133,6 +133,7 @@ class InstitutionStatus(Choices):
     UNREGISTERED = Choice("unregistered", _l("Not registered"))
     DRAFT = Choice("draft", _l("Registration draft"))
     PENDING = Choice("pending", _l("Awaiting approval"))
+    REFUSED = Choice("refused", _l("Registration not approved"))
     ACTIVE = Choice("active", _l("Active"))
     DISABLED = Choice("disabled", _l("Disabled"))
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, fn
-from wtforms import StringField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
 from admin.base import SecureForm
@@ -35,7 +35,7 @@ from models import (
     User,
     db,
 )
-from services import audit
+from services import audit, workflow
 from services.excel import DATETIME, ExportColumn
 from services.validators import Mobile
 
@@ -58,6 +58,11 @@ def _account_count():
 
 def departments():
     return Institution.select().where(Institution.kind == InstitutionKind.PROVINCE_DEPT).order_by(Institution.name)
+
+
+class RegistrationReviewForm(SecureForm):
+    decision = SelectField(choices=[("approve", _l("Approve")), ("refuse", _l("Not approved"))])
+    reason = TextAreaField(_l("Reason for not passing"), validators=[Optional(), Length(max=500)])
 
 
 class InstitutionView(ExcelMixin, CenterModelView):
@@ -181,11 +186,42 @@ class InstitutionView(ExcelMixin, CenterModelView):
         flash(_("The account %(username)s was created; a one-time login code was sent by SMS.",
                 username=user.username), "success")
 
-    @action("approve", _l("Approve"), _l("Approve the selected institutions?"))
+    @action("approve", _l("Approve"), _l("Approve the selected registrations awaiting review?"))
     def action_approve(self, ids):
-        self.move_status(ids, InstitutionStatus.ACTIVE,
-                   (InstitutionStatus.PENDING, InstitutionStatus.DRAFT, InstitutionStatus.UNREGISTERED),
-                   _("%(count)s institutions were approved."), "institution")
+        """审核通过 of the selected registrations, each through the workflow (SMS, audit)."""
+        done = 0
+        for institution in self.scoped(ids):
+            try:
+                workflow.approve_institution(institution, current_user._get_current_object())
+                done += 1
+            except workflow.WorkflowError as error:
+                flash(f"{institution.name}: {error}", "error")
+        if done:
+            flash(_("%(count)s institutions were approved.", count=done), "success")
+
+    @expose("/review/", methods=("GET", "POST"))
+    def review_view(self):
+        """审核通过 / 不通过 (with reason) of a submitted registration."""
+        institution = self.get_one(request.args.get("id")) or abort(404)
+        form = RegistrationReviewForm()
+        if form.validate_on_submit():
+            user = current_user._get_current_object()
+            try:
+                if form.decision.data == "approve":
+                    workflow.approve_institution(institution, user)
+                    flash(_("%(name)s: registration approved; the registrant was told by SMS.", name=institution.name),
+                          "success")
+                else:
+                    workflow.refuse_institution(institution, user, form.reason.data)
+                    flash(_("%(name)s: registration not approved; the registrant was told the reason by SMS.",
+                            name=institution.name), "warning")
+            except workflow.WorkflowError as error:
+                if institution.status == InstitutionStatus.PENDING and form.decision.data == "refuse":
+                    form.reason.errors = [str(error)]
+                    return self._details(institution, form)
+                flash(str(error), "error")
+            return redirect(self.get_url(".details_view", id=institution.id))
+        return self._details(institution, form)
 
     @action("disable", _l("Disable"), _l("Disable the selected institutions?"))
     def action_disable(self, ids):
@@ -204,9 +240,14 @@ class InstitutionView(ExcelMixin, CenterModelView):
         institution = self.get_one(request.args.get("id"))
         if institution is None:
             abort(404)
+        return self._details(institution, RegistrationReviewForm())
+
+    def _details(self, institution, review_form):
         counted = self.get_query().where(Institution.id == institution.id).first()
+        draft = institution.registration_draft or {}
         return self.render(self.details_template, model=counted, authorised=self._authorised(institution),
-                           return_url=self.get_url(".index_view"))
+                           return_url=self.get_url(".index_view"), review_form=review_form,
+                           registrant=draft.get("registrant") or {}, review=draft.get("review") or {})
 
     # --- authorisation of the non-degree types (SPEC §2) ---------------------------------
 

@@ -1,4 +1,6 @@
 """The SMS outbox and the audit log (SPEC §12), both read-only."""
+import json
+
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from peewee import JOIN
@@ -7,6 +9,7 @@ from admin.center_common import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
 from models import AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User
+from services import audit
 from services.excel import DATETIME, ExportColumn
 from services.validators import mask_phone
 
@@ -39,41 +42,66 @@ class SmsOutboxView(CenterModelView):
 
 
 class AuditLogView(ExcelMixin, CenterModelView):
-    """Who did what, when, to which record, with the details."""
+    """Who did what, when, to which record, with the details — in words (issue 17): the
+    action's label, the object's kind, the details as labelled fields."""
 
     export_name = _l("Audit log")
     export_columns = (
         ExportColumn("时间", AuditLog.created_at, DATETIME),
         ExportColumn("用户", User.username),
-        ExportColumn("操作", AuditLog.action),
-        ExportColumn("对象", AuditLog.object_type),
+        ExportColumn("操作", AuditLog.action, convert=audit.action_label),
+        ExportColumn("对象", AuditLog.object_type, convert=audit.object_label),
         ExportColumn("对象编号", AuditLog.object_id),
-        ExportColumn("详情", AuditLog.details),
+        ExportColumn("详情", AuditLog.details, convert=lambda v: audit.details_text(_loaded(v))),
         ExportColumn("IP地址", AuditLog.ip),
     )
 
-    column_list = ("created_at", "user", "action", "object_type", "object_id", "details", "ip")
+    column_list = ("created_at", "user", "action", "object_type", "details", "ip")
+    column_details_list = column_list
     column_labels = {
         "created_at": _l("Time"),
         "user": _l("User"),
         "action": _l("Action"),
         "object_type": _l("Object"),
         "object_id": _l("Object id"),
-        "details": _l("Details"),
+        "details": _l("Details of the action"),
         "ip": _l("IP address"),
     }
     column_filters = (
         WhereFilter(AuditLog.user, _l("User (login account)"),
                     lambda v: AuditLog.user.in_(User.select(User.id).where(User.username == v))),
-        WhereFilter(AuditLog.action, _l("Action"), lambda v: AuditLog.action == v),
+        WhereFilter(AuditLog.action, _l("Action"), lambda v: AuditLog.action == v,
+                    options=audit.ActionLabels.choices),
         "created_at",
     )
-    column_searchable_list = ("action", "object_type")
+    # No search box: actions and objects are stored as codes nobody types; the filters
+    # choose them by name.
     column_sortable_list = ("created_at", "action")
     column_formatters = {
         "user": lambda v, c, m, n: f"{m.user.real_name} ({m.user.username})" if m.user_id else "",
-        "details": lambda v, c, m, n: Markup("<code class='small'>{}</code>").format(m.details or ""),
+        "action": lambda v, c, m, n: audit.action_label(m.action),
+        "object_type": lambda v, c, m, n: audit.object_label(m.object_type, m.object_id),
+        "details": lambda v, c, m, n: _details_html(m.details),
     }
 
     def base_query(self):
         return AuditLog.select(AuditLog, User).join(User, JOIN.LEFT_OUTER, on=(AuditLog.user == User.id)).switch(AuditLog)
+
+
+def _loaded(value):
+    """Details as stored: the export's tuples may hold the JSON text itself."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _details_html(details):
+    """Each detail on its own line: 标签：值."""
+    return Markup("").join(
+        Markup("<div class='small'><span class='text-muted'>{}：</span>{}</div>").format(label, text)
+        if label else Markup("<div class='small'>{}</div>").format(text)
+        for label, text in audit.detail_items(details)
+    )

@@ -23,7 +23,10 @@ from models import (
 from services import permissions
 
 MENU_MANAGE = _l("Achievements and learners")
-CLOSED_STATUSES = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.DISABLED})
+# The space opens after the center's 审核通过 (issue 17) and closes when disabled.
+CLOSED_STATUSES = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.PENDING, InstitutionStatus.REFUSED,
+                             InstitutionStatus.DISABLED})
+UNFINISHED = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.PENDING, InstitutionStatus.REFUSED})
 MENU_ACCOUNT = _l("Account management")
 
 
@@ -42,9 +45,9 @@ class InstitutionAccess:
 
     def inaccessible_callback(self, name, **kwargs):
         if current_user.is_authenticated and current_user.role == permissions.INSTITUTION and (
-            current_user.institution.status == InstitutionStatus.DRAFT
+            current_user.institution.status in UNFINISHED
         ):
-            return redirect(url_for("institution.register_registrant"))
+            return redirect(url_for("admin.index"))  # the home says what is missing
         return super().inaccessible_callback(name, **kwargs)
 
 
@@ -109,14 +112,15 @@ def _kind_counts(query, category_field):
 def institution_home(view):
     """机构账户中心: the three service entries and the account overview, each count a link."""
     institution = current_user.institution
-    if current_user.role == permissions.INSTITUTION and institution.status == InstitutionStatus.DRAFT:
-        # A registration saved as draft (保存) resumes at the next login.
-        return redirect(url_for("institution.register_registrant"))
-    achievements = _kind_counts(
+    if institution.status in UNFINISHED:
+        return registration_state(view, institution)
+    can = lambda permission: permissions.has_permission(current_user, permission)  # noqa: E731
+    # A sub-user sees the counts of the menus granted to them only (issue 17).
+    achievements = can(Permission.ACHIEVEMENTS) and _kind_counts(
         CatalogueAchievement.select().where(CatalogueAchievement.institution == institution.id),
         CatalogueAchievement.category,
     )
-    learner_achievements = _kind_counts(
+    learner_achievements = can(Permission.LEARNER_ACHIEVEMENTS) and _kind_counts(
         LearnerAchievement.select().where(LearnerAchievement.stored_by == institution.id), LearnerAchievement.category
     )
     rule_rows = dict(
@@ -138,8 +142,18 @@ def institution_home(view):
         learner_achievements=learner_achievements,
         rules=rules,
         rules_endpoint="inst_rules.index_view" if permissions.has_permission(current_user, Permission.RULES) else None,
-        can=lambda permission: permissions.has_permission(current_user, permission),
+        can=can,
     )
+
+
+def registration_state(view, institution):
+    """Before 审核通过: a draft resumes at the step reached, a refusal says why and goes back
+    to the form, a submitted registration says that it waits for the center."""
+    from views.institution import resume_url
+
+    if institution.status == InstitutionStatus.PENDING or current_user.role != permissions.INSTITUTION:
+        return view.render("admin/institution/pending.html", institution=institution)
+    return redirect(resume_url(institution))  # a refusal shows its reason above the form
 
 
 def register(admin):

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
-from peewee import JOIN, IntegrityError
+from peewee import JOIN, Case, IntegrityError
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -26,13 +26,16 @@ from models import (
     AchievementStatus,
     CatalogueAchievement,
     Category,
+    Choice,
+    Choices,
+    ImportBatch,
     LearnerAchievement,
     Permission,
     Role,
     User,
     db,
 )
-from services import audit, notify, permissions, throttle, workflow
+from services import audit, notify, permissions, storage, throttle, workflow
 from services.excel import DATE, DATETIME, ExportColumn
 from services.pagination import paginate
 from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mask_phone
@@ -41,6 +44,23 @@ from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mas
 # 成果子类型 of a stored achievement is its entry's category; 成果类型 that category's parent.
 EntryCategory = Category.alias("entry_category")
 EntryParent = Category.alias("entry_parent")
+ImportRecord = ImportBatch.alias("import_record")
+
+
+class StoredBy(Choices):
+    """成果状态 in 学员成果 (seed 004): who stored it — the institution itself (by hand or its
+    own import) or the credit bank — or 已撤回."""
+
+    INSTITUTION = Choice("institution", AchievementSource.INSTITUTION.label)
+    BANK = Choice("bank", _l("Stored by the credit bank"))
+    WITHDRAWN = Choice("withdrawn", AchievementStatus.WITHDRAWN.label)
+
+
+STORED_BY = Case(None, [
+    (LearnerAchievement.status == AchievementStatus.WITHDRAWN, StoredBy.WITHDRAWN),
+    ((LearnerAchievement.source == AchievementSource.INSTITUTION)
+     | (ImportRecord.institution == LearnerAchievement.stored_by), StoredBy.INSTITUTION),
+], StoredBy.BANK)
 
 
 NAME_MISMATCHES = throttle.Limit("name_mismatch", 20, dt.timedelta(hours=1))
@@ -148,7 +168,7 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
         ExportColumn("手机号码", User.phone),
         ExportColumn("个人成果编号", LearnerAchievement.personal_code),
         ExportColumn("颁证日期", LearnerAchievement.obtained_on, DATE),
-        ExportColumn("成果状态", LearnerAchievement.status, enum=AchievementStatus),
+        ExportColumn("成果状态", STORED_BY, enum=StoredBy),
         ExportColumn("入库时间", LearnerAchievement.created_at, DATETIME),
     )
     scope_field = LearnerAchievement.stored_by
@@ -195,7 +215,7 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
         return entry_category.parent.name if entry_category.parent_id else ""
 
     def _format_status(view, context, model, name):
-        return AchievementStatus.label(model.status)
+        return StoredBy.label(model.stored_state)
 
     column_formatters = {
         "kind": _format_kind,
@@ -208,14 +228,28 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
 
     def base_query(self):
         return (
-            LearnerAchievement.select(LearnerAchievement, User, CatalogueAchievement, EntryCategory, EntryParent)
+            LearnerAchievement.select(LearnerAchievement, User, CatalogueAchievement, EntryCategory, EntryParent,
+                                      STORED_BY.alias("stored_state"))
             .join(User, on=(LearnerAchievement.learner == User.id))
+            .switch(LearnerAchievement)
+            .join(ImportRecord, JOIN.LEFT_OUTER, on=(LearnerAchievement.import_batch == ImportRecord.id))
             .switch(LearnerAchievement)
             .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(LearnerAchievement.catalogue == CatalogueAchievement.id))
             .join(EntryCategory, JOIN.LEFT_OUTER, on=(CatalogueAchievement.category == EntryCategory.id))
             .join(EntryParent, JOIN.LEFT_OUTER, on=(EntryCategory.parent == EntryParent.id))
             .switch(LearnerAchievement)
         )
+
+    def get_one(self, id):
+        """Details show the same 成果状态 as the list."""
+        try:
+            pk = int(id)
+        except (TypeError, ValueError):
+            return None
+        return self.scope(self.base_query()).where(LearnerAchievement.id == pk).first()
+
+    def stored_label(self, model):
+        return StoredBy.label(model.stored_state)
 
     def row_action_allowed(self, action, model):
         if getattr(action, "endpoint", None) == ".withdraw_view":
@@ -293,6 +327,8 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
             upload = form.reason_file.data
             if not upload or not upload.filename:
                 form.reason_file.errors = [_("Please upload the reason file.")]
+            elif (bad_file := _upload_problem(upload)) is not None:
+                form.reason_file.errors = [bad_file]
             else:
                 done, failed = withdraw_all(rows, form.reason.data.strip(), upload)
                 if done:
@@ -304,6 +340,15 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
         return self.render("admin/institution/withdraw.html", rows=rows, form=form, ids=",".join(str(r.id) for r in rows))
 
 
+def _upload_problem(upload):
+    """Why the reason file is refused, before any achievement is withdrawn; None when fine."""
+    try:
+        storage.check_upload(upload)
+    except storage.UploadError as error:
+        return str(error)
+    return None
+
+
 def withdraw_all(rows, reason, upload):
     """Withdraw each row through the workflow (each its own transaction); the reason file
     is stored once per achievement so each keeps its own evidence."""
@@ -312,7 +357,7 @@ def withdraw_all(rows, reason, upload):
         upload.stream.seek(0)
         try:
             workflow.withdraw_achievement(row, current_user._get_current_object(), reason, upload)
-        except workflow.WorkflowError as error:
+        except (workflow.WorkflowError, storage.UploadError) as error:
             failed.append(f"{row.name} ({row.learner.real_name}): {error}")
         else:
             done += 1

@@ -27,6 +27,7 @@ from models import (
     ConversionRule,
     Decision,
     Institution,
+    InstitutionStatus,
     LearnerAchievement,
     ReviewRecord,
     ReviewStage,
@@ -65,9 +66,10 @@ def of_category(value):
     return Application.achievement.in_(chosen)
 
 
-def decide_each(applications, decide):
+def decide_each(applications, decide, message=None, category="success"):
     """Decide the applications one by one (each its own transaction) with ``decide``;
-    flash how many were reviewed and why any was not. Returns the number reviewed."""
+    flash how many were reviewed (``message(count)`` says what was decided) and why any
+    was not. Returns the number reviewed."""
     done, failed = 0, []
     for application in applications:
         try:
@@ -76,7 +78,7 @@ def decide_each(applications, decide):
         except workflow.WorkflowError as error:
             failed.append(f"{application.learner.real_name}: {error}")
     if done:
-        flash(_("%(count)s applications reviewed.", count=done), "success")
+        flash(message(done) if message else _("%(count)s applications reviewed.", count=done), category)
     for message in failed:
         flash(message, "error")
     return done
@@ -101,6 +103,28 @@ def reviewer_home(view):
     return view.render("admin/reviews/home.html", waiting=waiting)
 
 
+# This view's own stage decision of each row (the 已审核 tab shows it, not the overall result).
+StageReview = ReviewRecord.alias("stage_review")
+
+
+def _stage_review(application):
+    review = getattr(application, "stage_review", None)
+    return review if review is not None and review.id is not None else None
+
+
+def stage_status(view, application):
+    """The view's own stage decision; before it, the state the application waits in."""
+    review = _stage_review(application)
+    if review is None:
+        return ApplicationStatus.label(application.status)
+    return view.passed_label if review.decision == Decision.AGREE else view.refused_label
+
+
+def stage_time(application):
+    review = _stage_review(application)
+    return review.created_at if review is not None else ""
+
+
 class ReviewView(SecureModelView):
     """A list of one kind of application at one review stage."""
 
@@ -109,7 +133,12 @@ class ReviewView(SecureModelView):
     pending_status = ApplicationStatus.PENDING
     agree_label = _l("Agree")
     disagree_label = _l("Disagree")
-    success_message = _l("Review successful")
+    # What the stage's decision is called in the 已审核 list, and what the reviewer is told.
+    passed_label = _l("Review passed")
+    refused_label = _l("Review not passed")
+    agreed_message = _l("Review successful: the review passed and the target achievement was added to the "
+                        "learner's account.")
+    refused_message = _l("Review submitted: not passed. The learner has been notified.")
     can_create = False
     can_edit = False
     can_view_details = False
@@ -126,8 +155,8 @@ class ReviewView(SecureModelView):
         "submitted_at": _l("Submitted at"),
         "decided_at": _l("Reviewed at"),
     }
-    column_formatters = {"status": lambda v, c, m, n: ApplicationStatus.label(m.status)}
-    column_sortable_list = ("submitted_at", "decided_at", "status")
+    column_formatters = {"status": lambda v, c, m, n: stage_status(v, m), "decided_at": lambda v, c, m, n: stage_time(m)}
+    column_sortable_list = ("submitted_at", ("decided_at", StageReview.created_at), "status")
     column_default_sort = ("submitted_at", True)
     column_searchable_list = (User.real_name,)
     column_filters = (
@@ -148,7 +177,7 @@ class ReviewView(SecureModelView):
 
     def base_query(self):
         return (
-            Application.select(Application, User, LearnerAchievement, Category, ConversionRule)
+            Application.select(Application, User, LearnerAchievement, Category, ConversionRule, StageReview)
             .join(User, on=(Application.learner == User.id))
             .switch(Application)
             .join(LearnerAchievement)
@@ -156,7 +185,11 @@ class ReviewView(SecureModelView):
             .switch(Application)
             .join(ConversionRule, JOIN.LEFT_OUTER)
             .switch(Application)
+            .join(StageReview, JOIN.LEFT_OUTER, attr="stage_review",
+                  on=((StageReview.application == Application.id) & (StageReview.stage == self.stage)))
+            .switch(Application)
         )
+
 
     @classmethod
     def pending(cls):
@@ -204,6 +237,8 @@ class ReviewView(SecureModelView):
             return redirect(url_for(".index_view"))
         user = reviewer()
         form = ReviewForm(opinion=default_opinion(user))
+        # The page swaps the pre-filled opinion when the decision changes (同意 ↔ 不同意).
+        opinions = {"agree": default_opinion(user, True), "disagree": default_opinion(user, False)}
         form.decision.choices = [(Decision.AGREE, self.agree_label), (Decision.DISAGREE, self.disagree_label)]
         if form.validate_on_submit():
             agree = form.decision.data == Decision.AGREE
@@ -214,13 +249,14 @@ class ReviewView(SecureModelView):
             except ValueError as error:  # an upload that failed its checks
                 flash(str(error), "error")
             else:
-                flash(str(self.success_message), "success")
+                flash(str(self.agreed_message if agree else self.refused_message), "success" if agree else "warning")
                 return redirect(url_for(".index_view", tab=DONE))
         return self.render(
             "admin/reviews/review.html",
             application=application,
             form=form,
             can_decide=application.status == self.pending_status and permissions.can_review(user, application, self.stage),
+            opinions=opinions,
             **review_context(application, self.stage),
         )
 
@@ -228,8 +264,12 @@ class ReviewView(SecureModelView):
 
     def _decide_many(self, ids, agree):
         user = reviewer()
+        label = self.agree_label if agree else self.disagree_label
         decide_each(self.scoped(ids), lambda application: self.decide(
-            application, user, agree, default_opinion(user, agree), ()))
+            application, user, agree, default_opinion(user, agree), ()),
+            lambda count: _("%(count)s applications: %(decision)s; the learners have been notified.",
+                            count=count, decision=label),
+            "success" if agree else "warning")
 
     def scoped(self, ids):
         pks = [int(i) for i in ids if str(i).isdigit()]
@@ -242,6 +282,9 @@ class ReviewView(SecureModelView):
     @action("disagree", _l("Disagree"), _l("Refuse all selected applications with the default opinion?"))
     def action_disagree(self, ids):
         self._decide_many(ids, False)
+
+    def search_placeholder(self):
+        return _("Learner name")
 
     def is_action_allowed(self, name):
         if name in ("agree", "disagree"):
@@ -269,6 +312,18 @@ def review_context(application, stage):
         .order_by(ReviewRecord.created_at, ReviewRecord.id)
     )
     initial_materials = list(Attachment.of("application", application.id, "initial_review"))
+    earlier = list(
+        Application.select().where(
+            Application.achievement == achievement.id, Application.kind == application.kind,
+            Application.id < application.id,
+        ).order_by(Application.id.desc())
+    )
+    earlier_reviews = {}
+    for record in (
+        ReviewRecord.select(ReviewRecord, User).join(User, JOIN.LEFT_OUTER)
+        .where(ReviewRecord.application.in_([a.id for a in earlier])).order_by(ReviewRecord.id)
+    ):
+        earlier_reviews.setdefault(record.application_id, []).append(record)
     return {
         "learner": application.learner,
         "achievement": achievement,
@@ -282,6 +337,8 @@ def review_context(application, stage):
         "targets": [t.catalogue for t in application.rule.targets] if application.rule_id else
                    ([application.target] if application.target_id else []),
         "history": list(history),
+        # SPEC §6 "previous records": the earlier attempts of a re-application.
+        "earlier": [(a, earlier_reviews.get(a.id, [])) for a in earlier],
     }
 
 
@@ -292,9 +349,10 @@ class RecognitionReviewView(ReviewView):
     kind = ApplicationKind.RECOGNITION
     stage = ReviewStage.RECOGNITION
     roles = frozenset({permissions.REVIEWER, permissions.CENTER})
-    agree_label = _l("Recognition passed")
-    disagree_label = _l("Recognition not passed")
-    success_message = _l("Recognition successful")
+    agree_label = passed_label = _l("Recognition passed")
+    disagree_label = refused_label = _l("Recognition not passed")
+    agreed_message = _l("Recognition successful")
+    refused_message = _l("Recognition not passed: the learner has been notified and may correct and re-apply.")
     column_list = ("learner.real_name", "achievement.name", "achievement.category", "status", "submitted_at",
                    "decided_at")
 
@@ -309,6 +367,11 @@ class InitialReviewView(ReviewView):
     kind = ApplicationKind.CONVERSION
     stage = ReviewStage.INITIAL
     roles = frozenset({permissions.REVIEWER, permissions.CENTER})
+    passed_label = _l("Initial review passed")
+    refused_label = _l("Initial review not passed")
+    agreed_message = _l("Review successful: the initial review passed and the application moves on to the final "
+                        "review.")
+    refused_message = _l("Review submitted: the initial review did not pass. The learner has been notified.")
 
     def decide(self, application, user, agree, opinion, files):
         workflow.initial_review(application, user, agree, opinion, files)
@@ -321,9 +384,21 @@ class FinalReviewView(ReviewView):
     kind = ApplicationKind.CONVERSION
     stage = ReviewStage.FINAL
     pending_status = ApplicationStatus.INITIAL_PASSED
+    passed_label = _l("Final review passed")
+    refused_label = _l("Final review not passed")
+    agreed_message = _l("Review successful: the final review passed and the target achievements were added to the "
+                        "learner's account.")
+    refused_message = _l("Review submitted: the final review did not pass. The learner has been notified.")
     # SPEC §8: committee members; the institution that published the rule decides the
     # same stage in its own 转换申请审核 › 个人申请 (admin/institution_reviews.py).
     roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
+
+    def is_accessible(self):
+        # An institution reviews only once its registration is approved (and while active).
+        return super().is_accessible() and (
+            current_user.role not in permissions.INSTITUTION_USERS
+            or current_user.institution.status == InstitutionStatus.ACTIVE
+        )
 
     def decide(self, application, user, agree, opinion, files):
         workflow.final_review(application, user, agree, opinion)

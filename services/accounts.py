@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import AccountStatus, Institution, INSTITUTION_ROLES, Role, User, db, now
+from models import AccountStatus, Institution, INSTITUTION_ROLES, InstitutionStatus, Role, User, db, now
 from services import audit, validators
 
 # 个人用户 and 机构用户 on the login page: which roles each identity covers.
@@ -117,6 +117,9 @@ def authenticate(user, password, password_ok=None):
         raise AccountError(_l("This account has been disabled"))
     if user.status == AccountStatus.INACTIVE:
         raise AccountError(_l("This account is not activated yet; please activate it first"))
+    if user.role in INSTITUTION_ROLES and user.institution.status == InstitutionStatus.PENDING:
+        raise AccountError(_l("The registration of your institution is awaiting review by the credit bank center; "
+                              "you can log in once it is approved."))
     User.update(last_login_at=now()).where(User.id == user.id).execute()
     return user
 

@@ -132,6 +132,7 @@ class ExportColumn:
     field: object
     type: str = TEXT
     enum: object = None  # a models.Choices subclass
+    convert: object = None  # or a function from the stored value to the cell's text
 
 
 class Row:
@@ -1195,6 +1196,8 @@ def write_rows(path, headers, rows, text_only=False, sheet_name="Sheet1"):
 
 def _converter(column):
     """A function from a stored value to the exported cell value."""
+    if column.convert is not None:
+        return lambda v: neutralise(column.convert(v))
     if column.enum is not None:
         labels = {code: str(label) for code, label in column.enum.choices()}
         return lambda v: neutralise(labels.get(v, v)) if isinstance(v, str) else v

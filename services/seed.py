@@ -67,7 +67,17 @@ INSTITUTIONS = [
     ("学分银行专业认定委员会", K.REVIEW_BODY, None, "CMT01"),
 ]
 
-# (project, name, institution, subcategory catalogue field values, credits, framework level)
+def _course(project, name, institution, category_code, course_code, major, hours, credits, level):
+    """A college's 专科(高职) course: the institution form's fields and the learner form's."""
+    fields = {"school_name": institution, "course_name": name, "course_code": course_code, "major": major,
+              "level": "专科(高职)", "hours": str(hours), "credits": str(credits), "course_credits": str(credits)}
+    return (project, name, institution, category_code, fields, str(credits), level)
+
+
+# (project, name, institution, subcategory catalogue field values, credits, framework level).
+# Colleges' diplomas and courses are institution types (SPEC §2, 004); their values also fill
+# the learner form's catalogue fields (学校名称, 课程学分, 类型, 等级), which holders see under
+# their learner subcategory. 学位证书 and 技师教育 have no institution type and stay as they are.
 CATALOGUE = [
     ("全国计算机等级考试", "全国计算机等级考试一级证书", "教育部教育考试院", "qualification",
      {"appraisal_body": "教育部考试中心", "certificate_level": "一级", "occupation": "计算机应用", "education": "不限"}, "2", 2),
@@ -97,28 +107,27 @@ CATALOGUE = [
      {"training_body": "广东老年大学", "org_code": "GDLN01"}, "1", 1),
     ("学习强国", "2020年学习强国学时认证", "成果试点机构", "training",
      {"training_body": "学习强国", "org_code": "xfyh00001"}, "1", 2),
-    ("经济统计学", "经济统计学毕业证书(本科)", "长沙理工大学", "diploma",
-     {"issuer": "长沙理工大学", "major": "经济统计学", "level": "本科", "education_type": "普通高等教育", "grade": "经济学/经济学类"}, "160", 6),
+    ("经济统计学", "经济统计学毕业证书(本科)", "长沙理工大学", "inst_he_diploma",
+     {"issuer": "长沙理工大学", "level": "本科", "discipline": "经济学", "major_class": "经济学类", "major": "经济统计学",
+      "conclusion": "毕业", "duration_years": "4", "hours": "2700", "credits": "160", "min_credits": "160",
+      "education_type": "普通高等教育", "grade": "经济学/经济学类"}, "160", 6),
     ("经济统计学", "经济学学士学位证书", "长沙理工大学", "degree",
      {"issuer": "长沙理工大学", "major": "经济统计学", "level": "本科", "education_type": "学士学位", "grade": "经济学"}, "0", 6),
-    ("植物保护与检疫技术", "植物保护与检疫技术毕业证书(高职)", "广东开放大学", "diploma",
-     {"issuer": "广东开放大学", "major": "植物保护与检疫技术(410106)", "level": "专科(高职)", "education_type": "高等学历继续教育", "grade": "专科"}, "120", 5),
-    ("计算机网络技术", "计算机网络技术毕业证书(高职)", "广东理工职业学院", "diploma",
-     {"issuer": "广东理工职业学院", "major": "计算机网络技术", "level": "专科(高职)", "education_type": "职业教育", "grade": "专科"}, "120", 5),
-    ("计算机网络技术", "集群应用系统构建与运维", "广东理工职业学院", "course",
-     {"school_name": "广东理工职业学院", "course_name": "集群应用系统构建与运维", "course_code": "JW2018101", "major": "计算机网络技术", "level": "专科(高职)", "course_credits": "4"}, "4", 4),
-    ("计算机网络技术", "容器技术与应用", "广东理工职业学院", "course",
-     {"school_name": "广东理工职业学院", "course_name": "容器技术与应用", "course_code": "JW2018102", "major": "计算机网络技术", "level": "专科(高职)", "course_credits": "4"}, "4", 4),
-    ("计算机网络技术", "云平台运维与开发技术", "广东理工职业学院", "course",
-     {"school_name": "广东理工职业学院", "course_name": "云平台运维与开发技术", "course_code": "JW2018103", "major": "计算机网络技术", "level": "专科(高职)", "course_credits": "4"}, "4", 4),
-    ("计算机网络技术", "项目工程管理", "广东理工职业学院", "course",
-     {"school_name": "广东理工职业学院", "course_name": "项目工程管理", "course_code": "JW2018104", "major": "计算机网络技术", "level": "专科(高职)", "course_credits": "2"}, "2", 4),
-    ("计算机应用基础", "计算机应用基础", "广东开放大学", "course",
-     {"school_name": "广东开放大学", "course_name": "计算机应用基础", "course_code": "GK00101", "major": "公共基础", "level": "专科(高职)", "course_credits": "3"}, "3", 3),
-    ("大学英语", "大学英语(1)", "广东开放大学", "course",
-     {"school_name": "广东开放大学", "course_name": "大学英语(1)", "course_code": "GK00201", "major": "公共基础", "level": "专科(高职)", "course_credits": "4"}, "4", 3),
-    ("电子商务", "电子商务概论", "广东开放大学", "course",
-     {"school_name": "广东开放大学", "course_name": "电子商务概论", "course_code": "GK01301", "major": "电子商务", "level": "专科(高职)", "course_credits": "3"}, "3", 4),
+    ("植物保护与检疫技术", "植物保护与检疫技术毕业证书(高职)", "广东开放大学", "inst_ce_diploma",
+     {"issuer": "广东开放大学", "level": "专科(高职)", "discipline": "农林牧渔大类", "major_class": "农业类",
+      "major": "植物保护与检疫技术(410106)", "conclusion": "毕业", "duration_years": "2.5", "hours": "1800",
+      "credits": "120", "min_credits": "110", "education_type": "高等学历继续教育", "grade": "专科"}, "120", 5),
+    ("计算机网络技术", "计算机网络技术毕业证书(高职)", "广东理工职业学院", "inst_voc_diploma",
+     {"issuer": "广东理工职业学院", "level": "专科(高职)", "discipline": "电子与信息大类", "major_class": "计算机类",
+      "major": "计算机网络技术", "conclusion": "毕业", "duration_years": "3", "hours": "2500", "credits": "120",
+      "min_credits": "120", "education_type": "职业教育", "grade": "专科"}, "120", 5),
+    _course("计算机网络技术", "集群应用系统构建与运维", "广东理工职业学院", "inst_voc_course", "JW2018101", "计算机网络技术", 64, 4, 4),
+    _course("计算机网络技术", "容器技术与应用", "广东理工职业学院", "inst_voc_course", "JW2018102", "计算机网络技术", 64, 4, 4),
+    _course("计算机网络技术", "云平台运维与开发技术", "广东理工职业学院", "inst_voc_course", "JW2018103", "计算机网络技术", 64, 4, 4),
+    _course("计算机网络技术", "项目工程管理", "广东理工职业学院", "inst_voc_course", "JW2018104", "计算机网络技术", 32, 2, 4),
+    _course("计算机应用基础", "计算机应用基础", "广东开放大学", "inst_ce_course", "GK00101", "公共基础", 48, 3, 3),
+    _course("大学英语", "大学英语(1)", "广东开放大学", "inst_ce_course", "GK00201", "公共基础", 64, 4, 3),
+    _course("电子商务", "电子商务概论", "广东开放大学", "inst_ce_course", "GK01301", "电子商务", 48, 3, 4),
     ("高级技工", "数控加工技师教育", "广东理工职业学院", "technician",
      {"major": "数控加工", "technician_level": "技师"}, "20", 4),
     ("高级技工", "电气自动化技师教育", "广东理工职业学院", "technician",
@@ -303,7 +312,7 @@ def _hold(learner, entry, status, source=AchievementSource.SELF, stored_by=None,
     return _upsert(
         LearnerAchievement,
         {"learner": learner, "catalogue": entry},
-        category=entry.category,
+        category=entry.holder_category_id,
         name=entry.name,
         institution=entry.institution,
         status=status,

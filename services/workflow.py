@@ -23,6 +23,8 @@ from models import (
     ConversionBatch,
     ConversionRule,
     Decision,
+    Institution,
+    InstitutionStatus,
     LearnerAchievement,
     Permission,
     ReviewRecord,
@@ -557,3 +559,49 @@ def review_batch(batch, reviewer, agree, reason, application_ids=None):
             link_to("inst_records_out.index_view"),
         )
     return decided
+
+
+# --- institution registrations (SPEC §5, 004 §1.1) -----------------------------------------
+
+
+def _registrant(institution):
+    """The account created by the registration (the institution's main account)."""
+    return User.get_or_none(User.role == permissions.INSTITUTION, User.institution == institution.id)
+
+
+def _decide_registration(institution, user, status, reason, title, text):
+    _require(user.role == permissions.CENTER, _l("Only the credit bank center reviews institution registrations"))
+    with transaction():
+        current = Institution.get_by_id(institution.id)
+        draft = dict(current.registration_draft or {})
+        draft["review"] = {"status": status, "reason": reason, "at": now().isoformat(sep=" ")}
+        if not _move(Institution, institution.id, (InstitutionStatus.PENDING,), status=status, registration_draft=draft):
+            raise WorkflowError(_l("This registration has already been reviewed or is not awaiting review"))
+        audit.record(f"institution_{'approved' if status == InstitutionStatus.ACTIVE else 'refused'}", institution,
+                     user=user, name=institution.name, reason=reason)
+        registrant = _registrant(institution)
+        if registrant is not None:
+            notify(registrant, title, text, link="/admin/", by_sms=bool(registrant.phone))
+    institution.status = status
+    return institution
+
+
+def approve_institution(institution, user):
+    """审核通过 of a submitted institution registration: the space opens."""
+    return _decide_registration(
+        institution, user, InstitutionStatus.ACTIVE, None, _l("Institution registration approved"),
+        _l("[Credit Bank] The registration of %(name)s has been approved; you can now log in to the institution "
+           "space.", name=institution.name),
+    )
+
+
+def refuse_institution(institution, user, reason):
+    """不通过, with the reason the registrant reads (SMS and at login) before correcting it."""
+    reason = (reason or "").strip()
+    _require(reason, _l("Please enter the reason for not passing"))
+    _require(len(reason) <= MAX_REASON, _l("The reason may have at most 500 characters"))
+    return _decide_registration(
+        institution, user, InstitutionStatus.REFUSED, reason, _l("Institution registration not approved"),
+        _l("[Credit Bank] The registration of %(name)s was not approved. Reason: %(reason)s. Please log in, "
+           "correct the information and submit it again.", name=institution.name, reason=reason),
+    )

@@ -11,8 +11,9 @@ from peewee import IntegrityError
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from models import IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
+from models import AccountStatus, IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
 from services import accounts, audit, permissions, sessions, sms
+from services.notify import notify
 from services.validators import (
     CreditCode,
     IdNumber,
@@ -57,7 +58,7 @@ class RegisterForm(FlaskForm):
     )
     phone = StringField(_l("Mobile"), validators=[DataRequired(), Mobile])
     sms_code = StringField(_l("Verification code"), validators=[DataRequired()])
-    agree = BooleanField(_l("I have read and agree to the credit bank registration agreement"))
+    agree = BooleanField(_l("I have read and agree to the credit bank registration agreement"))  # linked in the page
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,12 +191,31 @@ def _create_account(form):
     return user
 
 
+# A registration is edited while a draft, and again after the center refused it.
+EDITABLE = (InstitutionStatus.DRAFT, InstitutionStatus.REFUSED)
+
+
 def _draft_owner():
     """The institution whose registration the logged-in account is completing, or None."""
     if not current_user.is_authenticated or current_user.role != Role.INSTITUTION:
         return None
     institution = current_user.institution
-    return institution if institution.status == InstitutionStatus.DRAFT else None
+    return institution if institution.status in EDITABLE else None
+
+
+def resume_url(institution):
+    """Where a saved registration resumes: the step reached (机构信息 once 注册人信息 was submitted)."""
+    draft = institution.registration_draft or {}
+    if draft.get("reached") == "info" or institution.status == InstitutionStatus.REFUSED:
+        return url_for("institution.register_info")
+    return url_for("institution.register_registrant")
+
+
+def refusal_reason(institution):
+    """The center's reason when it refused the registration, else None."""
+    if institution.status != InstitutionStatus.REFUSED:
+        return None
+    return ((institution.registration_draft or {}).get("review") or {}).get("reason")
 
 
 def _csrf_ok(form):
@@ -227,6 +247,7 @@ def register_registrant():
             return redirect(url_for(".register_registrant"))
     elif form.validate_on_submit():
         _save_draft(institution, "registrant", {"name": form.name.data.strip(), "id_number": form.id_number.data})
+        _save_draft(institution, "reached", "info")
         User.update(real_name=form.name.data.strip()).where(User.id == current_user.id).execute()
         return redirect(url_for(".register_info"))
     return render_template("institution/registrant.html", form=form, step=1)
@@ -242,26 +263,48 @@ def register_info():
     draft = institution.registration_draft or {}
     if not draft.get("registrant", {}).get("id_number"):
         return redirect(url_for(".register_registrant"))
-    form = InstitutionInfoForm(data=(draft.get("info") or {}) if request.method == "GET" else None)
+    saved = draft.get("info") or {name: getattr(institution, name) for name in InstitutionInfoForm.FIELDS}
+    form = InstitutionInfoForm(data=saved if request.method == "GET" else None)
     if request.method == "POST" and request.form.get("action") == "save":
         if _csrf_ok(form):
             _save_draft(institution, "info", {name: form[name].data for name in form.FIELDS})
             flash(_("Saved. You can continue after your next login."), "success")
             return redirect(url_for(".register_info"))
     elif form.validate_on_submit():
-        with db.atomic():
-            (
-                Institution.update(status=InstitutionStatus.ACTIVE, **form.values())
-                .where(Institution.id == institution.id, Institution.status == InstitutionStatus.DRAFT)
-                .execute()
-            )
-            audit.record("institution_registration_completed", institution)
+        # The draft keeps what was submitted: after a refusal the form shows it for correction.
+        _save_draft(institution, "info", {name: form[name].data for name in form.FIELDS})
+        _submit(institution, form.values())
         return redirect(url_for(".register_done"))
-    return render_template("institution/info.html", form=form, institution=institution, step=2)
+    return render_template("institution/info.html", form=form, institution=institution, step=2,
+                           refusal=refusal_reason(institution))
+
+
+def _submit(institution, values):
+    """提交: the registration waits for the center's review (待审核); the center staff are told."""
+    with db.atomic():
+        moved = (
+            Institution.update(status=InstitutionStatus.PENDING, **values)
+            .where(Institution.id == institution.id, Institution.status.in_(list(EDITABLE)))
+            .execute()
+        )
+        if not moved:
+            return
+        audit.record("institution_registration_completed", institution)
+        for staff in User.select().where(User.role == Role.CENTER, User.status == AccountStatus.ACTIVE):
+            notify(staff, _("Institution registration to review"),
+                   _("%(name)s submitted its registration; please review it.", name=institution.name),
+                   link=url_for("institutions.details_view", id=institution.id))
 
 
 @bp.route("/register/done")
 @permissions.roles_required(Role.INSTITUTION)
 def register_done():
-    """Step 3 of 3: 完成 — the login account."""
-    return render_template("institution/done.html", user=current_user, step=3)
+    """Step 3 of 3: 完成 — the login account, and that the center reviews it first."""
+    return render_template("institution/done.html", user=current_user, step=3,
+                           pending=current_user.institution.status == InstitutionStatus.PENDING)
+
+
+@bp.route("/agreement")
+def agreement():
+    """The registration agreement the first step asks to accept."""
+    return render_template("institution/agreement.html")

@@ -6,7 +6,8 @@ import os
 import openpyxl
 import pytest
 
-from models import AccountStatus, InstitutionKind, LearnerAchievement, User
+from models import AccountStatus, Institution, InstitutionKind, LearnerAchievement, User
+from services import workflow
 from tests import factories
 from tests.institution.test_account import INFO
 
@@ -44,7 +45,9 @@ def test_register_store_and_import_learners(page, output_dir, reference, tmp_pat
     page.click("button[value=submit]")
     page.wait_for_url("**/institution/register/done")
     assert page.inner_text("[data-login-account]") == "G12046"
-    page.click("text=登录机构空间")
+    assert page.locator("[data-registration-status=pending]").is_visible()  # the center reviews it first
+    workflow.approve_institution(Institution.get_by_id(college.id), factories.make_user("center"))
+    page.goto(page.base + "/admin/")
     page.wait_for_url("**/admin/")
 
     # 存储新成果: pick the type, fill its form

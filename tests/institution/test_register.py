@@ -3,7 +3,7 @@ then 注册人信息 and 机构信息 with 保存 (draft resumed after login) an
 import pytest
 
 from models import Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User
-from services import sms
+from services import sms, workflow
 from tests import factories
 from tests.institution.test_account import INFO
 
@@ -84,8 +84,9 @@ def test_full_registration_with_a_draft_resumed_after_login(colleges, client, ap
     done = later.post("/institution/register/info", data=dict(INFO, action="submit"), follow_redirects=True)
     assert f"data-login-account>{college.school_code}<" in done.get_data(as_text=True)
     registered = Institution.get_by_id(college.id)
-    assert registered.status == InstitutionStatus.ACTIVE and registered.credit_code == INFO["credit_code"]
+    assert registered.status == InstitutionStatus.PENDING and registered.credit_code == INFO["credit_code"]
     assert User.get_by_id(account.id).real_name == "陈注册"
+    workflow.approve_institution(registered, factories.make_user("center"))  # the center's 审核通过
     assert later.get("/admin/").status_code == 200
 
     # Registered: the college leaves the list; the login as 机构用户 works with the account.
@@ -107,8 +108,9 @@ def test_space_is_closed_until_registered_and_when_disabled(spaces, few_permissi
     assert client_as(few_permissions_subuser).get("/admin/inst_messages/").status_code == 200
     Institution.update(status=status).where(Institution.id == spaces.a.institution.id).execute()
     response = client.get("/admin/inst_achievements/")
-    if status == InstitutionStatus.DRAFT:
-        assert response.headers["Location"].endswith("/institution/register/registrant")
+    if status == InstitutionStatus.DRAFT:  # the home resumes the registration
+        assert response.headers["Location"].endswith("/admin/")
+        assert client.get("/admin/").headers["Location"].endswith("/institution/register/registrant")
     else:
         assert response.status_code == 403
     assert client_as(few_permissions_subuser).get("/admin/inst_messages/").status_code == 403

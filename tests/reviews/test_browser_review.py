@@ -47,7 +47,11 @@ def test_initial_and_final_review_in_a_browser(page, reference, output_dir):
         image.click()
     assert large.value.url.endswith(f"/files/{evidence.id}")
     large.value.close()
+    # The pre-filled opinion follows the decision until the reviewer edits it.
+    page.check("input[value=disagree]")
+    assert page.input_value("textarea[name=opinion]").endswith("意见：不同意")
     page.check("input[value=agree]")
+    assert page.input_value("textarea[name=opinion]").endswith("意见：同意")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#review-form button[type=submit]")
     page.wait_for_url("**/?tab=done")  # back on the list, on the 已审核 tab
