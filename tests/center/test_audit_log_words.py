@@ -6,6 +6,7 @@ import openpyxl
 
 from models import AuditLog, SmsPurpose
 from services import audit, sms
+from tests import factories
 
 
 def _entries(center):
@@ -38,7 +39,7 @@ def test_audit_log_filter_offers_actions_by_name(center):
 def test_audit_log_export_is_in_words(center):
     _entries(center)
     code = sms.issue_code(center.user.phone, SmsPurpose.EXPORT)
-    response = center.post("/admin/audit_log/export/", data={"code": code})
+    response = factories.export(center, "/admin/audit_log/export/", {"code": code})
     cells = [str(c) for row in openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
              for c in row if c is not None]
     assert "发布转换规则" in cells and "转换规则" in " ".join(cells)
