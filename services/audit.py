@@ -25,6 +25,9 @@ def record(action, obj=None, user=None, **details):
 
 ACTIONS = {
     "login": _l("Logged in"),
+    "login_failed": _l("Failed login"),
+    "activation_requested": _l("Asked to activate an account by e-mail"),
+    "publication_commitment_read": _l("Read and accepted the publication commitment"),
     "register": _l("Registered a personal account"),
     "activate": _l("Activated an account"),
     "password_changed": _l("Changed the password"),
