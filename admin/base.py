@@ -16,6 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
 
+from admin.lists import ListQueryMixin
 from models import db
 from services import audit, permissions
 
@@ -71,7 +72,7 @@ class SecureView(AccessMixin, BaseView):
     """A custom (non-model) admin page."""
 
 
-class SecureModelView(AccessMixin, ModelView):
+class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
     form_base_class = SecureForm
     # Records with history are never hard-deleted through a generic view; a view that
     # may delete sets can_delete and says when in ``deletable``.

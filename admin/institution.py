@@ -69,9 +69,14 @@ class InstitutionModelView(InstitutionAccess, SecureModelView):
     def narrow(self, query, args):
         return query
 
+    def list_arguments(self):
+        return {key: request.args.get(key) for key in self.list_args if request.args.get(key)}
+
     def get_query(self):
-        args = {key: request.args.get(key) for key in self.list_args if request.args.get(key)}
-        return self.narrow(super().get_query(), args)
+        return self.narrow(super().get_query(), self.list_arguments())
+
+    def get_count_query(self):
+        return self.narrow(super().get_count_query(), self.list_arguments())
 
     def editable(self, model):
         """Whether ``model`` may be modified (the edit route asks it too)."""

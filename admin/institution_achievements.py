@@ -212,7 +212,8 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
 
     def narrow(self, query, args):
         if args.get("kind"):
-            query = query.where(Category.kind == args["kind"])
+            kinds = Category.select(Category.id).where(Category.kind == args["kind"])
+            query = query.where(CatalogueAchievement.category.in_(kinds))
         if args.get("type"):
             query = query.where(CatalogueAchievement.category == args["type"])
         return query

@@ -12,7 +12,7 @@ from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN
+from peewee import JOIN, SQL, fn
 from wtforms import MultipleFileField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -148,8 +148,12 @@ class ReviewView(SecureModelView):
 
     @classmethod
     def done(cls):
-        decided = ReviewRecord.select(ReviewRecord.application).where(ReviewRecord.stage == cls.stage)
-        return Application.id.in_(decided)
+        # EXISTS probes the (application, stage) unique index per listed row; an IN over
+        # every review record of the stage would read them all on each page.
+        decided = ReviewRecord.select(SQL("1")).where(
+            ReviewRecord.application == Application.id, ReviewRecord.stage == cls.stage
+        )
+        return fn.EXISTS(decided)
 
     @classmethod
     def stage_query(cls, query, user, condition):
@@ -332,7 +336,8 @@ class PerformanceReviewView(ReviewView):
     column_list = ("learner.real_name", "achievement.name", "target", "status", "submitted_at", "decided_at")
 
     def base_query(self):
-        return super().base_query().join(
+        # The target is selected with the row: the list shows it (one query, not one per row).
+        return super().base_query().select_extend(CatalogueAchievement).join(
             CatalogueAchievement, JOIN.LEFT_OUTER, on=(Application.target == CatalogueAchievement.id)
         ).switch(Application)
 
