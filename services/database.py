@@ -82,6 +82,20 @@ def init_db():
         return current_version()
 
 
+def analyse():
+    """Refresh the query planner's statistics (called at start and after imports and
+    the scale generator). SQLite never gathers them itself: without sqlite_stat1 it
+    guesses, and picks e.g. a whole-table sort over the index a list's order needs.
+    ``analysis_limit`` samples each index, so this takes milliseconds even at a million
+    rows. PostgreSQL's autovacuum analyses on its own; after a bulk load it is asked."""
+    database = db.obj
+    if isinstance(database, SqliteDatabase):
+        database.execute_sql("PRAGMA analysis_limit=2000")
+        database.execute_sql("ANALYZE")
+    else:
+        database.execute_sql("ANALYZE")
+
+
 def transaction():
     """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
     concurrent writers wait on the busy timeout instead of failing with "database is

@@ -886,7 +886,9 @@ def run_import(kind, path, filename, user, target=None):
     """Parse, validate and store one uploaded file; returns the ImportBatch. Raises
     ImportFileError (nothing changed) when the file as a whole is refused."""
     with paused_gc():
-        return _run_import(kind, path, filename, user, target)
+        batch = _run_import(kind, path, filename, user, target)
+    database.analyse()  # thousands of new rows: the planner's statistics are stale
+    return batch
 
 
 _gc_pauses = 0
