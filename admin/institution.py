@@ -19,7 +19,7 @@ from models import (
     LearnerAchievement,
     RuleStatus,
 )
-from services import permissions
+from services import figures, permissions
 
 MENU_MANAGE = _l("Achievements and learners")
 CLOSED_STATUSES = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.DISABLED})
@@ -133,9 +133,10 @@ def institution_home(view):
         CatalogueAchievement.select().where(CatalogueAchievement.institution == institution.id),
         CatalogueAchievement.category,
     )
-    learner_achievements = _kind_counts(
+    # The institution's stored learner achievements can be hundreds of thousands.
+    learner_achievements = figures.cached(("institution_stored", institution.id), lambda: _kind_counts(
         LearnerAchievement.select().where(LearnerAchievement.stored_by == institution.id), LearnerAchievement.category
-    )
+    ))
     rule_rows = dict(
         ConversionRule.select(ConversionRule.status, fn.COUNT(ConversionRule.id))
         .where(ConversionRule.institution == institution.id)

@@ -17,7 +17,7 @@ the joined rows; here:
 - a column of another table is searched through its foreign key
   (``learner_id IN (SELECT id FROM user WHERE real_name …)``), not a join.
 """
-from peewee import SQL, ForeignKeyField, NodeList, SqliteDatabase
+from peewee import SQL, ForeignKeyField, NodeList, SqliteDatabase, fn
 
 from models import db
 from services.validators import check_id_number, check_mobile
@@ -63,6 +63,23 @@ def prefix_condition(field, term):
     return NodeList((field, SQL("LIKE"), escaped + "%"))
 
 
+def rare(condition):
+    """``condition`` marked as selective for SQLite's planner, which has no per-value
+    statistics: without the hint it walks the list's sort index and tests every row
+    rather than looking the few matches up in the searched column's index."""
+    if isinstance(db.obj, SqliteDatabase):
+        return fn.likelihood(condition, SQL("0.001"))
+    return condition
+
+
+def common(condition):
+    """``condition`` marked as true for nearly every row (e.g. "is a learner"), so that
+    SQLite does not pick its index over the one that serves the list's filter and sort."""
+    if isinstance(db.obj, SqliteDatabase):
+        return fn.likelihood(condition, SQL("0.9999"))
+    return condition
+
+
 class ListQueryMixin:
     """The list query of ``SecureModelView``; see the module docstring."""
 
@@ -87,8 +104,14 @@ class ListQueryMixin:
 
     def search_condition(self, term):
         """Any searchable column matches ``term``; other tables' columns through the key."""
+        fields = self._search_fields
+        exact = [f for f in fields if EXACT_FIELDS.get(f.name) and exact_term(EXACT_FIELDS[f.name], term)]
+        if exact:
+            # A whole ID or mobile number is looked up in its unique index only: an OR
+            # with the name prefixes would make the database read the list instead.
+            fields = exact
         condition = None
-        for field in self._search_fields:
+        for field in fields:
             match = self.field_search(field, term)
             if match is None:
                 continue
@@ -98,7 +121,9 @@ class ListQueryMixin:
                     continue
                 match = key.in_(field.model.select(field.model._meta.primary_key).where(match))
             condition = match if condition is None else (condition | match)
-        return condition if condition is not None else SQL("1 = 0")
+        if condition is None:
+            return SQL("1 = 0")
+        return rare(condition)
 
     def _foreign_key_to(self, model):
         for field in self.model._meta.sorted_fields:
@@ -124,14 +149,10 @@ class ListQueryMixin:
         return self._get_default_order() or []
 
     def _order(self, query, order, joins):
-        """``order`` plus the primary key as a unique tie-break, so that pages never repeat
-        or skip rows with equal sort values."""
-        query, joins = self._order_by(query, joins, order)
-        pk = self.model._meta.primary_key
-        if not any(field in (pk, pk.name) for field, _desc in order):
-            descending = order[-1][1] if order else True
-            query = query.order_by_extend(pk.desc() if descending else pk.asc())
-        return query, joins
+        """``order`` as is: the index a list's sort uses orders equal values by row id
+        already (SQLite) or by their place in the table (PostgreSQL), so pages are
+        stable, and an ``id`` tie-break would keep a composite index from serving the sort."""
+        return self._order_by(query, joins, order)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         order = self._ordering(sort_column, sort_desc)

@@ -89,7 +89,7 @@ def prepare(url, achievements, log):
 
         start = time.perf_counter()
         size = data.generate(achievements, log=log)
-        database.analyse()
+        database.analyse(full=True)
         log(f"  generated in {time.perf_counter() - start:.0f} s")
     return app, size
 
