@@ -171,6 +171,7 @@ class ListQueryMixin:
             return count, list(query)
         reachable = min(self.max_rows if count is None else count, self.max_rows)
         offset = min(page or 0, max(0, (reachable - 1) // page_size)) * page_size
+        page_size = max(1, min(page_size, reachable - offset))  # the capped list ends at max_rows
 
         own_sort = all(isinstance(f, str) or getattr(f, "model", None) is self.model for f, _desc in order)
         if not (own_sort and not count_joins):

@@ -52,3 +52,39 @@ def test_the_learner_pages_stay_within_the_query_budget(scaled):
     for path in pages.LEARNER_PAGES:
         queries, _page = requested(client, path)
         assert queries <= QUERY_BUDGET, f"{path}: {queries} queries"
+
+
+def center_client(app):
+    client = app.test_client()
+    client.post("/login", data={"identity": "person", "identifier": "center", "password": seed.DEMO_PASSWORD})
+    return client
+
+
+def learners_view(app):
+    return next(v for v in pages.list_views(app) if v.endpoint == "learners")
+
+
+def test_a_long_list_shows_a_capped_count_and_pages_no_deeper(scaled, monkeypatch):
+    monkeypatch.setattr(learners_view(scaled), "max_rows", 50)
+    client = center_client(scaled)
+    page = client.get("/admin/learners/").get_data(as_text=True)
+    assert "(50+)" in page
+    deep = client.get("/admin/learners/?page=999").get_data(as_text=True)
+    # Page 999 shows the last reachable page (rows 41–50), not an empty one.
+    assert deep.count('name="rowid"') == 10
+
+
+def test_learners_are_found_by_whole_id_number_phone_and_name_prefix(scaled):
+    client = center_client(scaled)
+    found = client.get(f"/admin/learners/?search={data.learner_id_number(17)}").get_data(as_text=True)
+    assert found.count('name="rowid"') == 1 and data.learner_name(17) in found
+    found = client.get(f"/admin/learners/?search={data.learner_phone(17)}").get_data(as_text=True)
+    assert found.count('name="rowid"') == 1 and data.learner_name(17) in found
+    # A part of an ID number finds nothing (IDs are matched whole, through their index).
+    partial = client.get(f"/admin/learners/?search={data.learner_id_number(17)[:10]}").get_data(as_text=True)
+    assert partial.count('name="rowid"') == 0
+    name = data.learner_name(17)
+    by_name = client.get(f"/admin/learners/?search={name[:2]}&page_size=100").get_data(as_text=True)
+    assert name in by_name and by_name.count('name="rowid"') >= 1
+    by_middle = client.get(f"/admin/learners/?search={name[1:]}").get_data(as_text=True)
+    assert name not in by_middle  # a prefix search: the middle of a name is not a start
