@@ -882,6 +882,9 @@ class AuditLog(BaseModel):
     ip = CharField(max_length=45, null=True)
     created_at = DateTimeField(default=now, index=True)
 
+    class Meta:
+        indexes = ((("object_type", "object_id"), False),)  # 审计日志 search and a record's history
+
 
 class Article(BaseModel):
     """Portal content: 资讯中心, 业务指南, 规章制度."""

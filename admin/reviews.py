@@ -12,7 +12,7 @@ from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN, SQL, fn
+from peewee import JOIN, SQL, Expression
 from wtforms import MultipleFileField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -148,12 +148,14 @@ class ReviewView(SecureModelView):
 
     @classmethod
     def done(cls):
-        # EXISTS probes the (application, stage) unique index per listed row; an IN over
-        # every review record of the stage would read them all on each page.
-        decided = ReviewRecord.select(SQL("1")).where(
+        # A correlated lookup in the (application, stage) unique index per listed row,
+        # which stops with the page. An IN or EXISTS would be planned as a (semi-)join
+        # reading every review record of the stage on each page (LIMIT 1 keeps
+        # PostgreSQL from turning the subquery into one).
+        decided = ReviewRecord.select(ReviewRecord.id).where(
             ReviewRecord.application == Application.id, ReviewRecord.stage == cls.stage
-        )
-        return fn.EXISTS(decided)
+        ).limit(1)
+        return Expression(decided, "IS NOT", SQL("NULL"))
 
     @classmethod
     def stage_query(cls, query, user, condition):

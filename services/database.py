@@ -59,11 +59,13 @@ V9_INDEXES = (
     ("message", ("user_id", "created_at")),
     ("feedback", ("institution_id", "created_at")),
     ("sms_outbox", ("purpose",)),
+    ("audit_log", ("object_type", "object_id")),
 )
 # PostgreSQL only: prefix searches (LIKE 'term%') use a B-tree index only with the
 # text_pattern_ops operator class, whatever the database's collation; SQLite's GLOB uses
 # the plain index on the column.
-PATTERN_INDEXES = (("user", "real_name"), ("user", "username"), ("learner_achievement", "name"))
+PATTERN_INDEXES = (("user", "real_name"), ("user", "username"), ("learner_achievement", "name"),
+                   ("audit_log", "action"), ("audit_log", "object_type"))
 
 
 def create_pattern_indexes():
