@@ -145,7 +145,7 @@ def measure(app, port, sample, requests, log):
     from services.seed import DEMO_PASSWORD
 
     admin_pages = pages.admin_pages(app, sample)
-    results = {}
+    results = {"load": [os.getloadavg()[0]]}
     for username, identity in pages.ROLES.items():
         client = Client(port)
         client.login(username, identity, DEMO_PASSWORD)
@@ -171,6 +171,7 @@ def measure(app, port, sample, requests, log):
             me_rate = throughput(client, "/me/", 3)
             bare_rate = throughput(bare, "/_bench/bare", 3)
             results["me_ratio"] = (me_rate, bare_rate)
+    results["load"].append(os.getloadavg()[0])
     return results
 
 
@@ -221,7 +222,7 @@ def report(engine, sizes, runs):
           f" {'growth':>7s}  ok")
     failed = 0
     for key, value in largest.items():
-        if key == "me_ratio":
+        if key in ("me_ratio", "load"):
             continue
         status, queries, p50, p95, client_p95, cpu_p95 = value
         growth = None
@@ -241,6 +242,10 @@ def report(engine, sizes, runs):
     failed += not me_ok
     print(f"/me/ throughput {me_rate:.0f} req/s, bare endpoint {bare_rate:.0f} req/s: ratio {ratio:.3f} "
           f"(target ≥ {ME_RATIO_TARGET})  {'yes' if me_ok else 'NO'}")
+    for achievements in sizes:
+        start, end = runs[achievements]["load"]
+        print(f"machine load average (1 min, {os.cpu_count()} cores) while timing {achievements}: "
+              f"{start:.1f} at the start, {end:.1f} at the end")
     print(f"{failed} target(s) missed" if failed else "all targets met")
     return 1 if failed else 0
 

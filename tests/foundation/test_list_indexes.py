@@ -34,7 +34,7 @@ def test_the_model_indexes_are_the_migration_indexes(app):
 
 
 def test_migration_9_adds_the_list_indexes(app):
-    for table, name in expected():
+    for _table, name in expected():
         db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
     db.execute_sql('CREATE INDEX IF NOT EXISTS "application_kind_status" ON "application" ("kind", "status")')
     SchemaVersion.delete().execute()
