@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres bench lint venv deps dev-deps system-deps clean
+.PHONY: run test test-sqlite test-postgres bench bench-scale bench-scale-postgres lint venv deps dev-deps system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ test-postgres:
 
 bench: dev-deps
 	$(BIN)/python -m bench
+
+# Every list page of every role at 1 000 000 learner achievements (and the growth from
+# 100 000), under gunicorn; on SQLite, then on a throw-away PostgreSQL.
+bench-scale: deps
+	$(BIN)/python -m bench.scale
+
+bench-scale-postgres: deps
+	bash scripts/with-postgres.sh $(BIN)/python -m bench.scale
 
 lint: dev-deps
 	$(BIN)/ruff check .

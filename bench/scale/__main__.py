@@ -3,7 +3,8 @@ achievements, through the real app under gunicorn (one sync worker), on SQLite â
 PostgreSQL when TEST_DATABASE_URL is set (``scripts/with-postgres.sh`` gives one).
 
     python -m bench.scale                      # 100 000 then 1 000 000 achievements
-    python -m bench.scale --achievements 50000 # one smaller size (no growth figures)
+    python -m bench.scale --achievements 50000 --from 0  # one smaller size, no growth figures
+    python -m bench.scale --plans plans.txt    # also every page's query plans at the largest size
 
 For each size: generate the dataset (bench/scale/data.py), ANALYZE, start gunicorn, log
 in as each demo role and time each page variant (warm-up, then ``--requests`` requests):
@@ -181,6 +182,8 @@ def main(argv=None):
     parser.add_argument("--from", dest="smallest", type=int, default=100_000,
                         help="also measure this size first and print the growth (0: only one size)")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--plans", metavar="FILE", help="also write every page's statements and query plans at the "
+                        "largest size to FILE (bench/scale/plans.py)")
     args = parser.parse_args(argv)
     sizes = [args.achievements]
     if args.smallest and args.smallest < args.achievements:
@@ -199,6 +202,8 @@ def main(argv=None):
             url = pg_url or "sqlite:///" + os.path.join(tmp, f"scale-{achievements}.db")
             log(f"{engine}, {achievements} learner achievements: generating â€¦")
             app, size = prepare(url, achievements, log)
+            if args.plans and achievements == sizes[-1]:
+                write_plans(url, args.plans)
             port = free_port()
             server = serve(url, port)
             try:
@@ -209,6 +214,15 @@ def main(argv=None):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return report(engine, sizes, runs)
+
+
+def write_plans(url, path):
+    import contextlib
+
+    from bench.scale import plans
+
+    with open(path, "w") as out, contextlib.redirect_stdout(out):
+        plans.main([url, "--slowest", "3"])
 
 
 def report(engine, sizes, runs):
