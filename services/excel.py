@@ -831,15 +831,25 @@ def parse_rows(rows, columns):
     header_index, positions = locate_header(top, columns)
     today = dt.date.today()
     parsed, number = [], header_index + 2
+    holder = type("RowValues", (), {"__slots__": ("__dict__",)})
     for data in itertools.chain([top[header_index + 1 :]], chunks(rows, PARSE_SLICE)):
-        parsed += _parse_slice(data, number, positions, columns, today)
+        parsed += _parse_slice(data, number, positions, columns, today, holder)
         number += len(data)
     if not parsed:
         raise ImportFileError(_("The file contains no data rows."))
     return parsed
 
 
-def _parse_slice(data, first_number, positions, columns, today):
+def _row_values(holder, keys, values):
+    """A row's {key: value} as the ``__dict__`` of a ``holder`` instance: CPython's
+    instance dicts of one class share one key table, so each costs 120 bytes instead of
+    272 at six columns (27 MB at 200 000 rows). It is a plain dict all the same."""
+    row_values = holder().__dict__
+    row_values.update(zip(keys, values, strict=True))
+    return row_values
+
+
+def _parse_slice(data, first_number, positions, columns, today, holder):
     """The ``Row``s of consecutive data rows, the first being spreadsheet row ``first_number``."""
     parsed = {}
     for position, column in positions.items():
@@ -851,7 +861,7 @@ def _parse_slice(data, first_number, positions, columns, today):
     value_columns = [parsed[k][1] if k in parsed else none for k in keys]
     text_columns = [parsed[k][2] if k in parsed else blank for k in keys]
     by_index = {
-        index: Row(index + first_number, dict(zip(keys, values, strict=True)), texts, ())
+        index: Row(index + first_number, _row_values(holder, keys, values), texts, ())
         for index, (values, texts) in enumerate(
             zip(zip(*value_columns, strict=True), zip(*text_columns, strict=True), strict=True)
         )
