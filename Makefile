@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 # `make serve`: as in production (gunicorn, gunicorn.conf.py); set DATABASE_URL, SECRET_KEY etc.
-.PHONY: serve run test test-sqlite test-postgres bench lint venv deps dev-deps system-deps clean
+.PHONY: serve run test test-sqlite test-postgres bench bench-scale bench-scale-postgres lint venv deps dev-deps system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ test-postgres:
 
 bench: dev-deps
 	$(BIN)/python -m bench
+
+# Every list page of every role at 1 000 000 learner achievements (and the growth from
+# 100 000), under gunicorn; on SQLite, then on a throw-away PostgreSQL.
+bench-scale: deps
+	$(BIN)/python -m bench.scale
+
+bench-scale-postgres: deps
+	bash scripts/with-postgres.sh $(BIN)/python -m bench.scale
 
 lint: dev-deps
 	$(BIN)/ruff check .

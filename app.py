@@ -113,6 +113,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from services import database, i18n
 
     database.open_database(app.config["DATABASE_URL"])
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        with db.connection_context():
+            database.analyse()
     translations = i18n.ensure_compiled()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translations
 

@@ -367,9 +367,19 @@ class User(BaseModel):
     commitment_read_at = DateTimeField(null=True)
 
     class Meta:
-        # Lists filter by role, then account status: one composite index serves both
-        # (and costs bulk imports one index, not two).
-        indexes = ((("role", "status"), False),)
+        # Lists filter by role, then account status. Each list's filter + sort (issue
+        # 13): 学员账户 by status newest first, a teaching point's or an institution's
+        # learners newest first, by name or by status. Not (role, …): nearly every user
+        # is a learner, and SQLite (no per-value statistics) would take a role index
+        # for selective.
+        indexes = (
+            (("role", "status"), False),
+            (("status", "created_at"), False),
+            (("teaching_point", "created_at"), False),
+            (("added_by_institution", "created_at"), False),
+            (("added_by_institution", "real_name"), False),
+            (("added_by_institution", "status"), False),
+        )
 
     def __str__(self):
         return self.real_name or self.username or f"#{self.id}"
@@ -524,6 +534,7 @@ class CatalogueAchievement(BaseModel):
 
     class Meta:
         only_save_dirty = True
+        indexes = ((("institution", "created_at"), False),)  # 机构成果, newest first
 
     def __str__(self):
         return self.name
@@ -753,7 +764,15 @@ class LearnerAchievement(BaseModel):
 
     class Meta:
         # A learner holds one catalogue entry once (NULL catalogue = 非名录, unlimited).
-        indexes = ((("learner", "catalogue"), True),)
+        # 学员成果 lists an institution's stored rows newest first; 机构成果 counts an
+        # entry's holders among them.
+        indexes = (
+            (("learner", "catalogue"), True),
+            (("stored_by", "created_at"), False),
+            (("stored_by", "name"), False),
+            (("stored_by", "status"), False),
+            (("catalogue", "stored_by", "status"), False),
+        )
 
     def __str__(self):
         return self.name
@@ -808,7 +827,16 @@ class Application(BaseModel):
     certificate_code = CharField(max_length=32, null=True, unique=True)
 
     class Meta:
-        indexes = ((("kind", "status"), False),)
+        # Review lists: one kind, 待审核 (a status) or 已审核 (any), newest first; for
+        # a teaching point's reviewer within their point.
+        indexes = (
+            (("kind", "status", "submitted_at"), False),
+            (("kind", "submitted_at"), False),
+            (("teaching_point", "kind", "status", "submitted_at"), False),
+            (("teaching_point", "kind", "submitted_at"), False),
+            (("kind", "decided_at"), False),
+            (("teaching_point", "kind", "decided_at"), False),
+        )
 
     def __str__(self):
         return f"{ApplicationKind.label(self.kind)} #{self.id}"
@@ -844,6 +872,9 @@ class Feedback(BaseModel):
     handled_at = DateTimeField(null=True)
     created_at = DateTimeField(default=now, index=True)
 
+    class Meta:
+        indexes = ((("institution", "created_at"), False),)
+
 
 class Message(BaseModel):
     """收件箱 / 我的消息 entry; ``link`` is the page it concerns (处理)."""
@@ -857,7 +888,7 @@ class Message(BaseModel):
     created_at = DateTimeField(default=now)
 
     class Meta:
-        indexes = ((("user", "read_at"), False),)
+        indexes = ((("user", "read_at"), False), (("user", "created_at"), False))
 
     @classmethod
     def unread_count(cls, user):
@@ -868,7 +899,7 @@ class SmsOutbox(BaseModel):
     id = AutoField()
     phone = CharField(max_length=20, index=True)
     body = TextField()
-    purpose = CharField(max_length=30, default=SmsPurpose.NOTICE)
+    purpose = CharField(max_length=30, default=SmsPurpose.NOTICE, index=True)
     backend = CharField(max_length=20)
     created_at = DateTimeField(default=now, index=True)
     # Delivery by the job consumer (services.sms_gateway): pending → sending → sent / failed.
@@ -1007,6 +1038,9 @@ class AuditLog(BaseModel):
     details = JSONField(null=True)
     ip = CharField(max_length=45, null=True)
     created_at = DateTimeField(default=now, index=True)
+
+    class Meta:
+        indexes = ((("object_type", "object_id"), False),)  # 审计日志 search and a record's history
 
 
 class Article(BaseModel):

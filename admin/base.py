@@ -18,6 +18,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
 
+from admin.lists import ListQueryMixin
 from models import db
 from services import audit, permissions
 
@@ -88,7 +89,7 @@ def yes_no(view, value, name):
     return _("Yes") if value else _("No")
 
 
-class SecureModelView(AccessMixin, ModelView):
+class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
     form_base_class = SecureForm
     column_type_formatters = {**typefmt.BASE_FORMATTERS, bool: yes_no}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, bool: yes_no}

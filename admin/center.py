@@ -32,6 +32,7 @@ from models import (
     SmsOutbox,
     User,
 )
+from services import figures as figures_cache
 from services import permissions
 
 # Applications waiting at each review stage: (stage, kind, status).
@@ -109,11 +110,14 @@ def pass_rate_per_stage():
 
 @home_for(permissions.CENTER)
 def center_home(view):
+    figures = figures_cache.cached("center_dashboard", lambda: {
+        "counts": dashboard_counts(),
+        "per_month": applications_per_month(),
+        "pass_rates": pass_rate_per_stage(),
+    })
     return view.render(
         "admin/center/home.html",
-        counts=dashboard_counts(),
-        per_month=applications_per_month(),
-        pass_rates=pass_rate_per_stage(),
+        **figures,
         chart_titles={"months": _("Applications per month by outcome"), "rates": _("Pass rate per review stage (%)")},
     )
 

@@ -16,6 +16,3 @@ class CenterModelView(SecureModelView):
 
     can_create = False
     can_edit = False
-
-    def get_count_query(self):
-        return self.get_query()

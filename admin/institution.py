@@ -20,7 +20,7 @@ from models import (
     Permission,
     RuleStatus,
 )
-from services import permissions
+from services import figures, permissions
 
 MENU_MANAGE = _l("Achievements and learners")
 # The space opens after the center's 审核通过 (issue 17) and closes when disabled.
@@ -73,9 +73,14 @@ class InstitutionModelView(InstitutionAccess, SecureModelView):
     def narrow(self, query, args):
         return query
 
+    def list_arguments(self):
+        return {key: request.args.get(key) for key in self.list_args if request.args.get(key)}
+
     def get_query(self):
-        args = {key: request.args.get(key) for key in self.list_args if request.args.get(key)}
-        return self.narrow(super().get_query(), args)
+        return self.narrow(super().get_query(), self.list_arguments())
+
+    def get_count_query(self):
+        return self.narrow(super().get_count_query(), self.list_arguments())
 
     def search_placeholder(self):
         """What the search box searches (Flask-Admin's default shows "None")."""
@@ -120,8 +125,13 @@ def institution_home(view):
         CatalogueAchievement.select().where(CatalogueAchievement.institution == institution.id),
         CatalogueAchievement.category,
     )
-    learner_achievements = can(Permission.LEARNER_ACHIEVEMENTS) and _kind_counts(
-        LearnerAchievement.select().where(LearnerAchievement.stored_by == institution.id), LearnerAchievement.category
+    # The institution's stored learner achievements can be hundreds of thousands.
+    learner_achievements = can(Permission.LEARNER_ACHIEVEMENTS) and figures.cached(
+        ("institution_stored", institution.id),
+        lambda: _kind_counts(
+            LearnerAchievement.select().where(LearnerAchievement.stored_by == institution.id),
+            LearnerAchievement.category,
+        ),
     )
     rule_rows = dict(
         ConversionRule.select(ConversionRule.status, fn.COUNT(ConversionRule.id))

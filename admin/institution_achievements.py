@@ -49,13 +49,27 @@ def institution_types():
     )
 
 
+def _institution_tree():
+    """The institution-scope categories, read once per request: two list filters offer them."""
+    if "institution_tree" not in g:
+        g.institution_tree = list(
+            Category.select().where(Category.scope == CategoryScope.INSTITUTION).order_by(Category.sort_order, Category.id)
+        )
+    return g.institution_tree
+
+
 def type_options():
-    return [(str(c.id), c.name) for c in institution_types()]
+    """成果子类型: as ``institution_types()``, from the request's copy of the tree."""
+    tree = _institution_tree()
+    roots = {c.id: c for c in tree if c.parent_id is None}
+    types = [c for c in tree if c.parent_id in roots and c.active]
+    types.sort(key=lambda c: (roots[c.parent_id].sort_order, c.sort_order, c.id))
+    return [(str(c.id), c.name) for c in types]
 
 
 def kind_options():
     """成果类型: the institution-scope broad categories (学历成果, 非学历成果) by kind."""
-    return [(root.kind, root.name) for root in Category.roots(CategoryScope.INSTITUTION)]
+    return [(root.kind, root.name) for root in _institution_tree() if root.parent_id is None]
 
 
 def kind_filter(category_field):
@@ -212,7 +226,8 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
 
     def narrow(self, query, args):
         if args.get("kind"):
-            query = query.where(Category.kind == args["kind"])
+            kinds = Category.select(Category.id).where(Category.kind == args["kind"])
+            query = query.where(CatalogueAchievement.category.in_(kinds))
         if args.get("type"):
             query = query.where(CatalogueAchievement.category == args["type"])
         return query

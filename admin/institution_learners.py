@@ -15,6 +15,7 @@ from peewee import JOIN, Case, IntegrityError
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from admin.lists import common
 from admin.base import SecureForm
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
@@ -426,7 +427,7 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
     column_formatters_detail = column_formatters  # masked on the details page too (SPEC §9)
 
     def scope(self, query):
-        return super().scope(query).where(User.role == Role.LEARNER)
+        return super().scope(query).where(common(User.role == Role.LEARNER))
 
     def on_model_change(self, form, model, is_created):
         model.gender = id_gender(model.id_number)

@@ -12,7 +12,7 @@ from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN
+from peewee import JOIN, SQL, Expression
 from wtforms import MultipleFileField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -197,8 +197,14 @@ class ReviewView(SecureModelView):
 
     @classmethod
     def done(cls):
-        decided = ReviewRecord.select(ReviewRecord.application).where(ReviewRecord.stage == cls.stage)
-        return Application.id.in_(decided)
+        # A correlated lookup in the (application, stage) unique index per listed row,
+        # which stops with the page. An IN or EXISTS would be planned as a (semi-)join
+        # reading every review record of the stage on each page (LIMIT 1 keeps
+        # PostgreSQL from turning the subquery into one).
+        decided = ReviewRecord.select(ReviewRecord.id).where(
+            ReviewRecord.application == Application.id, ReviewRecord.stage == cls.stage
+        ).limit(1)
+        return Expression(decided, "IS NOT", SQL("NULL"))
 
     @classmethod
     def stage_query(cls, query, user, condition):
@@ -414,7 +420,8 @@ class PerformanceReviewView(ReviewView):
     column_list = ("learner.real_name", "achievement.name", "target", "status", "submitted_at", "decided_at")
 
     def base_query(self):
-        return super().base_query().join(
+        # The target is selected with the row: the list shows it (one query, not one per row).
+        return super().base_query().select_extend(CatalogueAchievement).join(
             CatalogueAchievement, JOIN.LEFT_OUTER, on=(Application.target == CatalogueAchievement.id)
         ).switch(Application)
 

@@ -223,6 +223,61 @@ def _case_insensitive_accounts(_migrator):
     )
 
 
+# Version 9 (issue 13): indexes matching each list's filter + sort; one replaces a
+# shorter one that is its prefix.
+V9_DROPPED = (("application", "application_kind_status"),)
+V9_INDEXES = (
+    ("user", ("status", "created_at")),
+    ("user", ("teaching_point_id", "created_at")),
+    ("user", ("added_by_institution_id", "created_at")),
+    ("user", ("added_by_institution_id", "real_name")),
+    ("user", ("added_by_institution_id", "status")),
+    ("learner_achievement", ("stored_by_id", "created_at")),
+    ("learner_achievement", ("stored_by_id", "name")),
+    ("learner_achievement", ("stored_by_id", "status")),
+    ("learner_achievement", ("catalogue_id", "stored_by_id", "status")),
+    ("catalogue_achievement", ("institution_id", "created_at")),
+    ("application", ("kind", "status", "submitted_at")),
+    ("application", ("kind", "submitted_at")),
+    ("application", ("teaching_point_id", "kind", "status", "submitted_at")),
+    ("application", ("teaching_point_id", "kind", "submitted_at")),
+    ("application", ("kind", "decided_at")),
+    ("application", ("teaching_point_id", "kind", "decided_at")),
+    ("message", ("user_id", "created_at")),
+    ("feedback", ("institution_id", "created_at")),
+    ("sms_outbox", ("purpose",)),
+    ("audit_log", ("object_type", "object_id")),
+)
+# PostgreSQL only: prefix searches (LIKE 'term%') use a B-tree index only with the
+# text_pattern_ops operator class, whatever the database's collation; SQLite's GLOB uses
+# the plain index on the column.
+PATTERN_INDEXES = (("user", "real_name"), ("user", "username"), ("learner_achievement", "name"),
+                   ("audit_log", "action"), ("audit_log", "object_type"))
+
+
+def create_pattern_indexes():
+    if "postgres" not in type(db.obj).__name__.lower():
+        return
+    for table, column in PATTERN_INDEXES:
+        db.execute_sql(
+            f'CREATE INDEX IF NOT EXISTS "{table}_{column}_prefix" ON "{table}" ("{column}" text_pattern_ops)'
+        )
+
+
+def _list_indexes(migrator):
+    from playhouse.migrate import make_index_name, migrate
+
+    def present(table):
+        return {index.name for index in db.get_indexes(table)}
+
+    migrate(
+        *[migrator.drop_index(table, name) for table, name in V9_DROPPED if name in present(table)],
+        *[migrator.add_index(table, columns, False) for table, columns in V9_INDEXES
+          if make_index_name(table, columns) not in present(table)],
+    )
+    create_pattern_indexes()
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -230,6 +285,7 @@ MIGRATIONS = [
     (4, _feedback_message_links),
     (5, _case_insensitive_accounts),
     (7, _add_user_sessions),
+    (9, _list_indexes),
     (10, _add_sms_delivery_state),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
@@ -266,6 +322,7 @@ def init_db():
         if version == 0:
             with db.atomic():
                 db.create_tables(MODELS)
+                create_pattern_indexes()
                 SchemaVersion.create(version=LATEST)
             return LATEST
         for step_version, step in MIGRATIONS:
@@ -274,6 +331,20 @@ def init_db():
                     step(migrator())
                     SchemaVersion.create(version=step_version)
         return current_version()
+
+
+def analyse(full=False):
+    """Refresh the query planner's statistics (called at start and after imports and
+    the scale generator). SQLite never gathers them itself: without sqlite_stat1 it
+    guesses, and picks e.g. a whole-table sort over the index a list's order needs.
+    ``analysis_limit`` samples each index, so this takes milliseconds even at a million
+    rows. PostgreSQL's autovacuum analyses on its own; after a bulk load it is asked."""
+    database = db.obj
+    if isinstance(database, SqliteDatabase):
+        database.execute_sql("PRAGMA analysis_limit=0" if full else "PRAGMA analysis_limit=5000")
+        database.execute_sql("ANALYZE")
+    else:
+        database.execute_sql("ANALYZE")
 
 
 def transaction():

@@ -1,6 +1,7 @@
 """Schema creation/migration, demo data, configuration defaults, translations."""
 from models import MODELS
 from services import database, seed
+from services.database import LATEST, MIGRATIONS
 
 
 def table_counts():
@@ -75,7 +76,7 @@ def test_a_version_1_database_is_migrated(tmp_path):
 
     from app import create_app
     from models import ActivationRequest, EmailOutbox, Job, SchemaVersion, ThrottleHit, UserSession, db
-    from services.database import LATEST, MIGRATIONS, migrator
+    from services.database import migrator
     from tests.conftest import TEST_CONFIG
 
     later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest)

@@ -1,0 +1,185 @@
+"""How every admin list reads its page, so that it costs the same at a thousand rows and
+at a million (issue 13). Flask-Admin's own ``get_list`` counts through the display joins,
+searches with ``LIKE '%term%'`` on every column and pages with an unbounded OFFSET over
+the joined rows; here:
+
+- the count runs on the base table (``get_count_query``: the view's scope and filters,
+  no display joins) and stops at ``MAX_ROWS`` ("10000+", as mature admin tools do);
+- the page is chosen by ids on the base table (filter + sort + LIMIT/OFFSET, which an
+  index serves) and only those 20 rows are joined for display; OFFSET never exceeds
+  ``MAX_ROWS``: deeper pages are reached by searching or filtering;
+- a full ID number or mobile number is matched exactly (through the unique index); in
+  the tables that grow with the learners (``GROWING_MODELS``) any other term matches as a
+  prefix (``GLOB 'term*'`` on SQLite, ``LIKE 'term%'`` with a
+  ``text_pattern_ops`` index on PostgreSQL), which a B-tree index serves on both — a
+  contains search (``%term%``) cannot use one, and FTS5/pg_trgm would index names twice
+  differently on the two databases for a box people type the start of a name into;
+- a column of another table is searched through its foreign key
+  (``learner_id IN (SELECT id FROM user WHERE real_name …)``), not a join.
+"""
+from peewee import SQL, ForeignKeyField, NodeList, SqliteDatabase, fn
+
+from models import db
+from services.validators import check_id_number, check_mobile
+
+MAX_ROWS = 10_000
+EXACT_FIELDS = {"id_number": "id", "phone": "mobile"}
+# Tables that grow with the learners: their text columns are searched by prefix. The
+# others (catalogue, institutions, rules, articles: thousands of rows) keep a contains
+# search, which reads them whole but costs a few milliseconds.
+GROWING_MODELS = frozenset({"User", "LearnerAchievement", "Application", "ReviewRecord", "AuditLog", "SmsOutbox",
+                            "Message", "Feedback"})
+
+
+class CappedCount(int):
+    """A count that stopped at the cap: pages are computed from it, it shows as "10000+"."""
+
+    def __str__(self):
+        return f"{int(self)}+"
+
+
+def capped_count(query, cap=MAX_ROWS):
+    """How many rows ``query`` has, reading at most ``cap`` + 1 of them."""
+    found = query.order_by().limit(cap + 1).count()
+    return CappedCount(cap) if found > cap else found
+
+
+def exact_term(kind, term):
+    """The stored form of ``term`` when it is a whole ID number or mobile number, else None."""
+    if kind == "id":
+        value = term.strip().upper()
+        return value if check_id_number(value) is None else None
+    value = term.strip()
+    return value if check_mobile(value) is None else None
+
+
+def prefix_condition(field, term):
+    """``field`` starts with ``term``, in the form each database's B-tree index serves."""
+    if isinstance(db.obj, SqliteDatabase):
+        # GLOB is case-sensitive and uses the column's index; [x] quotes a wildcard.
+        escaped = "".join(f"[{c}]" if c in "*?[" else c for c in term)
+        return NodeList((field, SQL("GLOB"), escaped + "*"))
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return NodeList((field, SQL("LIKE"), escaped + "%"))
+
+
+def rare(condition):
+    """``condition`` marked as selective for SQLite's planner, which has no per-value
+    statistics: without the hint it walks the list's sort index and tests every row
+    rather than looking the few matches up in the searched column's index."""
+    if isinstance(db.obj, SqliteDatabase):
+        return fn.likelihood(condition, SQL("0.001"))
+    return condition
+
+
+def common(condition):
+    """``condition`` marked as true for nearly every row (e.g. "is a learner"), so that
+    SQLite does not pick its index over the one that serves the list's filter and sort."""
+    if isinstance(db.obj, SqliteDatabase):
+        return fn.likelihood(condition, SQL("0.9999"))
+    return condition
+
+
+class ListQueryMixin:
+    """The list query of ``SecureModelView``; see the module docstring."""
+
+    max_rows = MAX_ROWS
+
+    def get_count_query(self):
+        """The rows of the list without its display joins (views whose scope needs a
+        join override this)."""
+        return self.scope(self.model.select(self.model._meta.primary_key))
+
+    # --- search -------------------------------------------------------------------------
+
+    def field_search(self, field, term):
+        """The condition ``field`` matches ``term``, or None when it cannot."""
+        kind = EXACT_FIELDS.get(field.name)
+        if kind:
+            value = exact_term(kind, term)
+            return None if value is None else field == value
+        if field.model.__name__ in GROWING_MODELS:
+            return prefix_condition(field, term)
+        return field.contains(term)
+
+    def search_condition(self, term):
+        """Any searchable column matches ``term``; other tables' columns through the key."""
+        fields = self._search_fields
+        exact = [f for f in fields if EXACT_FIELDS.get(f.name) and exact_term(EXACT_FIELDS[f.name], term)]
+        if exact:
+            # A whole ID or mobile number is looked up in its unique index only: an OR
+            # with the name prefixes would make the database read the list instead.
+            fields = exact
+        condition = None
+        for field in fields:
+            match = self.field_search(field, term)
+            if match is None:
+                continue
+            if field.model is not self.model:
+                key = self._foreign_key_to(field.model)
+                if key is None:
+                    continue
+                match = key.in_(field.model.select(field.model._meta.primary_key).where(match))
+            condition = match if condition is None else (condition | match)
+        if condition is None:
+            return SQL("1 = 0")
+        return rare(condition)
+
+    def _foreign_key_to(self, model):
+        for field in self.model._meta.sorted_fields:
+            if isinstance(field, ForeignKeyField) and field.rel_model is model:
+                return field
+        return None
+
+    # --- the list -----------------------------------------------------------------------
+
+    def _narrowed(self, query, search, filters, joins):
+        if self._search_supported and search:
+            for term in search.split():
+                query = query.where(self.search_condition(term))
+        for index, _name, value in filters or ():
+            flt = self._filters[index]
+            query = self._handle_join(query, flt.column, joins)
+            query = flt.apply(query, flt.clean(value))
+        return query
+
+    def _ordering(self, sort_column, sort_desc):
+        if sort_column is not None:
+            return [(self._sortable_columns[sort_column], sort_desc)]
+        return self._get_default_order() or []
+
+    def _order(self, query, order, joins):
+        """``order`` as is: the index a list's sort uses orders equal values by row id
+        already (SQLite) or by their place in the table (PostgreSQL), so pages are
+        stable, and an ``id`` tie-break would keep a composite index from serving the sort."""
+        return self._order_by(query, joins, order)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        order = self._ordering(sort_column, sort_desc)
+        joins = set()
+        query = self._narrowed(self.get_query(), search, filters, joins)
+        query, joins = self._order(query, order, joins)
+        if not execute:  # the export streams every matching row itself
+            return None, query
+
+        count_joins = set()
+        ids = self._narrowed(self.get_count_query(), search, filters, count_joins)
+        count = None if self.simple_list_pager else capped_count(ids, self.max_rows)
+        if page_size is None:
+            page_size = self.page_size
+        if not page_size:
+            return count, list(query)
+        reachable = min(self.max_rows if count is None else count, self.max_rows)
+        offset = min(page or 0, max(0, (reachable - 1) // page_size)) * page_size
+        page_size = max(1, min(page_size, reachable - offset))  # the capped list ends at max_rows
+
+        own_sort = all(isinstance(f, str) or getattr(f, "model", None) is self.model for f, _desc in order)
+        if not (own_sort and not count_joins):
+            return count, list(query.limit(page_size).offset(offset))
+        # Pick the page's ids on the base table (an index serves filter + sort); join
+        # only those rows for display.
+        ids, _joins = self._order(ids, order, set())
+        chosen = [row[0] for row in ids.limit(page_size).offset(offset).tuples()]
+        if not chosen:
+            return count, []
+        return count, list(query.where(self.model._meta.primary_key.in_(chosen)))

@@ -1,0 +1,268 @@
+"""Scale benchmark (issue 13): every list page of every role at a million learner
+achievements, through the real app under gunicorn (one sync worker), on SQLite — or on
+PostgreSQL when TEST_DATABASE_URL is set (``scripts/with-postgres.sh`` gives one).
+
+    python -m bench.scale                      # 100 000 then 1 000 000 achievements
+    python -m bench.scale --achievements 50000 --from 0  # one smaller size, no growth figures
+    python -m bench.scale --plans plans.txt    # also every page's query plans at the largest size
+
+For each size: generate the dataset (bench/scale/data.py), ANALYZE, start gunicorn, log
+in as each demo role and time each page variant (warm-up, then ``--requests`` requests):
+queries per request, p50, p95 in ms. Then the /me/ throughput against a bare endpoint of
+the same server, and the growth of each page's p50 from the smallest size to the
+largest. Exits 1 when a target is missed: p95 ≤ 50 ms, ≤ 8 queries, growth ≤ 2×
+(on p50, with a 2 ms floor: below that the timer and the shared machine decide), /me/
+throughput ≥ 0.12 × bare.
+"""
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+P95_TARGET_MS = 50
+QUERY_TARGET = 8
+GROWTH_TARGET = 2.0
+GROWTH_FLOOR_MS = 2.0
+ME_RATIO_TARGET = 0.12
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Client:
+    """A cookie-keeping HTTP client (gunicorn's sync worker closes every connection)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, body=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            body = urllib.parse.urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        connection.close()
+        return response, data
+
+    def login(self, username, identity, password):
+        _response, page = self.request("GET", "/login")
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        token = token or re.search(rb'value="([^"]+)"[^>]*name="csrf_token"', page)
+        response, _data = self.request("POST", "/login", {
+            "csrf_token": token.group(1).decode(), "identity": identity, "identifier": username, "password": password,
+        })
+        if response.status != 302:
+            raise RuntimeError(f"login of {username} failed ({response.status})")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare(url, achievements, log):
+    """A fresh schema at ``url`` with the dataset, analysed."""
+    from app import create_app
+    from models import MODELS, db
+    from services import database
+
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context(), db.connection_context():
+        db.drop_tables(MODELS, cascade=True) if "postgres" in url else None
+        database.init_db()
+        from bench.scale import data
+
+        start = time.perf_counter()
+        size = data.generate(achievements, log=log)
+        database.analyse(full=True)
+        log(f"  generated in {time.perf_counter() - start:.0f} s")
+    return app, size
+
+
+def serve(url, port):
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-scale")
+    command = [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers", "1", "--worker-class", "sync",
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.scale.wsgi:app"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def percentile(samples, share):
+    ordered = sorted(samples)
+    return ordered[max(0, int(round(share * len(ordered))) - 1)]
+
+
+def time_page(client, path, requests):
+    """(status, queries, server p50, server p95, client p95, server CPU p95), in ms."""
+    for _ in range(2):  # warm-up: templates compiled, caches filled
+        response, _data = client.request("GET", path)
+    if response.status != 200:
+        return (response.status, None, None, None, None, None)
+    server, cpu, wall, queries = [], [], [], 0
+    for _ in range(requests):
+        start = time.perf_counter()
+        response, _data = client.request("GET", path)
+        wall.append((time.perf_counter() - start) * 1000)
+        server.append(float(response.getheader("X-Server-Ms")))
+        cpu.append(float(response.getheader("X-Cpu-Ms")))
+        queries = max(queries, int(response.getheader("X-Queries", "0")))
+    return (200, queries, statistics.median(server), percentile(server, 0.95), percentile(wall, 0.95),
+            percentile(cpu, 0.95))
+
+
+def throughput(client, path, seconds):
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        client.request("GET", path)
+        done += 1
+    return done / (time.perf_counter() - start)
+
+
+def measure(app, port, sample, requests, log):
+    from bench.scale import pages
+    from services.seed import DEMO_PASSWORD
+
+    admin_pages = pages.admin_pages(app, sample)
+    results = {"load": [os.getloadavg()[0]]}
+    for username, identity in pages.ROLES.items():
+        client = Client(port)
+        client.login(username, identity, DEMO_PASSWORD)
+        if username == "learner":
+            targets = [(path, "page", path) for path in pages.LEARNER_PAGES]
+        else:
+            targets = [("/admin/", "home", "/admin/")]
+            for endpoint, variants in admin_pages.items():
+                response, _data = client.request("GET", f"/admin/{endpoint}/")
+                if response.status != 200:
+                    continue
+                targets += [(endpoint, variant, f"/admin/{endpoint}/?{query}") for variant, query in variants]
+        for page, variant, path in targets:
+            figures = time_page(client, path, requests)
+            key = (username, page, variant)
+            results[key] = figures
+            status, queries, p50, p95, client_p95, cpu_p95 = figures
+            shown = "—" if p50 is None else (f"{queries:3d} q  p50 {p50:6.1f}  p95 {p95:6.1f}  client p95 "
+                                              f"{client_p95:6.1f}  cpu p95 {cpu_p95:6.1f}")
+            log(f"  {username:11s} {page:28s} {variant:12s} {shown}" + ("" if status == 200 else f" HTTP {status}"))
+        if username == "learner":
+            bare = Client(port)
+            me_rate = throughput(client, "/me/", 3)
+            bare_rate = throughput(bare, "/_bench/bare", 3)
+            results["me_ratio"] = (me_rate, bare_rate)
+    results["load"].append(os.getloadavg()[0])
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n")[0])
+    parser.add_argument("--achievements", type=int, default=1_000_000)
+    parser.add_argument("--from", dest="smallest", type=int, default=100_000,
+                        help="also measure this size first and print the growth (0: only one size)")
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--plans", metavar="FILE", help="also write every page's statements and query plans at the "
+                        "largest size to FILE (bench/scale/plans.py)")
+    args = parser.parse_args(argv)
+    sizes = [args.achievements]
+    if args.smallest and args.smallest < args.achievements:
+        sizes.insert(0, args.smallest)
+    pg_url = os.environ.get("TEST_DATABASE_URL")
+    engine = "PostgreSQL" if pg_url else "SQLite"
+    tmp = tempfile.mkdtemp(prefix="bench-scale-")
+    os.environ.setdefault("UPLOAD_DIR", os.path.join(tmp, "uploads"))
+
+    def log(line):
+        print(line, flush=True)
+
+    runs = {}
+    try:
+        for achievements in sizes:
+            url = pg_url or "sqlite:///" + os.path.join(tmp, f"scale-{achievements}.db")
+            log(f"{engine}, {achievements} learner achievements: generating …")
+            app, size = prepare(url, achievements, log)
+            if args.plans and achievements == sizes[-1]:
+                write_plans(url, args.plans)
+            port = free_port()
+            server = serve(url, port)
+            try:
+                runs[achievements] = measure(app, port, size["learners"] // 3, args.requests, log)
+            finally:
+                server.send_signal(signal.SIGTERM)
+                server.wait(30)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report(engine, sizes, runs)
+
+
+def write_plans(url, path):
+    import contextlib
+
+    from bench.scale import plans
+
+    with open(path, "w") as out, contextlib.redirect_stdout(out):
+        plans.main([url, "--slowest", "3"])
+
+
+def report(engine, sizes, runs):
+    largest = runs[sizes[-1]]
+    smallest = runs[sizes[0]] if len(sizes) > 1 else None
+    print(f"\n{engine}: {sizes[-1]} achievements — targets p95 ≤ {P95_TARGET_MS} ms, ≤ {QUERY_TARGET} queries"
+          + (f", growth from {sizes[0]} ≤ {GROWTH_TARGET}× (p50, {GROWTH_FLOOR_MS} ms floor)" if smallest else ""))
+    print("server-side ms (X-Server-Ms: request start to response); client p95 adds HTTP, cpu p95 is the"
+          " worker's own CPU time")
+    print(f"{'role':11s} {'page':28s} {'variant':12s} {'q':>3s} {'p50':>7s} {'p95':>7s} {'client':>7s} {'cpu':>7s}"
+          f" {'growth':>7s}  ok")
+    failed = 0
+    for key, value in largest.items():
+        if key in ("me_ratio", "load"):
+            continue
+        status, queries, p50, p95, client_p95, cpu_p95 = value
+        growth = None
+        if smallest and smallest.get(key) and smallest[key][2] is not None and p50 is not None:
+            growth = max(p50, GROWTH_FLOOR_MS) / max(smallest[key][2], GROWTH_FLOOR_MS)
+        ok = status == 200 and queries <= QUERY_TARGET and p95 <= P95_TARGET_MS and (
+            growth is None or growth <= GROWTH_TARGET)
+        failed += not ok
+        role, page, variant = key
+        figures = (f"{queries:3d} {p50:7.1f} {p95:7.1f} {client_p95:7.1f} {cpu_p95:7.1f}" if status == 200
+                   else f"HTTP {status}")
+        print(f"{role:11s} {page:28s} {variant:12s} {figures} {'' if growth is None else f'{growth:6.2f}×'}"
+              f"  {'yes' if ok else 'NO'}")
+    me_rate, bare_rate = largest["me_ratio"]
+    ratio = me_rate / bare_rate
+    me_ok = ratio >= ME_RATIO_TARGET
+    failed += not me_ok
+    print(f"/me/ throughput {me_rate:.0f} req/s, bare endpoint {bare_rate:.0f} req/s: ratio {ratio:.3f} "
+          f"(target ≥ {ME_RATIO_TARGET})  {'yes' if me_ok else 'NO'}")
+    for achievements in sizes:
+        start, end = runs[achievements]["load"]
+        print(f"machine load average (1 min, {os.cpu_count()} cores) while timing {achievements}: "
+              f"{start:.1f} at the start, {end:.1f} at the end")
+    print(f"{failed} target(s) missed" if failed else "all targets met")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Which pages the scale benchmark times: every admin list of every demo role (first
+page, a filtered page, a sorted page, searches by name, full ID number and phone, page
+2 000, the last page, the 已审核 tab and its page 2 000), each role's home/dashboard, and
+the learner's pages. Lists are found from the app's registered admin views, so a list
+added later is timed too."""
+from urllib.parse import quote
+
+from flask_admin.model import BaseModelView
+
+from bench.scale.data import learner_id_number, learner_name, learner_phone
+
+ROLES = {  # demo username: login identity
+    "center": "person",
+    "reviewer": "person",
+    "committee": "person",
+    "institution": "institution",
+    "learner": "person",
+}
+LEARNER_PAGES = ("/me/", "/me/catalogue", "/me/recognition", "/me/conversions", "/me/performance", "/me/feedback",
+                 "/me/inbox")
+DEEP_PAGE = 1999  # Flask-Admin pages count from 0: page 2 000
+
+
+def list_views(app):
+    return [view for view in app.extensions["admin"][0]._views if isinstance(view, BaseModelView)]
+
+
+def _filter_variant(view):
+    for index, flt in enumerate(view._filters or ()):
+        options = flt.get_options(view)
+        if options:
+            return f"flt0_{index}={quote(str(options[0][0]))}"
+    return None
+
+
+def _sort_variant(view):
+    default = view._get_default_order()
+    default_name = default[0][0] if default else None
+    for index, (name, _label) in enumerate(view._list_columns):
+        if name in view._sortable_columns and name != default_name:
+            return f"sort={index}&desc=1"
+    return None
+
+
+def _search_variants(view, sample):
+    fields = {f.name: f for f in getattr(view, "_search_fields", ())}
+    variants = []
+    if "real_name" in fields:
+        variants.append(("search name", learner_name(sample)[:2]))
+    elif fields:
+        variants.append(("search name", "规模成果0012" if "name" in fields else "规模"))
+    if "id_number" in fields:
+        variants.append(("search ID", learner_id_number(sample)))
+    if "phone" in fields:
+        variants.append(("search phone", learner_phone(sample)))
+    return variants
+
+
+def admin_pages(app, sample):
+    """{endpoint: [(variant, query string)]} for every admin list."""
+    pages = {}
+    with app.test_request_context("/admin/"):
+        for view in list_views(app):
+            variants = [("first", "")]
+            flt = _filter_variant(view)
+            if flt:
+                variants.append(("filtered", flt))
+            srt = _sort_variant(view)
+            if srt:
+                variants.append(("sorted", srt))
+            variants += [(name, "search=" + quote(term)) for name, term in _search_variants(view, sample)]
+            variants += [("page 2000", f"page={DEEP_PAGE}"), ("last page", "page=999999")]
+            if hasattr(view, "done"):  # review lists: the 已审核 tab
+                variants += [("done tab", "tab=done"), ("done p2000", f"tab=done&page={DEEP_PAGE}")]
+            pages[view.endpoint] = variants
+    return pages

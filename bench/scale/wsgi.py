@@ -1,0 +1,46 @@
+"""The app as gunicorn serves it in the scale benchmark, plus two things for measuring:
+an ``X-Queries`` response header (database statements of the request) and a bare
+endpoint, ``/_bench/bare``, the baseline of the /me/ throughput ratio."""
+import os
+import time
+
+from app import create_app
+from models import db
+
+app = create_app({"DATABASE_URL": os.environ["DATABASE_URL"]})
+
+
+class Measure:
+    """Stands in for the database's ``execute_sql``: counts the request's statements."""
+
+    def __init__(self, database):
+        self.execute, self.queries, self.wall, self.cpu = database.execute_sql, 0, 0.0, 0.0
+        database.execute_sql = self
+
+    def __call__(self, sql, params=None, *args, **kwargs):
+        self.queries += 1
+        return self.execute(sql, params, *args, **kwargs)
+
+
+measure = Measure(db.obj)
+
+
+@app.before_request
+def _reset():
+    measure.queries = 0
+    measure.wall, measure.cpu = time.perf_counter(), time.process_time()
+
+
+@app.after_request
+def _report(response):
+    # Server-side figures: wall time, and the CPU time this process spent (on a shared
+    # machine the wall time also holds the waits for a core).
+    response.headers["X-Queries"] = str(measure.queries)
+    response.headers["X-Server-Ms"] = f"{(time.perf_counter() - measure.wall) * 1000:.2f}"
+    response.headers["X-Cpu-Ms"] = f"{(time.process_time() - measure.cpu) * 1000:.2f}"
+    return response
+
+
+@app.route("/_bench/bare")
+def bare():
+    return "ok"
