@@ -118,7 +118,7 @@ def _catalogue(size, publishers, center_id):
             "created_at": moment(i, size["catalogue"]),
         })
         entries.append((first + i, institution, category.learner_category_id))
-    excel.insert_chunked(CatalogueAchievement, rows, fields="{}", created_by=center_id, disabled=False)
+    excel.insert_chunked(CatalogueAchievement, rows, fields={}, created_by=center_id, disabled=False)
     return entries
 
 
@@ -205,7 +205,7 @@ def _achievements(size, learners, entries):
                     "updated_at": moment(number, total),
                 }
 
-    excel.insert_chunked(LearnerAchievement, rows(), fields="{}")
+    excel.insert_chunked(LearnerAchievement, rows(), fields={})
     return first
 
 
