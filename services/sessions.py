@@ -11,7 +11,9 @@ import secrets
 from flask import current_app, session
 from flask_login import login_user, logout_user
 
-from models import Role, User, UserSession, now
+from peewee import JOIN
+
+from models import Institution, Role, User, UserSession, now
 
 TOKEN_KEY = "_sid"
 # Learners use the platform from home and keep a page open longer; staff and
@@ -63,10 +65,18 @@ def logout():
 
 
 def _current_row():
+    """This request's session row with its user and the user's institution, in one query
+    (every page asks for all three: the session, who it is, which institution's space)."""
     token = session.get(TOKEN_KEY)
     if not token or not isinstance(token, str):
         return None
-    return UserSession.get_or_none(UserSession.token_hash == _hash(token))
+    return (
+        UserSession.select(UserSession, User, Institution)
+        .join(User, on=(UserSession.user == User.id))
+        .join(Institution, JOIN.LEFT_OUTER, on=(User.institution == Institution.id))
+        .where(UserSession.token_hash == _hash(token))
+        .first()
+    )
 
 
 def current_user_for(user_id):
@@ -74,7 +84,7 @@ def current_user_for(user_id):
     row = _current_row()
     if row is None or str(row.user_id) != str(user_id):
         return None
-    user = User.get_or_none(User.id == row.user_id)
+    user = row.user
     moment = now()
     if (
         user is None
