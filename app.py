@@ -115,6 +115,9 @@ def select_locale():
 
 
 def _init_extensions(app):
+    from services import headers
+
+    headers.init(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

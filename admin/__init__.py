@@ -10,6 +10,7 @@ from admin.base import RoleIndexView
 
 def init_admin(app):
     from admin import center, institution, reviews
+    from services import headers
 
     admin = Admin(
         app,
@@ -17,6 +18,7 @@ def init_admin(app):
         url="/admin",
         index_view=RoleIndexView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/cb_base.html", fluid=True),
+        csp_nonce_generator=headers.nonce,  # Flask-Admin's inline scripts carry the CSP nonce
     )
     for area in (center, reviews, institution):
         area.register(admin)

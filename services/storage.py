@@ -11,7 +11,7 @@ import re
 import time
 import uuid
 
-from flask import current_app, g, send_file
+from flask import abort, current_app, g, send_file
 from flask_babel import lazy_gettext as _l
 from peewee import PeeweeException
 
@@ -137,7 +137,8 @@ def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, 
     if size > max_mb * MB:
         raise UploadError(_l("%(name)s is larger than %(mb)s MB", name=file.filename, mb=max_mb))
     stream.seek(0)
-    stored_name, size, sha = _write(iter(lambda: stream.read(64 * 1024), b""), EXTENSIONS[mime])
+    content = checked_content(stream, mime, file.filename)
+    stored_name, size, sha = _write(iter(lambda: content.read(64 * 1024), b""), EXTENSIONS[mime])
     return Attachment.create(
         owner_type=owner_type,
         owner_id=owner_id,
@@ -149,6 +150,23 @@ def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, 
         sha256=sha,
         uploaded_by=user,
     )
+
+
+def checked_content(stream, mime, filename):
+    """The bytes to store for an upload whose magic number said ``mime``: images decoded
+    and encoded again (nothing that rode behind or inside them survives: an HTML or script
+    polyglot, metadata), PDFs parsed and refused when they are not PDFs or carry
+    JavaScript. Raises UploadError."""
+    from services import file_checks
+
+    try:
+        if mime == "application/pdf":
+            file_checks.check_pdf(stream)
+            stream.seek(0)
+            return stream
+        return file_checks.reencode_image(stream, mime)
+    except file_checks.Refused as refused:
+        raise UploadError(_l("%(name)s: %(reason)s", name=filename, reason=refused.reason)) from None
 
 
 def save_file(path, original_name, owner_type, owner_id=None, purpose="result", mime=XLSX_MIME, user=None):
@@ -177,7 +195,10 @@ def attach(attachments, owner_id):
 
 
 def send(attachment, as_attachment=False):
-    """Serve a stored file; callers check access first (services.permissions)."""
+    """Serve a stored file; callers check access first (services.permissions). A file
+    missing on disk (a restore without the uploads) is "not found", not a crash."""
+    if not os.path.exists(_path(attachment.stored_name)):
+        abort(404)
     return send_file(
         _path(attachment.stored_name),
         mimetype=attachment.mime,

@@ -3,12 +3,13 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from models import Attachment
-from services import permissions, storage
+from services import headers, permissions, storage
 
 bp = Blueprint("files", __name__)
 
 
 @bp.route("/files/<int:attachment_id>")
+@headers.talisman(content_security_policy=headers.FILE_POLICY, content_security_policy_nonce_in=[])
 def show(attachment_id):
     attachment = Attachment.get_or_none(Attachment.id == attachment_id)
     # The same 404 for "missing" and "not yours": nothing leaks about other records.
