@@ -95,6 +95,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     translations = i18n.ensure_compiled()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translations
 
+    from services import inputs
+
+    inputs.init(app)
     _init_extensions(app)
     _init_request_hooks(app)
     _register_blueprints(app)

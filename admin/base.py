@@ -45,6 +45,14 @@ class WhereFilter(BasePeeweeFilter):
         # start-up, when the tables may not exist yet (see _get_filter_groups).
         return super().get_options(view) if has_request_context() else None
 
+    def validate(self, value):
+        """A filter with options takes only one of them (a forged ``flt0_0=-1`` or a huge
+        number is dropped by Flask-Admin as an invalid filter, never applied)."""
+        options = self.options() if callable(self.options) else self.options
+        if options is not None:
+            return str(value) in {str(key) for key, _label in options}
+        return super().validate(value)
+
     def apply(self, query, value):
         return query.where(self.condition(value))
 
