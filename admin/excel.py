@@ -36,7 +36,7 @@ from wtforms.validators import DataRequired
 from peewee import JOIN
 
 from models import ImportBatch, SmsPurpose, User, now
-from services import audit, excel, permissions, sms, storage
+from services import audit, excel, inputs, permissions, sms, storage
 from services.pagination import paginate
 import python_calamine
 
@@ -163,7 +163,7 @@ class ExcelMixin:
     @expose("/imports/")
     def import_records(self):
         query = self._records()
-        target = request.args.get("target", type=int)
+        target = request.args.get("target", type=inputs.db_int)
         if target:
             query = query.where(ImportBatch.target_id == target)
         page = paginate(query, request.args, {"created_at": ImportBatch.created_at}, "-created_at")

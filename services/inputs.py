@@ -31,10 +31,10 @@ def init(app):
                     abort(400)
 
 
-def int_arg(name, default=None, minimum=0, maximum=INT64_MAX):
-    """``request.args[name]`` as an int within bounds, else ``default``."""
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return default
-    return value if minimum <= value <= maximum else default
+def db_int(value):
+    """``int`` for ``request.args.get(name, type=db_int)``: a value the database can hold,
+    else ValueError (so ``get`` returns its default)."""
+    number = int(value)
+    if not -INT64_MAX <= number <= INT64_MAX:
+        raise ValueError("out of range")
+    return number

@@ -34,7 +34,7 @@ from models import (
     db,
     now,
 )
-from services import audit, certificate, notify, storage, workflow
+from services import audit, certificate, inputs, notify, storage, workflow
 from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
 from views.auth import safe_next
@@ -157,7 +157,7 @@ def catalogue_json(entry, category):
 @bp.route("/catalogue")
 def catalogue_search():
     """成果选择: search by 项目名称, 成果名称, 资历机构名称 (combinable), paged; JSON for the dialog."""
-    category = learner_subcategory(request.args.get("category", type=int))
+    category = learner_subcategory(request.args.get("category", type=inputs.db_int))
     _form, page = catalogue_page(request.args, category)
     return jsonify(
         items=[catalogue_json(entry, category) for entry in page.items],
@@ -168,7 +168,7 @@ def catalogue_search():
 
 
 def catalogue_entry_for(category, catalogue_id):
-    if not catalogue_id or not str(catalogue_id).isdigit():
+    if not catalogue_id or not str(catalogue_id).isdigit() or int(catalogue_id) > inputs.INT64_MAX:
         return None
     return CatalogueAchievement.search(category=category).where(CatalogueAchievement.id == int(catalogue_id)).first()
 
@@ -177,8 +177,8 @@ def catalogue_entry_for(category, catalogue_id):
 def add_achievement():
     """成果添加: 成果大类 → 成果小类 → the subcategory's form (from its schema)."""
     roots = list(Category.roots())
-    category = learner_subcategory(request.values.get("category", type=int))
-    root_id = category.parent_id if category else request.args.get("root", type=int)
+    category = learner_subcategory(request.values.get("category", type=inputs.db_int))
+    root_id = category.parent_id if category else request.args.get("root", type=inputs.db_int)
     children = list(Category.select().where(Category.parent == root_id, Category.active).order_by(
         Category.sort_order, Category.id)) if root_id else []
     if category is None:
@@ -413,8 +413,8 @@ def needs_recognition():
 def recognition():
     """认定成果申请: my achievements that need recognition, filterable, with 提交认定."""
     name = (request.args.get("name") or "").strip()
-    root = request.args.get("root", type=int)
-    sub = request.args.get("category", type=int)
+    root = request.args.get("root", type=inputs.db_int)
+    sub = request.args.get("category", type=inputs.db_int)
     query = LearnerAchievement.for_learner(me()).where(needs_recognition())
     if name:
         query = query.where(LearnerAchievement.name.contains(name))
@@ -497,7 +497,7 @@ def conversion():
 @bp.route("/conversions/go")
 def conversion_go():
     """The buttons above the list act on the selected row."""
-    achievement_id = request.args.get("id", type=int)
+    achievement_id = request.args.get("id", type=inputs.db_int)
     action = request.args.get("action")
     if not achievement_id:
         flash(_("Please select an achievement first."), "warning")
@@ -613,7 +613,7 @@ def performance_apply(achievement_id):
     item = own_achievement(achievement_id)
     if request.method == "POST":
         target = CatalogueAchievement.search().where(
-            CatalogueAchievement.id == request.form.get("target_id", type=int)
+            CatalogueAchievement.id == request.form.get("target_id", type=inputs.db_int)
         ).first()
         if target is None:
             flash(_("Please choose the target achievement."), "warning")
