@@ -4,11 +4,13 @@ document.addEventListener("submit", function (event) {
   var message = event.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) event.preventDefault();
 });
+// Flask-Admin's (and select2's) links to "javascript:void(0)" do their work in click
+// handlers; following the URL itself would only be refused by the CSP. Caught in the
+// capture phase, before any handler can stop the event on its way.
 document.addEventListener("click", function (event) {
-  // Flask-Admin's links to "javascript:void(0)" (filters, dropdowns) do their work in click
-  // handlers; following the URL itself would only be refused by the CSP.
-  var pseudo = event.target.closest("a[href^='javascript:']");
-  if (pseudo) event.preventDefault();
+  if (event.target.closest && event.target.closest("a[href^='javascript:']")) event.preventDefault();
+}, true);
+document.addEventListener("click", function (event) {
   var button = event.target.closest("button[data-confirm]");
   if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
   // Flask-Admin's "With selected" actions (templates/admin/actions.html).
