@@ -7,23 +7,16 @@ import pytest
 
 from models import SmsOutbox
 from tests import factories
+from tests.center.test_browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference")]
-
-
-def log_in(page, user):
-    page.goto(page.base + "/login")
-    page.fill("[name=identifier]", user.username)
-    page.fill("[name=password]", factories.PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture
 def violations(page):
     """Console messages of refused scripts, styles, handlers or frames."""
     found = []
-    page.on("console", lambda message: found.append(message.text)
+    page.on("console", lambda message: found.append(f"{page.url}: {message.text}")
             if "Content Security Policy" in message.text or "Refused to" in message.text else None)
     return found
 
