@@ -111,6 +111,13 @@ class SecureModelView(AccessMixin, ModelView):
             return None
         return self.scope(self.model.select()).where(self.model._meta.primary_key == pk).first()
 
+    def _get_list_extra_args(self):
+        """A negative page (PostgreSQL refuses a negative OFFSET) is the first page, and a
+        page beyond a million the millionth (page × size must stay a 64-bit OFFSET)."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), 1_000_000)
+        return args
+
     def scoped(self, ids):
         """The records behind action ids that the current user may touch."""
         pks = []

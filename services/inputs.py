@@ -1,6 +1,6 @@
 """Numbers from the outside are checked before any view reads them (issue 14): an id in
 the path beyond what the database stores is "not found", a query-string integer out of
-the 64-bit range is a bad request. Views still validate their own arguments; this keeps
+the 64-bit range is a bad request, and so is a NUL character anywhere in the input. Views still validate their own arguments; this keeps
 an overflow from ever reaching the database driver as a 500."""
 import re
 
@@ -29,6 +29,11 @@ def init(app):
             for value in values:
                 if len(value) > 18 and INTEGER.fullmatch(value.strip()) and abs(int(value)) > INT64_MAX:
                     abort(400)
+                if "\x00" in value:
+                    abort(400)
+        # NUL never belongs in text, and PostgreSQL refuses it in every string.
+        if request.method == "POST" and any("\x00" in v for vs in request.form.listvalues() for v in vs):
+            abort(400)
 
 
 def db_int(value):
