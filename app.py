@@ -119,6 +119,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     translations = i18n.ensure_compiled()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translations
 
+    from services import inputs
+
+    inputs.init(app)
     _init_extensions(app)
     _init_request_hooks(app)
     _register_blueprints(app)
@@ -139,6 +142,9 @@ def select_locale():
 
 
 def _init_extensions(app):
+    from services import headers
+
+    headers.init(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -23,6 +23,7 @@ def init_admin(app):
     from admin import account, center, institution, reviews
 
     use_platform_translations(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    from services import headers
 
     admin = Admin(
         app,
@@ -30,6 +31,7 @@ def init_admin(app):
         url="/admin",
         index_view=RoleIndexView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/cb_base.html", fluid=True),
+        csp_nonce_generator=headers.nonce,  # Flask-Admin's inline scripts carry the CSP nonce
     )
     for area in (center, reviews, institution, account):
         area.register(admin)

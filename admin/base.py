@@ -58,6 +58,14 @@ class WhereFilter(BasePeeweeFilter):
         # start-up, when the tables may not exist yet (see _get_filter_groups).
         return super().get_options(view) if has_request_context() else None
 
+    def validate(self, value):
+        """A filter with options takes only one of them (a forged ``flt0_0=-1`` or a huge
+        number is dropped by Flask-Admin as an invalid filter, never applied)."""
+        options = self.options() if callable(self.options) else self.options
+        if options is not None:
+            return str(value) in {str(key) for key, _label in options}
+        return super().validate(value)
+
     def apply(self, query, value):
         return query.where(self.condition(value))
 
@@ -153,6 +161,13 @@ class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
         except (TypeError, ValueError):
             return None
         return self.scope(self.model.select()).where(self.model._meta.primary_key == pk).first()
+
+    def _get_list_extra_args(self):
+        """A negative page (PostgreSQL refuses a negative OFFSET) is the first page, and a
+        page beyond a million the millionth (page × size must stay a 64-bit OFFSET)."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), 1_000_000)
+        return args
 
     def scoped(self, ids):
         """The records behind action ids that the current user may touch."""

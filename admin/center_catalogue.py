@@ -49,7 +49,7 @@ from models import (
     RecognitionStatus,
     db,
 )
-from services import audit
+from services import audit, inputs
 from services.excel import DATETIME, ExportColumn
 from services.schema import FIELD_PREFIX, json_value, schema_field
 
@@ -447,7 +447,7 @@ class CatalogueView(ExcelMixin, CenterModelView):
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
-        category_id = request.args.get("category", type=int)
+        category_id = request.args.get("category", type=inputs.db_int)
         category = subcategories().where(Category.id == category_id).first() if category_id else None
         if category is None:
             return self.render("admin/center/catalogue_choose.html", categories=list(subcategories()))

@@ -37,7 +37,7 @@ from wtforms.validators import DataRequired
 from peewee import JOIN
 
 from models import ImportBatch, Job, SmsPurpose, User, now
-from services import excel, excel_jobs, permissions, sms, storage
+from services import excel, excel_jobs, inputs, permissions, sms, storage
 from services.pagination import paginate
 import python_calamine
 
@@ -171,7 +171,7 @@ class ExcelMixin:
     @expose("/imports/")
     def import_records(self):
         query = self._records()
-        target = request.args.get("target", type=int)
+        target = request.args.get("target", type=inputs.db_int)
         if target:
             query = query.where(ImportBatch.target_id == target)
         page = paginate(query, request.args, {"created_at": ImportBatch.created_at}, "-created_at")

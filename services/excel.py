@@ -72,7 +72,7 @@ from models import (
     db,
     now,
 )
-from services import audit, database, storage, validators, workflow
+from services import audit, database, sheet_limits, storage, validators, workflow
 
 # Column types
 TEXT, ID_NUMBER, MOBILE, EMAIL, DATE, ENUM, NUMBER = "text", "id_number", "mobile", "email", "date", "enum", "number"
@@ -731,6 +731,16 @@ def check_file(path):
         raise ImportFileError(_("The file is too large once unpacked."))
     if not any(e.filename.startswith("xl/worksheets/") for e in entries):
         raise ImportFileError(_("The file is not an Excel spreadsheet (.xls or .xlsx)."))
+    try:  # the extent a reader would have to hold, before it reads anything
+        sheet_limits.check_extent(path, current_app.config["IMPORT_MAX_ROWS"])
+    except sheet_limits.TooLarge as error:
+        if error.reason == "columns":
+            raise ImportFileError(_("The sheet has more than %(count)s columns; keep only the template's columns.",
+                                    count=sheet_limits.MAX_COLUMNS)) from None
+        raise ImportFileError(_("The sheet has more than %(count)s cells; split it into smaller files.",
+                                count=f"{sheet_limits.MAX_CELLS:,}")) from None
+    except zipfile.BadZipFile:
+        raise ImportFileError(_("The file is not an Excel spreadsheet (.xls or .xlsx).")) from None
     return "xlsx"
 
 
@@ -960,11 +970,13 @@ def _run_import(kind, path, filename, user, target, progress):
         headers = [c.header for c in columns]
 
         def write_results():
-            write_rows(accepted_path, headers, (r.texts for r in accepted), text_only=True)
+            # Cells are neutralised as in exports: what was typed as "=HYPERLINK(…)" comes
+            # back as text, never as a formula the spreadsheet would run.
+            write_rows(accepted_path, headers, ([*map(neutralise, r.texts)] for r in accepted), text_only=True)
             write_rows(
                 rejected_path,
                 headers + [REASON_HEADER],
-                ([*r.texts, "；".join(r.errors)] for r in rejected),
+                ([*map(neutralise, r.texts), "；".join(r.errors)] for r in rejected),
                 text_only=True,
             )
 

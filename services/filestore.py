@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 
 CHUNK = 64 * 1024
 # Below this an upload is assembled in memory before it goes to S3; above, on disk.
@@ -53,6 +53,8 @@ class LocalStore:
                 yield name, os.path.getmtime(os.path.join(folder, name))
 
     def response(self, name, mime, download_name, as_attachment):
+        if not os.path.exists(self._path(name)):
+            abort(404)
         return send_file(self._path(name), mimetype=mime, as_attachment=as_attachment, download_name=download_name)
 
 
@@ -103,7 +105,14 @@ class S3Store:
                 yield item["Key"].rsplit("/", 1)[-1], item["LastModified"].timestamp()
 
     def response(self, name, mime, download_name, as_attachment):
-        obj = self.client.get_object(Bucket=self.bucket, Key=self._key(name))
+        from botocore.exceptions import ClientError
+
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self._key(name))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                abort(404)
+            raise
         response = send_file(obj["Body"], mimetype=mime, as_attachment=as_attachment, download_name=download_name)
         response.content_length = obj["ContentLength"]
         return response

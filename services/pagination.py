@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 PAGE_SIZE = 20
 
+MAX_PAGE = 1_000_000
+
 
 @dataclass
 class Page:
@@ -35,7 +37,8 @@ def paginate(query, args, sorts, default_sort, size=PAGE_SIZE):
     field = sorts[key]
     ordering = field.desc() if sort.startswith("-") else field.asc()
     try:
-        number = max(1, int(args.get("page", 1)))
+        # Clamped: page × size must stay an OFFSET the database accepts.
+        number = min(max(1, int(args.get("page", 1))), MAX_PAGE)
     except ValueError:
         number = 1
     total = query.count()

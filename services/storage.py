@@ -128,10 +128,11 @@ def check_upload(file, allowed=EVIDENCE_TYPES, max_mb=10):
 
 
 def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, allowed=EVIDENCE_TYPES, max_mb=10):
-    """Check and store a werkzeug ``FileStorage``; raise UploadError with a clear message."""
+    """Check and store a werkzeug ``FileStorage``; raise UploadError with a clear message.
+    Images are stored re-encoded and PDFs only once parsed (``checked_content``)."""
     mime = check_upload(file, allowed, max_mb)
-    stream = file.stream
-    stored_name, size, sha = _write(iter(lambda: stream.read(64 * 1024), b""), EXTENSIONS[mime])
+    content = checked_content(file.stream, mime, file.filename)
+    stored_name, size, sha = _write(iter(lambda: content.read(64 * 1024), b""), EXTENSIONS[mime])
     return Attachment.create(
         owner_type=owner_type,
         owner_id=owner_id,
@@ -143,6 +144,23 @@ def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, 
         sha256=sha,
         uploaded_by=user,
     )
+
+
+def checked_content(stream, mime, filename):
+    """The bytes to store for an upload whose magic number said ``mime``: images decoded
+    and encoded again (nothing that rode behind or inside them survives: an HTML or script
+    polyglot, metadata), PDFs parsed and refused when they are not PDFs or carry
+    JavaScript. Raises UploadError."""
+    from services import file_checks
+
+    try:
+        if mime == "application/pdf":
+            file_checks.check_pdf(stream)
+            stream.seek(0)
+            return stream
+        return file_checks.reencode_image(stream, mime)
+    except file_checks.Refused as refused:
+        raise UploadError(_l("%(name)s: %(reason)s", name=filename, reason=refused.reason)) from None
 
 
 def save_file(path, original_name, owner_type, owner_id=None, purpose="result", mime=XLSX_MIME, user=None):
@@ -176,7 +194,8 @@ def open_stored(attachment):
 
 
 def send(attachment, as_attachment=False):
-    """Serve a stored file; callers check access first (services.permissions)."""
+    """Serve a stored file; callers check access first (services.permissions). A file
+    missing from the store (a restore without the files) is "not found", not a crash."""
     return filestore.current().response(
         attachment.stored_name, attachment.mime, attachment.original_name, as_attachment
     )

@@ -26,6 +26,29 @@ from services import accounts
 from services.validators import id_birth_date, id_check_char, id_gender
 
 PASSWORD = "Passw0rd!"
+
+
+def png_bytes(size=(40, 30)):
+    """A real PNG (uploads are decoded and encoded again, so fakes are refused)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pdf_bytes():
+    """A real one-page PDF (uploads are parsed, so a bare "%PDF-" header is refused)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer, buffer = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(200, 200)
+    writer.write(buffer)
+    return buffer.getvalue()
 _seq = itertools.count(1)
 
 

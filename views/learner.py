@@ -31,7 +31,7 @@ from models import (
     db,
     now,
 )
-from services import audit, notify, storage, workflow
+from services import audit, inputs, notify, storage, workflow
 from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
 from views.auth import safe_next
@@ -153,7 +153,7 @@ def catalogue_json(entry, category):
 @bp.route("/catalogue")
 def catalogue_search():
     """成果选择: search by 项目名称, 成果名称, 资历机构名称 (combinable), paged; JSON for the dialog."""
-    category = learner_subcategory(request.args.get("category", type=int))
+    category = learner_subcategory(request.args.get("category", type=inputs.db_int))
     _form, page = catalogue_page(request.args, category)
     return jsonify(
         items=[catalogue_json(entry, category) for entry in page.items],
@@ -164,7 +164,7 @@ def catalogue_search():
 
 
 def catalogue_entry_for(category, catalogue_id):
-    if not catalogue_id or not str(catalogue_id).isdigit():
+    if not catalogue_id or not str(catalogue_id).isdigit() or int(catalogue_id) > inputs.INT64_MAX:
         return None
     return CatalogueAchievement.search(category=category).where(CatalogueAchievement.id == int(catalogue_id)).first()
 
@@ -173,8 +173,8 @@ def catalogue_entry_for(category, catalogue_id):
 def add_achievement():
     """成果添加: 成果大类 → 成果小类 → the subcategory's form (from its schema)."""
     roots = list(Category.roots())
-    category = learner_subcategory(request.values.get("category", type=int))
-    root_id = category.parent_id if category else request.args.get("root", type=int)
+    category = learner_subcategory(request.values.get("category", type=inputs.db_int))
+    root_id = category.parent_id if category else request.args.get("root", type=inputs.db_int)
     children = list(Category.select().where(Category.parent == root_id, Category.active).order_by(
         Category.sort_order, Category.id)) if root_id else []
     if category is None:
@@ -414,8 +414,8 @@ def needs_recognition():
 def recognition():
     """认定成果申请: my achievements that need recognition, filterable, with 提交认定."""
     name = (request.args.get("name") or "").strip()
-    root = request.args.get("root", type=int)
-    sub = request.args.get("category", type=int)
+    root = request.args.get("root", type=inputs.db_int)
+    sub = request.args.get("category", type=inputs.db_int)
     query = LearnerAchievement.for_learner(me()).where(needs_recognition())
     if name:
         query = query.where(LearnerAchievement.name.contains(name))

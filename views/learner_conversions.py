@@ -21,7 +21,7 @@ from models import (
     RuleSource,
     RuleStatus,
 )
-from services import audit, certificate, storage, workflow
+from services import audit, certificate, inputs, storage, workflow
 from services.pagination import paginate
 from views.learner import (
     ACHIEVEMENT_SORTS,
@@ -79,7 +79,7 @@ def conversion():
     achievement, then 申请转换 / 进度查询 / 查看详情 / 打印转换证明."""
     query = conversion_candidates(me())
     name = (request.args.get("q") or "").strip()[:100]
-    category = request.args.get("category", type=int)
+    category = request.args.get("category", type=inputs.db_int)
     institution = (request.args.get("institution") or "").strip()[:100]
     if name:
         query = query.where(LearnerAchievement.name.contains(name))
@@ -98,7 +98,7 @@ def conversion():
 @bp.route("/conversions/go")
 def conversion_go():
     """The buttons above the list act on the selected row."""
-    achievement_id = request.args.get("id", type=int)
+    achievement_id = request.args.get("id", type=inputs.db_int)
     action = request.args.get("action")
     if not achievement_id:
         flash(_("Please select an achievement first."), "warning")
@@ -219,7 +219,7 @@ def performance_apply(achievement_id):
     item = own_achievement(achievement_id)
     if request.method == "POST":
         target = CatalogueAchievement.search().where(
-            CatalogueAchievement.id == request.form.get("target_id", type=int)
+            CatalogueAchievement.id == request.form.get("target_id", type=inputs.db_int)
         ).first()
         if target is None:
             flash(_("Please choose the target achievement."), "warning")

@@ -15,7 +15,7 @@ from models import (
     RuleTarget,
     RuleType,
 )
-from services import permissions
+from services import inputs, permissions
 from services.certificate import certificate_facts
 from services.pagination import paginate
 from views.portal_content import published_articles
@@ -55,7 +55,7 @@ def layout():
 def rules():
     """规则查询: published rules by keyword, institution and 转换规则类型, paged."""
     keyword = (request.args.get("q") or "").strip()
-    institution_id = request.args.get("institution", type=int)
+    institution_id = request.args.get("institution", type=inputs.db_int)
     rule_type = request.args.get("type") or ""
     query = (
         ConversionRule.published()

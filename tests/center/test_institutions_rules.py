@@ -22,7 +22,7 @@ import pytest
 from tests import factories
 from tests.rules.conftest import has_read_commitment
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()
 
 
 def test_institution_created_with_an_account_gets_a_one_time_code(center):

@@ -18,7 +18,7 @@ from models import (
 )
 from tests import factories
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()
 
 
 def make_space(label):

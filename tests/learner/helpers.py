@@ -1,15 +1,11 @@
 """Shared helpers of the learner tests: files to upload and a learner with a teaching point."""
 import io
 
-from PIL import Image
-
 from tests import factories
 
 
 def png_bytes():
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return factories.png_bytes()
 
 
 def png(name="certificate.png"):

@@ -7,7 +7,7 @@ from models import AchievementStatus, Application, ApplicationStatus, Attachment
 from services import storage, workflow
 from tests import factories
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+PNG = factories.png_bytes()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from services import workflow
 from services.workflow import WorkflowError
 from tests import factories
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+PNG = factories.png_bytes()
 
 
 def png(name="scan.png"):

@@ -1,0 +1,74 @@
+"""Who may open each route: the registry the access matrix (test_access_matrix.py) checks.
+
+Flask-Admin views declare themselves: every admin endpoint belongs to a view whose
+``roles`` (and, for institution sub-users, ``permission``) say who may open it. Every other
+endpoint must match a pattern below. A new route that matches nothing fails the matrix
+with a message asking to declare it here.
+"""
+from fnmatch import fnmatchcase
+
+from models import Role
+
+PUBLIC = "public"  # anyone, anonymous included
+LOGGED_IN = "logged in"  # any logged-in account
+
+# endpoint pattern -> PUBLIC, LOGGED_IN or a set of roles. First match wins.
+BLUEPRINT_ROUTES = [
+    ("static", PUBLIC),
+    ("portal.*", PUBLIC),
+    ("auth.login", PUBLIC),
+    ("auth.logout", PUBLIC),
+    ("auth.send_code", PUBLIC),  # public purposes; the own-phone ones check the login
+    ("auth.change_password", LOGGED_IN),
+    ("account.*", PUBLIC),
+    ("institution.register", PUBLIC),
+    ("institution.*", {Role.INSTITUTION}),
+    ("learner.*", {Role.LEARNER}),
+    # Stored files: open to whoever may see the record they belong to (checked per record).
+    ("files.show", PUBLIC),
+]
+
+# Path arguments and the object whose id the matrix puts there (another owner's).
+PATH_ARGUMENTS = {
+    "achievement_id": "learner_achievement",
+    "application_id": "application",
+    "message_id": "message",
+    "attachment_id": "attachment",
+    "batch_id": "batch",
+    "rule_id": "rule",
+    "entry_id": "entry",
+    "category_id": "category",
+    "id": "any",
+    "export_type": "csv",
+    "code": "text",
+    "kind": "text",
+    "filename": "text",
+}
+
+
+def declared(endpoint, admin_views):
+    """The declared access of ``endpoint``: (roles or PUBLIC/LOGGED_IN, sub-user permission),
+    or None when nothing declares it."""
+    blueprint = endpoint.split(".", 1)[0]
+    view = admin_views.get(blueprint)
+    if view is not None:
+        if blueprint == "admin" and endpoint == "admin.static":
+            return PUBLIC, None
+        roles = getattr(view, "roles", None)
+        return (frozenset(roles), getattr(view, "permission", None)) if roles else None
+    for pattern, access in BLUEPRINT_ROUTES:
+        if fnmatchcase(endpoint, pattern):
+            return access, None
+    return None
+
+
+def allows(access, permission, user, granted):
+    if access == PUBLIC:
+        return True
+    if user is None:
+        return False
+    if access == LOGGED_IN:
+        return True
+    if user.role not in access:
+        return False
+    return user.role != Role.SUBUSER or permission is None or permission in granted
