@@ -1,7 +1,7 @@
 """What the institution's conversion screens share (seed 004 §2.3.2 申请转换, §2.4): the
 application list base of 转换申请审核 › 个人申请 and 转换记录 (columns, filters, export),
 the names of a rule's sources and targets, and the decision form (通过 / 不通过 + 原因)."""
-from flask import request
+from flask import g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -164,6 +164,7 @@ class ApplicationListView(ExcelMixin, InstitutionModelView):
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         if not execute:
             return count, rows
+        g.cb_tab_total = (self.endpoint, count)  # the shown tab's count (as filtered), for tab_counts
         rows = list(rows)
         targets = target_names({row.rule_id for row in rows})
         first = (page or 0) * (page_size or self.page_size)
@@ -178,7 +179,11 @@ class ApplicationListView(ExcelMixin, InstitutionModelView):
         found = []
         for endpoint, label in self.tabs:
             view = next(v for v in admin._views if getattr(v, "endpoint", None) == endpoint)
-            count = view.scope(view.base_query()).order_by().count() if view.is_accessible() else None
+            shown = g.get("cb_tab_total")
+            if shown and shown[0] == endpoint:
+                count = shown[1]  # counted already by the list itself
+            else:
+                count = view.get_count_query().order_by().count() if view.is_accessible() else None
             found.append((endpoint, label, count, endpoint == self.endpoint))
         return found
 

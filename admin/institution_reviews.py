@@ -3,12 +3,12 @@ aimed at it. Tab 个人申请: learners' conversions past their initial review (
 review, ``workflow.final_review``); tab 机构发起: other institutions' batches, one row per
 batch, each reviewed learner by learner (``workflow.review_batch``). On both, ticking
 nothing means every row matching the filter, and the decision page says how many."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import fn
+from peewee import Case, fn
 
 from admin.base import WhereFilter
 from admin.conversion_common import (
@@ -141,17 +141,16 @@ class BatchReviewView(ExcelMixin, InstitutionModelView):
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         if not execute:
             return count, rows
+        g.cb_tab_total = (self.endpoint, count)  # the shown tab's count (as filtered), for tab_counts
         rows = list(rows)
         ids = [row.id for row in rows] or [0]
-        counts = dict(
-            Application.select(Application.batch, fn.COUNT(Application.id))
+        is_pending = Case(None, [(Application.status == ApplicationStatus.PENDING, 1)], 0)
+        counts, pending = {}, {}
+        for batch_id, learners, waiting in (
+            Application.select(Application.batch, fn.COUNT(Application.id), fn.SUM(is_pending))
             .where(Application.batch.in_(ids)).group_by(Application.batch).tuples()
-        )
-        pending = dict(
-            Application.select(Application.batch, fn.COUNT(Application.id))
-            .where(Application.batch.in_(ids), Application.status == ApplicationStatus.PENDING)
-            .group_by(Application.batch).tuples()
-        )
+        ):
+            counts[batch_id], pending[batch_id] = learners, waiting or 0
         rule_ids = {row.rule_id for row in rows}
         sources, targets = source_names(rule_ids), target_names(rule_ids)
         for row in rows:

@@ -65,6 +65,9 @@ class InstitutionMethodView(MethodEditing, InstitutionModelView):
                            editable=rules.method_editable)
 
 
+RULE_FILTER_ARGS = ("code", "rule_type", "source", "target", "institution", "status")
+
+
 def rule_filters(query, args):
     """规则编码, 转换规则类型, 源成果名称, 目标成果名称, 机构, 状态 — in the database."""
     if (args.get("code") or "").strip():
@@ -114,7 +117,12 @@ class InstitutionRuleView(RuleEditing, InstitutionModelView):
         query = rule_filters(self._related() if tab == TAB_RELATED else self.get_query(), args)
         page = paginate(query, args, {"code": ConversionRule.code, "published_at": ConversionRule.published_at},
                         "-code")
-        counts = {TAB_MINE: self.get_query().count(), TAB_RELATED: self._related().count()}
+        filtered = any((args.get(name) or "").strip() for name in RULE_FILTER_ARGS)
+        counts = {
+            # The shown tab's unfiltered count is the page's own total: not counted twice.
+            name: page.total if name == tab and not filtered else rows.order_by().count()
+            for name, rows in ((TAB_MINE, self.get_query()), (TAB_RELATED, self._related()))
+        }
         return self.render(
             "admin/rules/rules.html", page=page, tab=tab, counts=counts,
             links=rules.rule_links([rule.id for rule in page.items]), rule_types=RuleType.choices(),
