@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 # `make serve`: as in production (gunicorn, gunicorn.conf.py); set DATABASE_URL, SECRET_KEY etc.
-.PHONY: serve run test test-sqlite test-postgres bench bench-scale bench-scale-postgres lint venv deps dev-deps system-deps clean
+.PHONY: lock serve run test test-sqlite test-postgres bench bench-scale bench-scale-postgres lint venv deps dev-deps system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ deps: $(BIN)/python
 
 dev-deps: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+# Re-pin after editing requirements.in / requirements-dev.in (pins already there are kept).
+lock: dev-deps
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements-dev.txt requirements.in requirements-dev.in
 
 # The conversion certificate PDF embeds a CJK TrueType font (Debian's WenQuanYi Zen Hei).
 run: deps

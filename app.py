@@ -90,8 +90,8 @@ def default_config():
         "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)),
         "IMPORT_MAX_MB": int(env("IMPORT_MAX_MB", 20)),
         "IMPORT_MAX_ROWS": int(env("IMPORT_MAX_ROWS", 200_000)),
-        # Workbooks larger than this (about 5 000 rows) are imported by the job consumer.
-        "IMPORT_ASYNC_BYTES": int(env("IMPORT_ASYNC_BYTES", 150_000)),
+        # Workbooks of more rows than this are imported by the job consumer (the page shows progress).
+        "IMPORT_ASYNC_ROWS": int(env("IMPORT_ASYNC_ROWS", 5000)),
         "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
         "WTF_CSRF_TIME_LIMIT": None,
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted:
@@ -206,9 +206,10 @@ def _remember_locale(locale):
 
 
 def _register_blueprints(app):
-    from views import register_blueprints
+    from views import errors, register_blueprints
 
     register_blueprints(app)
+    errors.register(app)
 
 
 def _register_template_helpers(app):

@@ -133,8 +133,8 @@ class ExcelMixin:
                         raise excel.ImportFileError(_("The file is larger than %(mb)s MB.", mb=limit // storage.MB))
                     out.write(chunk)
             user = current_user._get_current_object()
-            if copied > current_app.config["IMPORT_ASYNC_BYTES"]:
-                excel.check_file(path)  # what is wrong with the file as a whole is said here, at once
+            # What is wrong with the file as a whole is said here, at once; a long one is a job.
+            if excel.estimated_rows(path) > current_app.config["IMPORT_ASYNC_ROWS"]:
                 return excel_jobs.start_import(self.endpoint, kind, path, upload.filename, user, target)
             batch = excel.run_import(kind, path, upload.filename, user, target)
         flash(_("Import finished."), "success")

@@ -26,6 +26,7 @@ def record(action, obj=None, user=None, **details):
 ACTIONS = {
     "login": _l("Logged in"),
     "login_failed": _l("Failed login"),
+    "import_result_downloaded": _l("Downloaded an import result workbook"),
     "activation_requested": _l("Asked to activate an account by e-mail"),
     "publication_commitment_read": _l("Read and accepted the publication commitment"),
     "register": _l("Registered a personal account"),

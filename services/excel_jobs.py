@@ -82,7 +82,8 @@ def run_import(job_id):
         except Exception:
             _fail(job_id, _("The import failed; nothing was imported. Please try again or contact the center."))
             raise
-    _finish(job_id, result_batch=batch.id, done=batch.accepted, total=batch.accepted + batch.rejected)
+    rows = batch.accepted + batch.rejected  # every row was processed; the result page splits them
+    _finish(job_id, result_batch=batch.id, done=rows, total=rows)
 
 
 # --- exports ----------------------------------------------------------------------------

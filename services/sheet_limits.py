@@ -33,12 +33,15 @@ def column_number(letters):
 
 def check_extent(path, max_rows):
     """Raise TooLarge when a worksheet of the .xlsx at ``path`` spans more than
-    MAX_COLUMNS columns or more than MAX_CELLS cells (rows × columns)."""
+    MAX_COLUMNS columns or more than MAX_CELLS cells (rows × columns); else return the
+    height of the tallest worksheet (how many rows an import of it will read, about)."""
+    tallest = 0
     with zipfile.ZipFile(path) as archive:
         for entry in archive.infolist():
             if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
                 with archive.open(entry) as sheet:
-                    _check_sheet(sheet, max_rows)
+                    tallest = max(tallest, _check_sheet(sheet, max_rows))
+    return tallest
 
 
 def _check_sheet(sheet, max_rows):
@@ -67,4 +70,4 @@ def _check_sheet(sheet, max_rows):
         if width * height > MAX_CELLS or height > max_rows + 10_000:
             raise TooLarge("cells")
         if not chunk:
-            return
+            return height

@@ -199,6 +199,8 @@ document.addEventListener("click", function (event) {
 // Flask-Admin's row checkboxes carry only a title; give them an accessible name too.
 Array.prototype.forEach.call(document.querySelectorAll("input.action-checkbox, input.action-rowtoggle"), function (box) {
   if (!box.hasAttribute("aria-label") && box.title) box.setAttribute("aria-label", box.title);
+});
+
 // 审核 / 申请转换 on lists where ticking nothing means "every row matching the query":
 // a [data-chosen-url] link carries the ticked ids; a form with data-confirm-all asks
 // first, naming how many learners it will include.

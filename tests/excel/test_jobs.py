@@ -15,7 +15,7 @@ def learners(count):
 
 
 def test_a_large_import_runs_as_a_job_whose_page_reaches_100_percent(app, client_as, monkeypatch):
-    app.config["IMPORT_ASYNC_BYTES"] = 1000  # this workbook counts as large
+    app.config["IMPORT_ASYNC_ROWS"] = 10  # this workbook counts as large
     stages = []
     real_update = excel_jobs._update
     monkeypatch.setattr(excel_jobs, "_update", lambda job_id, **f: (stages.append(f.get("stage")), real_update(job_id, **f)))
@@ -39,10 +39,11 @@ def test_a_small_import_stays_synchronous(client_as):
     assert Job.select().count() == 0
 
 
-def test_a_refused_workbook_fails_the_job_with_its_reason(app, client_as):
-    app.config["IMPORT_ASYNC_BYTES"] = 10
+def test_a_workbook_refused_while_reading_fails_the_job_with_its_reason(app, client_as):
+    app.config["IMPORT_ASYNC_ROWS"] = 2
+    app.config["IMPORT_MAX_ROWS"] = 3  # 20 rows: refused by the reader, inside the job
     center = client_as("center")
-    response = upload(center, IMPORT, workbook_bytes([["姓名"], ["x"]]))
+    response = upload(center, IMPORT, learners(20))
     job = Job.get()
     assert job.status == JobStatus.FAILED and job.error
     state = center.get(response.location.rstrip("/") + "/status").get_json()

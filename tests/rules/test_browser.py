@@ -10,7 +10,7 @@ from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()  # uploads are parsed: a real one-page PDF
 
 
 def log_in(page, user):

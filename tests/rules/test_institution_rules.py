@@ -20,7 +20,7 @@ from services import commitment
 from tests import factories
 from tests.rules.conftest import has_read_commitment
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()  # uploads are parsed: a real one-page PDF
 
 
 def pdf(name="办法.pdf", data=PDF):

@@ -16,12 +16,15 @@ LOGGED_IN = "logged in"  # any logged-in account
 BLUEPRINT_ROUTES = [
     ("static", PUBLIC),
     ("portal.*", PUBLIC),
+    ("content.*", PUBLIC),  # the portal's sections: published articles and methods only
+    ("health.healthz", PUBLIC),
     ("auth.login", PUBLIC),
     ("auth.logout", PUBLIC),
     ("auth.send_code", PUBLIC),  # public purposes; the own-phone ones check the login
     ("auth.change_password", LOGGED_IN),
     ("account.*", PUBLIC),
     ("institution.register", PUBLIC),
+    ("institution.agreement", PUBLIC),  # the registration agreement's text
     ("institution.*", {Role.INSTITUTION}),
     ("learner.*", {Role.LEARNER}),
     # Stored files: open to whoever may see the record they belong to (checked per record).
@@ -39,6 +42,8 @@ PATH_ARGUMENTS = {
     "entry_id": "entry",
     "category_id": "category",
     "id": "any",
+    "article_id": "any",  # public pages of published articles
+    "job_id": "any",  # job pages answer their starter only (tests/excel/test_jobs.py)
     "export_type": "csv",
     "code": "text",
     "kind": "text",

@@ -8,7 +8,7 @@ from services import seed
 from tests import factories
 
 MOBILE_MESSAGE = "必须为11位大陆手机号码"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()  # uploads are parsed: a real one-page PDF
 
 
 def article(kind=ArticleKind.NEWS, status=ArticleStatus.PUBLISHED, **fields):

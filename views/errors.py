@@ -1,0 +1,27 @@
+"""The 400 / 403 / 404 pages in the site's own layout and language (Werkzeug's are raw
+English with no way back). A JSON request keeps a JSON answer."""
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from services import permissions
+
+PAGES = {
+    400: (_l("The request could not be understood"), _l("Something in the address or the form is not valid.")),
+    403: (_l("No access"), _l("You do not have the right to open this page. If you think you should, ask your "
+                              "institution's account administrator or the management center.")),
+    404: (_l("Page not found"), _l("The page does not exist, or it is not yours to see.")),
+}
+
+
+def render_error(error):
+    heading, explanation = PAGES[error.code]
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=str(heading)), error.code
+    back = permissions.home_url(current_user) if current_user.is_authenticated else "/"
+    return render_template("errors/error.html", heading=heading, explanation=explanation, back=back), error.code
+
+
+def register(app):
+    for code in PAGES:
+        app.register_error_handler(code, render_error)
