@@ -355,6 +355,18 @@ def _register_backup_cli(app):
         click.echo(f"restored {archive}: {summary}")
 
 
+def cli():
+    """The `creditbank` console script (pyproject): the flask commands of this app, e.g.
+    `creditbank init-db`, `creditbank create-admin`, `creditbank run`."""
+    cli_group()()
+
+
+def cli_group():
+    from flask.cli import FlaskGroup
+
+    return FlaskGroup(create_app=create_app)
+
+
 def main():  # pragma: no cover - convenience for `python app.py`
     create_app().run()
 

@@ -14,6 +14,9 @@ from services.excel import DATETIME, ExportColumn
 from services.validators import mask_phone
 
 
+SMS_BACKENDS = {"console": _l("Console (development)"), "aliyun": _l("Alibaba Cloud SMS")}
+
+
 class SmsOutboxView(CenterModelView):
     column_list = ("created_at", "phone", "purpose", "body", "backend", "status", "attempts", "sent_at", "error")
     column_labels = {
@@ -38,6 +41,7 @@ class SmsOutboxView(CenterModelView):
         "phone": lambda v, c, m, n: mask_phone(m.phone),
         "purpose": lambda v, c, m, n: SmsPurpose.label(m.purpose),
         "status": lambda v, c, m, n: SmsStatus.label(m.status),
+        "backend": lambda v, c, m, n: SMS_BACKENDS.get(m.backend, m.backend),
     }
 
 
