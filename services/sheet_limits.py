@@ -34,7 +34,7 @@ def column_number(letters):
 def check_extent(path, max_rows):
     """Raise TooLarge when a worksheet of the .xlsx at ``path`` spans more than
     MAX_COLUMNS columns or more than MAX_CELLS cells (rows × columns); else return the
-    height of the tallest worksheet (how many rows an import of it will read, about)."""
+    last row holding a value in any worksheet (about how many rows an import will read)."""
     tallest = 0
     with zipfile.ZipFile(path) as archive:
         for entry in archive.infolist():
@@ -45,7 +45,9 @@ def check_extent(path, max_rows):
 
 
 def _check_sheet(sheet, max_rows):
-    width = height = rows = 0
+    """Check one worksheet; return the number of its last row holding a value (templates
+    format thousands of empty rows ahead, which an import will skip)."""
+    width = height = rows = filled = 0
     tail = b""
     while True:
         chunk = sheet.read(CHUNK)
@@ -59,6 +61,9 @@ def _check_sheet(sheet, max_rows):
         for row in data.split(b"</row>"):
             cells = row.count(b"<c ") + row.count(b"<c>") + row.count(b"<c/>")
             width = max(width, cells)
+            if b"<v>" in row or b"<is>" in row:  # a row with a value, not only a formatted one
+                number = ROW_NUMBER.search(row)
+                filled = max(filled, int(number.group(1)) if number else filled + 1)
         rows += data.count(b"</row>")
         for match in ROW_NUMBER.finditer(data):
             height = max(height, int(match.group(1)))
@@ -70,4 +75,4 @@ def _check_sheet(sheet, max_rows):
         if width * height > MAX_CELLS or height > max_rows + 10_000:
             raise TooLarge("cells")
         if not chunk:
-            return height
+            return filled

@@ -100,8 +100,11 @@ def test_batch_conversion_end_to_end(page, reference, output_dir, tmp_path):
     page.wait_for_selector(".js-dev-code:not(.d-none)")
     page.fill("input[name=code]", page.inner_text(".js-dev-code").strip())
     shot(page, output_dir, "8-a-export")
+    page.click("[data-excel=submit]")  # the export is a job: its page shows progress, then the file
+    page.wait_for_selector("[data-job=done]:not(.d-none)")
+    shot(page, output_dir, "8-a-export-job")
     with page.expect_download() as download_info:
-        page.click("[data-excel=submit]")
+        page.click("[data-job=result]")
     exported = tmp_path / "records.xlsx"
     download_info.value.save_as(exported)
     rows = list(openpyxl.load_workbook(exported).active.iter_rows(values_only=True))

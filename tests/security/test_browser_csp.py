@@ -37,7 +37,7 @@ def test_admin_pages_work_under_the_csp(page, output_dir, violations):
 
     # Filters: the Add Filter menu adds a filter row; a date filter opens its picker.
     page.goto(page.base + "/admin/sms_outbox/")
-    page.click("a.nav-link.dropdown-toggle:has-text('添加筛选器')")
+    page.click("a.nav-link.dropdown-toggle:has-text('添加筛选条件')")
     page.locator(".field-filters a.filter").last.click()
     page.screenshot(path=os.path.join(output_dir, "csp-filter-added.png"), full_page=True)
     page.wait_for_selector(".filters .select2-container")  # select2 styled the operation
