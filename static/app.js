@@ -11,7 +11,7 @@ document.addEventListener("click", function (event) {
   if (event.target.closest && event.target.closest("a[href^='javascript:']")) event.preventDefault();
 }, true);
 document.addEventListener("click", function (event) {
-  var button = event.target.closest("button[data-confirm]");
+  var button = event.target.closest("button[data-confirm], a[data-confirm]");
   if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
   // Flask-Admin's "With selected" actions (templates/admin/actions.html).
   var action = event.target.closest("[data-admin-action]");
@@ -161,11 +161,6 @@ document.addEventListener("change", function (event) {
   });
 })();
 
-// Forms and buttons marked data-confirm ask before they change anything (撤回, 删除…).
-document.addEventListener("click", function (event) {
-  var button = event.target.closest && event.target.closest("button[data-confirm], a[data-confirm]");
-  if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
-});
 
 // Flask-Admin's select boxes (select2 3.5) speak the page's language: the texts come from
 // the element the admin base template fills (#cb-select2-texts).

@@ -214,6 +214,9 @@ def page(browser, live_server):
     tab.base = live_server
     script_errors = []
     tab.on("pageerror", lambda error: script_errors.append(str(error)))
+    # A script or style the Content-Security-Policy blocks fails silently for the user.
+    tab.on("console", lambda message: script_errors.append(message.text)
+           if message.type == "error" and "Content Security Policy" in message.text else None)
     yield tab
     context.close()
     # A page whose script fails is broken for its user even when the test's own steps passed.
