@@ -123,7 +123,7 @@ def store_learner_achievement(entry, real_name, id_number, personal_code, obtain
             _("An institution stored an achievement for you"),
             _("%(institution)s stored the achievement %(name)s in your learning account.",
               institution=current_user.institution.name, name=entry.name),
-            link="/me/",
+            link=url_for("learner.home"),
         )
     return achievement
 

@@ -108,7 +108,7 @@ class FeedbackView(InstitutionModelView):
                 _("Your feedback on %(name)s was handled (%(result)s): %(reply)s",
                   name=feedback.achievement.name, result=FeedbackStatus.label(form.result.data),
                   reply=form.reply.data.strip()),
-                link="/me/",
+                link=url_for("learner.home"),
             )
             flash(_("The feedback was handled."), "success")
             return redirect(url_for(".index_view"))

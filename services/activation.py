@@ -13,6 +13,7 @@ from peewee import IntegrityError
 
 from models import AccountStatus, ActivationRequest, ActivationStatus, EmailOutbox, Message, Role, User, now
 from services import accounts, audit, permissions, validators
+from services.notify import link_to
 from services.database import transaction
 
 MAX_REASON = 500
@@ -63,7 +64,7 @@ def request_activation(user, email, password):
                 Message.create(user=staff, title=str(_l("Account review")),
                                body=str(_l("%(name)s asks to activate an imported account by e-mail.",
                                            name=user.real_name)),
-                               link="/admin/activation_requests/")
+                               link=link_to("activation_requests.index_view"))
             email_message(email, _l("Activation request received"), _l(
                 "[Credit Bank] We received your request to activate the account of %(name)s. The management "
                 "center reviews it within 1-2 working days; you will be told the result at this address.",
@@ -117,5 +118,5 @@ def _tell(user, email, approve, reason):
         title = _l("Account review not passed")
         body = _l("[Credit Bank] Your activation request did not pass the account review. Reason: %(reason)s. "
                   "You may correct it and apply again at the activation page.", reason=reason)
-    Message.create(user=user, title=str(title), body=str(body), link="/me/" if approve else None)
+    Message.create(user=user, title=str(title), body=str(body), link=link_to("learner.home") if approve else None)
     email_message(email, title, body)

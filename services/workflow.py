@@ -180,7 +180,7 @@ def _notify_conversion_passed(application, targets):
             institution=institution,
             target=target.name,
         )
-        notify(application.learner, _l("Conversion passed"), text, link="/me/conversions", by_sms=True)
+        notify(application.learner, _l("Conversion passed"), text, link=link_to("learner.conversion"), by_sms=True)
 
 
 def _notify_refused(application, stage, opinion):
@@ -194,10 +194,10 @@ def _notify_refused(application, stage, opinion):
 
 
 def _learner_link(application):
-    return {
-        ApplicationKind.RECOGNITION: "/me/recognition",
-        ApplicationKind.PERFORMANCE: "/me/performance",
-    }.get(application.kind, "/me/conversions")
+    return link_to({
+        ApplicationKind.RECOGNITION: "learner.recognition",
+        ApplicationKind.PERFORMANCE: "learner.performance",
+    }.get(application.kind, "learner.conversion"))
 
 
 # --- achievements --------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def withdraw_achievement(achievement, user, reason, reason_file):
                 achievement=achievement.name,
                 reason=reason,
             ),
-            link="/me/",
+            link=link_to("learner.home"),
             by_sms=True,
         )
     achievement.status = AchievementStatus.WITHDRAWN
@@ -282,7 +282,7 @@ def decide_recognition(application, reviewer, agree, opinion):
                 _l("Recognition passed"),
                 _l("[Credit Bank] Your achievement %(achievement)s has been recognised.",
                    achievement=application.achievement.name),
-                link="/me/recognition",
+                link=link_to("learner.recognition"),
                 by_sms=True,
             )
         else:
@@ -351,7 +351,7 @@ def initial_review(application, reviewer, agree, opinion, files=()):
                 source=application.achievement.name,
                 target="、".join(_target_names(application)),
             )
-            notify(application.learner, _l("Initial review passed"), text, link="/me/conversions", by_sms=True)
+            notify(application.learner, _l("Initial review passed"), text, link=link_to("learner.conversion"), by_sms=True)
         else:
             _notify_refused(application, ReviewStage.INITIAL, opinion)
     return application
@@ -581,7 +581,7 @@ def _decide_registration(institution, user, status, reason, title, text):
                      user=user, name=institution.name, reason=reason)
         registrant = _registrant(institution)
         if registrant is not None:
-            notify(registrant, title, text, link="/admin/", by_sms=bool(registrant.phone))
+            notify(registrant, title, text, link=link_to("admin.index"), by_sms=bool(registrant.phone))
     institution.status = status
     return institution
 
