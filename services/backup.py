@@ -53,14 +53,20 @@ def _pg_url(url):
     return url.replace("postgresext://", "postgresql://", 1)
 
 
+def _sqlite_copy(source_path, target_path):
+    """Copy one SQLite database into another through the online backup API."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def _dump_database(url, target):
     if _kind(url) == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        copy = sqlite3.connect(target)
-        with copy:
-            source.backup(copy)
-        copy.close()
-        source.close()
+        _sqlite_copy(_sqlite_path(url), target)
     else:
         subprocess.run(
             [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "-f", target, _pg_url(url)],
@@ -144,12 +150,7 @@ def _restore_database(manifest, work, url):
     if _schema_version(url) != 0:
         raise RestoreRefused("the database is not empty: restore only into a new, empty database")
     if _kind(url) == "sqlite":
-        source = sqlite3.connect(os.path.join(work, "database.sqlite3"))
-        target = sqlite3.connect(_sqlite_path(url))
-        with target:
-            source.backup(target)
-        target.close()
-        source.close()
+        _sqlite_copy(os.path.join(work, "database.sqlite3"), _sqlite_path(url))
     else:
         subprocess.run(
             [_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "-d", _pg_url(url),
