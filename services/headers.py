@@ -14,9 +14,13 @@ CSP = {
     # <style> elements only from the site; style *attributes* stay allowed: select2, the
     # date pickers and Chart.js set them, and CSS in an attribute cannot select or load.
     "style-src": "'self' 'unsafe-inline'",
-    "style-src-elem": "'self'",
+    # Libraries (select2, Chart.js) insert <style> elements at run time; styles cannot run
+    # code, so inline ones are allowed, as style attributes are.
+    "style-src-elem": "'self' 'unsafe-inline'",
     "style-src-attr": "'unsafe-inline'",
-    "img-src": "'self' data:",  # Bootstrap's form controls draw with data: SVGs
+    # Bootstrap's form controls draw with data: SVGs; evidence previews are blob: URLs of the
+    # files being chosen (static/app.js).
+    "img-src": "'self' data: blob:",
     "font-src": "'self' data:",
     "connect-src": "'self'",
     "object-src": "'none'",
