@@ -119,6 +119,14 @@ class Deployment:
         self._create_database()
         self.provider = FakeProvider()
         self.env = self._env()
+        try:
+            self._start_processes()
+        except BaseException:
+            self.__exit__(None, None, None)  # a failed start must not leave servers behind
+            raise
+        return self
+
+    def _start_processes(self):
         flask = [os.path.join(BIN, "flask"), "--app", "app"]
         for command in ("init-db", "seed-demo"):
             subprocess.run(flask + [command], cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=300)
@@ -138,7 +146,6 @@ class Deployment:
             if time.time() > deadline:
                 raise AssertionError((self.folder / "gunicorn.log").read_text()[-3000:])
             time.sleep(0.3)
-        return self
 
     def __exit__(self, *exc):
         for process, log in self.processes:
