@@ -195,7 +195,7 @@ class DecisionForm(SecureForm):
     """审核: 通过 / 不通过, 不通过原因 required on 不通过, at most 500 characters."""
 
     result = RadioField(_l("Review result"), choices=[(PASS, _l("Pass")), (FAIL, _l("Not pass"))],
-                        validators=[DataRequired()], default=PASS)
+                        validators=[DataRequired()])  # no default: a decision is chosen, not defaulted
     reason = TextAreaField(_l("Reason for not passing"), validators=[Length(max=MAX_REASON)])
 
     def validate_reason(self, field):

@@ -212,3 +212,15 @@ def test_personal_export_is_sms_verified(world, personal, client_as):
 
 def test_batch_kind_is_the_batch_one(world, batch):
     assert {a.kind for a in batch_apps(batch)} == {ApplicationKind.BATCH}
+
+
+def test_the_decision_is_chosen_not_defaulted(world, batch, client_as):
+    """审核 offers 通过 / 不通过 with neither ticked; submitting without a choice decides nothing."""
+    client = client_as(world.a.admin)
+    apps = batch_apps(batch)
+    url = f"/admin/inst_conv_batches/review/{batch.id}/decide/?ids={apps[0].id}"
+    page = client.get(url).get_data(as_text=True)
+    radios = [tag for tag in page.split("<input") if 'name="result"' in tag]
+    assert len(radios) == 2 and not any("checked" in tag.split(">")[0] for tag in radios)
+    client.post(url, data={})
+    assert Application.get_by_id(apps[0].id).status == ApplicationStatus.PENDING
