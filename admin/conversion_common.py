@@ -120,7 +120,38 @@ LABELS = {
 }
 
 
-class ApplicationListView(ExcelMixin, InstitutionModelView):
+class TabbedList:
+    """A list shown as one of several tabs ("个人申请 (N)", "机构发起 (N)"): the shown tab's
+    count is the list's own (no second count), the others are counted on their base
+    tables. ``decorate`` adds what a page's rows show, in a few queries for the page."""
+
+    tabs = ()
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        if not execute:
+            return count, rows
+        g.cb_tab_total = (self.endpoint, count)
+        return count, self.decorate(list(rows), page, page_size)
+
+    def decorate(self, rows, page, page_size):
+        return rows
+
+    def tab_counts(self):
+        """(endpoint, label, count, active) of each tab: the count of the tab's own rows."""
+        found = []
+        for endpoint, label in self.tabs:
+            view = next(v for v in self.admin._views if getattr(v, "endpoint", None) == endpoint)
+            shown = g.get("cb_tab_total")
+            if shown and shown[0] == endpoint:
+                count = shown[1]  # counted already by the list itself
+            else:
+                count = view.get_count_query().order_by().count() if view.is_accessible() else None
+            found.append((endpoint, label, count, endpoint == self.endpoint))
+        return found
+
+
+class ApplicationListView(TabbedList, ExcelMixin, InstitutionModelView):
     """A list of conversion applications seen by an institution (``scope`` per view)."""
 
     can_view_details = False
@@ -160,32 +191,13 @@ class ApplicationListView(ExcelMixin, InstitutionModelView):
             .switch(Application)
         )
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
-        if not execute:
-            return count, rows
-        g.cb_tab_total = (self.endpoint, count)  # the shown tab's count (as filtered), for tab_counts
-        rows = list(rows)
+    def decorate(self, rows, page, page_size):
         targets = target_names({row.rule_id for row in rows})
         first = (page or 0) * (page_size or self.page_size)
         for number, row in enumerate(rows, start=first + 1):
             row.seq = number
             row.target_names = targets.get(row.rule_id, [])
-        return count, rows
-
-    def tab_counts(self):
-        """(endpoint, label, count, active) of each tab: the count of the tab's own rows."""
-        admin = self.admin
-        found = []
-        for endpoint, label in self.tabs:
-            view = next(v for v in admin._views if getattr(v, "endpoint", None) == endpoint)
-            shown = g.get("cb_tab_total")
-            if shown and shown[0] == endpoint:
-                count = shown[1]  # counted already by the list itself
-            else:
-                count = view.get_count_query().order_by().count() if view.is_accessible() else None
-            found.append((endpoint, label, count, endpoint == self.endpoint))
-        return found
+        return rows
 
 
 # --- the decision ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ aimed at it. Tab 个人申请: learners' conversions past their initial review (
 review, ``workflow.final_review``); tab 机构发起: other institutions' batches, one row per
 batch, each reviewed learner by learner (``workflow.review_batch``). On both, ticking
 nothing means every row matching the filter, and the decision page says how many."""
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +16,7 @@ from admin.conversion_common import (
     LABELS,
     MENU_CONVERSION,
     ApplicationListView,
+    TabbedList,
     DecisionForm,
     actor,
     application_filters,
@@ -95,7 +96,7 @@ def _format_batch(view, context, model, name):
     return model.learner_count
 
 
-class BatchReviewView(ExcelMixin, InstitutionModelView):
+class BatchReviewView(TabbedList, ExcelMixin, InstitutionModelView):
     """机构发起: one row per batch under my rules; 审核 opens its learners."""
 
     permission = Permission.REVIEWS
@@ -137,12 +138,7 @@ class BatchReviewView(ExcelMixin, InstitutionModelView):
     def scope(self, query):
         return permissions.scope_batches(query, current_user)
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
-        if not execute:
-            return count, rows
-        g.cb_tab_total = (self.endpoint, count)  # the shown tab's count (as filtered), for tab_counts
-        rows = list(rows)
+    def decorate(self, rows, page, page_size):
         ids = [row.id for row in rows] or [0]
         is_pending = Case(None, [(Application.status == ApplicationStatus.PENDING, 1)], 0)
         counts, pending = {}, {}
@@ -158,9 +154,7 @@ class BatchReviewView(ExcelMixin, InstitutionModelView):
             row.pending_count = pending.get(row.id, 0)
             row.source_names = sources.get(row.rule_id, [])
             row.target_names = targets.get(row.rule_id, [])
-        return count, rows
-
-    tab_counts = ApplicationListView.tab_counts
+        return rows
 
     # --- one batch ----------------------------------------------------------------------
 
