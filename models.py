@@ -821,9 +821,17 @@ class Application(BaseModel):
     target = ForeignKeyField(CatalogueAchievement, null=True, on_delete="RESTRICT")  # performance path
     batch = ForeignKeyField(ConversionBatch, null=True, backref="applications", on_delete="RESTRICT")
     teaching_point = ForeignKeyField(Institution, null=True, on_delete="SET NULL", index=True)
+    # The institution whose rule it is (机构接收) and the one whose batch it is (机构发起),
+    # copied from rule and batch when the row is written: each institution's lists are
+    # then read from one index in their order, not by sorting every matching row.
+    receiver = ForeignKeyField(Institution, null=True, backref="+", on_delete="RESTRICT", index=False)
+    initiator = ForeignKeyField(Institution, null=True, backref="+", on_delete="RESTRICT", index=False)
     status = CharField(max_length=20, default=ApplicationStatus.PENDING, index=True)
     submitted_at = DateTimeField(default=now, index=True)
     decided_at = DateTimeField(null=True)
+    # The last review stage that decided it (written with the decision): the 已审核 tabs
+    # read it from an index instead of probing review records row by row.
+    decided_stage = CharField(max_length=20, null=True)
     certificate_code = CharField(max_length=32, null=True, unique=True)
 
     class Meta:
@@ -836,7 +844,21 @@ class Application(BaseModel):
             (("teaching_point", "kind", "submitted_at"), False),
             (("kind", "decided_at"), False),
             (("teaching_point", "kind", "decided_at"), False),
+            # 转换记录 机构接收 / 机构发起 and 转换申请审核 个人申请, newest first.
+            (("receiver", "submitted_at"), False),
+            (("receiver", "kind", "status", "submitted_at"), False),
+            (("initiator", "submitted_at"), False),
+            # 已审核 tabs: one kind decided at a stage (for a teaching point's reviewer within their point).
+            (("kind", "decided_stage", "submitted_at"), False),
+            (("teaching_point", "kind", "decided_stage", "submitted_at"), False),
         )
+
+    def save(self, *args, **kwargs):
+        if self.rule_id is not None and self.receiver_id is None:
+            self.receiver_id = self.rule.institution_id
+        if self.batch_id is not None and self.initiator_id is None:
+            self.initiator_id = self.batch.institution_id
+        return super().save(*args, **kwargs)
 
     def __str__(self):
         return f"{ApplicationKind.label(self.kind)} #{self.id}"

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from peewee import JOIN
 
 from admin.conversion_common import MENU_CONVERSION, ApplicationListView, application_filters
-from models import Application, ApplicationKind, Permission, ReviewRecord, ReviewStage, User, Decision
+from models import Application, Decision, Permission, ReviewRecord, ReviewStage, User
 from services import permissions
 from services.validators import mask_id
 
@@ -31,10 +31,9 @@ class RecordsView(ApplicationListView):
     column_filters = application_filters(with_status=True)
 
     def scope(self, query):
+        # Only conversions and batches carry a rule, hence a receiver.
         if self.received:
-            return permissions.scope_received(query, current_user).where(
-                Application.kind.in_([ApplicationKind.CONVERSION, ApplicationKind.BATCH])
-            )
+            return permissions.scope_received(query, current_user)
         return permissions.scope_initiated(query, current_user)
 
     @expose("/history/")

@@ -80,6 +80,15 @@ def common(condition):
     return condition
 
 
+def one_of(model, conditions):
+    """The ids of ``model`` rows meeting any of ``conditions``, one indexed SELECT each."""
+    selects = [model.select(model._meta.primary_key).where(condition) for condition in conditions]
+    union = selects[0]
+    for select in selects[1:]:
+        union = union | select  # peewee's UNION (distinct)
+    return union
+
+
 class ListQueryMixin:
     """The list query of ``SecureModelView``; see the module docstring."""
 
@@ -103,23 +112,29 @@ class ListQueryMixin:
         return field.contains(term)
 
     def search_condition(self, term):
-        """Any searchable column matches ``term``; other tables' columns through the key."""
+        """Any searchable column matches ``term``; other tables' columns through the key.
+
+        Two columns of one table are asked as ``id IN (SELECT id … UNION SELECT id …)``:
+        each half is looked up in its column's index, where ``a LIKE … OR b LIKE …`` makes
+        SQLite walk the list's sort index and test every row (900 ms at 200 000 learners)."""
         fields = self._search_fields
         exact = [f for f in fields if EXACT_FIELDS.get(f.name) and exact_term(EXACT_FIELDS[f.name], term)]
         if exact:
             # A whole ID or mobile number is looked up in its unique index only: an OR
             # with the name prefixes would make the database read the list instead.
             fields = exact
-        condition = None
+        matches = {}
         for field in fields:
             match = self.field_search(field, term)
-            if match is None:
-                continue
-            if field.model is not self.model:
-                key = self._foreign_key_to(field.model)
-                if key is None:
-                    continue
-                match = key.in_(field.model.select(field.model._meta.primary_key).where(match))
+            if match is not None and (field.model is self.model or self._foreign_key_to(field.model) is not None):
+                matches.setdefault(field.model, []).append(match)
+        condition = None
+        for model, conditions in matches.items():
+            if model is self.model and len(conditions) == 1:
+                match = conditions[0]
+            else:
+                key = self.model._meta.primary_key if model is self.model else self._foreign_key_to(model)
+                match = key.in_(one_of(model, conditions))
             condition = match if condition is None else (condition | match)
         if condition is None:
             return SQL("1 = 0")

@@ -12,7 +12,7 @@ from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN, SQL, Expression
+from peewee import JOIN
 from wtforms import MultipleFileField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -101,6 +101,16 @@ def reviewer_home(view):
         if isinstance(review_view, ReviewView) and permissions.allowed(user, review_view.roles)
     ]
     return view.render("admin/reviews/home.html", waiting=waiting)
+
+
+# The stages whose decision means an application was decided at the stage (the key).
+STAGES_FROM = {
+    ReviewStage.INITIAL: (ReviewStage.INITIAL, ReviewStage.FINAL),
+    ReviewStage.FINAL: (ReviewStage.FINAL,),
+    ReviewStage.RECOGNITION: (ReviewStage.RECOGNITION,),
+    ReviewStage.PERFORMANCE: (ReviewStage.PERFORMANCE,),
+    ReviewStage.BATCH: (ReviewStage.BATCH,),
+}
 
 
 # This view's own stage decision of each row (the 已审核 tab shows it, not the overall result).
@@ -197,14 +207,9 @@ class ReviewView(SecureModelView):
 
     @classmethod
     def done(cls):
-        # A correlated lookup in the (application, stage) unique index per listed row,
-        # which stops with the page. An IN or EXISTS would be planned as a (semi-)join
-        # reading every review record of the stage on each page (LIMIT 1 keeps
-        # PostgreSQL from turning the subquery into one).
-        decided = ReviewRecord.select(ReviewRecord.id).where(
-            ReviewRecord.application == Application.id, ReviewRecord.stage == cls.stage
-        ).limit(1)
-        return Expression(decided, "IS NOT", SQL("NULL"))
+        """Decided at this stage: the application's last deciding stage is this one or a
+        later one (a conversion's final review follows its initial review)."""
+        return Application.decided_stage.in_(STAGES_FROM[cls.stage])
 
     @classmethod
     def stage_query(cls, query, user, condition):

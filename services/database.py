@@ -278,6 +278,35 @@ def _list_indexes(migrator):
     create_pattern_indexes()
 
 
+V11_INDEXES = [("application", ("receiver_id", "submitted_at")),
+               ("application", ("receiver_id", "kind", "status", "submitted_at")),
+               ("application", ("initiator_id", "submitted_at")),
+               ("application", ("kind", "decided_stage", "submitted_at")),
+               ("application", ("teaching_point_id", "kind", "decided_stage", "submitted_at"))]
+
+
+def _application_owners(migrator):
+    """Version 11 (issue 13): each application names the institution whose rule it is
+    (receiver), the one whose batch it is (initiator) and the last stage that decided it
+    (decided_stage), indexed with the lists' order."""
+    from models import Institution
+
+    add_missing_columns(migrator, "application", {
+        "receiver_id": ForeignKeyField(Institution, null=True, field=Institution.id, on_delete="RESTRICT", index=False),
+        "initiator_id": ForeignKeyField(Institution, null=True, field=Institution.id, on_delete="RESTRICT", index=False),
+    })
+    db.execute_sql('UPDATE "application" SET "receiver_id" = (SELECT "institution_id" FROM "conversion_rule" '
+                   'WHERE "conversion_rule"."id" = "application"."rule_id") WHERE "rule_id" IS NOT NULL')
+    db.execute_sql('UPDATE "application" SET "initiator_id" = (SELECT "institution_id" FROM "conversion_batch" '
+                   'WHERE "conversion_batch"."id" = "application"."batch_id") WHERE "batch_id" IS NOT NULL')
+    add_missing_columns(migrator, "application", {"decided_stage": CharField(max_length=20, null=True)})
+    db.execute_sql('UPDATE "application" SET "decided_stage" = (SELECT "stage" FROM "review_record" '
+                   'WHERE "review_record"."application_id" = "application"."id" '
+                   'ORDER BY "created_at" DESC, "id" DESC LIMIT 1)')
+    for table, columns in V11_INDEXES:
+        add_missing_index(migrator, table, columns)
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -287,6 +316,7 @@ MIGRATIONS = [
     (7, _add_user_sessions),
     (9, _list_indexes),
     (10, _add_sms_delivery_state),
+    (11, _application_owners),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 

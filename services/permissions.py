@@ -133,13 +133,12 @@ def _institution_rows(query, user, model, condition):
 
 def scope_received(query, user):
     """转换记录 › 机构接收 and 转换申请审核: applications under the institution's rules."""
-    return _institution_rows(query, user, Application, lambda u: Application.rule.in_(_own_rules(u)))
+    return _institution_rows(query, user, Application, lambda u: Application.receiver == u.institution_id)
 
 
 def scope_initiated(query, user):
     """转换记录 › 机构发起: the applications of batches the institution initiated."""
-    return _institution_rows(query, user, Application, lambda u: Application.batch.in_(
-        ConversionBatch.select(ConversionBatch.id).where(ConversionBatch.institution == u.institution_id)))
+    return _institution_rows(query, user, Application, lambda u: Application.initiator == u.institution_id)
 
 
 def scope_batches(query, user):

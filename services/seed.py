@@ -354,6 +354,7 @@ def _application(kind, learner, achievement, status, rule=None, target=None, rev
             teaching_point=learner.teaching_point,
             status=status,
             decided_at=now() if reviews and status != ApplicationStatus.INITIAL_PASSED else None,
+            decided_stage=reviews[-1][0] if reviews else None,
         )
         for stage, reviewer, decision, opinion in reviews:
             ReviewRecord.create(

@@ -95,7 +95,7 @@ def _decide(application, reviewer, stage, agree, opinion, expected, passed_statu
         _l("The achievement has been withdrawn by its institution"),
     )
     status = passed_status if agree else ApplicationStatus.REFUSED
-    decided = {"status": status}
+    decided = {"status": status, "decided_stage": stage}
     if status in (ApplicationStatus.PASSED, ApplicationStatus.REFUSED):
         decided["decided_at"] = now()
     if not _move(Application, application.id, expected, **decided):
@@ -475,14 +475,16 @@ def submit_batch(institution, rule, achievements, user):
             eligible.select(
                 Value(ApplicationKind.BATCH), LearnerAchievement.learner, fn.MIN(LearnerAchievement.id),
                 Value(rule.id), Value(batch.id), User.teaching_point, Value(ApplicationStatus.PENDING),
-                Value(now(), converter=Application.submitted_at.db_value),
+                Value(now(), converter=Application.submitted_at.db_value), Value(rule.institution_id),
+                Value(institution.id),
             )
             .join(User, on=(LearnerAchievement.learner == User.id))
             .where(LearnerAchievement.learner.not_in(applied))
             .group_by(LearnerAchievement.learner, User.teaching_point)
         )
         fields = [Application.kind, Application.learner, Application.achievement, Application.rule,
-                  Application.batch, Application.teaching_point, Application.status, Application.submitted_at]
+                  Application.batch, Application.teaching_point, Application.status, Application.submitted_at,
+                  Application.receiver, Application.initiator]
         Application.insert_from(rows, fields).execute()
         batch.created = Application.select().where(Application.batch == batch.id).count()
         batch.skipped = learners - batch.created

@@ -250,7 +250,7 @@ def _applications(size, learners, first_achievement, entries, rules, demo):
         for n, (learner, point) in enumerate(learners[:total]):
             kind, status, stages = _plan(n)
             when = moment(n, total)
-            rule = rules[n % len(rules)][0] if kind == ApplicationKind.CONVERSION else None
+            rule, receiver = rules[n % len(rules)] if kind == ApplicationKind.CONVERSION else (None, None)
             target = entries[n % len(entries)][0] if kind == ApplicationKind.PERFORMANCE else None
             decided = when + dt.timedelta(days=3) if stages else None
             for stage in stages:
@@ -259,8 +259,8 @@ def _applications(size, learners, first_achievement, entries, rules, demo):
                                 "decision": Decision.AGREE if agree else Decision.DISAGREE,
                                 "opinion": "同意" if agree else "不同意", "created_at": decided})
             yield {"id": first + n, "kind": kind, "learner": learner, "achievement": first_achievement + n * 5,
-                   "rule": rule, "target": target, "teaching_point": point, "status": status,
-                   "submitted_at": when, "decided_at": decided if status not in (
+                   "rule": rule, "receiver": receiver, "target": target, "teaching_point": point, "status": status,
+                   "submitted_at": when, "decided_stage": stages[-1] if stages else None, "decided_at": decided if status not in (
                        ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED) else None}
 
     excel.insert_chunked(Application, rows())

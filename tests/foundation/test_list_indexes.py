@@ -11,7 +11,7 @@ def index_names(table):
 
 
 def expected():
-    return [(table, make_index_name(table, columns)) for table, columns in database.V9_INDEXES]
+    return [(table, make_index_name(table, columns)) for table, columns in [*database.V9_INDEXES, *database.V11_INDEXES]]
 
 
 def test_a_fresh_database_has_the_list_indexes(app):
@@ -34,8 +34,8 @@ def test_the_model_indexes_are_the_migration_indexes(app):
 
 
 def test_migration_9_adds_the_list_indexes(app):
-    for _table, name in expected():
-        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+    for table, columns in database.V9_INDEXES:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
     db.execute_sql('CREATE INDEX IF NOT EXISTS "application_kind_status" ON "application" ("kind", "status")')
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=8)
@@ -44,6 +44,41 @@ def test_migration_9_adds_the_list_indexes(app):
         missing = [(table, name) for table, name in expected() if name not in index_names(table)]
         assert not missing
         assert "application_kind_status" not in index_names("application")
+    finally:
+        SchemaVersion.delete().execute()
+        SchemaVersion.create(version=database.LATEST)
+
+
+def test_migration_11_names_each_applications_institutions(reference):
+    """Rows written before version 11 get their receiver (the rule's institution) and
+    initiator (the batch's) from the migration; rows written after, when saved."""
+    from models import Application, ApplicationKind, ConversionBatch
+    from tests import factories
+
+    college, other = factories.make_institution(), factories.make_institution()
+    entry = factories.make_catalogue(institution=other)
+    rule = factories.make_rule([entry], [factories.make_catalogue(institution=college)], institution=college)
+    learner = factories.make_learner()
+    achievement = factories.make_achievement(learner, entry)
+    batch = ConversionBatch.create(institution=other, rule=rule)
+    own = Application.create(kind=ApplicationKind.CONVERSION, learner=learner, achievement=achievement, rule=rule)
+    batched = Application.create(kind=ApplicationKind.BATCH, learner=learner, achievement=achievement, rule=rule,
+                                 batch=batch)
+    assert (own.receiver_id, own.initiator_id) == (college.id, None)
+    assert (batched.receiver_id, batched.initiator_id) == (college.id, other.id)
+
+    Application.update(receiver=None, initiator=None).execute()
+    for table, columns in database.V11_INDEXES:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=10)
+    try:
+        assert database.init_db() == database.LATEST
+        assert not [name for table, name in expected() if name not in index_names(table)]
+        rows = dict(Application.select(Application.id, Application.receiver).tuples())
+        assert rows[own.id] == rows[batched.id] == college.id
+        assert Application.get_by_id(batched.id).initiator_id == other.id
+        assert Application.get_by_id(own.id).initiator_id is None
     finally:
         SchemaVersion.delete().execute()
         SchemaVersion.create(version=database.LATEST)

@@ -88,3 +88,17 @@ def test_learners_are_found_by_whole_id_number_phone_and_name_prefix(scaled):
     assert name in by_name and by_name.count('name="rowid"') >= 1
     by_middle = client.get(f"/admin/learners/?search={name[1:]}").get_data(as_text=True)
     assert name not in by_middle  # a prefix search: the middle of a name is not a start
+
+
+def test_a_term_matches_either_searched_column_of_the_list(scaled):
+    """学员账户 searches 用户名 and 姓名 (one indexed SELECT each, joined by UNION)."""
+    from models import User
+
+    client = center_client(scaled)
+    learner01 = User.get(User.username == "learner01")
+    by_username = client.get("/admin/learners/?search=learner0&page_size=100").get_data(as_text=True)
+    assert learner01.real_name in by_username
+    by_real_name = client.get(f"/admin/learners/?search={learner01.real_name}&page_size=100").get_data(as_text=True)
+    assert learner01.real_name in by_real_name
+    neither = client.get("/admin/learners/?search=zzqx&page_size=100").get_data(as_text=True)
+    assert neither.count('name="rowid"') == 0
