@@ -171,3 +171,20 @@ def test_the_rules_institution_may_do_the_final_review(setting, client_as):
     assert Application.get_by_id(conversion).status == ApplicationStatus.INITIAL_PASSED
     own.post(f"/admin/inst_conv_review/decide/?ids={conversion}", data={"result": "pass"})
     assert Application.get_by_id(conversion).status == ApplicationStatus.PASSED
+
+def test_each_reviewed_tab_lists_what_its_stage_decided(setting, client_as):
+    """转换初审 已审核 lists a conversion once its initial review decided it (and keeps it
+    after the final review); 转换终审 已审核 only after the final review."""
+    conversion = setting["conversion"]
+    reviewer, committee = client_as(setting["reviewer"]), client_as(setting["committee"])
+
+    def listed(client, endpoint):
+        return "陈晓明" in client.get(f"/admin/{endpoint}/?tab=done").get_data(as_text=True)
+
+    assert not listed(reviewer, "initial_review") and not listed(committee, "final_review")
+    workflow.initial_review(conversion, setting["reviewer"], True, "同意")
+    assert Application.get_by_id(conversion.id).decided_stage == "initial"
+    assert listed(reviewer, "initial_review") and not listed(committee, "final_review")
+    workflow.final_review(Application.get_by_id(conversion.id), setting["committee"], True, "同意")
+    assert Application.get_by_id(conversion.id).decided_stage == "final"
+    assert listed(reviewer, "initial_review") and listed(committee, "final_review")
