@@ -333,6 +333,21 @@ def open_database(url):
     return database
 
 
+def sibling_postgres_database(url, name):
+    """The URL of database ``name`` on the PostgreSQL server of ``url``, created if missing
+    (tests give each worker one, the scale benchmark one per dataset size)."""
+    import psycopg2
+
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
 def migrator():
     database = db.obj
     return PostgresqlMigrator(database) if "postgres" in type(database).__name__.lower() else SqliteMigrator(database)

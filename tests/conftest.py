@@ -27,18 +27,11 @@ def _database_url(tmp_root):
 
 def _postgres_worker_database(url):
     """Each xdist worker gets its own PostgreSQL database, created on first use."""
-    import psycopg2
     from urllib.parse import urlparse
 
-    name = f"{urlparse(url).path.lstrip('/')}_{WORKER}"
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return url.rsplit("/", 1)[0] + "/" + name
+    from services.database import sibling_postgres_database
+
+    return sibling_postgres_database(url, f"{urlparse(url).path.lstrip('/')}_{WORKER}")
 
 
 @pytest.fixture(scope="session")

@@ -119,18 +119,9 @@ def dataset_url(pg_url, directory, achievements, keep):
         return "sqlite:///" + os.path.join(directory, f"scale-{achievements}.db")
     if not keep:
         return pg_url
-    import psycopg2
+    from services.database import sibling_postgres_database
 
-    base, _, _name = pg_url.rpartition("/")
-    name = f"creditbank_scale_{achievements}"
-    connection = psycopg2.connect(pg_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-    return f"{base}/{name}"
+    return sibling_postgres_database(pg_url, f"creditbank_scale_{achievements}")
 
 
 def serve(url, port):
