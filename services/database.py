@@ -281,8 +281,8 @@ def _list_indexes(migrator):
 V11_INDEXES = [("application", ("receiver_id", "submitted_at")),
                ("application", ("receiver_id", "kind", "status", "submitted_at")),
                ("application", ("initiator_id", "submitted_at")),
-               ("application", ("kind", "decided_stage", "submitted_at")),
-               ("application", ("teaching_point_id", "kind", "decided_stage", "submitted_at"))]
+               ("application", ("kind", "submitted_at", "decided_stage", "id")),
+               ("application", ("teaching_point_id", "kind", "submitted_at", "decided_stage", "id"))]
 
 
 def _application_owners(migrator):
@@ -389,7 +389,9 @@ def analyse(full=False):
         database.execute_sql("PRAGMA analysis_limit=0" if full else "PRAGMA analysis_limit=5000")
         database.execute_sql("ANALYZE")
     else:
-        database.execute_sql("ANALYZE")
+        # After a bulk load (``full``) VACUUM also marks the pages all-visible, which
+        # index-only scans need; autovacuum does that on its own later.
+        database.execute_sql("VACUUM ANALYZE" if full else "ANALYZE")
 
 
 def transaction():
