@@ -400,9 +400,6 @@ class User(BaseModel):
     def get_id(self):
         return str(self.id)
 
-    def has_role(self, *roles):
-        return self.role in set(roles)
-
 
 # Usernames and e-mail addresses are unique whatever their case ("LEARNER" is "learner"):
 # the database enforces it with unique indexes on their lower-case forms.

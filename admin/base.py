@@ -274,7 +274,7 @@ class RoleIndexView(AccessMixin, AdminIndexView):
     homes = {}  # role -> callable returning the page; filled by the area modules
 
     def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated and current_user.role == permissions.LEARNER:
+        if current_user.is_authenticated and permissions.is_learner(current_user):
             return redirect(url_for("learner.home"))
         return super().inaccessible_callback(name, **kwargs)
 

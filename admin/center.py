@@ -57,7 +57,7 @@ def dashboard_counts():
         .tuples()
     }
     return {
-        "learners": User.select().where(User.role == Role.LEARNER).count(),
+        "learners": User.select().where(permissions.accounts_of(Role.LEARNER)).count(),
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),
         "rules": ConversionRule.published().count(),

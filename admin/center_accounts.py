@@ -30,7 +30,7 @@ from models import (
     User,
     db,
 )
-from services import accounts, audit, sms
+from services import accounts, audit, permissions, sms
 from services.excel import DATETIME, ExportColumn
 from services.validators import Mobile, mask_id, mask_phone
 
@@ -109,7 +109,7 @@ class StaffForm(SecureForm):
         self.institution.choices = teaching_point_choices()
 
     def validate_institution(self, field):
-        if self.role.data == Role.REVIEWER:
+        if permissions.is_reviewer(self.role.data):
             require_teaching_point(field)
 
     def validate(self, extra_validators=None):
@@ -133,7 +133,7 @@ class StaffEditForm(SecureForm):
             self.institution.data = obj.institution_id or 0
 
     def validate_institution(self, field):
-        if self.account.role == Role.REVIEWER:
+        if permissions.is_reviewer(self.account):
             require_teaching_point(field)
 
     def validate_phone(self, field):
@@ -177,7 +177,7 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
     column_searchable_list = ("username", "real_name")
     column_sortable_list = ("username", "real_name", "role", "status", "last_login_at")
     column_filters = (
-        WhereFilter(User.role, _l("Role"), lambda v: User.role == v,
+        WhereFilter(User.role, _l("Role"), lambda v: permissions.accounts_of(v),
                     options=lambda: [(r, r.label) for r in (Role.CENTER, Role.REVIEWER, Role.COMMITTEE)]),
         WhereFilter(User.status, _l("Account status"), lambda v: User.status == v, options=AccountStatus.choices),
     )
@@ -206,7 +206,7 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
                 username=form.username.data.strip(),
                 real_name=form.real_name.data.strip(),
                 phone=form.phone.data.strip(),
-                institution=form.institution.data if role == Role.REVIEWER else None,
+                institution=form.institution.data if permissions.is_reviewer(role) else None,
                 department=(form.department.data or "").strip() or None,
                 must_change_password=True,
             )
@@ -223,7 +223,7 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
         fields = {
             "real_name": form.real_name.data.strip(),
             "phone": form.phone.data.strip(),
-            "institution": form.institution.data if model.role == Role.REVIEWER else None,
+            "institution": form.institution.data if permissions.is_reviewer(model) else None,
             "department": (form.department.data or "").strip() or None,
         }
         before = {"real_name": model.real_name, "phone": model.phone, "institution": model.institution_id,
@@ -297,7 +297,7 @@ class LearnerView(AccountStatusActions, ExcelMixin, CenterModelView):
         ).switch(User)
 
     def scope(self, query):
-        return query.where(common(User.role == Role.LEARNER))
+        return query.where(common(permissions.accounts_of(Role.LEARNER)))
 
     @expose("/details/")
     def details_view(self):

@@ -182,7 +182,7 @@ class CommitmentViewMixin:
 
     def owner_institution(self):
         """The institution the current user writes for; None for center staff (they choose)."""
-        if current_user.role in permissions.INSTITUTION_USERS:
+        if permissions.is_institution_user(current_user):
             return current_user.institution
         return None
 

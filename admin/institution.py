@@ -44,7 +44,7 @@ class InstitutionAccess:
         return super().is_accessible() and current_user.institution.status not in CLOSED_STATUSES
 
     def inaccessible_callback(self, name, **kwargs):
-        if current_user.is_authenticated and current_user.role == permissions.INSTITUTION and (
+        if current_user.is_authenticated and permissions.is_institution_account(current_user) and (
             current_user.institution.status in UNFINISHED
         ):
             return redirect(url_for("admin.index"))  # the home says what is missing
@@ -161,7 +161,7 @@ def registration_state(view, institution):
     to the form, a submitted registration says that it waits for the center."""
     from views.institution import resume_url
 
-    if institution.status == InstitutionStatus.PENDING or current_user.role != permissions.INSTITUTION:
+    if institution.status == InstitutionStatus.PENDING or not permissions.is_institution_account(current_user):
         return view.render("admin/institution/pending.html", institution=institution)
     return redirect(resume_url(institution))  # a refusal shows its reason above the form
 

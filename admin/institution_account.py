@@ -35,11 +35,11 @@ class InstitutionInfoView(InstitutionPage):
     @expose("/")
     def index(self):
         return self.render("admin/institution/info.html", institution=current_user.institution,
-                           can_edit=current_user.role == Role.INSTITUTION)
+                           can_edit=permissions.may_edit_institution(current_user))
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit(self):
-        if not permissions.allowed(current_user, {Role.INSTITUTION}):
+        if not permissions.may_edit_institution(current_user):
             abort(403)
         institution = current_user.institution
         form = InstitutionInfoForm(obj=institution)
@@ -157,7 +157,7 @@ class SubUserView(InstitutionModelView):
     column_formatters_detail = column_formatters
 
     def scope(self, query):
-        return super().scope(query).where(User.role == Role.SUBUSER)
+        return super().scope(query).where(permissions.accounts_of(Role.SUBUSER))
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)

@@ -21,7 +21,6 @@ from models import (
     Category,
     CategoryScope,
     ConversionRule,
-    InstitutionAuthorisation,
     LearnerAchievement,
     Permission,
     RecognitionStatus,
@@ -86,11 +85,7 @@ def storage_refusal(category, institution_id):
     """Why the institution may not store an entry of ``category`` by hand, or None."""
     if not category.manual_storage:
         return _("%(type)s is synchronised from the certificate platform and cannot be stored by hand.", type=category.name)
-    if category.requires_authorisation and not (
-        InstitutionAuthorisation.select()
-        .where(InstitutionAuthorisation.institution == institution_id, InstitutionAuthorisation.category == category)
-        .exists()
-    ):
+    if not permissions.may_store_type(institution_id, category):
         return _(
             "Storing %(type)s needs the authorisation of the credit bank management center; please contact it.",
             type=category.name,

@@ -90,7 +90,7 @@ def find_or_create_learner(real_name, id_number, institution_id):
             status=AccountStatus.INACTIVE,
             added_by_institution=institution_id,
         )
-    if user.role != Role.LEARNER or user.real_name != real_name:
+    if not permissions.is_learner(user) or user.real_name != real_name:
         raise NameMismatch(_("The name and the ID number do not match a learner account."))
     return user
 
@@ -427,7 +427,7 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
     column_formatters_detail = column_formatters  # masked on the details page too (SPEC §9)
 
     def scope(self, query):
-        return super().scope(query).where(common(User.role == Role.LEARNER))
+        return super().scope(query).where(common(permissions.accounts_of(Role.LEARNER)))
 
     def on_model_change(self, form, model, is_created):
         model.gender = id_gender(model.id_number)

@@ -27,7 +27,6 @@ from models import (
     ConversionRule,
     Decision,
     Institution,
-    InstitutionStatus,
     LearnerAchievement,
     ReviewRecord,
     ReviewStage,
@@ -47,7 +46,7 @@ def default_opinion(user, agree=True):
     """The manuals' opinion formats, pre-filled: teaching points name themselves,
     committee members give department and name (审核人：学分银行管理中心 明耀星)."""
     verdict = _("Agree") if agree else _("Disagree")
-    if user.role == permissions.REVIEWER:
+    if permissions.is_reviewer(user):
         point = user.institution.name if user.institution_id else ""
         return _("Teaching point: %(point)s Reviewer: %(name)s Opinion: %(verdict)s",
                  point=point, name=user.real_name, verdict=verdict)
@@ -299,7 +298,7 @@ class ReviewView(SecureModelView):
 
     def is_action_allowed(self, name):
         if name in ("agree", "disagree"):
-            return current_user.role != permissions.CENTER
+            return permissions.decides_reviews(current_user)
         return super().is_action_allowed(name)
 
 
@@ -406,10 +405,7 @@ class FinalReviewView(ReviewView):
 
     def is_accessible(self):
         # An institution reviews only once its registration is approved (and while active).
-        return super().is_accessible() and (
-            current_user.role not in permissions.INSTITUTION_USERS
-            or current_user.institution.status == InstitutionStatus.ACTIVE
-        )
+        return super().is_accessible() and permissions.review_open(current_user)
 
     def decide(self, application, user, agree, opinion, files):
         workflow.final_review(application, user, agree, opinion)

@@ -8,7 +8,7 @@ from peewee import IntegrityError, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import AccountStatus, Institution, INSTITUTION_ROLES, InstitutionStatus, Role, User, db, now
-from services import audit, validators
+from services import audit, permissions, validators
 
 # 个人用户 and 机构用户 on the login page: which roles each identity covers.
 IDENTITIES = {
@@ -117,7 +117,7 @@ def authenticate(user, password, password_ok=None):
         raise AccountError(_l("This account has been disabled"))
     if user.status == AccountStatus.INACTIVE:
         raise AccountError(_l("This account is not activated yet; please activate it first"))
-    if user.role in INSTITUTION_ROLES and user.institution.status == InstitutionStatus.PENDING:
+    if permissions.is_institution_user(user) and user.institution.status == InstitutionStatus.PENDING:
         raise AccountError(_l("The registration of your institution is awaiting review by the credit bank center; "
                               "you can log in once it is approved."))
     User.update(last_login_at=now()).where(User.id == user.id).execute()
@@ -166,9 +166,9 @@ def create_user(role, username, real_name, password=None, phone=None, institutio
     if fields.get("email"):
         fields["email"] = fields["email"].strip().lower()
     user = User(role=role, username=username, real_name=real_name, phone=phone, institution=institution, **fields)
-    if role == Role.REVIEWER and institution is None:
+    if permissions.is_reviewer(role) and institution is None:
         raise AccountError("a reviewer needs --institution (their teaching point)")
-    if role in INSTITUTION_ROLES and institution is None:
+    if permissions.is_institution_user(role) and institution is None:
         raise AccountError("an institution user needs --institution")
     if password is not None:
         message = validators.check_password(password)

@@ -11,7 +11,7 @@ the same text goes to the learner's inbox.
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from models import AccountStatus, ActivationRequest, ActivationStatus, EmailOutbox, Message, Role, User, now
+from models import AccountStatus, ActivationRequest, ActivationStatus, EmailOutbox, Message, User, now
 from services import accounts, audit, permissions, validators
 from services.notify import link_to
 from services.database import transaction
@@ -26,7 +26,7 @@ class ActivationError(ValueError):
 
 def can_use_email(user):
     """The e-mail route is for imported learners who cannot receive an SMS code."""
-    return user.role == Role.LEARNER and user.status == AccountStatus.INACTIVE and not user.phone
+    return permissions.is_learner(user) and user.status == AccountStatus.INACTIVE and not user.phone
 
 
 def latest_request(user):
@@ -60,7 +60,7 @@ def request_activation(user, email, password):
         with transaction():
             request = ActivationRequest.create(user=user, email=email, password_hash=accounts.hash_password(password))
             audit.record("activation_requested", request, user=user, email=email)
-            for staff in User.select().where(User.role == Role.CENTER, User.status == AccountStatus.ACTIVE):
+            for staff in permissions.center_staff():
                 Message.create(user=staff, title=str(_l("Account review")),
                                body=str(_l("%(name)s asks to activate an imported account by e-mail.",
                                            name=user.real_name)),

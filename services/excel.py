@@ -64,7 +64,6 @@ from models import (
     FrameworkLevel,
     ImportBatch,
     Institution,
-    InstitutionAuthorisation,
     LearnerAchievement,
     Level,
     Role,
@@ -72,7 +71,7 @@ from models import (
     db,
     now,
 )
-from services import audit, database, sheet_limits, storage, validators, workflow
+from services import audit, database, permissions, sheet_limits, storage, validators, workflow
 
 # Column types
 TEXT, ID_NUMBER, MOBILE, EMAIL, DATE, ENUM, NUMBER = "text", "id_number", "mobile", "email", "date", "enum", "number"
@@ -460,12 +459,7 @@ class InstitutionAchievementsKind(CatalogueEntriesKind):
         query = Category.select().where(
             Category.parent.is_null(False), Category.active, Category.scope == CategoryScope.INSTITUTION
         )
-        if user.role == Role.CENTER:
-            return query
-        authorised = InstitutionAuthorisation.select(InstitutionAuthorisation.category).where(
-            InstitutionAuthorisation.institution == user.institution_id
-        )
-        return query.where(~Category.requires_authorisation | Category.id.in_(authorised))
+        return permissions.storable_types(query, user)
 
 
 class LearnerAchievementsKind(ImportKind):
@@ -524,7 +518,7 @@ class LearnerAchievementsKind(ImportKind):
             if account is None:
                 continue
             user_id, real_name, role = account
-            if role != Role.LEARNER or real_name != row.values["real_name"]:
+            if not permissions.is_learner(role) or real_name != row.values["real_name"]:
                 # One answer for both: the import must not tell which names (or staff) are
                 # registered under ID numbers.
                 refuse(row, name_column, _("the name and the ID number do not match a learner account"))
@@ -914,7 +908,7 @@ def refuse_duplicates(rows, kind, columns):
 
 
 def institution_of(user):
-    return user.institution_id if user.role in (Role.INSTITUTION, Role.SUBUSER) else None
+    return permissions.institution_of(user)
 
 
 def run_import(kind, path, filename, user, target=None, progress=None):

@@ -11,16 +11,20 @@ from flask import abort, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
 from models import (
+    AccountStatus,
     Application,
     Article,
     ArticleStatus,
     CatalogueAchievement,
     Attachment,
+    Category,
     ConversionBatch,
     ConversionMethod,
     ConversionRule,
     Feedback,
     ImportBatch,
+    InstitutionAuthorisation,
+    InstitutionStatus,
     Job,
     LearnerAchievement,
     Permission,
@@ -28,6 +32,7 @@ from models import (
     Role,
     RuleSource,
     RuleStatus,
+    User,
     UserPermission,
 )
 
@@ -39,6 +44,102 @@ INSTITUTION = Role.INSTITUTION
 SUBUSER = Role.SUBUSER
 INSTITUTION_USERS = frozenset({INSTITUTION, SUBUSER})
 ADMIN_USERS = frozenset({CENTER, REVIEWER, COMMITTEE, INSTITUTION, SUBUSER})
+
+
+# --- who is who: the only place that compares a role (tests/foundation/test_one_home.py) --
+
+
+def role_of(who):
+    """The role of a user, or ``who`` itself when it is a role already: forms and the
+    command line ask about a role before the account exists. Anonymous visitors have none."""
+    return getattr(who, "role", who)
+
+
+def is_learner(who):
+    return role_of(who) == LEARNER
+
+
+def is_center(who):
+    return role_of(who) == CENTER
+
+
+def is_reviewer(who):
+    """A teaching point's administrator: bound to one teaching point, whose name signs
+    their opinions."""
+    return role_of(who) == REVIEWER
+
+
+def is_institution_account(who):
+    """An institution's main account (the one that registered): it completes the
+    registration and edits 机构信息; sub-users do neither."""
+    return role_of(who) == INSTITUTION
+
+
+def is_institution_user(who):
+    """An institution's main account or one of its sub-users: they work for one institution."""
+    return role_of(who) in INSTITUTION_USERS
+
+
+def uses_admin(who):
+    """Staff and institutions work inside the admin shell; learners in their own pages."""
+    return role_of(who) in ADMIN_USERS
+
+
+def institution_of(user):
+    """The institution an institution user works for; None for everyone else."""
+    return user.institution_id if is_institution_user(user) else None
+
+
+def acts_for(user, institution_id):
+    """May ``user`` act in the name of the institution ``institution_id`` (withdraw what it
+    stored, apply for its learners)?"""
+    return is_institution_user(user) and user.institution_id == institution_id
+
+
+def may_edit_institution(user):
+    """机构信息: every user of the institution reads it; only its main account edits it."""
+    return allowed(user, {INSTITUTION})
+
+
+def decides_reviews(user):
+    """Center staff oversee the review lists but decide nothing there (``can_review``
+    says who decides which stage)."""
+    return not is_center(user)
+
+
+def review_open(user):
+    """An institution reviews only once its registration is approved and while it is
+    active; other reviewers always may."""
+    return not is_institution_user(user) or user.institution.status == InstitutionStatus.ACTIVE
+
+
+# --- accounts of a kind, and who is told -------------------------------------------------
+
+
+def accounts_of(*roles):
+    """SQL condition on ``User``: accounts of one of ``roles`` (the lists, counts and
+    look-ups of one kind of account)."""
+    return User.role == roles[0] if len(roles) == 1 else User.role.in_(list(roles))
+
+
+def center_staff():
+    """Active center staff: they are told of what waits for the center's review."""
+    return User.select().where(accounts_of(CENTER), User.status == AccountStatus.ACTIVE)
+
+
+def institution_accounts(institution_id):
+    """The institution's main account (the registrant), as a query."""
+    return User.select().where(User.institution == institution_id, accounts_of(INSTITUTION))
+
+
+def menu_holders(institution_id, permission):
+    """The institution's users who have the menu ``permission``: its main account and
+    the sub-users granted it (``has_permission`` in SQL)."""
+    granted = UserPermission.select(UserPermission.user).where(UserPermission.permission == permission)
+    return User.select().where(
+        User.institution == institution_id,
+        accounts_of(INSTITUTION) | (accounts_of(SUBUSER) & User.id.in_(granted)),
+    )
 
 
 def granted_permissions(user):
@@ -144,6 +245,31 @@ def scope_initiated(query, user):
 def scope_batches(query, user):
     """转换申请审核 › 机构发起: batches other institutions submitted under this one's rules."""
     return _institution_rows(query, user, ConversionBatch, lambda u: ConversionBatch.rule.in_(_own_rules(u)))
+
+
+def _authorised_types(institution_id):
+    """Condition on ``Category``: the types the institution may store, those that need no
+    authorisation and those the center authorised it for (机构管理 › 授权)."""
+    authorised = InstitutionAuthorisation.select(InstitutionAuthorisation.category).where(
+        InstitutionAuthorisation.institution == institution_id
+    )
+    return ~Category.requires_authorisation | Category.id.in_(authorised)
+
+
+def storable_types(query, user):
+    """The categories of ``query`` that ``user`` may store entries of: all for center
+    staff, the authorised ones for institution users."""
+    if is_center(user):
+        return query
+    return query.where(_authorised_types(user.institution_id))
+
+
+def may_store_type(institution_id, category):
+    """May the institution store entries of ``category`` (the same rule as
+    ``storable_types``, for one category)?"""
+    return not category.requires_authorisation or (
+        Category.select().where(Category.id == category.id, _authorised_types(institution_id)).exists()
+    )
 
 
 def batchable_rules(user):

@@ -41,7 +41,7 @@ from models import (
     db,
     now,
 )
-from services import accounts, reference
+from services import accounts, permissions, reference
 from services.reference import _upsert, seed_reference  # noqa: F401 - seed.seed_reference is public
 from services.seed_portal import seed_portal
 from services.validators import id_check_char, id_gender, id_birth_date
@@ -466,7 +466,7 @@ def seed_demo():
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),
         "rules": ConversionRule.published().count(),
-        "learners": User.select().where(User.role == Role.LEARNER).count(),
+        "learners": User.select().where(permissions.accounts_of(Role.LEARNER)).count(),
         "achievements": LearnerAchievement.select().count(),
         "applications": Application.select().count(),
     }

@@ -33,7 +33,6 @@ from models import (
     RuleStatus,
     RuleTarget,
     User,
-    UserPermission,
     now,
 )
 from services import audit, permissions, storage
@@ -216,7 +215,7 @@ def withdraw_achievement(achievement, user, reason, reason_file):
     _require(reason, _l("Please enter the reason for withdrawal"))
     _require(len(reason) <= MAX_REASON, _l("The reason may have at most 500 characters"))
     _require(
-        user.role in permissions.INSTITUTION_USERS and achievement.stored_by_id == user.institution_id,
+        permissions.acts_for(user, achievement.stored_by_id),
         _l("You may not withdraw this achievement"),
     )
     with transaction():
@@ -454,7 +453,7 @@ def submit_batch(institution, rule, achievements, user):
     the number of learners. Learners who already applied under the rule (open or passed)
     are skipped; the batch carries ``created`` and ``skipped``."""
     _require(
-        user.role in permissions.INSTITUTION_USERS and user.institution_id == institution.id,
+        permissions.acts_for(user, institution.id),
         _l("You may not apply for this institution"),
     )
     _require(rule.status == RuleStatus.PUBLISHED, _l("This rule is not published"))
@@ -502,12 +501,7 @@ def submit_batch(institution, rule, achievements, user):
 
 def _notify_institution(institution_id, permission, title, body, link):
     """Tell an institution's main accounts and the sub-users who have the menu concerned."""
-    granted = UserPermission.select(UserPermission.user).where(UserPermission.permission == permission)
-    accounts = User.select().where(
-        User.institution == institution_id,
-        (User.role == permissions.INSTITUTION) | ((User.role == permissions.SUBUSER) & User.id.in_(granted)),
-    )
-    for account in accounts:
+    for account in permissions.menu_holders(institution_id, permission):
         notify(account, title, body, link=link)
 
 
@@ -568,11 +562,11 @@ def review_batch(batch, reviewer, agree, reason, application_ids=None):
 
 def _registrant(institution):
     """The account created by the registration (the institution's main account)."""
-    return User.get_or_none(User.role == permissions.INSTITUTION, User.institution == institution.id)
+    return permissions.institution_accounts(institution.id).first()
 
 
 def _decide_registration(institution, user, status, reason, title, text):
-    _require(user.role == permissions.CENTER, _l("Only the credit bank center reviews institution registrations"))
+    _require(permissions.is_center(user), _l("Only the credit bank center reviews institution registrations"))
     with transaction():
         current = Institution.get_by_id(institution.id)
         draft = dict(current.registration_draft or {})

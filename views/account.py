@@ -202,7 +202,7 @@ def _pending_activation():
     user_id = session.get(ACTIVATE_KEY)
     if not user_id:
         return None
-    return User.get_or_none(User.id == user_id, User.role == Role.LEARNER, User.status == AccountStatus.INACTIVE)
+    return User.get_or_none(User.id == user_id, permissions.accounts_of(Role.LEARNER), User.status == AccountStatus.INACTIVE)
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -247,7 +247,7 @@ def _activate_lookup():
     form = ActivateLookupForm()
     if form.validate_on_submit() and _address_allowed("activate", form.id_number):
         id_number = form.id_number.data.strip().upper()
-        user = User.get_or_none(User.id_number == id_number, User.role == Role.LEARNER)
+        user = User.get_or_none(User.id_number == id_number, permissions.accounts_of(Role.LEARNER))
         # A mistyped mainland ID is told as such first: that says nothing about accounts.
         mistyped = user is None and len(id_number) == 18 and check_id_number(id_number)
         if mistyped:

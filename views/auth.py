@@ -133,7 +133,7 @@ def logout():
 
 def needs_sms_for_password(user):
     """Institutions confirm a password change with an SMS code to the bound phone."""
-    return user.role in permissions.INSTITUTION_USERS and bool(user.phone)
+    return permissions.is_institution_user(user) and bool(user.phone)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -161,7 +161,7 @@ def change_password():
             flash(_("Password changed."), "success")
             return redirect(permissions.home_url(user))
     context = {"form": form, "first_time": first_time, "needs_sms": not first_time and needs_sms_for_password(user)}
-    if user.role in permissions.ADMIN_USERS:
+    if permissions.uses_admin(user):
         # Staff and institutions change their password inside their own admin menu.
         from admin.account import render_in_shell
 
@@ -170,7 +170,7 @@ def change_password():
 
 
 def layout_for(user):
-    return "learner/layout.html" if user.role == permissions.LEARNER else "base.html"
+    return "learner/layout.html" if permissions.is_learner(user) else "base.html"
 
 
 # --- SMS codes -------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def _phone_for(purpose):
         return None, _("Mobile number %(message)s", message=message)
     if purpose == SmsPurpose.CHANGE_PHONE:
         # Only institution accounts have a bound-phone change page (SPEC §9).
-        if not current_user.is_authenticated or current_user.role not in permissions.INSTITUTION_USERS:
+        if not current_user.is_authenticated or not permissions.is_institution_user(current_user):
             return None, _("Please log in first")
         if User.select().where(User.phone == phone).exists():
             return None, _("This mobile number is already bound to an account")

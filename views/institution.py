@@ -11,7 +11,7 @@ from peewee import IntegrityError
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from models import AccountStatus, IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
+from models import IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
 from services import accounts, audit, permissions, sessions, sms
 from services.notify import notify
 from services.validators import (
@@ -31,7 +31,7 @@ SCHOOL_TYPES = ("本科", "高职(专科)", "中职", "成人高校", "开放大
 
 
 def _registered_ids():
-    return User.select(User.institution).where(User.role == Role.INSTITUTION, User.institution.is_null(False))
+    return User.select(User.institution).where(permissions.accounts_of(Role.INSTITUTION), User.institution.is_null(False))
 
 
 def unregistered_colleges():
@@ -197,7 +197,7 @@ EDITABLE = (InstitutionStatus.DRAFT, InstitutionStatus.REFUSED)
 
 def _draft_owner():
     """The institution whose registration the logged-in account is completing, or None."""
-    if not current_user.is_authenticated or current_user.role != Role.INSTITUTION:
+    if not current_user.is_authenticated or not permissions.is_institution_account(current_user):
         return None
     institution = current_user.institution
     return institution if institution.status in EDITABLE else None
@@ -290,7 +290,7 @@ def _submit(institution, values):
         if not moved:
             return
         audit.record("institution_registration_completed", institution)
-        for staff in User.select().where(User.role == Role.CENTER, User.status == AccountStatus.ACTIVE):
+        for staff in permissions.center_staff():
             notify(staff, _("Institution registration to review"),
                    _("%(name)s submitted its registration; please review it.", name=institution.name),
                    link=url_for("institutions.details_view", id=institution.id))

@@ -25,13 +25,12 @@ from models import (
     LearnerAchievement,
     Message,
     ReviewRecord,
-    Role,
     RuleTarget,
     User,
     db,
     now,
 )
-from services import audit, inputs, notify, storage, workflow
+from services import audit, inputs, notify, permissions, storage, workflow
 from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
 from views.auth import safe_next
@@ -475,8 +474,7 @@ def add_feedback(achievement_id):
             for file in [f for f in form.attachment.data or [] if getattr(f, "filename", "")]:
                 storage.save_upload(file, "feedback", feedback.id, user=me())
             audit.record("feedback_added", feedback, achievement=item.id)
-            for account in User.select().where(User.institution == item.stored_by_id,
-                                               User.role == Role.INSTITUTION):
+            for account in permissions.institution_accounts(item.stored_by_id):
                 notify.notify(account, _("New problem feedback"),
                               _("%(learner)s reported a problem about %(name)s.", learner=me().real_name, name=item.name),
                               link=notify.link_to("inst_feedback.handle_view", id=feedback.id))

@@ -46,7 +46,7 @@ def favicon():
 
 def layout():
     """Learners see 规则查询 inside their own menu; everyone else in the public frame."""
-    if getattr(current_user, "role", None) == permissions.LEARNER:
+    if permissions.is_learner(current_user):
         return "learner/layout.html"
     return "base.html"
 
