@@ -12,6 +12,7 @@ import re
 
 from peewee import (
     AutoField,
+    BooleanField,
     CharField,
     DateTimeField,
     ForeignKeyField,
@@ -278,6 +279,41 @@ def _list_indexes(migrator):
     create_pattern_indexes()
 
 
+class _RuleRefV15(Model):
+    id = AutoField()
+
+    class Meta:
+        database = db
+        table_name = "conversion_rule"
+
+
+class _RuleAlertV15(Model):
+    id = AutoField()
+    rule = ForeignKeyField(_RuleRefV15, on_delete="CASCADE")
+    learner = ForeignKeyField(_UserRefV5, on_delete="CASCADE")
+    notified = BooleanField(default=False)
+    created_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+        table_name = "rule_alert"
+        indexes = ((("rule", "learner"), True),)
+
+
+def _add_mail_delivery_and_rule_alerts(migrator):
+    """Version 15 (issue 19): e-mails leave the outbox through the job consumer (rows
+    written before were owed and never sent: they stay pending and go out), and the
+    record of which learner was told about which published rule."""
+    add_missing_columns(migrator, "email_outbox", {
+        "status": CharField(max_length=10, default="pending"),
+        "attempts": IntegerField(default=0),
+        "sent_at": DateTimeField(null=True),
+        "error": CharField(max_length=500, null=True),
+    })
+    add_missing_index(migrator, "email_outbox", ("status",))
+    db.create_tables([_RuleAlertV15], safe=True)
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -287,6 +323,7 @@ MIGRATIONS = [
     (7, _add_user_sessions),
     (9, _list_indexes),
     (10, _add_sms_delivery_state),
+    (15, _add_mail_delivery_and_rule_alerts),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
