@@ -13,7 +13,7 @@ whatever the number of rules or achievements:
 """
 from dataclasses import dataclass
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 from models import (
     AchievementStatus,
@@ -75,36 +75,37 @@ def credit_account(learner_id):
 
 
 def _per_rule(learner_id, rule_id=None):
-    """One row per published rule with a source the learner holds: rule_id, total, held,
-    apply_from (the first held source achievement), held_credits."""
-    mine = LearnerAchievement.alias("mine")
-    held_catalogue = LearnerAchievement.select(LearnerAchievement.catalogue).where(
-        _held(learner_id), LearnerAchievement.catalogue.is_null(False))
-    touched = (RuleSource.select(RuleSource.rule).join(ConversionRule)
-               .where(RuleSource.catalogue.in_(held_catalogue), ConversionRule.status == RuleStatus.PUBLISHED))
-    if rule_id is not None:
-        touched = touched.where(RuleSource.rule == rule_id)
-    return (
-        RuleSource.select(
+    """One row per published rule with a source the learner holds: rule_id, held (sources
+    held), total (sources of the rule, a correlated count on its index), apply_from (the
+    first held source achievement), held_credits. Driven from the learner's own rows."""
+    every_source = RuleSource.alias("every_source")
+    total = every_source.select(fn.COUNT(every_source.id)).where(every_source.rule == RuleSource.rule)
+    query = (
+        LearnerAchievement.select(
             RuleSource.rule.alias("rule_id"),
-            fn.COUNT(RuleSource.id).alias("total"),
-            fn.COUNT(mine.id).alias("held"),
-            fn.MIN(mine.id).alias("apply_from"),
-            fn.SUM(Case(None, [(mine.id.is_null(False), RuleSource.credits)], 0)).alias("held_credits"),
+            fn.COUNT(RuleSource.id).alias("held"),
+            total.alias("total"),
+            fn.MIN(LearnerAchievement.id).alias("apply_from"),
+            fn.SUM(RuleSource.credits).alias("held_credits"),
         )
-        .join(mine, JOIN.LEFT_OUTER, on=(
-            (mine.catalogue == RuleSource.catalogue) & (mine.learner == learner_id) & mine.status.in_(HELD_STATUSES)))
-        .where(RuleSource.rule.in_(touched))
+        .join(RuleSource, on=(RuleSource.catalogue == LearnerAchievement.catalogue))
+        .join(ConversionRule, on=(ConversionRule.id == RuleSource.rule))
+        .where(_held(learner_id), ConversionRule.status == RuleStatus.PUBLISHED)
         .group_by(RuleSource.rule)
-    ).alias("paths")
+    )
+    if rule_id is not None:
+        query = query.where(RuleSource.rule == rule_id)
+    return query.alias("paths")
 
 
-def _target_credits():
+def _target_credits(rule):
+    """The credits of ``rule``'s target achievements, a correlated subquery (an index
+    lookup per pathway, not a scan of every rule's targets)."""
     return (
-        RuleTarget.select(RuleTarget.rule.alias("rule_id"), fn.SUM(CatalogueAchievement.credits).alias("credits"))
+        RuleTarget.select(fn.SUM(CatalogueAchievement.credits))
         .join(CatalogueAchievement, on=(CatalogueAchievement.id == RuleTarget.catalogue))
-        .group_by(RuleTarget.rule)
-    ).alias("targets")
+        .where(RuleTarget.rule == rule.id)
+    )
 
 
 @dataclass
@@ -114,42 +115,44 @@ class Pathways:
     complete: int
 
 
-def _joined(paths, targets, *columns):
+def _joined(paths, *columns):
     return (
         ConversionRule.select(*columns)
         .join(paths, on=(paths.c.rule_id == ConversionRule.id))
         .switch(ConversionRule)
         .join(Institution, on=(Institution.id == ConversionRule.institution))
-        .switch(ConversionRule)
-        .join(targets, JOIN.LEFT_OUTER, on=(targets.c.rule_id == ConversionRule.id))
     )
 
 
 def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
     """The learner's pathways, complete ones first, ``size`` a page; the totals per target
     institution and programme over all of them."""
-    paths, targets = _per_rule(learner_id, rule_id), _target_credits()
+    paths = _per_rule(learner_id, rule_id)
     is_complete = paths.c.held == paths.c.total
-    target_credits = fn.COALESCE(targets.c.credits, 0)
+    each = (
+        ConversionRule.select(ConversionRule.institution.alias("institution_id"), ConversionRule.target_major,
+                              Case(None, [(is_complete, 1)], 0).alias("complete"),
+                              fn.COALESCE(_target_credits(ConversionRule), 0).alias("credits"))
+        .join(paths, on=(paths.c.rule_id == ConversionRule.id))
+    ).alias("each")
     totals = list(
-        _joined(paths, targets, Institution.name, ConversionRule.target_major, fn.COUNT(ConversionRule.id),
-                fn.SUM(Case(None, [(is_complete, 1)], 0)),
-                fn.SUM(Case(None, [(is_complete, target_credits)], 0)), fn.SUM(target_credits))
-        .group_by(Institution.name, ConversionRule.target_major)
-        .order_by(Institution.name, ConversionRule.target_major)
+        Institution.select(Institution.name, each.c.target_major, fn.COUNT(SQL("*")), fn.SUM(each.c.complete),
+                           fn.SUM(each.c.complete * each.c.credits), fn.SUM(each.c.credits))
+        .join(each, on=(each.c.institution_id == Institution.id))
+        .group_by(Institution.name, each.c.target_major)
+        .order_by(Institution.name, each.c.target_major)
         .tuples()
     )
     total = sum(row[2] for row in totals)
     complete = sum(row[3] for row in totals)
     number = max(1, min(number, max(1, -(-total // size))))
     rows = list(
-        _joined(paths, targets, ConversionRule, Institution.name.alias("institution_name"),
-                paths.c.total.alias("source_total"),
-                paths.c.held.alias("held"), paths.c.apply_from.alias("apply_from"),
-                paths.c.held_credits.alias("held_credits"), target_credits.alias("target_credits"))
+        _joined(paths, ConversionRule, Institution.name.alias("institution_name"),
+                paths.c.total.alias("source_total"), paths.c.held.alias("held"),
+                paths.c.apply_from.alias("apply_from"), paths.c.held_credits.alias("held_credits"))
         .order_by(Case(None, [(is_complete, 0)], 1), ConversionRule.published_at.desc(), ConversionRule.id.desc())
         .paginate(number, size)
-        .objects()  # the subqueries' columns on each rule
+        .objects()  # the subquery's columns on each rule
     )
     _attach_details(learner_id, rows)
     page = Page(items=rows, number=number, size=size, total=total, sort="")
@@ -184,6 +187,8 @@ def _attach_details(learner_id, rules):
     )
     for row in targets:
         by_id[row.rule_id].target_rows.append(row)
+    for rule in rules:
+        rule.target_credits = sum((row.catalogue.credits or 0 for row in rule.target_rows), 0)
     applications = (
         Application.select(Application.id, Application.rule, Application.status, Application.achievement)
         .where(Application.learner == learner_id, Application.rule.in_(list(by_id)),
