@@ -25,7 +25,7 @@ from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, Attachment, ImportBatch, SchemaVersion, User, db
+from models import MODELS, Attachment, ConversionRule, ImportBatch, SchemaVersion, User, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -279,37 +279,24 @@ def _list_indexes(migrator):
     create_pattern_indexes()
 
 
-class _RuleRefV15(Model):
-    id = AutoField()
-
-    class Meta:
-        database = db
-        table_name = "conversion_rule"
-
-
 class _RuleAlertV15(Model):
     id = AutoField()
-    rule = ForeignKeyField(_RuleRefV15, on_delete="CASCADE")
-    learner = ForeignKeyField(_UserRefV5, on_delete="CASCADE")
+    rule = ForeignKeyField(ConversionRule, backref="+", on_delete="CASCADE")
+    learner = ForeignKeyField(User, backref="+", on_delete="CASCADE")
     notified = BooleanField(default=False)
     created_at = DateTimeField(default=dt.datetime.now)
 
     class Meta:
-        database = db
-        table_name = "rule_alert"
-        indexes = ((("rule", "learner"), True),)
+        database, table_name, indexes = db, "rule_alert", ((("rule", "learner"), True),)
 
 
 def _add_mail_delivery_and_rule_alerts(migrator):
     """Version 15 (issue 19): e-mails leave the outbox through the job consumer (rows
     written before were owed and never sent: they stay pending and go out), and the
     record of which learner was told about which published rule."""
-    add_missing_columns(migrator, "email_outbox", {
-        "status": CharField(max_length=10, default="pending"),
-        "attempts": IntegerField(default=0),
-        "sent_at": DateTimeField(null=True),
-        "error": CharField(max_length=500, null=True),
-    })
+    delivery = dict(status=CharField(max_length=10, default="pending"), attempts=IntegerField(default=0),
+                    sent_at=DateTimeField(null=True), error=CharField(max_length=500, null=True))
+    add_missing_columns(migrator, "email_outbox", delivery)
     add_missing_index(migrator, "email_outbox", ("status",))
     db.create_tables([_RuleAlertV15], safe=True)
 

@@ -26,20 +26,18 @@ STALE_CLAIM = dt.timedelta(minutes=10)
 CHUNK = 200
 
 
+# (setting, default, type): the e-mail settings of ``app.default_config``, from the environment.
+# PUBLIC_URL: links in e-mails need the site's address (a job has no request to take it from).
+SETTINGS = (
+    ("EMAIL_BACKEND", "console", str), ("SMTP_HOST", "localhost", str), ("SMTP_PORT", "25", int),
+    ("SMTP_USER", "", str), ("SMTP_PASSWORD", "", str), ("SMTP_STARTTLS", "0", lambda v: v == "1"),
+    ("SMTP_TIMEOUT", "20", int), ("MAIL_FROM", "学分银行 <noreply@localhost>", str),
+    ("PUBLIC_URL", "http://127.0.0.1:5000", str),
+)
+
+
 def settings_from_env(env):
-    """The e-mail settings of ``app.default_config`` (all from the environment)."""
-    return {
-        "EMAIL_BACKEND": env("EMAIL_BACKEND", "console"),
-        "SMTP_HOST": env("SMTP_HOST", "localhost"),
-        "SMTP_PORT": int(env("SMTP_PORT", 25)),
-        "SMTP_USER": env("SMTP_USER", ""),
-        "SMTP_PASSWORD": env("SMTP_PASSWORD", ""),
-        "SMTP_STARTTLS": env("SMTP_STARTTLS", "0") == "1",
-        "SMTP_TIMEOUT": int(env("SMTP_TIMEOUT", 20)),
-        "MAIL_FROM": env("MAIL_FROM", "学分银行 <noreply@localhost>"),
-        # Links in e-mails need the site's address (a job has no request to take it from).
-        "PUBLIC_URL": env("PUBLIC_URL", "http://127.0.0.1:5000"),
-    }
+    return {name: kind(env(name, default)) for name, default, kind in SETTINGS}
 
 
 class DeliveryError(Exception):
@@ -94,13 +92,14 @@ class SmtpBackend:
             raise DeliveryError(f"{type(error).__name__}: {error}") from None
 
 
+BACKENDS = {"console": lambda config: ConsoleBackend(), "smtp": SmtpBackend}
+
+
 def backend():
     name = current_app.config["EMAIL_BACKEND"]
-    if name == "console":
-        return ConsoleBackend()
-    if name == "smtp":
-        return SmtpBackend(current_app.config)
-    raise RuntimeError(f"unknown EMAIL_BACKEND {name!r}; known: console, smtp")
+    if name not in BACKENDS:
+        raise RuntimeError(f"unknown EMAIL_BACKEND {name!r}; known: {', '.join(BACKENDS)}")
+    return BACKENDS[name](current_app.config)
 
 
 def send(email, subject, body):
@@ -141,15 +140,16 @@ def flush():
         log.warning("E-mail deliveries left for the periodic requeue: %s", waiting[:20], exc_info=True)
 
 
+def _claim(row_id):
+    """pending → sending, one row at a time: of two consumers exactly one gets it."""
+    moved = EmailOutbox.update(status=SmsStatus.SENDING, sent_at=now(), attempts=EmailOutbox.attempts + 1)
+    return moved.where(EmailOutbox.id == row_id, EmailOutbox.status == SmsStatus.PENDING).execute() == 1
+
+
 def deliver(row_ids, last_try):
     """Send the rows of ``row_ids`` still pending; raise DeliveryError when some should be
     tried again. Returns the number sent."""
-    claimed = []
-    for row_id in row_ids:
-        if EmailOutbox.update(status=SmsStatus.SENDING, sent_at=now(), attempts=EmailOutbox.attempts + 1).where(
-            EmailOutbox.id == row_id, EmailOutbox.status == SmsStatus.PENDING
-        ).execute():
-            claimed.append(row_id)
+    claimed = [row_id for row_id in row_ids if _claim(row_id)]
     if not claimed:
         return 0
     rows = list(EmailOutbox.select().where(EmailOutbox.id.in_(claimed)).order_by(EmailOutbox.id))

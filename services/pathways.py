@@ -13,23 +13,12 @@ whatever the number of rules or achievements:
 """
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, Case, fn
 
-from models import (
-    AchievementStatus,
-    Application,
-    ApplicationKind,
-    ApplicationStatus,
-    CatalogueAchievement,
-    Category,
-    ConversionRule,
-    FrameworkLevel,
-    Institution,
-    LearnerAchievement,
-    RuleSource,
-    RuleStatus,
-    RuleTarget,
-)
+from models import AchievementStatus, Application, ApplicationKind, ApplicationStatus, CatalogueAchievement
+from models import Category, CategoryKind, ConversionRule, FrameworkLevel, Institution, LearnerAchievement
+from models import RuleSource, RuleStatus, RuleTarget
 from services.pagination import Page
 
 # The states in which a learner "holds" an achievement for a conversion (workflow.CONVERTIBLE).
@@ -37,6 +26,7 @@ HELD_STATUSES = (AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED)
 # An application of these states still counts: open, or passed.
 LIVE_APPLICATION = (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED, ApplicationStatus.PASSED)
 PAGE_SIZE = 10
+NO_LEVEL = _l("No framework level")
 
 
 def _held(learner_id):
@@ -45,7 +35,7 @@ def _held(learner_id):
 
 def credit_account(learner_id):
     """{"total": credits, "count": n, "by_level": [(level or None, name, count, credits)],
-    "by_kind": [(kind, count, credits)]} in two queries."""
+    "by_kind": [(kind, label, count, credits)]} in two queries."""
     by_level = list(
         LearnerAchievement.select(FrameworkLevel.level, FrameworkLevel.name,
                                   fn.COUNT(LearnerAchievement.id), fn.SUM(CatalogueAchievement.credits))
@@ -65,11 +55,10 @@ def credit_account(learner_id):
         .order_by(Category.kind)
         .tuples()
     )
-    by_kind = [(kind, count, credits or 0) for kind, count, credits in by_kind]
     return {
-        "by_level": [(level, name, count, credits or 0) for level, name, count, credits in by_level],
-        "by_kind": by_kind,
-        "total": sum((credits for _kind, _count, credits in by_kind), 0),
+        "by_level": [(level, name or NO_LEVEL, count, credits or 0) for level, name, count, credits in by_level],
+        "by_kind": [(kind, CategoryKind.label(kind), count, credits or 0) for kind, count, credits in by_kind],
+        "total": sum((credits or 0 for _kind, _count, credits in by_kind), 0),
         "count": sum(count for _kind, count, _credits in by_kind),
     }
 

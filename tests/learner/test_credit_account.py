@@ -56,7 +56,7 @@ def test_credit_totals_by_level_and_kind(world):
     assert account["total"] == pytest.approx(12.5) and account["count"] == 3
     by_level = {lv: (count, float(credits)) for lv, _name, count, credits in account["by_level"]}
     assert by_level == {3: (2, 6.5), 5: (1, 6.0)}  # E (under review) does not count
-    by_kind = {kind: (count, float(credits)) for kind, count, credits in account["by_kind"]}
+    by_kind = {kind: (count, float(credits)) for kind, _label, count, credits in account["by_kind"]}
     assert by_kind == {CategoryKind.NON_DEGREE: (2, 6.5), CategoryKind.DEGREE: (1, 6.0)}
 
 
