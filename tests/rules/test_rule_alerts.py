@@ -180,3 +180,39 @@ def test_activation_emails_now_leave_through_the_backend(app, smtp):
         mail.flush()
     assert [rcpt for rcpt, _m in smtp.messages] == [["zhao@example.cn"]]
     assert User.select().count() == 0
+
+
+def test_a_real_consumer_tells_the_holders_and_delivers_the_emails(world, smtp_server, database_url, tmp_path):
+    """Queued by one process, run by a huey consumer in another: the alert job, then the
+    delivery jobs it queues, through SMTP."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from models import ConversionRule
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    rule = world["rule"]
+    ConversionRule.update(status=RuleStatus.PUBLISHED).where(ConversionRule.id == rule.id).execute()
+    env = {**os.environ, "HUEY_IMMEDIATE": "0", "HUEY_SQLITE": str(tmp_path / "huey.db"), "DATABASE_URL": database_url,
+           "UPLOAD_DIR": str(tmp_path / "uploads"), "SECRET_KEY": "test-secret", "EMAIL_BACKEND": "smtp",
+           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_server.port), "PUBLIC_URL": "https://xfyh.example.cn"}
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "-c", f"from services import jobs; jobs.alert_rule_published({rule.id})"],
+                   cwd=root, env=env, check=True, timeout=60)
+    assert not Message.select().exists()  # queued, not run
+    consumer_bin = os.path.join(os.path.dirname(sys.executable), "huey_consumer")
+    with open(tmp_path / "consumer.log", "wb") as log:
+        consumer = subprocess.Popen([consumer_bin, "services.jobs.huey", "-w", "1", "-k", "thread"],
+                                    cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 60
+            while len(smtp_server.messages) < 2:
+                assert time.time() < deadline, (tmp_path / "consumer.log").read_text()
+                time.sleep(0.3)
+        finally:
+            consumer.terminate()
+            consumer.wait(timeout=20)
+    assert Message.select().where(Message.link == f"/me/credits?rule={rule.id}").count() == 3
+    assert sorted(rcpt[0] for rcpt, _m in smtp_server.messages) == ["partial@example.cn", "whole@example.cn"]
