@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
+from services import mail
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 INSTANCE = os.path.join(ROOT, "instance")
@@ -97,6 +98,7 @@ def default_config():
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted:
         # attempt limits count by client address.
         "PROXY_COUNT": int(env("PROXY_COUNT", 0)),
+        **mail.settings_from_env(env),  # EMAIL_BACKEND, SMTP_*, MAIL_FROM, PUBLIC_URL
     }
 
 
@@ -187,10 +189,12 @@ def _init_request_hooks(app):
 
     @app.teardown_request
     def close_connection(exc):
-        from services import sms, storage
+        from services import mail, rule_alerts, sms, storage
 
         try:
             sms.flush()
+            mail.flush()
+            rule_alerts.flush()
             storage.discard_uncommitted()
         finally:
             if not db.is_closed():

@@ -933,14 +933,33 @@ class SmsOutbox(BaseModel):
 
 
 class EmailOutbox(BaseModel):
-    """E-mails the platform owes someone. There is no mail gateway yet: messages wait
-    here (and in the inbox) for a worker that delivers them, as SMS do in ``sms_outbox``."""
+    """E-mails the platform owes someone; the job consumer delivers them through the
+    backend ``EMAIL_BACKEND`` names (services/mail.py), as SMS leave ``sms_outbox``."""
 
     id = AutoField()
     email = CharField(max_length=100, index=True)
     subject = CharField(max_length=200)
     body = TextField()
     created_at = DateTimeField(default=now, index=True)
+    # Delivery (services.mail): pending → sending → sent / failed.
+    status = CharField(max_length=10, default=SmsStatus.PENDING, index=True)
+    attempts = IntegerField(default=0)
+    sent_at = DateTimeField(null=True)
+    error = CharField(max_length=500, null=True)
+
+
+class RuleAlert(BaseModel):
+    """A learner was told that a published rule takes their achievements as sources
+    (services/rule_alerts.py): one row per rule and learner, so each is told once."""
+
+    id = AutoField()
+    rule = ForeignKeyField(ConversionRule, backref="alerts", on_delete="CASCADE")
+    learner = ForeignKeyField(User, backref="rule_alerts", on_delete="CASCADE")
+    notified = BooleanField(default=False)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("rule", "learner"), True),)
 
 
 class ActivationRequest(BaseModel):
@@ -1108,6 +1127,7 @@ MODELS = [
     Message,
     SmsOutbox,
     EmailOutbox,
+    RuleAlert,
     ActivationRequest,
     VerificationCode,
     ThrottleHit,

@@ -5,14 +5,14 @@ an e-mail address and choose a password; center staff check the request (审核�
 审核不通过 with a reason) and the account opens — or the person reads why not when they
 come back to /activate, and may ask again. Like the workflow's transitions, each step is
 one transaction with a conditional update on the expected state, an audit entry and the
-notifications. There is no mail gateway: e-mails wait in ``email_outbox`` for one, and
-the same text goes to the learner's inbox.
+notifications. E-mails leave through ``services.mail`` (the outbox and the job consumer),
+and the same text goes to the learner's inbox.
 """
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from models import AccountStatus, ActivationRequest, ActivationStatus, EmailOutbox, Message, User, now
-from services import accounts, audit, permissions, validators
+from models import AccountStatus, ActivationRequest, ActivationStatus, Message, User, now
+from services import accounts, audit, mail, permissions, validators
 from services.notify import link_to
 from services.database import transaction
 
@@ -39,7 +39,7 @@ def latest_request(user):
 
 
 def email_message(email, subject, body):
-    EmailOutbox.create(email=email, subject=str(subject), body=str(body))
+    mail.send(email, subject, body)
 
 
 def request_activation(user, email, password):

@@ -12,6 +12,7 @@ import re
 
 from peewee import (
     AutoField,
+    BooleanField,
     CharField,
     DateTimeField,
     ForeignKeyField,
@@ -24,7 +25,7 @@ from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, Attachment, ImportBatch, SchemaVersion, User, db
+from models import MODELS, Attachment, ConversionRule, ImportBatch, SchemaVersion, User, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -305,6 +306,26 @@ def _application_owners(migrator):
                    'ORDER BY "created_at" DESC, "id" DESC LIMIT 1)')
     for table, columns in V11_INDEXES:
         add_missing_index(migrator, table, columns)
+class _RuleAlertV15(Model):
+    id = AutoField()
+    rule = ForeignKeyField(ConversionRule, backref="+", on_delete="CASCADE")
+    learner = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    notified = BooleanField(default=False)
+    created_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database, table_name, indexes = db, "rule_alert", ((("rule", "learner"), True),)
+
+
+def _add_mail_delivery_and_rule_alerts(migrator):
+    """Version 15 (issue 19): e-mails leave the outbox through the job consumer (rows
+    written before were owed and never sent: they stay pending and go out), and the
+    record of which learner was told about which published rule."""
+    delivery = dict(status=CharField(max_length=10, default="pending"), attempts=IntegerField(default=0),
+                    sent_at=DateTimeField(null=True), error=CharField(max_length=500, null=True))
+    add_missing_columns(migrator, "email_outbox", delivery)
+    add_missing_index(migrator, "email_outbox", ("status",))
+    db.create_tables([_RuleAlertV15], safe=True)
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
@@ -317,6 +338,7 @@ MIGRATIONS = [
     (9, _list_indexes),
     (10, _add_sms_delivery_state),
     (11, _application_owners),
+    (15, _add_mail_delivery_and_rule_alerts),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 

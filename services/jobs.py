@@ -58,9 +58,11 @@ def in_app(function):
             try:
                 return function(*args, **kwargs)
             finally:
-                from services import sms
+                from services import mail, rule_alerts, sms
 
                 sms.flush()  # SMS the job wrote, now committed
+                mail.flush()
+                rule_alerts.flush()
                 if opened:
                     db.close()
 
@@ -122,3 +124,29 @@ def housekeeping_now():
     from services import housekeeping
 
     return housekeeping.run()
+
+
+# E-mail: chunks of outbox rows, a few tries over about ten minutes (services/mail.py).
+@huey.task(retries=SMS_RETRIES, retry_delay=SMS_RETRY_DELAY, context=True)
+def deliver_emails(row_ids, task=None):
+    from services import mail
+
+    last_try = task is None or task.retries == 0
+    in_app(mail.deliver)(row_ids, last_try)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@in_app
+def requeue_stuck_emails():
+    from services import mail
+
+    return mail.requeue_stuck()
+
+
+@huey.task(retries=2, retry_delay=60)
+@in_app
+def alert_rule_published(rule_id):
+    """Tell the learners holding a newly published rule's sources (services/rule_alerts.py)."""
+    from services import rule_alerts
+
+    return rule_alerts.alert(rule_id)

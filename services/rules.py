@@ -29,7 +29,7 @@ from models import (
     RuleType,
     now,
 )
-from services import audit, storage
+from services import audit, rule_alerts, storage
 from services.database import transaction
 
 ONE_PUBLISHED = _l("There is already a published conversion method")
@@ -261,6 +261,7 @@ def publish_rule(rule, user):
             raise RuleError(_l("This rule is already published"))
         audit.record("rule_published", rule, user=user)
     rule.status = RuleStatus.PUBLISHED
+    rule_alerts.rule_published(rule.id)  # holders of its sources are told once it has committed
 
 
 def take_down_rule(rule, user):

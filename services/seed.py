@@ -179,6 +179,9 @@ RULES = [
      ["大学英语等级考试(CET)四级及以上证书"], ["大学英语(1)"], None),
     ("助理电子商务师转电子商务概论课程", RuleType.NON_DEGREE_TO_DEGREE, "广东开放大学",
      ["助理电子商务师"], ["电子商务概论"], "实操 (2学分)、机考 (2学分)"),
+    # Two sources: a learner holding only the first sees a partial pathway in 学分账户 (issue 19).
+    ("全国计算机等级考试一级证书与助理电子商务师转广东开放大学电子商务专业课程", RuleType.NON_DEGREE_TO_DEGREE, "广东开放大学",
+     ["全国计算机等级考试一级证书", "助理电子商务师"], ["电子商务概论"], None),
 ]
 
 TEACHING_POINTS = ["广东开放大学广州教学点", "广东开放大学佛山教学点"]

@@ -134,6 +134,8 @@ def conversion_apply(achievement_id):
     )
     form = ConversionApplyForm()
     form.rule.choices = [(r.id, r.code) for r in rules]
+    if request.method == "GET":  # 申请转换 from a pathway (学分账户) names its rule
+        form.rule.data = request.args.get("rule", type=inputs.db_int)
     if form.validate_on_submit():
         rule = ConversionRule.get_by_id(form.rule.data)
         files = [f for f in form.materials.data or [] if getattr(f, "filename", "")]

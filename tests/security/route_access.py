@@ -26,6 +26,7 @@ BLUEPRINT_ROUTES = [
     ("institution.register", PUBLIC),
     ("institution.agreement", PUBLIC),  # the registration agreement's text
     ("institution.*", {Role.INSTITUTION}),
+    ("learner.credits", {Role.LEARNER}),  # 学分账户 (issue 19): the learner's own credits and pathways
     ("learner.*", {Role.LEARNER}),
     # Stored files: open to whoever may see the record they belong to (checked per record).
     ("files.show", PUBLIC),

@@ -1,0 +1,189 @@
+"""学分账户 (credit account) and 转换路径 (conversion pathways) of one learner.
+
+Everything is computed in the database with aggregate queries, a fixed number per page
+whatever the number of rules or achievements:
+
+- the credit account sums the 学分银行学分 of the catalogue entries the learner holds in a
+  usable state (名录成果 or 已认定, the states a conversion accepts), by framework level and
+  by kind (学历 / 非学历 / 非正式学习);
+- a pathway is a published rule one of whose sources the learner holds: per rule, how many
+  sources it has and how many the learner holds (complete when all), the first held
+  achievement (申请转换 starts from it) and the target's credits; totals group the pathways
+  by the target institution and programme (专业).
+"""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, SQL, Case, fn
+
+from models import AchievementStatus, Application, ApplicationKind, ApplicationStatus, CatalogueAchievement
+from models import Category, CategoryKind, ConversionRule, FrameworkLevel, Institution, LearnerAchievement
+from models import RuleSource, RuleStatus, RuleTarget
+from services.pagination import Page
+
+# The states in which a learner "holds" an achievement for a conversion (workflow.CONVERTIBLE).
+HELD_STATUSES = (AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED)
+# An application of these states still counts: open, or passed.
+LIVE_APPLICATION = (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED, ApplicationStatus.PASSED)
+PAGE_SIZE = 10
+NO_LEVEL = _l("No framework level")
+
+
+def _held(learner_id):
+    return (LearnerAchievement.learner == learner_id) & LearnerAchievement.status.in_(HELD_STATUSES)
+
+
+def credit_account(learner_id):
+    """{"total": credits, "count": n, "by_level": [(level or None, name, count, credits)],
+    "by_kind": [(kind, label, count, credits)]} in two queries."""
+    by_level = list(
+        LearnerAchievement.select(FrameworkLevel.level, FrameworkLevel.name,
+                                  fn.COUNT(LearnerAchievement.id), fn.SUM(CatalogueAchievement.credits))
+        .join(CatalogueAchievement, on=(CatalogueAchievement.id == LearnerAchievement.catalogue))
+        .join(FrameworkLevel, JOIN.LEFT_OUTER, on=(FrameworkLevel.id == CatalogueAchievement.framework_level))
+        .where(_held(learner_id))
+        .group_by(FrameworkLevel.level, FrameworkLevel.name)
+        .order_by(FrameworkLevel.level.is_null(), FrameworkLevel.level)
+        .tuples()
+    )
+    by_kind = list(
+        LearnerAchievement.select(Category.kind, fn.COUNT(LearnerAchievement.id), fn.SUM(CatalogueAchievement.credits))
+        .join(Category, on=(Category.id == LearnerAchievement.category))
+        .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(CatalogueAchievement.id == LearnerAchievement.catalogue))
+        .where(_held(learner_id))
+        .group_by(Category.kind)
+        .order_by(Category.kind)
+        .tuples()
+    )
+    return {
+        "by_level": [(level, name or NO_LEVEL, count, credits or 0) for level, name, count, credits in by_level],
+        "by_kind": [(kind, CategoryKind.label(kind), count, credits or 0) for kind, count, credits in by_kind],
+        "total": sum((credits or 0 for _kind, _count, credits in by_kind), 0),
+        "count": sum(count for _kind, count, _credits in by_kind),
+    }
+
+
+def _per_rule(learner_id, rule_id=None):
+    """One row per published rule with a source the learner holds: rule_id, held (sources
+    held), total (sources of the rule, a correlated count on its index), apply_from (the
+    first held source achievement), held_credits. Driven from the learner's own rows."""
+    every_source = RuleSource.alias("every_source")
+    total = every_source.select(fn.COUNT(every_source.id)).where(every_source.rule == RuleSource.rule)
+    query = (
+        LearnerAchievement.select(
+            RuleSource.rule.alias("rule_id"),
+            fn.COUNT(RuleSource.id).alias("held"),
+            total.alias("total"),
+            fn.MIN(LearnerAchievement.id).alias("apply_from"),
+            fn.SUM(RuleSource.credits).alias("held_credits"),
+        )
+        .join(RuleSource, on=(RuleSource.catalogue == LearnerAchievement.catalogue))
+        .join(ConversionRule, on=(ConversionRule.id == RuleSource.rule))
+        .where(_held(learner_id), ConversionRule.status == RuleStatus.PUBLISHED)
+        .group_by(RuleSource.rule)
+    )
+    if rule_id is not None:
+        query = query.where(RuleSource.rule == rule_id)
+    return query.alias("paths")
+
+
+def _target_credits(rule):
+    """The credits of ``rule``'s target achievements, a correlated subquery (an index
+    lookup per pathway, not a scan of every rule's targets)."""
+    return (
+        RuleTarget.select(fn.SUM(CatalogueAchievement.credits))
+        .join(CatalogueAchievement, on=(CatalogueAchievement.id == RuleTarget.catalogue))
+        .where(RuleTarget.rule == rule.id)
+    )
+
+
+@dataclass
+class Pathways:
+    page: Page
+    totals: list  # [(institution name, programme or None, pathways, complete, credits of complete, all credits)]
+    complete: int
+
+
+def _joined(paths, *columns):
+    return (
+        ConversionRule.select(*columns)
+        .join(paths, on=(paths.c.rule_id == ConversionRule.id))
+        .switch(ConversionRule)
+        .join(Institution, on=(Institution.id == ConversionRule.institution))
+    )
+
+
+def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
+    """The learner's pathways, complete ones first, ``size`` a page; the totals per target
+    institution and programme over all of them."""
+    paths = _per_rule(learner_id, rule_id)
+    is_complete = paths.c.held == paths.c.total
+    each = (
+        ConversionRule.select(ConversionRule.institution.alias("institution_id"), ConversionRule.target_major,
+                              Case(None, [(is_complete, 1)], 0).alias("complete"),
+                              fn.COALESCE(_target_credits(ConversionRule), 0).alias("credits"))
+        .join(paths, on=(paths.c.rule_id == ConversionRule.id))
+    ).alias("each")
+    totals = list(
+        Institution.select(Institution.name, each.c.target_major, fn.COUNT(SQL("*")), fn.SUM(each.c.complete),
+                           fn.SUM(each.c.complete * each.c.credits), fn.SUM(each.c.credits))
+        .join(each, on=(each.c.institution_id == Institution.id))
+        .group_by(Institution.name, each.c.target_major)
+        .order_by(Institution.name, each.c.target_major)
+        .tuples()
+    )
+    total = sum(row[2] for row in totals)
+    complete = sum(row[3] for row in totals)
+    number = max(1, min(number, max(1, -(-total // size))))
+    rows = list(
+        _joined(paths, ConversionRule, Institution.name.alias("institution_name"),
+                paths.c.total.alias("source_total"), paths.c.held.alias("held"),
+                paths.c.apply_from.alias("apply_from"), paths.c.held_credits.alias("held_credits"))
+        .order_by(Case(None, [(is_complete, 0)], 1), ConversionRule.published_at.desc(), ConversionRule.id.desc())
+        .paginate(number, size)
+        .objects()  # the subquery's columns on each rule
+    )
+    _attach_details(learner_id, rows)
+    page = Page(items=rows, number=number, size=size, total=total, sort="")
+    return Pathways(page=page, totals=totals, complete=complete)
+
+
+def _attach_details(learner_id, rules):
+    """Each rule's sources (with the learner's achievement or None), targets and the
+    learner's live application under it: three queries for the page."""
+    by_id = {rule.id: rule for rule in rules}
+    for rule in rules:
+        rule.source_rows, rule.target_rows, rule.application = [], [], None
+        rule.complete = rule.held == rule.source_total
+    if not by_id:
+        return
+    mine = LearnerAchievement.alias("mine")
+    sources = (
+        RuleSource.select(RuleSource, CatalogueAchievement, fn.COALESCE(mine.id, 0).alias("held_id"))
+        .join(CatalogueAchievement, on=(CatalogueAchievement.id == RuleSource.catalogue))
+        .join(mine, JOIN.LEFT_OUTER, on=(
+            (mine.catalogue == RuleSource.catalogue) & (mine.learner == learner_id) & mine.status.in_(HELD_STATUSES)))
+        .where(RuleSource.rule.in_(list(by_id)))
+        .order_by(RuleSource.id)
+    )
+    for row in sources:
+        by_id[row.rule_id].source_rows.append(row)
+    targets = (
+        RuleTarget.select(RuleTarget, CatalogueAchievement)
+        .join(CatalogueAchievement, on=(CatalogueAchievement.id == RuleTarget.catalogue))
+        .where(RuleTarget.rule.in_(list(by_id)))
+        .order_by(RuleTarget.id)
+    )
+    for row in targets:
+        by_id[row.rule_id].target_rows.append(row)
+    for rule in rules:
+        rule.target_credits = sum((row.catalogue.credits or 0 for row in rule.target_rows), 0)
+    applications = (
+        Application.select(Application.id, Application.rule, Application.status, Application.achievement)
+        .where(Application.learner == learner_id, Application.rule.in_(list(by_id)),
+               Application.kind.in_([ApplicationKind.CONVERSION, ApplicationKind.BATCH]),
+               Application.status.in_(LIVE_APPLICATION))
+        .order_by(Application.id)
+    )
+    for application in applications:
+        by_id[application.rule_id].application = application
