@@ -72,7 +72,7 @@ from models import (
     db,
     now,
 )
-from services import audit, database, sheet_limits, storage, validators, workflow
+from services import audit, database, duplicates, sheet_limits, storage, validators, workflow
 
 # Column types
 TEXT, ID_NUMBER, MOBILE, EMAIL, DATE, ENUM, NUMBER = "text", "id_number", "mobile", "email", "date", "enum", "number"
@@ -563,6 +563,7 @@ class LearnerAchievementsKind(ImportKind):
                     "learner": r.values["learner_id"],
                     "obtained_on": r.values["obtained_on"],
                     "personal_code": r.values["personal_code"],
+                    "certificate_key": duplicates.certificate_key(r.values["personal_code"]),
                 }
                 for r in rows
             ),
@@ -578,6 +579,8 @@ class LearnerAchievementsKind(ImportKind):
             created_at=ctx.when,
             updated_at=ctx.when,
         )
+        # Flag duplicate certificates of the new rows (services/duplicates.py).
+        duplicates.refresh(entry.id, (duplicates.certificate_key(r.values["personal_code"]) for r in rows))
 
 
 KINDS = {
