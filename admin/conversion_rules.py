@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from admin.base import SecureForm
 from models import CatalogueAchievement, Category, CategoryKind, ConversionRule, Institution, Level, RuleStatus, RuleType
@@ -137,7 +137,7 @@ class RuleForm(CommitmentFields, SecureForm):
     def validate_effective_until(self, field):
         refusal = rule_versions.check_dates(self.effective_from.data, field.data)
         if refusal:
-            raise ValueError(str(refusal))
+            raise ValidationError(str(refusal))
 
     def targets(self):
         """(catalogue entry, 免考模块) pairs of the target side the rule type names."""
