@@ -318,9 +318,9 @@ def _rule_versions_and_duplicates(migrator):
     db.execute_sql("UPDATE learner_achievement SET certificate_key = NULL WHERE certificate_key IN ('', '-', '无', "
                    "'NONE', 'N/A', '/')")
     db.execute_sql(
-        "UPDATE learner_achievement SET duplicate_of = (SELECT MIN(other.id) FROM learner_achievement other"
-        " WHERE other.catalogue_id = learner_achievement.catalogue_id"
-        " AND other.certificate_key = learner_achievement.certificate_key AND other.id < learner_achievement.id)"
+        "UPDATE learner_achievement SET duplicate_of = (SELECT MIN(earlier.id) FROM learner_achievement earlier"
+        " WHERE earlier.catalogue_id = learner_achievement.catalogue_id"
+        " AND earlier.certificate_key = learner_achievement.certificate_key AND earlier.id < learner_achievement.id)"
         " WHERE certificate_key IS NOT NULL"
     )
 

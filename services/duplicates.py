@@ -43,10 +43,10 @@ def refresh(catalogue_id, keys):
         marks = ",".join([param] * len(part))
         db.execute_sql(
             "UPDATE learner_achievement SET duplicate_of = ("
-            " SELECT MIN(other.id) FROM learner_achievement other"
-            " WHERE other.catalogue_id = learner_achievement.catalogue_id"
-            " AND other.certificate_key = learner_achievement.certificate_key"
-            " AND other.id < learner_achievement.id)"
+            " SELECT MIN(earlier.id) FROM learner_achievement earlier"
+            " WHERE earlier.catalogue_id = learner_achievement.catalogue_id"
+            " AND earlier.certificate_key = learner_achievement.certificate_key"
+            " AND earlier.id < learner_achievement.id)"
             f" WHERE catalogue_id = {param} AND certificate_key IN ({marks})",
             [catalogue_id, *part],
         )

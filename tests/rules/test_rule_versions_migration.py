@@ -40,3 +40,22 @@ def test_demo_data_has_a_rule_with_two_versions_and_a_duplicate_pair(app):
     assert first.applications.count() >= 1  # a conversion judged by version 1
     flagged = list(LearnerAchievement.select().where(LearnerAchievement.duplicate_of.is_null(False)))
     assert len(flagged) == 1 and flagged[0].learner_id != LearnerAchievement.get_by_id(flagged[0].duplicate_of).learner_id
+
+
+def test_step_12_makes_the_code_unique_per_version(app):
+    """A version-10 database has a unique index on the code alone: step 12 replaces it."""
+    from models import SchemaVersion
+    from services import database
+
+    db.execute_sql('DROP INDEX IF EXISTS "conversion_rule_code_version"')
+    db.execute_sql('CREATE UNIQUE INDEX "conversion_rule_code" ON "conversion_rule" ("code")')
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=10)
+    try:
+        assert database.init_db() == database.LATEST
+        indexes = {index.name: index for index in db.get_indexes("conversion_rule")}
+        assert "conversion_rule_code" not in indexes
+        assert indexes["conversion_rule_code_version"].unique
+    finally:
+        SchemaVersion.delete().execute()
+        SchemaVersion.create(version=database.LATEST)
