@@ -115,6 +115,7 @@ def rule(rule_id):
     return render_template(
         "portal/rule.html", rule=item, sources=entries(RuleSource), targets=entries(RuleTarget), layout=layout(),
         versions=rule_versions.history(item), in_force=rule_versions.in_force(item),
+        not_in_force=rule_versions.not_in_force_reason(item),
     )
 
 
