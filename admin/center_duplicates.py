@@ -49,14 +49,9 @@ def _kind(model):
 class DuplicateCertificateView(CenterModelView):
     can_view_details = False
     column_list = ("certificate_key", "catalogue", "learner", "original", "kind", "created_at")
-    column_labels = {
-        "certificate_key": _l("Certificate number"),
-        "catalogue": _l("Catalogue achievement"),
-        "learner": _l("This record"),
-        "original": _l("Duplicates the record"),
-        "kind": _l("Kind of duplicate"),
-        "created_at": _l("Stored at"),
-    }
+    column_labels = dict(zip(column_list, (
+        _l("Certificate number"), _l("Catalogue achievement"), _l("This record"), _l("Duplicates the record"),
+        _l("Kind of duplicate"), _l("Stored at")), strict=True))
     column_searchable_list = ("certificate_key", User.real_name, User.id_number)
     column_sortable_list = ("certificate_key", "created_at")
     column_default_sort = ("created_at", True)

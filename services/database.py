@@ -308,7 +308,10 @@ def _rule_versions_and_duplicates(migrator):
         "duplicate_of": IntegerField(null=True),
     })
     add_missing_index(migrator, "learner_achievement", ("catalogue_id", "certificate_key"))
-    add_missing_index(migrator, "learner_achievement", ("duplicate_of",))
+    for column, name in (("created_at", "learner_achievement_duplicates_by_time"),
+                         ("certificate_key", "learner_achievement_duplicates_by_number")):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "learner_achievement" ("{column}") '
+                       "WHERE duplicate_of IS NOT NULL")
     if "postgres" in type(db.obj).__name__.lower():
         number = "COALESCE(personal_code, CAST(fields AS json) ->> 'certificate_no')"
     else:
