@@ -198,6 +198,8 @@ class RuleStatus(Choices):
     DRAFT = Choice("draft", _l("Not submitted"))
     PUBLISHED = Choice("published", _l("Published"))
     WITHDRAWN = Choice("withdrawn", _l("Taken down"))
+    # An earlier version of a rule that has been changed since (services/rule_versions.py).
+    SUPERSEDED = Choice("superseded", _l("Earlier version"))
 
 
 class RuleType(Choices):
@@ -678,7 +680,7 @@ class ConversionRule(BaseModel):
     exempt modules) of the publishing institution. Code: date + 4-digit daily sequence."""
 
     id = AutoField()
-    code = CharField(max_length=12, unique=True)
+    code = CharField(max_length=12)  # shared by every version: unique with ``version``
     name = CharField(max_length=200, index=True)
     rule_type = CharField(max_length=10, choices=RuleType.choices(), index=True)
     institution = ForeignKeyField(Institution, backref="rules", on_delete="RESTRICT")
@@ -693,13 +695,41 @@ class ConversionRule(BaseModel):
     published_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now, index=True)
+    # Versions (services/rule_versions.py): a published rule is never changed in place; a
+    # change is a new row with the same code, ``version`` + 1 and ``lineage`` = the id of
+    # version 1 (NULL on version 1 itself); the earlier row becomes 历史版本 (superseded).
+    version = IntegerField(default=1)
+    lineage = IntegerField(null=True, index=True)
+    effective_from = DateField(null=True)  # 生效日期 (NULL: from publication)
+    effective_until = DateField(null=True)  # 失效日期, exclusive (NULL: open-ended)
+
+    class Meta:
+        indexes = ((("code", "version"), True),)
 
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    @property
+    def lineage_id(self):
+        return self.lineage or self.id
+
     @classmethod
     def published(cls):
         return cls.select().where(cls.status == RuleStatus.PUBLISHED)
+
+    @classmethod
+    def in_force_condition(cls, day=None):
+        """Published, and [生效日期, 失效日期) holds ``day`` (today): the rules applied for."""
+        day = day or dt.date.today()
+        return (
+            (cls.status == RuleStatus.PUBLISHED)
+            & (cls.effective_from.is_null() | (cls.effective_from <= day))
+            & (cls.effective_until.is_null() | (cls.effective_until > day))
+        )
+
+    @classmethod
+    def in_force(cls, day=None):
+        return cls.select().where(cls.in_force_condition(day))
 
     @classmethod
     def applicable_to(cls, achievement):
@@ -707,7 +737,7 @@ class ConversionRule(BaseModel):
         if achievement.catalogue_id is None:
             return cls.select().where(SQL("1 = 0"))
         sources = RuleSource.select(RuleSource.rule).where(RuleSource.catalogue == achievement.catalogue_id)
-        return cls.published().where(cls.id.in_(sources)).order_by(cls.code)
+        return cls.in_force().where(cls.id.in_(sources)).order_by(cls.code)
 
 
 class RuleSource(BaseModel):
@@ -749,6 +779,11 @@ class LearnerAchievement(BaseModel):
     source = CharField(max_length=20, choices=AchievementSource.choices(), index=True)
     obtained_on = DateField(null=True)  # 取得时间 / 颁证日期
     personal_code = CharField(max_length=100, null=True)  # 个人成果编号
+    # Duplicate certificates (services/duplicates.py): the certificate number normalised
+    # (个人成果编号, else the 证书编号 / 电子注册号 field), and the earliest other row of the
+    # same catalogue entry with the same number, set when the row is written.
+    certificate_key = CharField(max_length=100, null=True)
+    duplicate_of = IntegerField(null=True)  # its list reads partial indexes (below the class)
     stored_by = ForeignKeyField(Institution, null=True, backref="stored_achievements", on_delete="SET NULL")
     import_batch = IntegerField(null=True)
     # The Application whose final pass granted this achievement (an id: the two tables
@@ -769,6 +804,7 @@ class LearnerAchievement(BaseModel):
             (("stored_by", "name"), False),
             (("stored_by", "status"), False),
             (("catalogue", "stored_by", "status"), False),
+            (("catalogue", "certificate_key"), False),
         )
 
     def __str__(self):
@@ -792,6 +828,15 @@ class LearnerAchievement(BaseModel):
     def status_counts(cls, user):
         rows = cls.select(cls.status, fn.COUNT(cls.id)).where(cls.learner == user).group_by(cls.status).tuples()
         return dict(rows)
+
+
+# 重复证书 (admin/center_duplicates.py): partial indexes holding only the flagged rows serve
+# the list's filter, count and both of its sorts, however large the table grows.
+LearnerAchievement.add_index(LearnerAchievement.index(
+    LearnerAchievement.created_at, where=SQL("duplicate_of IS NOT NULL"), name="learner_achievement_duplicates_by_time"))
+LearnerAchievement.add_index(LearnerAchievement.index(
+    LearnerAchievement.certificate_key, where=SQL("duplicate_of IS NOT NULL"),
+    name="learner_achievement_duplicates_by_number"))
 
 
 class ConversionBatch(BaseModel):

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from admin import center_activation
+from admin import center_activation, center_duplicates
 from admin.base import home_for
 from admin.center_accounts import LearnerView, StaffView
 from admin.center_catalogue import CatalogueView, CategoryView, FrameworkLevelView
@@ -139,3 +139,4 @@ def register(admin):
     for view_class, model, name, menu, endpoint in views:
         admin.add_view(view_class(model, name=name, category=menu, endpoint=endpoint))
     center_activation.register(admin, MENU_ACCOUNTS, MENU_SYSTEM)
+    center_duplicates.register(admin, MENU_CATALOGUE)

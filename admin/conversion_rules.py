@@ -3,6 +3,8 @@ views that the institution space and the center (acting on an institution's beha
 share. Every change goes through ``services.rules``; the 信息发布安全承诺书 through
 ``services.commitment``. A view using these mixins says whose rows it shows (``scope``)
 and for which institution it writes (``owner_institution``)."""
+import datetime as dt
+
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
@@ -12,12 +14,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from admin.base import SecureForm
-from models import CatalogueAchievement, Category, CategoryKind, Institution, Level, RuleType
-from services import commitment, permissions, rules, storage
+from models import CatalogueAchievement, Category, CategoryKind, ConversionRule, Institution, Level, RuleStatus, RuleType
+from services import commitment, permissions, rule_versions, rules, storage
 
 PUBLISH = "publish"
 COMMITMENT_LABEL = _l("I solemnly promise that the information I publish is true and valid; I bear all civil, "
@@ -128,6 +130,14 @@ class RuleForm(CommitmentFields, SecureForm):
     modules = FieldList(FormField(ModuleForm), min_entries=3, max_entries=10)
     description = TextAreaField(_l("Conversion description"), validators=[Optional(), Length(max=2000)])
     file = FileField(_l("Upload conversion rule"))
+    # 生效日期 (empty: the day it is published) and 失效日期 (empty: no end), rule_versions.
+    effective_from = DateField(_l("Effective date"), validators=[Optional()])
+    effective_until = DateField(_l("Expiry date"), validators=[Optional()])
+
+    def validate_effective_until(self, field):
+        refusal = rule_versions.check_dates(self.effective_from.data, field.data)
+        if refusal:
+            raise ValidationError(str(refusal))
 
     def targets(self):
         """(catalogue entry, 免考模块) pairs of the target side the rule type names."""
@@ -317,6 +327,8 @@ class RuleEditing(CommitmentViewMixin):
             "target_major_code": form.target_major_code.data or None,
             "target_level": form.target_level.data or None,
             "commitment_accepted": bool(form.commitment.data),
+            "effective_from": form.effective_from.data,
+            "effective_until": form.effective_until.data,
         }
         degree_target = form.rule_type.data in rules.DEGREE_TARGETS
         if not degree_target:
@@ -334,10 +346,14 @@ class RuleEditing(CommitmentViewMixin):
                     raise rules.RuleError(_("Choose the institution"))
                 rule = rules.create_rule(institution, user, sources, form.targets(), **fields)
             else:
-                rules.update_rule(rule, user, sources, form.targets(), **fields)
+                rule = rules.update_rule(rule, user, sources, form.targets(), **fields)
         except (rules.RuleError, commitment.CommitmentError, storage.UploadError) as error:
             form.sources.errors = list(form.sources.errors) + [str(error)]
             return None
+        if rule.status == RuleStatus.PUBLISHED:  # a published rule's change: its new version, published
+            flash(_("Rule %(code)s version %(version)s was published; the earlier version stays readable.",
+                    code=rule.code, version=rule.version), "success")
+            return rule
         if request.form.get("submit_action") == PUBLISH:
             try:
                 rules.publish_rule(rule, user)
@@ -370,10 +386,18 @@ class RuleEditing(CommitmentViewMixin):
                 return redirect(self.get_url(".details_view", id=rule.id))
         return self._render_rule_form(form)
 
+    def editable(self, model):
+        return rules.rule_changeable(model)  # a published rule too: by a new version
+
+    def get_query(self):
+        return super().get_query().where(ConversionRule.status != RuleStatus.SUPERSEDED)  # versions: one row each
+
+    def get_count_query(self):
+        return super().get_count_query().where(ConversionRule.status != RuleStatus.SUPERSEDED)
+
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        rule, refused = self._to_edit(_("Only rules that are not submitted or taken down can be changed"),
-                                      ".details_view")
+        rule, refused = self._to_edit(_("An earlier version of a rule cannot be changed"), ".details_view")
         if refused:
             return refused
         form = RuleForm()
@@ -386,6 +410,9 @@ class RuleEditing(CommitmentViewMixin):
                 "name": rule.name, "rule_type": rule.rule_type, "description": rule.description,
                 "target_major": rule.target_major, "target_major_code": rule.target_major_code,
                 "target_level": rule.target_level or "",
+                # A published rule's change is a new version, in force from today unless set later.
+                "effective_from": dt.date.today() if rule_versions.versioned(rule) else rule.effective_from,
+                "effective_until": rule.effective_until,
                 "sources": [s.catalogue for s in links["sources"]],
                 "majors": [t.catalogue for t in links["majors"]],
                 "courses": [t.catalogue for t in links["courses"]],
@@ -395,13 +422,16 @@ class RuleEditing(CommitmentViewMixin):
             while len(form.modules) < 3:
                 form.modules.append_entry()
         self._institution_choices(form, rule.institution)
-        if form.validate_on_submit() and self._save(form, rule) is not None:
-            return redirect(self.get_url(".details_view", id=rule.id))
+        if form.validate_on_submit():
+            saved = self._save(form, rule)
+            if saved is not None:
+                return redirect(self.get_url(".details_view", id=saved.id))
         return self._render_rule_form(form, rule)
 
     def _details(self, rule, **extra):
         links = rules.rule_links([rule.id])[rule.id]
         return self.render(self.details_template, rule=rule, links=links, editable=rules.rule_editable(rule),
+                           changeable=rules.rule_changeable(rule), versions=rule_versions.history(rule),
                            return_url=self.get_url(".index_view"), **extra)
 
     @expose("/details/")

@@ -36,7 +36,7 @@ from models import (
     User,
     db,
 )
-from services import audit, notify, permissions, storage, throttle, workflow
+from services import audit, duplicates, notify, permissions, storage, throttle, workflow
 from services.excel import DATE, DATETIME, ExportColumn
 from services.pagination import paginate
 from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mask_phone
@@ -116,6 +116,7 @@ def store_learner_achievement(entry, real_name, id_number, personal_code, obtain
                 )
         except IntegrityError:
             raise StoreError(_("This learner already holds this achievement.")) from None
+        duplicates.note(achievement)
         audit.record("learner_achievement_stored", achievement, learner=learner.id)
     if learner.status == AccountStatus.ACTIVE:
         notify.notify(

@@ -32,7 +32,7 @@ from models import (
     ReviewStage,
     User,
 )
-from services import permissions, workflow
+from services import duplicates, permissions, workflow
 
 MENU_REVIEWS = _l("Reviews")
 PENDING, DONE = "pending", "done"
@@ -347,6 +347,7 @@ def review_context(application, stage):
         "targets": [t.catalogue for t in application.rule.targets] if application.rule_id else
                    ([application.target] if application.target_id else []),
         "history": list(history),
+        "duplicates": duplicates.others(achievement),  # the same certificate held by someone else
         # SPEC §6 "previous records": the earlier attempts of a re-application.
         "earlier": [(a, earlier_reviews.get(a.id, [])) for a in earlier],
     }

@@ -71,7 +71,7 @@ from models import (
     db,
     now,
 )
-from services import audit, database, permissions, sheet_limits, storage, validators, workflow
+from services import audit, database, duplicates, permissions, sheet_limits, storage, validators, workflow
 
 # Column types
 TEXT, ID_NUMBER, MOBILE, EMAIL, DATE, ENUM, NUMBER = "text", "id_number", "mobile", "email", "date", "enum", "number"
@@ -557,6 +557,7 @@ class LearnerAchievementsKind(ImportKind):
                     "learner": r.values["learner_id"],
                     "obtained_on": r.values["obtained_on"],
                     "personal_code": r.values["personal_code"],
+                    "certificate_key": duplicates.certificate_key(r.values["personal_code"]),
                 }
                 for r in rows
             ),
@@ -572,6 +573,8 @@ class LearnerAchievementsKind(ImportKind):
             created_at=ctx.when,
             updated_at=ctx.when,
         )
+        # Flag duplicate certificates of the new rows (services/duplicates.py).
+        duplicates.refresh(entry.id, (duplicates.certificate_key(r.values["personal_code"]) for r in rows))
 
 
 KINDS = {

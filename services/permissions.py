@@ -282,8 +282,7 @@ def batchable_rules(user):
         .join(CatalogueAchievement)
         .where(CatalogueAchievement.institution == user.institution_id)
     )
-    return ConversionRule.select().where(
-        ConversionRule.status == RuleStatus.PUBLISHED,
+    return ConversionRule.in_force().where(
         ConversionRule.institution != user.institution_id,
         ConversionRule.id.in_(mine),
     )
@@ -345,7 +344,7 @@ def _published_or_own(model, published, permission):
         obj = model.get_or_none(model.id == owner_id)
         if obj is None:
             return False
-        return obj.status == published or user.role == CENTER or (
+        return obj.status in published or user.role == CENTER or (
             user.role in INSTITUTION_USERS and obj.institution_id == user.institution_id
             and has_permission(user, permission)
         )
@@ -411,8 +410,9 @@ ATTACHMENT_RULES = {
     "learner_achievement": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
     "withdrawal": lambda u, i: _achievement_visible(u, LearnerAchievement.get_or_none(id=i)),
     "application": lambda u, i: _application_visible(u, Application.get_or_none(id=i)),
-    "method": _published_or_own(ConversionMethod, PublishStatus.PUBLISHED, Permission.METHODS),
-    "rule": _published_or_own(ConversionRule, RuleStatus.PUBLISHED, Permission.RULES),
+    "method": _published_or_own(ConversionMethod, (PublishStatus.PUBLISHED,), Permission.METHODS),
+    # A rule's earlier versions stay public (rule_versions): a later version may share the PDF.
+    "rule": _published_or_own(ConversionRule, (RuleStatus.PUBLISHED, RuleStatus.SUPERSEDED), Permission.RULES),
     "import": _import_visible,
     "feedback": _feedback_visible,
     # A background job's files (its upload, an export): the person who started it only.

@@ -141,7 +141,13 @@ def method_for_rules(institution_id):
 
 
 def rule_editable(rule):
+    """发布 and 删除 are offered for these states (修改 also for published ones: ``rule_changeable``)."""
     return rule.status in EDITABLE_RULE_STATES
+
+
+def rule_changeable(rule):
+    """修改: any state but an earlier version; a published rule changes by a new version."""
+    return rule.status in (*EDITABLE_RULE_STATES, RuleStatus.PUBLISHED)
 
 
 def next_rule_code(day=None):
@@ -208,6 +214,15 @@ def _write_links(rule, sources, targets):
                           exempt_modules=modules_text(modules))
 
 
+def _check_dates(fields, rule=None):
+    from services import rule_versions
+
+    effective_from = fields.get("effective_from", rule and rule.effective_from)
+    refusal = rule_versions.check_dates(effective_from, fields.get("effective_until", rule and rule.effective_until))
+    if refusal:
+        raise RuleError(refusal)
+
+
 def create_rule(institution, user, sources, targets, **fields):
     """转换规则制定 (saved as 未提交). ``sources``: (catalogue entry, credits or None) pairs;
     ``targets``: (catalogue entry, 免考模块 [{"name", "credits"}] or None) pairs; ``fields``: name,
@@ -216,6 +231,7 @@ def create_rule(institution, user, sources, targets, **fields):
     if not fields.get("commitment_accepted"):
         raise RuleError(_l("Please accept the information publication security commitment"))
     _check_links(institution.id, fields.get("rule_type"), sources, targets)
+    _check_dates(fields)
     method = method_for_rules(institution.id)
     if method is None:
         raise RuleError(_l("The institution needs a conversion method before its first rule"))
@@ -238,10 +254,20 @@ def create_rule(institution, user, sources, targets, **fields):
 
 
 def update_rule(rule, user, sources, targets, **fields):
-    """修改: only 未提交 or 下架 rules; the code and the institution never change."""
+    """修改: a rule never published changes in place; one that has been published gets a
+    new version (services/rule_versions.py). The code and the institution never change.
+    Returns the rule as changed: the new version where one was made."""
+    from services import rule_versions
+
     if "commitment_accepted" in fields and not fields["commitment_accepted"]:
         raise RuleError(_l("Please accept the information publication security commitment"))
     _check_links(rule.institution_id, fields.get("rule_type", rule.rule_type), sources, targets)
+    _check_dates(fields, rule)
+    if rule_versions.versioned(rule):
+        try:
+            return rule_versions.new_version(rule, user, sources, targets, _write_links, **fields)
+        except rule_versions.VersionError as error:
+            raise RuleError(error.args[0]) from None
     with transaction():
         changed = ConversionRule.update(**fields).where(
             ConversionRule.id == rule.id, ConversionRule.status.in_(list(EDITABLE_RULE_STATES))
@@ -252,12 +278,14 @@ def update_rule(rule, user, sources, targets, **fields):
         if fields.get("file") is not None:
             storage.attach([fields["file"]], rule.id)
         audit.record("rule_updated", rule, user=user)
+    return rule
 
 
 def publish_rule(rule, user):
     """发布: 未提交 or 下架 → 已发布."""
     with transaction():
-        if not _move(ConversionRule, rule.id, EDITABLE_RULE_STATES, status=RuleStatus.PUBLISHED, published_at=now()):
+        if not _move(ConversionRule, rule.id, EDITABLE_RULE_STATES, status=RuleStatus.PUBLISHED, published_at=now(),
+                     effective_from=fn.COALESCE(ConversionRule.effective_from, dt.date.today())):
             raise RuleError(_l("This rule is already published"))
         audit.record("rule_published", rule, user=user)
     rule.status = RuleStatus.PUBLISHED
@@ -278,6 +306,8 @@ def delete_rule(rule, user):
     with transaction():
         if not rule_editable(rule):
             raise RuleError(_l("Only rules that are not submitted or taken down can be deleted"))
+        if rule.version > 1:
+            raise RuleError(_l("A rule with earlier versions cannot be deleted; take it down instead"))
         if rule.applications.exists() or rule.batches.exists():
             raise RuleError(_l("Applications used this rule; take it down instead of deleting it"))
         deleted = ConversionRule.delete().where(

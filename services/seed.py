@@ -303,6 +303,7 @@ def _rules(institutions, entries, center):
             commitment_accepted=True,
             status=RuleStatus.PUBLISHED,
             published_at=now(),
+            effective_from=dt.date(2022, 3, 1),
             created_by=center,
         )
         for source in sources:
@@ -403,7 +404,7 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
     # A completed conversion: the target course was granted to the learner.
     done = learners[6]
     a = _hold(done, entries["大学英语等级考试(CET)四级及以上证书"], catalogue_status)
-    rule = ConversionRule.get(ConversionRule.name.contains("大学英语四级"))
+    rule = ConversionRule.get(ConversionRule.name.contains("大学英语四级"), ConversionRule.version == 1)
     app = _application(ApplicationKind.CONVERSION, done, a, ApplicationStatus.PASSED, rule=rule, reviews=[
         (ReviewStage.INITIAL, reviewer, Decision.AGREE, tp_opinion.replace(teaching_points[0].name, done.teaching_point.name)),
         (ReviewStage.FINAL, committee, Decision.AGREE, cmt_opinion),
@@ -436,6 +437,26 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
     return learners
 
 
+def _issue19_demo(learners, entries, center):
+    """A rule changed after publication (version 1 keeps the conversion judged by it) and
+    one duplicate certificate: two learners holding the same 云计算 certificate number."""
+    from services import duplicates, rules
+
+    first = ConversionRule.get(ConversionRule.name.contains("大学英语四级"), ConversionRule.version == 1)
+    if first.status == RuleStatus.PUBLISHED:
+        links = rules.rule_links([first.id])[first.id]
+        rules.update_rule(
+            first, center, [(s.catalogue, s.credits) for s in links["sources"]],
+            [(t.catalogue, t.modules) for t in links["majors"] + links["courses"] + links["non_degree"]],
+            description=first.description + "证书须在申请前三年内取得。", effective_from=dt.date.today(),
+        )
+    cloud = entries["云计算平台运维与开发中级工程师"]
+    original = LearnerAchievement.get(LearnerAchievement.learner == learners[4], LearnerAchievement.catalogue == cloud)
+    LearnerAchievement.update(fields={**original.fields}).where(
+        LearnerAchievement.learner == learners[10], LearnerAchievement.catalogue == cloud).execute()
+    duplicates.refresh_all()
+
+
 def _institution_space(institutions, learners):
     """A sub-user with a few menus and learners' 问题反馈 for the demo institution."""
     college = institutions["广东理工职业学院"]
@@ -464,6 +485,7 @@ def seed_demo():
         _rules(institutions, entries, center)
         learners = _demo_learners(teaching_points, institutions, entries, reviewer, committee)
         _institution_space(institutions, learners)
+        _issue19_demo(learners, entries, center)
         seed_portal(center)
     return {
         "institutions": Institution.select().count(),

@@ -30,12 +30,11 @@ from models import (
     ReviewRecord,
     ReviewStage,
     RuleSource,
-    RuleStatus,
     RuleTarget,
     User,
     now,
 )
-from services import audit, permissions, storage
+from services import audit, permissions, rule_versions, storage
 from services.database import transaction
 from services.notify import link_to, notify
 
@@ -303,7 +302,8 @@ def _require_no_open_application(achievement, **match):
         Application.status.in_([*OPEN, ApplicationStatus.PASSED]),
     )
     for field, value in match.items():
-        query = query.where(getattr(Application, field) == value)
+        column = getattr(Application, field)
+        query = query.where(column.in_(value) if hasattr(value, "sql") else column == value)
     _require(not query.exists(), _l("You have already applied for this conversion"))
 
 
@@ -311,14 +311,14 @@ def submit_conversion(achievement, rule, learner, files=()):
     """转换成果申请 → 申请转换 with a published rule whose source the achievement is."""
     _require_convertible(achievement, learner)
     _require(not achievement.category.is_informal, _l("Performance achievements use the performance conversion"))
+    _require(rule_versions.not_in_force_reason(rule) is None, rule_versions.not_in_force_reason(rule))
     applicable = (
-        rule.status == RuleStatus.PUBLISHED
-        and achievement.catalogue_id is not None
+        achievement.catalogue_id is not None
         and RuleSource.select().where(RuleSource.rule == rule.id, RuleSource.catalogue == achievement.catalogue_id).exists()
     )
     _require(applicable, _l("This rule does not apply to the achievement"))
     with transaction():
-        _require_no_open_application(achievement, rule=rule.id)
+        _require_no_open_application(achievement, rule=rule_versions.lineage_rules(rule))
         application = Application.create(
             kind=ApplicationKind.CONVERSION,
             learner=learner,
@@ -456,14 +456,14 @@ def submit_batch(institution, rule, achievements, user):
         permissions.acts_for(user, institution.id),
         _l("You may not apply for this institution"),
     )
-    _require(rule.status == RuleStatus.PUBLISHED, _l("This rule is not published"))
+    _require(rule_versions.not_in_force_reason(rule) is None, rule_versions.not_in_force_reason(rule))
     _require(rule.institution_id != institution.id, _l("An institution cannot apply under its own rule"))
     chosen = _ids_of(achievements)
     eligible = batch_holders(institution.id, rule.id).where(LearnerAchievement.id.in_(chosen))
     if not hasattr(chosen, "sql"):
         _require(eligible.count() == len(set(chosen)), _l("Some selected learners do not hold a source of this rule"))
     applied = Application.select(Application.learner).where(
-        Application.rule == rule.id, Application.status.in_([*OPEN, ApplicationStatus.PASSED])
+        Application.rule.in_(rule_versions.lineage_rules(rule)), Application.status.in_([*OPEN, ApplicationStatus.PASSED])
     )
     with transaction():
         learners = eligible.select(fn.COUNT(fn.DISTINCT(LearnerAchievement.learner))).scalar()

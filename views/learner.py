@@ -30,7 +30,7 @@ from models import (
     db,
     now,
 )
-from services import audit, inputs, notify, permissions, storage, workflow
+from services import audit, duplicates, inputs, notify, permissions, storage, workflow
 from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
 from views.auth import safe_next
@@ -232,6 +232,7 @@ def _save_new_achievement(form, category, entry):
             )
             for file in files:
                 storage.save_upload(file, "learner_achievement", achievement.id, user=user)
+            duplicates.note(achievement)
             audit.record("achievement_added", achievement, catalogue=entry and entry.id)
     except storage.UploadError as error:
         form.evidence.errors = [str(error)]
@@ -319,6 +320,8 @@ def edit_achievement(achievement_id):
                     if hasattr(form, "institution_name"):
                         changes["institution_name"] = form.institution_name.data
                 LearnerAchievement.update(changes).where(LearnerAchievement.id == item.id).execute()
+                previous_key, item.fields = item.certificate_key, changes["fields"]
+                duplicates.note(item, previous_key)
                 Attachment.delete().where(
                     Attachment.owner_type == "learner_achievement", Attachment.owner_id == item.id,
                     Attachment.id.in_(removed or [0]),
@@ -344,6 +347,7 @@ def delete_achievement(achievement_id):
     with db.atomic():
         Attachment.delete().where(Attachment.owner_type == "learner_achievement", Attachment.owner_id == item.id).execute()
         item.delete_instance()
+        duplicates.refresh(item.catalogue_id, [item.certificate_key])
         audit.record("achievement_deleted", None, achievement_id=item.id, name=item.name)
     flash(_("Achievement deleted."), "success")
     return redirect(request.form.get("back") if safe_next(request.form.get("back")) else url_for("learner.home"))

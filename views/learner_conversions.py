@@ -19,7 +19,6 @@ from models import (
     Institution,
     LearnerAchievement,
     RuleSource,
-    RuleStatus,
 )
 from services import audit, certificate, inputs, storage, workflow
 from services.pagination import paginate
@@ -48,7 +47,7 @@ def conversion_candidates(user):
     rule_count = (
         RuleSource.select(fn.COUNT(RuleSource.id))
         .join(ConversionRule)
-        .where(RuleSource.catalogue == LearnerAchievement.catalogue, ConversionRule.status == RuleStatus.PUBLISHED)
+        .where(RuleSource.catalogue == LearnerAchievement.catalogue, ConversionRule.in_force_condition())
     )
     conversions = Application.select(fn.COUNT(fn.DISTINCT(Application.rule))).where(
         Application.achievement == LearnerAchievement.id,

@@ -15,7 +15,7 @@ from models import (
     RuleTarget,
     RuleType,
 )
-from services import inputs, permissions
+from services import inputs, permissions, rule_versions
 from services.certificate import certificate_facts
 from services.pagination import paginate
 from views.portal_content import published_articles
@@ -95,10 +95,9 @@ def rules():
 def rule(rule_id):
     """A published rule: 源成果, 目标成果, 转换说明, the rule PDF, who interprets it."""
     item = (
-        ConversionRule.published()
-        .select(ConversionRule, Institution)
+        ConversionRule.select(ConversionRule, Institution)
         .join(Institution, on=(ConversionRule.institution == Institution.id))
-        .where(ConversionRule.id == rule_id)
+        .where(ConversionRule.id == rule_id, ConversionRule.status.in_(rule_versions.PUBLIC))
         .first()
     )
     if item is None:
@@ -114,7 +113,9 @@ def rule(rule_id):
         )
 
     return render_template(
-        "portal/rule.html", rule=item, sources=entries(RuleSource), targets=entries(RuleTarget), layout=layout()
+        "portal/rule.html", rule=item, sources=entries(RuleSource), targets=entries(RuleTarget), layout=layout(),
+        versions=rule_versions.history(item), in_force=rule_versions.in_force(item),
+        not_in_force=rule_versions.not_in_force_reason(item),
     )
 
 

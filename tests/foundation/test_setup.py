@@ -83,7 +83,8 @@ def test_a_version_1_database_is_migrated(tmp_path):
     later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest, RuleAlert)
     # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
     later_columns = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
-                     ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error")]
+                     ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),
+                     ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until")]
     url = "sqlite:///" + str(tmp_path / "old.db")
     try:
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "up")})

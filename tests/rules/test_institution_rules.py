@@ -195,18 +195,23 @@ def test_rule_lifecycle_in_the_institution_space(world):
     client.post("/admin/inst_rules/action/", data={"action": "publish", "rowid": rule.id})
     assert ConversionRule.get_by_id(rule.id).status == RuleStatus.PUBLISHED
     assert "改名一" in client.get("/rules").get_data(as_text=True)
-    client.post(f"/admin/inst_rules/edit/?id={rule.id}", data=rule_data(world, name="改名二"))
+    # A published rule is not deleted; 修改 makes version 2 (issue 19), version 1 stays as it was.
     client.post("/admin/inst_rules/delete/", data={"id": rule.id})
-    assert ConversionRule.get_by_id(rule.id).name == "改名一"
+    assert ConversionRule.get_by_id(rule.id).status == RuleStatus.PUBLISHED
+    client.post(f"/admin/inst_rules/edit/?id={rule.id}", data=rule_data(world, name="改名二"))
+    first, rule = ConversionRule.get_by_id(rule.id), ConversionRule.get(ConversionRule.version == 2)
+    assert (first.name, first.status, rule.name, rule.status, rule.code) == (
+        "改名一", RuleStatus.SUPERSEDED, "改名二", RuleStatus.PUBLISHED, first.code)
     client.post("/admin/inst_rules/action/", data={"action": "take_down", "rowid": rule.id})
     assert ConversionRule.get_by_id(rule.id).status == RuleStatus.WITHDRAWN
-    assert "改名一" not in client.get("/rules").get_data(as_text=True)
+    assert "改名二" not in client.get("/rules").get_data(as_text=True)
     assert client.get(f"/admin/inst_rules/edit/?id={rule.id}").status_code == 200
-    assert client.post(f"/admin/inst_rules/edit/?id={rule.id}", data=rule_data(world, name="改名二")
+    # Taken down before anyone applied: 修改 in place; with earlier versions, never deleted.
+    assert client.post(f"/admin/inst_rules/edit/?id={rule.id}", data=rule_data(world, name="改名三")
                        ).status_code == 302
-    assert ConversionRule.get_by_id(rule.id).name == "改名二"
+    assert ConversionRule.get_by_id(rule.id).name == "改名三"
     client.post("/admin/inst_rules/delete/", data={"id": rule.id})
-    assert not ConversionRule.select().exists()
+    assert ConversionRule.select().count() == 2
 
 
 def test_publish_from_the_form_and_a_non_degree_target_with_exempt_modules(world):
