@@ -24,7 +24,7 @@ from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, Attachment, ImportBatch, SchemaVersion, User, db
+from models import MODELS, Attachment, ImportBatch, Institution, SchemaVersion, User, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -278,6 +278,30 @@ def _list_indexes(migrator):
     create_pattern_indexes()
 
 
+class _ApiTokenV14(Model):
+    id = AutoField()
+    institution = ForeignKeyField(Institution, backref="+", on_delete="RESTRICT")
+    name = CharField(max_length=100)
+    scope = CharField(max_length=10)
+    token_hash = CharField(max_length=64, unique=True)
+    hint = CharField(max_length=12)
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    created_at = DateTimeField(default=dt.datetime.now)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    revoked_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+    class Meta:
+        database = db
+        table_name = "api_token"
+        indexes = ((("institution", "created_at"), False),)
+
+
+def _add_api_tokens(_migrator):
+    """Version 14 (issue 19): institution API tokens."""
+    db.create_tables([_ApiTokenV14])
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -287,6 +311,7 @@ MIGRATIONS = [
     (7, _add_user_sessions),
     (9, _list_indexes),
     (10, _add_sms_delivery_state),
+    (14, _add_api_tokens),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
