@@ -13,7 +13,7 @@ import os
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint, abort
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from models import ApiTokenScope, InstitutionStatus
 from services import api_tokens, audit, permissions, throttle
@@ -71,6 +71,12 @@ def json_error(error):
     if errors:
         payload["errors"] = errors
     return payload, error.code, data.get("headers", {})
+
+
+# Flask prefers the app's handler of a status code (the site's HTML 400/403/404 pages) to a
+# blueprint's handler of a class: the API claims each code itself.
+for _code in default_exceptions:
+    bp.register_error_handler(_code, json_error)
 
 
 def rate_limit():
