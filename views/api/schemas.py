@@ -88,7 +88,7 @@ class Entry(Schema):
     id = fields.Integer()
     name = fields.String()
     institution = fields.String()
-    credits = fields.Decimal(as_string=True, allow_none=True)
+    credits = fields.Decimal(places=1, as_string=True, allow_none=True)
     exempt_modules = fields.String(allow_none=True)
 
 
