@@ -6,33 +6,14 @@ import datetime as dt
 from flask import g
 from peewee import JOIN
 
-from models import (
-    Application,
-    ApplicationKind,
-    ApplicationStatus,
-    CatalogueAchievement,
-    ConversionBatch,
-    ConversionRule,
-    Institution,
-    LearnerAchievement,
-    ReviewRecord,
-    RuleSource,
-    RuleTarget,
-    User,
-)
+from models import (Application, ApplicationKind, ApplicationStatus, CatalogueAchievement, ConversionBatch,
+                    ConversionRule, Institution, LearnerAchievement, ReviewRecord, RuleSource, RuleTarget, User)
 from services import permissions
 from services.validators import mask_id
 from flask_smorest.error_handler import ErrorSchema as Error
 
 from views.api import bp
-from views.api.schemas import (
-    ApplicationArgs,
-    ApplicationPage,
-    RecordArgs,
-    RecordPage,
-    RuleArgs,
-    RulePage,
-)
+from views.api.schemas import ApplicationArgs, ApplicationPage, RecordArgs, RecordPage, RuleArgs, RulePage
 
 CONVERSION_KINDS = (ApplicationKind.CONVERSION, ApplicationKind.BATCH)
 DECIDED = (ApplicationStatus.PASSED, ApplicationStatus.REFUSED)
@@ -68,17 +49,14 @@ def _scoped_applications(direction):
     """Conversion applications under the institution's rules (received) and of the batches
     it initiated (initiated), as the 转换记录 tabs scope them."""
     principal = g.api_principal
-    query = (
-        Application.select(Application, User, LearnerAchievement, ConversionRule, ConversionBatch)
-        .join(User, on=(Application.learner == User.id))
-        .switch(Application)
-        .join(LearnerAchievement, on=(Application.achievement == LearnerAchievement.id))
-        .switch(Application)
-        .join(ConversionRule, on=(Application.rule == ConversionRule.id))
-        .switch(Application)
-        .join(ConversionBatch, JOIN.LEFT_OUTER, on=(Application.batch == ConversionBatch.id))
-        .where(Application.kind.in_(CONVERSION_KINDS))
-    )
+    # The learner, the source achievement and the rule of each row come with the page.
+    query = Application.select(Application, User, LearnerAchievement, ConversionRule, ConversionBatch)
+    for model, field, how in ((User, Application.learner, JOIN.INNER),
+                              (LearnerAchievement, Application.achievement, JOIN.INNER),
+                              (ConversionRule, Application.rule, JOIN.INNER),
+                              (ConversionBatch, Application.batch, JOIN.LEFT_OUTER)):
+        query = query.join_from(Application, model, how, on=(field == model.id))
+    query = query.where(Application.kind.in_(CONVERSION_KINDS))
     received = permissions.scope_received(Application.select(Application.id), principal)
     initiated = permissions.scope_initiated(Application.select(Application.id), principal)
     if direction == "received":

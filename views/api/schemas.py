@@ -151,8 +151,8 @@ class PushResult(Schema):
 
 
 class PushResponse(Schema):
-    accepted = fields.Integer()
-    updated = fields.Integer()
-    unchanged = fields.Integer()
-    rejected = fields.Integer()
+    accepted = fields.Integer(metadata={"description": "items stored"})
+    updated = fields.Integer(metadata={"description": "items already stored whose 颁证日期 was corrected"})
+    unchanged = fields.Integer(metadata={"description": "items already stored as sent"})
+    rejected = fields.Integer(metadata={"description": "items refused, each with its reasons"})
     results = fields.List(fields.Nested(PushResult))
