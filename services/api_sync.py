@@ -10,9 +10,12 @@ exactly as in the import's 未导入 workbook.
 On top of the import, a push is idempotent by 个人成果编号: an item whose number the
 institution achievement already has for the same learner changes nothing (or, when its
 颁证日期 differs, updates that date), and is never stored twice."""
+import sqlite3
 from types import SimpleNamespace
 
+import psycopg2
 from flask_babel import gettext as _
+from peewee import IntegrityError
 
 from models import CatalogueAchievement, LearnerAchievement, User, now
 from services import database, excel, permissions
@@ -24,6 +27,12 @@ TARGET = excel.Column("institution_achievement_id", "机构成果", required=Tru
 # Unique inside one institution achievement of one push: the import's key (the ID number)
 # and the idempotency key.
 UNIQUE = SimpleNamespace(keys=("id_number", "personal_code"))
+# The import's bulk insert runs on the driver's cursor: its errors are the drivers' own.
+INTEGRITY_ERRORS = (IntegrityError, sqlite3.IntegrityError, psycopg2.IntegrityError)
+
+
+class Conflict(Exception):
+    """A concurrent call stored one of the same holdings first; nothing of this one was kept."""
 
 
 def columns():
@@ -51,9 +60,12 @@ def push(principal, user, items):
         else:
             groups.setdefault(entry.id, (entry, []))[1].append(row)
     outcome = {}
-    with database.transaction():
-        for entry, group in groups.values():
-            outcome.update(_store(kind, cols, entry, group, principal, user))
+    try:
+        with database.transaction():
+            for entry, group in groups.values():
+                outcome.update(_store(kind, cols, entry, group, principal, user))
+    except INTEGRITY_ERRORS as error:
+        raise Conflict() from error
     return [
         {
             "index": index,

@@ -162,3 +162,27 @@ def test_blank_items_limits_and_malformed_bodies(app, world):
     assert client.post(URL, data="not json", headers=bearer(a.write),
                        content_type="application/json").status_code in (400, 422)
     assert LearnerAchievement.select().count() == count
+
+
+def test_a_concurrent_push_of_the_same_holding_answers_409_and_keeps_nothing(app, world, monkeypatch):
+    """Another call stores the learner's holding between this call's checks and its insert:
+    the database's one-holding-per-learner index refuses the second, nothing of this call
+    is kept, and sending again answers "unchanged"."""
+    a = world.a
+    kind = excel.KINDS["learner_achievements"]
+    original = kind.check_existing
+
+    def meanwhile(ctx, rows):
+        original(ctx, rows)
+        monkeypatch.setattr(kind, "check_existing", original)
+        factories.make_achievement(a.learner, a.target, personal_code="RACE-1", obtained_on=dt.date(2024, 6, 30))
+
+    monkeypatch.setattr(kind, "check_existing", meanwhile)
+    items = [item(a.target, "新来的", factories.valid_id_number(980), "RACE-0"),
+             item(a.target, a.learner.real_name, a.learner.id_number, "RACE-1")]
+    client = app.test_client()
+    response = client.post(URL, json={"items": items}, headers=bearer(a.write))
+    assert response.status_code == 409 and response.get_json()["code"] == 409
+    assert holders(a.target) == [] and not User.select().where(User.real_name == "新来的").exists()
+    factories.make_achievement(a.learner, a.target, personal_code="RACE-1", obtained_on=dt.date(2024, 6, 30))
+    assert [r["status"] for r in push(client, a.write, items)["results"]] == ["accepted", "unchanged"]

@@ -17,6 +17,7 @@ from views.api.schemas import Push, PushResponse
 @bp.response(200, PushResponse)
 @bp.alt_response(401, schema=Error, description="no valid token")
 @bp.alt_response(403, schema=Error, description="a read token")
+@bp.alt_response(409, schema=Error, description="a concurrent call stored the same items; send again")
 @bp.alt_response(413, schema=Error, description="body too large")
 @bp.alt_response(429, schema=Error, description="rate limit; see Retry-After")
 def push_achievements(body):
@@ -31,7 +32,13 @@ def push_achievements(body):
     limit = current_app.config["API_MAX_ROWS"]
     if len(items) > limit:
         abort(422, message=_("At most %(count)s items per call.", count=limit))
-    results = api_sync.push(g.api_principal, g.api_token.created_by, items)
+    try:
+        results = api_sync.push(g.api_principal, g.api_token.created_by, items)
+    except api_sync.Conflict:
+        # A concurrent call stored one of these learners' achievements first (the database's
+        # one-holding-per-learner index): nothing of this call was kept; sending it again
+        # answers "unchanged" for what the other call stored.
+        abort(409, message=_("Another call stored some of these achievements at the same time; send the items again."))
     counts = Counter(result["status"] for result in results)
     g.api_count = len(items)
     return {
