@@ -180,7 +180,8 @@ def _init_request_hooks(app):
     @app.before_request
     def force_password_change():
         if (
-            current_user.is_authenticated
+            not request.path.startswith("/api/")  # token calls never read the session
+            and current_user.is_authenticated
             and current_user.must_change_password
             and request.endpoint not in PASSWORD_CHANGE_EXEMPT
         ):

@@ -1130,6 +1130,31 @@ class AuditLog(BaseModel):
         indexes = ((("object_type", "object_id"), False),)  # 审计日志 search and a record's history
 
 
+class ApiTokenScope(Choices):
+    READ = Choice("read", _l("Read only"))
+    WRITE = Choice("write", _l("Read and write"))
+
+
+class ApiToken(BaseModel):
+    """接口令牌 of an institution for /api/v1/: only the SHA-256 of the token is kept (it
+    is shown once, at creation); revoked tokens stay listed with their date."""
+
+    id = AutoField()
+    institution = ForeignKeyField(Institution, backref="api_tokens", on_delete="RESTRICT")
+    name = CharField(max_length=100)
+    scope = CharField(max_length=10, choices=ApiTokenScope.choices())
+    token_hash = CharField(max_length=64, unique=True)
+    hint = CharField(max_length=12)  # the token's first characters, to tell tokens apart
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    revoked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("institution", "created_at"), False),)  # 接口令牌, newest first
+
+
 class Article(BaseModel):
     """Portal content: 资讯中心, 业务指南, 规章制度."""
 
@@ -1181,5 +1206,6 @@ MODELS = [
     Job,
     AuditLog,
     Article,
+    ApiToken,
     SchemaVersion,
 ]

@@ -176,9 +176,10 @@ def register(admin):
         institution_reviews,
         institution_rules,
         institution_service,
+        institution_tokens,
     )
 
     areas = (institution_achievements, institution_learners, institution_rules, institution_service,
-             institution_reviews, institution_records, institution_batch, institution_account)
+             institution_reviews, institution_records, institution_batch, institution_account, institution_tokens)
     for area in areas:
         area.register(admin)

@@ -26,6 +26,9 @@ def record(action, obj=None, user=None, **details):
 ACTIONS = {
     "login": _l("Logged in"),
     "login_failed": _l("Failed login"),
+    "api_token_created": _l("Created an API token"),
+    "api_token_revoked": _l("Revoked an API token"),
+    "api_call": _l("Called the institution API"),
     "import_result_downloaded": _l("Downloaded an import result workbook"),
     "activation_requested": _l("Asked to activate an account by e-mail"),
     "publication_commitment_read": _l("Read and accepted the publication commitment"),

@@ -25,7 +25,7 @@ from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
-from models import MODELS, Attachment, ConversionRule, ImportBatch, SchemaVersion, User, db
+from models import MODELS, Attachment, ConversionRule, ImportBatch, Institution, SchemaVersion, User, db
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -374,6 +374,28 @@ def _rule_versions_and_duplicates(migrator):
         " AND earlier.certificate_key = learner_achievement.certificate_key AND earlier.id < learner_achievement.id)"
         " WHERE certificate_key IS NOT NULL"
     )
+class _ApiTokenV14(Model):
+    id = AutoField()
+    institution = ForeignKeyField(Institution, backref="+", on_delete="RESTRICT")
+    name = CharField(max_length=100)
+    scope = CharField(max_length=10)
+    token_hash = CharField(max_length=64, unique=True)
+    hint = CharField(max_length=12)
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    created_at = DateTimeField(default=dt.datetime.now)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    revoked_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+    class Meta:
+        database = db
+        table_name = "api_token"
+        indexes = ((("institution", "created_at"), False),)
+
+
+def _add_api_tokens(_migrator):
+    """Version 14 (issue 19): institution API tokens."""
+    db.create_tables([_ApiTokenV14])
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
@@ -387,6 +409,7 @@ MIGRATIONS = [
     (10, _add_sms_delivery_state),
     (11, _application_owners),
     (12, _rule_versions_and_duplicates),
+    (14, _add_api_tokens),
     (15, _add_mail_delivery_and_rule_alerts),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])

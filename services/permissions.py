@@ -431,3 +431,31 @@ def can_view_attachment(user, attachment: Attachment):
     if not getattr(user, "is_authenticated", False):
         return attachment.owner_type in PUBLIC_OWNER_TYPES and rule(user, attachment.owner_id)
     return rule(user, attachment.owner_id)
+
+
+# --- institution API tokens (issue 19) ---------------------------------------------------
+
+# 接口令牌 are managed by the institution account itself, never by its sub-users: a token
+# reaches every menu of the institution.
+API_TOKEN_MANAGERS = frozenset({INSTITUTION})
+
+
+class TokenPrincipal:
+    """Whom an API call acts as: the token's institution with the institution account's
+    reach, so the row scopes above serve the API unchanged. It never comes from a session."""
+
+    role = INSTITUTION
+    id = None
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, token):
+        self.institution_id = token.institution_id
+        self.token = token
+
+
+def token_allows(token, scope):
+    """A read token reads; a write token also writes."""
+    from models import ApiTokenScope
+
+    return scope == ApiTokenScope.READ or token.scope == ApiTokenScope.WRITE

@@ -8,3 +8,6 @@ def register_blueprints(app):
 
     for module in (auth, account, files, health, institution, learner, portal, portal_content):
         app.register_blueprint(module.bp)
+    from views import api
+
+    api.init(app)  # /api/v1/ and its OpenAPI document (flask-smorest)

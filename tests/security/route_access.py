@@ -11,6 +11,9 @@ from models import Role
 
 PUBLIC = "public"  # anyone, anonymous included
 LOGGED_IN = "logged in"  # any logged-in account
+# /api/v1/: a bearer token only. No session opens it, whatever the role: every account of
+# the matrix (cookie sessions) and anonymous visitors get 401 (tests/api/ checks tokens).
+API_TOKEN = "api token"
 
 # endpoint pattern -> PUBLIC, LOGGED_IN or a set of roles. First match wins.
 BLUEPRINT_ROUTES = [
@@ -30,6 +33,9 @@ BLUEPRINT_ROUTES = [
     ("learner.*", {Role.LEARNER}),
     # Stored files: open to whoever may see the record they belong to (checked per record).
     ("files.show", PUBLIC),
+    # The institution API and its OpenAPI document (public: it describes, never shows data).
+    ("api-docs.*", PUBLIC),
+    ("api.*", API_TOKEN),
 ]
 
 # Path arguments and the object whose id the matrix puts there (another owner's).
@@ -71,6 +77,8 @@ def declared(endpoint, admin_views):
 def allows(access, permission, user, granted):
     if access == PUBLIC:
         return True
+    if access == API_TOKEN:
+        return False
     if user is None:
         return False
     if access == LOGGED_IN:

@@ -51,6 +51,8 @@ def url_for_rule(rule, ids):
 
 
 def refused(response, user):
+    if response.status_code == 401:  # the API: a bearer token, never a session
+        return response.mimetype == "application/json" and "Location" not in response.headers
     if response.status_code in (403, 404, 405):
         return True
     if response.status_code == 302:

@@ -32,6 +32,7 @@ ALLOWED_ENGLISH = {
     "DEV",  # the development-only SMS code notice (never shown in production)
     "MB", "KB", "IP", "ID", "CSV", "SMS", "USCC", "OK",  # units and standard abbreviations
     "Markdown",  # the article editor's syntax
+    "OpenAPI", "Authorization", "Bearer",  # the API's standard and its HTTP header (接口令牌)
 }
 ALLOWED_CHINESE = {"中文"}  # the language switch in an English page
 SKIP_LINK = re.compile(

@@ -1,0 +1,119 @@
+"""The institution API, /api/v1/ (issue 19), served by flask-smorest inside the plain Flask
+app: marshmallow schemas validate requests and document responses, and apispec writes the
+OpenAPI 3 document at /api/v1/openapi.json.
+
+Every call carries ``Authorization: Bearer <token>`` (a 接口令牌 of 账户管理); session
+cookies are never read, so a logged-in browser cannot call the API, and CSRF does not
+apply. Without a valid token: 401 (JSON, never a redirect); a read token on a write
+endpoint: 403; past ``API_RATE_LIMIT`` calls a minute per token: 429 with Retry-After.
+Each authenticated call leaves one audit row (token, endpoint, status, item count)."""
+import datetime as dt
+import os
+
+from flask import current_app, g, request
+from flask_babel import gettext as _
+from flask_smorest import Api, Blueprint, abort
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from models import ApiTokenScope, InstitutionStatus
+from services import api_tokens, audit, permissions, throttle
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1", description="学分银行机构接口 (institution API)")
+
+
+class PlatformApi(Api):
+    """flask-smorest answers every HTTP error of the whole app in JSON; here only the API's
+    own (the blueprint's handler below), so the site keeps its HTML error pages."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+def settings(app):
+    env = os.environ.get
+    app.config.setdefault("API_RATE_LIMIT", int(env("API_RATE_LIMIT", 120)))  # calls a minute per token
+    app.config.setdefault("API_MAX_ROWS", int(env("API_MAX_ROWS", 1000)))  # items per push
+    app.config.setdefault("API_MAX_BODY_KB", int(env("API_MAX_BODY_KB", 1024)))  # request body
+    app.config.update(
+        API_TITLE="Credit Bank Platform institution API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "security": [{"bearerAuth": []}],
+            "info": {"description": "Bearer tokens are created by the institution account under "
+                                    "账户管理 › 接口令牌. Every call is scoped to the token's institution."},
+        },
+    )
+
+
+def init(app):
+    """Register the API and its OpenAPI document."""
+    from views.api import achievements, lists  # noqa: F401  (their routes join ``bp``)
+
+    settings(app)
+    api = PlatformApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.register_blueprint(bp)
+    app.extensions["csrf"].exempt(bp)  # token authentication, no cookies
+    return api
+
+
+@bp.errorhandler(HTTPException)
+def json_error(error):
+    """Errors of the API in JSON (flask-smorest's ErrorSchema: code, status, message, errors)."""
+    payload = {"code": error.code, "status": error.name}
+    data = getattr(error, "data", None) or {}
+    if "message" in data:
+        payload["message"] = data["message"]
+    errors = data.get("errors", data.get("messages"))
+    if errors:
+        payload["errors"] = errors
+    return payload, error.code, data.get("headers", {})
+
+
+# Flask prefers the app's handler of a status code (the site's HTML 400/403/404 pages) to a
+# blueprint's handler of a class: the API claims each code itself.
+for _code in default_exceptions:
+    bp.register_error_handler(_code, json_error)
+
+
+def rate_limit():
+    return throttle.Limit("api_token", current_app.config["API_RATE_LIMIT"], dt.timedelta(minutes=1))
+
+
+@bp.before_request
+def authenticate():
+    g.api_token = None
+    token = api_tokens.authenticate(request.headers.get("Authorization"))
+    if token is None or token.institution.status != InstitutionStatus.ACTIVE:
+        abort(401, message=_("A valid API token is required (Authorization: Bearer <token>)."),
+              headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    try:
+        throttle.attempt(rate_limit(), str(token.id))
+    except throttle.Throttled as error:
+        abort(429, message=str(error), headers={"Retry-After": str(error.minutes * 60)})
+    limit = current_app.config["API_MAX_BODY_KB"] * 1024
+    request.max_content_length = limit  # also bounds a body sent without Content-Length
+    if (request.content_length or 0) > limit:
+        abort(413, message=_("The request body is larger than %(kb)s KB.", kb=current_app.config["API_MAX_BODY_KB"]))
+    api_tokens.touch(token)
+    g.api_token = token
+    g.api_principal = permissions.TokenPrincipal(token)
+    g.api_count = 0
+
+
+def require_write():
+    """Refuse a read token on an endpoint that writes."""
+    if not permissions.token_allows(g.api_token, ApiTokenScope.WRITE):
+        abort(403, message=_("This API token may only read."))
+
+
+@bp.after_request
+def audit_call(response):
+    token = g.get("api_token")
+    if token is not None:
+        audit.record("api_call", token, user=token.created_by_id, endpoint=request.endpoint, method=request.method,
+                     status=response.status_code, count=g.get("api_count", 0))
+    return response

@@ -1,0 +1,158 @@
+"""Request and response schemas of /api/v1/ (marshmallow): they validate what comes in and
+describe what goes out in the OpenAPI document."""
+from marshmallow import Schema, fields, validate
+
+from models import ApplicationStatus, RuleType
+
+MAX_PAGE = 100
+
+
+class PageArgs(Schema):
+    """Paging by cursor: newest first, ``cursor`` is the ``next_cursor`` of the previous page."""
+
+    cursor = fields.Integer(validate=validate.Range(min=1), metadata={"description": "next_cursor of the previous page"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class Page(Schema):
+    next_cursor = fields.Integer(allow_none=True, metadata={"description": "null on the last page"})
+
+
+DIRECTIONS = ("received", "initiated")
+
+
+class ApplicationArgs(PageArgs):
+    direction = fields.String(validate=validate.OneOf(DIRECTIONS), metadata={
+        "description": "received: under the institution's rules; initiated: its batch applications; both if absent"})
+    status = fields.String(validate=validate.OneOf(ApplicationStatus.codes()))
+    submitted_from = fields.Date()
+    submitted_to = fields.Date()
+
+
+class RecordArgs(PageArgs):
+    direction = fields.String(validate=validate.OneOf(DIRECTIONS))
+    result = fields.String(validate=validate.OneOf((ApplicationStatus.PASSED, ApplicationStatus.REFUSED)))
+    decided_from = fields.Date()
+    decided_to = fields.Date()
+
+
+class RuleArgs(PageArgs):
+    institution_id = fields.Integer(validate=validate.Range(min=1))
+    rule_type = fields.String(validate=validate.OneOf(RuleType.codes()))
+
+
+class RuleRef(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class Learner(Schema):
+    name = fields.String()
+    id_number = fields.String(metadata={"description": "masked"})
+
+
+class Source(Schema):
+    name = fields.String()
+    personal_code = fields.String(allow_none=True)
+    obtained_on = fields.Date(allow_none=True)
+
+
+class Application(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    direction = fields.String(validate=validate.OneOf(DIRECTIONS))
+    status = fields.String()
+    status_label = fields.String()
+    submitted_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    rule = fields.Nested(RuleRef)
+    learner = fields.Nested(Learner)
+    source = fields.Nested(Source)
+    targets = fields.List(fields.String())
+
+
+class Review(Schema):
+    stage = fields.String()
+    decision = fields.String()
+    opinion = fields.String()
+    created_at = fields.DateTime()
+
+
+class Record(Application):
+    certificate_code = fields.String(allow_none=True)
+    reviews = fields.List(fields.Nested(Review))
+
+
+class Entry(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    institution = fields.String()
+    credits = fields.Decimal(places=1, as_string=True, allow_none=True)
+    exempt_modules = fields.String(allow_none=True)
+
+
+class Institution(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class Rule(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    rule_type = fields.String()
+    institution = fields.Nested(Institution)
+    target_major = fields.String(allow_none=True)
+    target_level = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    sources = fields.List(fields.Nested(Entry))
+    targets = fields.List(fields.Nested(Entry))
+
+
+class ApplicationPage(Page):
+    items = fields.List(fields.Nested(Application))
+
+
+class RecordPage(Page):
+    items = fields.List(fields.Nested(Record))
+
+
+class RulePage(Page):
+    items = fields.List(fields.Nested(Rule))
+
+
+# --- the push ----------------------------------------------------------------------------
+
+
+class PushItem(Schema):
+    """One learner achievement, as a row of the 学员成果 import template. The values are
+    checked by the import itself (same reasons), so they are plain strings here."""
+
+    institution_achievement_id = fields.Integer(required=True, strict=True,
+                                                metadata={"description": "id of one of your 机构成果"})
+    real_name = fields.String(allow_none=True, metadata={"description": "学员姓名"})
+    id_number = fields.String(allow_none=True, metadata={"description": "身份证号"})
+    personal_code = fields.String(allow_none=True, metadata={"description": "个人成果编号 (the idempotency key)"})
+    obtained_on = fields.String(allow_none=True, metadata={"description": "颁证日期, YYYY-MM-DD"})
+
+
+class Push(Schema):
+    items = fields.List(fields.Nested(PushItem), required=True, validate=validate.Length(min=1))
+
+
+class PushResult(Schema):
+    index = fields.Integer(metadata={"description": "position in items, from 0"})
+    row = fields.Integer(metadata={"description": "the row of the import template (index + 2) the reasons name"})
+    status = fields.String(validate=validate.OneOf(("accepted", "updated", "unchanged", "rejected")))
+    learner_achievement_id = fields.Integer(allow_none=True)
+    reasons = fields.List(fields.String())
+
+
+class PushResponse(Schema):
+    accepted = fields.Integer(metadata={"description": "items stored"})
+    updated = fields.Integer(metadata={"description": "items already stored whose 颁证日期 was corrected"})
+    unchanged = fields.Integer(metadata={"description": "items already stored as sent"})
+    rejected = fields.Integer(metadata={"description": "items refused, each with its reasons"})
+    results = fields.List(fields.Nested(PushResult))
