@@ -1,0 +1,98 @@
+"""Learner achievements (我的成果 / 学员成果) and the feedback learners give on stored ones."""
+from peewee import (
+    JOIN,
+    AutoField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    fn,
+)
+
+from models.accounts import Institution, User
+from models.base import BaseModel, JSONField, now
+from models.catalogue import CatalogueAchievement, Category
+from models.enums import AchievementSource, AchievementStatus, FeedbackStatus
+
+# --- learner achievements ------------------------------------------------------------
+
+
+class LearnerAchievement(BaseModel):
+    """我的成果 / 学员成果: one learner's achievement, from the catalogue or not (非名录)."""
+
+    id = AutoField()
+    learner = ForeignKeyField(User, backref="achievements", on_delete="RESTRICT")
+    catalogue = ForeignKeyField(CatalogueAchievement, null=True, backref="holders", on_delete="SET NULL")
+    category = ForeignKeyField(Category, on_delete="RESTRICT")
+    name = CharField(max_length=200, index=True)
+    institution = ForeignKeyField(Institution, null=True, on_delete="SET NULL")  # 来源机构
+    institution_name = CharField(max_length=200, null=True)  # for 非名录 entries
+    fields = JSONField(default=dict)  # manual field values of the subcategory schema
+    description = TextField(null=True)  # 成果描述
+    status = CharField(max_length=20, choices=AchievementStatus.choices(), index=True)
+    source = CharField(max_length=20, choices=AchievementSource.choices(), index=True)
+    obtained_on = DateField(null=True)  # 取得时间 / 颁证日期
+    personal_code = CharField(max_length=100, null=True)  # 个人成果编号
+    stored_by = ForeignKeyField(Institution, null=True, backref="stored_achievements", on_delete="SET NULL")
+    import_batch = IntegerField(null=True)
+    # The Application whose final pass granted this achievement (an id: the two tables
+    # reference each other, and SQLite cannot add the second foreign key afterwards).
+    granted_by = IntegerField(null=True, index=True)
+    withdrawn_reason = TextField(null=True)
+    withdrawn_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        # A learner holds one catalogue entry once (NULL catalogue = 非名录, unlimited).
+        # 学员成果 lists an institution's stored rows newest first; 机构成果 counts an
+        # entry's holders among them.
+        indexes = (
+            (("learner", "catalogue"), True),
+            (("stored_by", "created_at"), False),
+            (("stored_by", "name"), False),
+            (("stored_by", "status"), False),
+            (("catalogue", "stored_by", "status"), False),
+        )
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def source_institution_name(self):
+        return self.institution.name if self.institution_id else (self.institution_name or "")
+
+    @classmethod
+    def for_learner(cls, user):
+        return (
+            cls.select(cls, Category, Institution)
+            .join(Category)
+            .switch(cls)
+            .join(Institution, on=(cls.institution == Institution.id), join_type=JOIN.LEFT_OUTER)
+            .where(cls.learner == user)
+        )
+
+    @classmethod
+    def status_counts(cls, user):
+        rows = cls.select(cls.status, fn.COUNT(cls.id)).where(cls.learner == user).group_by(cls.status).tuples()
+        return dict(rows)
+
+
+class Feedback(BaseModel):
+    """问题反馈 from a learner on an achievement an institution stored."""
+
+    id = AutoField()
+    learner = ForeignKeyField(User, backref="feedback", on_delete="RESTRICT")
+    achievement = ForeignKeyField(LearnerAchievement, backref="feedback", on_delete="RESTRICT")
+    institution = ForeignKeyField(Institution, backref="feedback", on_delete="RESTRICT")
+    content = TextField()
+    status = CharField(max_length=20, default=FeedbackStatus.OPEN, index=True)
+    reply = TextField(null=True)
+    handled_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    handled_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+
+    class Meta:
+        indexes = ((("institution", "created_at"), False),)
