@@ -26,6 +26,7 @@ from models.base import (
     Choice,
     Choices,
     JSONField,
+    StateMachine,
     db,
     now,
 )
@@ -129,6 +130,7 @@ __all__ = [
     "Choices",
     "JSONField",
     "BaseModel",
+    "StateMachine",
     "Role",
     "STAFF_ROLES",
     "INSTITUTION_ROLES",

@@ -12,7 +12,7 @@ from peewee import (
     fn,
 )
 
-from models.base import BaseModel, JSONField, now
+from models.base import BaseModel, JSONField, StateMachine, now
 from models.enums import (
     AccountStatus,
     ActivationStatus,
@@ -29,6 +29,18 @@ from models.enums import (
 class Institution(BaseModel):
     """Any organisation: colleges, training and exam bodies, teaching points, review
     bodies and provincial education departments (the parents of colleges)."""
+
+    STATES = StateMachine("status", {
+        InstitutionStatus.UNREGISTERED: {InstitutionStatus.DRAFT, InstitutionStatus.DISABLED},
+        # A college without an account is claimed (→ draft) by the registration wizard.
+        InstitutionStatus.ACTIVE: {InstitutionStatus.DRAFT, InstitutionStatus.DISABLED},
+        InstitutionStatus.DRAFT: {InstitutionStatus.PENDING, InstitutionStatus.DISABLED},
+        InstitutionStatus.PENDING: {
+            InstitutionStatus.ACTIVE, InstitutionStatus.REFUSED, InstitutionStatus.DRAFT, InstitutionStatus.DISABLED
+        },
+        InstitutionStatus.REFUSED: {InstitutionStatus.PENDING, InstitutionStatus.DRAFT},
+        InstitutionStatus.DISABLED: {InstitutionStatus.ACTIVE},
+    })
 
     id = AutoField()
     name = CharField(max_length=200, index=True)
@@ -63,6 +75,13 @@ class User(BaseModel):
     """Every person who logs in; ``role`` says which kind. Learner profile fields are
     empty for staff; ``institution`` is the employer of institution users and reviewers
     (a teaching point); ``teaching_point`` is the learner's own teaching point."""
+
+    # Learners, staff, institution accounts and sub-users alike.
+    STATES = StateMachine("status", {
+        AccountStatus.INACTIVE: {AccountStatus.ACTIVE, AccountStatus.DISABLED},
+        AccountStatus.ACTIVE: {AccountStatus.DISABLED},
+        AccountStatus.DISABLED: {AccountStatus.ACTIVE},
+    })
 
     id = AutoField()
     role = CharField(max_length=20, choices=Role.choices())
@@ -155,6 +174,8 @@ class ActivationRequest(BaseModel):
     """激活 by e-mail (manual 003): an imported learner without a bound phone gives an
     e-mail address and a password; the center's account review (审核通过 / 审核不通过 with
     a reason) activates the account or says why not. One pending request per account."""
+
+    STATES = StateMachine("status", {ActivationStatus.PENDING: {ActivationStatus.APPROVED, ActivationStatus.REFUSED}})
 
     id = AutoField()
     user = ForeignKeyField(User, backref="activation_requests", on_delete="CASCADE")

@@ -12,7 +12,7 @@ from peewee import (
 )
 
 from models.accounts import Institution, User
-from models.base import BaseModel, JSONField, now
+from models.base import BaseModel, JSONField, StateMachine, now
 from models.catalogue import CatalogueAchievement, Category
 from models.enums import AchievementSource, AchievementStatus, FeedbackStatus
 
@@ -21,6 +21,19 @@ from models.enums import AchievementSource, AchievementStatus, FeedbackStatus
 
 class LearnerAchievement(BaseModel):
     """我的成果 / 学员成果: one learner's achievement, from the catalogue or not (非名录)."""
+
+    # SPEC §4; any state but withdrawn may be withdrawn by the storing institution, and a
+    # conversion grants a withdrawn target again.
+    STATES = StateMachine("status", {
+        AchievementStatus.NOT_APPLIED: {AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN},
+        AchievementStatus.REFUSED: {AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN},
+        AchievementStatus.UNDER_REVIEW: {
+            AchievementStatus.RECOGNISED, AchievementStatus.REFUSED, AchievementStatus.WITHDRAWN
+        },
+        AchievementStatus.CATALOGUE: {AchievementStatus.WITHDRAWN},
+        AchievementStatus.RECOGNISED: {AchievementStatus.WITHDRAWN},
+        AchievementStatus.WITHDRAWN: {AchievementStatus.RECOGNISED},
+    })
 
     id = AutoField()
     learner = ForeignKeyField(User, backref="achievements", on_delete="RESTRICT")
@@ -82,6 +95,8 @@ class LearnerAchievement(BaseModel):
 
 class Feedback(BaseModel):
     """问题反馈 from a learner on an achievement an institution stored."""
+
+    STATES = StateMachine("status", {FeedbackStatus.OPEN: {FeedbackStatus.RESOLVED, FeedbackStatus.REJECTED}})
 
     id = AutoField()
     learner = ForeignKeyField(User, backref="feedback", on_delete="RESTRICT")

@@ -66,3 +66,32 @@ class BaseModel(Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+class StateMachine:
+    """The allowed moves of one status field, declared once beside its model as
+    ``STATES = StateMachine("status", {from_state: {to_state, …}})``. Only
+    ``services.transitions.move`` writes a status, and only along these moves."""
+
+    def __init__(self, field, moves):
+        self.field = field
+        self.moves = {source: frozenset(targets) for source, targets in moves.items()}
+
+    def states(self):
+        return set(self.moves) | {target for targets in self.moves.values() for target in targets}
+
+    def allows(self, source, target):
+        return target in self.moves.get(source, ())
+
+    def sources(self, target, expected=None):
+        """The states a row may be in to move to ``target``; ``expected`` narrows them
+        (a caller asking for a move the machine does not declare is a programming error)."""
+        allowed = {source for source, targets in self.moves.items() if target in targets}
+        if expected is not None:
+            undeclared = set(expected) - allowed
+            if undeclared:
+                raise ValueError(f"{self.field}: {sorted(undeclared)} → {target} is not a declared move")
+            allowed = set(expected)
+        if not allowed:
+            raise ValueError(f"{self.field}: nothing moves to {target}")
+        return sorted(allowed)

@@ -15,7 +15,7 @@ from peewee import (
 )
 
 from models.accounts import Institution, User
-from models.base import BaseModel, JSONField, now
+from models.base import BaseModel, JSONField, StateMachine, now
 from models.enums import CategoryKind, CategoryScope, Level, RecognitionStatus
 
 # --- taxonomy and catalogue ----------------------------------------------------------
@@ -113,6 +113,11 @@ class CatalogueAchievement(BaseModel):
     ``MUTABLE_FIELDS`` (status flags changed by named actions): delete and re-create."""
 
     MUTABLE_FIELDS = frozenset({"recognition_status", "disabled"})
+
+    # 认定状态 is set by the center's list actions, from either other state.
+    STATES = StateMachine("recognition_status", {
+        state: set(RecognitionStatus.codes()) - {state} for state in RecognitionStatus.codes()
+    })
 
     id = AutoField()
     project_name = CharField(max_length=200, index=True)  # 项目名称

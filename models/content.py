@@ -9,7 +9,7 @@ from peewee import (
 )
 
 from models.accounts import User
-from models.base import BaseModel, now
+from models.base import BaseModel, StateMachine, now
 from models.enums import ArticleKind, ArticleStatus, SmsPurpose, SmsStatus
 
 
@@ -33,6 +33,12 @@ class Message(BaseModel):
 
 
 class SmsOutbox(BaseModel):
+    # Delivery by the job consumer; a stuck claim goes back to pending or, for a code, fails.
+    STATES = StateMachine("status", {
+        SmsStatus.PENDING: {SmsStatus.SENDING, SmsStatus.FAILED},
+        SmsStatus.SENDING: {SmsStatus.SENT, SmsStatus.PENDING, SmsStatus.FAILED},
+    })
+
     id = AutoField()
     phone = CharField(max_length=20, index=True)
     body = TextField()
@@ -59,6 +65,11 @@ class EmailOutbox(BaseModel):
 
 class Article(BaseModel):
     """Portal content: 资讯中心, 业务指南, 规章制度."""
+
+    STATES = StateMachine("status", {
+        ArticleStatus.DRAFT: {ArticleStatus.PUBLISHED},
+        ArticleStatus.PUBLISHED: {ArticleStatus.DRAFT},
+    })
 
     id = AutoField()
     kind = CharField(max_length=20, choices=ArticleKind.choices(), index=True)

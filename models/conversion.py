@@ -12,7 +12,7 @@ from peewee import (
 
 from models.accounts import Institution, User
 from models.achievements import LearnerAchievement
-from models.base import BaseModel, JSONField, now
+from models.base import BaseModel, JSONField, StateMachine, now
 from models.catalogue import CatalogueAchievement
 from models.enums import (
     ApplicationKind,
@@ -31,6 +31,11 @@ from models.system import Attachment
 
 class ConversionMethod(BaseModel):
     """转换办法: an institution's stamped policy PDF; one published per institution."""
+
+    STATES = StateMachine("status", {
+        PublishStatus.UNPUBLISHED: {PublishStatus.PUBLISHED},
+        PublishStatus.PUBLISHED: {PublishStatus.UNPUBLISHED},
+    })
 
     id = AutoField()
     institution = ForeignKeyField(Institution, backref="methods", on_delete="RESTRICT")
@@ -71,6 +76,12 @@ ConversionMethod.add_index(
 class ConversionRule(BaseModel):
     """转换规则: sources (catalogue entries) convert into targets (catalogue entries, with
     exempt modules) of the publishing institution. Code: date + 4-digit daily sequence."""
+
+    STATES = StateMachine("status", {
+        RuleStatus.DRAFT: {RuleStatus.PUBLISHED},
+        RuleStatus.PUBLISHED: {RuleStatus.WITHDRAWN},
+        RuleStatus.WITHDRAWN: {RuleStatus.PUBLISHED},
+    })
 
     id = AutoField()
     code = CharField(max_length=12, unique=True)
@@ -143,6 +154,18 @@ class Application(BaseModel):
     """One table for every application, told apart by ``kind`` (recognition, learner
     conversion, performance conversion, institution batch). ``stage`` of a pending
     conversion follows from ``status``: pending → initial review, initial_passed → final."""
+
+    # Decided by a review (initial pass only for learner conversions), or cancelled when
+    # the achievement is withdrawn.
+    STATES = StateMachine("status", {
+        ApplicationStatus.PENDING: {
+            ApplicationStatus.INITIAL_PASSED, ApplicationStatus.PASSED, ApplicationStatus.REFUSED,
+            ApplicationStatus.CANCELLED,
+        },
+        ApplicationStatus.INITIAL_PASSED: {
+            ApplicationStatus.PASSED, ApplicationStatus.REFUSED, ApplicationStatus.CANCELLED
+        },
+    })
 
     id = AutoField()
     kind = CharField(max_length=20, choices=ApplicationKind.choices(), index=True)

@@ -8,7 +8,7 @@ from peewee import (
 )
 
 from models.accounts import Institution, User
-from models.base import BaseModel, JSONField, now
+from models.base import BaseModel, JSONField, StateMachine, now
 from models.enums import JobStatus
 
 # --- files ---------------------------------------------------------------------------
@@ -67,6 +67,11 @@ class ImportBatch(BaseModel):
 class Job(BaseModel):
     """A large import or an export handed to the job consumer (services/excel_jobs.py):
     who asked, on which list view, how far it has come, and what it produced."""
+
+    STATES = StateMachine("status", {
+        JobStatus.QUEUED: {JobStatus.RUNNING},
+        JobStatus.RUNNING: {JobStatus.DONE, JobStatus.FAILED},
+    })
 
     id = AutoField()
     kind = CharField(max_length=20)  # import / export
