@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import Job, JobStatus, User, now
-from services import audit, excel, storage
+from services import audit, excel, storage, transitions
 
 XLSX_MIME = storage.XLSX_MIME
 
@@ -24,15 +24,17 @@ def _update(job_id, **fields):
 
 def _claim(job_id):
     """queued → running by a conditional update: a job delivered twice runs once."""
-    return Job.update(status=JobStatus.RUNNING).where(Job.id == job_id, Job.status == JobStatus.QUEUED).execute()
+    return transitions.move(Job, JobStatus.RUNNING, where=[Job.id == job_id])
 
 
 def _finish(job_id, **fields):
-    _update(job_id, status=JobStatus.DONE, stage="done", finished_at=now(), **fields)
+    transitions.move(Job, JobStatus.DONE, where=[Job.id == job_id],
+                     changes={"stage": "done", "finished_at": now(), **fields})
 
 
 def _fail(job_id, message):
-    _update(job_id, status=JobStatus.FAILED, stage="failed", error=str(message)[:500], finished_at=now())
+    transitions.move(Job, JobStatus.FAILED, where=[Job.id == job_id],
+                     changes={"stage": "failed", "error": str(message)[:500], "finished_at": now()})
 
 
 # --- imports ----------------------------------------------------------------------------
