@@ -116,6 +116,10 @@ class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
         ``form_args`` names a label: wtf-peewee labels them with the model's English field
         names ("Name", "Kind"…)."""
         form_class = super().scaffold_form()
+        machine = getattr(self.model, "STATES", None)
+        if machine is not None and hasattr(form_class, machine.field):
+            # A status changes by a named action (services.transitions), never by a posted field.
+            delattr(form_class, machine.field)
         for name, label in (self.column_labels or {}).items():
             unbound = getattr(form_class, name, None)
             if unbound is None or not hasattr(unbound, "kwargs"):
