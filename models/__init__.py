@@ -2,7 +2,8 @@
 
 Statuses are stored as short English codes; their Chinese (or English) labels come
 from Babel through each enum's ``label()``. Status fields are never edited through
-forms: they change only in ``services.workflow`` (see README, "State changes").
+forms: each model with a status declares its moves (``STATES``, a ``StateMachine``) and
+only ``services.transitions.move`` writes them (see README, "State changes").
 
 A package split by concern (base, enums, accounts, catalogue, system, achievements,
 conversion, content); every public name is re-exported here, so ``from models import X``
