@@ -18,8 +18,12 @@ from services import audit, excel, storage, transitions
 XLSX_MIME = storage.XLSX_MIME
 
 
-def _update(job_id, **fields):
-    Job.update(**fields).where(Job.id == job_id).execute()
+def _update(job_id, to=None, **fields):
+    """Progress fields; with ``to`` the status too, as a declared move (services.transitions)."""
+    if to is None:
+        Job.update(**fields).where(Job.id == job_id).execute()
+    else:
+        transitions.move(Job, to, where=[Job.id == job_id], changes=fields)
 
 
 def _claim(job_id):
@@ -28,13 +32,11 @@ def _claim(job_id):
 
 
 def _finish(job_id, **fields):
-    transitions.move(Job, JobStatus.DONE, where=[Job.id == job_id],
-                     changes={"stage": "done", "finished_at": now(), **fields})
+    _update(job_id, to=JobStatus.DONE, stage="done", finished_at=now(), **fields)
 
 
 def _fail(job_id, message):
-    transitions.move(Job, JobStatus.FAILED, where=[Job.id == job_id],
-                     changes={"stage": "failed", "error": str(message)[:500], "finished_at": now()})
+    _update(job_id, to=JobStatus.FAILED, stage="failed", error=str(message)[:500], finished_at=now())
 
 
 # --- imports ----------------------------------------------------------------------------
