@@ -20,7 +20,7 @@ from peewee import IntegrityError
 
 from admin.lists import ListQueryMixin
 from models import db
-from services import audit, permissions
+from services import permissions, transitions
 
 
 class SecureForm(FlaskForm):
@@ -116,6 +116,10 @@ class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
         ``form_args`` names a label: wtf-peewee labels them with the model's English field
         names ("Name", "Kind"…)."""
         form_class = super().scaffold_form()
+        machine = getattr(self.model, "STATES", None)
+        if machine is not None and hasattr(form_class, machine.field):
+            # A status changes by a named action (services.transitions), never by a posted field.
+            delattr(form_class, machine.field)
         for name, label in (self.column_labels or {}).items():
             unbound = getattr(form_class, name, None)
             if unbound is None or not hasattr(unbound, "kwargs"):
@@ -198,17 +202,21 @@ class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
             return query
         return super()._handle_join(query, field, joins)
 
-    def move_status(self, ids, status, only_from, message, audit_prefix):
-        """Set ``status`` on the selected rows (scoped) that are in ``only_from``, with an
-        audit entry each; ``message`` is flashed with their count."""
-        chosen = [row for row in self.scoped(ids) if row.status in only_from]
+    def move_status(self, ids, status, only_from, message, audit_prefix, changes=None, details=None):
+        """Move the selected rows (scoped) that are in ``only_from`` (None: any state the
+        model's machine allows) to ``status``: one conditional update each
+        (services.transitions), with an audit entry each (``details(row)`` its details);
+        ``message`` is flashed with the number moved."""
+        moved = 0
         with db.atomic():
-            self.model.update(status=status).where(
-                self.model._meta.primary_key.in_([row._pk for row in chosen])
-            ).execute()
-            for row in chosen:
-                audit.record(f"{audit_prefix}_{status}", row)
-        flash(message % {"count": len(chosen)}, "success")
+            for row in self.scoped(ids):
+                try:
+                    transitions.move(row, status, expected=only_from, changes=changes,
+                                     audit=f"{audit_prefix}_{status}", **(details(row) if details else {}))
+                except transitions.TransitionRefused:
+                    continue
+                moved += 1
+        flash(message % {"count": moved}, "success")
 
     # --- row actions and deletion ------------------------------------------------------
 

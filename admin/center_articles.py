@@ -1,7 +1,6 @@
 """Portal articles (资讯中心, 业务指南, 规章制度; SPEC §10): the center writes them in
 Markdown (rendered sanitised on the portal), attaches files, and publishes or withdraws
 them by actions. Attachments are ``Attachment`` rows owned by ("article", id)."""
-from flask import flash
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +13,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from admin.base import WhereFilter
 from admin.center_common import CenterModelView
 from models import Article, ArticleKind, ArticleStatus, Attachment, User, db, now
-from services import audit, storage
+from services import audit, storage, transitions
 from services.content import render_markdown
 
 ATTACHMENT_MB = 10
@@ -118,7 +117,7 @@ class ArticleView(CenterModelView):
     def on_model_change(self, form, model, is_created):
         if is_created:
             model.author = current_user.id
-            model.status = ArticleStatus.DRAFT
+            transitions.initial(model, ArticleStatus.DRAFT)
 
     def after_model_change(self, form, model, is_created):
         with db.atomic():
@@ -138,14 +137,9 @@ class ArticleView(CenterModelView):
         audit.record("article_deleted", model, title=model.title)
 
     def _set(self, ids, status, message):
-        chosen = self.scoped(ids)
-        with db.atomic():
-            Article.update(status=status, published_at=now() if status == ArticleStatus.PUBLISHED else None).where(
-                Article.id.in_([a.id for a in chosen])
-            ).execute()
-            for article in chosen:
-                audit.record("article_" + status, article, title=article.title)
-        flash(message % {"count": len(chosen)}, "success")
+        self.move_status(ids, status, None, message, "article",
+                         changes={"published_at": now() if status == ArticleStatus.PUBLISHED else None},
+                         details=lambda article: {"title": article.title})
 
     @action("publish", _l("Publish"), _l("Publish the selected articles on the portal?"))
     def action_publish(self, ids):

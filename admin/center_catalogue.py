@@ -520,17 +520,18 @@ class CatalogueView(ExcelMixin, CenterModelView):
 
     @action("recognising", _l("Mark as being recognised"), _l("Mark the selected achievements as being recognised?"))
     def action_recognising(self, ids):
-        self._set(ids, _("%(count)s achievements are now being recognised."),
-                  recognition_status=RecognitionStatus.RECOGNISING)
+        self.move_status(ids, RecognitionStatus.RECOGNISING, None, _("%(count)s achievements are now being recognised."),
+                         "catalogue")
 
     @action("recognised", _l("Mark as recognised"), _l("Mark the selected achievements as recognised?"))
     def action_recognised(self, ids):
-        self._set(ids, _("%(count)s achievements are now recognised."), recognition_status=RecognitionStatus.RECOGNISED)
+        self.move_status(ids, RecognitionStatus.RECOGNISED, None, _("%(count)s achievements are now recognised."),
+                         "catalogue")
 
     @action("unrecognised", _l("Mark as not recognised"), _l("Mark the selected achievements as not recognised?"))
     def action_unrecognised(self, ids):
-        self._set(ids, _("%(count)s achievements are now not recognised."),
-                  recognition_status=RecognitionStatus.UNRECOGNISED)
+        self.move_status(ids, RecognitionStatus.UNRECOGNISED, None,
+                         _("%(count)s achievements are now not recognised."), "catalogue")
 
     @action("disable", _l("Disable"), _l("Disable the selected achievements? Learners can no longer choose them."))
     def action_disable(self, ids):

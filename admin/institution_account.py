@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from admin.base import SecureForm
 from admin.institution import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
 from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission, db
-from services import accounts, audit, permissions, sms
+from services import accounts, audit, permissions, sms, transitions
 from services.validators import Mobile, Username, mask_phone
 from views.institution import InstitutionInfoForm
 
@@ -183,7 +183,7 @@ class SubUserView(InstitutionModelView):
         if is_created:
             model.role = Role.SUBUSER
             model.institution = current_user.institution_id
-            model.status = AccountStatus.ACTIVE
+            transitions.initial(model, AccountStatus.ACTIVE)
 
     def after_model_change(self, form, model, is_created):
         with db.atomic():
@@ -198,21 +198,15 @@ class SubUserView(InstitutionModelView):
     def on_model_delete(self, model):
         audit.record("subuser_deleted", model, username=model.username)
 
-    def _set_status(self, ids, status, message):
-        users = self.scoped(ids)
-        if users:
-            User.update(status=status).where(User.id.in_([u.id for u in users])).execute()
-            for user in users:
-                audit.record("subuser_" + status, user)
-            flash(message % {"count": len(users)}, "success")
-
     @action("disable", _l("Disable"), _l("Disable the selected sub-users? They are logged out at once."))
     def action_disable(self, ids):
-        self._set_status(ids, AccountStatus.DISABLED, _("%(count)s sub-users were disabled."))
+        self.move_status(ids, AccountStatus.DISABLED, (AccountStatus.ACTIVE, AccountStatus.INACTIVE),
+                         _("%(count)s sub-users were disabled."), "subuser")
 
     @action("enable", _l("Enable"), _l("Enable the selected sub-users?"))
     def action_enable(self, ids):
-        self._set_status(ids, AccountStatus.ACTIVE, _("%(count)s sub-users were enabled."))
+        self.move_status(ids, AccountStatus.ACTIVE, (AccountStatus.DISABLED,), _("%(count)s sub-users were enabled."),
+                         "subuser")
 
     @action("reset_password", _l("Reset password"), _l("Send the selected sub-users a one-time login code?"))
     def action_reset_password(self, ids):

@@ -36,7 +36,7 @@ from models import (
     User,
     db,
 )
-from services import audit, duplicates, notify, permissions, storage, throttle, workflow
+from services import audit, duplicates, notify, permissions, storage, throttle, transitions, workflow
 from services.excel import DATE, DATETIME, ExportColumn
 from services.pagination import paginate
 from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mask_phone
@@ -435,7 +435,7 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
         model.birth_date = id_birth_date(model.id_number)
         if is_created:
             model.role = Role.LEARNER
-            model.status = AccountStatus.INACTIVE
+            transitions.initial(model, AccountStatus.INACTIVE)
             model.added_by_institution = current_user.institution_id
 
     def after_model_change(self, form, model, is_created):

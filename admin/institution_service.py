@@ -14,7 +14,8 @@ from admin.base import SecureForm
 from admin.base import WhereFilter
 from admin.institution import MENU_MANAGE, InstitutionModelView
 from models import Feedback, FeedbackStatus, LearnerAchievement, Message, Permission, User, now
-from services import audit, notify
+from services import notify, transitions
+from services.database import transaction
 from services.validators import mask_id
 
 
@@ -92,24 +93,26 @@ class FeedbackView(InstitutionModelView):
             abort(404)
         form = HandleForm()
         if feedback.status == FeedbackStatus.OPEN and form.validate_on_submit():
-            handled = (
-                Feedback.update(status=form.result.data, reply=form.reply.data.strip(), handled_by=current_user.id,
-                                handled_at=now())
-                .where(Feedback.id == feedback.id, Feedback.status == FeedbackStatus.OPEN)
-                .execute()
-            )
-            if not handled:
-                flash(_("This feedback has already been handled."), "error")
+            # The radio is the decision (its choices are the two outcomes), not the status field.
+            try:
+                with transaction():
+                    transitions.move(
+                        feedback, form.result.data, expected=(FeedbackStatus.OPEN,),
+                        changes={"reply": form.reply.data.strip(), "handled_by": current_user.id, "handled_at": now()},
+                        refusal=_("This feedback has already been handled."), audit="feedback_handled",
+                        result=form.result.data,
+                    )
+                    notify.notify(
+                        feedback.learner,
+                        _("Reply to your feedback"),
+                        _("Your feedback on %(name)s was handled (%(result)s): %(reply)s",
+                          name=feedback.achievement.name, result=FeedbackStatus.label(form.result.data),
+                          reply=form.reply.data.strip()),
+                        link=url_for("learner.home"),
+                    )
+            except transitions.TransitionRefused as error:
+                flash(str(error), "error")
                 return redirect(url_for(".index_view"))
-            audit.record("feedback_handled", feedback, result=form.result.data)
-            notify.notify(
-                feedback.learner,
-                _("Reply to your feedback"),
-                _("Your feedback on %(name)s was handled (%(result)s): %(reply)s",
-                  name=feedback.achievement.name, result=FeedbackStatus.label(form.result.data),
-                  reply=form.reply.data.strip()),
-                link=url_for("learner.home"),
-            )
             flash(_("The feedback was handled."), "success")
             return redirect(url_for(".index_view"))
         return self.render("admin/institution/feedback_handle.html", feedback=feedback, form=form)

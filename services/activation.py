@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from models import AccountStatus, ActivationRequest, ActivationStatus, Message, User, now
-from services import accounts, audit, mail, permissions, validators
+from services import accounts, audit, mail, permissions, transitions, validators
 from services.notify import link_to
 from services.database import transaction
 
@@ -88,24 +88,22 @@ def decide(request, reviewer, approve, reason=""):
     user = User.get_by_id(request.user_id)
     try:
         with transaction():
-            moved = ActivationRequest.update(
-                status=status, reason=reason or None, decided_at=now(), decided_by=reviewer.id
-            ).where(ActivationRequest.id == request.id, ActivationRequest.status == ActivationStatus.PENDING)
-            if moved.execute() != 1:
-                raise ActivationError(_l("This request has already been reviewed by someone else"))
+            transitions.move(
+                request, status, changes={"reason": reason or None, "decided_at": now(), "decided_by": reviewer.id},
+                refusal=_l("This request has already been reviewed by someone else"), error=ActivationError,
+                audit="activation_approved" if approve else "activation_refused", user=reviewer, learner=user.id,
+                reason=reason or None,
+            )
             if approve:
-                opened = User.update(
-                    status=AccountStatus.ACTIVE, email=request.email, password_hash=request.password_hash,
-                    must_change_password=False,
-                ).where(User.id == user.id, User.status == AccountStatus.INACTIVE)
-                if opened.execute() != 1:
-                    raise ActivationError(_l("This account is already activated"))
-            audit.record("activation_approved" if approve else "activation_refused", request, user=reviewer,
-                         learner=user.id, reason=reason or None)
+                transitions.move(
+                    user, AccountStatus.ACTIVE, expected=(AccountStatus.INACTIVE,),
+                    changes={"email": request.email, "password_hash": request.password_hash,
+                             "must_change_password": False},
+                    refusal=_l("This account is already activated"), error=ActivationError,
+                )
             _tell(user, request.email, approve, reason)
     except IntegrityError:  # another account took the address meanwhile
         raise ActivationError(_l("This email is already registered")) from None
-    request.status = status
     return request
 
 

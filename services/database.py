@@ -31,7 +31,7 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 1000
 
 
 # Each step carries a frozen copy of the models it creates, as they were at that
-# version: later changes to models.py must not change what an old step does.
+# version: later changes to the models must not change what an old step does.
 class _ThrottleHitV2(Model):
     id = AutoField()
     scope = CharField(max_length=20)

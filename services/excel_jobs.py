@@ -13,26 +13,30 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from models import Job, JobStatus, User, now
-from services import audit, excel, storage
+from services import audit, excel, storage, transitions
 
 XLSX_MIME = storage.XLSX_MIME
 
 
-def _update(job_id, **fields):
-    Job.update(**fields).where(Job.id == job_id).execute()
+def _update(job_id, to=None, **fields):
+    """Progress fields; with ``to`` the status too, as a declared move (services.transitions)."""
+    if to is None:
+        Job.update(**fields).where(Job.id == job_id).execute()
+    else:
+        transitions.move(Job, to, where=[Job.id == job_id], changes=fields)
 
 
 def _claim(job_id):
     """queued → running by a conditional update: a job delivered twice runs once."""
-    return Job.update(status=JobStatus.RUNNING).where(Job.id == job_id, Job.status == JobStatus.QUEUED).execute()
+    return transitions.move(Job, JobStatus.RUNNING, where=[Job.id == job_id])
 
 
 def _finish(job_id, **fields):
-    _update(job_id, status=JobStatus.DONE, stage="done", finished_at=now(), **fields)
+    _update(job_id, to=JobStatus.DONE, stage="done", finished_at=now(), **fields)
 
 
 def _fail(job_id, message):
-    _update(job_id, status=JobStatus.FAILED, stage="failed", error=str(message)[:500], finished_at=now())
+    _update(job_id, to=JobStatus.FAILED, stage="failed", error=str(message)[:500], finished_at=now())
 
 
 # --- imports ----------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 View-independent: the center's admin and the institution space call the same functions.
 States: a method is 未发布 or 已发布 (one published per institution, also enforced by a
 partial unique index); a rule is 未提交 → 已发布 → 下架 (and back to 已发布). Each change
-is a conditional UPDATE on the expected state inside one transaction with its audit entry,
-so two people acting at once cannot both win.
+is a conditional UPDATE on the expected state (``services.transitions.move``) inside one
+transaction with its audit entry, so two people acting at once cannot both win.
 
 Rule codes are the date plus a 4-digit daily sequence (202203010001). Two rules created at
 the same moment may compute the same next code; the unique index refuses the second insert
@@ -29,7 +29,7 @@ from models import (
     RuleType,
     now,
 )
-from services import audit, rule_alerts, storage
+from services import audit, rule_alerts, storage, transitions
 from services.database import transaction
 
 ONE_PUBLISHED = _l("There is already a published conversion method")
@@ -37,15 +37,8 @@ EDITABLE_RULE_STATES = (RuleStatus.DRAFT, RuleStatus.WITHDRAWN)
 CODE_ATTEMPTS = 50
 
 
-class RuleError(Exception):
+class RuleError(transitions.TransitionRefused):
     """A refused change; ``str()`` is the message to show."""
-
-    def __str__(self):
-        return str(self.args[0]) if self.args else ""
-
-
-def _move(model, row_id, expected, **changes):
-    return model.update(**changes).where(model.id == row_id, model.status.in_(list(expected))).execute() == 1
 
 
 # --- methods -----------------------------------------------------------------------------
@@ -94,23 +87,17 @@ def publish_method(method, user):
             )
             if others.exists():
                 raise RuleError(ONE_PUBLISHED)
-            if not _move(ConversionMethod, method.id, [PublishStatus.UNPUBLISHED],
-                         status=PublishStatus.PUBLISHED, published_at=now()):
-                raise RuleError(_l("This conversion method is already published"))
-            audit.record("method_published", method, user=user)
+            transitions.move(method, PublishStatus.PUBLISHED, changes={"published_at": now()}, error=RuleError,
+                             refusal=_l("This conversion method is already published"),
+                             audit="method_published", user=user)
     except IntegrityError:  # a concurrent publication won the partial unique index
         raise RuleError(ONE_PUBLISHED) from None
-    method.status = PublishStatus.PUBLISHED
 
 
 def unpublish_method(method, user):
     """撤销发布: back to 未发布 (editable again)."""
-    with transaction():
-        if not _move(ConversionMethod, method.id, [PublishStatus.PUBLISHED],
-                     status=PublishStatus.UNPUBLISHED, published_at=None):
-            raise RuleError(_l("This conversion method is not published"))
-        audit.record("method_unpublished", method, user=user)
-    method.status = PublishStatus.UNPUBLISHED
+    transitions.move(method, PublishStatus.UNPUBLISHED, changes={"published_at": None}, error=RuleError,
+                     refusal=_l("This conversion method is not published"), audit="method_unpublished", user=user)
 
 
 def delete_method(method, user):
@@ -283,22 +270,17 @@ def update_rule(rule, user, sources, targets, **fields):
 
 def publish_rule(rule, user):
     """发布: 未提交 or 下架 → 已发布."""
-    with transaction():
-        if not _move(ConversionRule, rule.id, EDITABLE_RULE_STATES, status=RuleStatus.PUBLISHED, published_at=now(),
-                     effective_from=fn.COALESCE(ConversionRule.effective_from, dt.date.today())):
-            raise RuleError(_l("This rule is already published"))
-        audit.record("rule_published", rule, user=user)
-    rule.status = RuleStatus.PUBLISHED
+    transitions.move(rule, RuleStatus.PUBLISHED, expected=EDITABLE_RULE_STATES,
+                     changes={"published_at": now(),
+                              "effective_from": fn.COALESCE(ConversionRule.effective_from, dt.date.today())},
+                     error=RuleError, refusal=_l("This rule is already published"), audit="rule_published", user=user)
     rule_alerts.rule_published(rule.id)  # holders of its sources are told once it has committed
 
 
 def take_down_rule(rule, user):
     """下架 / 撤回发布: 已发布 → 下架 (editable again, hidden from the rule catalogue)."""
-    with transaction():
-        if not _move(ConversionRule, rule.id, [RuleStatus.PUBLISHED], status=RuleStatus.WITHDRAWN):
-            raise RuleError(_l("Only published rules can be taken down"))
-        audit.record("rule_taken_down", rule, user=user)
-    rule.status = RuleStatus.WITHDRAWN
+    transitions.move(rule, RuleStatus.WITHDRAWN, error=RuleError, refusal=_l("Only published rules can be taken down"),
+                     audit="rule_taken_down", user=user)
 
 
 def delete_rule(rule, user):

@@ -26,6 +26,7 @@ import uuid
 from flask import current_app
 
 from models import SmsOutbox, SmsStatus, now
+from services import transitions
 
 log = logging.getLogger(__name__)
 # A row claimed longer ago than this belongs to a consumer that died mid-call.
@@ -114,11 +115,8 @@ def gateway():
 
 def deliver(row_id, text, params, last_try):
     """Deliver outbox row ``row_id``; raise DeliveryError when it should be tried again."""
-    claimed = (
-        SmsOutbox.update(status=SmsStatus.SENDING, sent_at=now(), attempts=SmsOutbox.attempts + 1)
-        .where(SmsOutbox.id == row_id, SmsOutbox.status == SmsStatus.PENDING)
-        .execute()
-    )
+    claimed = transitions.move(SmsOutbox, SmsStatus.SENDING, where=[SmsOutbox.id == row_id],
+                               changes={"sent_at": now(), "attempts": SmsOutbox.attempts + 1})
     if not claimed:
         return False  # sent already, being sent, or failed for good
     row = SmsOutbox.get_by_id(row_id)
@@ -126,10 +124,11 @@ def deliver(row_id, text, params, last_try):
         gateway().deliver(row.phone, text, params, row)
     except DeliveryError as error:
         status = SmsStatus.FAILED if last_try else SmsStatus.PENDING
-        SmsOutbox.update(status=status, error=str(error)[:500], sent_at=None).where(SmsOutbox.id == row_id).execute()
+        transitions.move(SmsOutbox, status, expected=(SmsStatus.SENDING,), where=[SmsOutbox.id == row_id],
+                         changes={"error": str(error)[:500], "sent_at": None})
         log.warning("SMS %s not delivered (%s): %s", row_id, status, error)
         raise
-    SmsOutbox.update(status=SmsStatus.SENT, sent_at=now(), error=None).where(SmsOutbox.id == row_id).execute()
+    transitions.move(SmsOutbox, SmsStatus.SENT, where=[SmsOutbox.id == row_id], changes={"sent_at": now(), "error": None})
     return True
 
 
@@ -148,14 +147,15 @@ def requeue_stuck():
     requeued = expired = 0
     for row in stuck.iterator():
         if MASK in row.body:
-            SmsOutbox.update(status=SmsStatus.FAILED, error="expired before delivery").where(
-                SmsOutbox.id == row.id, SmsOutbox.status == row.status
-            ).execute()
+            transitions.move(SmsOutbox, SmsStatus.FAILED, expected=(row.status,), where=[SmsOutbox.id == row.id],
+                             changes={"error": "expired before delivery"})
             expired += 1
             continue
-        reset = SmsOutbox.update(status=SmsStatus.PENDING).where(
-            SmsOutbox.id == row.id, SmsOutbox.status == row.status
-        ).execute()
+        # A lost claim goes back to pending; a pending row is queued again as it is (the
+        # delivery's own claim keeps it sent once).
+        reset = row.status == SmsStatus.PENDING or transitions.move(
+            SmsOutbox, SmsStatus.PENDING, expected=(SmsStatus.SENDING,), where=[SmsOutbox.id == row.id]
+        )
         if reset:
             jobs.deliver_sms(row.id, row.body, {"content": row.body})
             requeued += 1

@@ -6,7 +6,8 @@ deciding the same application at once exactly one wins and the other gets
 ``WorkflowError(ALREADY_REVIEWED)``; the unique (application, stage) index on review
 records backs that up. Each decision writes a review record and an audit entry and
 notifies the learner (inbox + SMS with the texts of SPEC §8). Learner views and admin
-actions call these functions; nothing else writes a status.
+actions call these functions; the status itself is written by ``services.transitions.move``
+along the moves each model declares.
 """
 import secrets
 
@@ -34,7 +35,7 @@ from models import (
     User,
     now,
 )
-from services import audit, permissions, rule_versions, storage
+from services import audit, permissions, rule_versions, storage, transitions
 from services.database import transaction
 from services.notify import link_to, notify
 
@@ -47,20 +48,11 @@ CONVERTIBLE = (AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED)
 OPEN = (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED)
 
 
-class WorkflowError(Exception):
+class WorkflowError(transitions.TransitionRefused):
     """An illegal transition or a missing right; ``str()`` is the message to show."""
-
-    def __str__(self):
-        return str(self.args[0]) if self.args else ""
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _move(model, row_id, expected, **changes):
-    """The conditional update every transition rests on; False when the state moved."""
-    query = model.update(**changes).where(model.id == row_id, model.status.in_(list(expected)))
-    return query.execute() == 1
 
 
 def _require(condition, message):
@@ -93,13 +85,18 @@ def _decide(application, reviewer, stage, agree, opinion, expected, passed_statu
         _l("The achievement has been withdrawn by its institution"),
     )
     status = passed_status if agree else ApplicationStatus.REFUSED
-    decided = {"status": status, "decided_stage": stage}
+    decided = {"decided_stage": stage}
     if status in (ApplicationStatus.PASSED, ApplicationStatus.REFUSED):
         decided["decided_at"] = now()
-    if not _move(Application, application.id, expected, **decided):
+    try:
+        transitions.move(
+            application, status, expected=expected, changes=decided, refusal=ALREADY_REVIEWED, error=WorkflowError,
+            audit=f"review_{stage}", user=reviewer, decision="agree" if agree else "disagree", opinion=opinion,
+        )
+    except WorkflowError:
         if skip_lost:
             return None
-        raise WorkflowError(ALREADY_REVIEWED)
+        raise
     ReviewRecord.create(
         application=application,
         stage=stage,
@@ -107,10 +104,6 @@ def _decide(application, reviewer, stage, agree, opinion, expected, passed_statu
         decision=Decision.AGREE if agree else Decision.DISAGREE,
         opinion=opinion,
     )
-    audit.record(
-        f"review_{stage}", application, user=reviewer, decision="agree" if agree else "disagree", opinion=opinion
-    )
-    application.status = status
     return application
 
 
@@ -138,7 +131,6 @@ def _grant_targets(application):
         )
     }
     granted = {
-        "status": AchievementStatus.RECOGNISED,
         "source": AchievementSource.CONVERSION,
         "obtained_on": now().date(),
         "granted_by": application.id,
@@ -153,12 +145,14 @@ def _grant_targets(application):
                 category=target.holder_category_id,
                 name=target.name,
                 institution=target.institution_id,
+                status=AchievementStatus.RECOGNISED,
                 **granted,
             )
         elif row.status == AchievementStatus.WITHDRAWN:
-            LearnerAchievement.update(withdrawn_reason=None, withdrawn_at=None, updated_at=now(), **granted).where(
-                LearnerAchievement.id == row.id
-            ).execute()
+            transitions.move(
+                LearnerAchievement, AchievementStatus.RECOGNISED, where=[LearnerAchievement.id == row.id],
+                changes={"withdrawn_reason": None, "withdrawn_at": None, "updated_at": now(), **granted},
+            )
         else:
             continue
         added.append(target)
@@ -219,16 +213,15 @@ def withdraw_achievement(achievement, user, reason, reason_file):
     )
     with transaction():
         attachment = storage.save_upload(reason_file, "withdrawal", achievement.id, purpose="withdrawal", user=user)
-        moved = LearnerAchievement.update(
-            status=AchievementStatus.WITHDRAWN, withdrawn_reason=reason, withdrawn_at=now(), updated_at=now()
-        ).where(LearnerAchievement.id == achievement.id, LearnerAchievement.status != AchievementStatus.WITHDRAWN)
-        if moved.execute() != 1:
-            raise WorkflowError(_l("The achievement has already been withdrawn"))
+        transitions.move(
+            achievement, AchievementStatus.WITHDRAWN,
+            changes={"withdrawn_reason": reason, "withdrawn_at": now(), "updated_at": now()},
+            refusal=_l("The achievement has already been withdrawn"), error=WorkflowError,
+            audit="achievement_withdrawn", user=user, reason=reason, file=attachment.id,
+        )
         # Applications still waiting on it can no longer be decided.
-        Application.update(status=ApplicationStatus.CANCELLED, decided_at=now()).where(
-            Application.achievement == achievement.id, Application.status.in_(list(OPEN))
-        ).execute()
-        audit.record("achievement_withdrawn", achievement, user=user, reason=reason, file=attachment.id)
+        transitions.move(Application, ApplicationStatus.CANCELLED, expected=OPEN,
+                         where=[Application.achievement == achievement.id], changes={"decided_at": now()})
         notify(
             achievement.learner,
             _l("Achievement withdrawn"),
@@ -241,7 +234,6 @@ def withdraw_achievement(achievement, user, reason, reason_file):
             link=link_to("learner.home"),
             by_sms=True,
         )
-    achievement.status = AchievementStatus.WITHDRAWN
     return achievement
 
 
@@ -252,8 +244,8 @@ def submit_recognition(achievement, learner):
     """认定成果申请 → 提交认定: 未申请 / 认定未通过 → 认定中."""
     _require(achievement.learner_id == learner.id, _l("This is not your achievement"))
     with transaction():
-        if not _move(LearnerAchievement, achievement.id, RECOGNISABLE, status=AchievementStatus.UNDER_REVIEW):
-            raise WorkflowError(_l("This achievement cannot be submitted for recognition now"))
+        transitions.move(achievement, AchievementStatus.UNDER_REVIEW, expected=RECOGNISABLE, error=WorkflowError,
+                         refusal=_l("This achievement cannot be submitted for recognition now"))
         application = Application.create(
             kind=ApplicationKind.RECOGNITION,
             learner=learner,
@@ -261,7 +253,6 @@ def submit_recognition(achievement, learner):
             teaching_point=learner.teaching_point_id,
         )
         audit.record("recognition_submitted", application, user=learner)
-    achievement.status = AchievementStatus.UNDER_REVIEW
     return application
 
 
@@ -273,7 +264,8 @@ def decide_recognition(application, reviewer, agree, opinion):
         _decide(application, reviewer, ReviewStage.RECOGNITION, agree, opinion, (ApplicationStatus.PENDING,),
                 ApplicationStatus.PASSED)
         outcome = AchievementStatus.RECOGNISED if agree else AchievementStatus.REFUSED
-        _move(LearnerAchievement, application.achievement_id, (AchievementStatus.UNDER_REVIEW,), status=outcome)
+        transitions.move(LearnerAchievement, outcome, expected=(AchievementStatus.UNDER_REVIEW,),
+                         where=[LearnerAchievement.id == application.achievement_id])
         if agree:
             notify(
                 application.learner,
@@ -571,14 +563,15 @@ def _decide_registration(institution, user, status, reason, title, text):
         current = Institution.get_by_id(institution.id)
         draft = dict(current.registration_draft or {})
         draft["review"] = {"status": status, "reason": reason, "at": now().isoformat(sep=" ")}
-        if not _move(Institution, institution.id, (InstitutionStatus.PENDING,), status=status, registration_draft=draft):
-            raise WorkflowError(_l("This registration has already been reviewed or is not awaiting review"))
-        audit.record(f"institution_{'approved' if status == InstitutionStatus.ACTIVE else 'refused'}", institution,
-                     user=user, name=institution.name, reason=reason)
+        transitions.move(
+            institution, status, expected=(InstitutionStatus.PENDING,), changes={"registration_draft": draft},
+            refusal=_l("This registration has already been reviewed or is not awaiting review"), error=WorkflowError,
+            audit=f"institution_{'approved' if status == InstitutionStatus.ACTIVE else 'refused'}", user=user,
+            name=institution.name, reason=reason,
+        )
         registrant = _registrant(institution)
         if registrant is not None:
             notify(registrant, title, text, link=link_to("admin.index"), by_sms=bool(registrant.phone))
-    institution.status = status
     return institution
 
 

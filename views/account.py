@@ -10,7 +10,7 @@ from wtforms import DateField, HiddenField, PasswordField, SelectField, StringFi
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from models import AccountStatus, ActivationStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
-from services import accounts, activation, audit, permissions, regions, sessions, sms, throttle
+from services import accounts, activation, audit, permissions, regions, sessions, sms, throttle, transitions
 from services.validators import (
     Mobile,
     StrongPassword,
@@ -232,10 +232,15 @@ def activate():
         except sms.CodeError as error:
             form.sms_code.errors.append(str(error))
         else:
-            with db.atomic():
-                accounts.set_password(user, form.password.data)
-                User.update(status=AccountStatus.ACTIVE).where(User.id == user.id).execute()
-                audit.record("activate", user, user=user)
+            try:
+                with db.atomic():
+                    accounts.set_password(user, form.password.data)
+                    transitions.move(user, AccountStatus.ACTIVE, expected=(AccountStatus.INACTIVE,),
+                                     refusal=_("This account is already activated"), audit="activate", user=user)
+            except transitions.TransitionRefused as error:  # activated meanwhile (a second tab, the center)
+                session.pop(ACTIVATE_KEY, None)
+                flash(str(error), "warning")
+                return redirect(url_for("auth.login"))
             session.pop(ACTIVATE_KEY, None)
             return render_template("account/activated.html", user=user)
     return render_template(

@@ -12,7 +12,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, TextA
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from models import IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
-from services import accounts, audit, permissions, sessions, sms
+from services import accounts, audit, permissions, sessions, sms, transitions
 from services.notify import notify
 from services.validators import (
     CreditCode,
@@ -165,14 +165,10 @@ def _create_account(form):
     college = form.college
     try:
         with db.atomic():
-            claimed = (
-                Institution.update(status=InstitutionStatus.DRAFT, registration_draft={})
-                .where(
-                    Institution.id == college.id,
-                    Institution.status.not_in([InstitutionStatus.DRAFT, InstitutionStatus.DISABLED]),
-                    Institution.id.not_in(_registered_ids()),
-                )
-                .execute()
+            # Any state that may become a draft: not a draft already, not disabled.
+            claimed = transitions.move(
+                Institution, InstitutionStatus.DRAFT, changes={"registration_draft": {}},
+                where=[Institution.id == college.id, Institution.id.not_in(_registered_ids())],
             )
             if not claimed:
                 return None
@@ -282,14 +278,11 @@ def register_info():
 def _submit(institution, values):
     """提交: the registration waits for the center's review (待审核); the center staff are told."""
     with db.atomic():
-        moved = (
-            Institution.update(status=InstitutionStatus.PENDING, **values)
-            .where(Institution.id == institution.id, Institution.status.in_(list(EDITABLE)))
-            .execute()
-        )
-        if not moved:
+        try:
+            transitions.move(institution, InstitutionStatus.PENDING, expected=EDITABLE, changes=values,
+                             audit="institution_registration_completed")
+        except transitions.TransitionRefused:  # submitted meanwhile (a second tab)
             return
-        audit.record("institution_registration_completed", institution)
         for staff in permissions.center_staff():
             notify(staff, _("Institution registration to review"),
                    _("%(name)s submitted its registration; please review it.", name=institution.name),

@@ -1,0 +1,129 @@
+"""Learner achievements (我的成果 / 学员成果) and the feedback learners give on stored ones."""
+from peewee import (
+    JOIN,
+    SQL,
+    AutoField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    fn,
+)
+
+from models.accounts import Institution, User
+from models.base import BaseModel, JSONField, StateMachine, now
+from models.catalogue import CatalogueAchievement, Category
+from models.enums import AchievementSource, AchievementStatus, FeedbackStatus
+
+# --- learner achievements ------------------------------------------------------------
+
+
+class LearnerAchievement(BaseModel):
+    """我的成果 / 学员成果: one learner's achievement, from the catalogue or not (非名录)."""
+
+    # SPEC §4; any state but withdrawn may be withdrawn by the storing institution, and a
+    # conversion grants a withdrawn target again.
+    STATES = StateMachine("status", {
+        AchievementStatus.NOT_APPLIED: {AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN},
+        AchievementStatus.REFUSED: {AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN},
+        AchievementStatus.UNDER_REVIEW: {
+            AchievementStatus.RECOGNISED, AchievementStatus.REFUSED, AchievementStatus.WITHDRAWN
+        },
+        AchievementStatus.CATALOGUE: {AchievementStatus.WITHDRAWN},
+        AchievementStatus.RECOGNISED: {AchievementStatus.WITHDRAWN},
+        AchievementStatus.WITHDRAWN: {AchievementStatus.RECOGNISED},
+    })
+
+    id = AutoField()
+    learner = ForeignKeyField(User, backref="achievements", on_delete="RESTRICT")
+    catalogue = ForeignKeyField(CatalogueAchievement, null=True, backref="holders", on_delete="SET NULL")
+    category = ForeignKeyField(Category, on_delete="RESTRICT")
+    name = CharField(max_length=200, index=True)
+    institution = ForeignKeyField(Institution, null=True, on_delete="SET NULL")  # 来源机构
+    institution_name = CharField(max_length=200, null=True)  # for 非名录 entries
+    fields = JSONField(default=dict)  # manual field values of the subcategory schema
+    description = TextField(null=True)  # 成果描述
+    status = CharField(max_length=20, choices=AchievementStatus.choices(), index=True)
+    source = CharField(max_length=20, choices=AchievementSource.choices(), index=True)
+    obtained_on = DateField(null=True)  # 取得时间 / 颁证日期
+    personal_code = CharField(max_length=100, null=True)  # 个人成果编号
+    # Duplicate certificates (services/duplicates.py): the certificate number normalised
+    # (个人成果编号, else the 证书编号 / 电子注册号 field), and the earliest other row of the
+    # same catalogue entry with the same number, set when the row is written.
+    certificate_key = CharField(max_length=100, null=True)
+    duplicate_of = IntegerField(null=True)  # its list reads partial indexes (below the class)
+    stored_by = ForeignKeyField(Institution, null=True, backref="stored_achievements", on_delete="SET NULL")
+    import_batch = IntegerField(null=True)
+    # The Application whose final pass granted this achievement (an id: the two tables
+    # reference each other, and SQLite cannot add the second foreign key afterwards).
+    granted_by = IntegerField(null=True, index=True)
+    withdrawn_reason = TextField(null=True)
+    withdrawn_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        # A learner holds one catalogue entry once (NULL catalogue = 非名录, unlimited).
+        # 学员成果 lists an institution's stored rows newest first; 机构成果 counts an
+        # entry's holders among them.
+        indexes = (
+            (("learner", "catalogue"), True),
+            (("stored_by", "created_at"), False),
+            (("stored_by", "name"), False),
+            (("stored_by", "status"), False),
+            (("catalogue", "stored_by", "status"), False),
+            (("catalogue", "certificate_key"), False),
+        )
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def source_institution_name(self):
+        return self.institution.name if self.institution_id else (self.institution_name or "")
+
+    @classmethod
+    def for_learner(cls, user):
+        return (
+            cls.select(cls, Category, Institution)
+            .join(Category)
+            .switch(cls)
+            .join(Institution, on=(cls.institution == Institution.id), join_type=JOIN.LEFT_OUTER)
+            .where(cls.learner == user)
+        )
+
+    @classmethod
+    def status_counts(cls, user):
+        rows = cls.select(cls.status, fn.COUNT(cls.id)).where(cls.learner == user).group_by(cls.status).tuples()
+        return dict(rows)
+
+
+# 重复证书 (admin/center_duplicates.py): partial indexes holding only the flagged rows serve
+# the list's filter, count and both of its sorts, however large the table grows.
+LearnerAchievement.add_index(LearnerAchievement.index(
+    LearnerAchievement.created_at, where=SQL("duplicate_of IS NOT NULL"), name="learner_achievement_duplicates_by_time"))
+LearnerAchievement.add_index(LearnerAchievement.index(
+    LearnerAchievement.certificate_key, where=SQL("duplicate_of IS NOT NULL"),
+    name="learner_achievement_duplicates_by_number"))
+
+
+class Feedback(BaseModel):
+    """问题反馈 from a learner on an achievement an institution stored."""
+
+    STATES = StateMachine("status", {FeedbackStatus.OPEN: {FeedbackStatus.RESOLVED, FeedbackStatus.REJECTED}})
+
+    id = AutoField()
+    learner = ForeignKeyField(User, backref="feedback", on_delete="RESTRICT")
+    achievement = ForeignKeyField(LearnerAchievement, backref="feedback", on_delete="RESTRICT")
+    institution = ForeignKeyField(Institution, backref="feedback", on_delete="RESTRICT")
+    content = TextField()
+    status = CharField(max_length=20, default=FeedbackStatus.OPEN, index=True)
+    reply = TextField(null=True)
+    handled_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    handled_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now, index=True)
+
+    class Meta:
+        indexes = ((("institution", "created_at"), False),)

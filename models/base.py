@@ -1,0 +1,97 @@
+"""The database proxy, the base model, stored codes with labels (``Choice``/``Choices``) and JSON text."""
+import datetime as dt
+import json
+
+from peewee import (
+    Cast,
+    DatabaseProxy,
+    Model,
+    TextField,
+    fn,
+)
+
+db = DatabaseProxy()
+
+
+def now():
+    return dt.datetime.now().replace(microsecond=0)
+
+
+class Choice(str):
+    """A stored code that also carries its translatable label: ``Role.LEARNER == "learner"``."""
+
+    def __new__(cls, value, label):
+        member = super().__new__(cls, value)
+        member.label = label
+        return member
+
+
+class Choices:
+    """An enum of stored codes with labels: ``CODE = Choice("code", _l("Label"))``."""
+
+    @classmethod
+    def members(cls):
+        return [v for k, v in vars(cls).items() if k.isupper() and isinstance(v, Choice)]
+
+    @classmethod
+    def codes(cls):
+        return [str(m) for m in cls.members()]
+
+    @classmethod
+    def choices(cls):
+        return [(str(m), m.label) for m in cls.members()]
+
+    @classmethod
+    def label(cls, value):
+        return dict(cls.choices()).get(value, value or "")
+
+
+class JSONField(TextField):
+    """JSON stored as text: portable across SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+    def key_text(self, key):
+        """SQL for the text under ``key`` of the stored object, on either database."""
+        if "postgres" in type(db.obj).__name__.lower():
+            return fn.json_extract_path_text(Cast(self, "json"), key)
+        return fn.json_extract(self, f"$.{key}")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class StateMachine:
+    """The allowed moves of one status field, declared once beside its model as
+    ``STATES = StateMachine("status", {from_state: {to_state, …}})``. Only
+    ``services.transitions.move`` writes a status, and only along these moves."""
+
+    def __init__(self, field, moves):
+        self.field = field
+        self.moves = {source: frozenset(targets) for source, targets in moves.items()}
+
+    def states(self):
+        return set(self.moves) | {target for targets in self.moves.values() for target in targets}
+
+    def allows(self, source, target):
+        return target in self.moves.get(source, ())
+
+    def sources(self, target, expected=None):
+        """The states a row may be in to move to ``target``; ``expected`` narrows them
+        (a caller asking for a move the machine does not declare is a programming error)."""
+        allowed = {source for source, targets in self.moves.items() if target in targets}
+        if expected is not None:
+            undeclared = set(expected) - allowed
+            if undeclared:
+                raise ValueError(f"{self.field}: {sorted(undeclared)} → {target} is not a declared move")
+            allowed = set(expected)
+        if not allowed:
+            raise ValueError(f"{self.field}: nothing moves to {target}")
+        return sorted(allowed)

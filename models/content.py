@@ -1,0 +1,91 @@
+"""Portal content and what the platform sends people: articles, inbox messages, SMS and e-mail outboxes."""
+from peewee import (
+    AutoField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from models.accounts import User
+from models.base import BaseModel, StateMachine, now
+from models.enums import ArticleKind, ArticleStatus, SmsPurpose, SmsStatus
+
+
+class Message(BaseModel):
+    """收件箱 / 我的消息 entry; ``link`` is the page it concerns (处理)."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="messages", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    body = TextField()
+    link = CharField(max_length=255, null=True)
+    read_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("user", "read_at"), False), (("user", "created_at"), False))
+
+    @classmethod
+    def unread_count(cls, user):
+        return cls.select().where(cls.user == user, cls.read_at.is_null()).count()
+
+
+class SmsOutbox(BaseModel):
+    # Delivery by the job consumer; a stuck claim goes back to pending or, for a code, fails.
+    STATES = StateMachine("status", {
+        SmsStatus.PENDING: {SmsStatus.SENDING, SmsStatus.FAILED},
+        SmsStatus.SENDING: {SmsStatus.SENT, SmsStatus.PENDING, SmsStatus.FAILED},
+    })
+
+    id = AutoField()
+    phone = CharField(max_length=20, index=True)
+    body = TextField()
+    purpose = CharField(max_length=30, default=SmsPurpose.NOTICE, index=True)
+    backend = CharField(max_length=20)
+    created_at = DateTimeField(default=now, index=True)
+    # Delivery by the job consumer (services.sms_gateway): pending → sending → sent / failed.
+    status = CharField(max_length=10, default=SmsStatus.PENDING, index=True)
+    attempts = IntegerField(default=0)
+    sent_at = DateTimeField(null=True)
+    error = CharField(max_length=500, null=True)
+
+
+class EmailOutbox(BaseModel):
+    """E-mails the platform owes someone; the job consumer delivers them through the
+    backend ``EMAIL_BACKEND`` names (services/mail.py), as SMS leave ``sms_outbox``."""
+
+    STATES = SmsOutbox.STATES  # the same delivery: claimed, sent, retried or failed
+
+    id = AutoField()
+    email = CharField(max_length=100, index=True)
+    subject = CharField(max_length=200)
+    body = TextField()
+    created_at = DateTimeField(default=now, index=True)
+    # Delivery (services.mail): pending → sending → sent / failed.
+    status = CharField(max_length=10, default=SmsStatus.PENDING, index=True)
+    attempts = IntegerField(default=0)
+    sent_at = DateTimeField(null=True)
+    error = CharField(max_length=500, null=True)
+
+
+class Article(BaseModel):
+    """Portal content: 资讯中心, 业务指南, 规章制度."""
+
+    STATES = StateMachine("status", {
+        ArticleStatus.DRAFT: {ArticleStatus.PUBLISHED},
+        ArticleStatus.PUBLISHED: {ArticleStatus.DRAFT},
+    })
+
+    id = AutoField()
+    kind = CharField(max_length=20, choices=ArticleKind.choices(), index=True)
+    title = CharField(max_length=200)
+    body = TextField()
+    status = CharField(max_length=20, default=ArticleStatus.DRAFT, index=True)
+    published_at = DateTimeField(null=True, index=True)
+    author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,108 @@
+"""Stored files, imports, jobs, the audit log and the schema version."""
+from peewee import (
+    AutoField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+)
+
+from models.accounts import Institution, User
+from models.base import BaseModel, JSONField, StateMachine, now
+from models.enums import JobStatus
+
+# --- files ---------------------------------------------------------------------------
+
+
+class Attachment(BaseModel):
+    """A stored file (evidence, review material, rule PDF, reason file, import result).
+    ``owner_type``/``owner_id`` name the record it belongs to; access follows that record."""
+
+    id = AutoField()
+    owner_type = CharField(max_length=30)
+    owner_id = IntegerField(null=True)
+    purpose = CharField(max_length=30, default="evidence")
+    original_name = CharField(max_length=255)
+    stored_name = CharField(max_length=100, unique=True)
+    size = IntegerField()
+    mime = CharField(max_length=100)
+    sha256 = CharField(max_length=64, index=True)
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("owner_type", "owner_id"), False),)
+
+    def __str__(self):
+        return self.original_name
+
+    @classmethod
+    def of(cls, owner_type, owner_id, purpose=None):
+        query = cls.select().where(cls.owner_type == owner_type, cls.owner_id == owner_id)
+        if purpose:
+            query = query.where(cls.purpose == purpose)
+        return query.order_by(cls.id)
+
+    @property
+    def is_image(self):
+        return self.mime.startswith("image/")
+
+
+class ImportBatch(BaseModel):
+    """导入记录: who imported what, the counts, and the two result workbooks."""
+
+    id = AutoField()
+    kind = CharField(max_length=50, index=True)
+    operator = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    institution = ForeignKeyField(Institution, null=True, backref="imports", on_delete="RESTRICT")
+    target_id = IntegerField(null=True)  # e.g. the institution achievement learners are stored under
+    filename = CharField(max_length=255)
+    accepted = IntegerField(default=0)
+    rejected = IntegerField(default=0)
+    accepted_file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    rejected_file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now, index=True)
+
+
+class Job(BaseModel):
+    """A large import or an export handed to the job consumer (services/excel_jobs.py):
+    who asked, on which list view, how far it has come, and what it produced."""
+
+    STATES = StateMachine("status", {
+        JobStatus.QUEUED: {JobStatus.RUNNING},
+        JobStatus.RUNNING: {JobStatus.DONE, JobStatus.FAILED},
+    })
+
+    id = AutoField()
+    kind = CharField(max_length=20)  # import / export
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    view = CharField(max_length=50)  # the admin view's endpoint, whose pages show the job
+    params = JSONField(default=dict)
+    status = CharField(max_length=10, default=JobStatus.QUEUED)
+    stage = CharField(max_length=20, default="queued")  # reading / validating / writing / done
+    done = IntegerField(default=0)
+    total = IntegerField(null=True)
+    result_batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    result_file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    error = CharField(max_length=500, null=True)
+    created_at = DateTimeField(default=now, index=True)
+    finished_at = DateTimeField(null=True)
+
+
+class AuditLog(BaseModel):
+    id = AutoField()
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    action = CharField(max_length=50, index=True)
+    object_type = CharField(max_length=50, null=True)
+    object_id = IntegerField(null=True)
+    details = JSONField(null=True)
+    ip = CharField(max_length=45, null=True)
+    created_at = DateTimeField(default=now, index=True)
+
+    class Meta:
+        indexes = ((("object_type", "object_id"), False),)  # 审计日志 search and a record's history
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField()
+    applied_at = DateTimeField(default=now)
