@@ -20,6 +20,7 @@ from email.utils import formataddr, make_msgid
 from flask import current_app, g
 
 from models import EmailOutbox, SmsStatus, now
+from services import transitions
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = dt.timedelta(minutes=10)
@@ -142,8 +143,9 @@ def flush():
 
 def _claim(row_id):
     """pending → sending, one row at a time: of two consumers exactly one gets it."""
-    moved = EmailOutbox.update(status=SmsStatus.SENDING, sent_at=now(), attempts=EmailOutbox.attempts + 1)
-    return moved.where(EmailOutbox.id == row_id, EmailOutbox.status == SmsStatus.PENDING).execute() == 1
+    return transitions.move(EmailOutbox, SmsStatus.SENDING, expected=(SmsStatus.PENDING,),
+                            where=[EmailOutbox.id == row_id],
+                            changes={"sent_at": now(), "attempts": EmailOutbox.attempts + 1}) == 1
 
 
 def deliver(row_ids, last_try):
@@ -162,16 +164,16 @@ def deliver(row_ids, last_try):
                 except DeliveryError as error:
                     failure = error
                     continue
-                EmailOutbox.update(status=SmsStatus.SENT, sent_at=now(), error=None).where(
-                    EmailOutbox.id == row.id).execute()
+                transitions.move(EmailOutbox, SmsStatus.SENT, where=[EmailOutbox.id == row.id],
+                                 changes={"sent_at": now(), "error": None})
                 sent.append(row.id)
     except DeliveryError as error:  # no connection at all
         failure = error
     unsent = [row_id for row_id in claimed if row_id not in set(sent)]
     if unsent:
         status = SmsStatus.FAILED if last_try else SmsStatus.PENDING
-        EmailOutbox.update(status=status, error=str(failure)[:500], sent_at=None).where(
-            EmailOutbox.id.in_(unsent), EmailOutbox.status == SmsStatus.SENDING).execute()
+        transitions.move(EmailOutbox, status, expected=(SmsStatus.SENDING,), where=[EmailOutbox.id.in_(unsent)],
+                         changes={"error": str(failure)[:500], "sent_at": None})
         log.warning("%s e-mails not delivered (%s): %s", len(unsent), status, failure)
         raise DeliveryError(str(failure))
     return len(sent)
@@ -180,9 +182,8 @@ def deliver(row_ids, last_try):
 def requeue_stuck():
     """Rows left pending (their job was lost) or claimed by a consumer that died."""
     cutoff = now() - STALE_CLAIM
-    EmailOutbox.update(status=SmsStatus.PENDING).where(
-        EmailOutbox.status == SmsStatus.SENDING, EmailOutbox.sent_at < cutoff
-    ).execute()
+    transitions.move(EmailOutbox, SmsStatus.PENDING, expected=(SmsStatus.SENDING,),
+                     where=[EmailOutbox.sent_at < cutoff])
     stuck = [
         row_id for (row_id,) in EmailOutbox.select(EmailOutbox.id)
         .where(EmailOutbox.status == SmsStatus.PENDING, EmailOutbox.created_at < cutoff)

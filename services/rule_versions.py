@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from models import Application, ConversionRule, RuleStatus, now
-from services import audit, storage
+from services import audit, storage, transitions
 from services.database import transaction
 
 # The fields a new version copies from the one it replaces unless the form gives them.
@@ -66,14 +66,9 @@ def new_version(rule, user, sources, targets, write_links, **fields):
             raise VersionError(_l("A new version cannot take effect before today"))
     closed_on = max(today, rule.effective_from or today)
     with transaction():
-        moved = ConversionRule.update(
-            status=RuleStatus.SUPERSEDED,
-            effective_until=closed_on if rule.effective_until is None or rule.effective_until > closed_on
-            else rule.effective_until,
-        ).where(ConversionRule.id == rule.id, ConversionRule.status == rule.status,
-                ConversionRule.status != RuleStatus.SUPERSEDED).execute()
-        if moved != 1:
-            raise VersionError(_l("Someone changed this rule at the same time; open it again"))
+        until = closed_on if rule.effective_until is None or rule.effective_until > closed_on else rule.effective_until
+        transitions.move(rule, RuleStatus.SUPERSEDED, expected=(rule.status,), changes={"effective_until": until},
+                         error=VersionError, refusal=_l("Someone changed this rule at the same time; open it again"))
         try:
             version = ConversionRule.create(
                 code=rule.code, institution=rule.institution_id, method=rule.method_id, created_by=user,
@@ -87,7 +82,6 @@ def new_version(rule, user, sources, targets, write_links, **fields):
         if "file" in fields and fields["file"] is not None:
             storage.attach([fields["file"]], version.id)
         audit.record("rule_versioned", version, user=user, code=rule.code, version=version.version)
-    rule.status = RuleStatus.SUPERSEDED
     return version
 
 
