@@ -182,7 +182,7 @@ class CommitmentViewMixin:
             form.institution.choices = [(institution.id, institution.name)]
             form.institution.data = institution.id
         elif self.owner_institution() is None:
-            from admin.center_catalogue import owner_institutions  # the center's own area
+            from admin.center.catalogue import owner_institutions  # the center's own area
 
             form.institution.choices = [(i.id, i.name) for i in owner_institutions()]
         else:

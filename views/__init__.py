@@ -2,9 +2,9 @@
 
 
 def register_blueprints(app):
-    # learner_conversions adds its routes to learner.bp: imported before that is registered.
-    from views import account, auth, files, health, institution, learner, learner_conversions, portal, portal_content  # noqa: F401
-    from views import learner_credits  # noqa: F401  (issue 19: adds /me/credits to learner.bp)
+    # learner.conversions and learner.credits add their routes to learner.bp: imported before that is registered.
+    from views import account, auth, files, health, institution, learner, portal, portal_content
+    from views.learner import conversions, credits  # noqa: F401
 
     for module in (auth, account, files, health, institution, learner, portal, portal_content):
         app.register_blueprint(module.bp)

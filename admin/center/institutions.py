@@ -14,8 +14,8 @@ from wtforms.validators import Length, Optional, Regexp
 
 from admin.base import SecureForm
 from admin.conversion_rules import MethodEditing, RuleEditing
-from admin.center_accounts import send_login_code, unique_account_checks
-from admin.center_common import CenterModelView
+from admin.center.accounts import send_login_code, unique_account_checks
+from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
 from models import (

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from peewee import JOIN
 
-from admin.center_common import CenterModelView
+from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
 from models import AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User

@@ -401,7 +401,7 @@ class FinalReviewView(ReviewView):
                         "learner's account.")
     refused_message = _l("Review submitted: the final review did not pass. The learner has been notified.")
     # SPEC §8: committee members; the institution that published the rule decides the
-    # same stage in its own 转换申请审核 › 个人申请 (admin/institution_reviews.py).
+    # same stage in its own 转换申请审核 › 个人申请 (admin/institution/reviews.py).
     roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
 
     def is_accessible(self):

@@ -11,7 +11,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from admin.base import SecureForm, WhereFilter
-from admin.center_common import CenterModelView
+from admin.center.base import CenterModelView
 from admin.institution import InstitutionModelView
 from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, User
 from services import activation

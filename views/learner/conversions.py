@@ -35,7 +35,7 @@ from views.learner import (
     own_application,
     targets_by_rule,
 )
-from views.learner_forms import ConversionApplyForm
+from views.learner.forms import ConversionApplyForm
 
 
 # --- 转换成果申请 ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from flask_login import current_user
 from peewee import Case, fn
 
 from admin.base import WhereFilter
-from admin.conversion_common import (
+from admin.institution.conversion_common import (
     FAIL,
     LABELS,
     MENU_CONVERSION,

@@ -11,7 +11,7 @@ from wtforms import MultipleFileField, SelectMultipleField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin.base import WhereFilter
-from admin.center_common import CenterModelView
+from admin.center.base import CenterModelView
 from models import Article, ArticleKind, ArticleStatus, Attachment, User, db, now
 from services import audit, storage, transitions
 from services.content import render_markdown

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from admin.lists import common, rare
 from admin.base import SecureForm
-from admin.center_common import CenterModelView
+from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
 from models import (

@@ -33,7 +33,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from admin.base import SecureForm
-from admin.center_common import CenterModelView
+from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
 from models import (

@@ -1,18 +1,18 @@
 """Management center (SPEC §2, §3, §5, §7, §10): the dashboard and the registration of
-every center view. The areas live in ``admin/center_*.py``; all of them are for center
+every center view. The areas live in ``admin/center/``; all of them are for center
 staff only (the base view's default role)."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from admin import center_activation, center_duplicates
+from admin.center import activation, duplicates
 from admin.base import home_for
-from admin.center_accounts import LearnerView, StaffView
-from admin.center_catalogue import CatalogueView, CategoryView, FrameworkLevelView
-from admin.center_common import MENU_ACCOUNTS, MENU_CATALOGUE, MENU_INSTITUTIONS, MENU_PORTAL, MENU_SYSTEM
-from admin.center_institutions import InstitutionView, MethodView, RuleView
-from admin.center_articles import ArticleView
-from admin.center_system import AuditLogView, SmsOutboxView
+from admin.center.accounts import LearnerView, StaffView
+from admin.center.catalogue import CatalogueView, CategoryView, FrameworkLevelView
+from admin.center.base import MENU_ACCOUNTS, MENU_CATALOGUE, MENU_INSTITUTIONS, MENU_PORTAL, MENU_SYSTEM
+from admin.center.institutions import InstitutionView, MethodView, RuleView
+from admin.center.articles import ArticleView
+from admin.center.system import AuditLogView, SmsOutboxView
 from models import (
     Application,
     ApplicationKind,
@@ -138,5 +138,5 @@ def register(admin):
     )
     for view_class, model, name, menu, endpoint in views:
         admin.add_view(view_class(model, name=name, category=menu, endpoint=endpoint))
-    center_activation.register(admin, MENU_ACCOUNTS, MENU_SYSTEM)
-    center_duplicates.register(admin, MENU_CATALOGUE)
+    activation.register(admin, MENU_ACCOUNTS, MENU_SYSTEM)
+    duplicates.register(admin, MENU_CATALOGUE)

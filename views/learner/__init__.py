@@ -35,7 +35,7 @@ from services.pagination import paginate
 from services.permissions import LEARNER, roles_required
 from views.auth import safe_next
 from services.schema import schema_form_data, schema_values
-from views.learner_forms import CatalogueSearchForm, FeedbackForm, achievement_form_class
+from views.learner.forms import CatalogueSearchForm, FeedbackForm, achievement_form_class
 
 bp = Blueprint("learner", __name__, url_prefix="/me")
 

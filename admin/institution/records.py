@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from peewee import JOIN
 
-from admin.conversion_common import MENU_CONVERSION, ApplicationListView, application_filters
+from admin.institution.conversion_common import MENU_CONVERSION, ApplicationListView, application_filters
 from models import Application, Decision, Permission, ReviewRecord, ReviewStage, User
 from services import permissions
 from services.validators import mask_id

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from peewee import JOIN
 
 from admin.base import WhereFilter
-from admin.center_common import CenterModelView
+from admin.center.base import CenterModelView
 from models import AchievementStatus, CatalogueAchievement, Institution, LearnerAchievement, User
 from services.validators import mask_id
 

@@ -1,7 +1,7 @@
 """The institution space (院校空间, SPEC §9, seed 004 ch. 2): the 机构账户中心 home and the
 base every institution view shares. Each view is scoped to the user's own institution
 through ``permissions.scope_by_institution``; sub-users see only the menus granted to them
-(the view's ``permission``). The areas live in ``admin/institution_*.py``."""
+(the view's ``permission``). The areas live in ``admin/institution/``."""
 import datetime as dt
 
 from flask import redirect, request, url_for
@@ -167,19 +167,8 @@ def registration_state(view, institution):
 
 
 def register(admin):
-    from admin import (
-        institution_account,
-        institution_achievements,
-        institution_batch,
-        institution_learners,
-        institution_records,
-        institution_reviews,
-        institution_rules,
-        institution_service,
-        institution_tokens,
-    )
+    from admin.institution import account, achievements, batch, learners, records, reviews, rules, service, tokens
 
-    areas = (institution_achievements, institution_learners, institution_rules, institution_service,
-             institution_reviews, institution_records, institution_batch, institution_account, institution_tokens)
+    areas = (achievements, learners, rules, service, reviews, records, batch, account, tokens)
     for area in areas:
         area.register(admin)
