@@ -203,14 +203,6 @@ def _draft_owner():
     return institution if institution.status in EDITABLE else None
 
 
-def resume_url(institution):
-    """Where a saved registration resumes: the step reached (机构信息 once 注册人信息 was submitted)."""
-    draft = institution.registration_draft or {}
-    if draft.get("reached") == "info" or institution.status == InstitutionStatus.REFUSED:
-        return url_for("institution.register_info")
-    return url_for("institution.register_registrant")
-
-
 def refusal_reason(institution):
     """The center's reason when it refused the registration, else None."""
     if institution.status != InstitutionStatus.REFUSED:

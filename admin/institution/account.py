@@ -14,7 +14,7 @@ from wtforms import PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin.base import SecureForm
-from admin.institution import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
+from admin.institution.base import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
 from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission, db
 from services import accounts, audit, permissions, sms
 from services.validators import Mobile, Username, mask_phone

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin.base import SecureForm, WhereFilter
 from admin.excel import ExcelMixin
-from admin.institution import InstitutionModelView, in_year, year_options
+from admin.institution.base import InstitutionModelView, in_year, year_options
 from models import (
     Application,
     ApplicationStatus,

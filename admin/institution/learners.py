@@ -19,7 +19,7 @@ from admin.lists import common
 from admin.base import SecureForm
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
-from admin.institution import MENU_MANAGE, InstitutionModelView, in_year, year_options
+from admin.institution.base import MENU_MANAGE, InstitutionModelView, in_year, year_options
 from admin.institution.achievements import kind_filter
 from models import (
     AccountStatus,

@@ -29,7 +29,7 @@ from admin.institution.conversion_common import (
 )
 from admin.excel import ExcelMixin
 from admin.reviews import decide_each
-from admin.institution import InstitutionModelView, in_year, year_options
+from admin.institution.base import InstitutionModelView, in_year, year_options
 from models import (
     Application,
     ApplicationKind,
