@@ -15,10 +15,10 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin.base import SecureForm
 from admin.institution.base import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
+from forms.institution import InstitutionInfoForm
 from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission, db
 from services import accounts, audit, permissions, sms
 from services.validators import Mobile, Username, mask_phone
-from views.institution import InstitutionInfoForm
 
 
 class PhoneChangeForm(FlaskForm):
