@@ -34,6 +34,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from admin.base import SecureForm
 from admin.center.base import CenterModelView
+from admin.conversion_rules import owner_institutions
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
 from models import (
@@ -43,7 +44,6 @@ from models import (
     CategoryScope,
     FrameworkLevel,
     Institution,
-    InstitutionKind,
     LearnerAchievement,
     Level,
     RecognitionStatus,
@@ -360,12 +360,6 @@ def subcategories():
 
 def subcategory_options():
     return [(str(c.id), f"{c.parent.name} / {c.name}") for c in subcategories()]
-
-
-def owner_institutions():
-    """Institutions that award achievements (not departments, teaching points, review bodies)."""
-    kinds = [InstitutionKind.COLLEGE, InstitutionKind.TRAINING, InstitutionKind.EXAM]
-    return Institution.select().where(Institution.kind.in_(kinds)).order_by(Institution.name)
 
 
 def catalogue_form_class(category):
