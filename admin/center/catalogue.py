@@ -169,7 +169,7 @@ class CategoryForm(SecureForm):
             Category.parent.is_null(False), Category.scope == CategoryScope.LEARNER
         ).order_by(Category.sort_order)
         self.learner_category.choices = [(0, "-")] + [(c.id, c.name) for c in subcategories]
-        obj = self._obj
+        obj = self.obj
         if not self.is_submitted():
             if obj is not None:
                 self.parent.data = obj.parent_id or 0
@@ -212,7 +212,7 @@ class CategoryForm(SecureForm):
             problems.append(_("The broad category does not exist."))
         if parent is not None and parent.scope != self.scope.data:
             problems.append(_("A subcategory belongs to a broad category of the same scope."))
-        obj = self._obj
+        obj = self.obj
         if obj is not None and obj.id is not None:
             if parent is not None and obj.children.exists():
                 problems.append(_("This broad category has subcategories; it cannot become a subcategory."))

@@ -94,13 +94,13 @@ class SubUserForm(SecureForm):
 
     def _unique(self, field, column, message):
         taken = User.select().where(column == field.data)
-        if self._obj is not None:
-            taken = taken.where(User.id != self._obj.id)
+        if self.obj is not None:
+            taken = taken.where(User.id != self.obj.id)
         if taken.exists():
             raise ValidationError(message)
 
     def validate_username(self, field):
-        if accounts.username_taken(field.data, exclude_id=self._obj.id if self._obj is not None else None):
+        if accounts.username_taken(field.data, exclude_id=self.obj.id if self.obj is not None else None):
             raise ValidationError(_("This username is already taken"))
 
     def validate_phone(self, field):

@@ -374,8 +374,8 @@ class LearnerAccountForm(SecureForm):
 
     def validate_id_number(self, field):
         taken = User.select().where(User.id_number == field.data)
-        if self._obj is not None:
-            taken = taken.where(User.id != self._obj.id)
+        if self.obj is not None:
+            taken = taken.where(User.id != self.obj.id)
         if taken.exists():
             raise ValidationError(_("This ID number is already registered."))
 

@@ -14,6 +14,7 @@ from peewee import JOIN, SQL, Expression
 from wtforms import MultipleFileField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from admin import flask_admin_adapter
 from admin.base import SecureForm, SecureModelView, WhereFilter
 from models import (
     Application,
@@ -155,7 +156,7 @@ class ReviewView(SecureModelView):
             *self.column_filters,
             WhereFilter(Application.achievement, _l("Achievement type"), of_category, options=category_options),
         )
-        self._refresh_filters_cache()
+        flask_admin_adapter.refresh_filters(self)
 
     # --- rows ---------------------------------------------------------------------------
 

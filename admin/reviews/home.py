@@ -1,4 +1,5 @@
 """The reviewer's and committee member's admin home."""
+from admin import flask_admin_adapter
 from admin.base import home_for
 from admin.reviews.base import ReviewView, reviewer
 from models import Application
@@ -11,7 +12,7 @@ def reviewer_home(view):
     user = reviewer()
     waiting = [
         (review_view.name, review_view.endpoint, review_view.pending_query(Application.select(), user).count())
-        for review_view in view.admin._views
+        for review_view in flask_admin_adapter.registered_views(view.admin)
         if isinstance(review_view, ReviewView) and permissions.allowed(user, review_view.roles)
     ]
     return view.render("admin/reviews/home.html", waiting=waiting)
