@@ -1,5 +1,6 @@
 """The one module that touches Flask-Admin's private API (its names that start with "_"),
-and peewee's list of a query's joins, which Flask-Admin's own join handling needs beside it.
+with peewee's list of a query's joins, which Flask-Admin's own join handling needs beside
+it, and the Flask-Babel domain Flask-Admin translates its own strings with.
 
 Flask-Admin (2.x) keeps what it scaffolds for a model view — the search fields, filters,
 sortable and listed columns — in underscore attributes, and some of what the platform
@@ -10,6 +11,20 @@ behaviour relied on, so that a Flask-Admin upgrade fails a test rather than a pa
 ``tests/foundation/test_module_boundaries.py`` fails when another module uses a private
 Flask-Admin name.
 """
+
+# --- Flask-Admin's own strings --------------------------------------------------------------
+
+
+def use_platform_translations(directory):
+    """Flask-Admin translates its own strings (domain "admin") from ``directory``, where
+    services.i18n compiles its catalogue merged with the platform's texts (admin_ui.po).
+    Flask-Babel merges directories with the last one winning, so Flask-Admin's own
+    directory is replaced rather than added to."""
+    from flask_admin import babel as admin_babel
+
+    admin_babel.domain._translation_directories = [directory]
+    admin_babel.domain.cache.clear()
+
 
 # --- the Admin object -------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import functools
 import os
 
 import flask_admin
+import flask_babel
 import peewee
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,13 +33,11 @@ def parse(path):
 # --- private Flask-Admin names ------------------------------------------------------------
 
 
-@functools.cache
-def flask_admin_private_names():
-    """Every "_name" Flask-Admin defines on its classes (methods, class attributes and the
-    ``self._x`` its methods set), read from the installed version's source. peewee's
-    Model defines a few of the same names (``_pk``) for its own rows: those are peewee's."""
+def defined_names(package, only_classes=None):
+    """The names ``package``'s classes (or only those named in ``only_classes``) define:
+    methods, class attributes and the ``self.x`` their methods set."""
     names = set()
-    top = os.path.dirname(flask_admin.__file__)
+    top = os.path.dirname(package.__file__)
     for folder, _dirs, files in os.walk(top):
         if "tests" in folder.split(os.sep):
             continue
@@ -48,6 +47,8 @@ def flask_admin_private_names():
             with open(os.path.join(folder, file_name), encoding="utf-8") as handle:
                 tree = ast.parse(handle.read())
             for cls in (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)):
+                if only_classes is not None and cls.name not in only_classes:
+                    continue
                 for node in ast.walk(cls):
                     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                         names.add(node.name)
@@ -56,6 +57,15 @@ def flask_admin_private_names():
                     elif (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
                           and isinstance(node.value, ast.Name) and node.value.id == "self"):
                         names.add(node.attr)
+    return names
+
+
+@functools.cache
+def flask_admin_private_names():
+    """Every "_name" Flask-Admin defines on its classes, read from the installed version's
+    source, and those of the Flask-Babel ``Domain`` its translation domain extends. peewee's
+    Model defines a few of the same names (``_pk``) for its own rows: those are peewee's."""
+    names = defined_names(flask_admin) | defined_names(flask_babel, only_classes={"Domain"})
     private = {name for name in names if name.startswith("_") and not name.startswith("__")}
     return frozenset(private - set(dir(peewee.Model)))
 
@@ -75,7 +85,7 @@ def private_uses(tree, names):
 def test_the_private_names_are_read_from_flask_admin():
     names = flask_admin_private_names()
     assert {"_handle_join", "_get_filter_groups", "_filters", "_joins", "_views", "_refresh_filters_cache",
-            "_search_fields", "_sortable_columns", "_get_list_extra_args"} <= names
+            "_search_fields", "_sortable_columns", "_get_list_extra_args", "_translation_directories"} <= names
     assert "_pk" not in names and "_meta" not in names  # peewee's own
 
 
