@@ -5,24 +5,14 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from admin import flask_admin_adapter
 from admin.base import RoleIndexView
-
-
-def use_platform_translations(directory):
-    """Flask-Admin translates its own strings (domain "admin") from ``directory``, where
-    services.i18n compiles its catalogue merged with the platform's texts (admin_ui.po).
-    Flask-Babel merges directories with the last one winning, so Flask-Admin's own
-    directory is replaced rather than added to."""
-    from flask_admin import babel as admin_babel
-
-    admin_babel.domain._translation_directories = [directory]
-    admin_babel.domain.cache.clear()
 
 
 def init_admin(app):
     from admin import account, center, institution, reviews
 
-    use_platform_translations(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    flask_admin_adapter.use_platform_translations(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     from services import headers
 
     admin = Admin(

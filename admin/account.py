@@ -3,6 +3,7 @@ live in views/auth.py at their own URLs, and render inside the role's own menu h
 from flask import current_app, redirect, url_for
 from flask_admin import expose
 
+from admin import flask_admin_adapter
 from admin.base import SecureView
 from services import permissions
 
@@ -26,6 +27,5 @@ def register(admin):
 
 def render_in_shell(template, **context):
     """Render ``template`` (extending admin/master.html) as a page of the admin shell."""
-    admin = current_app.extensions["admin"][0]
-    shell = next(view for view in admin._views if isinstance(view, AccountShell))
+    shell = flask_admin_adapter.view_of_type(current_app.extensions["admin"][0], AccountShell)
     return shell.render(template, **context)

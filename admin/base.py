@@ -18,6 +18,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
 
+from admin.flask_admin_adapter import PrivateHooks
 from admin.lists import ListQueryMixin
 from models import db
 from services import permissions, transitions
@@ -25,12 +26,13 @@ from services import permissions, transitions
 
 class SecureForm(FlaskForm):
     """A CSRF-protected admin form that, like Flask-Admin's BaseForm, keeps the model
-    object: it works with Flask-WTF's global CSRFProtect (flask-admin #1861)."""
+    object (``obj``, None when creating): it works with Flask-WTF's global CSRFProtect
+    (flask-admin #1861)."""
 
     def __init__(self, *args, **kwargs):
         # Flask-Admin passes (formdata, obj); our own views pass nothing and let
         # FlaskForm read the request, so the arguments go through untouched.
-        self._obj = kwargs.get("obj", args[1] if len(args) > 1 else None)
+        self.obj = kwargs.get("obj", args[1] if len(args) > 1 else None)
         super().__init__(*args, **kwargs)
 
     def validate(self, extra_validators=None):
@@ -55,7 +57,7 @@ class WhereFilter(BasePeeweeFilter):
 
     def get_options(self, view):
         # Options that are data (categories, years…) are read per request, never at
-        # start-up, when the tables may not exist yet (see _get_filter_groups).
+        # start-up, when the tables may not exist yet (see flask_admin_adapter.PrivateHooks).
         return super().get_options(view) if has_request_context() else None
 
     def validate(self, value):
@@ -97,7 +99,15 @@ def yes_no(view, value, name):
     return _("Yes") if value else _("No")
 
 
-class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
+def search_labels(view):
+    """The search box's placeholder as the searched columns' labels alone ("姓名 / 证件号码"),
+    for lists whose box needs no "Search by" (Flask-Admin's default shows "None")."""
+    return " / ".join(str(view.column_labels.get(name, name)) for name in view.column_searchable_list or ())
+
+
+class SecureModelView(AccessMixin, ListQueryMixin, PrivateHooks, ModelView):
+    # PrivateHooks: filter options read per request, a joined model never joined twice
+    # (flask-admin #1432), the list arguments through ``list_view_args``.
     form_base_class = SecureForm
     column_type_formatters = {**typefmt.BASE_FORMATTERS, bool: yes_no}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, bool: yes_no}
@@ -166,10 +176,9 @@ class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
             return None
         return self.scope(self.model.select()).where(self.model._meta.primary_key == pk).first()
 
-    def _get_list_extra_args(self):
+    def list_view_args(self, args):
         """A negative page (PostgreSQL refuses a negative OFFSET) is the first page, and a
         page beyond a million the millionth (page × size must stay a 64-bit OFFSET)."""
-        args = super()._get_list_extra_args()
         args.page = min(max(args.page or 0, 0), 1_000_000)
         return args
 
@@ -182,25 +191,6 @@ class SecureModelView(AccessMixin, ListQueryMixin, ModelView):
             except (TypeError, ValueError):
                 continue
         return list(self.scope(self.model.select()).where(self.model._meta.primary_key.in_(pks)))
-
-    def _get_filter_groups(self):
-        """Flask-Admin reads filter options once, when the view is built; read them again
-        for each request so that options which are data stay current."""
-        groups = super()._get_filter_groups()
-        for items in (groups or {}).values():
-            for item in items:
-                options = self._filters[item["index"]].get_options(self)
-                if options is not None:
-                    item["options"] = [(str(key), str(label)) for key, label in options]
-        return groups
-
-    def _handle_join(self, query, field, joins):
-        """Flask-Admin joins the model of every searched, filtered or sorted column; a
-        model ``base_query`` already joins must not be joined twice (flask-admin #1432)."""
-        joined = {edge[0] for edges in query._joins.values() for edge in edges}
-        if getattr(field, "model", None) in joined:
-            return query
-        return super()._handle_join(query, field, joins)
 
     def move_status(self, ids, status, only_from, message, audit_prefix, changes=None, details=None):
         """Move the selected rows (scoped) that are in ``only_from`` (None: any state the

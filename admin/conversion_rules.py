@@ -18,12 +18,20 @@ from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenF
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from admin.base import SecureForm
-from models import CatalogueAchievement, Category, CategoryKind, ConversionRule, Institution, Level, RuleStatus, RuleType
+from models import (CatalogueAchievement, Category, CategoryKind, ConversionRule, Institution, InstitutionKind, Level,
+                    RuleStatus, RuleType)
 from services import commitment, permissions, rule_versions, rules, storage
 
 PUBLISH = "publish"
 COMMITMENT_LABEL = _l("I solemnly promise that the information I publish is true and valid; I bear all civil, "
                       "administrative and criminal liability arising from false information or violations.")
+
+
+def owner_institutions():
+    """Institutions that award achievements (not departments, teaching points, review bodies):
+    the owners the center may choose for a catalogue entry, a method or a rule."""
+    kinds = [InstitutionKind.COLLEGE, InstitutionKind.TRAINING, InstitutionKind.EXAM]
+    return Institution.select().where(Institution.kind.in_(kinds)).order_by(Institution.name)
 
 
 # --- catalogue pickers -------------------------------------------------------------------
@@ -182,8 +190,6 @@ class CommitmentViewMixin:
             form.institution.choices = [(institution.id, institution.name)]
             form.institution.data = institution.id
         elif self.owner_institution() is None:
-            from admin.center.catalogue import owner_institutions  # the center's own area
-
             form.institution.choices = [(i.id, i.name) for i in owner_institutions()]
         else:
             own = self.owner_institution()

@@ -36,6 +36,7 @@ from wtforms.validators import DataRequired
 
 from peewee import JOIN
 
+from admin import flask_admin_adapter as fa
 from models import ImportBatch, Job, SmsPurpose, User, now
 from services import excel, excel_jobs, inputs, permissions, sms, storage
 from services.pagination import paginate
@@ -198,11 +199,10 @@ class ExcelMixin:
         if ids:
             pk = self.model._meta.primary_key
             return self.scope(self.base_query()).where(pk.in_(ids)).order_by(pk)
-        view_args = self._get_list_extra_args()
-        sort = self._get_column_by_idx(view_args.sort)
+        view_args = fa.list_arguments(self)
         _count, query = self.get_list(
             None,
-            sort[0] if sort else None,
+            fa.sort_column_name(self, view_args.sort),
             view_args.sort_desc,
             view_args.search,
             view_args.filters,

@@ -19,6 +19,7 @@ the joined rows; here:
 """
 from peewee import SQL, ForeignKeyField, NodeList, SqliteDatabase, fn
 
+from admin import flask_admin_adapter as fa
 from models import db
 from services.validators import check_id_number, check_mobile
 
@@ -117,7 +118,7 @@ class ListQueryMixin:
         Two columns of one table are asked as ``id IN (SELECT id … UNION SELECT id …)``:
         each half is looked up in its column's index, where ``a LIKE … OR b LIKE …`` makes
         SQLite walk the list's sort index and test every row (900 ms at 200 000 learners)."""
-        fields = self._search_fields
+        fields = fa.search_fields(self)
         exact = [f for f in fields if EXACT_FIELDS.get(f.name) and exact_term(EXACT_FIELDS[f.name], term)]
         if exact:
             # A whole ID or mobile number is looked up in its unique index only: an OR
@@ -149,25 +150,25 @@ class ListQueryMixin:
     # --- the list -----------------------------------------------------------------------
 
     def _narrowed(self, query, search, filters, joins):
-        if self._search_supported and search:
+        if fa.search_enabled(self) and search:
             for term in search.split():
                 query = query.where(self.search_condition(term))
         for index, _name, value in filters or ():
-            flt = self._filters[index]
-            query = self._handle_join(query, flt.column, joins)
+            flt = fa.list_filter(self, index)
+            query = fa.join_for(self, query, flt.column, joins)
             query = flt.apply(query, flt.clean(value))
         return query
 
     def _ordering(self, sort_column, sort_desc):
         if sort_column is not None:
-            return [(self._sortable_columns[sort_column], sort_desc)]
-        return self._get_default_order() or []
+            return [(fa.sort_field(self, sort_column), sort_desc)]
+        return fa.default_order(self)
 
     def _order(self, query, order, joins):
         """``order`` as is: the index a list's sort uses orders equal values by row id
         already (SQLite) or by their place in the table (PostgreSQL), so pages are
         stable, and an ``id`` tie-break would keep a composite index from serving the sort."""
-        return self._order_by(query, joins, order)
+        return fa.order_query(self, query, joins, order)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         order = self._ordering(sort_column, sort_desc)

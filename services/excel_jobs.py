@@ -12,6 +12,7 @@ import tempfile
 from flask import current_app
 from flask_babel import gettext as _
 
+from admin import flask_admin_adapter
 from models import Job, JobStatus, User, now
 from services import audit, excel, storage, transitions
 
@@ -103,10 +104,7 @@ def start_export(view_endpoint, url, user, name):
 
 
 def _view(endpoint):
-    for view in current_app.extensions["admin"][0]._views:
-        if view.endpoint == endpoint:
-            return view
-    raise LookupError(endpoint)
+    return flask_admin_adapter.view_by_endpoint(current_app.extensions["admin"][0], endpoint)
 
 
 def run_export(job_id):

@@ -8,26 +8,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import IntegrityError
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from forms.institution import InstitutionInfoForm
 from models import IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
 from services import accounts, audit, permissions, sessions, sms, transitions
 from services.notify import notify
-from services.validators import (
-    CreditCode,
-    IdNumber,
-    Mobile,
-    PostalCode,
-    StrongPassword,
-    check_email,
-    field_validator,
-)
+from services.validators import IdNumber, Mobile, StrongPassword
 
 bp = Blueprint("institution", __name__, url_prefix="/institution")
-
-Email = field_validator(check_email)
-SCHOOL_TYPES = ("本科", "高职(专科)", "中职", "成人高校", "开放大学", "其他")
 
 
 def _registered_ids():
@@ -99,38 +89,6 @@ class RegistrantForm(FlaskForm):
                             filters=[lambda value: value.strip().upper() if value else value])
 
 
-class InstitutionInfoForm(FlaskForm):
-    """机构信息 (SPEC §5), used by registration and by 账户管理 › 机构信息."""
-
-    supervisor = StringField(_l("Supervising authority"), validators=[Optional(), Length(max=100)])
-    identifier_code = StringField(_l("Institution identifier code"), validators=[Optional(), Length(max=20)])
-    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), CreditCode])
-    school_type = SelectField(
-        _l("School type"), choices=[("", "")] + [(t, t) for t in SCHOOL_TYPES], validators=[DataRequired()]
-    )
-    legal_representative = StringField(
-        _l("Legal representative or person in charge"), validators=[DataRequired(), Length(max=50)]
-    )
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=50)])
-    contact_phone = StringField(_l("Contact mobile"), validators=[DataRequired(), Mobile])
-    contact_email = StringField(_l("Contact email"), validators=[DataRequired(), Length(max=100), Email])
-    postal_code = StringField(_l("Postal code"), validators=[DataRequired(), PostalCode])
-    address = StringField(_l("Mailing address"), validators=[DataRequired(), Length(max=200)])
-    business_scope = TextAreaField(_l("Business scope"), validators=[DataRequired(), Length(max=2000)])
-    intro = TextAreaField(_l("Introduction"), validators=[Optional(), Length(max=2000)])
-
-    FIELDS = (
-        "supervisor", "identifier_code", "credit_code", "school_type", "legal_representative", "contact_name",
-        "contact_phone", "contact_email", "postal_code", "address", "business_scope", "intro",
-    )
-
-    def validate_credit_code(self, field):
-        field.data = (field.data or "").strip().upper()
-
-    def values(self):
-        return {name: (self[name].data or "").strip() or None for name in self.FIELDS}
-
-
 def _username_for(college):
     """The login account: the school code, unless another account already uses it."""
     candidate = college.school_code
@@ -197,14 +155,6 @@ def _draft_owner():
         return None
     institution = current_user.institution
     return institution if institution.status in EDITABLE else None
-
-
-def resume_url(institution):
-    """Where a saved registration resumes: the step reached (机构信息 once 注册人信息 was submitted)."""
-    draft = institution.registration_draft or {}
-    if draft.get("reached") == "info" or institution.status == InstitutionStatus.REFUSED:
-        return url_for("institution.register_info")
-    return url_for("institution.register_registrant")
 
 
 def refusal_reason(institution):

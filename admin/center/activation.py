@@ -10,9 +10,8 @@ from peewee import JOIN
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from admin.base import SecureForm, WhereFilter
+from admin.base import SecureForm, WhereFilter, search_labels
 from admin.center.base import CenterModelView
-from admin.institution import InstitutionModelView
 from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, User
 from services import activation
 from services.validators import mask_id
@@ -25,7 +24,7 @@ class DecisionForm(SecureForm):
 class ActivationRequestView(CenterModelView):
     """Newest first (filter by 状态 for the pending ones); 审核 opens a request with the imported account's data."""
 
-    search_placeholder = InstitutionModelView.search_placeholder
+    search_placeholder = search_labels
 
     column_list = ("learner", "id_number", "added_by", "email", "status", "submitted_at", "decided_at", "reason")
     column_labels = dict(zip(column_list, (
@@ -84,7 +83,7 @@ class ActivationRequestView(CenterModelView):
 class EmailOutboxView(CenterModelView):
     """What the platform owes people by e-mail (no gateway yet: a worker would deliver these)."""
 
-    search_placeholder = InstitutionModelView.search_placeholder
+    search_placeholder = search_labels
 
     column_list = ("created_at", "email", "subject", "body")
     column_labels = {"created_at": _l("Time"), "email": _l("Email"), "subject": _l("Title"), "body": _l("Content")}

@@ -34,6 +34,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from admin.base import SecureForm
 from admin.center.base import CenterModelView
+from admin.conversion_rules import owner_institutions
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
 from models import (
@@ -43,7 +44,6 @@ from models import (
     CategoryScope,
     FrameworkLevel,
     Institution,
-    InstitutionKind,
     LearnerAchievement,
     Level,
     RecognitionStatus,
@@ -169,7 +169,7 @@ class CategoryForm(SecureForm):
             Category.parent.is_null(False), Category.scope == CategoryScope.LEARNER
         ).order_by(Category.sort_order)
         self.learner_category.choices = [(0, "-")] + [(c.id, c.name) for c in subcategories]
-        obj = self._obj
+        obj = self.obj
         if not self.is_submitted():
             if obj is not None:
                 self.parent.data = obj.parent_id or 0
@@ -212,7 +212,7 @@ class CategoryForm(SecureForm):
             problems.append(_("The broad category does not exist."))
         if parent is not None and parent.scope != self.scope.data:
             problems.append(_("A subcategory belongs to a broad category of the same scope."))
-        obj = self._obj
+        obj = self.obj
         if obj is not None and obj.id is not None:
             if parent is not None and obj.children.exists():
                 problems.append(_("This broad category has subcategories; it cannot become a subcategory."))
@@ -360,12 +360,6 @@ def subcategories():
 
 def subcategory_options():
     return [(str(c.id), f"{c.parent.name} / {c.name}") for c in subcategories()]
-
-
-def owner_institutions():
-    """Institutions that award achievements (not departments, teaching points, review bodies)."""
-    kinds = [InstitutionKind.COLLEGE, InstitutionKind.TRAINING, InstitutionKind.EXAM]
-    return Institution.select().where(Institution.kind.in_(kinds)).order_by(Institution.name)
 
 
 def catalogue_form_class(category):

@@ -14,11 +14,11 @@ from wtforms import PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from admin.base import SecureForm
-from admin.institution import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
+from admin.institution.base import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
+from forms.institution import InstitutionInfoForm
 from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission, db
 from services import accounts, audit, permissions, sms, transitions
 from services.validators import Mobile, Username, mask_phone
-from views.institution import InstitutionInfoForm
 
 
 class PhoneChangeForm(FlaskForm):
@@ -94,13 +94,13 @@ class SubUserForm(SecureForm):
 
     def _unique(self, field, column, message):
         taken = User.select().where(column == field.data)
-        if self._obj is not None:
-            taken = taken.where(User.id != self._obj.id)
+        if self.obj is not None:
+            taken = taken.where(User.id != self.obj.id)
         if taken.exists():
             raise ValidationError(message)
 
     def validate_username(self, field):
-        if accounts.username_taken(field.data, exclude_id=self._obj.id if self._obj is not None else None):
+        if accounts.username_taken(field.data, exclude_id=self.obj.id if self.obj is not None else None):
             raise ValidationError(_("This username is already taken"))
 
     def validate_phone(self, field):

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from admin.base import SecureForm
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
-from admin.institution import MENU_MANAGE, InstitutionModelView
+from admin.institution.base import MENU_MANAGE, InstitutionModelView
 from models import (
     AchievementStatus,
     CatalogueAchievement,

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from admin.institution.conversion_common import actor, chosen_ids, filter_learners, learner_filters, source_names, target_names
-from admin.institution import InstitutionPage
+from admin.institution.base import InstitutionPage
 from models import ConversionRule, Institution, LearnerAchievement, Permission, User
 from services import permissions, workflow
 from services.pagination import paginate

@@ -9,9 +9,10 @@ from peewee import SqliteDatabase, fn
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from admin import flask_admin_adapter
 from admin.base import SecureForm, WhereFilter
 from admin.excel import ExcelMixin
-from admin.institution import InstitutionModelView, in_year, year_options
+from admin.institution.base import InstitutionModelView, in_year, year_options
 from models import (
     Application,
     ApplicationStatus,
@@ -141,7 +142,7 @@ class TabbedList:
         """(endpoint, label, count, active) of each tab: the count of the tab's own rows."""
         found = []
         for endpoint, label in self.tabs:
-            view = next(v for v in self.admin._views if getattr(v, "endpoint", None) == endpoint)
+            view = flask_admin_adapter.view_by_endpoint(self.admin, endpoint)
             shown = g.get("cb_tab_total")
             if shown and shown[0] == endpoint:
                 count = shown[1]  # counted already by the list itself

@@ -19,7 +19,7 @@ from admin.lists import common
 from admin.base import SecureForm
 from admin.excel import ExcelMixin
 from admin.base import WhereFilter
-from admin.institution import MENU_MANAGE, InstitutionModelView, in_year, year_options
+from admin.institution.base import MENU_MANAGE, InstitutionModelView, in_year, year_options
 from admin.institution.achievements import kind_filter
 from models import (
     AccountStatus,
@@ -375,8 +375,8 @@ class LearnerAccountForm(SecureForm):
 
     def validate_id_number(self, field):
         taken = User.select().where(User.id_number == field.data)
-        if self._obj is not None:
-            taken = taken.where(User.id != self._obj.id)
+        if self.obj is not None:
+            taken = taken.where(User.id != self.obj.id)
         if taken.exists():
             raise ValidationError(_("This ID number is already registered."))
 

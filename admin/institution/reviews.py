@@ -28,8 +28,8 @@ from admin.institution.conversion_common import (
     target_names,
 )
 from admin.excel import ExcelMixin
-from admin.reviews import decide_each
-from admin.institution import InstitutionModelView, in_year, year_options
+from admin.reviews.base import decide_each
+from admin.institution.base import InstitutionModelView, in_year, year_options
 from models import (
     Application,
     ApplicationKind,

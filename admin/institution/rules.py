@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from admin.conversion_rules import MethodEditing, RuleEditing
-from admin.institution import InstitutionModelView
+from admin.institution.base import InstitutionModelView
 from models import (
     CatalogueAchievement,
     ConversionMethod,

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from admin.base import SecureForm
 from admin.base import WhereFilter
-from admin.institution import MENU_MANAGE, InstitutionModelView
+from admin.institution.base import MENU_MANAGE, InstitutionModelView
 from models import Feedback, FeedbackStatus, LearnerAchievement, Message, Permission, User, now
 from services import notify, transitions
 from services.database import transaction

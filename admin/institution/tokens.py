@@ -11,7 +11,7 @@ from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length
 
 from admin.base import SecureForm
-from admin.institution import MENU_ACCOUNT, InstitutionPage
+from admin.institution.base import MENU_ACCOUNT, InstitutionPage
 from models import ApiToken, ApiTokenScope
 from services import api_tokens, permissions
 from services.pagination import paginate

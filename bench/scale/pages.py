@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask_admin.model import BaseModelView
 
+from admin import flask_admin_adapter as fa
 from bench.scale.data import learner_id_number, learner_name, learner_phone
 
 ROLES = {  # demo username: login identity
@@ -22,11 +23,11 @@ DEEP_PAGE = 1999  # Flask-Admin pages count from 0: page 2 000
 
 
 def list_views(app):
-    return [view for view in app.extensions["admin"][0]._views if isinstance(view, BaseModelView)]
+    return [view for view in fa.registered_views(app.extensions["admin"][0]) if isinstance(view, BaseModelView)]
 
 
 def _filter_variant(view):
-    for index, flt in enumerate(view._filters or ()):
+    for index, flt in enumerate(fa.list_filters(view)):
         options = flt.get_options(view)
         if options:
             return f"flt0_{index}={quote(str(options[0][0]))}"
@@ -34,16 +35,17 @@ def _filter_variant(view):
 
 
 def _sort_variant(view):
-    default = view._get_default_order()
+    default = fa.default_order(view)
     default_name = default[0][0] if default else None
-    for index, (name, _label) in enumerate(view._list_columns):
-        if name in view._sortable_columns and name != default_name:
+    sortable = fa.sortable_columns(view)
+    for index, (name, _label) in enumerate(fa.list_columns(view)):
+        if name in sortable and name != default_name:
             return f"sort={index}&desc=1"
     return None
 
 
 def _search_variants(view, sample):
-    fields = {f.name: f for f in getattr(view, "_search_fields", ())}
+    fields = {f.name: f for f in fa.search_fields(view)}
     variants = []
     if "real_name" in fields:
         variants.append(("search name", learner_name(sample)[:2]))

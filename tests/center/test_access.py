@@ -4,7 +4,7 @@ changes."""
 import pytest
 from flask_admin import BaseView
 
-from admin import center
+from admin import center, flask_admin_adapter
 from models import CatalogueAchievement, Institution, User
 from tests import factories
 
@@ -17,7 +17,7 @@ def center_views(app):
     classes = set()
     admin_stub = type("Collect", (), {"add_view": lambda self, view: classes.add(type(view))})()
     center.register(admin_stub)
-    return [v for v in admin._views if isinstance(v, BaseView) and type(v) in classes]
+    return [v for v in flask_admin_adapter.registered_views(admin) if isinstance(v, BaseView) and type(v) in classes]
 
 
 def view_urls(app, view, record_id):

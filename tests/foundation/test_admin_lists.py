@@ -5,6 +5,7 @@ import contextlib
 import pytest
 from flask_admin.model import BaseModelView
 
+from admin import flask_admin_adapter
 from models import db
 from services import seed
 
@@ -38,7 +39,7 @@ def count_queries():
 
 def list_views(app):
     admin = app.extensions["admin"][0]
-    return [view for view in admin._views if isinstance(view, BaseModelView)]
+    return [view for view in flask_admin_adapter.registered_views(admin) if isinstance(view, BaseModelView)]
 
 
 @pytest.mark.parametrize("username", sorted(DEMO_LOGINS))

@@ -10,6 +10,7 @@ import re
 import pytest
 from flask_admin import BaseView
 
+from admin import flask_admin_adapter
 from tests.security import route_access, world
 from tests import factories
 
@@ -20,7 +21,7 @@ SKIP_POST = {"auth.logout"}  # would end the acting session half-way; checked in
 def admin_views(app):
     views = {}
     for admin in app.extensions.get("admin", []):
-        for view in admin._views:
+        for view in flask_admin_adapter.registered_views(admin):
             if isinstance(view, BaseView):
                 views[view.endpoint] = view
     return views

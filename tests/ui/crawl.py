@@ -100,7 +100,7 @@ def data_vocabularies():
     types, 省/市/区) and the Chinese names of the import workbooks and their columns (the
     spec's file formats)."""
     from services import excel
-    from views.institution import SCHOOL_TYPES
+    from forms.institution import SCHOOL_TYPES
 
     words = list(SCHOOL_TYPES) + [str(regions.tree())]
     for kind in excel.KINDS.values():

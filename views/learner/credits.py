@@ -4,7 +4,7 @@ the ``learner`` blueprint, registered when ``views.register_blueprints`` imports
 from flask import render_template, request
 
 from services import inputs, pathways
-from views.learner import bp, me
+from views.learner.base import bp, me
 
 
 @bp.route("/credits")

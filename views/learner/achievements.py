@@ -1,0 +1,263 @@
+"""成果添加 and an achievement's pages (SPEC §4–§6): add one from the catalogue or by hand
+(the subcategory's form), 查看详情, 修改 and 删除 while nothing about it is under review.
+State changes go through ``services.workflow`` only."""
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from models import (
+    AchievementSource,
+    AchievementStatus,
+    Application,
+    Attachment,
+    CatalogueAchievement,
+    Category,
+    Feedback,
+    LearnerAchievement,
+    db,
+    now,
+)
+from services import audit, duplicates, inputs, storage, workflow
+from services.schema import schema_form_data, schema_values
+from views.auth import safe_next
+from views.learner.base import (
+    OPEN_STATUSES,
+    applications_with_reviews,
+    bp,
+    catalogue_page,
+    me,
+    own_achievement,
+    targets_by_rule,
+)
+from views.learner.forms import FeedbackForm, achievement_form_class
+
+
+def learner_subcategory(category_id):
+    if not category_id:
+        return None
+    return Category.get_or_none(
+        Category.id == category_id, Category.parent.is_null(False), Category.scope == "learner", Category.active
+    )
+
+
+def catalogue_json(entry, category):
+    """What 成果选择 shows of an entry, and the catalogue fields 确认 fills in."""
+    values = entry.fields or {}
+    fields = [
+        {"name": spec["name"], "label": spec["label"], "value": str(values.get(spec["name"], ""))}
+        for spec in (category.catalogue_fields() if category else [])
+    ]
+    return {
+        "id": entry.id,
+        "project_name": entry.project_name,
+        "name": entry.name,
+        "institution": entry.institution.name,
+        "issuer": entry.issuing_body,
+        "credits": str(entry.credits) if entry.credits is not None else "",
+        "intro": entry.intro or "",
+        "fields": fields,
+    }
+
+
+@bp.route("/catalogue")
+def catalogue_search():
+    """成果选择: search by 项目名称, 成果名称, 资历机构名称 (combinable), paged; JSON for the dialog."""
+    category = learner_subcategory(request.args.get("category", type=inputs.db_int))
+    _form, page = catalogue_page(request.args, category)
+    return jsonify(
+        items=[catalogue_json(entry, category) for entry in page.items],
+        page=page.number,
+        pages=page.pages,
+        total=page.total,
+    )
+
+
+def catalogue_entry_for(category, catalogue_id):
+    if not catalogue_id or not str(catalogue_id).isdigit() or int(catalogue_id) > inputs.INT64_MAX:
+        return None
+    return CatalogueAchievement.search(category=category).where(CatalogueAchievement.id == int(catalogue_id)).first()
+
+
+@bp.route("/achievements/new", methods=["GET", "POST"])
+def add_achievement():
+    """成果添加: 成果大类 → 成果小类 → the subcategory's form (from its schema)."""
+    roots = list(Category.roots())
+    category = learner_subcategory(request.values.get("category", type=inputs.db_int))
+    root_id = category.parent_id if category else request.args.get("root", type=inputs.db_int)
+    children = list(Category.select().where(Category.parent == root_id, Category.active).order_by(
+        Category.sort_order, Category.id)) if root_id else []
+    if category is None:
+        return render_template("learner/achievement_new.html", roots=roots, root_id=root_id, children=children,
+                               category=None)
+    manual_entry = category.is_informal or request.values.get("mode") == "manual"
+    form = achievement_form_class(category, manual_entry)()
+    entry = None if manual_entry else catalogue_entry_for(category, form.catalogue_id.data)
+    valid = request.method == "POST" and form.validate()
+    if request.method == "POST" and not manual_entry and entry is None:
+        form.catalogue_id.errors = [_("Please search and choose the achievement, or enter it by hand")]
+        valid = False
+    if valid:
+        achievement = _save_new_achievement(form, category, entry)
+        if achievement is not None:
+            flash(_("Achievement added: %(name)s (%(status)s).", name=achievement.name,
+                    status=AchievementStatus.label(achievement.status)), "success")
+            return redirect(url_for("learner.achievement", achievement_id=achievement.id))
+    return render_template(
+        "learner/achievement_new.html", roots=roots, root_id=root_id, children=children, category=category,
+        form=form, manual_entry=manual_entry, entry=catalogue_json(entry, category) if entry else None,
+    )
+
+
+def _evidence_files(form):
+    return [f for f in form.evidence.data or [] if getattr(f, "filename", "")]
+
+
+def _save_new_achievement(form, category, entry):
+    """Create the achievement and its evidence in one transaction; None with form errors."""
+    user = me()
+    if entry is not None and LearnerAchievement.select().where(
+        LearnerAchievement.learner == user, LearnerAchievement.catalogue == entry
+    ).exists():
+        form.catalogue_id.errors = [_("You have already added this achievement")]
+        return None
+    files = _evidence_files(form)
+    if not files and any(item.get("required") for item in category.evidence or []):
+        form.evidence.errors = [_("Please upload the related materials")]
+        return None
+    values = schema_values(form, category.field_schema or [])
+    try:
+        with db.atomic():
+            achievement = LearnerAchievement.create(
+                learner=user,
+                catalogue=entry and entry.id,
+                category=category,
+                name=entry.name if entry else form.name.data.strip(),
+                institution=entry.institution_id if entry else None,
+                institution_name=None if entry else getattr(form, "institution_name", None) and form.institution_name.data,
+                fields=values,
+                description=form.description.data or None,
+                status=workflow.initial_status(category, entry),
+                source=AchievementSource.SELF,
+                obtained_on=values.get("obtained_on"),
+            )
+            for file in files:
+                storage.save_upload(file, "learner_achievement", achievement.id, user=user)
+            duplicates.note(achievement)
+            audit.record("achievement_added", achievement, catalogue=entry and entry.id)
+    except storage.UploadError as error:
+        form.evidence.errors = [str(error)]
+        return None
+    except IntegrityError:  # the same catalogue entry added twice at once
+        form.catalogue_id.errors = [_("You have already added this achievement")]
+        return None
+    return achievement
+
+
+def with_open_applications(achievements):
+    """Ids of those ``achievements`` that an application is still waiting on (one query)."""
+    ids = [a.id for a in achievements]
+    if not ids:
+        return set()
+    rows = Application.select(Application.achievement).where(
+        Application.achievement.in_(ids), Application.status.in_(OPEN_STATUSES)
+    )
+    return {row.achievement_id for row in rows}
+
+
+def can_edit(achievement, busy=None):
+    """修改 only while nothing about the achievement is under review (SPEC §6), and not
+    once a review recognised it: changing it then would keep a recognition it never got.
+    ``busy``: ids with open applications, when the caller fetched them for a whole page."""
+    busy = with_open_applications([achievement]) if busy is None else busy
+    return (
+        achievement.source == AchievementSource.SELF
+        and achievement.status
+        not in (AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN, AchievementStatus.RECOGNISED)
+        and achievement.id not in busy
+    )
+
+
+def editable_ids(achievements):
+    busy = with_open_applications(achievements)
+    return {a.id for a in achievements if can_edit(a, busy)}
+
+
+def can_delete(achievement):
+    """删除 only for a self-added achievement that never entered an application (history stays)."""
+    return can_edit(achievement) and not Application.select().where(Application.achievement == achievement).exists()
+
+
+@bp.route("/achievements/<int:achievement_id>")
+def achievement(achievement_id):
+    """查看详情: the achievement, its materials, and every application with its review results."""
+    item = own_achievement(achievement_id)
+    applications = applications_with_reviews(Application.achievement == item)
+    return render_template(
+        "learner/achievement.html",
+        a=item,
+        evidence=list(Attachment.of("learner_achievement", item.id)),
+        applications=applications,
+        targets=targets_by_rule(applications),
+        can_edit=can_edit(item),
+        can_delete=can_delete(item),
+        feedback_form=FeedbackForm() if item.stored_by_id else None,
+        feedback=list(Feedback.select().where(Feedback.achievement == item).order_by(Feedback.id.desc())),
+    )
+
+
+@bp.route("/achievements/<int:achievement_id>/edit", methods=["GET", "POST"])
+def edit_achievement(achievement_id):
+    item = own_achievement(achievement_id)
+    if not can_edit(item):
+        flash(_("This achievement cannot be modified while it is under review."), "warning")
+        return redirect(url_for("learner.achievement", achievement_id=item.id))
+    manual_entry = item.catalogue_id is None
+    form_class = achievement_form_class(item.category, manual_entry)
+    data = {"description": item.description, **schema_form_data(item.category.field_schema or [], item.fields)}
+    if manual_entry:
+        data.update(name=item.name, institution_name=item.institution_name)
+    form = form_class(data=data) if request.method == "GET" else form_class()
+    evidence = list(Attachment.of("learner_achievement", item.id))
+    if request.method == "POST" and form.validate():
+        removed = {int(i) for i in request.form.getlist("remove_evidence") if i.isdigit()}
+        try:
+            with db.atomic():
+                values = schema_values(form, item.category.field_schema or [])
+                changes = {"fields": {**(item.fields or {}), **values}, "description": form.description.data or None,
+                           "obtained_on": values.get("obtained_on", item.obtained_on), "updated_at": now()}
+                if manual_entry:
+                    changes["name"] = form.name.data.strip()
+                    if hasattr(form, "institution_name"):
+                        changes["institution_name"] = form.institution_name.data
+                LearnerAchievement.update(changes).where(LearnerAchievement.id == item.id).execute()
+                previous_key, item.fields = item.certificate_key, changes["fields"]
+                duplicates.note(item, previous_key)
+                Attachment.delete().where(
+                    Attachment.owner_type == "learner_achievement", Attachment.owner_id == item.id,
+                    Attachment.id.in_(removed or [0]),
+                ).execute()
+                for file in _evidence_files(form):
+                    storage.save_upload(file, "learner_achievement", item.id, user=me())
+                audit.record("achievement_modified", item)
+        except storage.UploadError as error:
+            form.evidence.errors = [str(error)]
+        else:
+            flash(_("Achievement saved."), "success")
+            return redirect(url_for("learner.achievement", achievement_id=item.id))
+    return render_template("learner/achievement_edit.html", a=item, form=form, evidence=evidence,
+                           manual_entry=manual_entry)
+
+
+@bp.route("/achievements/<int:achievement_id>/delete", methods=["POST"])
+def delete_achievement(achievement_id):
+    item = own_achievement(achievement_id)
+    if not can_delete(item):
+        flash(_("This achievement has applications and cannot be deleted."), "warning")
+        return redirect(url_for("learner.achievement", achievement_id=item.id))
+    with db.atomic():
+        Attachment.delete().where(Attachment.owner_type == "learner_achievement", Attachment.owner_id == item.id).execute()
+        item.delete_instance()
+        duplicates.refresh(item.catalogue_id, [item.certificate_key])
+        audit.record("achievement_deleted", None, achievement_id=item.id, name=item.name)
+    flash(_("Achievement deleted."), "success")
+    return redirect(request.form.get("back") if safe_next(request.form.get("back")) else url_for("learner.home"))

@@ -1,0 +1,31 @@
+"""我的信息 (SPEC §4): the learner's basic information, the counts of their achievements
+by state and the paged list of them."""
+from flask import render_template, request
+
+from models import AchievementStatus, LearnerAchievement
+from services.pagination import paginate
+from views.learner.base import ACHIEVEMENT_SORTS, bp, me
+
+
+def status_summary(user):
+    """The counts of 我的信息 (SPEC §4): each achievement in exactly one bucket by its
+    current state, so 成果总数 is their sum. 名录成果 count as 已认定 (manual 002's
+    screens), 已申请 is 认定中; 已撤回 gets its own bucket (shown when there are any)."""
+    counts = LearnerAchievement.status_counts(user)
+    return {
+        "total": sum(counts.values()),
+        "not_applied": counts.get(AchievementStatus.NOT_APPLIED, 0),
+        "applied": counts.get(AchievementStatus.UNDER_REVIEW, 0),
+        "recognised": counts.get(AchievementStatus.RECOGNISED, 0) + counts.get(AchievementStatus.CATALOGUE, 0),
+        "refused": counts.get(AchievementStatus.REFUSED, 0),
+        "withdrawn": counts.get(AchievementStatus.WITHDRAWN, 0),
+    }
+
+
+@bp.route("/")
+def home():
+    """我的信息: basic information, the five counts and the paged list of achievements."""
+    user = me()
+    query = LearnerAchievement.for_learner(user)
+    page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created")
+    return render_template("learner/home.html", user=user, summary=status_summary(user), page=page)
