@@ -33,6 +33,7 @@ from models import (
     User,
     db,
 )
+from admin import flask_admin_adapter as fa
 from services import transitions
 from tests import factories
 
@@ -129,7 +130,7 @@ def test_no_form_has_a_status_field(app):
     action, never by a field someone can post."""
     admin = app.extensions["admin"][0]
     with app.test_request_context():
-        for view in admin._views:
+        for view in fa.registered_views(admin):
             for build in ("get_create_form", "get_edit_form"):
                 if hasattr(view, build):
                     getattr(view, build)()
