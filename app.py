@@ -97,6 +97,9 @@ def default_config():
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted:
         # attempt limits count by client address.
         "PROXY_COUNT": int(env("PROXY_COUNT", 0)),
+        # The platform's public address (scheme://host[:port]): verifiable credentials name their
+        # issuer and status lists by it. Unset, the address of the request is used.
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", ""),
     }
 
 
@@ -281,6 +284,15 @@ def _register_cli(app):
         click.echo(f"created center account {user.username} (id {user.id})")
 
     _register_backup_cli(app)
+
+    @app.cli.command("rotate-signing-key")
+    def rotate_signing_key_command():
+        """Add a new Ed25519 key for signing verifiable credentials; older keys stay published."""
+        from services.credentials import keys
+
+        with db.connection_context():
+            row = keys.create_key()
+        click.echo(f"new signing key {row.kid}; every earlier key stays in /.well-known/jwks.json")
 
     @app.cli.command("housekeeping")
     @click.option("--queue", is_flag=True, help="hand it to the job consumer instead of running it here")

@@ -278,6 +278,39 @@ def _list_indexes(migrator):
     create_pattern_indexes()
 
 
+class _SigningKeyV13(Model):
+    id = AutoField()
+    kid = CharField(max_length=64, unique=True)
+    public_jwk = TextField()
+    private_key = TextField()
+    created_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+        table_name = "signing_key"
+
+
+class _IssuedCredentialV13(Model):
+    id = AutoField()
+    subject_type = CharField(max_length=20)
+    subject_id = IntegerField()
+    learner = ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    status_list = IntegerField()
+    status_index = IntegerField()
+    created_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+        table_name = "issued_credential"
+        indexes = ((("subject_type", "subject_id"), True), (("status_list", "status_index"), True))
+
+
+def _add_credential_tables(_migrator):
+    """Version 13 (issue 19): the credential signing keys and the status-list bits of
+    issued verifiable credentials."""
+    db.create_tables([_SigningKeyV13, _IssuedCredentialV13], safe=True)
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -287,6 +320,7 @@ MIGRATIONS = [
     (7, _add_user_sessions),
     (9, _list_indexes),
     (10, _add_sms_delivery_state),
+    (13, _add_credential_tables),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 

@@ -3,7 +3,7 @@
 
 def register_blueprints(app):
     # learner_conversions adds its routes to learner.bp: imported before that is registered.
-    from views import account, auth, files, health, institution, learner, learner_conversions, portal, portal_content  # noqa: F401
+    from views import account, auth, credentials, files, health, institution, learner, learner_conversions, portal, portal_content  # noqa: F401,E501
 
-    for module in (auth, account, files, health, institution, learner, portal, portal_content):
+    for module in (auth, account, credentials, files, health, institution, learner, portal, portal_content):
         app.register_blueprint(module.bp)

@@ -27,6 +27,11 @@ BLUEPRINT_ROUTES = [
     ("institution.agreement", PUBLIC),  # the registration agreement's text
     ("institution.*", {Role.INSTITUTION}),
     ("learner.*", {Role.LEARNER}),
+    # Verifiable credentials: a learner downloads only their own; the key set, the issuer
+    # profile, the status lists and the check at /verify are public.
+    ("credentials.achievement_credential", {Role.LEARNER}),
+    ("credentials.conversion_credential", {Role.LEARNER}),
+    ("credentials.*", PUBLIC),
     # Stored files: open to whoever may see the record they belong to (checked per record).
     ("files.show", PUBLIC),
 ]
@@ -48,6 +53,7 @@ PATH_ARGUMENTS = {
     "code": "text",
     "kind": "text",
     "filename": "text",
+    "number": "any",  # a public revocation status list
 }
 
 
