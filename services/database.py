@@ -278,29 +278,31 @@ def _list_indexes(migrator):
     create_pattern_indexes()
 
 
-class _SigningKeyV13(Model):
+class _CredentialTableV13(Model):
     id = AutoField()
-    kid = CharField(max_length=64, unique=True)
-    public_jwk = TextField()
-    private_key = TextField()
     created_at = DateTimeField(default=dt.datetime.now)
 
     class Meta:
         database = db
+
+
+class _SigningKeyV13(_CredentialTableV13):
+    kid = CharField(max_length=64, unique=True)
+    public_jwk = TextField()
+    private_key = TextField()
+
+    class Meta:
         table_name = "signing_key"
 
 
-class _IssuedCredentialV13(Model):
-    id = AutoField()
+class _IssuedCredentialV13(_CredentialTableV13):
     subject_type = CharField(max_length=20)
     subject_id = IntegerField()
     learner = ForeignKeyField(User, backref="+", on_delete="RESTRICT")
     status_list = IntegerField()
     status_index = IntegerField()
-    created_at = DateTimeField(default=dt.datetime.now)
 
     class Meta:
-        database = db
         table_name = "issued_credential"
         indexes = ((("subject_type", "subject_id"), True), (("status_list", "status_index"), True))
 

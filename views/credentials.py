@@ -13,6 +13,8 @@ from services.permissions import LEARNER, roles_required
 bp = Blueprint("credentials", __name__)
 
 VC_JWT = "application/vc+jwt"
+# What other verifiers fetch (keys, issuer, status lists): cacheable, readable from any origin.
+PUBLIC_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
 STATE_LABELS = {
     verify.VALID: _l("Valid credential"),
     verify.REVOKED: _l("Revoked credential"),
@@ -68,7 +70,7 @@ def conversion_credential(application_id):
 def jwks():
     """The public keys credentials are signed with (every key ever used, newest first)."""
     response = jsonify(keys.jwks())
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers.update(PUBLIC_HEADERS)
     return response
 
 
@@ -76,8 +78,10 @@ def jwks():
 def issuer():
     """The issuer profile (OB 3.0 Profile) every credential names."""
     profile = content.issuer_profile().to_dict()
-    return jsonify({"@context": ["https://www.w3.org/ns/credentials/v2",
-                                 "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"], **profile})
+    response = jsonify({"@context": ["https://www.w3.org/ns/credentials/v2",
+                                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"], **profile})
+    response.headers.update(PUBLIC_HEADERS)
+    return response
 
 
 @bp.route("/credentials/status/<int:number>")
@@ -85,7 +89,8 @@ def status_list(number):
     """A revocation status list (Bitstring Status List), signed, as it stands now."""
     if number not in status.lists():
         abort(404)
-    return status.status_list_token(number), 200, {"Content-Type": VC_JWT, "Cache-Control": "public, max-age=60"}
+    return status.status_list_token(number), 200, {**PUBLIC_HEADERS, "Content-Type": VC_JWT,
+                                                   "Cache-Control": "public, max-age=60"}
 
 
 @bp.route("/verify", methods=["POST"])
