@@ -98,7 +98,7 @@ def verify(token):
     """The verdict on a compact JWT, with what it states when its signature holds."""
     try:
         header = jwt.get_unverified_header(token)
-    except (jwt.InvalidTokenError, ValueError):
+    except (jwt.InvalidTokenError, ValueError, RecursionError):
         return Outcome(INVALID, _l("This is not a credential: it cannot be read as a JWT."))
     key = keys.public_key(header.get("kid"))
     if key is None:

@@ -276,6 +276,8 @@ def test_learners_download_only_their_own_credentials(holder, client_as, client)
     ({"credential": (io.BytesIO(b"a" * (64 * 1024 + 1)), "big.jwt")}, "文件过大"),
     ({"jwt": "eyJhbGciOiJub25lIn0.eyJ4IjoxfQ."}, "凭证应为 JWT"),
     ({"jwt": f"{b64({'alg': 'none', 'kid': 'x'})}.{b64({'x': 1})}.c2ln"}, "签名密钥不属于本平台"),
+    ({"jwt": base64.urlsafe_b64encode(b"[" * 40000).decode().rstrip("=") + ".e30.c2ln"}, "无法按 JWT 读取"),
+    ({"jwt": f"{b64({'alg': 'EdDSA', 'kid': ['x']})}.e30.c2ln"}, "无法按 JWT 读取"),
 ])
 def test_bad_uploads_get_a_clear_message_never_a_500(client, payload, message):
     response = client.post("/verify", data=payload, content_type="multipart/form-data")
