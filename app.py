@@ -287,6 +287,15 @@ def _register_cli(app):
 
     _register_backup_cli(app)
 
+    @app.cli.command("rotate-signing-key")
+    def rotate_signing_key_command():
+        """Add a new Ed25519 key for signing verifiable credentials; older keys stay published."""
+        from services.credentials import keys
+
+        with db.connection_context():
+            row = keys.create_key()
+        click.echo(f"new signing key {row.kid}; every earlier key stays in /.well-known/jwks.json")
+
     @app.cli.command("housekeeping")
     @click.option("--queue", is_flag=True, help="hand it to the job consumer instead of running it here")
     def housekeeping_command(queue):

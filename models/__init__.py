@@ -91,8 +91,10 @@ from models.system import (
     Attachment,
     AuditLog,
     ImportBatch,
+    IssuedCredential,
     Job,
     SchemaVersion,
+    SigningKey,
 )
 
 MODELS = [
@@ -126,6 +128,8 @@ MODELS = [
     AuditLog,
     Article,
     ApiToken,
+    SigningKey,
+    IssuedCredential,
     SchemaVersion,
 ]
 
@@ -199,5 +203,7 @@ __all__ = [
     "RuleAlert",
     "ApiToken",
     "ApiTokenScope",
+    "SigningKey",
+    "IssuedCredential",
     "MODELS",
 ]

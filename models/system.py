@@ -5,6 +5,7 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    TextField,
 )
 
 from models.accounts import Institution, User
@@ -106,3 +107,36 @@ class AuditLog(BaseModel):
 class SchemaVersion(BaseModel):
     version = IntegerField()
     applied_at = DateTimeField(default=now)
+
+
+class SigningKey(BaseModel):
+    """An Ed25519 key the platform signs verifiable credentials with (services/credentials):
+    the newest signs, every one stays published at /.well-known/jwks.json so what it
+    signed still verifies. The private half is an encrypted PKCS#8 PEM (a passphrase
+    derived from SECRET_KEY) and is never served."""
+
+    id = AutoField()
+    kid = CharField(max_length=64, unique=True)  # RFC 7638 thumbprint of the public key
+    public_jwk = JSONField()
+    private_key = TextField()
+    created_at = DateTimeField(default=now)
+
+
+class IssuedCredential(BaseModel):
+    """The bit of the revocation status list (Bitstring Status List) that stands for one
+    recognised achievement or one passed conversion, whichever credential of it is
+    downloaded; the bit is set while that record is withdrawn, revoked or gone."""
+
+    id = AutoField()
+    subject_type = CharField(max_length=20)  # "achievement" (LearnerAchievement) or "conversion" (Application)
+    subject_id = IntegerField()
+    learner = ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    status_list = IntegerField()
+    status_index = IntegerField()
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = (
+            (("subject_type", "subject_id"), True),
+            (("status_list", "status_index"), True),
+        )

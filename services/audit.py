@@ -54,6 +54,8 @@ ACTIONS = {
     "review_performance": _l("Performance conversion review"),
     "review_batch": _l("Institution review of a batch conversion"),
     "certificate_printed": _l("Printed a conversion certificate"),
+    "credential_issued": _l("Downloaded a verifiable credential"),
+    "signing_key_created": _l("Created a credential signing key"),
     "feedback_added": _l("Raised feedback"),
     "feedback_handled": _l("Handled feedback"),
     "import": _l("Imported a workbook"),
@@ -126,6 +128,7 @@ OBJECTS = {
     "ImportBatch": _l("Import record"),
     "Institution": _l("Organisation"),
     "LearnerAchievement": _l("Learner achievement"),
+    "SigningKey": _l("Credential signing key"),
     "Article": _l("Article"),
     "User": _l("User"),
 }
@@ -169,6 +172,8 @@ DETAILS = {
     "rows": _l("Rows"),
     "filter": _l("Filter conditions"),
     "selected": _l("Selected rows"),
+    "kid": _l("Key id"),
+    "credential": _l("Credential id"),
 }
 
 

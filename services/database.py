@@ -396,6 +396,39 @@ class _ApiTokenV14(Model):
 def _add_api_tokens(_migrator):
     """Version 14 (issue 19): institution API tokens."""
     db.create_tables([_ApiTokenV14])
+class _CredentialTableV13(Model):
+    id = AutoField()
+    created_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+
+
+class _SigningKeyV13(_CredentialTableV13):
+    kid = CharField(max_length=64, unique=True)
+    public_jwk = TextField()
+    private_key = TextField()
+
+    class Meta:
+        table_name = "signing_key"
+
+
+class _IssuedCredentialV13(_CredentialTableV13):
+    subject_type = CharField(max_length=20)
+    subject_id = IntegerField()
+    learner = ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    status_list = IntegerField()
+    status_index = IntegerField()
+
+    class Meta:
+        table_name = "issued_credential"
+        indexes = ((("subject_type", "subject_id"), True), (("status_list", "status_index"), True))
+
+
+def _add_credential_tables(_migrator):
+    """Version 13 (issue 19): the credential signing keys and the status-list bits of
+    issued verifiable credentials."""
+    db.create_tables([_SigningKeyV13, _IssuedCredentialV13], safe=True)
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
@@ -409,6 +442,7 @@ MIGRATIONS = [
     (10, _add_sms_delivery_state),
     (11, _application_owners),
     (12, _rule_versions_and_duplicates),
+    (13, _add_credential_tables),
     (14, _add_api_tokens),
     (15, _add_mail_delivery_and_rule_alerts),
 ]

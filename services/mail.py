@@ -28,12 +28,15 @@ CHUNK = 200
 
 
 # (setting, default, type): the e-mail settings of ``app.default_config``, from the environment.
-# PUBLIC_URL: links in e-mails need the site's address (a job has no request to take it from).
+# PUBLIC_URL: links in e-mails need the site's address (a job has no request to take it
+# from); verifiable credentials name their issuer by it. Unset: the development address
+# for e-mails, the request's address for credentials.
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
 SETTINGS = (
     ("EMAIL_BACKEND", "console", str), ("SMTP_HOST", "localhost", str), ("SMTP_PORT", "25", int),
     ("SMTP_USER", "", str), ("SMTP_PASSWORD", "", str), ("SMTP_STARTTLS", "0", lambda v: v == "1"),
     ("SMTP_TIMEOUT", "20", int), ("MAIL_FROM", "学分银行 <noreply@localhost>", str),
-    ("PUBLIC_URL", "http://127.0.0.1:5000", str),
+    ("PUBLIC_URL", "", str),
 )
 
 

@@ -101,7 +101,7 @@ def alert(rule_id):
     if rule is None or rule.status != RuleStatus.PUBLISHED:
         return 0
     link = link_to("learner.credits", rule=rule.id)
-    url = current_app.config["PUBLIC_URL"].rstrip("/") + link
+    url = (current_app.config["PUBLIC_URL"] or mail.DEVELOPMENT_URL).rstrip("/") + link
     created = now()
     with transaction():
         holders = _holders(rule.id).select_extend(Value(rule.id), Value(False), Value(created))

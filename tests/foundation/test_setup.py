@@ -75,12 +75,13 @@ def test_a_version_1_database_is_migrated(tmp_path):
     from playhouse.migrate import migrate
 
     from app import create_app
-    from models import (ActivationRequest, ApiToken, EmailOutbox, Job, RuleAlert, SchemaVersion, ThrottleHit,
-                        UserSession, db)
+    from models import (ActivationRequest, ApiToken, EmailOutbox, IssuedCredential, Job, RuleAlert, SchemaVersion,
+                        SigningKey, ThrottleHit, UserSession, db)
     from services.database import migrator
     from tests.conftest import TEST_CONFIG
 
-    later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest, RuleAlert, ApiToken)
+    later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest, RuleAlert, ApiToken, SigningKey,
+                    IssuedCredential)
     # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
     later_columns = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
                      ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),

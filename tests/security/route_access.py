@@ -31,6 +31,11 @@ BLUEPRINT_ROUTES = [
     ("institution.*", {Role.INSTITUTION}),
     ("learner.credits", {Role.LEARNER}),  # 学分账户 (issue 19): the learner's own credits and pathways
     ("learner.*", {Role.LEARNER}),
+    # Verifiable credentials: a learner downloads only their own; the key set, the issuer
+    # profile, the status lists and the check at /verify are public.
+    ("credentials.achievement_credential", {Role.LEARNER}),
+    ("credentials.conversion_credential", {Role.LEARNER}),
+    ("credentials.*", PUBLIC),
     # Stored files: open to whoever may see the record they belong to (checked per record).
     ("files.show", PUBLIC),
     # The institution API and its OpenAPI document (public: it describes, never shows data).
@@ -55,6 +60,7 @@ PATH_ARGUMENTS = {
     "code": "text",
     "kind": "text",
     "filename": "text",
+    "number": "any",  # a public revocation status list
 }
 
 

@@ -1,0 +1,174 @@
+"""What a verifiable credential says, and its signing.
+
+A credential names the learner by name and by a salted hash of the ID number (OB 3.0
+``identifier``/``identityHash``: the holder can prove it is theirs by showing the ID
+card, a reader of the file does not learn the number); the achievement with its type,
+credits, level and issuing body; the date; and the platform as issuer, whose profile is
+at ``/credentials/issuer``. Its ``credentialStatus`` points at a bit of the revocation
+status list (services.credentials.status). Texts are in the platform's default language,
+whoever downloads: a credential says the same thing to every reader.
+"""
+import secrets
+
+from flask import current_app, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openbadgeslib.ob3 import Achievement, Alignment, Evidence, IdentityObject, Issuer, OpenBadgeCredential
+from openbadgeslib.ob3 import status_entry
+
+from models import (
+    ApplicationKind,
+    CatalogueAchievement,
+    CategoryKind,
+    FrameworkLevel,
+    Level,
+    RuleTarget,
+    User,
+)
+from services import audit
+from services.certificate import certificate_facts
+from services.credentials import keys, status
+
+ACHIEVEMENT, CONVERSION = status.ACHIEVEMENT, status.CONVERSION
+# OB 3.0 AchievementType of a degree by its level; other kinds below.
+DEGREE_TYPES = {
+    Level.ASSOCIATE: "AssociateDegree",
+    Level.BACHELOR: "BachelorDegree",
+    Level.MASTER: "MasterDegree",
+    Level.DOCTOR: "DoctoralDegree",
+}
+KIND_TYPES = {CategoryKind.DEGREE: "Diploma", CategoryKind.NON_DEGREE: "Certificate", CategoryKind.INFORMAL: "Achievement"}
+
+
+def base_url():
+    """The platform's public address: PUBLIC_URL, else the address of this request."""
+    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+
+
+def public_url(endpoint, **values):
+    return base_url() + url_for(endpoint, **values)
+
+
+def issuer_id():
+    return public_url("credentials.issuer")
+
+
+def issuer_profile():
+    return Issuer(id=issuer_id(), name=_("Guangdong Lifelong Education Credit Bank"), url=base_url() + "/")
+
+
+def _identifiers(learner):
+    found = [IdentityObject(identity_hash=learner.real_name, identity_type="name", hashed=False)]
+    if learner.id_number:
+        # A fresh salt per credential: two credentials of one person cannot be linked by it.
+        found.append(IdentityObject.create(learner.id_number.strip().upper(), salt=secrets.token_hex(8),
+                                           identity_type="nationalIdentityNumber"))
+    return found
+
+
+def _profile(kind, key, name):
+    return {"id": f"urn:creditbank:{kind}:{key}", "type": ["Profile"], "name": name}
+
+
+def _framework_alignment(level_id):
+    level = FrameworkLevel.get_or_none(FrameworkLevel.id == level_id) if level_id else None
+    if level is None:
+        return []
+    return [Alignment(target_name=level.name, target_url=public_url("content.framework"),
+                      target_framework=_("Guangdong Lifelong Education Qualifications Framework level standards"),
+                      target_code=str(level.level))]
+
+
+def _achievement_of(item):
+    """The OB 3.0 Achievement of a learner achievement, and its issuing body."""
+    catalogue = item.catalogue if item.catalogue_id else None
+    level = catalogue.level if catalogue else None
+    kind = item.category.kind
+    credits = float(catalogue.credits) if catalogue and catalogue.credits is not None else None
+    tags = [item.category.name] + ([str(Level.label(level))] if level else [])
+    achievement = Achievement(
+        id=f"urn:creditbank:catalogue:{catalogue.id}" if catalogue else f"urn:creditbank:achievement:{item.id}",
+        name=item.name,
+        description=(catalogue.intro if catalogue and catalogue.intro else item.description) or item.category.name,
+        criteria_narrative=_("Recognised by the credit bank as a learning achievement of the holder."),
+        tags=tags,
+        achievement_type=(DEGREE_TYPES.get(level) if kind == CategoryKind.DEGREE else None) or KIND_TYPES.get(kind),
+        credits_available=credits,
+        alignments=_framework_alignment(catalogue.framework_level_id if catalogue else None),
+    )
+    body = catalogue.issuing_body if catalogue else item.source_institution_name
+    creator = _profile("institution", catalogue.institution_id, body) if catalogue else (
+        _profile("organisation", item.id, body) if body else None)
+    return achievement, credits, creator
+
+
+def _sign(subject_type, subject, learner, achievement, credits, creator, awarded, evidence=()):
+    entry = status.entry_for(subject_type, subject.id, learner.id)
+    credential = OpenBadgeCredential(
+        issuer=issuer_profile(),
+        recipient_id=None,
+        achievement=achievement,
+        credits_earned=credits,
+        identifiers=_identifiers(learner),
+        evidence=list(evidence),
+        credential_status=[status_entry(status.list_url(entry.status_list), "revocation", entry.status_index)],
+    )
+    payload = credential.to_jwt_payload()
+    if creator:
+        payload["credentialSubject"]["achievement"]["creator"] = creator
+    if awarded:
+        payload["awardedDate"] = f"{awarded.isoformat()}T00:00:00Z"
+    payload["inLanguage"] = current_app.config["BABEL_DEFAULT_LOCALE"].replace("_", "-")
+    token = keys.sign(payload)
+    audit.record("credential_issued", subject, credential=credential.id)
+    return token
+
+
+def achievement_credential(item):
+    """The signed credential (compact JWT) of a recognised learner achievement."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        achievement, credits, creator = _achievement_of(item)
+        learner = User.get_by_id(item.learner_id)
+        awarded = item.obtained_on or item.updated_at.date()
+        return _sign(ACHIEVEMENT, item, learner, achievement, credits, creator, awarded)
+
+
+def _target_credits(application):
+    if application.kind == ApplicationKind.PERFORMANCE:
+        entries = CatalogueAchievement.select().where(CatalogueAchievement.id == application.target_id)
+    else:
+        entries = (CatalogueAchievement.select(CatalogueAchievement).join(RuleTarget)
+                   .where(RuleTarget.rule == application.rule_id))
+    values = [e.credits for e in entries if e.credits is not None]
+    return float(sum(values)) if values else None
+
+
+def conversion_credential(application):
+    """The signed credential of a passed conversion: the conversion certificate's facts."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        facts = certificate_facts(application)
+        targets = "；".join(f"{name}（{institution}）{modules}".strip() for name, institution, modules in facts["targets"])
+        source = f"{facts['source_name']}（{facts['source_institution']}）"
+        rule = f"{facts['rule_code']} {facts['rule_name']}".strip()
+        credits = _target_credits(application)
+        achievement = Achievement(
+            id=f"urn:creditbank:rule:{application.rule_id}" if application.rule_id
+            else f"urn:creditbank:catalogue:{application.target_id}",
+            name=_("Conversion certificate") + "：" + "；".join(name for name, _i, _m in facts["targets"]),
+            description=_("%(source)s converted into %(targets)s", source=source, targets=targets)
+            + (f"（{_('Rule code')} {rule}）" if rule else ""),
+            criteria_narrative=_("Converted through the credit bank under its published conversion rules."),
+            tags=[str(ApplicationKind.label(application.kind))],
+            achievement_type="Certificate",
+            credits_available=credits,
+        )
+        creator = None
+        if application.rule_id:
+            creator = _profile("institution", application.rule.institution_id, facts["rule_institution"])
+        evidence = []
+        if facts["code"]:
+            evidence.append(Evidence(id=public_url("portal.verify", code=facts["code"]), name=_("Conversion certificate"),
+                                     narrative=_("Verification code") + "：" + facts["code"]))
+        learner = User.get_by_id(application.learner_id)
+        awarded = (application.decided_at or application.submitted_at).date()
+        return _sign(CONVERSION, application, learner, achievement, credits, creator, awarded, evidence)
