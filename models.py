@@ -150,7 +150,8 @@ class CategoryScope(Choices):
 
 
 class Level(Choices):
-    """层次: the seven education levels."""
+    """层次: the seven education levels. ``NAMES`` are their Chinese names as field schemas
+    (the 层次 option lists) and spreadsheets spell them, whatever the UI language."""
 
     PRIMARY = Choice("primary", _l("Primary school"))
     JUNIOR = Choice("junior", _l("Junior secondary"))
@@ -159,6 +160,21 @@ class Level(Choices):
     BACHELOR = Choice("bachelor", _l("Bachelor"))
     MASTER = Choice("master", _l("Master"))
     DOCTOR = Choice("doctor", _l("Doctorate"))
+
+    NAMES = {
+        PRIMARY: "小学",
+        JUNIOR: "初中",
+        SENIOR: "高中(中职/中技)",
+        ASSOCIATE: "专科(高职)",
+        BACHELOR: "本科",
+        MASTER: "硕士",
+        DOCTOR: "博士",
+    }
+
+    @classmethod
+    def code_of(cls, name):
+        """The code of the level with this Chinese name (None for none)."""
+        return next((str(code) for code, known in cls.NAMES.items() if known == name), None)
 
 
 class RecognitionStatus(Choices):
@@ -1010,7 +1026,7 @@ class JobStatus(Choices):
 
 
 class Job(BaseModel):
-    """A large import or an export handed to the job consumer (services/excel_jobs.py):
+    """A large import or an export handed to the job consumer (services/excel/background.py):
     who asked, on which list view, how far it has come, and what it produced."""
 
     id = AutoField()

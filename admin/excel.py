@@ -5,7 +5,7 @@ list imports and exports; the screens, their access (the view's own ``roles`` an
 ``permission``), the SMS check and the audit entry come with it::
 
     class LearnerAccountView(ExcelMixin, SecureModelView):
-        import_kinds = ("learner_accounts",)      # services.excel.KINDS codes
+        import_kinds = (excel.LEARNER_ACCOUNTS,)  # kinds of services.excel.kinds
         export_columns = (excel.ExportColumn("学员姓名", User.real_name), ...)
         export_name = "学员账户"                   # file name stem (default: the view name)
 
@@ -37,7 +37,8 @@ from wtforms.validators import DataRequired
 from peewee import JOIN
 
 from models import ImportBatch, Job, SmsPurpose, User, now
-from services import excel, excel_jobs, inputs, permissions, sms, storage
+from services import excel, inputs, permissions, sms, storage
+from services.excel import background as excel_jobs
 from services.pagination import paginate
 import python_calamine
 
@@ -62,10 +63,14 @@ class ExcelMixin:
     # --- helpers --------------------------------------------------------------------------
 
     def _import_kind(self):
-        code = request.values.get("kind") or (self.import_kinds[0] if self.import_kinds else None)
-        if code not in self.import_kinds:
+        """The view's kind named by ``?kind=<code>`` (its first one by default); 404 for another."""
+        if not self.import_kinds:
             abort(404)
-        return excel.KINDS[code]
+        code = request.values.get("kind") or self.import_kinds[0].code
+        kind = next((k for k in self.import_kinds if k.code == code), None)
+        if kind is None:
+            abort(404)
+        return kind
 
     def _target(self, kind, value):
         """The kind's target the user may use, or None; 404 for a forged id."""
@@ -83,7 +88,7 @@ class ExcelMixin:
     def _records(self):
         since = now() - dt.timedelta(days=RECORD_DAYS)
         query = ImportBatch.select(ImportBatch, User).join(User, on=(ImportBatch.operator == User.id), join_type=JOIN.LEFT_OUTER)
-        query = query.where(ImportBatch.kind.in_(list(self.import_kinds)), ImportBatch.created_at >= since)
+        query = query.where(ImportBatch.kind.in_([k.code for k in self.import_kinds]), ImportBatch.created_at >= since)
         return permissions.scope_imports(query, current_user)
 
     # --- 导入 -------------------------------------------------------------------------------
@@ -116,7 +121,7 @@ class ExcelMixin:
                         return redirect(self.get_url(".job_view", job_id=result.id))
                     return redirect(self.get_url(".import_result", batch_id=result.id, kind=kind.code))
         return self.render(
-            "admin/excel/import.html", form=form, kind=kind, kinds=[excel.KINDS[c] for c in self.import_kinds], fixed=fixed
+            "admin/excel/import.html", form=form, kind=kind, kinds=self.import_kinds, fixed=fixed
         )
 
     def _run_import(self, kind, upload, target):
