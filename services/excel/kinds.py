@@ -85,9 +85,11 @@ _BY_SCREEN_NAME = {}
 
 def register(kind):
     """Make ``kind`` reachable by its code and its screen name (each unique); returns it."""
-    for registry, key in ((KINDS, kind.code), (_BY_SCREEN_NAME, kind.screen_name)):
+    entries = ((KINDS, kind.code), (_BY_SCREEN_NAME, kind.screen_name))
+    for registry, key in entries:
         if not key or key in registry:
             raise ValueError(f"import kind {type(kind).__name__}: missing or repeated name {key!r}")
+    for registry, key in entries:
         registry[key] = kind
     return kind
 
