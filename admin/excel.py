@@ -38,7 +38,7 @@ from peewee import JOIN
 
 from models import ImportBatch, Job, SmsPurpose, User, now
 from services import excel, inputs, permissions, sms, storage
-from services.excel import background as excel_jobs
+from services.excel import background
 from services.pagination import paginate
 import python_calamine
 
@@ -140,7 +140,7 @@ class ExcelMixin:
             user = current_user._get_current_object()
             # What is wrong with the file as a whole is said here, at once; a long one is a job.
             if excel.estimated_rows(path) > current_app.config["IMPORT_ASYNC_ROWS"]:
-                return excel_jobs.start_import(self.endpoint, kind, path, upload.filename, user, target)
+                return background.start_import(self.endpoint, kind, path, upload.filename, user, target)
             batch = excel.run_import(kind, path, upload.filename, user, target)
         flash(_("Import finished."), "success")
         return batch
@@ -232,7 +232,7 @@ class ExcelMixin:
                 except sms.CodeError as error:
                     form.code.errors = [str(error)]
                 else:
-                    job = excel_jobs.start_export(
+                    job = background.start_export(
                         self.endpoint, request.full_path, current_user._get_current_object(),
                         self.export_name or self.name,
                     )

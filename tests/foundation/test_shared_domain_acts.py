@@ -76,7 +76,7 @@ def test_inactive_learners_are_made_only_in_services_accounts():
 
 def test_the_levels_are_named_once():
     assert list(Level.NAMES) == Level.members()
-    assert reference.LEVEL_OPTIONS == list(Level.NAMES.values())
+    assert list(Level.NAMES.values()) == reference.LEVEL_OPTIONS
     assert Level.code_of("专科(高职)") == Level.ASSOCIATE and Level.code_of("大专") is None
     spelled = [p for p in SOURCES if "高中(中职/中技)" in p.read_text(encoding="utf-8")]
     assert spelled == [], spelled  # the names live in models.Level.NAMES only
