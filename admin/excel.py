@@ -18,7 +18,6 @@ action on selected rows). A view with its own ``list_template`` should extend
 ``admin/excel/list.html`` to keep the 导入 / 导入记录 / 导出 buttons.
 """
 import datetime as dt
-import io
 import os
 import shutil
 import tempfile
@@ -40,7 +39,6 @@ from models import ImportBatch, Job, SmsPurpose, User, now
 from services import excel, inputs, permissions, sms, storage
 from services.excel import background
 from services.pagination import paginate
-import python_calamine
 
 RECORD_DAYS = 365
 
@@ -170,7 +168,7 @@ class ExcelMixin:
             abort(404)
         rejected = []
         if batch.rejected_file_id and batch.rejected:
-            rejected = _first_reasons(batch.rejected_file)
+            rejected = excel.first_reasons(batch.rejected_file)
         return self.render("admin/excel/import_result.html", batch=batch, reasons=rejected, kind=excel.KINDS[batch.kind])
 
     @expose("/imports/")
@@ -284,18 +282,3 @@ JOB_STAGES = {
     "done": _l("Finished"),
     "failed": _l("Failed"),
 }
-
-
-def _first_reasons(attachment, limit=20):
-    """The first reasons of a failure workbook, to show on the result page."""
-    with storage.open_stored(attachment) as handle:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
-    sheet = workbook.get_sheet_by_index(0)
-    reasons = []
-    for index, row in enumerate(sheet.iter_rows()):
-        if index == 0:
-            continue
-        if index > limit:
-            break
-        reasons.append(row[-1])
-    return reasons

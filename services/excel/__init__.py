@@ -64,7 +64,15 @@ from services.excel.kinds import (
     register,
 )
 from services.excel.pipeline import institution_of, paused_gc, refuse_duplicates, run_import
-from services.excel.reading import PARSE_SLICE, check_file, estimated_rows, locate_header, parse_rows, read_rows
+from services.excel.reading import (
+    PARSE_SLICE,
+    check_file,
+    estimated_rows,
+    first_reasons,
+    locate_header,
+    parse_rows,
+    read_rows,
+)
 from services.excel.template import write_template
 from services.excel.writing import XlsxWriter, neutralise, write_rows
 
@@ -72,6 +80,7 @@ __all__ = [
     "CATALOGUE", "DATE", "DATETIME", "EMAIL", "ENUM", "ID_NUMBER", "INSTITUTION_ACHIEVEMENTS", "KINDS",
     "LEARNER_ACCOUNTS", "LEARNER_ACHIEVEMENTS", "MOBILE", "NUMBER", "PARSE_SLICE", "TEXT", "Column", "ExportColumn",
     "ImportContext", "ImportFileError", "ImportKind", "Row", "XlsxWriter", "check_file", "chunks", "clean_header",
+    "first_reasons",
     "clean_text", "estimated_rows", "existing_values", "export_values", "insert_chunked", "institution_of",
     "locate_header", "named", "neutralise", "parse_cell", "parse_column", "parse_date", "parse_rows", "paused_gc",
     "read_rows", "refuse", "refuse_duplicates", "register", "run_import", "select_in", "valid_id_number",

@@ -2,6 +2,7 @@
 zip bombs, the sheet's extent: ``sheet_limits``), calamine's rows, the header row and the
 parsed ``Row``s, a slice of rows at a time."""
 import datetime as dt
+import io
 import itertools
 import os
 import zipfile
@@ -166,3 +167,11 @@ def _parse_slice(data, first_number, positions, columns, today, holder):
             if index in by_index:
                 refuse(by_index[index], column, problem)
     return by_index.values()
+
+
+def first_reasons(attachment, limit=20):
+    """The first reasons (last column) of a stored 未导入 workbook, for the result page."""
+    with storage.open_stored(attachment) as handle:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
+    sheet = workbook.get_sheet_by_index(0)
+    return [row[-1] for row in itertools.islice(sheet.iter_rows(), 1, limit + 1)]

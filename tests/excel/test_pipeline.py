@@ -29,3 +29,15 @@ def test_a_failed_result_workbook_rolls_the_import_back(client_as, monkeypatch, 
     assert ImportBatch.select().count() == 0
     assert Attachment.select().where(Attachment.owner_type == "import").count() == 0
     assert gc.isenabled()
+
+
+def test_the_result_page_shows_the_first_reasons_of_the_refused_rows(client_as):
+    from tests.excel.conftest import upload
+
+    center = client_as("center")
+    good = factories.valid_id_number(950)
+    response = upload(center, "/admin/x_accounts/import/",
+                      workbook_bytes([HEADER, ["甲", good, "", ""], ["", factories.valid_id_number(951), "", ""], ["乙", "123", "", ""]]))
+    page = center.get(response.headers["Location"]).data.decode()
+    assert "第3行 学员姓名 不能为空" in page and "第4行 身份证号 必须为18位" in page
+    assert excel.first_reasons(ImportBatch.get().rejected_file, limit=1) == ["第3行 学员姓名 不能为空"]
