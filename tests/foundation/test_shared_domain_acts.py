@@ -87,3 +87,24 @@ def test_masking_lives_in_services_validators():
     assert validators.mask_email("learner@example.cn") == "l***@example.cn"
     templates = [p for p in (ROOT / "templates").rglob("*.html") if "***" in p.read_text(encoding="utf-8")]
     assert templates == [], templates
+
+
+def test_message_links_come_from_url_for_also_in_a_background_job(app):
+    """Notifications sent by the job consumer (no request) link where url_for would."""
+    from flask import has_request_context, url_for
+
+    from services.notify import link_to
+
+    with app.test_request_context():
+        expected = url_for("inst_conv_batches.review_view", batch_id=7), url_for("learner.conversion")
+    assert not has_request_context()
+    assert (link_to("inst_conv_batches.review_view", batch_id=7), link_to("learner.conversion")) == expected
+    assert expected == ("/admin/inst_conv_batches/review/7/", "/me/conversions")
+
+
+def test_written_paths_give_way_to_url_for(client):
+    page = client.get("/login").data.decode()
+    for path in ("/register", "/activate", "/forgot-password", "/institution/register"):
+        assert f'href="{path}"' in page
+    for path in [ROOT / "templates" / "auth" / "login.html", ROOT / "admin" / "center_articles.py"]:
+        assert 'href="/' not in path.read_text(encoding="utf-8") and '"/files/' not in path.read_text(encoding="utf-8")
