@@ -25,7 +25,6 @@ _DATE_PATTERNS = (
 )
 
 
-
 def clean_text(cell):
     """The text a cell shows, normalised: full-width → half-width (NFKC), non-breaking
     and surrounding spaces removed, whole-number floats without ``.0``."""
