@@ -5,7 +5,7 @@ list imports and exports; the screens, their access (the view's own ``roles`` an
 ``permission``), the SMS check and the audit entry come with it::
 
     class LearnerAccountView(ExcelMixin, SecureModelView):
-        import_kinds = ("learner_accounts",)      # services.excel.KINDS codes
+        import_kinds = (excel.LEARNER_ACCOUNTS,)  # kinds of services.excel.kinds
         export_columns = (excel.ExportColumn("学员姓名", User.real_name), ...)
         export_name = "学员账户"                   # file name stem (default: the view name)
 
@@ -18,7 +18,6 @@ action on selected rows). A view with its own ``list_template`` should extend
 ``admin/excel/list.html`` to keep the 导入 / 导入记录 / 导出 buttons.
 """
 import datetime as dt
-import io
 import os
 import shutil
 import tempfile
@@ -38,9 +37,9 @@ from peewee import JOIN
 
 from admin import flask_admin_adapter as fa
 from models import ImportBatch, Job, SmsPurpose, User, now
-from services import excel, excel_jobs, inputs, permissions, sms, storage
+from services import excel, inputs, permissions, sms, storage
+from services.excel import background
 from services.pagination import paginate
-import python_calamine
 
 RECORD_DAYS = 365
 
@@ -63,10 +62,14 @@ class ExcelMixin:
     # --- helpers --------------------------------------------------------------------------
 
     def _import_kind(self):
-        code = request.values.get("kind") or (self.import_kinds[0] if self.import_kinds else None)
-        if code not in self.import_kinds:
+        """The view's kind named by ``?kind=<code>`` (its first one by default); 404 for another."""
+        if not self.import_kinds:
             abort(404)
-        return excel.KINDS[code]
+        code = request.values.get("kind") or self.import_kinds[0].code
+        kind = next((k for k in self.import_kinds if k.code == code), None)
+        if kind is None:
+            abort(404)
+        return kind
 
     def _target(self, kind, value):
         """The kind's target the user may use, or None; 404 for a forged id."""
@@ -84,7 +87,7 @@ class ExcelMixin:
     def _records(self):
         since = now() - dt.timedelta(days=RECORD_DAYS)
         query = ImportBatch.select(ImportBatch, User).join(User, on=(ImportBatch.operator == User.id), join_type=JOIN.LEFT_OUTER)
-        query = query.where(ImportBatch.kind.in_(list(self.import_kinds)), ImportBatch.created_at >= since)
+        query = query.where(ImportBatch.kind.in_([k.code for k in self.import_kinds]), ImportBatch.created_at >= since)
         return permissions.scope_imports(query, current_user)
 
     # --- 导入 -------------------------------------------------------------------------------
@@ -117,7 +120,7 @@ class ExcelMixin:
                         return redirect(self.get_url(".job_view", job_id=result.id))
                     return redirect(self.get_url(".import_result", batch_id=result.id, kind=kind.code))
         return self.render(
-            "admin/excel/import.html", form=form, kind=kind, kinds=[excel.KINDS[c] for c in self.import_kinds], fixed=fixed
+            "admin/excel/import.html", form=form, kind=kind, kinds=self.import_kinds, fixed=fixed
         )
 
     def _run_import(self, kind, upload, target):
@@ -136,7 +139,7 @@ class ExcelMixin:
             user = current_user._get_current_object()
             # What is wrong with the file as a whole is said here, at once; a long one is a job.
             if excel.estimated_rows(path) > current_app.config["IMPORT_ASYNC_ROWS"]:
-                return excel_jobs.start_import(self.endpoint, kind, path, upload.filename, user, target)
+                return background.start_import(self.endpoint, kind, path, upload.filename, user, target)
             batch = excel.run_import(kind, path, upload.filename, user, target)
         flash(_("Import finished."), "success")
         return batch
@@ -166,7 +169,7 @@ class ExcelMixin:
             abort(404)
         rejected = []
         if batch.rejected_file_id and batch.rejected:
-            rejected = _first_reasons(batch.rejected_file)
+            rejected = excel.first_reasons(batch.rejected_file)
         return self.render("admin/excel/import_result.html", batch=batch, reasons=rejected, kind=excel.KINDS[batch.kind])
 
     @expose("/imports/")
@@ -227,7 +230,7 @@ class ExcelMixin:
                 except sms.CodeError as error:
                     form.code.errors = [str(error)]
                 else:
-                    job = excel_jobs.start_export(
+                    job = background.start_export(
                         self.endpoint, request.full_path, current_user._get_current_object(),
                         self.export_name or self.name,
                     )
@@ -279,18 +282,3 @@ JOB_STAGES = {
     "done": _l("Finished"),
     "failed": _l("Failed"),
 }
-
-
-def _first_reasons(attachment, limit=20):
-    """The first reasons of a failure workbook, to show on the result page."""
-    with storage.open_stored(attachment) as handle:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
-    sheet = workbook.get_sheet_by_index(0)
-    reasons = []
-    for index, row in enumerate(sheet.iter_rows()):
-        if index == 0:
-            continue
-        if index > limit:
-            break
-        reasons.append(row[-1])
-    return reasons

@@ -65,7 +65,8 @@ class CategoryScope(Choices):
 
 
 class Level(Choices):
-    """层次: the seven education levels."""
+    """层次: the seven education levels. ``NAMES`` are their Chinese names as field schemas
+    (the 层次 option lists) and spreadsheets spell them, whatever the UI language."""
 
     PRIMARY = Choice("primary", _l("Primary school"))
     JUNIOR = Choice("junior", _l("Junior secondary"))
@@ -74,6 +75,21 @@ class Level(Choices):
     BACHELOR = Choice("bachelor", _l("Bachelor"))
     MASTER = Choice("master", _l("Master"))
     DOCTOR = Choice("doctor", _l("Doctorate"))
+
+    NAMES = {
+        PRIMARY: "小学",
+        JUNIOR: "初中",
+        SENIOR: "高中(中职/中技)",
+        ASSOCIATE: "专科(高职)",
+        BACHELOR: "本科",
+        MASTER: "硕士",
+        DOCTOR: "博士",
+    }
+
+    @classmethod
+    def code_of(cls, name):
+        """The code of the level with this Chinese name (None for none)."""
+        return next((str(code) for code, known in cls.NAMES.items() if known == name), None)
 
 
 class RecognitionStatus(Choices):

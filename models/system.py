@@ -66,7 +66,7 @@ class ImportBatch(BaseModel):
 
 
 class Job(BaseModel):
-    """A large import or an export handed to the job consumer (services/excel_jobs.py):
+    """A large import or an export handed to the job consumer (services/excel/background.py):
     who asked, on which list view, how far it has come, and what it produced."""
 
     STATES = StateMachine("status", {

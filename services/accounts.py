@@ -183,3 +183,42 @@ def create_user(role, username, real_name, password=None, phone=None, institutio
     except IntegrityError:
         raise AccountError(_l("Username, phone, email or ID number is already registered")) from None
     return user
+
+
+# --- 未激活 learners added from an ID number --------------------------------------------
+# The one home of "a learner an institution or the center adds by ID number": 新增学员 and
+# 增加新学员 (one at a time), 学员账户导入 and 学员成果导入 (many at once), the demo data.
+# Such a learner has no password and no username until they activate (SPEC §5).
+
+
+def from_id_number(id_number):
+    """The columns an ID number decides: itself, the holder's gender and birth date."""
+    return {
+        "id_number": id_number,
+        "gender": validators.id_gender(id_number),
+        "birth_date": validators.id_birth_date(id_number),
+    }
+
+
+def inactive_learner_columns(added_by):
+    """What every 未激活 learner added from an ID number shares; ``added_by`` is the
+    institution's id (None when the center adds them)."""
+    return {"role": Role.LEARNER, "status": AccountStatus.INACTIVE, "added_by_institution": added_by}
+
+
+def create_inactive_learner(id_number, real_name, added_by, **fields):
+    """One new 未激活 learner for ``id_number`` (the caller checked it is not registered)."""
+    return User.create(real_name=real_name, **from_id_number(id_number), **inactive_learner_columns(added_by), **fields)
+
+
+def insert_inactive_learners(rows, added_by, when):
+    """Many new 未激活 learners at once (an import): ``rows`` are dicts with the same keys,
+    ``id_number`` and ``real_name`` among them, inserted in bulk with ``created_at=when``."""
+    from services.excel import bulk  # the Excel engine imports this module
+
+    bulk.insert_chunked(
+        User,
+        ({**row, **from_id_number(row["id_number"])} for row in rows),
+        created_at=when,
+        **inactive_learner_columns(added_by),
+    )

@@ -88,17 +88,17 @@ def deliver_sms(row_id, text, params, task=None):
 @huey.task()
 @in_app
 def run_import_job(job_id):
-    from services import excel_jobs
+    from services.excel import background
 
-    excel_jobs.run_import(job_id)
+    background.run_import(job_id)
 
 
 @huey.task()
 @in_app
 def run_export_job(job_id):
-    from services import excel_jobs
+    from services.excel import background
 
-    excel_jobs.run_export(job_id)
+    background.run_export(job_id)
 
 
 @huey.periodic_task(crontab(minute="*/5"))

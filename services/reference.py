@@ -7,9 +7,9 @@ department with the colleges institution registration offers (SPEC §5).
 a natural key and only created when missing, never overwritten, so the center's later
 edits survive a re-run. Demo data and demo logins live apart, in ``services/seed.py``.
 """
-from models import Category, CategoryKind, CategoryScope, FrameworkLevel, Institution, InstitutionKind
+from models import Category, CategoryKind, CategoryScope, FrameworkLevel, Institution, InstitutionKind, Level
 
-LEVEL_OPTIONS = [label for label in ("小学", "初中", "高中(中职/中技)", "专科(高职)", "本科", "硕士", "博士")]
+LEVEL_OPTIONS = list(Level.NAMES.values())
 GRADUATION_OPTIONS = ["毕业", "结业", "肄业"]
 
 

@@ -9,7 +9,6 @@ import datetime as dt
 from decimal import Decimal
 
 from models import (
-    AccountStatus,
     AchievementSource,
     AchievementStatus,
     Application,
@@ -213,14 +212,19 @@ def _user(username, role, real_name, **fields):
     return user
 
 
-def _learner(index, teaching_point, **overrides):
+def _learner_name(index):
+    return "陈晓明" if index == 0 else SURNAMES[index % len(SURNAMES)] + GIVEN[index % len(GIVEN)]
+
+
+def _learner(index, teaching_point):
     id_number = demo_id_number(index)
     username = "learner" if index == 0 else f"learner{index:02d}"
     return _user(
         username,
         Role.LEARNER,
-        "陈晓明" if index == 0 else SURNAMES[index % len(SURNAMES)] + GIVEN[index % len(GIVEN)],
-        **{"phone": f"138{index:08d}", "email": f"{username}@example.cn", **overrides},
+        _learner_name(index),
+        phone=f"138{index:08d}",
+        email=f"{username}@example.cn",
         id_number=id_number,
         gender=id_gender(id_number),
         birth_date=id_birth_date(id_number),
@@ -428,10 +432,12 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
               stored_by=institutions["广东理工职业学院"], personal_code=None)
     # Imported, not yet activated learners (they activate with their ID number).
     for index in range(22, 25):
-        # learner24 has no phone: it activates by e-mail and the center's account review (003).
-        _learner(index, teaching_points[index % 2], status=AccountStatus.INACTIVE, password_hash=None,
-                 added_by_institution=institutions["广东理工职业学院"],
-                 **({"phone": None, "email": None} if index == 24 else {}))
+        id_number = demo_id_number(index)
+        if not User.select().where(User.id_number == id_number).exists():
+            # The third has no phone: it activates by e-mail and the center's account review (003).
+            contact = {} if index == 24 else {"phone": f"138{index:08d}", "email": f"learner{index}@example.cn"}
+            accounts.create_inactive_learner(id_number, _learner_name(index), institutions["广东理工职业学院"].id,
+                                             teaching_point=teaching_points[index % 2], **contact)
     return learners
 
 

@@ -4,7 +4,7 @@ from flask import current_app
 from flask_login import current_user
 
 from services import permissions, sms
-from services.validators import mask_id, mask_phone
+from services.validators import mask_email, mask_id, mask_phone
 
 
 def enum_label(value, enum_name):
@@ -24,7 +24,7 @@ def has_endpoint(name):
 
 
 def register(app):
-    app.jinja_env.filters.update(mask_id=mask_id, mask_phone=mask_phone, label=enum_label)
+    app.jinja_env.filters.update(mask_id=mask_id, mask_phone=mask_phone, mask_email=mask_email, label=enum_label)
     app.jinja_env.globals.update(
         unread_messages=unread_messages,
         has_endpoint=has_endpoint,

@@ -118,6 +118,20 @@ def mask_phone(value):
     return value[:3] + "****" + value[-4:] if len(value) >= 8 else "****"
 
 
+def mask_name(value):
+    """陈晓明 → 陈** (a certificate's holder on the public 证书验证 page)."""
+    if not value:
+        return ""
+    return value[:1] + "*" * max(1, len(value) - 1)
+
+
+def mask_email(value):
+    """learner@example.cn → l***@example.cn."""
+    if not value:
+        return ""
+    return value[:1] + "***" + value[value.find("@"):] if "@" in value else value[:1] + "***"
+
+
 # --- WTForms adapters ------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """The 400 / 403 / 404 pages in the site's own layout and language (Werkzeug's are raw
 English with no way back). A JSON request keeps a JSON answer."""
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ def render_error(error):
     heading, explanation = PAGES[error.code]
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(heading)), error.code
-    back = permissions.home_url(current_user) if current_user.is_authenticated else "/"
+    back = permissions.home_url(current_user) if current_user.is_authenticated else url_for("portal.index")
     return render_template("errors/error.html", heading=heading, explanation=explanation, back=back), error.code
 
 

@@ -18,6 +18,7 @@ from models import (
 from services import inputs, permissions, rule_versions
 from services.certificate import certificate_facts
 from services.pagination import paginate
+from services.validators import mask_name
 from views.portal_content import published_articles
 
 bp = Blueprint("portal", __name__)
@@ -127,5 +128,5 @@ def verify(code):
     )
     facts = certificate_facts(application) if application else None
     if facts:
-        facts["learner_name"] = facts["learner_name"][:1] + "*" * max(1, len(facts["learner_name"]) - 1)
+        facts["learner_name"] = mask_name(facts["learner_name"])
     return render_template("portal/verify.html", facts=facts, code=code), (200 if facts else 404)

@@ -31,7 +31,7 @@ from models import (
     db,
 )
 from services import accounts, audit, permissions, sms
-from services.excel import DATETIME, ExportColumn
+from services.excel import DATETIME, LEARNER_ACCOUNTS, ExportColumn
 from services.validators import Mobile, mask_id, mask_phone
 
 
@@ -254,7 +254,7 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
 class LearnerView(AccountStatusActions, ExcelMixin, CenterModelView):
     """Every learner account, masked; imports of 未激活 learner accounts."""
 
-    import_kinds = ("learner_accounts",)
+    import_kinds = (LEARNER_ACCOUNTS,)
     export_name = _l("Learner accounts")
     export_columns = (
         ExportColumn("用户名", User.username),

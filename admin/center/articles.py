@@ -1,6 +1,7 @@
 """Portal articles (资讯中心, 业务指南, 规章制度; SPEC §10): the center writes them in
 Markdown (rendered sanitised on the portal), attaches files, and publishes or withdraws
 them by actions. Attachments are ``Attachment`` rows owned by ("article", id)."""
+from flask import url_for
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -95,7 +96,7 @@ class ArticleView(CenterModelView):
         # The details page previews the article as the portal shows it.
         "body": lambda v, c, m, n: Markup('<div class="cb-article-body">{}</div>').format(render_markdown(m.body)),
         "files": lambda v, c, m, n: Markup("<br>").join(
-            Markup('<a href="{}">{}</a>').format(f"/files/{a.id}", a.original_name) for a in Attachment.of("article", m.id)
+            Markup('<a href="{}">{}</a>').format(url_for("files.show", attachment_id=a.id), a.original_name) for a in Attachment.of("article", m.id)
         ),
     }
 

@@ -50,7 +50,7 @@ from models import (
     db,
 )
 from services import audit, inputs
-from services.excel import DATETIME, ExportColumn
+from services.excel import CATALOGUE, DATETIME, ExportColumn
 from services.schema import FIELD_PREFIX, json_value, schema_field
 
 FIELD_TYPES = (("text", _l("Text")), ("number", _l("Number")), ("date", _l("Date")), ("enum", _l("Enumeration")))
@@ -384,7 +384,7 @@ def catalogue_form_class(category):
 class CatalogueView(ExcelMixin, CenterModelView):
     """名录成果: created from the subcategory's fields, then read-only."""
 
-    import_kinds = ("catalogue",)
+    import_kinds = (CATALOGUE,)
     export_name = _l("Catalogue achievements")
     export_columns = (
         ExportColumn("项目名称", CatalogueAchievement.project_name),

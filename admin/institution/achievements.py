@@ -30,7 +30,7 @@ from models import (
 )
 from services.schema import FIELD_PREFIX, json_value, schema_field
 from services import audit, permissions
-from services.excel import DATETIME, ExportColumn
+from services.excel import DATETIME, INSTITUTION_ACHIEVEMENTS, ExportColumn
 
 
 # 成果类型 is the parent of the entry's subcategory (成果子类型).
@@ -131,7 +131,7 @@ def _rule_count():
 
 class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
     permission = Permission.ACHIEVEMENTS
-    import_kinds = ("institution_achievements",)
+    import_kinds = (INSTITUTION_ACHIEVEMENTS,)
     export_name = _l("Institution achievements")
     export_columns = (
         ExportColumn("成果名称", CatalogueAchievement.name),

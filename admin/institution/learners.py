@@ -36,10 +36,10 @@ from models import (
     User,
     db,
 )
-from services import audit, duplicates, notify, permissions, storage, throttle, transitions, workflow
-from services.excel import DATE, DATETIME, ExportColumn
+from services import accounts, audit, duplicates, notify, permissions, storage, throttle, transitions, workflow
+from services.excel import DATE, DATETIME, LEARNER_ACCOUNTS, LEARNER_ACHIEVEMENTS, ExportColumn
 from services.pagination import paginate
-from services.validators import IdNumber, id_birth_date, id_gender, mask_id, mask_phone
+from services.validators import IdNumber, mask_id, mask_phone
 
 
 # 成果子类型 of a stored achievement is its entry's category; 成果类型 that category's parent.
@@ -81,15 +81,7 @@ def find_or_create_learner(real_name, id_number, institution_id):
     """The learner with this ID number, or a new 未激活 one added by the institution."""
     user = User.get_or_none(User.id_number == id_number)
     if user is None:
-        return User.create(
-            role=Role.LEARNER,
-            real_name=real_name,
-            id_number=id_number,
-            gender=id_gender(id_number),
-            birth_date=id_birth_date(id_number),
-            status=AccountStatus.INACTIVE,
-            added_by_institution=institution_id,
-        )
+        return accounts.create_inactive_learner(id_number, real_name, institution_id)
     if not permissions.is_learner(user) or user.real_name != real_name:
         raise NameMismatch(_("The name and the ID number do not match a learner account."))
     return user
@@ -159,7 +151,7 @@ def _learner_columns(view, context, model, name):
 
 class LearnerAchievementView(ExcelMixin, InstitutionModelView):
     permission = Permission.LEARNER_ACHIEVEMENTS
-    import_kinds = ("learner_achievements",)
+    import_kinds = (LEARNER_ACHIEVEMENTS,)
     export_name = _l("Learner achievements")
     export_columns = (
         ExportColumn("成果名称", LearnerAchievement.name),
@@ -383,7 +375,7 @@ class LearnerAccountForm(SecureForm):
 
 class LearnerAccountView(ExcelMixin, InstitutionModelView):
     permission = Permission.LEARNER_ACCOUNTS
-    import_kinds = ("learner_accounts",)
+    import_kinds = (LEARNER_ACCOUNTS,)
     export_name = _l("Learner accounts")
     export_columns = (
         ExportColumn("学员姓名", User.real_name),
@@ -431,12 +423,13 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
         return super().scope(query).where(common(permissions.accounts_of(Role.LEARNER)))
 
     def on_model_change(self, form, model, is_created):
-        model.gender = id_gender(model.id_number)
-        model.birth_date = id_birth_date(model.id_number)
+        columns = accounts.from_id_number(model.id_number)
         if is_created:
-            model.role = Role.LEARNER
-            transitions.initial(model, AccountStatus.INACTIVE)
-            model.added_by_institution = current_user.institution_id
+            added = accounts.inactive_learner_columns(current_user.institution_id)
+            transitions.initial(model, added.pop("status"))
+            columns.update(added)
+        for name, value in columns.items():
+            setattr(model, name, value)
 
     def after_model_change(self, form, model, is_created):
         audit.record("learner_account_created" if is_created else "learner_account_changed", model)

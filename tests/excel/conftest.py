@@ -22,7 +22,7 @@ from services import excel, permissions
 
 class AccountsView(ExcelMixin, SecureModelView):
     roles = frozenset({permissions.CENTER, permissions.INSTITUTION, permissions.SUBUSER})
-    import_kinds = ("learner_accounts",)
+    import_kinds = (excel.LEARNER_ACCOUNTS,)
     column_list = ("real_name", "id_number", "status")
     column_searchable_list = ("real_name",)
     column_filters = ("status",)
@@ -45,13 +45,13 @@ class AccountsView(ExcelMixin, SecureModelView):
 
 
 class CatalogueImportView(ExcelMixin, SecureModelView):
-    import_kinds = ("catalogue",)
+    import_kinds = (excel.CATALOGUE,)
     column_list = ("name",)
 
 
 class InstitutionAchievementsImportView(ExcelMixin, SecureModelView):
     roles = permissions.INSTITUTION_USERS
-    import_kinds = ("institution_achievements",)
+    import_kinds = (excel.INSTITUTION_ACHIEVEMENTS,)
     column_list = ("name",)
 
     def scope(self, query):
@@ -62,7 +62,7 @@ class InstitutionAchievementsImportView(ExcelMixin, SecureModelView):
 
 class LearnerAchievementsView(ExcelMixin, SecureModelView):
     roles = permissions.INSTITUTION_USERS
-    import_kinds = ("learner_achievements",)
+    import_kinds = (excel.LEARNER_ACHIEVEMENTS,)
     column_list = ("name", "status")
     export_columns = (
         excel.ExportColumn("学员姓名", User.real_name),

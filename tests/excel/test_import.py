@@ -30,7 +30,7 @@ def result_page(client, response):
 def test_every_kind_of_bad_row(client_as, monkeypatch, slice_rows):
     """A workbook with every kind of bad row gives exactly the expected split and reasons,
     also when it is parsed two rows at a time (row numbers and duplicates across slices)."""
-    monkeypatch.setattr(excel, "PARSE_SLICE", slice_rows)
+    monkeypatch.setattr(excel.reading, "PARSE_SLICE", slice_rows)
     center = client_as("center")
     registered = factories.make_learner()
     good = ids(6)
@@ -165,14 +165,14 @@ def test_failure_workbook_reimports_after_fixing(client_as):
 def test_a_failure_midway_leaves_nothing(client_as, monkeypatch, tmp_path):
     center = client_as("center")
     calls = []
-    original = excel.insert_chunked
+    original = excel.bulk.insert_chunked
 
     def failing(model, rows, **same):
         calls.append(model)
         original(model, rows, **same)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(excel, "insert_chunked", failing)
+    monkeypatch.setattr(excel.bulk, "insert_chunked", failing)
     path = tmp_path / "a.xlsx"
     path.write_bytes(workbook_bytes([HEADER, *[[f"学员{i}", n, "", ""] for i, n in enumerate(ids(3, 700))]]))
     with pytest.raises(RuntimeError):

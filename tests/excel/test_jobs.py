@@ -1,7 +1,8 @@
 """Large imports and every export run as background jobs: the page follows their stage and
 counts to the result; only the person who started a job sees it and its files."""
 from models import AuditLog, ImportBatch, Job, JobStatus, SmsPurpose, User
-from services import excel_jobs, sms
+from services import sms
+from services.excel import background
 from tests import factories
 from tests.excel.conftest import read_xlsx, upload, workbook_bytes
 
@@ -17,8 +18,8 @@ def learners(count):
 def test_a_large_import_runs_as_a_job_whose_page_reaches_100_percent(app, client_as, monkeypatch):
     app.config["IMPORT_ASYNC_ROWS"] = 10  # this workbook counts as large
     stages = []
-    real_update = excel_jobs._update
-    monkeypatch.setattr(excel_jobs, "_update", lambda job_id, **f: (stages.append(f.get("stage")), real_update(job_id, **f)))
+    real_update = background._update
+    monkeypatch.setattr(background, "_update", lambda job_id, **f: (stages.append(f.get("stage")), real_update(job_id, **f)))
     center = client_as("center")
     response = upload(center, IMPORT, learners(30))
     assert response.status_code == 302 and "/jobs/" in response.location

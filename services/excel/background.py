@@ -14,7 +14,11 @@ from flask_babel import gettext as _
 
 from admin import flask_admin_adapter
 from models import Job, JobStatus, User, now
-from services import audit, excel, storage, transitions
+from services import audit, storage, transitions
+from services.excel.columns import ImportFileError
+from services.excel.export import write_export
+from services.excel.kinds import KINDS
+from services.excel.pipeline import run_import as import_file
 
 XLSX_MIME = storage.XLSX_MIME
 
@@ -65,7 +69,7 @@ def run_import(job_id):
         return
     job = Job.get_by_id(job_id)
     params = job.params
-    kind = excel.KINDS[params["kind"]]
+    kind = KINDS[params["kind"]]
     target = kind.get_target(job.user, params["target"]) if params.get("target") else None
 
     def progress(stage, done, total):
@@ -80,8 +84,8 @@ def run_import(job_id):
             for chunk in iter(lambda: stored.read(1024 * 1024), b""):
                 copy.write(chunk)
         try:
-            batch = excel.run_import(kind, path, params["filename"], job.user, target, progress=progress)
-        except excel.ImportFileError as error:
+            batch = import_file(kind, path, params["filename"], job.user, target, progress=progress)
+        except ImportFileError as error:
             _fail(job_id, error)
             return
         except Exception:
@@ -125,7 +129,7 @@ def run_export(job_id):
             _update(job_id, stage="writing", total=query.order_by().count())
             with tempfile.TemporaryDirectory() as tmp:
                 path = os.path.join(tmp, "export.xlsx")
-                rows = excel.write_export(path, query, view.export_columns, sheet_name=job.params["name"],
+                rows = write_export(path, query, view.export_columns, sheet_name=job.params["name"],
                                           progress=lambda done: _update(job_id, done=done))
                 stamp = now().strftime("%Y%m%d%H%M")
                 result = storage.save_file(path, f"{job.params['name']}-{stamp}.xlsx", "job", job_id,

@@ -1,0 +1,412 @@
+"""The import kinds, each declared once here and registered by its screen name (the
+window's title in the manuals): the template, the parser, the per-row checks, the failure
+workbook and the import record all follow from the declaration.
+
+A kind subclasses ``ImportKind``: ``columns(target)`` (``Column`` list), ``keys`` (columns
+whose values must be unique inside the file), ``check_existing(ctx, rows)`` (clashes with
+the database, in batched queries) and ``insert(ctx, rows)`` (bulk inserts, never row-by-row
+saves). ``register`` makes it reachable: views name the kind object (``import_kinds =
+(LEARNER_ACCOUNTS,)``), a stored batch or job finds it again by ``code`` (``KINDS``), people
+by its screen name (``named("学员成果导入")``).
+
+Column headers are the Chinese names of the file format itself (like the manuals'
+templates), not UI text: a file made from the template imports in either UI language.
+"""
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from models import (
+    AchievementSource,
+    CatalogueAchievement,
+    Category,
+    CategoryScope,
+    FrameworkLevel,
+    Institution,
+    LearnerAchievement,
+    Level,
+    User,
+    now,
+)
+from services import accounts, duplicates, permissions, workflow
+from services.excel import bulk
+from services.excel.bulk import existing_values, select_in
+from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT, Column, refuse
+
+
+@dataclass
+class ImportContext:
+    user: User
+    institution_id: int | None
+    target: object = None
+    batch_id: int | None = None
+    when: dt.datetime = field(default_factory=now)
+
+
+class ImportKind:
+    """Base of every import kind; subclasses declare columns and the database side."""
+
+    code = ""  # what an ImportBatch or a Job stores to find the kind again
+    screen_name = ""  # the import window's title, as the manuals name it
+    label = ""  # the short name in lists, template file names and sheet titles
+    needs_target = False
+    target_label = ""
+    keys = ()  # column keys whose values must be unique inside one file
+
+    def columns(self, target):
+        raise NotImplementedError
+
+    def targets(self, user):
+        """(id, label) choices of targets the user may import under."""
+        return []
+
+    def get_target(self, user, target_id):
+        """The target with this id if the user may import under it, else None."""
+        return None
+
+    def template_name(self, target):
+        return f"{self.label}导入模板.xlsx"
+
+    def check_existing(self, ctx, rows):
+        """Add an error to each row that clashes with the database."""
+
+    def insert(self, ctx, rows):
+        raise NotImplementedError
+
+
+KINDS = {}  # code → kind
+_BY_SCREEN_NAME = {}
+
+
+def register(kind):
+    """Make ``kind`` reachable by its code and its screen name (each unique); returns it."""
+    entries = ((KINDS, kind.code), (_BY_SCREEN_NAME, kind.screen_name))
+    for registry, key in entries:
+        if not key or key in registry:
+            raise ValueError(f"import kind {type(kind).__name__}: missing or repeated name {key!r}")
+    for registry, key in entries:
+        registry[key] = kind
+    return kind
+
+
+def named(screen_name):
+    """The kind whose import window has this title (学员成果导入, 学员账户导入…)."""
+    return _BY_SCREEN_NAME[screen_name]
+
+
+# --- the kinds -----------------------------------------------------------------------
+
+
+class LearnerAccountsKind(ImportKind):
+    """学员账户导入 (学员账户管理 → 导入, center and institutions): creates 未激活 learner
+    accounts (SPEC §9)."""
+
+    code = "learner_accounts"
+    screen_name = "学员账户导入"
+    label = "学员账户"
+    keys = ("id_number", "phone", "email")
+    COLUMNS = (
+        Column("real_name", "学员姓名", required=True, max_length=50),
+        Column("id_number", "身份证号", ID_NUMBER, required=True, note="18位居民身份证号，末位X大写或小写均可"),
+        Column("phone", "手机号码", MOBILE, note="11位手机号码，用于激活账户"),
+        Column("email", "电子邮箱", EMAIL, max_length=100),
+        Column("ethnicity", "民族", max_length=50),
+        Column("address", "联系地址", max_length=200),
+    )
+
+    def columns(self, target):
+        return self.COLUMNS
+
+    def check_existing(self, ctx, rows):
+        learner_columns = {c.key: c for c in self.COLUMNS}
+        for key, problem in (
+            ("id_number", _("is already registered")),
+            ("phone", _("is already bound to another account")),
+            ("email", _("is already bound to another account")),
+        ):
+            field_ = getattr(User, key)
+            taken = existing_values(field_, (r.values[key] for r in rows))
+            for row in rows:
+                if row.values[key] in taken:
+                    refuse(row, learner_columns[key], problem)
+
+    def insert(self, ctx, rows):
+        accounts.insert_inactive_learners(
+            (
+                {
+                    "real_name": r.values["real_name"],
+                    "id_number": r.values["id_number"],
+                    "phone": r.values["phone"],
+                    "email": r.values["email"],
+                    "ethnicity": r.values["ethnicity"],
+                    "address": r.values["address"],
+                }
+                for r in rows
+            ),
+            ctx.institution_id,
+            ctx.when,
+        )
+
+
+LEARNER_ACCOUNTS = register(LearnerAccountsKind())
+
+
+def _schema_column(spec):
+    """A Column from a subcategory's ``field_schema`` entry."""
+    kind = {"enum": ENUM, "number": NUMBER, "date": DATE}.get(spec.get("type"), TEXT)
+    return Column(
+        "fields." + spec["name"],
+        spec["label"],
+        kind,
+        required=bool(spec.get("required")),
+        options=tuple(spec.get("options") or ()),
+    )
+
+
+class CatalogueEntriesKind(ImportKind):
+    """Catalogue entries of one subcategory: columns come from its ``field_schema``."""
+
+    needs_target = True
+    target_label = _l("Achievement type")
+    keys = (("project_name", "name"),)
+    WITH_INSTITUTION = False
+
+    def columns(self, target):
+        columns = [Column("project_name", "项目名称", required=True), Column("name", "成果名称", required=True)]
+        if self.WITH_INSTITUTION:
+            columns.append(Column("institution", "资历机构", required=True, note="机构名称或学校代码，须已在平台登记"))
+        columns += [_schema_column(spec) for spec in target.catalogue_fields()]
+        names = [level.name for level in FrameworkLevel.select().order_by(FrameworkLevel.level)]
+        columns += [
+            Column("credits", "学分银行学分", NUMBER),
+            Column("framework_level", "资历框架等级", ENUM, options=tuple(names)),
+            Column("valid_from", "生效日期", DATE, future=True),
+            Column("intro", "成果简介", max_length=2000),
+        ]
+        return columns
+
+    def template_name(self, target):
+        return f"{target.name}导入模板.xlsx"
+
+    def _categories(self, user):
+        return Category.select().where(Category.parent.is_null(False), Category.active)
+
+    def targets(self, user):
+        return [(c.id, c.name) for c in self._categories(user).order_by(Category.scope, Category.sort_order, Category.id)]
+
+    def get_target(self, user, target_id):
+        return self._categories(user).where(Category.id == target_id).first()
+
+    def _institutions(self, ctx, rows):
+        """Institution id per row (the user's own institution unless the file names one)."""
+        return {id(r): ctx.institution_id for r in rows}
+
+    def check_existing(self, ctx, rows):
+        owners = self._institutions(ctx, rows)
+        existing = set(
+            select_in(
+                [CatalogueAchievement.institution, CatalogueAchievement.project_name, CatalogueAchievement.name],
+                CatalogueAchievement.name,
+                [r.values["name"] for r in rows],
+                category=ctx.target.id,
+                disabled=False,
+            )
+        )
+        name_column = next(c for c in self.columns(ctx.target) if c.key == "name")
+        for row in rows:
+            if row.errors:
+                continue
+            if (owners[id(row)], row.values["project_name"], row.values["name"]) in existing:
+                refuse(row, name_column, _("is already in the catalogue"))
+            row.values["institution_id"] = owners[id(row)]
+
+    def insert(self, ctx, rows):
+        levels = {level.name: level.id for level in FrameworkLevel.select()}
+        records = []
+        for r in rows:
+            values = r.values
+            fields = {k[7:]: _json_value(v) for k, v in values.items() if k.startswith("fields.") and v is not None}
+            records.append(
+                {
+                    "project_name": values["project_name"],
+                    "name": values["name"],
+                    "institution": values["institution_id"],
+                    "fields": CatalogueAchievement.fields.db_value(fields),
+                    "level": Level.code_of(fields.get("level")),
+                    "credits": None if values["credits"] is None else str(values["credits"]),
+                    "framework_level": levels.get(values["framework_level"]),
+                    "valid_from": values["valid_from"],
+                    "intro": values["intro"],
+                }
+            )
+        bulk.insert_chunked(
+            CatalogueAchievement, records, category=ctx.target.id, created_by=ctx.user.id, created_at=ctx.when
+        )
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+class CatalogueKind(CatalogueEntriesKind):
+    """名录成果导入 (名录成果 → 导入, the center): entries of any subcategory, the institution
+    named per row."""
+
+    code = "catalogue"
+    screen_name = "名录成果导入"
+    label = "名录成果"
+    keys = (("institution", "project_name", "name"),)
+    WITH_INSTITUTION = True
+
+    def _institutions(self, ctx, rows):
+        by_name = {}
+        for institution_id, name, school_code in Institution.select(
+            Institution.id, Institution.name, Institution.school_code
+        ).tuples():
+            by_name[name] = institution_id
+            if school_code:
+                by_name.setdefault(school_code, institution_id)
+        column = next(c for c in self.columns(ctx.target) if c.key == "institution")
+        owners = {}
+        for row in rows:
+            owners[id(row)] = by_name.get(row.values["institution"])
+            if owners[id(row)] is None:
+                refuse(row, column, _("is not an institution registered on the platform"))
+        return owners
+
+
+CATALOGUE = register(CatalogueKind())
+
+
+class InstitutionAchievementsKind(CatalogueEntriesKind):
+    """机构成果导入 (机构成果 → 导入, the window 批量导入机构成果): an institution's own
+    entries of one institution-side type."""
+
+    code = "institution_achievements"
+    screen_name = "机构成果导入"
+    label = "机构成果"
+
+    def _categories(self, user):
+        query = Category.select().where(
+            Category.parent.is_null(False), Category.active, Category.scope == CategoryScope.INSTITUTION
+        )
+        return permissions.storable_types(query, user)
+
+
+INSTITUTION_ACHIEVEMENTS = register(InstitutionAchievementsKind())
+
+
+class LearnerAchievementsKind(ImportKind):
+    """学员成果导入 (学员成果管理 → 导入学员, the window 学员信息导入): learners who hold one
+    institution achievement; an ID without an account becomes a 未激活 learner added by the
+    institution."""
+
+    code = "learner_achievements"
+    screen_name = "学员成果导入"
+    label = "学员成果"
+    needs_target = True
+    target_label = _l("Institution achievement")
+    keys = ("id_number",)
+    COLUMNS = (
+        Column("real_name", "学员姓名", required=True, max_length=50),
+        Column("id_number", "身份证号", ID_NUMBER, required=True),
+        Column("personal_code", "个人成果编号", required=True, max_length=100),
+        Column("obtained_on", "颁证日期", DATE, required=True),
+    )
+
+    def columns(self, target):
+        return self.COLUMNS
+
+    def _entries(self, user):
+        from services import permissions
+
+        query = CatalogueAchievement.select().where(~CatalogueAchievement.disabled)
+        return permissions.scope_by_institution(query, CatalogueAchievement.institution, user)
+
+    def targets(self, user):
+        return [(a.id, f"{a.project_name} {a.name}") for a in self._entries(user).order_by(CatalogueAchievement.name)]
+
+    def get_target(self, user, target_id):
+        return self._entries(user).where(CatalogueAchievement.id == target_id).first()
+
+    def template_name(self, target):
+        return f"{target.name}学员导入模板.xlsx"
+
+    def check_existing(self, ctx, rows):
+        name_column, id_column = self.COLUMNS[0], self.COLUMNS[1]
+        accounts = {
+            id_number: (user_id, real_name, role)
+            for user_id, id_number, real_name, role in select_in(
+                [User.id, User.id_number, User.real_name, User.role], User.id_number, [r.values["id_number"] for r in rows]
+            )
+        }
+        holders = {
+            learner
+            for (learner,) in select_in(
+                [LearnerAchievement.learner],
+                LearnerAchievement.learner,
+                [a[0] for a in accounts.values()],
+                catalogue=ctx.target.id,
+            )
+        }
+        for row in rows:
+            account = accounts.get(row.values["id_number"])
+            if account is None:
+                continue
+            user_id, real_name, role = account
+            if not permissions.is_learner(role) or real_name != row.values["real_name"]:
+                # One answer for both: the import must not tell which names (or staff) are
+                # registered under ID numbers.
+                refuse(row, name_column, _("the name and the ID number do not match a learner account"))
+            elif user_id in holders:
+                refuse(row, id_column, _("already holds this achievement"))
+            row.values["learner_id"] = user_id
+
+    def insert(self, ctx, rows):
+        new = [r for r in rows if "learner_id" not in r.values]
+        accounts.insert_inactive_learners(
+            ({"real_name": r.values["real_name"], "id_number": r.values["id_number"]} for r in new),
+            ctx.institution_id,
+            ctx.when,
+        )
+        ids = dict(select_in([User.id_number, User.id], User.id_number, [r.values["id_number"] for r in new]))
+        for r in new:
+            r.values["learner_id"] = ids[r.values["id_number"]]
+        entry = ctx.target
+        category = entry.category
+        status = workflow.initial_status(category, entry)
+        bulk.insert_chunked(
+            LearnerAchievement,
+            (
+                {
+                    "learner": r.values["learner_id"],
+                    "obtained_on": r.values["obtained_on"],
+                    "personal_code": r.values["personal_code"],
+                    "certificate_key": duplicates.certificate_key(r.values["personal_code"]),
+                }
+                for r in rows
+            ),
+            catalogue=entry.id,
+            category=entry.holder_category_id,
+            name=entry.name,
+            institution=entry.institution_id,
+            fields={},
+            status=status,
+            source=AchievementSource.IMPORT,
+            stored_by=ctx.institution_id,
+            import_batch=ctx.batch_id,
+            created_at=ctx.when,
+            updated_at=ctx.when,
+        )
+        # Flag duplicate certificates of the new rows (services/duplicates.py).
+        duplicates.refresh(entry.id, (duplicates.certificate_key(r.values["personal_code"]) for r in rows))
+
+
+LEARNER_ACHIEVEMENTS = register(LearnerAchievementsKind())
