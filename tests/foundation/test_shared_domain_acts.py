@@ -106,5 +106,5 @@ def test_written_paths_give_way_to_url_for(client):
     page = client.get("/login").data.decode()
     for path in ("/register", "/activate", "/forgot-password", "/institution/register"):
         assert f'href="{path}"' in page
-    for path in [ROOT / "templates" / "auth" / "login.html", ROOT / "admin" / "center_articles.py"]:
+    for path in [ROOT / "templates" / "auth" / "login.html", ROOT / "admin" / "center" / "articles.py"]:
         assert 'href="/' not in path.read_text(encoding="utf-8") and '"/files/' not in path.read_text(encoding="utf-8")
