@@ -335,8 +335,11 @@ def _rule_versions_and_duplicates(migrator):
 
     from peewee import DateField
 
+    if "version" not in {column.name for column in db.get_columns("conversion_rule")}:
+        # In one statement: peewee adds a NOT NULL column in three steps, the last of which
+        # rebuilds the table on SQLite — refused while applications refer to its rules.
+        db.execute_sql('ALTER TABLE "conversion_rule" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 1')
     add_missing_columns(migrator, "conversion_rule", {
-        "version": IntegerField(default=1),
         "lineage": IntegerField(null=True),
         "effective_from": DateField(null=True),
         "effective_until": DateField(null=True),

@@ -59,3 +59,24 @@ def test_step_12_makes_the_code_unique_per_version(app):
     finally:
         SchemaVersion.delete().execute()
         SchemaVersion.create(version=database.LATEST)
+
+
+def test_step_12_adds_the_version_column_while_applications_refer_to_rules(app, reference):
+    """The NOT NULL ``version`` column is added in place: rebuilding the table (peewee's way
+    on SQLite) is refused while an application refers to one of its rules."""
+    import pytest
+
+    from models import Application, ApplicationKind
+
+    if "postgres" in type(db.obj).__name__.lower():
+        pytest.skip("PostgreSQL adds the column in place anyway")
+    entry = factories.make_catalogue()
+    rule = factories.make_rule([entry], [factories.make_catalogue("course")])
+    learner = factories.make_learner()
+    Application.create(kind=ApplicationKind.CONVERSION, learner=learner, rule=rule,
+                       achievement=factories.make_achievement(learner, entry))
+    db.execute_sql('DROP INDEX "conversion_rule_code_version"')
+    db.execute_sql('ALTER TABLE "conversion_rule" DROP COLUMN "version"')
+    _rule_versions_and_duplicates(migrator())
+    assert ConversionRule.get_by_id(rule.id).version == 1
+    assert Application.select().where(Application.rule == rule.id).count() == 1
