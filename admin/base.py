@@ -7,10 +7,10 @@ through the same ``scope`` so another institution's id is simply "not found".
 from flask import abort, flash, has_request_context, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
-from flask_admin.contrib.peewee import ModelView
-from flask_admin.model import typefmt
-from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.filters import BasePeeweeFilter
+from flask_admin.model import typefmt
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

@@ -14,12 +14,31 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from admin.base import SecureForm
-from models import (CatalogueAchievement, Category, CategoryKind, ConversionRule, Institution, InstitutionKind, Level,
-                    RuleStatus, RuleType)
+from models import (
+    CatalogueAchievement,
+    Category,
+    CategoryKind,
+    ConversionRule,
+    Institution,
+    InstitutionKind,
+    Level,
+    RuleStatus,
+    RuleType,
+)
 from services import commitment, permissions, rule_versions, rules, storage
 
 PUBLISH = "publish"

@@ -30,10 +30,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from peewee import JOIN
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired
-
-from peewee import JOIN
 
 from admin import flask_admin_adapter as fa
 from models import ImportBatch, Job, SmsPurpose, User, now

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import AccountStatus, Institution, INSTITUTION_ROLES, InstitutionStatus, Role, User, db, now
+from models import INSTITUTION_ROLES, AccountStatus, Institution, InstitutionStatus, Role, User, db, now
 from services import audit, permissions, validators
 
 # 个人用户 and 机构用户 on the login page: which roles each identity covers.

@@ -13,8 +13,8 @@ from peewee import IntegrityError
 
 from models import AccountStatus, ActivationRequest, ActivationStatus, Message, User, now
 from services import accounts, audit, mail, permissions, transitions, validators
-from services.notify import link_to
 from services.database import transaction
+from services.notify import link_to
 
 MAX_REASON = 500
 

@@ -8,6 +8,7 @@ import os
 from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
+from peewee import JOIN
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -15,8 +16,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-from peewee import JOIN
 
 from models import ApplicationKind, CatalogueAchievement, Institution, LearnerAchievement, RuleTarget, User
 from services.validators import mask_id

@@ -22,8 +22,8 @@ from peewee import (
     TextField,
 )
 from playhouse.db_url import connect
-from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 
 from models import MODELS, Attachment, ConversionRule, ImportBatch, Institution, SchemaVersion, User, db
 
@@ -331,9 +331,8 @@ def _rule_versions_and_duplicates(migrator):
     version; rules published so far are version 1, in force from the day they were
     published — and the normalised certificate number of learner achievements with their
     duplicate flag, filled for the rows there are (services/duplicates.py)."""
-    from playhouse.migrate import migrate
-
     from peewee import DateField
+    from playhouse.migrate import migrate
 
     if "version" not in {column.name for column in db.get_columns("conversion_rule")}:
         # In one statement: peewee adds a NOT NULL column in three steps, the last of which

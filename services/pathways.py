@@ -16,9 +16,22 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, Case, fn
 
-from models import AchievementStatus, Application, ApplicationKind, ApplicationStatus, CatalogueAchievement
-from models import Category, CategoryKind, ConversionRule, FrameworkLevel, Institution, LearnerAchievement
-from models import RuleSource, RuleStatus, RuleTarget
+from models import (
+    AchievementStatus,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    CatalogueAchievement,
+    Category,
+    CategoryKind,
+    ConversionRule,
+    FrameworkLevel,
+    Institution,
+    LearnerAchievement,
+    RuleSource,
+    RuleStatus,
+    RuleTarget,
+)
 from services.pagination import Page
 
 # The states in which a learner "holds" an achievement for a conversion (workflow.CONVERTIBLE).

@@ -43,7 +43,7 @@ from models import (
 from services import accounts, permissions, reference
 from services.reference import _upsert, seed_reference  # noqa: F401 - seed.seed_reference is public
 from services.seed_portal import seed_portal
-from services.validators import id_check_char, id_gender, id_birth_date
+from services.validators import id_birth_date, id_check_char, id_gender
 
 DEMO_PASSWORD = "Demo@2026"
 

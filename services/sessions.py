@@ -10,7 +10,6 @@ import secrets
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
-
 from peewee import JOIN
 
 from models import Institution, Role, User, UserSession, now

@@ -1,8 +1,8 @@
 """Filters and globals every template may use (masking, enum labels, inbox count)."""
-import models
 from flask import current_app
 from flask_login import current_user
 
+import models
 from services import permissions, sms
 from services.validators import mask_email, mask_id, mask_phone
 

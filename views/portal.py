@@ -4,8 +4,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from models import (
-    ApplicationStatus,
     Application,
+    ApplicationStatus,
     Article,
     ArticleKind,
     CatalogueAchievement,

@@ -3,8 +3,11 @@ base view in ``admin.center.base``, the dashboard in ``admin.center.home``; ever
 for center staff only (the base view's default role)."""
 from flask_babel import lazy_gettext as _l
 
-from admin.center import activation, duplicates
-from admin.center import home  # noqa: F401 (registers the center's home page)
+from admin.center import (
+    activation,
+    duplicates,
+    home,  # noqa: F401 (registers the center's home page)
+)
 from admin.center.accounts import LearnerView, StaffView
 from admin.center.articles import ArticleView
 from admin.center.base import MENU_ACCOUNTS, MENU_CATALOGUE, MENU_INSTITUTIONS, MENU_PORTAL, MENU_SYSTEM

@@ -13,11 +13,10 @@ from peewee import JOIN, IntegrityError
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from admin.lists import common, rare
-from admin.base import SecureForm
+from admin.base import SecureForm, WhereFilter
 from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
-from admin.base import WhereFilter
+from admin.lists import common, rare
 from models import (
     STAFF_ROLES,
     AccountStatus,
@@ -33,7 +32,6 @@ from models import (
 from services import accounts, audit, permissions, sms
 from services.excel import DATETIME, LEARNER_ACCOUNTS, ExportColumn
 from services.validators import Mobile, mask_id, mask_phone
-
 
 
 def send_login_code(user):

@@ -32,11 +32,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from admin.base import SecureForm
+from admin.base import SecureForm, WhereFilter
 from admin.center.base import CenterModelView
 from admin.conversion_rules import owner_institutions
 from admin.excel import ExcelMixin
-from admin.base import WhereFilter
 from models import (
     CatalogueAchievement,
     Category,

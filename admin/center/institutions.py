@@ -12,12 +12,11 @@ from peewee import JOIN, fn
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
-from admin.base import SecureForm
-from admin.conversion_rules import MethodEditing, RuleEditing
+from admin.base import SecureForm, WhereFilter
 from admin.center.accounts import send_login_code, unique_account_checks
 from admin.center.base import CenterModelView
+from admin.conversion_rules import MethodEditing, RuleEditing
 from admin.excel import ExcelMixin
-from admin.base import WhereFilter
 from models import (
     CatalogueAchievement,
     Category,

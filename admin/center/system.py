@@ -5,14 +5,13 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from peewee import JOIN
 
+from admin.base import WhereFilter
 from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
-from admin.base import WhereFilter
 from models import AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User
 from services import audit
 from services.excel import DATETIME, ExportColumn
 from services.validators import mask_phone
-
 
 SMS_BACKENDS = {"console": _l("Console (development)"), "aliyun": _l("Alibaba Cloud SMS")}
 

@@ -11,9 +11,8 @@ from peewee import JOIN, fn
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from admin.base import SecureForm
+from admin.base import SecureForm, WhereFilter
 from admin.excel import ExcelMixin
-from admin.base import WhereFilter
 from admin.institution.base import MENU_MANAGE, InstitutionModelView
 from models import (
     AchievementStatus,
@@ -28,10 +27,9 @@ from models import (
     RuleTarget,
     db,
 )
-from services.schema import FIELD_PREFIX, json_value, schema_field
 from services import audit, permissions
 from services.excel import DATETIME, INSTITUTION_ACHIEVEMENTS, ExportColumn
-
+from services.schema import FIELD_PREFIX, json_value, schema_field
 
 # 成果类型 is the parent of the entry's subcategory (成果子类型).
 TypeParent = Category.alias("type_parent")

@@ -8,8 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from admin.institution.conversion_common import actor, chosen_ids, filter_learners, learner_filters, source_names, target_names
 from admin.institution.base import InstitutionPage
+from admin.institution.conversion_common import (
+    actor,
+    chosen_ids,
+    filter_learners,
+    learner_filters,
+    source_names,
+    target_names,
+)
 from models import ConversionRule, Institution, LearnerAchievement, Permission, User
 from services import permissions, workflow
 from services.pagination import paginate

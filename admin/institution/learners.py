@@ -15,12 +15,11 @@ from peewee import JOIN, Case, IntegrityError
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from admin.lists import common
-from admin.base import SecureForm
+from admin.base import SecureForm, WhereFilter
 from admin.excel import ExcelMixin
-from admin.base import WhereFilter
-from admin.institution.base import MENU_MANAGE, InstitutionModelView, in_year, year_options
 from admin.institution.achievements import kind_filter
+from admin.institution.base import MENU_MANAGE, InstitutionModelView, in_year, year_options
+from admin.lists import common
 from models import (
     AccountStatus,
     AchievementSource,
@@ -40,7 +39,6 @@ from services import accounts, audit, duplicates, notify, permissions, storage, 
 from services.excel import DATE, DATETIME, LEARNER_ACCOUNTS, LEARNER_ACHIEVEMENTS, ExportColumn
 from services.pagination import paginate
 from services.validators import IdNumber, mask_id, mask_phone
-
 
 # 成果子类型 of a stored achievement is its entry's category; 成果类型 that category's parent.
 EntryCategory = Category.alias("entry_category")

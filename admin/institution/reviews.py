@@ -11,13 +11,15 @@ from flask_login import current_user
 from peewee import Case, fn
 
 from admin.base import WhereFilter
+from admin.excel import ExcelMixin
+from admin.institution.base import InstitutionModelView, in_year, year_options
 from admin.institution.conversion_common import (
     FAIL,
     LABELS,
     MENU_CONVERSION,
     ApplicationListView,
-    TabbedList,
     DecisionForm,
+    TabbedList,
     actor,
     application_filters,
     chosen_ids,
@@ -27,9 +29,7 @@ from admin.institution.conversion_common import (
     source_names,
     target_names,
 )
-from admin.excel import ExcelMixin
 from admin.reviews.base import decide_each
-from admin.institution.base import InstitutionModelView, in_year, year_options
 from models import (
     Application,
     ApplicationKind,

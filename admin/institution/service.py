@@ -10,8 +10,7 @@ from flask_login import current_user
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from admin.base import SecureForm
-from admin.base import WhereFilter
+from admin.base import SecureForm, WhereFilter
 from admin.institution.base import MENU_MANAGE, InstitutionModelView
 from models import Feedback, FeedbackStatus, LearnerAchievement, Message, Permission, User, now
 from services import notify, transitions

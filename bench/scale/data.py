@@ -8,10 +8,34 @@ large share, so that every role's lists are big. Rows are written with
 import datetime as dt
 
 from models import (
-    AchievementSource, AchievementStatus, Application, ApplicationKind, ApplicationStatus, AuditLog,
-    CatalogueAchievement, Category, CategoryScope, ConversionMethod, ConversionRule, Decision, Feedback,
-    Institution, InstitutionKind, LearnerAchievement, Message, PublishStatus, RecognitionStatus,
-    ReviewRecord, ReviewStage, Role, RuleSource, RuleStatus, RuleTarget, SmsOutbox, User, db,
+    AchievementSource,
+    AchievementStatus,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    AuditLog,
+    CatalogueAchievement,
+    Category,
+    CategoryScope,
+    ConversionMethod,
+    ConversionRule,
+    Decision,
+    Feedback,
+    Institution,
+    InstitutionKind,
+    LearnerAchievement,
+    Message,
+    PublishStatus,
+    RecognitionStatus,
+    ReviewRecord,
+    ReviewStage,
+    Role,
+    RuleSource,
+    RuleStatus,
+    RuleTarget,
+    SmsOutbox,
+    User,
+    db,
 )
 from services import excel, seed
 from services.validators import id_check_char

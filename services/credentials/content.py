@@ -13,8 +13,15 @@ import secrets
 from flask import current_app, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from openbadgeslib.ob3 import Achievement, Alignment, Evidence, IdentityObject, Issuer, OpenBadgeCredential
-from openbadgeslib.ob3 import status_entry
+from openbadgeslib.ob3 import (
+    Achievement,
+    Alignment,
+    Evidence,
+    IdentityObject,
+    Issuer,
+    OpenBadgeCredential,
+    status_entry,
+)
 
 from models import (
     ApplicationKind,

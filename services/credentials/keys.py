@@ -12,11 +12,11 @@ import base64
 import hashlib
 import json
 
+import jwt
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-import jwt
 from jwt.algorithms import OKPAlgorithm
 
 from models import SigningKey

@@ -1,6 +1,8 @@
 """Institutions, authorisations, and methods and rules maintained by the center (SPEC §2, §7)."""
 import io
 
+import pytest
+
 from models import (
     AuditLog,
     Category,
@@ -17,8 +19,6 @@ from models import (
     SmsOutbox,
     User,
 )
-import pytest
-
 from tests import factories
 from tests.rules.conftest import has_read_commitment
 

@@ -3,8 +3,8 @@ import pytest
 
 from models import Application, ApplicationStatus, AuditLog
 from services import workflow
-from tests.institution.test_access import exported_cells, fresh_export_code
 from tests import factories
+from tests.institution.test_access import exported_cells, fresh_export_code
 
 STATUS = "flt4_4"
 NAME = "flt2_2"

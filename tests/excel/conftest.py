@@ -9,8 +9,8 @@ from peewee import JOIN
 from admin.base import SecureModelView
 from admin.excel import ExcelMixin
 from models import (
-    AchievementStatus,
     AccountStatus,
+    AchievementStatus,
     CatalogueAchievement,
     Institution,
     LearnerAchievement,

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 
-
 from models import ThrottleHit, VerificationCode, db, now
 from tests.foundation.test_storage import put
 

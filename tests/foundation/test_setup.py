@@ -75,8 +75,19 @@ def test_a_version_1_database_is_migrated(tmp_path):
     from playhouse.migrate import migrate
 
     from app import create_app
-    from models import (ActivationRequest, ApiToken, EmailOutbox, IssuedCredential, Job, RuleAlert, SchemaVersion,
-                        SigningKey, ThrottleHit, UserSession, db)
+    from models import (
+        ActivationRequest,
+        ApiToken,
+        EmailOutbox,
+        IssuedCredential,
+        Job,
+        RuleAlert,
+        SchemaVersion,
+        SigningKey,
+        ThrottleHit,
+        UserSession,
+        db,
+    )
     from services.database import migrator
     from tests.conftest import TEST_CONFIG
 

@@ -15,6 +15,7 @@ from services.database import transaction
 from tests.foundation.test_jobs import ROOT
 from tests.sms_provider import GATEWAY, FakeProvider
 
+
 @pytest.fixture
 def provider(app):
     fake = FakeProvider()

@@ -2,7 +2,6 @@
 detail, edit, delete, action, import-record download and export of the institution
 space is tried with B's ids, as A's admin and as A's sub-user with few permissions:
 all refused, nothing changed, nothing of B in any response."""
-from tests import factories
 import io
 
 import openpyxl
@@ -16,12 +15,13 @@ from models import (
     ImportBatch,
     LearnerAchievement,
     Message,
-    User,
     SmsPurpose,
+    User,
     UserPermission,
     VerificationCode,
 )
 from services import sms
+from tests import factories
 from tests.institution.conftest import pdf_upload
 
 SNAPSHOT_MODELS = (CatalogueAchievement, LearnerAchievement, User, Feedback, Message, UserPermission, ImportBatch,

@@ -106,8 +106,9 @@ def test_subuser_home_shows_only_counts_of_their_menus(spaces, client_as, grante
 @pytest.mark.parametrize("template", ["base.html", "admin/cb_base.html"])
 def test_danger_flashes_are_red_boxes(app, template):
     """flash(..., "danger") renders as Bootstrap's alert-danger in both layouts."""
-    from models import User
     from flask_login import login_user
+
+    from models import User
 
     with app.test_request_context("/"):
         if template.startswith("admin"):

@@ -11,8 +11,8 @@ import pytest
 from flask_admin import BaseView
 
 from admin import flask_admin_adapter
-from tests.security import route_access, world
 from tests import factories
+from tests.security import route_access, world
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 SKIP_POST = {"auth.logout"}  # would end the acting session half-way; checked in test_accounts_attacks

@@ -99,8 +99,8 @@ def data_vocabularies():
     """Fixed lists whose Chinese is data in every language: values stored verbatim (school
     types, 省/市/区) and the Chinese names of the import workbooks and their columns (the
     spec's file formats)."""
-    from services import excel
     from forms.institution import SCHOOL_TYPES
+    from services import excel
 
     words = list(SCHOOL_TYPES) + [str(regions.tree())]
     for kind in excel.KINDS.values():

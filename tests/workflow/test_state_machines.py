@@ -10,6 +10,7 @@ import pytest
 from wtforms import Form
 from wtforms.fields.core import UnboundField
 
+from admin import flask_admin_adapter as fa
 from models import (
     MODELS,
     AccountStatus,
@@ -33,7 +34,6 @@ from models import (
     User,
     db,
 )
-from admin import flask_admin_adapter as fa
 from services import transitions
 from tests import factories
 

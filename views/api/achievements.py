@@ -4,10 +4,9 @@ from collections import Counter
 from flask import current_app, g
 from flask_babel import gettext as _
 from flask_smorest import abort
-
-from services import api_sync
 from flask_smorest.error_handler import ErrorSchema as Error
 
+from services import api_sync
 from views.api import bp, require_write
 from views.api.schemas import Push, PushResponse
 

@@ -4,14 +4,25 @@ table), each scoped to the token's institution through services.permissions."""
 import datetime as dt
 
 from flask import g
+from flask_smorest.error_handler import ErrorSchema as Error
 from peewee import JOIN
 
-from models import (Application, ApplicationKind, ApplicationStatus, CatalogueAchievement, ConversionBatch,
-                    ConversionRule, Institution, LearnerAchievement, ReviewRecord, RuleSource, RuleTarget, User)
+from models import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    CatalogueAchievement,
+    ConversionBatch,
+    ConversionRule,
+    Institution,
+    LearnerAchievement,
+    ReviewRecord,
+    RuleSource,
+    RuleTarget,
+    User,
+)
 from services import permissions
 from services.validators import mask_id
-from flask_smorest.error_handler import ErrorSchema as Error
-
 from views.api import bp
 from views.api.schemas import ApplicationArgs, ApplicationPage, RecordArgs, RecordPage, RuleArgs, RulePage
 

@@ -4,7 +4,14 @@ per menu of the learner — 我的信息 (home), 成果添加 and an achievement
 (performance), 学分账户 (credits), 问题反馈 (feedback), 收件箱 (inbox) — all routes of the one ``learner``
 blueprint defined in ``views.learner.base``. State changes go through ``services.workflow``."""
 from views.learner import (  # noqa: F401
-    achievements, conversions, credits, feedback, home, inbox, performance, recognition,
+    achievements,
+    conversions,
+    credits,
+    feedback,
+    home,
+    inbox,
+    performance,
+    recognition,
 )
 from views.learner.base import bp
 

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from services.schema import FIELD_PREFIX, schema_field
 
+
 class AchievementBaseForm(FlaskForm):
     catalogue_id = HiddenField()
     description = TextAreaField(_l("Achievement description"), validators=[Optional(), Length(max=2000)])
