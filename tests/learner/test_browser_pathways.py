@@ -1,5 +1,6 @@
 """学分账户 in a real browser (issue 19): a learner opens it, sees a complete pathway beside a
-partial one, applies from the complete one, and finds the application in their list."""
+partial one, applies from the complete one, finds the application in their list, downloads the
+verifiable credential of the achievement, and a visitor verifies the file at /verify."""
 import os
 import re
 from decimal import Decimal
@@ -8,6 +9,7 @@ import pytest
 
 from models import Application, ApplicationKind, ApplicationStatus, FrameworkLevel
 from tests import factories
+from tests.credentials.test_browser import visit_verify
 from tests.learner.helpers import learner_with_point
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference")]
@@ -17,7 +19,7 @@ def shot(page, output_dir, name):
     page.screenshot(path=os.path.join(output_dir, f"pathways-{name}.png"), full_page=True)
 
 
-def test_learner_opens_the_credit_account_and_applies_from_a_complete_pathway(page, output_dir):
+def test_learner_opens_the_credit_account_and_applies_from_a_complete_pathway(page, browser, output_dir, tmp_path):
     level3 = FrameworkLevel.get(FrameworkLevel.level == 3)
     exam = factories.make_institution(name="教育部教育考试院")
     college = factories.make_institution(name="广东开放大学")
@@ -69,3 +71,14 @@ def test_learner_opens_the_credit_account_and_applies_from_a_complete_pathway(pa
     page.click("nav >> text=学分账户")
     assert "待审核" in page.locator(f"[data-pathway='{complete.id}']").inner_text()
     shot(page, output_dir, "4-applied")
+
+    page.goto(page.base + f"/me/achievements/{held.id}")
+    with page.expect_download() as started:
+        page.click("a[data-credential]:has-text('下载可验证凭证')")
+    credential = str(tmp_path / started.value.suggested_filename)
+    started.value.save_as(credential)
+    context, visitor = visit_verify(browser, page.base, credential)
+    assert visitor.locator("[data-state-label]").inner_text() == "有效"
+    assert "全国计算机等级考试一级证书" in visitor.locator("[data-facts]").inner_text()
+    visitor.screenshot(path=os.path.join(output_dir, "pathways-5-credential-verified.png"), full_page=True)
+    context.close()
