@@ -196,9 +196,11 @@ class ListQueryMixin:
         if not (own_sort and not count_joins):
             return count, list(query.limit(page_size).offset(offset))
         # Pick the page's ids on the base table (an index serves filter + sort); join
-        # only those rows for display.
+        # only those rows for display — without the search and filters again, which the
+        # chosen ids already meet (a name search would look its names up twice).
         ids, _joins = self._order(ids, order, set())
         chosen = [row[0] for row in ids.limit(page_size).offset(offset).tuples()]
         if not chosen:
             return count, []
-        return count, list(query.where(self.model._meta.primary_key.in_(chosen)))
+        display, _joins = self._order(self.get_query().where(self.model._meta.primary_key.in_(chosen)), order, set())
+        return count, list(display)

@@ -144,22 +144,32 @@ def percentile(samples, share):
     return ordered[max(0, int(round(share * len(ordered))) - 1)]
 
 
+def shown_rows(page):
+    """How many rows the page's list tables show: the rows after each table's head (an
+    empty list's one message row, which spans the table, is not a row)."""
+    rows = 0
+    for body in re.findall(rb"</thead>(.*?)</table>", page, re.S):
+        rows += sum(1 for row in re.findall(rb"<tr.*?</tr>", body, re.S) if b"colspan" not in row)
+    return rows
+
+
 def time_page(client, path, requests):
-    """(status, queries, server p50, server p95, client p95, server CPU p95), in ms."""
+    """(status, queries, server p50, server p95, client p95, server CPU p95, rows shown),
+    times in ms."""
     for _ in range(2):  # warm-up: templates compiled, caches filled
         response, _data = client.request("GET", path)
     if response.status != 200:
-        return (response.status, None, None, None, None, None)
+        return (response.status, None, None, None, None, None, None)
     server, cpu, wall, queries = [], [], [], 0
     for _ in range(requests):
         start = time.perf_counter()
-        response, _data = client.request("GET", path)
+        response, data = client.request("GET", path)
         wall.append((time.perf_counter() - start) * 1000)
         server.append(float(response.getheader("X-Server-Ms")))
         cpu.append(float(response.getheader("X-Cpu-Ms")))
         queries = max(queries, int(response.getheader("X-Queries", "0")))
     return (200, queries, statistics.median(server), percentile(server, 0.95), percentile(wall, 0.95),
-            percentile(cpu, 0.95))
+            percentile(cpu, 0.95), shown_rows(data))
 
 
 def throughput(client, path, seconds):
@@ -192,9 +202,9 @@ def measure(app, port, sample, requests, log):
             figures = time_page(client, path, requests)
             key = (username, page, variant)
             results[key] = figures
-            status, queries, p50, p95, client_p95, cpu_p95 = figures
+            status, queries, p50, p95, client_p95, cpu_p95, rows = figures
             shown = "—" if p50 is None else (f"{queries:3d} q  p50 {p50:6.1f}  p95 {p95:6.1f}  client p95 "
-                                              f"{client_p95:6.1f}  cpu p95 {cpu_p95:6.1f}")
+                                              f"{client_p95:6.1f}  cpu p95 {cpu_p95:6.1f}  rows {rows}")
             log(f"  {username:11s} {page:28s} {variant:12s} {shown}" + ("" if status == 200 else f" HTTP {status}"))
         if username == "learner":
             bare = Client(port)
@@ -229,6 +239,11 @@ def main(argv=None):
     def log(line):
         print(line, flush=True)
 
+    # One sample learner for every size (a learner of the smallest dataset is in each):
+    # the searches look for the same name, ID number and phone at 100k and at 1M.
+    from bench.scale import data
+
+    sample = data.sizes(sizes[0])["learners"] // 3
     runs = {}
     try:
         for achievements in sizes:
@@ -240,7 +255,7 @@ def main(argv=None):
             port = free_port()
             server = serve(url, port)
             try:
-                runs[achievements] = measure(app, port, size["learners"] // 3, args.requests, log)
+                runs[achievements] = measure(app, port, sample, args.requests, log)
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(30)
@@ -265,13 +280,17 @@ def report(engine, sizes, runs):
           + (f", growth from {sizes[0]} ≤ {GROWTH_TARGET}× (p50, {GROWTH_FLOOR_MS} ms floor)" if smallest else ""))
     print("server-side ms (X-Server-Ms: request start to response); client p95 adds HTTP, cpu p95 is the"
           " worker's own CPU time")
+    print("rows: the rows the page shows (at the smallest size → at the largest), so that a growth can be read"
+          " against what the page shows")
     print(f"{'role':11s} {'page':28s} {'variant':12s} {'q':>3s} {'p50':>7s} {'p95':>7s} {'client':>7s} {'cpu':>7s}"
-          f" {'growth':>7s}  ok")
+          f" {'rows':>9s} {'growth':>7s}  ok")
     failed = 0
     for key, value in largest.items():
         if key in ("me_ratio", "load"):
             continue
-        status, queries, p50, p95, client_p95, cpu_p95 = value
+        status, queries, p50, p95, client_p95, cpu_p95, rows = value
+        before = smallest.get(key) if smallest else None
+        rows_shown = "" if rows is None else (f"{before[6]}→{rows}" if before and before[6] is not None else f"{rows}")
         growth = None
         if smallest and smallest.get(key) and smallest[key][2] is not None and p50 is not None:
             growth = max(p50, GROWTH_FLOOR_MS) / max(smallest[key][2], GROWTH_FLOOR_MS)
@@ -279,8 +298,8 @@ def report(engine, sizes, runs):
             growth is None or growth <= GROWTH_TARGET)
         failed += not ok
         role, page, variant = key
-        figures = (f"{queries:3d} {p50:7.1f} {p95:7.1f} {client_p95:7.1f} {cpu_p95:7.1f}" if status == 200
-                   else f"HTTP {status}")
+        figures = (f"{queries:3d} {p50:7.1f} {p95:7.1f} {client_p95:7.1f} {cpu_p95:7.1f} {rows_shown:>9s}"
+                   if status == 200 else f"HTTP {status}")
         print(f"{role:11s} {page:28s} {variant:12s} {figures} {'' if growth is None else f'{growth:6.2f}×'}"
               f"  {'yes' if ok else 'NO'}")
     me_rate, bare_rate = largest["me_ratio"]

@@ -1,7 +1,9 @@
 """The scale dataset (issue 13): on top of the demo data, ``achievements`` learner
 achievements held by ``achievements / 5`` learners, as many applications with about
-1.025 review records each, up to 5 000 catalogue entries and 300 rules, plus the
-messages, feedback, audit and SMS rows the other lists show. The demo accounts own a
+1.025 review records each, 5 000 catalogue entries and 300 rules (from 100 000
+achievements up; fewer below), a certificate number on one achievement in five and
+one in 200 flagged as the duplicate of another learner's, plus the messages, feedback,
+audit and SMS rows the other lists show. The demo accounts own a
 large share, so that every role's lists are big. Rows are written with
 ``services.excel.insert_chunked`` (multi-row VALUES pages), ids set explicitly.
 """
@@ -37,7 +39,7 @@ from models import (
     User,
     db,
 )
-from services import excel, seed
+from services import excel, seed, sms
 from services.validators import id_check_char
 
 SURNAMES = "陈林黄张李王吴刘蔡杨赵周徐孙马朱胡郭何高罗郑梁谢宋唐许韩冯邓"
@@ -75,8 +77,10 @@ def sizes(achievements):
         "achievements": learners * 5,
         "learners": learners,
         "applications": learners,
-        "catalogue": min(5000, max(60, achievements // 200)),
-        "rules": min(300, max(30, achievements // 3333)),
+        # Reference data does not grow with the learners: from 100 000 achievements up it
+        # has its full size, so that growth from 100k to 1M measures what does grow.
+        "catalogue": min(5000, max(60, achievements // 20)),
+        "rules": min(300, max(30, achievements // 333)),
         "colleges": 40,
         "teaching_points": 8,
     }
@@ -214,6 +218,12 @@ def _achievements(size, learners, entries):
                 entry_id, institution, category = entries[(n * 7 + k * step) % len(entries)]
                 stored = (n + k) % 5 < 3
                 number = n * 5 + k
+                certificate, duplicate_of = None, None
+                if k == 0:  # every learner's first achievement has a certificate number
+                    certificate = f"ZS{n:09d}"
+                    if n % 40 == 39:  # … and one in 40 repeats the previous learner's (重复证书)
+                        entry_id, institution, category = entries[((n - 1) * 7) % len(entries)]
+                        certificate, duplicate_of = f"ZS{n - 1:09d}", first + (n - 1) * 5
                 yield {
                     "id": first + number,
                     "learner": learner,
@@ -225,6 +235,9 @@ def _achievements(size, learners, entries):
                         AchievementStatus.RECOGNISED if k % 2 else AchievementStatus.NOT_APPLIED),
                     "source": AchievementSource.INSTITUTION if stored else AchievementSource.SELF,
                     "stored_by": institution if stored else None,
+                    "personal_code": certificate,
+                    "certificate_key": certificate,
+                    "duplicate_of": duplicate_of,
                     "created_at": moment(number, total),
                     "updated_at": moment(number, total),
                 }
@@ -306,7 +319,8 @@ def _other_rows(size, learners, first_achievement, home, demo):
         {"user": demo["center"].id, "action": "review_agree", "object_type": "application", "object_id": n,
          "created_at": moment(n, total)} for n in range(total // 2)))
     excel.insert_chunked(SmsOutbox, (
-        {"phone": learner_phone(n), "body": "验证码", "backend": "console", "created_at": moment(n, total)}
+        {"phone": learner_phone(n), "body": f"【学分银行】您的验证码为 {sms.MASK}，10分钟内有效。",
+         "purpose": "login", "backend": "console", "created_at": moment(n, total)}
         for n in range(total // 4)))
 
 

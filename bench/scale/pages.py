@@ -49,7 +49,7 @@ def _search_variants(view, sample):
     variants = []
     if "real_name" in fields:
         variants.append(("search name", learner_name(sample)[:2]))
-    elif fields:
+    elif set(fields) - {"id_number", "phone"}:  # a list searched by numbers only has no name search
         variants.append(("search name", "规模成果0012" if "name" in fields else "规模"))
     if "id_number" in fields:
         variants.append(("search ID", learner_id_number(sample)))
