@@ -433,6 +433,17 @@ def _add_credential_tables(_migrator):
     db.create_tables([_SigningKeyV13, _IssuedCredentialV13], safe=True)
 
 
+def _cover_the_duplicates_list(_migrator):
+    """Version 16 (issue 13): the 重复证书 list's partial index by time holds the columns
+    its search and filter test (``DUPLICATES_LISTED``), so it is read without the table."""
+    from models.achievements import DUPLICATES_LISTED
+
+    db.execute_sql('DROP INDEX IF EXISTS "learner_achievement_duplicates_by_time"')
+    columns = ", ".join(f'"{column}"' for column in DUPLICATES_LISTED)
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "learner_achievement_duplicates_listed" ON "learner_achievement" '
+                   f"({columns}) WHERE duplicate_of IS NOT NULL")
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -447,6 +458,7 @@ MIGRATIONS = [
     (13, _add_credential_tables),
     (14, _add_api_tokens),
     (15, _add_mail_delivery_and_rule_alerts),
+    (16, _cover_the_duplicates_list),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 

@@ -89,3 +89,23 @@ def test_migration_11_names_each_applications_institutions(reference):
     finally:
         SchemaVersion.delete().execute()
         SchemaVersion.create(version=database.LATEST)
+
+
+def test_migration_16_covers_the_duplicates_list(app):
+    """Both a fresh database and one migrated from version 15 hold the flagged rows'
+    index with every column the 重复证书 list reads, and not the narrower one it replaces."""
+    assert "learner_achievement_duplicates_listed" in index_names("learner_achievement")
+    db.execute_sql('DROP INDEX "learner_achievement_duplicates_listed"')
+    db.execute_sql('CREATE INDEX "learner_achievement_duplicates_by_time" ON "learner_achievement" ("created_at") '
+                   "WHERE duplicate_of IS NOT NULL")
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=15)
+    try:
+        assert database.init_db() == database.LATEST
+        names = index_names("learner_achievement")
+        assert "learner_achievement_duplicates_listed" in names and "learner_achievement_duplicates_by_time" not in names
+        listed = next(i for i in db.get_indexes("learner_achievement") if i.name == "learner_achievement_duplicates_listed")
+        assert listed.columns == ["created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of"]
+    finally:
+        SchemaVersion.delete().execute()
+        SchemaVersion.create(version=database.LATEST)
