@@ -102,13 +102,14 @@ class LearnerAchievement(BaseModel):
 
 # 重复证书 (admin/center/duplicates.py): partial indexes holding only the flagged rows serve
 # the list's filter, count and both of its sorts, however large the table grows. The one
-# by time also holds every column the list's search and filter test, so a search reads
-# the flagged rows from it alone, never the table's rows (services/database.py, v16).
-DUPLICATES_LISTED = ("created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of")
+# by time also holds every column the list's search and filter test, and the id (which
+# PostgreSQL does not keep in an index by itself), so a search reads the flagged rows from
+# it alone, never the table's rows (services/database.py, v16).
+DUPLICATES_LISTED = ("created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id")
 LearnerAchievement.add_index(LearnerAchievement.index(
     LearnerAchievement.created_at, LearnerAchievement.learner, LearnerAchievement.certificate_key,
-    LearnerAchievement.stored_by, LearnerAchievement.duplicate_of, where=SQL("duplicate_of IS NOT NULL"),
-    name="learner_achievement_duplicates_listed"))
+    LearnerAchievement.stored_by, LearnerAchievement.duplicate_of, LearnerAchievement.id,
+    where=SQL("duplicate_of IS NOT NULL"), name="learner_achievement_duplicates_listed"))
 LearnerAchievement.add_index(LearnerAchievement.index(
     LearnerAchievement.certificate_key, where=SQL("duplicate_of IS NOT NULL"),
     name="learner_achievement_duplicates_by_number"))

@@ -12,7 +12,7 @@ from wtforms.validators import Length, Optional
 
 from admin.base import SecureForm, WhereFilter, search_labels
 from admin.center.base import CenterModelView
-from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, User
+from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, SmsStatus, User
 from services import activation
 from services.validators import mask_id
 
@@ -81,15 +81,24 @@ class ActivationRequestView(CenterModelView):
 
 
 class EmailOutboxView(CenterModelView):
-    """What the platform owes people by e-mail (no gateway yet: a worker would deliver these)."""
+    """What the platform owes people by e-mail and how its delivery went (the job consumer
+    sends them, services/mail.py), as 短信发件箱 shows SMS."""
 
     search_placeholder = search_labels
 
-    column_list = ("created_at", "email", "subject", "body")
-    column_labels = {"created_at": _l("Time"), "email": _l("Email"), "subject": _l("Title"), "body": _l("Content")}
+    column_list = ("created_at", "email", "subject", "body", "status", "attempts", "sent_at", "error")
+    column_labels = {"created_at": _l("Time"), "email": _l("Email"), "subject": _l("Title"), "body": _l("Content"),
+                     "status": _l("Delivery status"), "attempts": _l("Attempts"), "sent_at": _l("Delivered at"),
+                     "error": _l("Gateway answer")}
     column_searchable_list = ("email", "subject")
-    column_sortable_list = ("created_at",)
+    column_sortable_list = ("created_at", "status")
     column_default_sort = ("created_at", True)
+    column_filters = (
+        WhereFilter(EmailOutbox.status, _l("Delivery status"), lambda v: EmailOutbox.status == v,
+                    options=SmsStatus.choices),
+        "created_at",
+    )
+    column_formatters = {"status": lambda v, c, m, n: SmsStatus.label(m.status)}
 
 
 def register(admin, menu_accounts, menu_system):

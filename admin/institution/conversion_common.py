@@ -239,3 +239,19 @@ def chosen_ids():
 
 def actor():
     return current_user._get_current_object()
+
+
+PREVIEW_ROWS = 10
+
+
+def decision_preview(query):
+    """The first ``PREVIEW_ROWS`` applications a decision page is about to decide — learner,
+    masked ID number, source achievement —, so that its count is not a bare number."""
+    first = query.select(Application.id).order_by(Application.id).limit(PREVIEW_ROWS)
+    return [
+        {"name": name, "id_number": mask_id(id_number), "source": source}
+        for name, id_number, source in Application.select(User.real_name, User.id_number, LearnerAchievement.name)
+        .join(User, on=(Application.learner == User.id)).switch(Application)
+        .join(LearnerAchievement, on=(Application.achievement == LearnerAchievement.id))
+        .where(Application.id.in_(first)).order_by(Application.id).tuples()
+    ]

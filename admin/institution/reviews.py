@@ -23,6 +23,7 @@ from admin.institution.conversion_common import (
     actor,
     application_filters,
     chosen_ids,
+    decision_preview,
     filter_learners,
     joined_names,
     learner_filters,
@@ -83,7 +84,7 @@ class PersonalReviewView(ApplicationListView):
             decide_each(list(query), lambda application: workflow.final_review(application, user, agree, opinion))
             return redirect(url_for(".index_view"))
         return self.render("admin/institution/conversion_decide.html", form=form, count=count,
-                           selected=bool(chosen_ids()), back=url_for(".index_view"))
+                           selected=bool(chosen_ids()), back=url_for(".index_view"), preview=decision_preview(query))
 
 
 def _format_batch(view, context, model, name):
@@ -208,7 +209,7 @@ class BatchReviewView(TabbedList, ExcelMixin, InstitutionModelView):
                 flash(_("%(count)s applications reviewed.", count=decided), "success")
             return redirect(back)
         return self.render("admin/institution/conversion_decide.html", form=form, count=count, selected=bool(ids),
-                           back=back, batch_title=workflow.batch_title(batch))
+                           back=back, batch_title=workflow.batch_title(batch), preview=decision_preview(query))
 
 
 def register(admin):

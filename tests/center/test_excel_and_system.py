@@ -10,9 +10,11 @@ from models import (
     ArticleStatus,
     AuditLog,
     CatalogueAchievement,
+    EmailOutbox,
     ImportBatch,
     SmsOutbox,
     SmsPurpose,
+    SmsStatus,
     User,
     VerificationCode,
 )
@@ -123,3 +125,19 @@ def test_every_center_list_with_an_export_writes_its_rows(center):
         cells = [str(c) for row in openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
                  for c in row if c is not None]
         assert any(text in c for c in cells), (endpoint, cells[:20])
+
+
+def test_email_outbox_shows_and_filters_each_delivery(center):
+    """电子邮件发件箱: each row's delivery status, attempts and the server's answer; the
+    status filter keeps the failed ones."""
+    EmailOutbox.create(email="sent@example.com", subject="激活成功", body="b", status=SmsStatus.SENT, attempts=1)
+    EmailOutbox.create(email="lost@example.com", subject="审核结果", body="b", status=SmsStatus.FAILED, attempts=3,
+                       error="550 mailbox unavailable")
+
+    def rows(url):
+        return center.get(url).get_data(as_text=True).split("</thead>")[1].split("</table>")[0]
+
+    listed = rows("/admin/email_outbox/")
+    assert "已发送" in listed and "550 mailbox unavailable" in listed
+    failed = rows("/admin/email_outbox/?flt0_0=failed")
+    assert "lost@example.com" in failed and "sent@example.com" not in failed

@@ -76,6 +76,11 @@ def test_batch_pass_some_refuse_one_with_reason(world, batch, client_as):
     url = f"/admin/inst_conv_batches/review/{batch.id}/decide/"
     confirm = client.get(url + f"?ids={apps[0].id},{apps[1].id}").get_data(as_text=True)
     assert 'data-chosen="2"' in confirm
+    # The page lists whom it is about to decide: the two ticked learners only, IDs masked.
+    preview = confirm.split("data-preview>")[1].split("</table>")[0]
+    cells = [f"<td>{a.learner.real_name}</td>" for a in apps]
+    assert cells[0] in preview and cells[1] in preview and cells[2] not in preview
+    assert apps[0].learner.id_number not in preview
     client.post(url + f"?ids={apps[0].id},{apps[1].id}", data={"result": "pass"})
     client.post(url + f"?ids={apps[2].id}", data={"result": "fail", "reason": "颁证日期有误"})
     statuses = [Application.get_by_id(a.id).status for a in apps]

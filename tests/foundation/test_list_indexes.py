@@ -105,7 +105,7 @@ def test_migration_16_covers_the_duplicates_list(app):
         names = index_names("learner_achievement")
         assert "learner_achievement_duplicates_listed" in names and "learner_achievement_duplicates_by_time" not in names
         listed = next(i for i in db.get_indexes("learner_achievement") if i.name == "learner_achievement_duplicates_listed")
-        assert listed.columns == ["created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of"]
+        assert listed.columns == ["created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id"]
     finally:
         SchemaVersion.delete().execute()
         SchemaVersion.create(version=database.LATEST)

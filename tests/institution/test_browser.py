@@ -70,6 +70,7 @@ def test_register_store_and_import_learners(page, output_dir, reference, tmp_pat
     page.click("text=导入学员")
     with page.expect_download() as download_info:
         page.click("[data-excel=template]")
+    assert "target=" in download_info.value.url and "csrf_token" not in download_info.value.url
     template = tmp_path / "template.xlsx"
     download_info.value.save_as(template)
     book = openpyxl.load_workbook(template)
