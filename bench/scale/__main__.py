@@ -17,8 +17,8 @@ queries per request, p50, p95 in ms. Then the /me/ throughput against a bare end
 the same server, and the growth of each page's p50 from the smallest size to the
 largest — against the same page at the smallest size, or, when that page showed fewer
 rows there (a search with fewer namesakes, a last page that was short), against the
-list's page that showed as many rows (marked ``*``; the same-page ratio is printed
-beside it): rendering 20 rows instead of 1 is not the data growing. Exits 1 when a
+list's page that showed at least as many rows (marked ``*``; the same-page ratio is
+printed beside it): rendering 20 rows instead of 1 is not the data growing. Exits 1 when a
 target is missed: p95 ≤ 50 ms, ≤ 8 queries, growth ≤ 2×
 (on p50, with a 2 ms floor: below that the timer and the shared machine decide), /me/
 throughput ≥ 0.12 × bare.
@@ -279,17 +279,19 @@ def write_plans(url, path):
 
 def comparable(smallest, key, rows):
     """(figures at the smallest size to compare ``key`` with, whether they are another
-    page's): the same page when it showed as many rows, else the same list's page that
-    did (its first page, else any), else the same page."""
+    page's): the same page when it showed at least as many rows, else the same list's page
+    that did (the fewest such rows; its first page among equals), else the same page. A
+    reference that renders at least as many rows does at least as much work that does not
+    depend on the data's size, so a ratio against it still bounds the data's growth."""
     same = smallest.get(key)
     if same is None or same[2] is None:
         return None, False
-    if same[6] == rows:
+    if same[6] >= rows:
         return same, False
     role, page, _variant = key
-    others = [(other[2] != "first", value) for other, value in smallest.items()
+    others = [((value[6], other[2] != "first"), value) for other, value in smallest.items()
               if isinstance(other, tuple) and other[:2] == (role, page) and other != key
-              and value[2] is not None and value[6] == rows]
+              and value[2] is not None and value[6] >= rows]
     if others:
         return min(others, key=lambda item: item[0])[1], True
     return same, False
@@ -303,7 +305,7 @@ def report(engine, sizes, runs):
     print("server-side ms (X-Server-Ms: request start to response); client p95 adds HTTP, cpu p95 is the"
           " worker's own CPU time")
     print("rows: the rows the page shows (at the smallest size → at the largest); growth * : against the list's page"
-          " that showed as many rows at the smallest size (the same page's ratio follows the verdict)")
+          " that showed at least as many rows at the smallest size (the same page's ratio follows the verdict)")
     print(f"{'role':11s} {'page':28s} {'variant':12s} {'q':>3s} {'p50':>7s} {'p95':>7s} {'client':>7s} {'cpu':>7s}"
           f" {'rows':>9s} {'growth':>7s}  ok")
     failed = 0
