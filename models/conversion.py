@@ -223,16 +223,18 @@ class Application(BaseModel):
     class Meta:
         # Review lists: one kind, 待审核 (a status) or 已审核 (any), newest first; for
         # a teaching point's reviewer within their point.
+        # The 待审核 indexes end with ``id``: PostgreSQL (whose indexes do not hold it, as
+        # SQLite's hold the rowid) then reads a page's ids from the index alone.
         indexes = (
-            (("kind", "status", "submitted_at"), False),
+            (("kind", "status", "submitted_at", "id"), False),
             (("kind", "submitted_at"), False),
-            (("teaching_point", "kind", "status", "submitted_at"), False),
+            (("teaching_point", "kind", "status", "submitted_at", "id"), False),
             (("teaching_point", "kind", "submitted_at"), False),
             (("kind", "decided_at"), False),
             (("teaching_point", "kind", "decided_at"), False),
             # 转换记录 机构接收 / 机构发起 and 转换申请审核 个人申请, newest first.
             (("receiver", "submitted_at"), False),
-            (("receiver", "kind", "status", "submitted_at"), False),
+            (("receiver", "kind", "status", "submitted_at", "id"), False),
             (("initiator", "submitted_at"), False),
             # 已审核 tabs: one kind, newest first, decided at a stage (for a teaching point's
             # reviewer within their point). The stage follows the order: most applications are

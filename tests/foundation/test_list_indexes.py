@@ -1,5 +1,6 @@
 """The indexes the lists rely on (issue 13) exist, on SQLite and on PostgreSQL, in a
-fresh database and after migration 9 (from a database with the version-8 indexes)."""
+fresh database and after migration 9 (from a database with the version-8 indexes), and
+as migration 17 left them (the 待审核 ones ending with the id)."""
 from playhouse.migrate import make_index_name
 
 from models import MODELS, SchemaVersion, db
@@ -18,7 +19,7 @@ def stored_name(table, columns):
 
 
 def expected():
-    return [(table, stored_name(table, columns)) for table, columns in [*database.V9_INDEXES, *database.V11_INDEXES]]
+    return [(table, stored_name(table, columns)) for table, columns in database.list_indexes()]
 
 
 def test_a_fresh_database_has_the_list_indexes(app):
@@ -106,6 +107,25 @@ def test_migration_16_covers_the_duplicates_list(app):
         assert "learner_achievement_duplicates_listed" in names and "learner_achievement_duplicates_by_time" not in names
         listed = next(i for i in db.get_indexes("learner_achievement") if i.name == "learner_achievement_duplicates_listed")
         assert listed.columns == ["created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id"]
+    finally:
+        SchemaVersion.delete().execute()
+        SchemaVersion.create(version=database.LATEST)
+
+
+def test_migration_17_ends_the_pending_tab_indexes_with_the_id(app):
+    """From version 16 (the indexes without the id), migration 17 adds the longer ones and
+    drops the shorter, whose every use the longer serves."""
+    for table, columns in database.V17_COVERED:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, (*columns, "id"))}"')
+        db.execute_sql(f'CREATE INDEX "{make_index_name(table, columns)}" ON "{table}" '
+                       f'({", ".join(columns)})')
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=16)
+    try:
+        assert database.init_db() == database.LATEST
+        names = index_names("application")
+        for table, columns in database.V17_COVERED:
+            assert stored_name(table, (*columns, "id")) in names and stored_name(table, columns) not in names
     finally:
         SchemaVersion.delete().execute()
         SchemaVersion.create(version=database.LATEST)
