@@ -256,13 +256,28 @@ PATTERN_INDEXES = (("user", "real_name"), ("user", "username"), ("learner_achiev
                    ("audit_log", "action"), ("audit_log", "object_type"))
 
 
-def create_pattern_indexes():
+# PostgreSQL guesses a prefix's rows from a histogram of 100 buckets (1 % of the learners
+# each): a name prefix of 200 rows was guessed at 2 000, and after some ANALYZE samples the
+# plan became a hash join over every learner (15 → 60 ms at 1 M). 1 000 buckets fix that.
+PREFIX_STATISTICS = (("user", "real_name"), ("user", "username"), ("learner_achievement", "name"))
+
+
+def support_prefix_search():
+    """PostgreSQL's prefix-search indexes and fine histograms on the searched names."""
     if "postgres" not in type(db.obj).__name__.lower():
         return
     for table, column in PATTERN_INDEXES:
         db.execute_sql(
             f'CREATE INDEX IF NOT EXISTS "{table}_{column}_prefix" ON "{table}" ("{column}" text_pattern_ops)'
         )
+    for table, column in PREFIX_STATISTICS:
+        db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS 1000')
+
+
+def _fine_name_statistics(_migrator):
+    """Version 18 (issue 13): ``PREFIX_STATISTICS`` on an existing database (then analyse)."""
+    support_prefix_search()
+    analyse()
 
 
 def _list_indexes(migrator):
@@ -276,7 +291,7 @@ def _list_indexes(migrator):
         *[migrator.add_index(table, columns, False) for table, columns in V9_INDEXES
           if make_index_name(table, columns) not in present(table)],
     )
-    create_pattern_indexes()
+    support_prefix_search()
 
 
 V11_INDEXES = [("application", ("receiver_id", "submitted_at")),
@@ -484,6 +499,7 @@ MIGRATIONS = [
     (15, _add_mail_delivery_and_rule_alerts),
     (16, _cover_the_duplicates_list),
     (17, _cover_pending_tabs),
+    (18, _fine_name_statistics),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
@@ -534,7 +550,7 @@ def init_db():
         if version == 0:
             with db.atomic():
                 db.create_tables(MODELS)
-                create_pattern_indexes()
+                support_prefix_search()
                 SchemaVersion.create(version=LATEST)
             return LATEST
         for step_version, step in MIGRATIONS:

@@ -129,3 +129,29 @@ def test_migration_17_ends_the_pending_tab_indexes_with_the_id(app):
     finally:
         SchemaVersion.delete().execute()
         SchemaVersion.create(version=database.LATEST)
+
+
+def _statistics_target(table, column):
+    return db.execute_sql("SELECT attstattarget FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s",
+                          (f'"{table}"', column)).fetchone()[0]
+
+
+def test_postgres_keeps_fine_statistics_of_searched_names(app):
+    """A fresh PostgreSQL database and one migrated from version 17 keep 1 000 histogram
+    buckets on the prefix-searched names, so the planner's guess of a prefix's rows stays
+    near the truth (SQLite is told by ``rare``/``common`` instead)."""
+    import pytest
+
+    if "postgres" not in type(db.obj).__name__.lower():
+        pytest.skip("PostgreSQL's planner statistics")
+    assert all(_statistics_target(t, c) == 1000 for t, c in database.PREFIX_STATISTICS)
+    for table, column in database.PREFIX_STATISTICS:
+        db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS -1')
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=17)
+    try:
+        assert database.init_db() == database.LATEST
+        assert all(_statistics_target(t, c) == 1000 for t, c in database.PREFIX_STATISTICS)
+    finally:
+        SchemaVersion.delete().execute()
+        SchemaVersion.create(version=database.LATEST)
