@@ -1,10 +1,25 @@
 """The indexes the lists rely on (issue 13) exist, on SQLite and on PostgreSQL, in a
 fresh database and after migration 9 (from a database with the version-8 indexes), and
 as migration 17 left them (the 待审核 ones ending with the id)."""
+from contextlib import contextmanager
+
 from playhouse.migrate import make_index_name
 
 from models import MODELS, SchemaVersion, db
 from services import database
+
+
+@contextmanager
+def migrated_from(version):
+    """Run the migrations above ``version`` (the stored version is put back afterwards)."""
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=version)
+    try:
+        assert database.init_db() == database.LATEST
+        yield
+    finally:
+        SchemaVersion.delete().execute()
+        SchemaVersion.create(version=database.LATEST)
 
 
 def index_names(table):
@@ -45,16 +60,10 @@ def test_migration_9_adds_the_list_indexes(app):
     for table, columns in database.V9_INDEXES:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
     db.execute_sql('CREATE INDEX IF NOT EXISTS "application_kind_status" ON "application" ("kind", "status")')
-    SchemaVersion.delete().execute()
-    SchemaVersion.create(version=8)
-    try:
-        assert database.init_db() == database.LATEST
+    with migrated_from(8):
         missing = [(table, name) for table, name in expected() if name not in index_names(table)]
         assert not missing
         assert "application_kind_status" not in index_names("application")
-    finally:
-        SchemaVersion.delete().execute()
-        SchemaVersion.create(version=database.LATEST)
 
 
 def test_migration_11_names_each_applications_institutions(reference):
@@ -78,18 +87,12 @@ def test_migration_11_names_each_applications_institutions(reference):
     Application.update(receiver=None, initiator=None).execute()
     for table, columns in database.V11_INDEXES:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
-    SchemaVersion.delete().execute()
-    SchemaVersion.create(version=10)
-    try:
-        assert database.init_db() == database.LATEST
+    with migrated_from(10):
         assert not [name for table, name in expected() if name not in index_names(table)]
         rows = dict(Application.select(Application.id, Application.receiver).tuples())
         assert rows[own.id] == rows[batched.id] == college.id
         assert Application.get_by_id(batched.id).initiator_id == other.id
         assert Application.get_by_id(own.id).initiator_id is None
-    finally:
-        SchemaVersion.delete().execute()
-        SchemaVersion.create(version=database.LATEST)
 
 
 def test_migration_16_covers_the_duplicates_list(app):
@@ -99,17 +102,11 @@ def test_migration_16_covers_the_duplicates_list(app):
     db.execute_sql('DROP INDEX "learner_achievement_duplicates_listed"')
     db.execute_sql('CREATE INDEX "learner_achievement_duplicates_by_time" ON "learner_achievement" ("created_at") '
                    "WHERE duplicate_of IS NOT NULL")
-    SchemaVersion.delete().execute()
-    SchemaVersion.create(version=15)
-    try:
-        assert database.init_db() == database.LATEST
+    with migrated_from(15):
         names = index_names("learner_achievement")
         assert "learner_achievement_duplicates_listed" in names and "learner_achievement_duplicates_by_time" not in names
         listed = next(i for i in db.get_indexes("learner_achievement") if i.name == "learner_achievement_duplicates_listed")
         assert listed.columns == ["created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id"]
-    finally:
-        SchemaVersion.delete().execute()
-        SchemaVersion.create(version=database.LATEST)
 
 
 def test_migration_17_ends_the_pending_tab_indexes_with_the_id(app):
@@ -119,16 +116,10 @@ def test_migration_17_ends_the_pending_tab_indexes_with_the_id(app):
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, (*columns, "id"))}"')
         db.execute_sql(f'CREATE INDEX "{make_index_name(table, columns)}" ON "{table}" '
                        f'({", ".join(columns)})')
-    SchemaVersion.delete().execute()
-    SchemaVersion.create(version=16)
-    try:
-        assert database.init_db() == database.LATEST
+    with migrated_from(16):
         names = index_names("application")
         for table, columns in database.V17_COVERED:
             assert stored_name(table, (*columns, "id")) in names and stored_name(table, columns) not in names
-    finally:
-        SchemaVersion.delete().execute()
-        SchemaVersion.create(version=database.LATEST)
 
 
 def _statistics_target(table, column):
@@ -147,11 +138,5 @@ def test_postgres_keeps_fine_statistics_of_searched_names(app):
     assert all(_statistics_target(t, c) == 1000 for t, c in database.PREFIX_STATISTICS)
     for table, column in database.PREFIX_STATISTICS:
         db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS -1')
-    SchemaVersion.delete().execute()
-    SchemaVersion.create(version=17)
-    try:
-        assert database.init_db() == database.LATEST
+    with migrated_from(17):
         assert all(_statistics_target(t, c) == 1000 for t, c in database.PREFIX_STATISTICS)
-    finally:
-        SchemaVersion.delete().execute()
-        SchemaVersion.create(version=database.LATEST)
