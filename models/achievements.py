@@ -101,18 +101,16 @@ class LearnerAchievement(BaseModel):
 
 
 # 重复证书 (admin/center/duplicates.py): partial indexes holding only the flagged rows serve
-# the list's filter, count and both of its sorts, however large the table grows. The one
-# by time also holds every column the list's search and filter test, and the id (which
-# PostgreSQL does not keep in an index by itself), so a search reads the flagged rows from
-# it alone, never the table's rows (services/database.py, v16).
+# the list's filter, count and both of its sorts, however large the table grows. Each
+# holds every column the list's search and filter test, and the id (which PostgreSQL does
+# not keep in an index by itself), so whichever the planner takes reads the flagged rows
+# from the index alone, never the table's rows (services/database.py, v16).
 DUPLICATES_LISTED = ("created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id")
-LearnerAchievement.add_index(LearnerAchievement.index(
-    LearnerAchievement.created_at, LearnerAchievement.learner, LearnerAchievement.certificate_key,
-    LearnerAchievement.stored_by, LearnerAchievement.duplicate_of, LearnerAchievement.id,
-    where=SQL("duplicate_of IS NOT NULL"), name="learner_achievement_duplicates_listed"))
-LearnerAchievement.add_index(LearnerAchievement.index(
-    LearnerAchievement.certificate_key, where=SQL("duplicate_of IS NOT NULL"),
-    name="learner_achievement_duplicates_by_number"))
+DUPLICATES_BY_NUMBER = ("certificate_key", "created_at", "learner_id", "stored_by_id", "duplicate_of", "id")
+for _name, _columns in (("listed", DUPLICATES_LISTED), ("by_number", DUPLICATES_BY_NUMBER)):
+    LearnerAchievement.add_index(LearnerAchievement.index(
+        *(LearnerAchievement._meta.columns[column] for column in _columns),
+        where=SQL("duplicate_of IS NOT NULL"), name=f"learner_achievement_duplicates_{_name}"))
 
 
 class Feedback(BaseModel):

@@ -105,8 +105,11 @@ def test_migration_16_covers_the_duplicates_list(app):
     with migrated_from(15):
         names = index_names("learner_achievement")
         assert "learner_achievement_duplicates_listed" in names and "learner_achievement_duplicates_by_time" not in names
-        listed = next(i for i in db.get_indexes("learner_achievement") if i.name == "learner_achievement_duplicates_listed")
-        assert listed.columns == ["created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id"]
+        columns = {i.name: i.columns for i in db.get_indexes("learner_achievement")}
+        assert columns["learner_achievement_duplicates_listed"] == [
+            "created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id"]
+        assert columns["learner_achievement_duplicates_by_number"] == [
+            "certificate_key", "created_at", "learner_id", "stored_by_id", "duplicate_of", "id"]
 
 
 def test_migration_17_ends_the_pending_tab_indexes_with_the_id(app):
