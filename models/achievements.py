@@ -105,12 +105,16 @@ class LearnerAchievement(BaseModel):
 # holds every column the list's search and filter test, and the id (which PostgreSQL does
 # not keep in an index by itself), so whichever the planner takes reads the flagged rows
 # from the index alone, never the table's rows (services/database.py, v16).
-DUPLICATES_LISTED = ("created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id")
-DUPLICATES_BY_NUMBER = ("certificate_key", "created_at", "learner_id", "stored_by_id", "duplicate_of", "id")
-for _name, _columns in (("listed", DUPLICATES_LISTED), ("by_number", DUPLICATES_BY_NUMBER)):
+DUPLICATES_INDEXES = {  # name: columns, each WHERE duplicate_of IS NOT NULL
+    "learner_achievement_duplicates_listed":
+        ("created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id"),
+    "learner_achievement_duplicates_by_number":
+        ("certificate_key", "created_at", "learner_id", "stored_by_id", "duplicate_of", "id"),
+}
+for _name, _columns in DUPLICATES_INDEXES.items():
     LearnerAchievement.add_index(LearnerAchievement.index(
         *(LearnerAchievement._meta.columns[column] for column in _columns),
-        where=SQL("duplicate_of IS NOT NULL"), name=f"learner_achievement_duplicates_{_name}"))
+        where=SQL("duplicate_of IS NOT NULL"), name=_name))
 
 
 class Feedback(BaseModel):

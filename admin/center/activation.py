@@ -12,7 +12,8 @@ from wtforms.validators import Length, Optional
 
 from admin.base import SecureForm, WhereFilter, search_labels
 from admin.center.base import CenterModelView
-from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, SmsStatus, User
+from admin.center.system import DELIVERY_COLUMNS, DELIVERY_LABELS, delivery_status, delivery_status_filter
+from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, User
 from services import activation
 from services.validators import mask_id
 
@@ -86,19 +87,14 @@ class EmailOutboxView(CenterModelView):
 
     search_placeholder = search_labels
 
-    column_list = ("created_at", "email", "subject", "body", "status", "attempts", "sent_at", "error")
+    column_list = ("created_at", "email", "subject", "body", *DELIVERY_COLUMNS)
     column_labels = {"created_at": _l("Time"), "email": _l("Email"), "subject": _l("Title"), "body": _l("Content"),
-                     "status": _l("Delivery status"), "attempts": _l("Attempts"), "sent_at": _l("Delivered at"),
-                     "error": _l("Gateway answer")}
+                     **DELIVERY_LABELS}
     column_searchable_list = ("email", "subject")
     column_sortable_list = ("created_at", "status")
     column_default_sort = ("created_at", True)
-    column_filters = (
-        WhereFilter(EmailOutbox.status, _l("Delivery status"), lambda v: EmailOutbox.status == v,
-                    options=SmsStatus.choices),
-        "created_at",
-    )
-    column_formatters = {"status": lambda v, c, m, n: SmsStatus.label(m.status)}
+    column_filters = (delivery_status_filter(EmailOutbox), "created_at")
+    column_formatters = {"status": delivery_status}
 
 
 def register(admin, menu_accounts, menu_system):

@@ -15,19 +15,30 @@ from services.validators import mask_phone
 
 SMS_BACKENDS = {"console": _l("Console (development)"), "aliyun": _l("Alibaba Cloud SMS")}
 
+# How an outbox row's delivery went, shown alike for SMS and e-mail (both follow
+# SmsOutbox.STATES): columns, labels, the status filter and the status in words.
+DELIVERY_COLUMNS = ("status", "attempts", "sent_at", "error")
+DELIVERY_LABELS = {"status": _l("Delivery status"), "attempts": _l("Attempts"), "sent_at": _l("Delivered at"),
+                   "error": _l("Gateway answer")}
+
+
+def delivery_status_filter(model):
+    return WhereFilter(model.status, _l("Delivery status"), lambda v: model.status == v, options=SmsStatus.choices)
+
+
+def delivery_status(view, context, model, name):
+    return SmsStatus.label(model.status)
+
 
 class SmsOutboxView(CenterModelView):
-    column_list = ("created_at", "phone", "purpose", "body", "backend", "status", "attempts", "sent_at", "error")
+    column_list = ("created_at", "phone", "purpose", "body", "backend", *DELIVERY_COLUMNS)
     column_labels = {
         "phone": _l("Mobile"),
         "body": _l("Content"),
         "purpose": _l("Purpose"),
         "backend": _l("Backend"),
         "created_at": _l("Written at"),
-        "status": _l("Delivery status"),
-        "attempts": _l("Attempts"),
-        "sent_at": _l("Delivered at"),
-        "error": _l("Gateway answer"),
+        **DELIVERY_LABELS,
     }
     # By the whole mobile number (its index): the bodies all start alike and hold masked
     # codes, so a search of them would read the whole outbox for nothing.
@@ -35,13 +46,13 @@ class SmsOutboxView(CenterModelView):
     column_sortable_list = ("created_at", "purpose", "status")
     column_filters = (
         WhereFilter(SmsOutbox.purpose, _l("Purpose"), lambda v: SmsOutbox.purpose == v, options=SmsPurpose.choices),
-        WhereFilter(SmsOutbox.status, _l("Delivery status"), lambda v: SmsOutbox.status == v, options=SmsStatus.choices),
+        delivery_status_filter(SmsOutbox),
         "created_at",
     )
     column_formatters = {
         "phone": lambda v, c, m, n: mask_phone(m.phone),
         "purpose": lambda v, c, m, n: SmsPurpose.label(m.purpose),
-        "status": lambda v, c, m, n: SmsStatus.label(m.status),
+        "status": delivery_status,
         "backend": lambda v, c, m, n: SMS_BACKENDS.get(m.backend, m.backend),
     }
 
