@@ -93,6 +93,11 @@ def default_config():
         "IMPORT_MAX_ROWS": int(env("IMPORT_MAX_ROWS", 200_000)),
         # Workbooks of more rows than this are imported by the job consumer (the page shows progress).
         "IMPORT_ASYNC_ROWS": int(env("IMPORT_ASYNC_ROWS", 5000)),
+        # The job consumer's own settings, read where they are used (the consumer).
+        "JOB_LEASE_SECONDS": int(env("JOB_LEASE_SECONDS", 60)),  # a running job without a heartbeat this long is lost
+        "SWEEP_SECONDS": float(env("SWEEP_SECONDS", 10)),  # the sweeper's pace: deliveries, leases
+        "SMS_RETRY_DELAY": int(env("SMS_RETRY_DELAY", 30)),  # seconds before an SMS or e-mail is tried again
+        "SMS_TIMEOUT": int(env("SMS_TIMEOUT", 10)),  # the SMS gateway's answer; later, its report decides
         "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
         "WTF_CSRF_TIME_LIMIT": None,
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted:
@@ -121,6 +126,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     translations = i18n.ensure_compiled()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translations
 
+    import tasks  # noqa: F401  (registers the background tasks by name, services.queue)
     from services import inputs
 
     inputs.init(app)
@@ -300,10 +306,11 @@ def _register_cli(app):
     @click.option("--queue", is_flag=True, help="hand it to the job consumer instead of running it here")
     def housekeeping_command(queue):
         """Remove old codes, attempt records and orphan files; optimise SQLite (nightly job)."""
-        from services import housekeeping, jobs
+        from services import housekeeping
+        from services import queue as job_queue
 
         if queue:
-            jobs.housekeeping_now()
+            job_queue.enqueue("housekeeping")
             click.echo("housekeeping queued")
             return
         with db.connection_context():
@@ -337,12 +344,17 @@ def _register_cli(app):
 
 
 def _init_database():
-    """Schema first (create or migrate), then the reference data every installation needs."""
+    """Schema first (create or migrate), then the reference data every installation needs,
+    under the init lock: hosts starting together take turns, and the later ones find the
+    work done (both steps only add what is missing)."""
+    from flask import current_app
+
     from services import database, reference
 
-    version = database.init_db()
-    with db.connection_context(), db.atomic():
-        reference.load()
+    with database.init_lock(current_app.config["DATABASE_URL"]):
+        version = database.init_db()
+        with db.connection_context(), db.atomic():
+            reference.load()
     return version
 
 

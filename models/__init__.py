@@ -90,6 +90,7 @@ from models.enums import (
 from models.system import (
     Attachment,
     AuditLog,
+    ConsumerHeartbeat,
     ImportBatch,
     IssuedCredential,
     Job,
@@ -124,6 +125,7 @@ MODELS = [
     ThrottleHit,
     UserSession,
     ImportBatch,
+    ConsumerHeartbeat,
     Job,
     AuditLog,
     Article,
@@ -184,6 +186,7 @@ __all__ = [
     "CatalogueAchievement",
     "Attachment",
     "ImportBatch",
+    "ConsumerHeartbeat",
     "Job",
     "AuditLog",
     "SchemaVersion",

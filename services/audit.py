@@ -60,6 +60,9 @@ ACTIONS = {
     "feedback_handled": _l("Handled feedback"),
     "import": _l("Imported a workbook"),
     "export": _l("Exported a list"),
+    "job_cancelled": _l("Cancelled a background job"),
+    "job_retried": _l("Retried a background job"),
+    "password_link_sent": _l("Sent a link to set the password"),
     "article_created": _l("Created an article"),
     "article_updated": _l("Modified an article"),
     "article_deleted": _l("Deleted an article"),
@@ -126,6 +129,7 @@ OBJECTS = {
     "Feedback": _l("Feedback"),
     "FrameworkLevel": _l("Qualifications framework level"),
     "ImportBatch": _l("Import record"),
+    "Job": _l("Background job"),
     "Institution": _l("Organisation"),
     "LearnerAchievement": _l("Learner achievement"),
     "SigningKey": _l("Credential signing key"),
@@ -174,6 +178,7 @@ DETAILS = {
     "selected": _l("Selected rows"),
     "kid": _l("Key id"),
     "credential": _l("Credential id"),
+    "starter": _l("Started by"),
 }
 
 

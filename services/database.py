@@ -6,8 +6,10 @@ gets every table at the newest version; an existing one runs the steps in ``MIGR
 above its stored version. Add a step (never edit an old one) when a model changes after
 a release.
 """
+import contextlib
 import datetime as dt
 import json
+import os
 import re
 
 from peewee import (
@@ -484,6 +486,36 @@ def _cover_pending_tabs(migrator):
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
 
 
+class _ConsumerHeartbeatV23(Model):
+    id = AutoField()
+    name = CharField(max_length=100, unique=True)
+    started_at = DateTimeField(default=dt.datetime.now)
+    seen_at = DateTimeField(default=dt.datetime.now, index=True)
+
+    class Meta:
+        database = db
+        table_name = "consumer_heartbeat"
+
+
+def _leases_and_delivery_reports(migrator):
+    """Version 23 (surviving faults): jobs run under a lease (attempt, interruptions, the
+    consumer holding it, its heartbeat, when it was last queued) and consumers say they
+    are alive; outbox rows keep what the gateway is sent (sealed) so the sweeper can
+    deliver any of them, their retry time, and our id of an SMS at the provider."""
+    add_missing_columns(migrator, "job", {
+        "attempt": IntegerField(default=0), "interrupted": IntegerField(default=0),
+        "worker": CharField(max_length=100, null=True), "heartbeat_at": DateTimeField(null=True),
+        "queued_at": DateTimeField(null=True),
+    })
+    add_missing_index(migrator, "job", ("status",))
+    add_missing_columns(migrator, "sms_outbox", {
+        "payload": TextField(null=True), "next_attempt_at": DateTimeField(null=True),
+        "reference": CharField(max_length=40, null=True),
+    })
+    add_missing_columns(migrator, "email_outbox", {"next_attempt_at": DateTimeField(null=True)})
+    db.create_tables([_ConsumerHeartbeatV23], safe=True)
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -501,6 +533,7 @@ MIGRATIONS = [
     (16, _cover_the_duplicates_list),
     (17, _cover_pending_tabs),
     (18, _fine_name_statistics),
+    (23, _leases_and_delivery_reports),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
@@ -542,6 +575,41 @@ def current_version():
         return 0
     row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
     return row.version if row else 0
+
+
+INIT_LOCK_KEY = 7_302_113_190_427  # the advisory lock every host's init-db takes (any constant)
+
+
+@contextlib.contextmanager
+def init_lock(url):
+    """Held while one host creates or migrates the schema and loads the reference data:
+    any number of hosts may run ``init-db`` at once (``make serve`` does at every start);
+    the others wait, then find the work done. PostgreSQL: a session-level advisory lock
+    on a connection of its own; SQLite: an exclusive lock on a file beside the database."""
+    if url.startswith("sqlite"):
+        import fcntl
+
+        path = url.split(":///", 1)[1]
+        if path in ("", ":memory:"):
+            yield
+            return
+        with open(os.path.abspath(path) + ".init-lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    import psycopg2
+
+    connection = psycopg2.connect(url.replace("postgresext://", "postgresql://", 1))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", (INIT_LOCK_KEY,))
+        yield
+    finally:
+        connection.close()  # ends the session, and with it the lock
 
 
 def init_db():

@@ -4,8 +4,11 @@ Every e-mail is a row of ``email_outbox`` (center staff read it under 系统管�
 handed to the queue when the request or job that wrote them ends and they are committed
 (``flush``), in chunks; a delivery job claims each row (pending → sending, a conditional
 update, so two consumers never send one twice), sends the chunk through one connection and
-marks it sent — or puts it back to pending for the job's retry, and the last failure marks
-it failed. A periodic job requeues rows left behind (a lost job, a consumer that died).
+marks it sent — or puts it back to pending, due again after ``SMS_RETRY_DELAY`` (read by the
+consumer), and after ``ATTEMPTS`` tries marks it failed. The consumer's sweeper
+(``sweep``) delivers every due row whatever happened to its task, and puts back a claim
+whose consumer died. SMTP has no delivery report: a consumer killed in the middle of a
+message may send it twice (a lost e-mail would be worse).
 
 ``EMAIL_BACKEND=console`` (default) writes each message to the log; ``EMAIL_BACKEND=smtp``
 sends through ``SMTP_HOST``:``SMTP_PORT`` (``SMTP_STARTTLS=1`` to upgrade the connection,
@@ -15,16 +18,19 @@ import datetime as dt
 import logging
 import smtplib
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import current_app, g
 
 from models import EmailOutbox, SmsStatus, now
+from services import queue as job_queue
 from services import transitions
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = dt.timedelta(minutes=10)
 CHUNK = 200
+ATTEMPTS = 5
+GRACE = dt.timedelta(seconds=15)  # a new row's own task normally delivers it within this
 
 
 # (setting, default, type): the e-mail settings of ``app.default_config``, from the environment.
@@ -88,7 +94,10 @@ class SmtpBackend:
         message["From"] = self.config["MAIL_FROM"]
         message["To"] = formataddr(("", row.email))
         message["Subject"] = row.subject
-        message["Message-ID"] = make_msgid(domain="creditbank")
+        message["Date"] = formatdate(localtime=True)
+        # The sender's own domain: a Message-ID under a made-up one scores as spam.
+        domain = parseaddr(self.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+        message["Message-ID"] = make_msgid(idstring=f"outbox{row.id}", domain=domain)
         message.set_content(row.body)
         try:
             self.connection.send_message(message)
@@ -121,16 +130,18 @@ def later(*row_ids):
 
 
 def queue(row_ids):
-    from services import jobs
-
+    """Hand ``row_ids`` to the job queue in chunks (a queue that is down: the sweeper)."""
     row_ids = list(row_ids)
-    for start in range(0, len(row_ids), CHUNK):
-        jobs.deliver_emails(row_ids[start:start + CHUNK])
+    try:
+        for start in range(0, len(row_ids), CHUNK):
+            job_queue.enqueue("deliver_emails", row_ids[start:start + CHUNK])
+    except job_queue.QueueUnavailable as error:
+        log.warning("E-mails left for the sweeper: %s", error)
 
 
 def flush():
     """Queue the e-mails this request or job wrote whose rows were committed (those of a
-    rolled-back transaction are gone). Never raises: the periodic requeue catches the rest."""
+    rolled-back transaction are gone). Never raises: the sweeper delivers the rest."""
     waiting = g.pop("emails_to_deliver", None)
     if not waiting:
         return
@@ -141,24 +152,28 @@ def flush():
         ]
         queue(committed)
     except Exception:
-        log.warning("E-mail deliveries left for the periodic requeue: %s", waiting[:20], exc_info=True)
+        log.warning("E-mail deliveries left for the sweeper: %s", waiting[:20], exc_info=True)
+
+
+def _due():
+    return EmailOutbox.next_attempt_at.is_null() | (EmailOutbox.next_attempt_at <= now())
 
 
 def _claim(row_id):
     """pending → sending, one row at a time: of two consumers exactly one gets it."""
     return transitions.move(EmailOutbox, SmsStatus.SENDING, expected=(SmsStatus.PENDING,),
-                            where=[EmailOutbox.id == row_id],
+                            where=[EmailOutbox.id == row_id, _due()],
                             changes={"sent_at": now(), "attempts": EmailOutbox.attempts + 1}) == 1
 
 
-def deliver(row_ids, last_try):
-    """Send the rows of ``row_ids`` still pending; raise DeliveryError when some should be
-    tried again. Returns the number sent."""
+def deliver(row_ids):
+    """Send the rows of ``row_ids`` that are pending and due; returns the number sent.
+    Rows the backend did not take are due again later, or failed after ``ATTEMPTS``."""
     claimed = [row_id for row_id in row_ids if _claim(row_id)]
     if not claimed:
         return 0
     rows = list(EmailOutbox.select().where(EmailOutbox.id.in_(claimed)).order_by(EmailOutbox.id))
-    sent, failure = [], None
+    sent, failure = set(), None
     try:
         with backend() as connection:
             for row in rows:
@@ -169,28 +184,37 @@ def deliver(row_ids, last_try):
                     continue
                 transitions.move(EmailOutbox, SmsStatus.SENT, where=[EmailOutbox.id == row.id],
                                  changes={"sent_at": now(), "error": None})
-                sent.append(row.id)
+                sent.add(row.id)
     except DeliveryError as error:  # no connection at all
         failure = error
-    unsent = [row_id for row_id in claimed if row_id not in set(sent)]
+    unsent = [row for row in rows if row.id not in sent]
     if unsent:
-        status = SmsStatus.FAILED if last_try else SmsStatus.PENDING
-        transitions.move(EmailOutbox, status, expected=(SmsStatus.SENDING,), where=[EmailOutbox.id.in_(unsent)],
-                         changes={"error": str(failure)[:500], "sent_at": None})
-        log.warning("%s e-mails not delivered (%s): %s", len(unsent), status, failure)
-        raise DeliveryError(str(failure))
+        _again_or_fail(unsent, failure)
     return len(sent)
 
 
-def requeue_stuck():
-    """Rows left pending (their job was lost) or claimed by a consumer that died."""
-    cutoff = now() - STALE_CLAIM
+def _again_or_fail(rows, failure):
+    delay = dt.timedelta(seconds=current_app.config["SMS_RETRY_DELAY"])
+    last = [row.id for row in rows if row.attempts >= ATTEMPTS]
+    again = [row.id for row in rows if row.attempts < ATTEMPTS]
+    for status, ids, changes in ((SmsStatus.FAILED, last, {}), (SmsStatus.PENDING, again,
+                                                               {"next_attempt_at": now() + delay})):
+        if ids:
+            transitions.move(EmailOutbox, status, expected=(SmsStatus.SENDING,), where=[EmailOutbox.id.in_(ids)],
+                             changes={"error": str(failure)[:500], "sent_at": None, **changes})
+    log.warning("%s e-mails not delivered (%s failed for good): %s", len(rows), len(last), failure)
+
+
+def sweep(limit=10 * CHUNK):
+    """One pass of the sweeper: put back claims of consumers that died, deliver every due row."""
     transitions.move(EmailOutbox, SmsStatus.PENDING, expected=(SmsStatus.SENDING,),
-                     where=[EmailOutbox.sent_at < cutoff])
-    stuck = [
-        row_id for (row_id,) in EmailOutbox.select(EmailOutbox.id)
-        .where(EmailOutbox.status == SmsStatus.PENDING, EmailOutbox.created_at < cutoff)
-        .order_by(EmailOutbox.id).limit(10 * CHUNK).tuples()
+                     where=[EmailOutbox.sent_at < now() - STALE_CLAIM])
+    waiting = [
+        row_id for (row_id,) in EmailOutbox.select(EmailOutbox.id).where(
+            EmailOutbox.status == SmsStatus.PENDING,
+            (EmailOutbox.next_attempt_at <= now())
+            | (EmailOutbox.next_attempt_at.is_null() & (EmailOutbox.created_at < now() - GRACE)),
+        ).order_by(EmailOutbox.id).limit(limit).tuples()
     ]
-    queue(stuck)
-    return {"requeued": len(stuck)}
+    delivered = sum(deliver(waiting[start:start + CHUNK]) for start in range(0, len(waiting), CHUNK))
+    return {"delivered": delivered, "waiting": len(waiting)}

@@ -1,7 +1,8 @@
 """SMS sending through a pluggable backend, and SMS verification codes (SPEC §12).
 
 Every message is written to the outbox table (its codes masked) and delivered by the job
-consumer through the gateway ``SMS_BACKEND`` names (``services/sms_gateway.py``).
+consumer through the gateway ``SMS_BACKEND`` names (``services/sms_delivery.py``,
+``services/sms_gateway.py``).
 Codes: 6 digits, valid 10 minutes, stored hashed, at most 5 attempts, 60 s resend cool-down,
 at most 10 per number in 24 hours.
 """
@@ -14,7 +15,8 @@ import secrets
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 
-from models import SmsOutbox, SmsPurpose, SmsStatus, VerificationCode, db, now
+from models import SmsPurpose, VerificationCode, db, now
+from services import sms_delivery
 
 log = logging.getLogger(__name__)
 
@@ -42,41 +44,26 @@ def mask(body, secrets):
 def send(phone, body, purpose=SmsPurpose.NOTICE, secrets=()):
     """Queue ``body`` for ``phone``. The outbox row keeps the text with ``secrets`` (codes
     inside it) masked: center staff read the outbox, and a live code there would let them
-    take over the account. The clear text travels only in the delivery job's payload,
-    handed to the queue when the current transaction has committed (``flush``), so a
-    rolled-back decision sends nothing."""
+    take over the account. The clear text is kept sealed for the gateway
+    (services.sms_delivery) and handed to the queue when the current transaction has
+    committed (``flush``), so a rolled-back decision sends nothing. A code goes through the
+    verify template; a notice — a link with a secret in it too — through the notice
+    template with its whole text."""
     if not phone:
         return
     text = str(body)
-    row = SmsOutbox.create(
-        phone=phone, body=mask(text, secrets), purpose=purpose, backend=current_app.config["SMS_BACKEND"]
-    )
-    params = {"code": str(secrets[0])} if secrets else {"content": text}
-    g.setdefault("sms_to_deliver", []).append((row.id, text, params))
+    params = {"code": str(secrets[0])} if secrets and purpose != SmsPurpose.NOTICE else {"content": text}
+    row = sms_delivery.write(phone, mask(text, secrets), purpose, text, params)
+    g.setdefault("sms_to_deliver", []).append(row.id)
 
 
 def flush():
     """Queue delivery of the messages written by this request (or job) whose rows were
-    committed; those of a rolled-back transaction are gone and are dropped. Never raises:
-    it runs while a request ends, and the periodic requeue catches anything left."""
+    committed. Never raises: it runs while a request ends, and the sweeper delivers
+    anything left."""
     waiting = g.pop("sms_to_deliver", None)
-    if not waiting:
-        return
-    from services import jobs
-
-    try:
-        ids = [row_id for row_id, _text, _params in waiting]
-        committed = {
-            row_id
-            for (row_id,) in SmsOutbox.select(SmsOutbox.id)
-            .where(SmsOutbox.id.in_(ids), SmsOutbox.status == SmsStatus.PENDING)
-            .tuples()
-        }
-        for row_id, text, params in waiting:
-            if row_id in committed:
-                jobs.deliver_sms(row_id, text, params)
-    except Exception:
-        log.warning("SMS deliveries left for the periodic requeue: %s", [w[0] for w in waiting], exc_info=True)
+    if waiting:
+        sms_delivery.hand_over(waiting)
 
 
 def is_development():

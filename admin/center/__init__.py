@@ -7,6 +7,7 @@ from admin.center import (
     activation,
     duplicates,
     home,  # noqa: F401 (registers the center's home page)
+    jobs,
 )
 from admin.center.accounts import LearnerView, StaffView
 from admin.center.articles import ArticleView
@@ -46,3 +47,4 @@ def register(admin):
         admin.add_view(view_class(model, name=name, category=menu, endpoint=endpoint))
     activation.register(admin, MENU_ACCOUNTS, MENU_SYSTEM)
     duplicates.register(admin, MENU_CATALOGUE)
+    jobs.register(admin, MENU_SYSTEM)

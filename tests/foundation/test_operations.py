@@ -106,14 +106,15 @@ def test_seed_demo_refuses_in_production_unless_forced(fresh_app, monkeypatch):
 
 
 def test_healthz_answers_200_with_the_database_and_503_without(client, monkeypatch):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json()["checks"]["database"] == {"status": "ok"}
 
     def unreachable(*_args, **_kwargs):
         raise db.obj.OperationalError("connection refused") if hasattr(db.obj, "OperationalError") else RuntimeError()
 
     monkeypatch.setattr(db.obj, "execute_sql", unreachable)
     response = client.get("/healthz")
-    assert response.status_code == 503 and response.get_json() == {"status": "unavailable"}
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "checks": {"database": {"status": "down"}}}
 
 
 def _write_upload(folder, relative, body):

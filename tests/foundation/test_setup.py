@@ -78,6 +78,7 @@ def test_a_version_1_database_is_migrated(tmp_path):
     from models import (
         ActivationRequest,
         ApiToken,
+        ConsumerHeartbeat,
         EmailOutbox,
         IssuedCredential,
         Job,
@@ -92,11 +93,12 @@ def test_a_version_1_database_is_migrated(tmp_path):
     from tests.conftest import TEST_CONFIG
 
     later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest, RuleAlert, ApiToken, SigningKey,
-                    IssuedCredential)
+                    IssuedCredential, ConsumerHeartbeat)
     # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
     later_columns = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
                      ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),
-                     ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until")]
+                     ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until"),
+                     ("sms_outbox", "payload"), ("sms_outbox", "next_attempt_at"), ("sms_outbox", "reference")]
     url = "sqlite:///" + str(tmp_path / "old.db")
     try:
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "up")})

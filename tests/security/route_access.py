@@ -55,7 +55,7 @@ PATH_ARGUMENTS = {
     "category_id": "category",
     "id": "any",
     "article_id": "any",  # public pages of published articles
-    "job_id": "any",  # job pages answer their starter only (tests/excel/test_jobs.py)
+    "job_id": "any",  # job pages answer their starter and center staff (tests/excel/test_jobs.py)
     "export_type": "csv",
     "code": "text",
     "kind": "text",
