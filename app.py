@@ -172,7 +172,8 @@ def load_user(user_id):
     return sessions.current_user_for(user_id)
 
 
-PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "admin.static", "auth.send_code"}
+PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "admin.static", "auth.send_code",
+                          "password_link.set_password"}
 
 
 def _init_request_hooks(app):
@@ -370,14 +371,24 @@ def _register_backup_cli(app):
 
     @app.cli.command("restore")
     @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
-    def restore_command(archive):
-        """Restore ARCHIVE into an empty database and the upload folder."""
+    @click.option("--dry-run", is_flag=True, help="check everything, write nothing")
+    def restore_command(archive, dry_run):
+        """Restore ARCHIVE into an empty database and the file store. Every check runs before
+        anything is written; the files go first, the database last in one step."""
         from services import backup, filestore
 
         try:
+            if dry_run:
+                checked = backup.plan(archive, app.config["DATABASE_URL"], filestore.current())
+                for line in checked["lines"]:
+                    click.echo(line)
+                click.echo("dry run: every check passed, nothing was written")
+                return
             summary = backup.restore(archive, app.config["DATABASE_URL"], filestore.current())
         except backup.RestoreRefused as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(f"restore refused before writing: {error}") from None
+        except backup.RestoreInterrupted as error:
+            raise click.ClickException(f"restore interrupted: {error}") from None
         click.echo(f"restored {archive}: {summary}")
 
 

@@ -38,6 +38,7 @@ BLUEPRINT_ROUTES = [
     ("credentials.*", PUBLIC),
     # Stored files: open to whoever may see the record they belong to (checked per record).
     ("files.show", PUBLIC),
+    ("password_link.set_password", PUBLIC),  # the signed link is the credential
     # The institution API and its OpenAPI document (public: it describes, never shows data).
     ("api-docs.*", PUBLIC),
     ("api.*", API_TOKEN),
@@ -61,6 +62,7 @@ PATH_ARGUMENTS = {
     "kind": "text",
     "filename": "text",
     "number": "any",  # a public revocation status list
+    "token": "text",  # a signed set-password link
 }
 
 
