@@ -10,7 +10,7 @@ answers. A JSON request, ``/api/`` and ``/healthz`` keep a JSON answer (the API'
 codes are answered by its blueprint, views/api)."""
 import logging
 
-from flask import jsonify, render_template, request, url_for
+from flask import current_app, g, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import escape
@@ -73,6 +73,8 @@ def page(code, heading=None, explanation=None):
     failure = code in FAILURES
     for safe in ((False, True) if not failure else (True,)):
         try:
+            if safe:  # Flask-Login's template context would load the user from the database
+                g._login_user = current_app.login_manager.anonymous_user()
             back, signed_in = _back(safe)
             html = render_template("errors/error.html", heading=heading, explanation=explanation, back=back,
                                    signed_in=signed_in, safe=safe)

@@ -16,10 +16,10 @@ bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 CONSUMER_SILENCE = dt.timedelta(minutes=2)
 CACHE_SECONDS = 10  # the queue and store checks, per process: a balancer asks every few seconds
-_cache = {}
 
 
 def _cached(name, check):
+    _cache = current_app.extensions.setdefault("health_checks", {})
     hit = _cache.get(name)
     if hit and hit[0] > time.monotonic():
         return hit[1]
