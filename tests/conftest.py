@@ -248,6 +248,13 @@ def s3_server(tmp_path_factory):
         yield from _run_weed(weed, folder, log, master, volume, filer, s3)
 
 
+class S3Endpoint(str):
+    """The S3 endpoint URL; ``.filer`` is the filer's address (another S3 gateway, e.g. one
+    with restricted credentials, can serve the same files: tests/deployment/test_faults.py)."""
+
+    filer = None
+
+
 def _run_weed(weed, folder, log, master, volume, filer, s3):
     import subprocess
     import time
@@ -262,7 +269,8 @@ def _run_weed(weed, folder, log, master, volume, filer, s3):
          "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
         stdout=log, stderr=subprocess.STDOUT,
     )
-    endpoint = f"http://127.0.0.1:{s3}"
+    endpoint = S3Endpoint(f"http://127.0.0.1:{s3}")
+    endpoint.filer = f"127.0.0.1:{filer}"
     deadline = time.time() + 60
     while True:
         try:
