@@ -244,7 +244,6 @@ def retry(job, by):
 
 
 def stalled(job):
-    """A running job whose lease expired and that no sweeper has taken back yet: its page
-    says the consumer is not answering."""
-    return job.status == JobStatus.RUNNING and (
-        job.heartbeat_at is None or job.heartbeat_at < now() - lease_length())
+    """A running job whose consumer seems gone and that no sweeper has taken back yet: its
+    page says the consumer is not answering (one alive on this host is only busy)."""
+    return job.status == JobStatus.RUNNING and _lost(job, now() - lease_length())

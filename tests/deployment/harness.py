@@ -158,6 +158,9 @@ class Deployment:
         return self._start([os.path.join(BIN, "huey_consumer"), "tasks.consumer.huey", "-w", "2", "-k", "thread",
                             "-d", "0.1"], f"consumer-{len(self.processes)}.log")
 
+    def log_tail(self, name, size=4000):
+        return (self.folder / name).read_text(errors="replace")[-size:]
+
     def flask(self, *args, env=None, timeout=300):
         """`flask --app app …` with the deployment's settings (and ``env`` on top)."""
         return subprocess.run([os.path.join(BIN, "flask"), "--app", "app", *args], cwd=ROOT,

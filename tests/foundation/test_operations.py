@@ -13,17 +13,9 @@ def _empty_database(database_url, tmp_path, name):
     """A new, empty database of the kind under test (SQLite file or PostgreSQL database)."""
     if database_url.startswith("sqlite"):
         return "sqlite:///" + str(tmp_path / f"{name}.db")
-    import psycopg2
+    from tests.deployment.harness import create_database
 
-    base, worker_db = database_url.rsplit("/", 1)
-    target = f"{worker_db}_{name}"
-    admin = psycopg2.connect(database_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{target}"')
-        cursor.execute(f'CREATE DATABASE "{target}"')
-    admin.close()
-    return f"{base}/{target}"
+    return create_database(database_url, f"{database_url.rsplit('/', 1)[1]}_{name}")
 
 
 @pytest.fixture
