@@ -1,4 +1,4 @@
-"""Benchmark of ``services.workflow.submit_batch``: an institution batch-applies for every
+"""Benchmark of ``services.ledger.submit_batch``: an institution batch-applies for every
 learner holding the rule's source, at two sizes. The batch must be built with a constant
 number of queries (set-based), so the count at 5 000 learners equals the count at 50.
 
@@ -77,13 +77,13 @@ def make_world(learners, start):
 
 def measure(learners, start):
     from models import db
-    from services import workflow
+    from services import ledger
 
     institution, rule, staff = make_world(learners, start)
-    holders = workflow.batch_holders(institution.id, rule.id)
+    holders = ledger.batch_holders(institution.id, rule.id)
     began = time.perf_counter()
     with counted_queries(db.obj) as statements:
-        batch = workflow.submit_batch(institution, rule, holders, staff)
+        batch = ledger.submit_batch(institution, rule, holders, staff)
     elapsed = time.perf_counter() - began
     assert batch.created == learners, (batch.created, learners)
     return len(statements), elapsed

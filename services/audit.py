@@ -19,6 +19,17 @@ def record(action, obj=None, user=None, **details):
     )
 
 
+def record_many(action, object_type, object_ids, user=None, **details):
+    """One entry per id of ``object_type`` (a set-based decision), in one INSERT."""
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    ip = request.remote_addr if has_request_context() else None
+    rows = [{"user": user, "action": action, "object_type": object_type, "object_id": object_id,
+             "details": details or None, "ip": ip} for object_id in object_ids]
+    for start in range(0, len(rows), 500):
+        AuditLog.insert_many(rows[start:start + 500]).execute()
+
+
 # --- the log in words (the center's 审计日志 and its export) ------------------------------
 # Action codes are stored as written by the code; these tables give each its words. An
 # unknown code (a future action) is shown as stored rather than hidden.
@@ -161,7 +172,7 @@ DETAILS = {
     "applications": _l("Number of applications"),
     "permissions": _l("Menus"),
     "granted": _l("Granted"),
-    "revoked": _l("Revoked"),
+    "revoked": _l("Revoked authorisations"),
     "level": _l("Framework level"),
     "learner": _l("Learner"),
     "institution": _l("Organisation"),

@@ -31,6 +31,22 @@ def notify(user, title, body, link=None, by_sms=False):
         sms.send(user.phone, short)
 
 
+def notify_many(notices, link=None, by_sms=False):
+    """``notify`` for many recipients at once: ``notices`` are (user, title, body); one
+    INSERT for the inbox rows and one for the SMS outbox, whatever their number."""
+    limit = current_app.config["SMS_MAX_CHARS"]
+    rows, texts = [], []
+    for user, title, body in notices:
+        with force_locale(recipient_locale(user)):
+            rows.append({"user": user.id, "title": str(title), "body": str(body), "link": link})
+            if by_sms:
+                texts.append((user.phone, sms_text(str(body), limit)))
+    for start in range(0, len(rows), 500):
+        Message.insert_many(rows[start:start + 500]).execute()
+    if by_sms:
+        sms.send_many(texts)
+
+
 def link_to(endpoint, **values):
     """The path of a page a message concerns (its 处理), also outside a request (a
     decision taken by a script or a test)."""

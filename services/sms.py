@@ -55,6 +55,23 @@ def send(phone, body, purpose=SmsPurpose.NOTICE, secrets=()):
     g.setdefault("sms_to_deliver", []).append((row.id, text, params))
 
 
+def send_many(messages, purpose=SmsPurpose.NOTICE):
+    """Queue notices ``[(phone, body)]`` at once (a set-based decision): one INSERT for the
+    outbox rows, delivered after the commit as ``send`` does."""
+    messages = [(phone, str(body)) for phone, body in messages if phone]
+    if not messages:
+        return
+    backend = current_app.config["SMS_BACKEND"]
+    waiting = g.setdefault("sms_to_deliver", [])
+    for start in range(0, len(messages), 500):
+        part = messages[start:start + 500]
+        rows = SmsOutbox.insert_many(
+            [{"phone": phone, "body": text, "purpose": purpose, "backend": backend} for phone, text in part]
+        ).returning(SmsOutbox.id).execute()
+        for row, (_phone, text) in zip(rows, part, strict=True):
+            waiting.append((row.id, text, {"content": text}))
+
+
 def flush():
     """Queue delivery of the messages written by this request (or job) whose rows were
     committed; those of a rolled-back transaction are gone and are dropped. Never raises:

@@ -6,7 +6,7 @@ import os
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from services import storage, workflow
+from services import ledger, storage
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -36,7 +36,7 @@ def test_initial_and_final_review_in_a_browser(page, reference, output_dir):
     target = factories.make_catalogue("course", name="容器技术与应用")
     held = factories.make_achievement(learner, source)
     evidence = storage.save_upload(FileStorage(io.BytesIO(PNG), filename="证书.png"), "learner_achievement", held.id)
-    application = workflow.submit_conversion(held, factories.make_rule([source], [target]), learner)
+    application = ledger.submit_conversion(held, factories.make_rule([source], [target]), learner)
 
     log_in(page, reviewer)
     page.goto(page.base + "/admin/initial_review/")
