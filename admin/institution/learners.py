@@ -40,7 +40,7 @@ from services.pagination import paginate
 from services.records import achievements, learners
 from services.records.errors import Refused
 from services.schema import Marked, show_refusals
-from services.validators import IdNumber, mask_id, mask_phone
+from services.validators import mask_id, mask_phone
 
 # 成果子类型 of a stored achievement is its entry's category; 成果类型 that category's parent.
 EntryCategory = Category.alias("entry_category")
@@ -77,7 +77,7 @@ class NewLearnerForm(SecureForm):
     holding may be stored is ``services.records.achievements``' call."""
 
     real_name = StringField(_l("Learner name"), validators=[Marked(), Optional(), Length(max=50)])
-    id_number = StringField(_l("ID number"), validators=[Marked(), Optional(), IdNumber], filters=[normalise_id])
+    id_number = StringField(_l("ID number"), validators=[Marked(), Optional(), Length(max=32)], filters=[normalise_id])
     personal_code = StringField(_l("Personal achievement number"), validators=[Marked(), Optional(), Length(max=100)])
     obtained_on = DateField(_l("Date of issue"), validators=[Marked(), Optional()])
 

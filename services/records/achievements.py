@@ -34,6 +34,7 @@ from services.bulk import insert_chunked, select_in
 from services.database import transaction
 from services.records.checks import REQUIRED, birth_date, check_date, present, schema_refusals
 from services.records.errors import Refusal, Refused, refuse_if
+from services.validators import check_id_number
 
 ALREADY_HELD = _l("already holds this achievement")
 NAME_MISMATCH = _l("the name and the ID number do not match a learner account")
@@ -214,11 +215,14 @@ def check_holdings(entry, items, today=None):
     the items whose ID number has an account. Returns a list of refusal lists, in order."""
     refusals = [[] for _ in items]
     for found, item in zip(refusals, items, strict=True):
+        if (problem := check_id_number(item.get("id_number"))) is not None:
+            found.append(_holding_refusal(problem, "id_number"))
+            continue
         if entry.disabled:
             found.append(Refusal(ENTRY_DISABLED, "institution_achievement_id"))
         check_date(found, "obtained_on", HOLDING_LABELS["obtained_on"], item.get("obtained_on"),
                    birth_date(item.get("id_number")), today)
-    numbers = [item["id_number"] for item in items]
+    numbers = [item["id_number"] for found, item in zip(refusals, items, strict=True) if not found]
     accounts_by_number = {
         id_number: (user_id, real_name, role)
         for user_id, id_number, real_name, role in select_in(
@@ -231,7 +235,7 @@ def check_holdings(entry, items, today=None):
     }
     for found, item in zip(refusals, items, strict=True):
         account = accounts_by_number.get(item["id_number"])
-        if account is None:
+        if account is None or found:
             continue
         user_id, real_name, role = account
         if not permissions.is_learner(role) or real_name != item["real_name"]:
