@@ -278,7 +278,9 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
                     flash(message, "error")
                 if done:
                     return redirect(url_for(".index_view"))
-        return self.render("admin/institution/withdraw.html", rows=rows, form=form, ids=",".join(str(r.id) for r in rows))
+        plans = {row.id: ledger.plan_for_achievement(row) for row in rows}
+        return self.render("admin/institution/withdraw.html", rows=rows, form=form, plans=plans,
+                           ids=",".join(str(r.id) for r in rows))
 
 
 def _upload_problem(upload):

@@ -64,5 +64,5 @@ def test_the_certificate_code_is_minted_once_at_the_grant(ledger_world, client_a
     ledger.revoke_conversion(passed, w.center, "源成果不实")
     page = client.get(f"/verify/{code}")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "data-revoked" in text and "源成果不实" in text and "已于" in text
+    assert page.status_code == 200 and "data-revoked" in text and "源成果不实" in text and "已撤销，撤销日期" in text
     assert learner.get(f"/me/applications/{passed.id}/certificate.pdf").status_code == 404
