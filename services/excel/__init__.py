@@ -50,6 +50,7 @@ from services.excel.columns import (
     ImportFileError,
     Row,
     refuse,
+    refuse_for,
 )
 from services.excel.export import export_values, write_export
 from services.excel.kinds import (
@@ -83,6 +84,6 @@ __all__ = [
     "first_reasons",
     "clean_text", "estimated_rows", "existing_values", "export_values", "insert_chunked", "institution_of",
     "locate_header", "named", "neutralise", "parse_cell", "parse_column", "parse_date", "parse_rows", "paused_gc",
-    "read_rows", "refuse", "refuse_duplicates", "register", "run_import", "select_in", "valid_id_number",
+    "read_rows", "refuse", "refuse_duplicates", "refuse_for", "register", "run_import", "select_in", "valid_id_number",
     "write_export", "write_rows", "write_template",
 ]

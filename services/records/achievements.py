@@ -287,6 +287,21 @@ def _tell_holders(entry, learner_ids):
         )
 
 
+def redate_holdings(changes, today=None):
+    """A push names a stored holding again with another 颁证日期: ``changes`` are
+    (achievement id, holder's ID number, new date). Returns the refusal list of each (the
+    same date rule as a new holding) and writes the dates that pass."""
+    refusals, moment = [], now()
+    for achievement_id, id_number, obtained_on in changes:
+        found = []
+        check_date(found, "obtained_on", HOLDING_LABELS["obtained_on"], obtained_on, birth_date(id_number), today)
+        refusals.append(found)
+        if not found:
+            LearnerAchievement.update(obtained_on=obtained_on, updated_at=moment).where(
+                LearnerAchievement.id == achievement_id).execute()
+    return refusals
+
+
 def store_holding(entry, user, real_name, id_number, personal_code, obtained_on):
     """新增学员: store ``entry`` for one learner; returns the row, raises ``Refused``."""
     item = {"real_name": real_name, "id_number": id_number, "personal_code": personal_code,

@@ -242,3 +242,22 @@ def test_a_type_needing_authorisation_is_refused_alike(side, client_as, tmp_path
                 min_row=2, values_only=True))
     assert message in shown
     assert counts() == before
+
+
+def test_a_push_that_redates_a_holding_keeps_the_same_date_rule(side):
+    """The API names a stored holding again with another 颁证日期: the same rule, the same words."""
+    holder = factories.make_learner(real_name="重推学员", id_number=fresh_id("19950101"))
+    held = factories.make_achievement(holder, side["entry"], personal_code="R-1", stored_by=side["institution"],
+                                      obtained_on=dt.date(2020, 1, 1))
+    client = side["app"].test_client()
+    for day, status in (("1994-12-31", "rejected"), ("2021-05-01", "updated")):
+        response = client.post("/api/v1/achievements", headers={"Authorization": f"Bearer {side['token']}"},
+                               json={"items": [{"institution_achievement_id": side["entry"].id,
+                                                "real_name": "重推学员", "id_number": holder.id_number,
+                                                "personal_code": "R-1", "obtained_on": day}]})
+        result = response.get_json()["results"][0]
+        assert result["status"] == status
+        if status == "rejected":
+            assert result["reasons"] == ["第2行 颁证日期 不能早于学员出生日期"]
+            assert LearnerAchievement.get_by_id(held.id).obtained_on == dt.date(2020, 1, 1)
+    assert LearnerAchievement.get_by_id(held.id).obtained_on == dt.date(2021, 5, 1)
