@@ -29,10 +29,9 @@ from models import (
     User,
     now,
 )
-from services import accounts, permissions
-from services.bulk import existing_values
+from services import permissions
 from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT, Column, refuse, refuse_for
-from services.records import achievements, catalogue
+from services.records import achievements, catalogue, learners
 
 
 @dataclass
@@ -119,34 +118,12 @@ class LearnerAccountsKind(ImportKind):
         return self.COLUMNS
 
     def check_existing(self, ctx, rows):
-        learner_columns = {c.key: c for c in self.COLUMNS}
-        for key, problem in (
-            ("id_number", _("is already registered")),
-            ("phone", _("is already bound to another account")),
-            ("email", _("is already bound to another account")),
-        ):
-            field_ = getattr(User, key)
-            taken = existing_values(field_, (r.values[key] for r in rows))
-            for row in rows:
-                if row.values[key] in taken:
-                    refuse(row, learner_columns[key], problem)
+        for row, refusals in zip(rows, learners.check_new([r.values for r in rows]), strict=True):
+            refuse_for(row, refusals)
 
     def insert(self, ctx, rows):
-        accounts.insert_inactive_learners(
-            (
-                {
-                    "real_name": r.values["real_name"],
-                    "id_number": r.values["id_number"],
-                    "phone": r.values["phone"],
-                    "email": r.values["email"],
-                    "ethnicity": r.values["ethnicity"],
-                    "address": r.values["address"],
-                }
-                for r in rows
-            ),
-            ctx.institution_id,
-            ctx.when,
-        )
+        fields = ("real_name", "id_number", "phone", "email", "ethnicity", "address")
+        learners.insert_new([{key: r.values[key] for key in fields} for r in rows], ctx.institution_id, ctx.when)
 
 
 LEARNER_ACCOUNTS = register(LearnerAccountsKind())

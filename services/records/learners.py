@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from models import AccountStatus, LearnerAchievement, User
-from services import accounts, audit
+from services import accounts, audit, bulk
 from services.database import transaction
 from services.records.checks import REQUIRED, present
 from services.records.errors import Refusal, Refused, refuse_if
@@ -17,6 +17,28 @@ REGISTERED = _l("is already registered")
 ONLY_INACTIVE = _l("only accounts that are not activated can be deleted")
 HOLDS = _l("the learner holds achievements")
 NOT_EDITABLE = _l("Only accounts that are not activated can be modified.")
+
+
+# The contact columns a 学员账户 import may fill, each unique among accounts.
+UNIQUE = {"id_number": (ID_NUMBER, REGISTERED), "phone": (_l("Mobile"), _l("is already bound to another account")),
+          "email": (_l("Email"), _l("is already bound to another account"))}
+
+
+def check_new(items):
+    """The refusals of each new account ``items`` (dicts: real_name, id_number and optional
+    phone, email…) would make, in one query per unique column: a list per item."""
+    refusals = [[] for _ in items]
+    for key, (label, problem) in UNIQUE.items():
+        taken = bulk.existing_values(getattr(User, key), (item.get(key) for item in items))
+        for found, item in zip(refusals, items, strict=True):
+            if item.get(key) and item[key] in taken:
+                found.append(Refusal(problem, key, label, code="registered"))
+    return refusals
+
+
+def insert_new(items, institution_id, when):
+    """Many 未激活 accounts at once (学员账户导入), checked by ``check_new``."""
+    accounts.insert_inactive_learners(items, institution_id, when)
 
 
 def _refusals(real_name, id_number, exclude_id=None):

@@ -261,3 +261,41 @@ def test_a_push_that_redates_a_holding_keeps_the_same_date_rule(side):
             assert result["reasons"] == ["第2行 颁证日期 不能早于学员出生日期"]
             assert LearnerAchievement.get_by_id(held.id).obtained_on == dt.date(2020, 1, 1)
     assert LearnerAchievement.get_by_id(held.id).obtained_on == dt.date(2021, 5, 1)
+
+
+# --- learner accounts -------------------------------------------------------------------------
+
+ACCOUNT_HEADER = ["学员姓名", "身份证号", "手机号码", "电子邮箱", "民族", "联系地址"]
+ACCOUNT_CASES = {
+    "registered ID": (lambda s: ["新学员", s["other"].id_number], "身份证号 已被注册"),
+    "ID check digit": (lambda s: ["新学员", bad_check_digit()], "身份证号 校验位错误"),
+    "name required": (lambda s: ["", fresh_id()], "学员姓名 不能为空"),
+}
+
+
+def account_through_form(s, client_as, values, tmp_path):
+    data = {"real_name": values[0], "id_number": values[1]}
+    page = client_as(s["admin"]).post("/admin/inst_learners/new/", data=data)
+    return page.get_data(as_text=True), page.status_code == 302
+
+
+def account_through_import(suffix):
+    def run(s, client_as, values, tmp_path):
+        messages, accepted = import_messages("learner_accounts", s["admin"], None, [[*values, "", "", "", ""]],
+                                             ACCOUNT_HEADER, tmp_path, suffix)
+        return " ".join(m.removeprefix("第2行 ") for m in messages), accepted == 1
+    return run
+
+
+ACCOUNT_ENTRY_POINTS = {"institution form": account_through_form, ".xlsx import": account_through_import(".xlsx"),
+                        ".xls import": account_through_import(".xls")}
+
+
+@pytest.mark.parametrize("entry_point", sorted(ACCOUNT_ENTRY_POINTS))
+@pytest.mark.parametrize("invariant", sorted(ACCOUNT_CASES))
+def test_a_learner_account_is_refused_alike_everywhere(side, client_as, tmp_path, invariant, entry_point):
+    build, message = ACCOUNT_CASES[invariant]
+    before = counts()
+    shown, accepted = ACCOUNT_ENTRY_POINTS[entry_point](side, client_as, build(side), tmp_path)
+    assert not accepted and message in shown, shown[-3000:]
+    assert counts() == before
