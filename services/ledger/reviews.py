@@ -124,33 +124,30 @@ def initial_review(application, reviewer, agree, opinion, files=()):
     return application
 
 
+def _last_stage(application, reviewer, agree, opinion, stage, expected):
+    """A decision that ends an application: a pass grants its targets, a refusal is told."""
+    with transaction():
+        opinion = _decide(application, reviewer, stage, agree, opinion, expected, ApplicationStatus.PASSED)
+        if agree:
+            _pass_and_grant(application)
+        else:
+            _notify_refused(application, stage, opinion)
+    return application
+
+
 def final_review(application, reviewer, agree, opinion):
     """转换终审; a pass adds the rule's targets to the learner's account."""
     application = fresh(application)
     require(application.kind == ApplicationKind.CONVERSION, _l("This is not a learner conversion"))
     require(application.status != ApplicationStatus.PENDING, _l("The initial review of this application is not finished"))
-    with transaction():
-        opinion = _decide(application, reviewer, ReviewStage.FINAL, agree, opinion,
-                          (ApplicationStatus.INITIAL_PASSED,), ApplicationStatus.PASSED)
-        if agree:
-            _pass_and_grant(application)
-        else:
-            _notify_refused(application, ReviewStage.FINAL, opinion)
-    return application
+    return _last_stage(application, reviewer, agree, opinion, ReviewStage.FINAL, (ApplicationStatus.INITIAL_PASSED,))
 
 
 def performance_review(application, reviewer, agree, opinion):
     """业绩类转换审核: one stage, by a committee member."""
     application = fresh(application)
     require(application.kind == ApplicationKind.PERFORMANCE, _l("This is not a performance conversion"))
-    with transaction():
-        opinion = _decide(application, reviewer, ReviewStage.PERFORMANCE, agree, opinion,
-                          (ApplicationStatus.PENDING,), ApplicationStatus.PASSED)
-        if agree:
-            _pass_and_grant(application)
-        else:
-            _notify_refused(application, ReviewStage.PERFORMANCE, opinion)
-    return application
+    return _last_stage(application, reviewer, agree, opinion, ReviewStage.PERFORMANCE, (ApplicationStatus.PENDING,))
 
 
 # --- an institution's batch -------------------------------------------------------------

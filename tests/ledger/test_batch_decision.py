@@ -1,7 +1,6 @@
 """An institution decides a batch: set-based (the same number of queries for 10 learners as
 for 60), each application once however many reviewers press at the same moment, each
 learner notified and granted."""
-import contextlib
 import datetime as dt
 import threading
 
@@ -22,23 +21,7 @@ from models import (
 )
 from services import ledger
 from tests import factories
-
-
-@contextlib.contextmanager
-def count_queries():
-    counter = {"n": 0}
-    database = db.obj
-    original = database.execute_sql
-
-    def counting(sql, params=None, *args, **kwargs):
-        counter["n"] += 1
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        yield counter
-    finally:
-        database.execute_sql = original
+from tests.queries import count_queries
 
 
 def batch_of(world, size):

@@ -9,20 +9,10 @@ import pytest
 from models import Application, ApplicationStatus, LearnerAchievement
 from services import ledger
 from tests import factories
+from tests.browser import log_in
 from tests.ledger.conftest import convert
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, user):
-    page.context.clear_cookies()
-    page.goto(page.base + "/login")
-    if user.role in ("institution", "subuser"):
-        page.check("input[value=institution]")
-    page.fill("input[name=identifier]", user.username)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/" if user.role != "learner" else "**/me/")
 
 
 def total_credits(page):
