@@ -3,7 +3,8 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from models import AuditLog
+from models import AuditLog, now
+from services import bulk
 
 
 def record(action, obj=None, user=None, **details):
@@ -23,11 +24,10 @@ def record_many(action, object_type, object_ids, user=None, **details):
     """One entry per id of ``object_type`` (a set-based decision), in one INSERT."""
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user._get_current_object()
-    ip = request.remote_addr if has_request_context() else None
-    rows = [{"user": user, "action": action, "object_type": object_type, "object_id": object_id,
-             "details": details or None, "ip": ip} for object_id in object_ids]
-    for start in range(0, len(rows), 500):
-        AuditLog.insert_many(rows[start:start + 500]).execute()
+    bulk.insert_chunked(AuditLog, ({"object_id": object_id} for object_id in object_ids),
+                        user=getattr(user, "id", user), action=action, object_type=object_type,
+                        details=details or None, ip=request.remote_addr if has_request_context() else None,
+                        created_at=now())
 
 
 # --- the log in words (the center's 审计日志 and its export) ------------------------------

@@ -15,6 +15,7 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 
 from models import SmsOutbox, SmsPurpose, SmsStatus, VerificationCode, db, now
+from services import bulk
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +62,12 @@ def send_many(messages, purpose=SmsPurpose.NOTICE):
     messages = [(phone, str(body)) for phone, body in messages if phone]
     if not messages:
         return
-    backend = current_app.config["SMS_BACKEND"]
+    rows = bulk.insert_chunked(SmsOutbox, ({"phone": phone, "body": text} for phone, text in messages),
+                               returning=("id", "phone", "body"), purpose=purpose,
+                               backend=current_app.config["SMS_BACKEND"], created_at=now())
     waiting = g.setdefault("sms_to_deliver", [])
-    for start in range(0, len(messages), 500):
-        part = messages[start:start + 500]
-        rows = SmsOutbox.insert_many(
-            [{"phone": phone, "body": text, "purpose": purpose, "backend": backend} for phone, text in part]
-        ).returning(SmsOutbox.id).execute()
-        for row, (_phone, text) in zip(rows, part, strict=True):
-            waiting.append((row.id, text, {"content": text}))
+    for row_id, _phone, body in rows:
+        waiting.append((row_id, body, {"content": body}))
 
 
 def flush():
