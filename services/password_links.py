@@ -9,7 +9,6 @@ one), which makes every earlier link stale. Nothing is stored. The text in the S
 keeps the token masked; in development (the console backend with ``SMS_SHOW_CODES``) the
 page that sent it shows the link, so a first login works without an SMS gateway."""
 import hashlib
-import secrets
 
 from flask import current_app
 from flask_babel import force_locale
@@ -62,8 +61,7 @@ def link_for(token):
 def send(user, by=None, institution=None):
     """Replace the account's password by an unusable one, force a choice, and send the link
     with the login name. Returns the link (the page shows it in development only)."""
-    User.update(password_hash=accounts.hash_password(secrets.token_urlsafe(32)), must_change_password=True).where(
-        User.id == user.id).execute()
+    accounts.require_new_password(user)
     user = User.get_by_id(user.id)
     token = token_for(user)
     link = link_for(token)

@@ -57,6 +57,14 @@ def send(phone, body, purpose=SmsPurpose.NOTICE, secrets=()):
     g.setdefault("sms_to_deliver", []).append(row.id)
 
 
+def send_many(messages, purpose=SmsPurpose.NOTICE):
+    """Queue notices ``[(phone, body)]`` at once (a set-based decision): one INSERT for the
+    outbox rows, delivered after the commit as ``send`` does."""
+    messages = [(phone, str(body)) for phone, body in messages if phone]
+    if messages:
+        g.setdefault("sms_to_deliver", []).extend(sms_delivery.write_many(messages, purpose))
+
+
 def flush():
     """Queue delivery of the messages written by this request (or job) whose rows were
     committed. Never raises: it runs while a request ends, and the sweeper delivers

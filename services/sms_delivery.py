@@ -42,6 +42,18 @@ def write(phone, body, purpose, text, params):
     )
 
 
+def write_many(messages, purpose):
+    """Notices ``[(phone, text)]`` as outbox rows in bulk (one INSERT a page); their ids."""
+    from services import bulk
+
+    rows = bulk.insert_chunked(
+        SmsOutbox,
+        ({"phone": phone, "body": text, "payload": sealing.seal({"text": text, "params": {"content": text}}),
+          "reference": uuid.uuid4().hex} for phone, text in messages),
+        returning=("id",), purpose=purpose, backend=current_app.config["SMS_BACKEND"], created_at=now())
+    return [row_id for (row_id,) in rows]
+
+
 def hand_over(row_ids):
     """Queue delivery of the rows of ``row_ids`` that were committed and are still pending
     (those of a rolled-back transaction are gone). Never raises: it runs while a request
