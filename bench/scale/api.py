@@ -1,0 +1,82 @@
+"""The institution API and the batch decision in the scale benchmark.
+
+``page_to_end`` follows ``next_cursor`` through a whole API list as an institution's
+system would, timing every page: page N must cost what page 1 costs (keyset paging),
+and the whole list must come at ≥ 100 000 rows in 30 s. ``batch_decision`` builds an
+institution batch of 1 000 learners under the demo institution's rule and times its
+decision (``workflow.review_batch``): seconds, queries, and that each learner was told."""
+import json
+import time
+
+API_LISTS = ("/api/v1/applications", "/api/v1/applications?direction=received",
+             "/api/v1/applications?direction=initiated", "/api/v1/records", "/api/v1/records?direction=received",
+             "/api/v1/applications?status=pending", "/api/v1/records?decided_from=2024-01-01&decided_to=2024-12-31",
+             "/api/v1/rules")
+PAGE_LIMIT = 100
+# Statements of every authenticated call that are not the list's own: the token, the rate
+# limit and the audit row (views/api/__init__.py).
+CALL_TABLES = ("api_token", "throttle_hit", "audit_log")
+
+
+def api_token():
+    """A read token of the demo institution (in the app context), in clear."""
+    from models import ApiTokenScope, User
+    from services import api_tokens
+
+    owner = User.get(User.username == "institution")
+    return api_tokens.create(owner.institution_id, "scale benchmark", ApiTokenScope.READ, owner.id)[1]
+
+
+def page_to_end(client, token, path, limit=PAGE_LIMIT):
+    """{"rows", "pages", "seconds", "list_queries" (max a page), "first_ms", "p50_ms",
+    "p95_ms", "last_ms", "status"}: every page of ``path`` by cursor."""
+    from bench.scale.__main__ import percentile
+
+    rows, pages, times, list_queries, cursor = 0, 0, [], 0, None
+    started = time.perf_counter()
+    while True:
+        glue = "&" if "?" in path else "?"
+        url = f"{path}{glue}limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        response, data = client.request("GET", url, headers={"Authorization": f"Bearer {token}"})
+        if response.status != 200:
+            return {"status": response.status, "rows": rows, "pages": pages}
+        body = json.loads(data)
+        times.append(float(response.getheader("X-Server-Ms")))
+        list_queries = max(list_queries, int(response.getheader("X-List-Queries", "0")))
+        rows += len(body["items"])
+        pages += 1
+        cursor = body.get("next_cursor")
+        if not cursor:
+            break
+    ordered = sorted(times)
+    return {"status": 200, "rows": rows, "pages": pages, "seconds": time.perf_counter() - started,
+            "list_queries": list_queries, "first_ms": times[0], "p50_ms": ordered[len(ordered) // 2],
+            "p95_ms": percentile(times, 0.95), "last_ms": times[-1]}
+
+
+def batch_decision(learners=1000):
+    """(seconds, queries, learners told) of deciding a new batch of ``learners`` learners
+    of another college under a rule of the demo institution, by the demo institution."""
+    from bench.batch import counted_queries, make_world
+    from models import Message, Role, User, db
+    from services import workflow
+
+    start = 900_000 + int(time.time()) % 50_000
+    initiator, rule, staff = make_world(learners, start)
+    holders = workflow.batch_holders(initiator.id, rule.id)
+    batch = workflow.submit_batch(initiator, rule, holders, staff)
+    reviewer = User.create(role=Role.INSTITUTION, username=f"rev{start}", real_name="规模审核员",
+                           institution=rule.institution_id)
+    told_before = Message.select().where(Message.user.in_(_learners_of(batch))).count()
+    began = time.perf_counter()
+    with counted_queries(db.obj) as statements:
+        decided = workflow.review_batch(batch, reviewer, True, "")
+    seconds = time.perf_counter() - began
+    told = Message.select(Message.user).where(Message.user.in_(_learners_of(batch))).distinct().count() - told_before
+    return {"learners": decided, "seconds": seconds, "queries": len(statements), "told": told}
+
+
+def _learners_of(batch):
+    from models import Application
+
+    return Application.select(Application.learner).where(Application.batch == batch.id)
