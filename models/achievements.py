@@ -70,6 +70,7 @@ class LearnerAchievement(BaseModel):
         # entry's holders among them.
         indexes = (
             (("learner", "catalogue"), True),
+            (("learner", "created_at", "id"), False),  # a learner's own rows newest first (thousands for some)
             (("stored_by", "created_at"), False),
             (("stored_by", "name"), False),
             (("stored_by", "status"), False),

@@ -12,9 +12,10 @@ whatever the number of rules or achievements:
   by the target institution and programme (专业).
 """
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, Case, fn
+from peewee import JOIN, SQL, Case, Value, fn
 
 from models import (
     AchievementStatus,
@@ -48,31 +49,33 @@ def _held(learner_id):
 
 def credit_account(learner_id):
     """{"total": credits, "count": n, "by_level": [(level or None, name, count, credits)],
-    "by_kind": [(kind, label, count, credits)]} in two queries."""
-    by_level = list(
-        LearnerAchievement.select(FrameworkLevel.level, FrameworkLevel.name,
+    "by_kind": [(kind, label, count, credits)]} in one query: the held achievements grouped
+    by level, kind and whether they are catalogue entries (by level counts those only)."""
+    rows = (
+        LearnerAchievement.select(FrameworkLevel.level, FrameworkLevel.name, Category.kind,
+                                  LearnerAchievement.catalogue.is_null(False).alias("listed"),
                                   fn.COUNT(LearnerAchievement.id), fn.SUM(CatalogueAchievement.credits))
-        .join(CatalogueAchievement, on=(CatalogueAchievement.id == LearnerAchievement.catalogue))
-        .join(FrameworkLevel, JOIN.LEFT_OUTER, on=(FrameworkLevel.id == CatalogueAchievement.framework_level))
-        .where(_held(learner_id))
-        .group_by(FrameworkLevel.level, FrameworkLevel.name)
-        .order_by(FrameworkLevel.level.is_null(), FrameworkLevel.level)
-        .tuples()
-    )
-    by_kind = list(
-        LearnerAchievement.select(Category.kind, fn.COUNT(LearnerAchievement.id), fn.SUM(CatalogueAchievement.credits))
         .join(Category, on=(Category.id == LearnerAchievement.category))
         .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(CatalogueAchievement.id == LearnerAchievement.catalogue))
+        .join(FrameworkLevel, JOIN.LEFT_OUTER, on=(FrameworkLevel.id == CatalogueAchievement.framework_level))
         .where(_held(learner_id))
-        .group_by(Category.kind)
-        .order_by(Category.kind)
+        .group_by(FrameworkLevel.level, FrameworkLevel.name, Category.kind, LearnerAchievement.catalogue.is_null(False))
         .tuples()
     )
+    levels, kinds = {}, {}
+    for level, name, kind, listed, count, credits in rows:
+        if listed:
+            figures = levels.setdefault((level, name), [0, 0])
+            figures[0], figures[1] = figures[0] + count, figures[1] + (credits or 0)
+        figures = kinds.setdefault(kind, [0, 0])
+        figures[0], figures[1] = figures[0] + count, figures[1] + (credits or 0)
+    by_level = sorted(levels.items(), key=lambda item: (item[0][0] is None, item[0][0] or 0))
+    by_kind = sorted(kinds.items())
     return {
-        "by_level": [(level, name or NO_LEVEL, count, credits or 0) for level, name, count, credits in by_level],
-        "by_kind": [(kind, CategoryKind.label(kind), count, credits or 0) for kind, count, credits in by_kind],
-        "total": sum((credits or 0 for _kind, _count, credits in by_kind), 0),
-        "count": sum(count for _kind, count, _credits in by_kind),
+        "by_level": [(level, name or NO_LEVEL, count, credits) for (level, name), (count, credits) in by_level],
+        "by_kind": [(kind, CategoryKind.label(kind), count, credits) for kind, (count, credits) in by_kind],
+        "total": sum((credits for _kind, (_count, credits) in by_kind), 0),
+        "count": sum(count for _kind, (count, _credits) in by_kind),
     }
 
 
@@ -172,23 +175,27 @@ def _attach_details(learner_id, rules):
         return
     mine = LearnerAchievement.alias("mine")
     sources = (
-        RuleSource.select(RuleSource, CatalogueAchievement, fn.COALESCE(mine.id, 0).alias("held_id"))
+        RuleSource.select(Value("source"), RuleSource.rule, RuleSource.id, CatalogueAchievement.id,
+                          CatalogueAchievement.name, RuleSource.credits, Value(None), fn.COALESCE(mine.id, 0))
         .join(CatalogueAchievement, on=(CatalogueAchievement.id == RuleSource.catalogue))
         .join(mine, JOIN.LEFT_OUTER, on=(
             (mine.catalogue == RuleSource.catalogue) & (mine.learner == learner_id) & mine.status.in_(HELD_STATUSES)))
         .where(RuleSource.rule.in_(list(by_id)))
-        .order_by(RuleSource.id)
     )
-    for row in sources:
-        by_id[row.rule_id].source_rows.append(row)
     targets = (
-        RuleTarget.select(RuleTarget, CatalogueAchievement)
+        RuleTarget.select(Value("target"), RuleTarget.rule, RuleTarget.id, CatalogueAchievement.id,
+                          CatalogueAchievement.name, CatalogueAchievement.credits, RuleTarget.exempt_modules, Value(0))
         .join(CatalogueAchievement, on=(CatalogueAchievement.id == RuleTarget.catalogue))
         .where(RuleTarget.rule.in_(list(by_id)))
-        .order_by(RuleTarget.id)
     )
-    for row in targets:
-        by_id[row.rule_id].target_rows.append(row)
+    # Sources and targets in one statement (UNION ALL), each row in its order of entry.
+    for side, rule_id, _link, entry_id, name, credits, exempt, held_id in (sources + targets).order_by(
+            SQL("1"), SQL("3")).tuples():
+        entry = SimpleNamespace(id=entry_id, name=name, credits=credits)
+        if side == "source":
+            by_id[rule_id].source_rows.append(SimpleNamespace(catalogue=entry, credits=credits, held_id=held_id))
+        else:
+            by_id[rule_id].target_rows.append(SimpleNamespace(catalogue=entry, exempt_modules=exempt))
     for rule in rules:
         rule.target_credits = sum((row.catalogue.credits or 0 for row in rule.target_rows), 0)
     applications = (

@@ -405,6 +405,7 @@ def _application_row(row_id, kind, status, stages, learner, point, achievement, 
     return {"id": row_id, "kind": kind, "learner": learner, "achievement": achievement, "rule": rule_id,
             "receiver": receiver, "initiator": initiator, "batch": batch, "target": target, "teaching_point": point,
             "status": status, "submitted_at": when, "decided_stage": stages[-1] if stages else None,
+            "initial_reviewed_at": decided if ReviewStage.INITIAL in stages else None,
             "decided_at": decided if status not in (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED)
             else None}
 

@@ -35,17 +35,25 @@ def main(argv=None):
     parser.add_argument("url")
     parser.add_argument("--slowest", type=int, default=1)
     parser.add_argument("--only", default="", help="a substring of the page path")
+    parser.add_argument("--path", action="append", default=[], help="USER:PATH, a page to explain (repeatable) "
+                        "instead of every page")
     args = parser.parse_args(argv)
     from app import create_app
     from services.seed import DEMO_PASSWORD
 
     app = create_app({"DATABASE_URL": args.url, "WTF_CSRF_ENABLED": False})
     admin_pages = pages.admin_pages(app, 1234)
+    chosen = {}
+    for spec in args.path:
+        username, _, path = spec.partition(":")
+        chosen.setdefault(username, []).append(path)
     for username, identity in pages.ROLES.items():
+        if chosen and username not in chosen:
+            continue
         client = app.test_client()
         client.post("/login", data={"identity": identity, "identifier": username, "password": DEMO_PASSWORD})
-        paths = list(pages.LEARNER_PAGES) if username == "learner" else ["/admin/"] + [
-            f"/admin/{endpoint}/?{query}" for endpoint, variants in admin_pages.items() for _v, query in variants]
+        paths = chosen.get(username) or (list(pages.LEARNER_PAGES) if username == "learner" else ["/admin/"] + [
+            f"/admin/{endpoint}/?{query}" for endpoint, variants in admin_pages.items() for _v, query in variants])
         for path in paths:
             if args.only not in path:
                 continue
