@@ -16,8 +16,15 @@ the joined rows; here:
   contains search (``%term%``) cannot use one, and FTS5/pg_trgm would index names twice
   differently on the two databases for a box people type the start of a name into;
 - a column of another table is searched through its foreign key
-  (``learner_id IN (SELECT id FROM user WHERE real_name …)``), not a join.
+  (``learner_id IN (SELECT id FROM user WHERE real_name …)``), not a join;
+- a one-character name search (a surname: 王 is ≈ 7 % of all learners, 14 000 of 200 000)
+  is answered in name order from the name index, walking the names from the prefix on
+  and joining each to the list's rows until a page is full; its count stops at
+  ``SHORT_PREFIX_ROWS`` (the page says "200+" means more, and to type more of the name).
+  Sorted by any other column, the matches would have to be found and sorted whole —
+  a cost that grows with the table.
 """
+from flask_babel import lazy_gettext as _l
 from peewee import SQL, ForeignKeyField, NodeList, SqliteDatabase, fn
 
 from admin import flask_admin_adapter as fa
@@ -35,17 +42,35 @@ GROWING_MODELS = frozenset({"User", "LearnerAchievement", "Application", "Review
                             "Message", "Feedback"})
 
 
+# A one-character name search counts its matches up to here (10 pages).
+SHORT_PREFIX_ROWS = 200
+SHORT_PREFIX_NOTE = _l("A one-character search lists matches in name order and counts at most %(rows)s of them: "
+                       "“%(rows)s+” means there are more. Type more of the name to narrow them down.")
+
+
 class CappedCount(int):
-    """A count that stopped at the cap: pages are computed from it, it shows as "2000+"."""
+    """A count that stopped at the cap: pages are computed from it, it shows as "2000+".
+    ``note`` (shown under the search box) says what the cap means when it is not the
+    usual one."""
+
+    note = None
 
     def __str__(self):
         return f"{int(self)}+"
 
 
-def capped_count(query, cap=MAX_ROWS):
+class Counted(int):
+    """An exact count carrying a note, like CappedCount."""
+
+    note = None
+
+
+def capped_count(query, cap=MAX_ROWS, note=None):
     """How many rows ``query`` has, reading at most ``cap`` + 1 of them."""
     found = query.order_by().limit(cap + 1).count()
-    return CappedCount(cap) if found > cap else found
+    count = CappedCount(cap) if found > cap else Counted(found)
+    count.note = note
+    return count
 
 
 def exact_term(kind, term):
@@ -65,6 +90,14 @@ def prefix_condition(field, term):
         return NodeList((field, SQL("GLOB"), escaped + "*"))
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return NodeList((field, SQL("LIKE"), escaped + "%"))
+
+
+def name_order(field):
+    """Order by ``field`` as the index its prefix search uses orders it: SQLite's index on
+    the column; on PostgreSQL the ``text_pattern_ops`` index (byte order, ``~<~``)."""
+    if isinstance(db.obj, SqliteDatabase):
+        return field
+    return NodeList((field, SQL("USING ~<~")))
 
 
 def rare(condition):
@@ -148,6 +181,19 @@ class ListQueryMixin:
             return SQL("1 = 0")
         return rare(condition) if self.search_narrows else condition
 
+    def short_name_field(self, search):
+        """The name field (``real_name`` of the list's table or of the one a foreign key
+        reaches) a one-character ``search`` is answered from in name order; None when the
+        search is anything else."""
+        terms = (search or "").split()
+        if len(terms) != 1 or len(terms[0]) != 1 or not fa.search_enabled(self):
+            return None
+        for field in fa.search_fields(self):
+            if field.name == "real_name" and field.model.__name__ in GROWING_MODELS and (
+                    field.model is self.model or self._foreign_key_to(field.model) is not None):
+                return field
+        return None
+
     def _foreign_key_to(self, model):
         for field in self.model._meta.sorted_fields:
             if isinstance(field, ForeignKeyField) and field.rel_model is model:
@@ -177,7 +223,33 @@ class ListQueryMixin:
         stable, and an ``id`` tie-break would keep a composite index from serving the sort."""
         return fa.order_query(self, query, joins, order)
 
+    def _short_prefix_ids(self, field, search, filters):
+        """The list's ids whose name starts with the one character ``search``, in name
+        order: the name table first (its index, in order), joined to the list's rows."""
+        query = self.get_count_query()
+        if field.model is not self.model:
+            query = query.join(field.model, on=(self._foreign_key_to(field.model) == field.model.id))
+        query = self._narrowed(query, None, filters, set()).where(rare(prefix_condition(field, search.strip())))
+        return query.order_by(name_order(field), field.model._meta.primary_key, self.model._meta.primary_key)
+
+    def get_short_list(self, field, page, search, filters, page_size):
+        """A one-character name search (``short_name_field``): name order, count capped."""
+        ids = self._short_prefix_ids(field, search, filters)
+        count = capped_count(ids, SHORT_PREFIX_ROWS, SHORT_PREFIX_NOTE.format(rows=SHORT_PREFIX_ROWS))
+        page_size = page_size or self.page_size
+        offset = min(page or 0, max(0, (count - 1) // page_size)) * page_size
+        chosen = [row[0] for row in ids.select(self.model._meta.primary_key).limit(
+            max(1, min(page_size, count - offset))).offset(offset).tuples()]
+        if not chosen:
+            return count, []
+        place = {row_id: index for index, row_id in enumerate(chosen)}
+        rows = self.get_query().where(self.model._meta.primary_key.in_(chosen)).order_by()
+        return count, sorted(rows, key=lambda row: place[row._pk])
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        short = self.short_name_field(search)
+        if short is not None and execute and (page_size is None or page_size):
+            return self.get_short_list(short, page, search, filters, page_size)
         order = self._ordering(sort_column, sort_desc)
         joins = set()
         query = self._narrowed(self.get_query(), search, filters, joins)

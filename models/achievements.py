@@ -70,7 +70,9 @@ class LearnerAchievement(BaseModel):
         # entry's holders among them.
         indexes = (
             (("learner", "catalogue"), True),
-            (("learner", "created_at", "id"), False),  # a learner's own rows newest first (thousands for some)
+            # A learner's own rows newest first, and counted by state (thousands for some).
+            (("learner", "created_at", "id"), False),
+            (("learner", "status"), False),
             (("stored_by", "created_at"), False),
             (("stored_by", "name"), False),
             (("stored_by", "status"), False),
