@@ -210,19 +210,14 @@ def _admin_targets(app, client, admin_pages, sample):
     """(page, variant, path) of every list variant the role can open, its tabs included."""
     from bench.scale import pages
 
+    def get(path):
+        response, page = client.request("GET", path)
+        return page.decode() if response.status == 200 else None
+
     yield "/admin/", "home", "/admin/"
     for endpoint, variants in admin_pages.items():
-        path = f"/admin/{endpoint}/"
-        response, first = client.request("GET", path)
-        if response.status != 200:
-            continue
-        first = first.decode()
-        known = {query for _name, query in variants}
-        for variant, query in [*variants, *pages.more_variants(path, first, known)]:
-            yield endpoint, variant, f"{path}?{query}"
-        for tab in pages.tabs_on(path, first):
-            for variant, query in pages.tab_pages(app, endpoint, tab, sample, first):
-                yield endpoint, variant, f"{path}?{query}"
+        for variant, query in pages.list_variants(get, app, endpoint, variants, sample):
+            yield endpoint, variant, f"/admin/{endpoint}/?{query}"
 
 
 def _learner_targets(client):

@@ -56,16 +56,6 @@ def _filter_variants(view, sample):
     return variants
 
 
-def _sort_variants(view):
-    """Every sortable listed column, ascending and descending."""
-    sortable = fa.sortable_columns(view)
-    variants = []
-    for index, (name, _label) in enumerate(fa.list_columns(view)):
-        if name in sortable:
-            variants += [(f"sort {name}", f"sort={index}"), (f"sort -{name}", f"sort={index}&desc=1")]
-    return variants
-
-
 def _search_variants(view, sample):
     fields = {f.name: f for f in fa.search_fields(view)}
     name = learner_name(sample)
@@ -83,13 +73,14 @@ def _search_variants(view, sample):
 
 
 def admin_pages(app, sample):
-    """{endpoint: [(variant, query string)]} for every admin list (tabs: ``tab_pages``)."""
+    """{endpoint: [(variant, query string)]} for every admin list, but the sorts and tabs,
+    which ``list_variants`` reads from the list's page."""
     pages = {}
     with app.test_request_context("/admin/"):
         for view in list_views(app):
             pages[view.endpoint] = [
-                ("first", ""), *_filter_variants(view, sample), *_sort_variants(view),
-                *_search_variants(view, sample), ("page 2000", f"page={DEEP_PAGE}"), ("last page", "page=999999"),
+                ("first", ""), *_filter_variants(view, sample), *_search_variants(view, sample),
+                ("page 2000", f"page={DEEP_PAGE}"), ("last page", "page=999999"),
             ]
     return pages
 
@@ -131,26 +122,24 @@ def pagers_on(path, page):
     return sorted({name for q in _links(path, page) for name in re.findall(r"(?:^|&)(a?page)=", q)})
 
 
-def more_variants(path, page, known):
-    """Sort headers found on the page that ``known`` (query strings) lacks."""
-    return [(name, query) for name, query in sorts_on(path, page) if query not in known]
-
-
-def tab_pages(app, endpoint, tab, sample, page):
-    """A tab's variants: its first page, every sort on it, the one-character search, page 2 000."""
+def list_variants(get, app, endpoint, variants, sample):
+    """Every variant of an admin list: ``variants`` (admin_pages), each sort header on its
+    first page in both directions, and for each tab the page links to: its first page,
+    each sort header on it, the one-character search and page 2 000. ``get(path)`` gives
+    a page's HTML (None when the role may not open it)."""
     path = f"/admin/{endpoint}/"
-    with app.test_request_context("/admin/"):
-        view = next(v for v in list_views(app) if v.endpoint == endpoint)
-        searches = [v for v in _search_variants(view, sample) if v[0] == "search 1 char"]
-    sorts = {query: name for name, query in [*_sort_variants_of(app, endpoint), *sorts_on(path, page)]}
-    variants = [("first", ""), *((name, query) for query, name in sorts.items()), *searches,
-                ("page 2000", f"page={DEEP_PAGE}")]
-    return [(f"tab {tab} {name}", f"tab={tab}" + (f"&{query}" if query else "")) for name, query in variants]
-
-
-def _sort_variants_of(app, endpoint):
-    with app.test_request_context("/admin/"):
-        return _sort_variants(next(v for v in list_views(app) if v.endpoint == endpoint))
+    first = get(path)
+    if first is None:
+        return []
+    found = [*variants, *sorts_on(path, first)]
+    searches = [v for v in variants if v[0] == "search 1 char"]
+    for tab in tabs_on(path, first):
+        page = get(f"{path}?tab={tab}") or ""
+        for name, query in [("first", ""), *sorts_on(path, page), *searches, ("page 2000", f"page={DEEP_PAGE}")]:
+            sort = _argument(query, "sort")
+            query = query if sort is None else "&".join(p for p in query.split("&") if not p.startswith("tab="))
+            found.append((f"tab {tab} {name}", f"tab={tab}" + (f"&{query}" if query else "")))
+    return found
 
 
 def learner_pages(path, page):
