@@ -17,12 +17,13 @@ the joined rows; here:
   differently on the two databases for a box people type the start of a name into;
 - a column of another table is searched through its foreign key
   (``learner_id IN (SELECT id FROM user WHERE real_name …)``), not a join;
-- a one-character name search (a surname: 王 is ≈ 7 % of all learners, 14 000 of 200 000)
-  is answered in name order from the name index, walking the names from the prefix on
-  and joining each to the list's rows until a page is full; its count stops at
-  ``SHORT_PREFIX_ROWS`` (the page says "200+" means more, and to type more of the name).
-  Sorted by any other column, the matches would have to be found and sorted whole —
-  a cost that grows with the table.
+- a one-character search (a surname: 王 is ≈ 7 % of all learners, 14 000 of 200 000) is
+  answered in the searched column's order from its index: on the list's own table the
+  matches are read in that order and counted up to ``SHORT_PREFIX_ROWS``; through a
+  foreign key (an application's learner) the first ``SHORT_PREFIX_NAMES`` names in
+  order are looked through. The page says so under the search box. Sorted by any other
+  column, every match would have to be found and sorted — a cost that grows with the
+  table.
 """
 from flask_babel import lazy_gettext as _l
 from peewee import SQL, ForeignKeyField, NodeList, SqliteDatabase, fn
@@ -42,10 +43,14 @@ GROWING_MODELS = frozenset({"User", "LearnerAchievement", "Application", "Review
                             "Message", "Feedback"})
 
 
-# A one-character name search counts its matches up to here (10 pages).
+# A one-character search counts its matches up to here (10 pages); through a foreign key
+# it looks through this many names.
 SHORT_PREFIX_ROWS = 200
-SHORT_PREFIX_NOTE = _l("A one-character search lists matches in name order and counts at most %(rows)s of them: "
-                       "“%(rows)s+” means there are more. Type more of the name to narrow them down.")
+SHORT_PREFIX_NAMES = 1000
+SHORT_PREFIX_NOTE = _l("A one-character search lists the matches in name order and counts at most %(rows)s of them: "
+                       "“%(rows)s+” means there are more. Type more to narrow them down.")
+SHORT_PREFIX_NAMES_NOTE = _l("A one-character search looks through the first %(names)s names in name order only. "
+                             "Type more of the name to search them all.")
 
 
 class CappedCount(int):
@@ -182,17 +187,15 @@ class ListQueryMixin:
         return rare(condition) if self.search_narrows else condition
 
     def short_name_field(self, search):
-        """The name field (``real_name`` of the list's table or of the one a foreign key
-        reaches) a one-character ``search`` is answered from in name order; None when the
-        search is anything else."""
+        """The prefix-searched column (a name: ``real_name`` first) a one-character
+        ``search`` is answered from in that column's order; None for any other search."""
         terms = (search or "").split()
         if len(terms) != 1 or len(terms[0]) != 1 or not fa.search_enabled(self):
             return None
-        for field in fa.search_fields(self):
-            if field.name == "real_name" and field.model.__name__ in GROWING_MODELS and (
-                    field.model is self.model or self._foreign_key_to(field.model) is not None):
-                return field
-        return None
+        fields = [field for field in fa.search_fields(self)
+                  if field.model.__name__ in GROWING_MODELS and field.name not in EXACT_FIELDS and (
+                      field.model is self.model or self._foreign_key_to(field.model) is not None)]
+        return next((f for f in fields if f.name == "real_name"), fields[0] if fields else None)
 
     def _foreign_key_to(self, model):
         for field in self.model._meta.sorted_fields:
@@ -223,19 +226,29 @@ class ListQueryMixin:
         stable, and an ``id`` tie-break would keep a composite index from serving the sort."""
         return fa.order_query(self, query, joins, order)
 
-    def _short_prefix_ids(self, field, search, filters):
-        """The list's ids whose name starts with the one character ``search``, in name
-        order: the name table first (its index, in order), joined to the list's rows."""
-        query = self.get_count_query()
-        if field.model is not self.model:
-            query = query.join(field.model, on=(self._foreign_key_to(field.model) == field.model.id))
-        query = self._narrowed(query, None, filters, set()).where(rare(prefix_condition(field, search.strip())))
-        return query.order_by(name_order(field), field.model._meta.primary_key, self.model._meta.primary_key)
+    def _short_prefix_ids(self, field, term, filters):
+        """(the list's ids starting with the one character ``term`` in ``field``'s order,
+        the names looked through or None): on the list's own table its rows in the
+        column's order; through a foreign key, the rows of the first SHORT_PREFIX_NAMES
+        names in order (a subquery of that many, walked from the name index)."""
+        pk = self.model._meta.primary_key
+        query = self._narrowed(self.get_count_query(), None, filters, set())
+        if field.model is self.model:
+            return query.where(prefix_condition(field, term)).order_by(name_order(field), pk), None
+        names = (field.model.select(field.model._meta.primary_key.alias("id"), field.alias("name"))
+                 .where(prefix_condition(field, term))
+                 .order_by(name_order(field), field.model._meta.primary_key).limit(SHORT_PREFIX_NAMES)).alias("names")
+        query = query.join(names, on=(self._foreign_key_to(field.model) == names.c.id))
+        return query.order_by(name_order(names.c.name), names.c.id, pk), names
 
     def get_short_list(self, field, page, search, filters, page_size):
-        """A one-character name search (``short_name_field``): name order, count capped."""
-        ids = self._short_prefix_ids(field, search, filters)
-        count = capped_count(ids, SHORT_PREFIX_ROWS, SHORT_PREFIX_NOTE.format(rows=SHORT_PREFIX_ROWS))
+        """A one-character search (``short_name_field``): in the column's order, counted
+        up to SHORT_PREFIX_ROWS, or among the first SHORT_PREFIX_NAMES names."""
+        ids, names = self._short_prefix_ids(field, search.strip(), filters)
+        if names is None:
+            count = capped_count(ids, SHORT_PREFIX_ROWS, SHORT_PREFIX_NOTE.format(rows=SHORT_PREFIX_ROWS))
+        else:
+            count = capped_count(ids, SHORT_PREFIX_NAMES, SHORT_PREFIX_NAMES_NOTE.format(names=SHORT_PREFIX_NAMES))
         page_size = page_size or self.page_size
         offset = min(page or 0, max(0, (count - 1) // page_size)) * page_size
         chosen = [row[0] for row in ids.select(self.model._meta.primary_key).limit(
