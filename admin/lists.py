@@ -26,7 +26,7 @@ the joined rows; here:
   table.
 """
 from flask_babel import lazy_gettext as _l
-from peewee import SQL, ForeignKeyField, NodeList, SqliteDatabase, fn
+from peewee import SQL, ForeignKeyField, NodeList, Select, SqliteDatabase, fn
 
 from admin import flask_admin_adapter as fa
 from models import db
@@ -259,6 +259,23 @@ class ListQueryMixin:
         rows = self.get_query().where(self.model._meta.primary_key.in_(chosen)).order_by()
         return count, sorted(rows, key=lambda row: place[row._pk])
 
+    def _few_matches_page(self, ids, order, limit, offset):
+        """PostgreSQL, a search with at most ``max_rows`` matches (its count was not
+        capped): the page's ids from the matches alone — found first in a subquery whose
+        LIMIT keeps the planner from folding it in, then sorted. Otherwise the planner
+        walks the list's order index hoping to meet the matches early, and reads most of
+        the list when they are few (a name's 40 applications among a teaching point's
+        17 000: 120 ms). SQLite is told the same by ``rare``."""
+        fields = [(getattr(self.model, f) if isinstance(f, str) else f, desc) for f, desc in order]
+        pk = self.model._meta.primary_key
+        few = ids.select(pk.alias("pk"), *(field.alias(f"o{i}") for i, (field, _desc) in enumerate(fields)))
+        few = few.order_by().limit(self.max_rows + 1).alias("few")
+        keys = [getattr(few.c, f"o{i}") for i in range(len(fields))]
+        query = (Select([few], [few.c.pk]).bind(db.obj)
+                 .order_by(*(key.desc() if desc else key.asc() for key, (_f, desc) in zip(keys, fields, strict=True)),
+                           few.c.pk.desc()))
+        return [row[0] for row in query.limit(limit).offset(offset).tuples()]
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         short = self.short_name_field(search)
         if short is not None and execute and (page_size is None or page_size):
@@ -287,8 +304,12 @@ class ListQueryMixin:
         # Pick the page's ids on the base table (an index serves filter + sort); join
         # only those rows for display — without the search and filters again, which the
         # chosen ids already meet (a name search would look its names up twice).
-        ids, _joins = self._order(ids, order, set())
-        chosen = [row[0] for row in ids.limit(page_size).offset(offset).tuples()]
+        if search and self.search_narrows and not isinstance(count, CappedCount) and not isinstance(
+                db.obj, SqliteDatabase):
+            chosen = self._few_matches_page(ids, order, page_size, offset)
+        else:
+            ids, _joins = self._order(ids, order, set())
+            chosen = [row[0] for row in ids.limit(page_size).offset(offset).tuples()]
         if not chosen:
             return count, []
         display, _joins = self._order(self.get_query().where(self.model._meta.primary_key.in_(chosen)), order, set())

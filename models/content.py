@@ -12,7 +12,6 @@ from models.accounts import User
 from models.base import BaseModel, StateMachine, now
 from models.enums import ArticleKind, ArticleStatus, SmsPurpose, SmsStatus
 
-
 UNREAD_CAP = 999
 
 

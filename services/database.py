@@ -500,6 +500,7 @@ V21_REPLACED = (
 V21_INDEXES = (
     ("learner_achievement", ("learner_id", "created_at", "id")),
     ("learner_achievement", ("learner_id", "status")),
+    ("learner_achievement", ("learner_id", "name")),
     ("application", ("learner_id", "submitted_at", "id")),
     ("application", ("receiver_id", "decided_at", "id")),
     ("application", ("initiator_id", "decided_at", "id")),
