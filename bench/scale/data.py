@@ -60,7 +60,7 @@ CHUNK = 20_000
 @dataclass(frozen=True)
 class Shape:
     surname_share: float = 0.07  # of the learners, for each surname of COMMON
-    dominant_share: float = 0.5  # the demo institution's share of stored achievements and received applications
+    dominant_share: float = 0.5  # the demo institution's share of stored achievements and of all applications
     heavy: tuple = (3000, 2500, 2000)  # achievements of the heavy learners: the demo learner, then two more
     pending_share: float = 1 / 3  # of all applications, pending at the demo reviewer's teaching point
 
@@ -354,7 +354,7 @@ def _heavy_learners(size, demo_learner, learners, entries):
 # (kind, status, stages decided) by learner number n % 20, then n // 20 % 20.
 def _plan(n, shape):
     slot, turn = n % 20, (n // 20) % 20
-    if slot < 8:
+    if slot < 5:
         kind, stages = ApplicationKind.RECOGNITION, [ReviewStage.RECOGNITION]
     elif slot < 17:
         kind, stages = ApplicationKind.CONVERSION, [ReviewStage.INITIAL, ReviewStage.FINAL]
@@ -432,8 +432,12 @@ def _applications(size, learners, first_achievement, entries, rules, demo, shape
     batch_count = -(-total // 20 // BATCH_SIZE) or 1
     batches = _batches(batch_count, rules, home, lambda i: moment(i * 20 * BATCH_SIZE, total))
 
+    # 65 % of the applications are under a rule (conversions and batches): the demo
+    # institution's rules take ``dominant_share`` of all applications.
+    under_rules = 13 / 20
+
     def rule_for(n):
-        pool = rules["home"] if _dominant(n, shape.dominant_share) else rules["other"]
+        pool = rules["home"] if _dominant(n, min(1.0, shape.dominant_share / under_rules)) else rules["other"]
         return pool[n % len(pool)]
 
     def rows():
