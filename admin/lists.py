@@ -47,10 +47,15 @@ GROWING_MODELS = frozenset({"User", "LearnerAchievement", "Application", "Review
 # it looks through this many names.
 SHORT_PREFIX_ROWS = 200
 SHORT_PREFIX_NAMES = 1000
-SHORT_PREFIX_NOTE = _l("A one-character search lists the matches in name order and counts at most %(rows)s of them: "
-                       "“%(rows)s+” means there are more. Type more to narrow them down.")
-SHORT_PREFIX_NAMES_NOTE = _l("A one-character search looks through the first %(names)s names in name order only. "
-                             "Type more of the name to search them all.")
+
+
+def short_prefix_note(names):
+    """What the count of a one-character search means, said under the search box."""
+    if names:
+        return _l("A one-character search looks through the first %(names)s names in name order only. "
+                  "Type more of the name to search them all.", names=SHORT_PREFIX_NAMES)
+    return _l("A one-character search lists the matches in name order and counts at most %(rows)s of them: "
+              "“%(rows)s+” means there are more. Type more to narrow them down.", rows=SHORT_PREFIX_ROWS)
 
 
 class CappedCount(int):
@@ -245,10 +250,8 @@ class ListQueryMixin:
         """A one-character search (``short_name_field``): in the column's order, counted
         up to SHORT_PREFIX_ROWS, or among the first SHORT_PREFIX_NAMES names."""
         ids, names = self._short_prefix_ids(field, search.strip(), filters)
-        if names is None:
-            count = capped_count(ids, SHORT_PREFIX_ROWS, SHORT_PREFIX_NOTE.format(rows=SHORT_PREFIX_ROWS))
-        else:
-            count = capped_count(ids, SHORT_PREFIX_NAMES, SHORT_PREFIX_NAMES_NOTE.format(names=SHORT_PREFIX_NAMES))
+        count = capped_count(ids, SHORT_PREFIX_ROWS if names is None else SHORT_PREFIX_NAMES,
+                             short_prefix_note(names is not None))
         page_size = page_size or self.page_size
         offset = min(page or 0, max(0, (count - 1) // page_size)) * page_size
         chosen = [row[0] for row in ids.select(self.model._meta.primary_key).limit(

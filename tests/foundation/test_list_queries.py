@@ -110,3 +110,32 @@ def test_a_term_matches_either_searched_column_of_the_list(scaled):
     assert learner01.real_name in by_real_name
     neither = client.get("/admin/learners/?search=zzqx&page_size=100").get_data(as_text=True)
     assert neither.count('name="rowid"') == 0
+
+
+def test_a_one_character_search_lists_names_in_order_and_says_what_its_count_means(scaled, monkeypatch):
+    """王 alone: the learners named 王… in name order, counted up to SHORT_PREFIX_ROWS; an
+    application list looks through the first SHORT_PREFIX_NAMES names 王… in order. The
+    page says so under the search box."""
+    from admin import lists
+    from models import User
+
+    monkeypatch.setattr(lists, "SHORT_PREFIX_ROWS", 5)
+    client = center_client(scaled)
+    page = client.get("/admin/learners/?search=王&page_size=100").get_data(as_text=True)
+    expected = [name for (name,) in User.select(User.real_name).where(User.real_name.startswith("王"))
+                .order_by(User.real_name, User.id).limit(5).tuples()]
+    assert len(expected) == 5 and page.count('name="rowid"') == 5 and "(5+)" in page
+    places = [page.index(name) for name in expected]
+    assert places == sorted(places)
+    assert "data-count-note" in page and "最多计 5 条" in page
+    assert "data-count-note" not in client.get("/admin/learners/?search=王晓").get_data(as_text=True)
+
+    monkeypatch.setattr(lists, "SHORT_PREFIX_NAMES", 10)
+    page = client.get("/admin/recognition_review/?search=王&page_size=100").get_data(as_text=True)
+    first = [user_id for (user_id,) in User.select(User.id).where(User.real_name.startswith("王"))
+             .order_by(User.real_name, User.id).limit(10).tuples()]
+    from models import Application, ApplicationKind
+
+    shown = Application.select().where(Application.learner.in_(first), Application.kind == ApplicationKind.RECOGNITION,
+                                       Application.status == "pending").count()
+    assert shown > 0 and f"({shown})" in page and "排在前面的 10 个姓名" in page
