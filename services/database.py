@@ -26,6 +26,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 
 from models import MODELS, Attachment, ConversionRule, ImportBatch, Institution, SchemaVersion, User, db
+from services import real_shapes
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -472,10 +473,10 @@ def list_indexes():
     """(table, columns) of every list index at the newest version: versions 9 and 11, with
     those version 17 extended, less those version 21 replaced, plus version 21's."""
     covered = set(V17_COVERED)
-    replaced = {old for old, _new in V21_REPLACED}
+    replaced = {old for old, _new in real_shapes.REPLACED}
     return [(table, columns + ("id",) if (table, columns) in covered else columns)
             for table, columns in [*V9_INDEXES, *V11_INDEXES] if (table, columns) not in replaced] + [
-        new for _old, new in V21_REPLACED] + list(V21_INDEXES)
+        new for _old, new in real_shapes.REPLACED] + list(real_shapes.INDEXES)
 
 
 def _cover_pending_tabs(migrator):
@@ -484,61 +485,6 @@ def _cover_pending_tabs(migrator):
     for table, columns in V17_COVERED:
         add_missing_index(migrator, table, columns + ("id",))
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
-
-
-# Version 21: indexes for data shaped like real data — a heavy learner's pages read their
-# own rows in order (not the table's created_at index past every other learner's), the
-# API pages by keyset over (institution, time, id), and each 已审核 tab sorts by its
-# deciding time from an index; the older, shorter indexes these replace are dropped.
-V21_REPLACED = (
-    (("application", ("receiver_id", "submitted_at")), ("application", ("receiver_id", "submitted_at", "id"))),
-    (("application", ("initiator_id", "submitted_at")), ("application", ("initiator_id", "submitted_at", "id"))),
-    (("application", ("kind", "decided_at")), ("application", ("kind", "decided_stage", "decided_at", "id"))),
-    (("application", ("teaching_point_id", "kind", "decided_at")),
-     ("application", ("teaching_point_id", "kind", "decided_stage", "decided_at", "id"))),
-)
-V21_INDEXES = (
-    ("learner_achievement", ("learner_id", "created_at", "id")),
-    ("learner_achievement", ("learner_id", "status")),
-    ("learner_achievement", ("learner_id", "name")),
-    ("application", ("learner_id", "submitted_at", "id")),
-    ("application", ("receiver_id", "decided_at", "id")),
-    ("application", ("initiator_id", "decided_at", "id")),
-    ("application", ("kind", "initial_reviewed_at", "decided_stage", "id")),
-    ("application", ("teaching_point_id", "kind", "initial_reviewed_at", "decided_stage", "id")),
-)
-# PostgreSQL samples 30 000 rows for a column's statistics: on skewed data (a heavy
-# learner, a dominant institution or teaching point) its guesses of a value's rows then
-# swing between ANALYZE runs, and plans with them. 1 000 buckets keep them near the truth.
-SKEWED_STATISTICS = (("application", "learner_id"), ("application", "teaching_point_id"),
-                     ("application", "receiver_id"), ("application", "initiator_id"),
-                     ("learner_achievement", "learner_id"), ("learner_achievement", "stored_by_id"),
-                     ("user", "teaching_point_id"), ("user", "added_by_institution_id"))
-
-
-def keep_skewed_statistics():
-    if "postgres" not in type(db.obj).__name__.lower():
-        return
-    for table, column in SKEWED_STATISTICS:
-        db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS 1000')
-
-
-def _real_shapes(migrator):
-    """Version 21: the initial review's time on each application (the 转换初审 已审核 tab
-    sorts by it), filled from the review records; ``V21_REPLACED`` and ``V21_INDEXES``;
-    ``SKEWED_STATISTICS``."""
-    from playhouse.migrate import make_index_name
-
-    add_missing_columns(migrator, "application", {"initial_reviewed_at": DateTimeField(null=True)})
-    db.execute_sql('UPDATE "application" SET "initial_reviewed_at" = (SELECT MIN("created_at") FROM "review_record" '
-                   'WHERE "review_record"."application_id" = "application"."id" AND "stage" = \'initial\') '
-                   'WHERE "kind" = \'conversion\' AND "decided_stage" IS NOT NULL')
-    for (table, old), (_table, new) in V21_REPLACED:
-        add_missing_index(migrator, table, new)
-        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, old)}"')
-    for table, columns in V21_INDEXES:
-        add_missing_index(migrator, table, columns)
-    keep_skewed_statistics()
 
 
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
@@ -558,7 +504,7 @@ MIGRATIONS = [
     (16, _cover_the_duplicates_list),
     (17, _cover_pending_tabs),
     (18, _fine_name_statistics),
-    (21, _real_shapes),
+    (21, real_shapes.migrate),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
@@ -610,7 +556,7 @@ def init_db():
             with db.atomic():
                 db.create_tables(MODELS)
                 support_prefix_search()
-                keep_skewed_statistics()
+                real_shapes.keep_skewed_statistics()
                 SchemaVersion.create(version=LATEST)
             return LATEST
         for step_version, step in MIGRATIONS:

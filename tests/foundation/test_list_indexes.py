@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from playhouse.migrate import make_index_name
 
 from models import MODELS, SchemaVersion, db
-from services import database
+from services import database, real_shapes
 
 
 @contextmanager
@@ -159,16 +159,16 @@ def test_migration_21_replaces_and_adds_the_indexes_and_fills_the_initial_review
                                  opinion="同意")
     assert Application.get_by_id(application.id).initial_reviewed_at == review.created_at  # kept when written
     Application.update(initial_reviewed_at=None).execute()
-    for (table, old), (_table, new) in database.V21_REPLACED:
+    for (table, old), (_table, new) in real_shapes.REPLACED:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, new)}"')
         db.execute_sql(f'CREATE INDEX "{make_index_name(table, old)}" ON "{table}" ({", ".join(old)})')
-    for table, columns in database.V21_INDEXES:
+    for table, columns in real_shapes.INDEXES:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
     with migrated_from(20):
         names = {table: index_names(table) for table in ("application", "learner_achievement")}
-        for (table, old), (_table, new) in database.V21_REPLACED:
+        for (table, old), (_table, new) in real_shapes.REPLACED:
             assert stored_name(table, new) in names[table] and stored_name(table, old) not in names[table]
-        assert all(stored_name(table, columns) in names[table] for table, columns in database.V21_INDEXES)
+        assert all(stored_name(table, columns) in names[table] for table, columns in real_shapes.INDEXES)
         assert Application.get_by_id(application.id).initial_reviewed_at == review.created_at
 
 
@@ -177,11 +177,11 @@ def test_postgres_keeps_fine_statistics_of_skewed_columns(app):
 
     if "postgres" not in type(db.obj).__name__.lower():
         pytest.skip("PostgreSQL's planner statistics")
-    assert all(_statistics_target(t, c) == 1000 for t, c in database.SKEWED_STATISTICS)
-    for table, column in database.SKEWED_STATISTICS:
+    assert all(_statistics_target(t, c) == 1000 for t, c in real_shapes.SKEWED_STATISTICS)
+    for table, column in real_shapes.SKEWED_STATISTICS:
         db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS -1')
     with migrated_from(20):
-        assert all(_statistics_target(t, c) == 1000 for t, c in database.SKEWED_STATISTICS)
+        assert all(_statistics_target(t, c) == 1000 for t, c in real_shapes.SKEWED_STATISTICS)
 
 
 # --- the plans: each ordered read is served by its index, in order, on both databases ---
