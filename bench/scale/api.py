@@ -76,21 +76,19 @@ def page_to_end(client, token, path, limit=PAGE_LIMIT):
 
 def batch_decision(learners=1000):
     """(seconds, queries, learners told) of deciding a new batch of ``learners`` learners
-    of another college under a rule of the demo institution, by the demo institution."""
+    of another college under another institution's rule (bench/batch.py's world), on the
+    scale dataset."""
     from bench.batch import counted_queries, make_world
-    from models import Message, Role, User, db
-    from services import workflow
+    from models import Message, db
+    from services import ledger
 
     start = 900_000 + int(time.time()) % 50_000
-    initiator, rule, staff = make_world(learners, start)
-    holders = workflow.batch_holders(initiator.id, rule.id)
-    batch = workflow.submit_batch(initiator, rule, holders, staff)
-    reviewer = User.create(role=Role.INSTITUTION, username=f"rev{start}", real_name="规模审核员",
-                           institution=rule.institution_id)
+    initiator, rule, staff, reviewer = make_world(learners, start)
+    batch = ledger.submit_batch(initiator, rule, ledger.batch_holders(initiator.id, rule.id), staff)
     told_before = Message.select().where(Message.user.in_(_learners_of(batch))).count()
     began = time.perf_counter()
     with counted_queries(db.obj) as statements:
-        decided = workflow.review_batch(batch, reviewer, True, "")
+        decided = ledger.review_batch(batch, reviewer, True, "")
     seconds = time.perf_counter() - began
     told = Message.select(Message.user).where(Message.user.in_(_learners_of(batch))).distinct().count() - told_before
     return {"learners": decided, "seconds": seconds, "queries": len(statements), "told": told}

@@ -378,14 +378,14 @@ def _plan(n, shape):
             return kind, ApplicationStatus.REFUSED, stages[:1]
         if turn < 19:
             return kind, ApplicationStatus.REFUSED, stages
-        return kind, ApplicationStatus.CANCELLED, []
+        return kind, ApplicationStatus.WITHDRAWN, []
     if turn < 3:
         return kind, ApplicationStatus.PENDING, []
     if turn < 15:
         return kind, ApplicationStatus.PASSED, stages
     if turn < 19:
         return kind, ApplicationStatus.REFUSED, stages
-    return kind, ApplicationStatus.CANCELLED, []
+    return kind, ApplicationStatus.WITHDRAWN, []
 
 
 REVIEWERS = {ReviewStage.RECOGNITION: "reviewer", ReviewStage.INITIAL: "reviewer", ReviewStage.FINAL: "committee",

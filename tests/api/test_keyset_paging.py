@@ -42,7 +42,7 @@ def test_every_row_once_while_rows_are_inserted(app, world, path, key):
                                 status=status, **times).id
 
     # Ties: a dozen rows share one time, so pages end inside the tie (the id decides).
-    for n in range(12):
+    for _ in range(12):
         add(SAME_TIME)
     for n in range(9):
         add(SAME_TIME - dt.timedelta(days=n + 1))
