@@ -122,19 +122,25 @@ def lineage(rule):
     return fn.COALESCE(rule.lineage, rule.id)
 
 
-def standing_status(learner_id, rule=ConversionRule):
-    """A correlated subquery: the status of the learner's latest standing conversion
-    application under any version of ``rule`` (NULL when none stands)."""
+def _standing(learner_id):
+    """The status of the learner's latest standing conversion application under each rule
+    lineage (any version), as a table (lineage_id, status): one pass over the learner's
+    applications, joined to the pathways — a correlated lookup per pathway would read a
+    heavy learner's hundreds of applications once for each of hundreds of pathways."""
     version = ConversionRule.alias("version")
-    return (
-        Application.select(Application.status)
+    latest = (
+        Application.select(lineage(version).alias("lineage_id"), fn.MAX(Application.id).alias("latest_id"))
         .join(version, on=(version.id == Application.rule))
         .where(Application.learner == learner_id,
                Application.kind.in_([ApplicationKind.CONVERSION, ApplicationKind.BATCH]),
-               Application.status.in_(STANDING_APPLICATION), lineage(version) == lineage(rule))
-        .order_by(Application.id.desc())
-        .limit(1)
-    )
+               Application.status.in_(STANDING_APPLICATION))
+        .group_by(lineage(version))
+    ).alias("latest")
+    standing = Application.alias("standing_application")
+    return (
+        standing.select(latest.c.lineage_id.alias("lineage_id"), standing.status.alias("status"))
+        .join(latest, on=(standing.id == latest.c.latest_id))
+    ).alias("standing")
 
 
 @dataclass
@@ -157,13 +163,15 @@ def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
     """The learner's pathways, complete ones first, ``size`` a page; the totals per target
     institution and programme over all of them."""
     paths = _per_rule(learner_id, rule_id)
+    standing = _standing(learner_id)
     is_complete = paths.c.held == paths.c.total
-    is_open = is_complete & ~fn.EXISTS(standing_status(learner_id))
+    is_open = is_complete & standing.c.status.is_null()
     each = (
         ConversionRule.select(ConversionRule.institution.alias("institution_id"), ConversionRule.target_major,
                               Case(None, [(is_open, 1)], 0).alias("open"),
                               fn.COALESCE(_target_credits(ConversionRule), 0).alias("credits"))
         .join(paths, on=(paths.c.rule_id == ConversionRule.id))
+        .join_from(ConversionRule, standing, JOIN.LEFT_OUTER, on=(standing.c.lineage_id == lineage(ConversionRule)))
     ).alias("each")
     totals = list(
         Institution.select(Institution.name, each.c.target_major, fn.COUNT(SQL("*")), fn.SUM(each.c.open),
@@ -180,7 +188,8 @@ def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
         _joined(paths, ConversionRule, Institution.name.alias("institution_name"),
                 paths.c.total.alias("source_total"), paths.c.held.alias("held"),
                 paths.c.apply_from.alias("apply_from"), paths.c.held_credits.alias("held_credits"),
-                standing_status(learner_id).alias("standing"))
+                standing.c.status.alias("standing"))
+        .join_from(ConversionRule, standing, JOIN.LEFT_OUTER, on=(standing.c.lineage_id == lineage(ConversionRule)))
         .order_by(Case(None, [(is_open, 0), (is_complete, 1)], 2), ConversionRule.published_at.desc(),
                   ConversionRule.id.desc())
         .paginate(number, size)

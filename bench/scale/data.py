@@ -48,6 +48,7 @@ from models import (
     db,
 )
 from services import excel, seed, sms
+from services.records import catalogue as catalogue_records
 from services.validators import id_check_char
 
 COMMON = "王李张刘陈"  # the five commonest surnames, in order
@@ -205,6 +206,7 @@ def _catalogue(size, publishers, center_id, shape):
             "category": category.id,
             "recognition_status": RecognitionStatus.RECOGNISED if i % 10 < 7 else RecognitionStatus.UNRECOGNISED,
             "created_at": moment(i, size["catalogue"]),
+            "identity_key": catalogue_records.identity_key(f"规模成果{i:05d}", {}),
         })
         entries.append((first + i, institution, category.learner_category_id))
     excel.insert_chunked(CatalogueAchievement, rows, fields={}, created_by=center_id, disabled=False)
@@ -402,10 +404,13 @@ def _application_row(row_id, kind, status, stages, learner, point, achievement, 
                         "decision": Decision.AGREE if agree else Decision.DISAGREE,
                         "opinion": "同意" if agree else "不同意", "created_at": decided})
     rule_id, receiver = rule or (None, None)
+    granted = status == ApplicationStatus.PASSED and kind != ApplicationKind.RECOGNITION
     return {"id": row_id, "kind": kind, "learner": learner, "achievement": achievement, "rule": rule_id,
             "receiver": receiver, "initiator": initiator, "batch": batch, "target": target, "teaching_point": point,
             "status": status, "submitted_at": when, "decided_stage": stages[-1] if stages else None,
             "initial_reviewed_at": decided if ReviewStage.INITIAL in stages else None,
+            # Every passed conversion has its certificate code (minted with the grant).
+            "certificate_code": f"SC{row_id:014d}" if granted else None,
             "decided_at": decided if status not in (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED)
             else None}
 
