@@ -104,7 +104,7 @@ class LearnerAchievement(BaseModel):
 # the list's filter, count and both of its sorts, however large the table grows. Each
 # holds every column the list's search and filter test, and the id (which PostgreSQL does
 # not keep in an index by itself), so whichever the planner takes reads the flagged rows
-# from the index alone, never the table's rows (services/database.py, v16).
+# from the index alone, never the table's rows (migrations/v16_cover_the_duplicates_list.py).
 DUPLICATES_INDEXES = {  # name: columns, each WHERE duplicate_of IS NOT NULL
     "learner_achievement_duplicates_listed":
         ("created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id"),
