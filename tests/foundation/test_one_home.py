@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WALKED = ("admin", "views", "services", "app.py", "models.py", "models")
+WALKED = ("admin", "views", "services", "app", "migrations", "models")
 HOME = Path("services/permissions.py")
 
 

@@ -20,12 +20,12 @@ def pins(path):
 
 
 def test_the_console_script_lists_the_apps_commands():
-    from app import cli_group
+    from app import command_line
 
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
         project = tomllib.load(handle)["project"]
-    assert project["scripts"]["creditbank"] == "app:cli"
-    result = CliRunner().invoke(cli_group(), ["--help"])
+    assert project["scripts"]["creditbank"] == "app:main"
+    result = CliRunner().invoke(command_line(), ["--help"])
     assert result.exit_code == 0
     for command in ("init-db", "create-admin", "seed-demo", "backup", "restore", "housekeeping"):
         assert command in result.output, command
