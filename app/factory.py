@@ -44,7 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["DATABASE_URL"].startswith("sqlite"):
         with db.connection_context():
             database.analyse()
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.ensure_compiled()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.ensure_compiled(os.path.join(app.instance_path, "translations"))
 
     inputs.init(app)
     _init_extensions(app)
