@@ -65,8 +65,10 @@ bench-scale: deps
 bench-scale-postgres: deps
 	bash scripts/with-postgres.sh $(BIN)/python -m bench.scale
 
+# ruff over everything; mypy over the typed modules ([tool.mypy] in pyproject.toml).
 lint: dev-deps
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache

@@ -38,6 +38,7 @@ class LearnerAchievement(BaseModel):
 
     id = AutoField()
     learner = ForeignKeyField(User, backref="achievements", on_delete="RESTRICT")
+    learner_id: int
     catalogue = ForeignKeyField(CatalogueAchievement, null=True, backref="holders", on_delete="SET NULL")
     category = ForeignKeyField(Category, on_delete="RESTRICT")
     name = CharField(max_length=200, index=True)
@@ -55,6 +56,7 @@ class LearnerAchievement(BaseModel):
     certificate_key = CharField(max_length=100, null=True)
     duplicate_of = IntegerField(null=True)  # its list reads partial indexes (below the class)
     stored_by = ForeignKeyField(Institution, null=True, backref="stored_achievements", on_delete="SET NULL")
+    stored_by_id: int | None
     import_batch = IntegerField(null=True)
     # The Application whose final pass granted this achievement (an id: the two tables
     # reference each other, and SQLite cannot add the second foreign key afterwards).
@@ -124,8 +126,10 @@ class Feedback(BaseModel):
 
     id = AutoField()
     learner = ForeignKeyField(User, backref="feedback", on_delete="RESTRICT")
+    learner_id: int
     achievement = ForeignKeyField(LearnerAchievement, backref="feedback", on_delete="RESTRICT")
     institution = ForeignKeyField(Institution, backref="feedback", on_delete="RESTRICT")
+    institution_id: int
     content = TextField()
     status = CharField(max_length=20, default=FeedbackStatus.OPEN, index=True)
     reply = TextField(null=True)

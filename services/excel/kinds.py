@@ -13,8 +13,10 @@ Column headers are the Chinese names of the file format itself (like the manuals
 templates), not UI text: a file made from the template imports in either UI language.
 """
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Generic, TypeVar, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,19 +36,26 @@ from models import (
 from services import accounts, duplicates, permissions, workflow
 from services.excel import bulk
 from services.excel.bulk import existing_values, select_in
-from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT, Column, refuse
+from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT, Column, Row, refuse
+
+# Column keys whose values must be unique inside one file: a key, or a tuple of keys
+# unique together.
+Keys = tuple[str | tuple[str, ...], ...]
+# What a kind imports under: nothing, a subcategory (catalogue entries of that type) or an
+# institution achievement (its holders).
+Target = TypeVar("Target", None, Category, CatalogueAchievement)
 
 
 @dataclass
-class ImportContext:
+class ImportContext(Generic[Target]):
     user: User
     institution_id: int | None
-    target: object = None
+    target: Target = None  # type: ignore[assignment]  # kinds without a target leave it out
     batch_id: int | None = None
     when: dt.datetime = field(default_factory=now)
 
 
-class ImportKind:
+class ImportKind(Generic[Target]):
     """Base of every import kind; subclasses declare columns and the database side."""
 
     code = ""  # what an ImportBatch or a Job stores to find the kind again
@@ -54,34 +63,35 @@ class ImportKind:
     label = ""  # the short name in lists, template file names and sheet titles
     needs_target = False
     target_label = ""
-    keys = ()  # column keys whose values must be unique inside one file
+    keys: Keys = ()
 
-    def columns(self, target):
+    def columns(self, target: Target) -> Sequence[Column]:
         raise NotImplementedError
 
-    def targets(self, user):
+    def targets(self, user: User) -> list[tuple[int, str]]:
         """(id, label) choices of targets the user may import under."""
         return []
 
-    def get_target(self, user, target_id):
+    def get_target(self, user: User, target_id: int) -> Target | None:
         """The target with this id if the user may import under it, else None."""
         return None
 
-    def template_name(self, target):
+    def template_name(self, target: Target) -> str:
         return f"{self.label}导入模板.xlsx"
 
-    def check_existing(self, ctx, rows):
+    def check_existing(self, ctx: ImportContext[Target], rows: list[Row]) -> None:
         """Add an error to each row that clashes with the database."""
 
-    def insert(self, ctx, rows):
+    def insert(self, ctx: ImportContext[Target], rows: list[Row]) -> None:
         raise NotImplementedError
 
 
-KINDS = {}  # code → kind
-_BY_SCREEN_NAME = {}
+AnyKind = TypeVar("AnyKind", bound=ImportKind)
+KINDS: dict[str, ImportKind] = {}  # code → kind
+_BY_SCREEN_NAME: dict[str, ImportKind] = {}
 
 
-def register(kind):
+def register(kind: AnyKind) -> AnyKind:
     """Make ``kind`` reachable by its code and its screen name (each unique); returns it."""
     entries = ((KINDS, kind.code), (_BY_SCREEN_NAME, kind.screen_name))
     for registry, key in entries:
@@ -92,7 +102,7 @@ def register(kind):
     return kind
 
 
-def named(screen_name):
+def named(screen_name: str) -> ImportKind:
     """The kind whose import window has this title (学员成果导入, 学员账户导入…)."""
     return _BY_SCREEN_NAME[screen_name]
 
@@ -100,7 +110,7 @@ def named(screen_name):
 # --- the kinds -----------------------------------------------------------------------
 
 
-class LearnerAccountsKind(ImportKind):
+class LearnerAccountsKind(ImportKind[None]):
     """学员账户导入 (学员账户管理 → 导入, center and institutions): creates 未激活 learner
     accounts (SPEC §9)."""
 
@@ -117,10 +127,10 @@ class LearnerAccountsKind(ImportKind):
         Column("address", "联系地址", max_length=200),
     )
 
-    def columns(self, target):
+    def columns(self, target: None) -> Sequence[Column]:
         return self.COLUMNS
 
-    def check_existing(self, ctx, rows):
+    def check_existing(self, ctx: ImportContext[None], rows: list[Row]) -> None:
         learner_columns = {c.key: c for c in self.COLUMNS}
         for key, problem in (
             ("id_number", _("is already registered")),
@@ -133,7 +143,7 @@ class LearnerAccountsKind(ImportKind):
                 if row.values[key] in taken:
                     refuse(row, learner_columns[key], problem)
 
-    def insert(self, ctx, rows):
+    def insert(self, ctx: ImportContext[None], rows: list[Row]) -> None:
         accounts.insert_inactive_learners(
             (
                 {
@@ -154,9 +164,9 @@ class LearnerAccountsKind(ImportKind):
 LEARNER_ACCOUNTS = register(LearnerAccountsKind())
 
 
-def _schema_column(spec):
+def _schema_column(spec: dict[str, Any]) -> Column:
     """A Column from a subcategory's ``field_schema`` entry."""
-    kind = {"enum": ENUM, "number": NUMBER, "date": DATE}.get(spec.get("type"), TEXT)
+    kind = {"enum": ENUM, "number": NUMBER, "date": DATE}.get(spec.get("type", ""), TEXT)
     return Column(
         "fields." + spec["name"],
         spec["label"],
@@ -166,15 +176,15 @@ def _schema_column(spec):
     )
 
 
-class CatalogueEntriesKind(ImportKind):
+class CatalogueEntriesKind(ImportKind[Category]):
     """Catalogue entries of one subcategory: columns come from its ``field_schema``."""
 
     needs_target = True
     target_label = _l("Achievement type")
-    keys = (("project_name", "name"),)
+    keys: Keys = (("project_name", "name"),)
     WITH_INSTITUTION = False
 
-    def columns(self, target):
+    def columns(self, target: Category) -> list[Column]:
         columns = [Column("project_name", "项目名称", required=True), Column("name", "成果名称", required=True)]
         if self.WITH_INSTITUTION:
             columns.append(Column("institution", "资历机构", required=True, note="机构名称或学校代码，须已在平台登记"))
@@ -188,23 +198,23 @@ class CatalogueEntriesKind(ImportKind):
         ]
         return columns
 
-    def template_name(self, target):
+    def template_name(self, target: Category) -> str:
         return f"{target.name}导入模板.xlsx"
 
-    def _categories(self, user):
+    def _categories(self, user: User) -> Any:  # a peewee query of Category
         return Category.select().where(Category.parent.is_null(False), Category.active)
 
-    def targets(self, user):
+    def targets(self, user: User) -> list[tuple[int, str]]:
         return [(c.id, c.name) for c in self._categories(user).order_by(Category.scope, Category.sort_order, Category.id)]
 
-    def get_target(self, user, target_id):
+    def get_target(self, user: User, target_id: int) -> Category | None:
         return self._categories(user).where(Category.id == target_id).first()
 
-    def _institutions(self, ctx, rows):
+    def _institutions(self, ctx: ImportContext[Category], rows: list[Row]) -> dict[int, int | None]:
         """Institution id per row (the user's own institution unless the file names one)."""
         return {id(r): ctx.institution_id for r in rows}
 
-    def check_existing(self, ctx, rows):
+    def check_existing(self, ctx: ImportContext[Category], rows: list[Row]) -> None:
         owners = self._institutions(ctx, rows)
         existing = set(
             select_in(
@@ -223,7 +233,7 @@ class CatalogueEntriesKind(ImportKind):
                 refuse(row, name_column, _("is already in the catalogue"))
             row.values["institution_id"] = owners[id(row)]
 
-    def insert(self, ctx, rows):
+    def insert(self, ctx: ImportContext[Category], rows: list[Row]) -> None:
         levels = {level.name: level.id for level in FrameworkLevel.select()}
         records = []
         for r in rows:
@@ -247,7 +257,7 @@ class CatalogueEntriesKind(ImportKind):
         )
 
 
-def _json_value(value):
+def _json_value(value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dt.date):
@@ -262,19 +272,18 @@ class CatalogueKind(CatalogueEntriesKind):
     code = "catalogue"
     screen_name = "名录成果导入"
     label = "名录成果"
-    keys = (("institution", "project_name", "name"),)
+    keys: Keys = (("institution", "project_name", "name"),)
     WITH_INSTITUTION = True
 
-    def _institutions(self, ctx, rows):
-        by_name = {}
-        for institution_id, name, school_code in Institution.select(
-            Institution.id, Institution.name, Institution.school_code
-        ).tuples():
+    def _institutions(self, ctx: ImportContext[Category], rows: list[Row]) -> dict[int, int | None]:
+        by_name: dict[str, int] = {}
+        names = Institution.select(Institution.id, Institution.name, Institution.school_code).tuples()
+        for institution_id, name, school_code in cast(Iterable[tuple[int, str, str | None]], names):
             by_name[name] = institution_id
             if school_code:
                 by_name.setdefault(school_code, institution_id)
         column = next(c for c in self.columns(ctx.target) if c.key == "institution")
-        owners = {}
+        owners: dict[int, int | None] = {}
         for row in rows:
             owners[id(row)] = by_name.get(row.values["institution"])
             if owners[id(row)] is None:
@@ -293,7 +302,7 @@ class InstitutionAchievementsKind(CatalogueEntriesKind):
     screen_name = "机构成果导入"
     label = "机构成果"
 
-    def _categories(self, user):
+    def _categories(self, user: User) -> Any:
         query = Category.select().where(
             Category.parent.is_null(False), Category.active, Category.scope == CategoryScope.INSTITUTION
         )
@@ -303,7 +312,7 @@ class InstitutionAchievementsKind(CatalogueEntriesKind):
 INSTITUTION_ACHIEVEMENTS = register(InstitutionAchievementsKind())
 
 
-class LearnerAchievementsKind(ImportKind):
+class LearnerAchievementsKind(ImportKind[CatalogueAchievement]):
     """学员成果导入 (学员成果管理 → 导入学员, the window 学员信息导入): learners who hold one
     institution achievement; an ID without an account becomes a 未激活 learner added by the
     institution."""
@@ -321,25 +330,23 @@ class LearnerAchievementsKind(ImportKind):
         Column("obtained_on", "颁证日期", DATE, required=True),
     )
 
-    def columns(self, target):
+    def columns(self, target: CatalogueAchievement) -> Sequence[Column]:
         return self.COLUMNS
 
-    def _entries(self, user):
-        from services import permissions
-
+    def _entries(self, user: User) -> Any:  # a peewee query of CatalogueAchievement
         query = CatalogueAchievement.select().where(~CatalogueAchievement.disabled)
         return permissions.scope_by_institution(query, CatalogueAchievement.institution, user)
 
-    def targets(self, user):
+    def targets(self, user: User) -> list[tuple[int, str]]:
         return [(a.id, f"{a.project_name} {a.name}") for a in self._entries(user).order_by(CatalogueAchievement.name)]
 
-    def get_target(self, user, target_id):
+    def get_target(self, user: User, target_id: int) -> CatalogueAchievement | None:
         return self._entries(user).where(CatalogueAchievement.id == target_id).first()
 
-    def template_name(self, target):
+    def template_name(self, target: CatalogueAchievement) -> str:
         return f"{target.name}学员导入模板.xlsx"
 
-    def check_existing(self, ctx, rows):
+    def check_existing(self, ctx: ImportContext[CatalogueAchievement], rows: list[Row]) -> None:
         name_column, id_column = self.COLUMNS[0], self.COLUMNS[1]
         accounts = {
             id_number: (user_id, real_name, role)
@@ -369,7 +376,7 @@ class LearnerAchievementsKind(ImportKind):
                 refuse(row, id_column, _("already holds this achievement"))
             row.values["learner_id"] = user_id
 
-    def insert(self, ctx, rows):
+    def insert(self, ctx: ImportContext[CatalogueAchievement], rows: list[Row]) -> None:
         new = [r for r in rows if "learner_id" not in r.values]
         accounts.insert_inactive_learners(
             ({"real_name": r.values["real_name"], "id_number": r.values["id_number"]} for r in new),
