@@ -90,14 +90,14 @@ METHODS = [
 ]
 
 
-def extract_messages():
-    """Every user-facing msgid in the code and templates: ``{msgid: [(file, line)]}``."""
+def extract_messages(root=ROOT):
+    """Every user-facing msgid in the code and templates under ``root``: ``{msgid: [(file, line)]}``."""
     from babel.messages.extract import extract_from_dir
 
     found = {}
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        ROOT, METHODS, options_map=options, keywords=KEYWORDS
+        root, METHODS, options_map=options, keywords=KEYWORDS
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
@@ -105,12 +105,12 @@ def extract_messages():
     return found
 
 
-def untranslated():
+def untranslated(root=ROOT):
     """msgids that have no zh_CN text: ``[(msgid, first place)]`` (the i18n test uses it)."""
     catalog = merged_catalog()
     return sorted(
         (msgid, places[0])
-        for msgid, places in extract_messages().items()
+        for msgid, places in extract_messages(root).items()
         if not (catalog.get(msgid) and catalog.get(msgid).string)
     )
 
