@@ -96,12 +96,15 @@ def test_the_installed_console_script_serves_the_login_page(installed, tmp_path)
     assert archive.stat().st_size > 0
 
 
-def _wait_for(url, server):
-    for _ in range(300):
+def _wait_for(url, server, seconds=180):
+    """The first answer of the server (its worker imports the whole app first: slow on a
+    busy machine)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if server.poll() is not None:
             raise AssertionError(server.stdout.read()[-3000:])
         try:
-            return requests.get(url, timeout=5)
+            return requests.get(url, timeout=30)
         except requests.ConnectionError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
