@@ -4,7 +4,7 @@ applications at once, each in its own transaction, and saying how it went."""
 from flask import flash
 from flask_babel import gettext as _
 
-from services import workflow
+from services import ledger
 
 
 def decide_each(applications, decide, message=None, category="success"):
@@ -16,7 +16,7 @@ def decide_each(applications, decide, message=None, category="success"):
         try:
             decide(application)
             done += 1
-        except workflow.WorkflowError as error:
+        except ledger.Refused as error:
             failed.append(f"{application.learner.real_name}: {error}")
     if done:
         flash(message(done) if message else _("%(count)s applications reviewed.", count=done), category)

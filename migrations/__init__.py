@@ -27,6 +27,7 @@ from migrations import (
     v16_cover_the_duplicates_list,
     v17_cover_pending_tabs,
     v18_fine_name_statistics,
+    v19_ledger,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -48,6 +49,7 @@ STEPS = (
     v16_cover_the_duplicates_list,
     v17_cover_pending_tabs,
     v18_fine_name_statistics,
+    v19_ledger,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])

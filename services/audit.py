@@ -3,7 +3,8 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from models import AuditLog
+from models import AuditLog, now
+from services import bulk
 
 
 def record(action, obj=None, user=None, **details):
@@ -19,6 +20,16 @@ def record(action, obj=None, user=None, **details):
     )
 
 
+def record_many(action, object_type, object_ids, user=None, **details):
+    """One entry per id of ``object_type`` (a set-based decision), in one INSERT."""
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    bulk.insert_chunked(AuditLog, ({"object_id": object_id} for object_id in object_ids),
+                        user=getattr(user, "id", user), action=action, object_type=object_type,
+                        details=details or None, ip=request.remote_addr if has_request_context() else None,
+                        created_at=now())
+
+
 # --- the log in words (the center's 审计日志 and its export) ------------------------------
 # Action codes are stored as written by the code; these tables give each its words. An
 # unknown code (a future action) is shown as stored rather than hidden.
@@ -28,6 +39,7 @@ ACTIONS = {
     "login_failed": _l("Failed login"),
     "api_token_created": _l("Created an API token"),
     "api_token_revoked": _l("Revoked an API token"),
+    "conversion_revocation": _l("Revoke a conversion"),
     "api_call": _l("Called the institution API"),
     "import_result_downloaded": _l("Downloaded an import result workbook"),
     "activation_requested": _l("Asked to activate an account by e-mail"),
@@ -161,7 +173,7 @@ DETAILS = {
     "applications": _l("Number of applications"),
     "permissions": _l("Menus"),
     "granted": _l("Granted"),
-    "revoked": _l("Revoked"),
+    "revoked": _l("Revoked authorisations"),
     "level": _l("Framework level"),
     "learner": _l("Learner"),
     "institution": _l("Organisation"),

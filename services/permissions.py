@@ -20,6 +20,7 @@ from models import (
     ApiToken,
     ApiTokenScope,
     Application,
+    ApplicationKind,
     Article,
     ArticleStatus,
     Attachment,
@@ -322,6 +323,24 @@ def can_review(user: Who, application: Application, stage: str) -> bool:
     if stage == "batch":
         return user.role in INSTITUTION_USERS and user.institution_id == rule_institution
     return False
+
+
+def may_revoke_conversion(user: Who, application: Application) -> bool:
+    """Who revokes a passed conversion: center staff, and the institution whose rule received
+    it (its main account, or a sub-user with the 转换记录 menu)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_center(user):
+        return True
+    rule = application.rule if application.rule_id else None
+    receiver = application.receiver_id or (rule.institution_id if rule else None)
+    return receiver is not None and acts_for(user, receiver) and has_permission(user, Permission.RECORDS)
+
+
+def may_withdraw_application(user: Who, application: Application) -> bool:
+    """A learner takes back their own application (认定 / 转换 / 业绩类) — not a batch an
+    institution initiated for them."""
+    return application.learner_id == getattr(user, "id", None) and application.kind != ApplicationKind.BATCH
 
 
 # --- files -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import datetime as dt
 
 from migrations import v04_feedback_message_links
 from models import AchievementSource, ConversionBatch, Message, Role
-from services import workflow
+from services import ledger
 from tests import factories
 
 
@@ -48,7 +48,7 @@ def test_sub_users_with_the_menu_are_told_too(world, sub):
 
     reviewer = sub("a", Permission.REVIEWS)
     bystander = sub("a", Permission.MESSAGES)
-    workflow.submit_batch(world.b.institution, world.rule, world.b_holders, world.b.admin)
+    ledger.submit_batch(world.b.institution, world.rule, world.b_holders, world.b.admin)
     assert latest(reviewer).link.startswith("/admin/inst_conv_batches/review/")
     assert latest(bystander) is None
 

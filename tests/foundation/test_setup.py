@@ -96,7 +96,9 @@ def test_a_version_1_database_is_migrated(tmp_path):
     # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
     later_columns = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
                      ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),
-                     ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until")]
+                     ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until"),
+                     ("application", "revoked_at"), ("application", "revoked_reason"), ("application", "withdrawn_at"),
+                     ("learner_achievement", "revoked_at"), ("learner_achievement", "revoked_reason")]
     url = scratch_database_url(tmp_path)
     try:
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "up")})

@@ -63,6 +63,7 @@ BLUEPRINT_ROUTES = {
     "learner.conversion_apply": LEARNER_ONLY,
     "learner.conversion_progress": LEARNER_ONLY,
     "learner.certificate_pdf": LEARNER_ONLY,
+    "learner.withdraw_application": LEARNER_ONLY,  # 撤回: the learner takes back their own application
     "learner.performance": LEARNER_ONLY,
     "learner.performance_apply": LEARNER_ONLY,
     "learner.credits": LEARNER_ONLY,  # 学分账户: the learner's own credits and pathways
