@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-# `make serve`: as in production (gunicorn, gunicorn.conf.py); set DATABASE_URL, SECRET_KEY etc.
+# `make serve`: as in production (gunicorn, app/gunicorn_conf.py); set DATABASE_URL, SECRET_KEY etc.
 .PHONY: lock serve run test test-sqlite test-postgres bench bench-scale bench-scale-postgres lint venv deps dev-deps system-deps clean
 
 $(BIN)/python:
@@ -33,7 +33,7 @@ run: deps
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	# The job consumer (SQLite queue in instance/) runs beside the web server and stops with it.
-	$(BIN)/huey_consumer tasks.consumer.huey -w 2 -k thread & consumer=$$!; \
+	$(BIN)/huey_consumer app.consumer.huey -w 2 -k thread & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	SMS_SHOW_CODES=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -41,8 +41,7 @@ run: deps
 # beside a SQLite database), so hosts starting together take turns and the later ones find
 # the schema and the reference data in place.
 serve: deps
-	$(FLASK) init-db
-	$(BIN)/gunicorn -c gunicorn.conf.py
+	$(FLASK) serve
 
 # Debian packages the tests drive: chromium (browser tests), postgresql (the second
 # run), redis-server (the job queue), a CJK font and poppler-utils (certificate PDF checks).
@@ -70,8 +69,10 @@ bench-scale: deps
 bench-scale-postgres: deps
 	bash scripts/with-postgres.sh $(BIN)/python -m bench.scale
 
+# ruff over everything; mypy over the typed modules ([tool.mypy] in pyproject.toml).
 lint: dev-deps
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache

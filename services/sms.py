@@ -20,7 +20,7 @@ from services import sms_delivery
 
 log = logging.getLogger(__name__)
 
-CODE_TTL = dt.timedelta(minutes=10)
+CODE_TTL = sms_delivery.CODE_TTL  # a code not delivered within it is failed, not sent late
 RESEND_COOLDOWN = dt.timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 # Per phone number, every purpose: limits SMS bombing of one number. The trade-off:
@@ -30,7 +30,7 @@ MAX_ATTEMPTS = 5
 MAX_CODES_PER_DAY = 10
 
 
-MASK = "******"
+MASK = sms_delivery.MASK
 
 
 def mask(body, secrets):

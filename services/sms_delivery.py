@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 5  # a few tries over a few minutes, then the row is failed
 GRACE = dt.timedelta(seconds=15)  # a new row's own task normally delivers it within this
 REPORTS_FOR = dt.timedelta(days=1)  # an unknown row's report is asked for this long
+# What services.sms writes and validates: a code's validity (one not delivered within it is
+# failed, not sent late) and the mask of codes in the outbox's bodies.
+CODE_TTL = dt.timedelta(minutes=10)
+MASK = "******"
 
 
 class Undeliverable(Exception):
@@ -76,8 +80,6 @@ def _due():
 
 
 def _content(row):
-    from services.sms import CODE_TTL, MASK  # (services.sms writes through this module)
-
     if row.purpose != SmsPurpose.NOTICE and row.created_at < now() - CODE_TTL:
         raise Undeliverable("expired before delivery")
     if row.payload is None:  # written before payloads were kept: only a notice's text is whole
@@ -174,8 +176,6 @@ def sweep(limit=200):
 
 def late_codes(older_than=dt.timedelta(minutes=1)):
     """Codes people are waiting for that have not left after ``older_than`` (``/healthz``)."""
-    from services.sms import CODE_TTL
-
     return SmsOutbox.select().where(
         SmsOutbox.status.in_([SmsStatus.PENDING, SmsStatus.SENDING, SmsStatus.UNKNOWN]),
         SmsOutbox.purpose != SmsPurpose.NOTICE,

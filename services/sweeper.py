@@ -1,5 +1,5 @@
 """What every job consumer does besides its tasks, in two threads of its own
-(tasks/consumer.py), through the database only — so it goes on while the queue is down:
+(app/consumer.py), through the database only — so it goes on while the queue is down:
 
 - ``heartbeat`` (every few seconds): this consumer is alive, the leases of the jobs it runs
   are renewed, and jobs whose consumer died are started again or failed (services.jobs);

@@ -1,6 +1,6 @@
 """Nightly housekeeping, and the same steps on demand (``flask housekeeping --queue``).
 The sweeper (deliveries, job leases) is not a periodic task: it runs in a thread of every
-consumer (tasks/consumer.py), so it works while the queue itself is down."""
+consumer (app/consumer.py), so it works while the queue itself is down."""
 from huey import crontab
 
 from services import queue

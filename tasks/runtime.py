@@ -20,7 +20,7 @@ def app_context():
     if has_app_context():
         return current_app.app_context()
     if _app is None:
-        raise RuntimeError("no app for this task: run the consumer as `huey_consumer tasks.consumer.huey`")
+        raise RuntimeError("no app for this task: run the consumer as `huey_consumer app.consumer.huey`")
     return _app.app_context()
 
 

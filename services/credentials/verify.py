@@ -23,7 +23,7 @@ from openbadgeslib.ob3 import (
     set_indices,
 )
 
-from services.credentials import content, keys, status
+from services.credentials import addresses, keys, status
 
 MAX_BYTES = 64 * 1024  # a credential is a few kilobytes
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
@@ -118,7 +118,7 @@ def verify(token):
         if _expired(payload):
             return Outcome(EXPIRED, _l("This credential has expired."), detail=str(error), facts=facts)
         return Outcome(INVALID, _l("This is not a valid Open Badges 3.0 credential."), detail=str(error))
-    if credential.issuer.id != content.issuer_id():
+    if credential.issuer.id != addresses.issuer_id():
         return Outcome(INVALID, _l("Not issued by this platform: the issuer is someone else."),
                        detail=credential.issuer.id)
     return _status_outcome(credential, facts)
@@ -126,7 +126,7 @@ def verify(token):
 
 def _status_outcome(credential, facts):
     """Revocation, read from our published status list through openbadgeslib."""
-    prefix = content.public_url("credentials.status_list", number=0)[:-1]
+    prefix = addresses.public_url("credentials.status_list", number=0)[:-1]
     served = {}
 
     def fetch(url):

@@ -140,7 +140,7 @@ class Deployment:
         self.consumer = self.start_consumer()
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
-        self._start([os.path.join(BIN, "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        self._start([os.path.join(BIN, "gunicorn"), "-c", "python:app.gunicorn_conf", "--bind", f"127.0.0.1:{port}"],
                     "gunicorn.log")
         deadline = time.time() + 120
         while True:
@@ -155,7 +155,7 @@ class Deployment:
 
     def start_consumer(self):
         """A job consumer as the README runs it (its log: consumer-N.log)."""
-        return self._start([os.path.join(BIN, "huey_consumer"), "tasks.consumer.huey", "-w", "2", "-k", "thread",
+        return self._start([os.path.join(BIN, "huey_consumer"), "app.consumer.huey", "-w", "2", "-k", "thread",
                             "-d", "0.1"], f"consumer-{len(self.processes)}.log")
 
     def log_tail(self, name, size=4000):
@@ -215,10 +215,12 @@ class Deployment:
         duplicates = self.query(
             "SELECT application_id, stage FROM review_record GROUP BY application_id, stage HAVING count(*) > 1"
         )
-        # Recognition has one stage: every decided application has exactly one review record.
+        # Recognition has one stage: every decided application has exactly one review record
+        # (one its learner withdrew, like the demo's, was never decided).
         (records,), = self.query("SELECT count(*) FROM review_record r JOIN application a ON a.id = r.application_id "
                                  "WHERE a.kind = 'recognition'")
-        (decided,), = self.query("SELECT count(*) FROM application WHERE kind = 'recognition' AND status <> 'pending'")
+        (decided,), = self.query("SELECT count(*) FROM application WHERE kind = 'recognition' "
+                                 "AND status IN ('passed', 'refused')")
         (imported,), = self.query("SELECT count(*) FROM \"user\" WHERE real_name LIKE '导入学员%%'")
         stored = {name for (name,) in self.query("SELECT stored_name FROM attachment")}
         return {

@@ -32,7 +32,7 @@ def test_create_user_refuses_a_learner_under_a_college(app):
 
 def gunicorn_settings(**env):
     code = ("from gunicorn.config import Config\nimport runpy\ncfg = Config()\n"
-            "for k, v in runpy.run_path('gunicorn.conf.py').items():\n"
+            "for k, v in runpy.run_path('app/gunicorn_conf.py').items():\n"
             "    if k in cfg.settings: cfg.set(k, v)\n"
             "print(cfg.control_socket_disable, cfg.control_socket)\n")
     answer = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, check=True,

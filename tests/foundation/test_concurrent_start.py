@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import migrations
 from models import Category, FrameworkLevel, Institution, SchemaVersion, db
 from services import database
 from tests.foundation.test_jobs import ROOT
@@ -31,7 +32,7 @@ def two_at_once(url, tmp_path):
 def test_two_init_db_at_once_on_a_new_database(database_url, tmp_path):
     url = _empty_database(database_url, tmp_path, "twostart")
     versions, counts = two_at_once(url, tmp_path)
-    assert versions == [database.LATEST]
+    assert versions == [migrations.LATEST]
     assert counts[1] == 7 and counts[0] > 20
     assert two_at_once(url, tmp_path) == (versions, counts)  # and again: nothing added
     database.open_database(database_url)
@@ -42,6 +43,6 @@ def test_two_init_db_at_once_on_an_old_database(database_url, tmp_path):
     database.open_database(url)
     make_version_1_database()
     versions, counts = two_at_once(url, tmp_path)
-    assert versions == [1] + [v for v, _ in database.MIGRATIONS]  # each step once
+    assert versions == [1] + [v for v, _ in migrations.MIGRATIONS]  # each step once
     assert counts[1] == 7
     database.open_database(database_url)

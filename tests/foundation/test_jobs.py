@@ -16,7 +16,7 @@ QUEUE_HOUSEKEEPING = ("from app import create_app\nfrom services import queue\n"
 
 def consumer_command(workers=1):
     """The job consumer as the README runs it."""
-    return [os.path.join(os.path.dirname(sys.executable), "huey_consumer"), "tasks.consumer.huey",
+    return [os.path.join(os.path.dirname(sys.executable), "huey_consumer"), "app.consumer.huey",
             "-w", str(workers), "-k", "thread", "-d", "0.1"]
 
 

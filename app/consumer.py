@@ -1,6 +1,6 @@
 """The job consumer's entry point::
 
-    huey_consumer tasks.consumer.huey -w 2 -k thread
+    huey_consumer app.consumer.huey -w 2 -k thread
 
 It builds the app exactly as a web host does (settings from the environment), binds it
 for the tasks, and starts the sweeper's two threads (services/sweeper.py): the heartbeat
@@ -12,7 +12,7 @@ import os
 import threading
 import time
 
-from app import create_app
+from app.factory import create_app
 from models import db
 from services.queue import huey
 from tasks import runtime
