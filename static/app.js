@@ -134,27 +134,49 @@ document.addEventListener("change", function (event) {
   }
   poll();
 })();
-// Phones: each table in the page's main area gets its column titles on its cells
-// (data-label), which static/app.css shows when the table is stacked into rows below
-// 576 px. A table marked data-no-stack keeps its columns.
+// Phones: each table in the page's main area (learner pages and every admin list alike)
+// gets its column titles on its cells (data-label), which static/app.css shows when the
+// table is stacked into labelled cards below 576 px. A table marked data-no-stack keeps
+// its columns. Flask-Admin's checkbox and row-action columns have no title: they get one
+// (read aloud, and shown on the card) from the words <main> carries.
 (function () {
-  var tables = document.querySelectorAll("main:not(.cb-admin-main) table.table:not([data-no-stack])");
+  var main = document.querySelector("main");
+  if (!main) return;
+  var words = {select: main.getAttribute("data-label-select") || "", actions: main.getAttribute("data-label-actions") || ""};
+  function title(cell) {
+    var text = cell.textContent.trim();
+    if (text) return text;
+    var name = cell.querySelector("input[type=checkbox]") ? words.select : words.actions;
+    if (name && !cell.querySelector(".sr-only")) {
+      var hidden = document.createElement("span");
+      hidden.className = "sr-only";
+      hidden.textContent = name;
+      cell.appendChild(hidden);
+    }
+    return name;
+  }
+  var tables = main.querySelectorAll("table.table:not([data-no-stack])");
   Array.prototype.forEach.call(tables, function (table) {
     var titles = [];
     var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
     if (!head) return;
     Array.prototype.forEach.call(head.cells, function (cell) {
-      for (var i = 0; i < (cell.colSpan || 1); i++) titles.push(cell.textContent.trim());
+      var name = title(cell);
+      for (var i = 0; i < (cell.colSpan || 1); i++) titles.push(name);
     });
-    Array.prototype.forEach.call(table.tBodies, function (body) {
-      Array.prototype.forEach.call(body.rows, function (row) {
-        var column = 0;
-        Array.prototype.forEach.call(row.cells, function (cell) {
-          if (!cell.hasAttribute("data-label") && titles[column] && cell.colSpan < titles.length) {
-            cell.setAttribute("data-label", titles[column]);
-          }
-          column += cell.colSpan || 1;
-        });
+    var rows = table.tBodies.length ? Array.prototype.slice.call(table.tBodies).reduce(function (all, body) {
+      return all.concat(Array.prototype.slice.call(body.rows));
+    }, []) : [];
+    // Flask-Admin writes its rows straight into <table> (the browser wraps them in a tbody).
+    rows.forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        // An empty value (white space only) is left off the card rather than shown as a bare title.
+        if (!cell.textContent.trim() && !cell.querySelector("input, img, a, button, svg")) cell.classList.add("cb-blank");
+        if (!cell.hasAttribute("data-label") && titles[column] && cell.colSpan < titles.length) {
+          cell.setAttribute("data-label", titles[column]);
+        }
+        column += cell.colSpan || 1;
       });
     });
     table.classList.add("cb-stacked");
