@@ -267,3 +267,52 @@ document.addEventListener("submit", function (event) {
   token.disabled = true;
   setTimeout(function () { token.disabled = false; }, 0);
 });
+
+// 学分银行移动应用 (static/sw.js): pages that offer the manifest register the service
+// worker. A new version waits until the person chooses to switch (no page ever runs two
+// versions at once); a copy opened offline says so, with the time it was saved; the home
+// page asks the worker to keep the learner's record pages it links to; logging out empties
+// the worker's caches (the server's Clear-Site-Data does too).
+(function () {
+  var saved = document.body.getAttribute("data-offline-saved");
+  var banner = document.querySelector("[data-offline-banner]");
+  if (saved !== null && banner) {
+    var when = saved ? new Date(saved) : null;
+    var text = when && !isNaN(when) ? when.toLocaleString(document.documentElement.lang || undefined, {hour12: false}) : "";
+    banner.textContent = banner.textContent.replace("__TIME__", text);
+    banner.hidden = false;
+    document.body.classList.add("cb-offline-copy");
+  }
+  if (!("serviceWorker" in navigator) || !document.querySelector("link[rel=manifest]")) return;
+  var update = document.querySelector("[data-app-update]");
+  function offer(worker) {
+    if (!update || !worker || !navigator.serviceWorker.controller) return;
+    update.hidden = false;
+    update.querySelector("[data-app-update-button]").addEventListener("click", function () {
+      worker.postMessage({type: "skip-waiting"});
+    });
+  }
+  var reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", function () {
+    if (update && !update.hidden && !reloading) { reloading = true; window.location.reload(); }
+  });
+  navigator.serviceWorker.register("/sw.js").then(function (registration) {
+    if (registration.waiting) offer(registration.waiting);
+    registration.addEventListener("updatefound", function () {
+      var worker = registration.installing;
+      worker.addEventListener("statechange", function () { if (worker.state === "installed") offer(worker); });
+    });
+  });
+  var keep = document.querySelectorAll("a[data-offline-keep]");
+  if (keep.length && saved === null) {
+    navigator.serviceWorker.ready.then(function (registration) {
+      var urls = Array.prototype.map.call(keep, function (a) { return a.href; });
+      if (registration.active) registration.active.postMessage({type: "keep", urls: urls});
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target.getAttribute("action") === "/logout" && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({type: "forget"});
+    }
+  });
+})();
