@@ -6,6 +6,7 @@ Everything is keyed by a natural key and created only when missing, so running
 ``seed-demo`` twice leaves the same rows. The names come from the manuals (SPEC §3).
 """
 import datetime as dt
+import secrets
 from decimal import Decimal
 
 from models import (
@@ -363,6 +364,9 @@ def _application(kind, learner, achievement, status, rule=None, target=None, rev
             status=status,
             decided_at=now() if reviews and status != ApplicationStatus.INITIAL_PASSED else None,
             decided_stage=reviews[-1][0] if reviews else None,
+            # As services/workflow gives every passed conversion: its certificate's code.
+            certificate_code=(secrets.token_hex(8).upper()
+                              if status == ApplicationStatus.PASSED and kind != ApplicationKind.RECOGNITION else None),
         )
         for stage, reviewer, decision, opinion in reviews:
             ReviewRecord.create(

@@ -21,7 +21,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from services import permissions
+from services import permissions, qr
+from services.credentials.content import public_url
 
 bp = Blueprint("mobile", __name__)
 
@@ -113,3 +114,10 @@ def offline_marks(response):
             and current_user.is_authenticated and permissions.is_learner(current_user)):
         response.headers["X-Offline-Keep"] = "1"
     return response
+
+
+@bp.app_template_global()
+def verify_qr(endpoint, **values):
+    """The public address of a /verify page and its QR code, for templates/_qr.html."""
+    url = public_url(endpoint, **values)
+    return url, qr.svg(url, _("QR code: scan to verify"))
