@@ -6,9 +6,27 @@ from flask_login import current_user
 from models import AuditLog
 
 
+# The attributes that name a record, in order of preference: an entry written with one
+# says which record it was even after the record is renamed or deleted.
+NAMING_ATTRIBUTES = ("real_name", "name", "title", "original_name")
+NAMING_DETAILS = ("name", "title", "username", "code", "rule")
+
+
+def _name_of(obj):
+    for attribute in NAMING_ATTRIBUTES:
+        value = obj.__data__.get(attribute) if hasattr(obj, "__data__") else None
+        if value:
+            return str(value)[:100]
+    return None
+
+
 def record(action, obj=None, user=None, **details):
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user._get_current_object()
+    if obj is not None and not any(details.get(key) for key in NAMING_DETAILS):
+        name = _name_of(obj)
+        if name:
+            details = {"name": name, **details}
     AuditLog.create(
         user=user,
         action=action,
@@ -131,6 +149,12 @@ OBJECTS = {
     "SigningKey": _l("Credential signing key"),
     "Article": _l("Article"),
     "User": _l("User"),
+    "ApiToken": _l("API token"),
+    "Attachment": _l("Attachment"),
+    "Message": _l("Message"),
+    "IssuedCredential": _l("Verifiable credential"),
+    "FaqEntry": _l("Online answer"),
+    "FaqCategory": _l("Online answer category"),
 }
 
 DETAILS = {
@@ -174,24 +198,98 @@ DETAILS = {
     "selected": _l("Selected rows"),
     "kid": _l("Key id"),
     "credential": _l("Credential id"),
+    "endpoint": _l("Interface"),
+    "method": _l("Request"),
+    "scope": _l("Token scope"),
+    "identity": _l("Identity"),
+    "identifier": _l("Login account"),
+    "status": _l("Status"),
+    "changed": _l("Changed fields"),
+    "job": _l("Job number"),
+    "count": _l("Items"),
+    "batch": _l("Import record number"),
+    "search": _l("Search"),
 }
+# Account fields (账号管理's 修改 lists the ones it changed).
+USER_FIELDS = {"department": _l("Department"), "institution": _l("Organisation"), "phone": _l("Mobile"),
+               "real_name": _l("Real name"), "role": _l("Role"), "teaching_point": _l("Teaching point"),
+               "email": _l("Email"), "username": _l("Username"), "status": _l("Account status")}
+
+# Values stored as codes, in words: API endpoints, request methods, why a login failed.
+ENDPOINTS = {
+    "api.applications": _l("Read conversion applications"),
+    "api.records": _l("Read conversion records"),
+    "api.rules": _l("Read conversion rules"),
+    "api.push_achievements": _l("Push learner achievements"),
+}
+METHODS = {"GET": _l("Read"), "POST": _l("Write"), "PUT": _l("Write"), "DELETE": _l("Delete")}
+REASONS = {
+    "AccountError": _l("Wrong account or password, or the account cannot log in"),
+    "Throttled": _l("Too many attempts"),
+    "CodeError": _l("Wrong verification code"),
+}
+IDENTITIES = {"person": _l("Individual user"), "institution": _l("Institution user")}
+
+
+class _Words:
+    """A fixed table of codes as an enum-like ``label`` (unknown codes shown as stored)."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def label(self, code):
+        return str(self.table.get(code, code))
+
+
+def _import_kinds():
+    from services.excel.kinds import KINDS
+
+    return _Words({code: kind.label for code, kind in KINDS.items()})
+
+
+def _institution_fields():
+    from forms.institution import InstitutionInfoForm
+
+    return _Words({name: field.args[0] for name, field in vars(InstitutionInfoForm).items()
+                   if getattr(field, "args", None)})
+
+
+def _admin_views():
+    """Admin list endpoints by their menu names (an export names the list it came from)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or "admin" not in current_app.extensions:
+        return _Words({})
+    from admin.flask_admin_adapter import registered_views
+
+    return _Words({view.endpoint: view.name for admin in current_app.extensions["admin"]
+                   for view in registered_views(admin)})
 
 
 def _value_labels():
-    from models import Decision, FeedbackStatus, Permission, Role
+    from models import ApiTokenScope, Decision, FeedbackStatus, Permission, Role
 
-    return {"decision": Decision, "role": Role, "result": FeedbackStatus, "permissions": Permission}
+    return {"decision": Decision, "role": Role, "result": FeedbackStatus, "permissions": Permission,
+            "scope": ApiTokenScope, "endpoint": _Words(ENDPOINTS), "method": _Words(METHODS),
+            "reason": _Words(REASONS), "identity": _Words(IDENTITIES), "kind": _import_kinds(),
+            "fields": _institution_fields(), "changed": _Words(USER_FIELDS), "view": _admin_views()}
 
 
 def action_label(code):
     return str(ACTIONS.get(code, code or ""))
 
 
-def object_label(object_type, object_id=None):
+def object_label(object_type, object_id=None, details=None):
+    """The record's kind in words and, when the entry names it, its name (never a bare
+    ``#id``: the export has the id in a column of its own)."""
     if not object_type:
         return ""
-    name = str(OBJECTS.get(object_type, object_type))
-    return f"{name} #{object_id}" if object_id is not None else name
+    kind = str(OBJECTS.get(object_type, object_type))
+    if isinstance(details, dict):
+        name = next((details[key] for key in NAMING_DETAILS if details.get(key)), None)
+        if name:
+            return f"{kind}：{name}"
+    return kind
 
 
 def _text(key, value, enums):
@@ -200,7 +298,7 @@ def _text(key, value, enums):
     if value is None or value == "":
         return ""
     if isinstance(value, dict):
-        return "；".join(f"{k}：{_text(k, v, enums)}" for k, v in value.items())
+        return "；".join(f"{DETAILS.get(k, k)}：{_text(k, v, enums)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
         parts = [str(v.get("label") or v.get("name")) if isinstance(v, dict) else _text(key, v, enums) for v in value]
         return "、".join(parts)

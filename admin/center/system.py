@@ -96,7 +96,7 @@ class AuditLogView(ExcelMixin, CenterModelView):
     column_formatters = {
         "user": lambda v, c, m, n: f"{m.user.real_name} ({m.user.username})" if m.user_id else "",
         "action": lambda v, c, m, n: audit.action_label(m.action),
-        "object_type": lambda v, c, m, n: audit.object_label(m.object_type, m.object_id),
+        "object_type": lambda v, c, m, n: audit.object_label(m.object_type, m.object_id, m.details),
         "details": lambda v, c, m, n: _details_html(m.details),
     }
 
