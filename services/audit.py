@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from models import AuditLog
 
-
 # The attributes that name a record, in order of preference: an entry written with one
 # says which record it was even after the record is renamed or deleted.
 NAMING_ATTRIBUTES = ("real_name", "name", "title", "original_name")
