@@ -70,6 +70,15 @@ class ExcelMixin:
             abort(404)
         return kind
 
+    def import_args(self):
+        """The list's arguments for its 导入 / 导入记录 tabs: a list filtered by ``kind``
+        (机构成果's 学历 / 非学历) names a kind of achievement, not an import kind, so it is
+        left out there rather than sending the tab to a 404."""
+        args = request.args.to_dict()
+        if args.get("kind") not in {k.code for k in self.import_kinds}:
+            args.pop("kind", None)
+        return args
+
     def _target(self, kind, value):
         """The kind's target the user may use, or None; 404 for a forged id."""
         if not kind.needs_target:
