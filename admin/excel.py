@@ -36,7 +36,7 @@ from wtforms.validators import DataRequired
 
 from admin import flask_admin_adapter as fa
 from models import ImportBatch, Job, SmsPurpose, User, now
-from services import excel, inputs, permissions, sms, storage
+from services import downloads, excel, inputs, permissions, sms, storage
 from services.excel import background
 from services.pagination import paginate
 
@@ -168,7 +168,9 @@ class ExcelMixin:
             response.call_on_close(lambda: shutil.rmtree(tmp, ignore_errors=True))
             return response
 
-        return send_file(path, mimetype=storage.XLSX_MIME, as_attachment=True, download_name=kind.template_name(target))
+        response = send_file(path, mimetype=storage.XLSX_MIME, as_attachment=True,
+                             download_name=kind.template_name(target))
+        return downloads.ascii_fallback(response, f"template-{kind.code}.xlsx")
 
     @expose("/import/<int:batch_id>/")
     def import_result(self, batch_id):

@@ -208,6 +208,7 @@ DETAILS = {
     "count": _l("Items"),
     "batch": _l("Import record number"),
     "search": _l("Search"),
+    "skipped": _l("Skipped (already applied)"),
 }
 # Account fields (账号管理's 修改 lists the ones it changed).
 USER_FIELDS = {"department": _l("Department"), "institution": _l("Organisation"), "phone": _l("Mobile"),

@@ -468,7 +468,7 @@ def _issue19_demo(learners, entries, center):
 def _institution_space(institutions, learners):
     """A sub-user with a few menus and learners' 问题反馈 for the demo institution."""
     college = institutions["广东理工职业学院"]
-    staff = _user("institution_staff", Role.SUBUSER, "广东理工职业学院教务员", phone="13900000006", institution=college)
+    staff = _user("jiaowu01", Role.SUBUSER, "广东理工职业学院教务员", phone="13900000006", institution=college)
     for permission in (Permission.ACHIEVEMENTS, Permission.LEARNER_ACHIEVEMENTS, Permission.MESSAGES):
         _upsert(UserPermission, {"user": staff, "permission": permission})
     for learner, content in ((learners[9], "个人照片有误"), (learners[10], "发证日期有误")):

@@ -83,7 +83,9 @@ def login():
                 sms.verify_code(user.phone, SmsPurpose.LOGIN, form.sms_code.data)
         except (throttle.Throttled, accounts.AccountError, sms.CodeError) as error:
             target = form.sms_code if isinstance(error, sms.CodeError) else form.password
-            target.errors = [str(error)]
+            hint = accounts.login_hint(form.identifier.data, form.identity.data, form.password.data) if (
+                isinstance(error, accounts.AccountError) and not password_ok) else None
+            target.errors = [str(hint or error)]
             audit.record(
                 "login_failed", user, identity=form.identity.data, identifier=form.identifier.data.strip()[:50],
                 reason=type(error).__name__,

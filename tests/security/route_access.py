@@ -28,6 +28,7 @@ BLUEPRINT_ROUTES = [
     ("auth.send_code", PUBLIC),  # public purposes; the own-phone ones check the login
     ("auth.change_password", LOGGED_IN),
     ("account.*", PUBLIC),
+    ("password_email.*", PUBLIC),  # 找回密码 by e-mail: a signed, single-use link
     ("institution.register", PUBLIC),
     ("institution.agreement", PUBLIC),  # the registration agreement's text
     ("institution.*", {Role.INSTITUTION}),

@@ -14,7 +14,7 @@ from tests.ui import crawl, phone
 pytestmark = pytest.mark.browser
 
 ROLES = {"center": "person", "reviewer": "person", "committee": "person", "institution": "institution",
-         "institution_staff": "institution"}
+         "jiaowu01": "institution"}
 LIST_PAGE = re.compile(r"^/admin/[a-z_]+/$")
 
 
@@ -43,7 +43,7 @@ def log_in(page, base, username):
 def test_every_admin_list_is_readable_on_a_phone(app, browser, live_server, output_dir, username):
     seed.seed_demo()
     urls = admin_lists(app, username)
-    assert len(urls) >= (3 if username in ("reviewer", "committee", "institution_staff") else 8), urls
+    assert len(urls) >= (3 if username in ("reviewer", "committee", "jiaowu01") else 8), urls
     context = browser.new_context(viewport=phone.PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     context.set_default_timeout(20_000)
     page = context.new_page()

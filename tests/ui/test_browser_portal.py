@@ -15,7 +15,7 @@ PUBLIC = ["/", "/news", "/guides", "/regulations", "/framework", "/rules", "/met
 LEARNER_PAGES = ["/me/", "/me/achievements/new", "/me/recognition", "/me/conversions", "/me/performance",
                  "/me/feedback", "/me/inbox", "/rules", "/framework", "/password?normal=1"]
 ADMIN_ROLES = {"center": "person", "reviewer": "person", "committee": "person", "institution": "institution",
-               "institution_staff": "institution"}
+               "jiaowu01": "institution"}
 axe = Axe()
 
 

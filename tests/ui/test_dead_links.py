@@ -13,7 +13,7 @@ from tests.ui import crawl
 PUBLIC = ["/", "/news", "/guides", "/regulations", "/framework", "/rules", "/methods", "/verify", "/login",
           "/register", "/activate", "/forgot-password", "/institution/register"]
 ROLES = {"center": "person", "reviewer": "person", "committee": "person", "institution": "institution",
-         "institution_staff": "institution", "learner": "person", None: None}
+         "jiaowu01": "institution", "learner": "person", None: None}
 
 
 def dead_links(client, starts, max_pages=250):
@@ -57,7 +57,7 @@ def test_no_link_of_any_role_answers_404(app, username):
     assert not dead, "\n".join(dead)
 
 
-@pytest.mark.parametrize("username", ["institution", "institution_staff"])
+@pytest.mark.parametrize("username", ["institution", "jiaowu01"])
 @pytest.mark.parametrize("path", ["/admin/inst_achievements/", "/admin/inst_learner_achievements/"])
 @pytest.mark.parametrize("kind", ["degree", "non_degree"])
 def test_the_import_tabs_of_a_filtered_list_open(app, username, path, kind):

@@ -18,7 +18,7 @@ def add_feedback(achievement_id):
         abort(404)
     form = FeedbackForm()
     if not form.validate_on_submit():
-        flash(_("Please describe the problem."), "warning")
+        flash(form.content.errors[0] if form.content.errors else _("Please describe the problem."), "warning")
         return redirect(url_for("learner.achievement", achievement_id=item.id))
     try:
         with db.atomic():
