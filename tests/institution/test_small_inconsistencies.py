@@ -84,3 +84,18 @@ def test_long_method_names_wrap(app):
     assert re.search(r'<table class="[^"]*cb-wrap', html)
     css = app.test_client().get("/static/app.css").get_data(as_text=True)
     assert ".cb-wrap td { overflow-wrap: anywhere; }" in css
+
+
+def test_a_sub_user_home_shows_no_empty_headings(app, client_as):
+    """A sub-user sees the headings of its own menus only; with none, a line saying whom to ask."""
+    from models import Role, UserPermission
+    from tests import factories
+
+    college = factories.make_institution(name="测试学院")
+    bare = factories.make_user(Role.SUBUSER, institution=college, username="bare01")
+    page = client_as(bare).get("/admin/").get_data(as_text=True)
+    assert "服务入口" not in page and "账户概况" not in page and "data-no-entries" in page
+    helper = factories.make_user(Role.SUBUSER, institution=college, username="helper01")
+    UserPermission.create(user=helper, permission="learner_achievements")
+    page = client_as(helper).get("/admin/").get_data(as_text=True)
+    assert "服务入口" in page and "查看学员成果" in page and "data-no-entries" not in page
