@@ -316,3 +316,56 @@ document.addEventListener("submit", function (event) {
     }
   });
 })();
+
+// Files too large for the server are caught here, before anything is sent: the server
+// would refuse the whole request (413) and the page with everything typed into it would
+// be lost. A file over its field's limit (data-max-bytes, else the largest request) is
+// taken off the field with a message beside it; a form whose files add up to more than
+// the largest request is not sent.
+(function () {
+  var main = document.querySelector("main");
+  if (!main) return;
+  var maxRequest = parseInt(main.getAttribute("data-max-request"), 10) || 0;
+  function megabytes(bytes) { return String(Math.round(bytes / 1048576 * 10) / 10); }
+  function say(input, text) {
+    var box = input.parentNode.querySelector(".js-file-size-error");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "invalid-feedback d-block js-file-size-error";
+      box.setAttribute("role", "alert");
+      input.parentNode.insertBefore(box, input.nextSibling);
+    }
+    box.textContent = text;
+    box.hidden = !text;
+    input.classList.toggle("is-invalid", !!text);
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file]")) return;
+    var limit = parseInt(input.getAttribute("data-max-bytes"), 10) || maxRequest;
+    var big = Array.prototype.filter.call(input.files || [], function (file) { return limit && file.size > limit; });
+    if (big.length) {
+      say(input, main.getAttribute("data-file-too-large").replace("__NAME__", big[0].name).replace("__LIMIT__", megabytes(limit)));
+      input.value = "";
+      var box = input.parentNode.querySelector(".js-preview-box");
+      if (box) box.innerHTML = "";
+    } else {
+      say(input, "");
+    }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    var inputs = event.target.querySelectorAll("input[type=file]");
+    if (!inputs.length || !maxRequest) return;
+    var total = 0;
+    Array.prototype.forEach.call(inputs, function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) { total += file.size; });
+    });
+    if (total > maxRequest) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      var last = inputs[inputs.length - 1];
+      say(last, main.getAttribute("data-request-too-large").replace("__LIMIT__", megabytes(maxRequest)));
+      last.focus();
+    }
+  }, true);
+})();
