@@ -42,6 +42,7 @@ def record(action, obj=None, user=None, **details):
 
 ACTIONS = {
     "login": _l("Logged in"),
+    "avatar_changed": _l("Changed the picture"),
     "login_failed": _l("Failed login"),
     "api_token_created": _l("Created an API token"),
     "api_token_revoked": _l("Revoked an API token"),

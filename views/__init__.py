@@ -5,6 +5,7 @@ def register_blueprints(app):
     from views import (
         account,
         auth,
+        avatar,
         credentials,
         files,
         health,
@@ -16,7 +17,7 @@ def register_blueprints(app):
         portal_content,
     )
 
-    for module in (auth, account, credentials, files, health, institution, learner, mobile, password_email, portal,
+    for module in (auth, account, avatar, credentials, files, health, institution, learner, mobile, password_email, portal,
                    portal_content):
         app.register_blueprint(module.bp)
     from views import api

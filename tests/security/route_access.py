@@ -27,6 +27,7 @@ BLUEPRINT_ROUTES = [
     ("auth.logout", PUBLIC),
     ("auth.send_code", PUBLIC),  # public purposes; the own-phone ones check the login
     ("auth.change_password", LOGGED_IN),
+    ("avatar.*", LOGGED_IN),  # 修改头像: one's own picture only
     ("account.*", PUBLIC),
     ("password_email.*", PUBLIC),  # 找回密码 by e-mail: a signed, single-use link
     ("institution.register", PUBLIC),
