@@ -43,6 +43,10 @@ def record(action, obj=None, user=None, **details):
 ACTIONS = {
     "login": _l("Logged in"),
     "avatar_changed": _l("Changed the picture"),
+    "faq_saved": _l("Saved an online answer"),
+    "faq_deleted": _l("Deleted an online answer"),
+    "faq_category_saved": _l("Saved an online answer category"),
+    "faq_category_deleted": _l("Deleted an online answer category"),
     "login_failed": _l("Failed login"),
     "api_token_created": _l("Created an API token"),
     "api_token_revoked": _l("Revoked an API token"),

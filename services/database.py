@@ -484,6 +484,37 @@ def _cover_pending_tabs(migrator):
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
 
 
+class _FaqCategoryV24(Model):
+    id = AutoField()
+    name = CharField(max_length=50, unique=True)
+    sort_order = IntegerField(default=0)
+    created_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+        table_name = "faq_category"
+
+
+class _FaqEntryV24(Model):
+    id = AutoField()
+    category = ForeignKeyField(_FaqCategoryV24, backref="+", on_delete="RESTRICT")
+    question = CharField(max_length=200)
+    answer = TextField()
+    published = BooleanField(default=True)
+    sort_order = IntegerField(default=0)
+    updated_at = DateTimeField(default=dt.datetime.now)
+
+    class Meta:
+        database = db
+        table_name = "faq_entry"
+        indexes = ((("category", "sort_order"), False),)
+
+
+def _add_faq(_migrator):
+    """Version 24: 在线解答, the questions and answers the center keeps, by category."""
+    db.create_tables([_FaqCategoryV24, _FaqEntryV24], safe=True)
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -501,6 +532,7 @@ MIGRATIONS = [
     (16, _cover_the_duplicates_list),
     (17, _cover_pending_tabs),
     (18, _fine_name_statistics),
+    (24, _add_faq),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 
