@@ -9,11 +9,11 @@ FALLBACK = re.compile(r'filename="?([^";]*)"?(;|$)')
 
 def ascii_fallback(response, name):
     """Give ``response``'s Content-Disposition the ASCII file name ``name`` when its own
-    fallback lost the name (nothing but an extension, or nothing)."""
+    fallback lost the name (no letter or digit left but the extension: ".xlsx", "().pdf")."""
     header = response.headers.get("Content-Disposition", "")
     match = FALLBACK.search(header)
-    if match is None or re.sub(r"\.[A-Za-z0-9]+$", "", match.group(1)).strip(" ._-"):
-        return response  # an ASCII name of its own: kept
+    if match is None or re.search(r"[A-Za-z0-9]", re.sub(r"\.[A-Za-z0-9]+$", "", match.group(1))):
+        return response  # an ASCII name of its own (a letter or digit besides the extension): kept
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "download"
     response.headers["Content-Disposition"] = header[:match.start()] + f'filename="{safe}"' + match.group(2) + \
         header[match.end():]

@@ -1,6 +1,8 @@
 """Portal content pages (SPEC §10): 资讯中心, 业务指南, 规章制度 (articles the center
 publishes, with attachments), 标准体系 (the framework levels), 转换办法 (each institution's
 published method) and the 证书验证 form."""
+import io
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from models import (
@@ -87,6 +89,21 @@ def faq():
     categories = list(FaqCategory.select().order_by(FaqCategory.sort_order, FaqCategory.id))
     return render_template("portal/faq.html", entries=entries, categories=categories, words=words, chosen=chosen,
                            answers={e.id: render_markdown(e.answer) for e in entries})
+
+
+@bp.route("/templates/<name>.pdf")
+def document_template(name):
+    """成果转换办法（模板） / 转换规则（模板）: model documents for institutions to fill in."""
+    from flask import send_file
+
+    from services import document_templates, downloads
+
+    if name not in document_templates.DOCUMENTS:
+        abort(404)
+    filename, build = document_templates.DOCUMENTS[name]
+    response = send_file(io.BytesIO(build()), mimetype="application/pdf", as_attachment=True, download_name=filename)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return downloads.ascii_fallback(response, f"{name}-template.pdf")
 
 
 @bp.route("/framework")
