@@ -1,5 +1,5 @@
 """Filters and globals every template may use (masking, enum labels, inbox count)."""
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 
 import models
@@ -13,9 +13,15 @@ def enum_label(value, enum_name):
 
 
 def unread_messages():
+    """Counted once per request: the header, the learner's menu and its bottom bar all show it."""
     if not current_user.is_authenticated:
         return 0
-    return models.Message.unread_count(current_user.id)
+    # Kept on the request (not on ``g``, which outlives a request where an app context is
+    # already pushed, as in tests).
+    cached = getattr(request, "_cb_unread_messages", None)
+    if cached is None:
+        cached = request._cb_unread_messages = models.Message.unread_count(current_user.id)
+    return cached
 
 
 def has_endpoint(name):

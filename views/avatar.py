@@ -1,7 +1,7 @@
 """修改头像 for every logged-in person (the learner's 我的信息, the institution's 个人资料):
 ``GET /avatar`` the picture of the person logged in, ``POST /avatar`` a new one, back to
 the page it came from."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -21,8 +21,8 @@ class AvatarForm(FlaskForm):
 @login_required
 def show():
     row = avatars.current(current_user)
-    if row is None:
-        abort(404)
+    if row is None:  # no picture yet: the silhouette (pages show /avatar without asking first)
+        return redirect(url_for("static", filename="icons/avatar.svg"))
     response = storage.send(row)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -48,5 +48,4 @@ def change():
 @bp.app_context_processor
 def avatar_form():
     """The 修改头像 form, for the pages that show it (templates/_avatar.html)."""
-    return {"avatar_form": AvatarForm, "avatar_url": lambda: url_for("avatar.show"),
-            "has_avatar": lambda: current_user.is_authenticated and avatars.current(current_user) is not None}
+    return {"avatar_form": AvatarForm, "avatar_url": lambda: url_for("avatar.show")}

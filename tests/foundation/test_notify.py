@@ -34,7 +34,7 @@ def test_a_learner_who_chose_english_is_written_to_in_english(app, client_as):
     assert User.get_by_id(learner.id).locale == "en"
     with app.test_request_context("/"):
         send_refusal(User.get_by_id(learner.id))
-    assert Message.get().body.startswith("[Credit Bank]")
+    assert Message.get().body.startswith("Your application for")  # the inbox copy without the SMS signature
 
 
 def test_a_long_opinion_is_cut_in_the_sms_and_whole_in_the_inbox(app):

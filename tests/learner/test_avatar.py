@@ -58,7 +58,8 @@ def test_only_the_owner_reads_a_picture(client_as):
     row = avatars.current(owner.user)
     other = client_as(factories.make_learner(username="other01"))
     assert other.get(f"/files/{row.id}").status_code in (403, 404)
-    assert other.get("/avatar").status_code == 404  # the other one has none
+    silhouette = other.get("/avatar")  # the other one has none: the silhouette
+    assert silhouette.status_code == 302 and silhouette.location.endswith("/static/icons/avatar.svg")
     assert owner.get(f"/files/{row.id}").status_code == 200
 
 

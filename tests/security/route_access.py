@@ -62,6 +62,8 @@ PATH_ARGUMENTS = {
     "job_id": "any",  # job pages answer their starter only (tests/excel/test_jobs.py)
     "export_type": "csv",
     "code": "text",
+    "token": "text",  # 找回密码 by e-mail: a signed link (a forged one opens nothing)
+    "name": "text",  # a model document's name (/templates/<name>.pdf)
     "kind": "text",
     "filename": "text",
     "number": "any",  # a public revocation status list
