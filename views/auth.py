@@ -83,9 +83,11 @@ def login():
                 sms.verify_code(user.phone, SmsPurpose.LOGIN, form.sms_code.data)
         except (throttle.Throttled, accounts.AccountError, sms.CodeError) as error:
             target = form.sms_code if isinstance(error, sms.CodeError) else form.password
+            # Asked after every wrong password, whatever failed first, so that no path is
+            # quicker than another (timing tells nothing); shown only in place of 账号或密码错误.
             hint = accounts.login_hint(form.identifier.data, form.identity.data, form.password.data) if (
-                isinstance(error, accounts.AccountError) and not password_ok) else None
-            target.errors = [str(hint or error)]
+                not password_ok) else None
+            target.errors = [str(hint if hint and isinstance(error, accounts.AccountError) else error)]
             audit.record(
                 "login_failed", user, identity=form.identity.data, identifier=form.identifier.data.strip()[:50],
                 reason=type(error).__name__,
