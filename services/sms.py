@@ -15,6 +15,7 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 
 from models import SmsOutbox, SmsPurpose, SmsStatus, VerificationCode, db, now
+from services import bulk
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,20 @@ def send(phone, body, purpose=SmsPurpose.NOTICE, secrets=()):
     )
     params = {"code": str(secrets[0])} if secrets else {"content": text}
     g.setdefault("sms_to_deliver", []).append((row.id, text, params))
+
+
+def send_many(messages, purpose=SmsPurpose.NOTICE):
+    """Queue notices ``[(phone, body)]`` at once (a set-based decision): one INSERT for the
+    outbox rows, delivered after the commit as ``send`` does."""
+    messages = [(phone, str(body)) for phone, body in messages if phone]
+    if not messages:
+        return
+    rows = bulk.insert_chunked(SmsOutbox, ({"phone": phone, "body": text} for phone, text in messages),
+                               returning=("id", "phone", "body"), purpose=purpose,
+                               backend=current_app.config["SMS_BACKEND"], created_at=now())
+    waiting = g.setdefault("sms_to_deliver", [])
+    for row_id, _phone, body in rows:
+        waiting.append((row_id, body, {"content": body}))
 
 
 def flush():
