@@ -369,3 +369,20 @@ document.addEventListener("submit", function (event) {
     }
   }, true);
 })();
+
+// select2 3.5 (Flask-Admin's filters and forms) gives its text inputs role="button", a role
+// an <input type=text> may not take (assistive software then misreads the box): the role
+// goes, whenever select2 draws one, the drop-down it opens stays announced by aria-haspopup.
+(function () {
+  function fix(root) {
+    Array.prototype.forEach.call((root.querySelectorAll ? root : document).querySelectorAll(
+      "input.select2-focusser[role], input.select2-input[role]"), function (input) { input.removeAttribute("role"); });
+  }
+  fix(document);
+  if (!window.MutationObserver) return;
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      Array.prototype.forEach.call(change.addedNodes, function (node) { if (node.nodeType === 1) fix(node); });
+    });
+  }).observe(document.body, {childList: true, subtree: true});
+})();

@@ -21,7 +21,7 @@ _TOO_WIDE = """() => {
     if (style.display === 'none' || style.visibility === 'hidden') continue;
     // Hidden, or read aloud only (a card list's column titles, visually clipped).
     if (el.closest('.sr-only, [hidden], .d-none, .modal:not(.show), .dropdown-menu:not(.show), .collapse:not(.show), ' +
-                   'table.cb-stacked > thead')) continue;
+                   'table.cb-stacked > thead, .select2-hidden-accessible, .select2-offscreen')) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
     if (box.right > width + 0.5 || box.left < -0.5) {
