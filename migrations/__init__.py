@@ -29,6 +29,7 @@ from migrations import (
     v18_fine_name_statistics,
     v19_ledger,
     v21_real_shapes,
+    v24_faq,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -52,6 +53,7 @@ STEPS = (
     v18_fine_name_statistics,
     v19_ledger,
     v21_real_shapes,
+    v24_faq,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
