@@ -30,6 +30,7 @@ from migrations import (
     v19_ledger,
     v21_real_shapes,
     v23_leases_and_delivery_reports,
+    v24_faq,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -54,6 +55,7 @@ STEPS = (
     v19_ledger,
     v21_real_shapes,
     v23_leases_and_delivery_reports,
+    v24_faq,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])

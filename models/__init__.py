@@ -87,6 +87,7 @@ from models.enums import (
     SmsPurpose,
     SmsStatus,
 )
+from models.faq import FaqCategory, FaqEntry
 from models.system import (
     Attachment,
     AuditLog,
@@ -130,6 +131,8 @@ MODELS = [
     AuditLog,
     Article,
     ApiToken,
+    FaqCategory,
+    FaqEntry,
     SigningKey,
     IssuedCredential,
     SchemaVersion,
@@ -209,4 +212,6 @@ __all__ = [
     "SigningKey",
     "IssuedCredential",
     "MODELS",
+    "FaqCategory",
+    "FaqEntry",
 ]

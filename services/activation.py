@@ -14,7 +14,7 @@ from peewee import IntegrityError
 from models import AccountStatus, ActivationRequest, ActivationStatus, Message, User, now
 from services import accounts, audit, mail, permissions, transitions, validators
 from services.database import transaction
-from services.notify import link_to
+from services.notify import inbox_text, link_to
 
 MAX_REASON = 500
 
@@ -36,6 +36,15 @@ def latest_request(user):
         .order_by(ActivationRequest.submitted_at.desc(), ActivationRequest.id.desc())
         .first()
     )
+
+
+def awaiting_review(user, password):
+    """The account's e-mail activation, with this password, waits for the center's review."""
+    from werkzeug.security import check_password_hash
+
+    latest = latest_request(user) if can_use_email(user) else None
+    return (latest is not None and latest.status == ActivationStatus.PENDING
+            and check_password_hash(latest.password_hash, password or ""))
 
 
 def email_message(email, subject, body):
@@ -116,5 +125,5 @@ def _tell(user, email, approve, reason):
         title = _l("Account review not passed")
         body = _l("[Credit Bank] Your activation request did not pass the account review. Reason: %(reason)s. "
                   "You may correct it and apply again at the activation page.", reason=reason)
-    Message.create(user=user, title=str(title), body=str(body), link=link_to("learner.home") if approve else None)
+    Message.create(user=user, title=str(title), body=inbox_text(str(body)), link=link_to("learner.home") if approve else None)
     email_message(email, title, body)

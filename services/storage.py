@@ -196,6 +196,10 @@ def open_stored(attachment):
 def send(attachment, as_attachment=False):
     """Serve a stored file; callers check access first (services.permissions). A file
     missing from the store (a restore without the files) is "not found", not a crash."""
-    return filestore.current().response(
+    from services.downloads import ascii_fallback
+
+    response = filestore.current().response(
         attachment.stored_name, attachment.mime, attachment.original_name, as_attachment
     )
+    extension = os.path.splitext(attachment.original_name or "")[1]
+    return ascii_fallback(response, f"file-{attachment.id}{extension}")

@@ -5,18 +5,21 @@ def register_blueprints(app):
     from views import (
         account,
         auth,
+        avatar,
         credentials,
         files,
         health,
         institution,
         learner,
+        mobile,
+        password_email,
         password_link,
         portal,
         portal_content,
     )
 
-    for module in (auth, account, credentials, files, health, institution, learner, password_link, portal,
-                   portal_content):
+    for module in (auth, account, avatar, credentials, files, health, institution, learner, mobile, password_email,
+                   password_link, portal, portal_content):
         app.register_blueprint(module.bp)
     from views import api
 

@@ -10,7 +10,7 @@ from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from models import SmsPurpose, User
-from services import accounts, audit, permissions, sessions, sms, throttle
+from services import accounts, audit, login_hints, permissions, sessions, sms, throttle
 from services.validators import StrongPassword, check_mobile
 
 bp = Blueprint("auth", __name__)
@@ -83,7 +83,11 @@ def login():
                 sms.verify_code(user.phone, SmsPurpose.LOGIN, form.sms_code.data)
         except (throttle.Throttled, accounts.AccountError, sms.CodeError) as error:
             target = form.sms_code if isinstance(error, sms.CodeError) else form.password
-            target.errors = [str(error)]
+            # Asked after every wrong password, whatever failed first, so that no path is
+            # quicker than another (timing tells nothing); shown only in place of 账号或密码错误.
+            hint = login_hints.login_hint(form.identifier.data, form.identity.data, form.password.data) if (
+                not password_ok) else None
+            target.errors = [str(hint if hint and isinstance(error, accounts.AccountError) else error)]
             audit.record(
                 "login_failed", user, identity=form.identity.data, identifier=form.identifier.data.strip()[:50],
                 reason=type(error).__name__,
