@@ -38,14 +38,19 @@ def scratch_database_url(tmp_path):
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return "sqlite:///" + str(tmp_path / "scratch.db")
-    name = f"{urlparse(url).path.lstrip('/')}_scratch_{WORKER}"
-    admin = psycopg2.connect(url)
+    return fresh_postgres_database(url, f"{urlparse(url).path.lstrip('/')}_scratch_{WORKER}")
+
+
+def fresh_postgres_database(admin_url, name):
+    """A new, empty database ``name`` on the PostgreSQL server of ``admin_url`` (dropped
+    first if a previous run left it); returns its URL."""
+    admin = psycopg2.connect(admin_url)
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
-    return url.rsplit("/", 1)[0] + "/" + name
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")

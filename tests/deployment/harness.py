@@ -11,6 +11,7 @@ import time
 import psycopg2
 import requests
 
+from tests.conftest import fresh_postgres_database as create_database
 from tests.sms_provider import GATEWAY, FakeProvider
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -77,17 +78,6 @@ class Session:
         answer = self.post_form("/login", {"identity": identity, "identifier": username, "password": PASSWORD})
         if "/login" in answer.url:
             raise AssertionError(f"{username} could not log in")
-
-
-def create_database(admin_url, name):
-    """A new, empty database ``name`` on the server of ``admin_url``; returns its URL."""
-    connection = psycopg2.connect(admin_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 class Deployment:
