@@ -18,7 +18,7 @@ from models import (
     LearnerAchievement,
     RuleSource,
 )
-from services import audit, certificate, inputs, storage, workflow
+from services import audit, certificate, inputs, storage, urls, workflow
 from services.pagination import paginate
 from views.learner.base import (
     ACHIEVEMENT_SORTS,
@@ -174,8 +174,8 @@ def certificate_pdf(application_id):
             Application.id == application.id, Application.certificate_code.is_null()
         ).execute()
         application = own_application(application_id)
-    pdf = certificate.render(application, verify_url=url_for(
-        "portal.verify", code=application.certificate_code, _external=True))
+    pdf = certificate.render(application, verify_url=urls.public_url(
+        "portal.verify", code=application.certificate_code))
     audit.record("certificate_printed", application, code=application.certificate_code)
     return pdf, 200, {
         "Content-Type": "application/pdf",
