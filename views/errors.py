@@ -16,6 +16,10 @@ PAGES = {
 
 
 def render_error(error):
+    if request.path.startswith("/api/"):  # the institution API answers in JSON only
+        from views.api import json_error
+
+        return json_error(error)
     heading, explanation = PAGES[error.code]
     if request_ctx.url_adapter is None:  # a Host outside TRUSTED_HOSTS: no page can link anywhere
         return str(heading), error.code, {"Content-Type": "text/plain; charset=utf-8"}

@@ -4,7 +4,6 @@ table), each scoped to the token's institution through services.permissions."""
 import datetime as dt
 
 from flask import g
-from flask_smorest.error_handler import ErrorSchema as Error
 from peewee import JOIN
 
 from models import (
@@ -23,7 +22,7 @@ from models import (
 )
 from services import permissions
 from services.validators import mask_id
-from views.api import bp
+from views.api import READ_ERRORS, bp, errors
 from views.api.schemas import ApplicationArgs, ApplicationPage, RecordArgs, RecordPage, RuleArgs, RulePage
 
 CONVERSION_KINDS = (ApplicationKind.CONVERSION, ApplicationKind.BATCH)
@@ -31,8 +30,7 @@ DECIDED = (ApplicationStatus.PASSED, ApplicationStatus.REFUSED)
 
 
 def documented(view):
-    view = bp.alt_response(401, schema=Error, description="no valid token")(view)
-    return bp.alt_response(429, schema=Error, description="rate limit; see Retry-After")(view)
+    return errors(*READ_ERRORS)(view)
 
 
 def page_of(query, id_field, args):
@@ -51,7 +49,7 @@ def day_range(field, start, end):
     conditions = []
     if start:
         conditions.append(field >= dt.datetime.combine(start, dt.time()))
-    if end:
+    if end and end < dt.date.max:  # up to 9999-12-31: no upper bound at all
         conditions.append(field < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     return conditions
 
