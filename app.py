@@ -375,12 +375,16 @@ def _register_cli(app):
 
 
 def _init_database():
-    """Schema first (create or migrate), then the reference data every installation needs."""
+    """Schema first (create or migrate), then the reference data every installation needs,
+    and the first credential signing key (the published key set is never empty)."""
     from services import database, reference
+    from services.credentials import keys
 
     version = database.init_db()
     with db.connection_context(), db.atomic():
         reference.load()
+    with db.connection_context():
+        keys.active_key()
     return version
 
 

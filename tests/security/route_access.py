@@ -58,6 +58,7 @@ PATH_ARGUMENTS = {
     "job_id": "any",  # job pages answer their starter only (tests/excel/test_jobs.py)
     "export_type": "csv",
     "code": "text",
+    "kid": "text",
     "kind": "text",
     "filename": "text",
     "number": "any",  # a public revocation status list
