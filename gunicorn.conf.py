@@ -1,6 +1,6 @@
 """gunicorn settings for production (`make serve`): every value from the environment,
 with defaults sized for a small server. Forwarded headers are handled by the app itself
-(PROXY_COUNT, werkzeug's ProxyFix), so gunicorn trusts none of them."""
+(TRUSTED_PROXIES, services/proxies.py), so gunicorn trusts none of them."""
 import multiprocessing
 import os
 
