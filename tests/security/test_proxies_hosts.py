@@ -78,11 +78,16 @@ def test_an_unknown_host_header_is_refused(client):
     assert client.get("/", headers={"Host": "localhost:5000"}).status_code == 200
 
 
-def test_a_credential_names_public_url_whatever_the_host_header(app, reference):
-    app.config["TRUSTED_HOSTS"] = ["localhost", "evil.example"]  # even a host that is let in
+@pytest.fixture
+def unconfigured(database_url, tmp_path):
+    """PUBLIC_URL left unset, as the audit found it; a forged host let in by TRUSTED_HOSTS."""
+    yield from _app_for_test(database_url, tmp_path, PUBLIC_URL="", TRUSTED_HOSTS=["localhost", "evil.example"])
+
+
+def test_a_credential_names_public_url_whatever_the_host_header(unconfigured, reference):
     learner = factories.make_learner()
     item = factories.make_achievement(learner, factories.make_catalogue(), status=AchievementStatus.RECOGNISED)
-    client = app.test_client()
+    client = unconfigured.test_client()
     client.environ_base["HTTP_HOST"] = "evil.example"
     factories.login(client, learner)
     response = client.get(f"/me/credentials/achievements/{item.id}.jwt")
@@ -90,5 +95,5 @@ def test_a_credential_names_public_url_whatever_the_host_header(app, reference):
     token = response.get_data(as_text=True)
     claims = jwt.decode(token, options={"verify_signature": False})
     assert "evil.example" not in json.dumps(claims) + json.dumps(jwt.get_unverified_header(token))
-    assert claims["iss"] == "http://localhost/credentials/issuer"
-    assert claims["credentialStatus"]["statusListCredential"].startswith("http://localhost/")
+    assert claims["iss"] == "http://127.0.0.1:5000/credentials/issuer"  # the development default
+    assert claims["credentialStatus"]["statusListCredential"].startswith("http://127.0.0.1:5000/")
