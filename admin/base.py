@@ -22,6 +22,7 @@ from admin.flask_admin_adapter import PrivateHooks
 from admin.lists import ListQueryMixin
 from models import db
 from services import permissions, transitions
+from services.records.errors import Refused
 
 
 class SecureForm(FlaskForm):
@@ -237,14 +238,22 @@ class SecureModelView(AccessMixin, ListQueryMixin, PrivateHooks, ModelView):
             return False
         return self._delete(model)
 
+    def delete_record(self, model):
+        """Delete one row, never recursively. A view of a record that has its domain service
+        (services/records, services/ledger) overrides this to call it."""
+        model.delete_instance()
+
     def _delete(self, model):
-        """Delete one row, never recursively: rows that still reference it keep it."""
+        """Delete one row: rows that still reference it keep it; a service's refusal is shown."""
         self.on_model_delete(model)
         try:
             with db.atomic():
-                model.delete_instance()
+                self.delete_record(model)
         except IntegrityError:
             flash(_("%(record)s is still in use and was not deleted.", record=model), "error")
+            return False
+        except Refused as refused:
+            flash(str(refused), "error")
             return False
         self.after_model_delete(model)
         return True

@@ -142,7 +142,7 @@ def main(argv=None):
         page()
         whole = timed(page, args.runs)
     print(f"learner: {args.achievements} achievements; {args.rules} published rules; "
-          f"{result.page.total} pathways ({result.complete} complete); {len(statements)} queries")
+          f"{result.page.total} pathways ({result.open} open to apply); {len(statements)} queries")
     print(f"queries only   wall median {queries[0]:6.1f} ms   CPU median {queries[1]:6.1f} ms   worst {queries[2]:6.1f} ms")
     print(f"/me/credits    wall median {whole[0]:6.1f} ms   CPU median {whole[1]:6.1f} ms   worst {whole[2]:6.1f} ms"
           f"   (target {args.target:.0f} ms)")

@@ -23,17 +23,21 @@ from models.enums import AchievementSource, AchievementStatus, FeedbackStatus
 class LearnerAchievement(BaseModel):
     """我的成果 / 学员成果: one learner's achievement, from the catalogue or not (非名录)."""
 
-    # SPEC §4; any state but withdrawn may be withdrawn by the storing institution, and a
-    # conversion grants a withdrawn target again.
+    # SPEC §4; any state but withdrawn may be withdrawn by the storing institution; a
+    # learner taking back a recognition application returns it to 未申请; a target granted
+    # by a conversion is revoked with it, and a later conversion grants a withdrawn or
+    # revoked target again.
     STATES = StateMachine("status", {
         AchievementStatus.NOT_APPLIED: {AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN},
         AchievementStatus.REFUSED: {AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN},
         AchievementStatus.UNDER_REVIEW: {
-            AchievementStatus.RECOGNISED, AchievementStatus.REFUSED, AchievementStatus.WITHDRAWN
+            AchievementStatus.RECOGNISED, AchievementStatus.REFUSED, AchievementStatus.WITHDRAWN,
+            AchievementStatus.NOT_APPLIED,
         },
-        AchievementStatus.CATALOGUE: {AchievementStatus.WITHDRAWN},
-        AchievementStatus.RECOGNISED: {AchievementStatus.WITHDRAWN},
+        AchievementStatus.CATALOGUE: {AchievementStatus.WITHDRAWN, AchievementStatus.REVOKED},
+        AchievementStatus.RECOGNISED: {AchievementStatus.WITHDRAWN, AchievementStatus.REVOKED},
         AchievementStatus.WITHDRAWN: {AchievementStatus.RECOGNISED},
+        AchievementStatus.REVOKED: {AchievementStatus.RECOGNISED},
     })
 
     id = AutoField()
@@ -61,6 +65,8 @@ class LearnerAchievement(BaseModel):
     granted_by = IntegerField(null=True, index=True)
     withdrawn_reason = TextField(null=True)
     withdrawn_at = DateTimeField(null=True)
+    revoked_reason = TextField(null=True)  # why the conversion that granted it was revoked
+    revoked_at = DateTimeField(null=True)
     created_at = DateTimeField(default=now, index=True)
     updated_at = DateTimeField(default=now)
 

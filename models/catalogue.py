@@ -134,10 +134,16 @@ class CatalogueAchievement(BaseModel):
     disabled = BooleanField(default=False, index=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now, index=True)
+    # What makes two entries the same achievement: the name and the course or certificate
+    # code, normalised (services/records/catalogue.py); one entry per institution and key.
+    identity_key = CharField(max_length=320, null=True)
 
     class Meta:
         only_save_dirty = True
-        indexes = ((("institution", "created_at"), False),)  # 机构成果, newest first
+        indexes = (
+            (("institution", "created_at"), False),  # 机构成果, newest first
+            (("institution", "identity_key"), True),
+        )
 
     def __str__(self):
         return self.name

@@ -187,16 +187,19 @@ class Application(BaseModel):
     conversion, performance conversion, institution batch). ``stage`` of a pending
     conversion follows from ``status``: pending → initial review, initial_passed → final."""
 
-    # Decided by a review (initial pass only for learner conversions), or cancelled when
-    # the achievement is withdrawn.
+    # Decided by a review (initial pass only for learner conversions); withdrawn by the
+    # learner before the first decision; revoked by the ledger (services/ledger) while open
+    # when its achievement is withdrawn or revoked, and once passed when the conversion is
+    # revoked.
     STATES = StateMachine("status", {
         ApplicationStatus.PENDING: {
             ApplicationStatus.INITIAL_PASSED, ApplicationStatus.PASSED, ApplicationStatus.REFUSED,
-            ApplicationStatus.CANCELLED,
+            ApplicationStatus.REVOKED, ApplicationStatus.WITHDRAWN,
         },
         ApplicationStatus.INITIAL_PASSED: {
-            ApplicationStatus.PASSED, ApplicationStatus.REFUSED, ApplicationStatus.CANCELLED
+            ApplicationStatus.PASSED, ApplicationStatus.REFUSED, ApplicationStatus.REVOKED
         },
+        ApplicationStatus.PASSED: {ApplicationStatus.REVOKED},
     })
 
     id = AutoField()
@@ -218,7 +221,11 @@ class Application(BaseModel):
     # The last review stage that decided it (written with the decision): the 已审核 tabs
     # read it from an index instead of probing review records row by row.
     decided_stage = CharField(max_length=20, null=True)
+    # 转换证明的验证码, minted once, when a conversion passes (services/ledger/grants.py).
     certificate_code = CharField(max_length=32, null=True, unique=True)
+    revoked_at = DateTimeField(null=True)
+    revoked_reason = TextField(null=True)
+    withdrawn_at = DateTimeField(null=True)  # by the learner
 
     class Meta:
         # Review lists: one kind, 待审核 (a status) or 已审核 (any), newest first; for

@@ -109,6 +109,9 @@ class AchievementStatus(Choices):
     RECOGNISED = Choice("recognised", _l("Recognised"))
     REFUSED = Choice("refused", _l("Recognition refused"))
     WITHDRAWN = Choice("withdrawn", _l("Withdrawn"))
+    # Granted by a conversion that was revoked since (services/ledger/revocation.py): kept
+    # and readable, no longer counted or valid.
+    REVOKED = Choice("revoked", _l("Revoked"))
 
 
 class AchievementSource(Choices):
@@ -157,7 +160,11 @@ class ApplicationStatus(Choices):
     INITIAL_PASSED = Choice("initial_passed", _l("Initial review passed"))
     PASSED = Choice("passed", _l("Review passed"))
     REFUSED = Choice("refused", _l("Review not passed"))
-    CANCELLED = Choice("cancelled", _l("Cancelled"))
+    # Closed by the ledger: its achievement was withdrawn or revoked while it waited, or a
+    # passed conversion revoked since (revoked_at, revoked_reason say when and why).
+    REVOKED = Choice("revoked", _l("Revoked"))
+    # Withdrawn by the learner before its first decision.
+    WITHDRAWN = Choice("withdrawn", _l("Withdrawn"))
 
 
 class ReviewStage(Choices):
@@ -165,7 +172,7 @@ class ReviewStage(Choices):
     INITIAL = Choice("initial", _l("Conversion initial review"))
     FINAL = Choice("final", _l("Conversion final review"))
     PERFORMANCE = Choice("performance", _l("Performance conversion review"))
-    BATCH = Choice("batch", _l("Institution review"))
+    BATCH = Choice("batch", _l("Institution batch review"))
 
 
 class Decision(Choices):

@@ -8,7 +8,7 @@ from peewee import IntegrityError, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import INSTITUTION_ROLES, AccountStatus, Institution, InstitutionStatus, Role, User, db, now
-from services import audit, permissions, validators
+from services import audit, bulk, permissions, validators
 
 # 个人用户 and 机构用户 on the login page: which roles each identity covers.
 IDENTITIES = {
@@ -214,11 +214,96 @@ def create_inactive_learner(id_number, real_name, added_by, **fields):
 def insert_inactive_learners(rows, added_by, when):
     """Many new 未激活 learners at once (an import): ``rows`` are dicts with the same keys,
     ``id_number`` and ``real_name`` among them, inserted in bulk with ``created_at=when``."""
-    from services.excel import bulk  # the Excel engine imports this module
-
     bulk.insert_chunked(
         User,
         ({**row, **from_id_number(row["id_number"])} for row in rows),
         created_at=when,
         **inactive_learner_columns(added_by),
     )
+
+
+# --- accounts written by the screens (the one writer of User rows besides the above) ----------
+
+
+def register_learner(password, **fields):
+    """个人注册: an active learner account (the caller holds the transaction with the code)."""
+    user = User(role=Role.LEARNER, status=AccountStatus.ACTIVE, password_hash=hash_password(password), **fields)
+    user.save()
+    return user
+
+
+def open_registrant_account(college, username, phone, password):
+    """The account an institution's self-registration creates (its main account)."""
+    user = User(role=Role.INSTITUTION, username=username, real_name=college.name, phone=phone, institution=college,
+                password_hash=hash_password(password))
+    user.save()
+    return user
+
+
+def set_real_name(user, real_name):
+    User.update(real_name=real_name.strip()).where(User.id == user.id).execute()
+
+
+def change_phone(user, phone):
+    """更换绑定手机 (the caller checked the password and the code); IntegrityError when the
+    number is bound to another account meanwhile."""
+    with db.atomic():
+        User.update(phone=phone).where(User.id == user.id).execute()
+        audit.record("phone_changed", user, user=user, old=validators.mask_phone(user.phone),
+                     new=validators.mask_phone(phone))
+
+
+def create_staff(role, username, real_name, phone, institution_id=None, department=None):
+    """A center, reviewer or committee account, without a password: a one-time code follows."""
+    user = User.create(role=role, username=username.strip(), real_name=real_name.strip(), phone=phone.strip(),
+                       institution=institution_id if permissions.is_reviewer(role) else None,
+                       department=(department or "").strip() or None, must_change_password=True)
+    audit.record("staff_created", user, username=user.username, role=role)
+    return user
+
+
+def update_staff(user, real_name, phone, institution_id=None, department=None):
+    """修改 of a staff account; IntegrityError when the phone is taken meanwhile."""
+    fields = {"real_name": real_name.strip(), "phone": phone.strip(),
+              "institution": institution_id if permissions.is_reviewer(user) else None,
+              "department": (department or "").strip() or None}
+    before = {"real_name": user.real_name, "phone": user.phone, "institution": user.institution_id,
+              "department": user.department}
+    with db.atomic():
+        User.update(**fields).where(User.id == user.id).execute()
+        audit.record("staff_changed", user, username=user.username,
+                     changed=sorted(k for k, v in fields.items() if before[k] != v))
+
+
+def create_institution_account(institution, username, phone):
+    """An institution's main account opened by the center (a one-time code follows)."""
+    user = User.create(role=Role.INSTITUTION, username=username.strip(),
+                       real_name=institution.contact_name or institution.name, phone=phone.strip(),
+                       institution=institution, must_change_password=True)
+    audit.record("institution_account_created", user, username=user.username, institution=institution.id)
+    return user
+
+
+def save_subuser(institution_id, user, username, real_name, phone, menus):
+    """用户管理 新增 / 修改 of a sub-user with its menus; ``user`` None creates one."""
+    from models import UserPermission
+
+    created = user is None
+    with db.atomic():
+        if created:
+            user = User(role=Role.SUBUSER, institution=institution_id, username=username, real_name=real_name,
+                        phone=phone, status=AccountStatus.ACTIVE)
+            user.save()
+        else:
+            User.update(username=username, real_name=real_name, phone=phone).where(User.id == user.id).execute()
+        UserPermission.delete().where(UserPermission.user == user.id).execute()
+        for code in menus or []:
+            UserPermission.create(user=user.id, permission=code)
+        audit.record("subuser_created" if created else "subuser_changed", user, permissions=list(menus or []))
+    return user
+
+
+def delete_subuser(user):
+    with db.atomic():
+        user.delete_instance()
+        audit.record("subuser_deleted", user, username=user.username)

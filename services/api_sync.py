@@ -19,6 +19,7 @@ from peewee import IntegrityError
 
 from models import CatalogueAchievement, LearnerAchievement, User, now
 from services import database, excel, permissions
+from services.records import achievements
 
 KIND = "learner_achievements"
 ACCEPTED, UPDATED, UNCHANGED, REJECTED = "accepted", "updated", "unchanged", "rejected"
@@ -144,15 +145,17 @@ def _store(kind, cols, entry, group, principal, user):
             # The import's own answer: it must not tell which name an ID number is registered under.
             excel.refuse(row, by_column["real_name"], _("the name and the ID number do not match a learner account"))
         elif obtained_on != row.values["obtained_on"]:
-            changed.append((achievement_id, row.values["obtained_on"]))
+            changed.append(row)
             results[row.number] = (UPDATED, achievement_id)
         else:
             results[row.number] = (UNCHANGED, achievement_id)
-    moment = now()
-    for achievement_id, obtained_on in changed:
-        LearnerAchievement.update(obtained_on=obtained_on, updated_at=moment).where(
-            LearnerAchievement.id == achievement_id).execute()
-    ctx = excel.ImportContext(user=user, institution_id=principal.institution_id, target=entry, when=moment)
+    redated = achievements.redate_holdings(
+        [(results[row.number][1], row.values["id_number"], row.values["obtained_on"]) for row in changed])
+    for row, refusals in zip(changed, redated, strict=True):
+        if refusals:
+            excel.refuse_for(row, refusals)
+            del results[row.number]
+    ctx = excel.ImportContext(user=user, institution_id=principal.institution_id, target=entry, when=now())
     kind.check_existing(ctx, fresh)
     accepted = [row for row in fresh if not row.errors]
     if accepted:

@@ -3,7 +3,8 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from models import AuditLog
+from models import AuditLog, now
+from services import bulk
 
 
 def record(action, obj=None, user=None, **details):
@@ -17,6 +18,16 @@ def record(action, obj=None, user=None, **details):
         details=details or None,
         ip=request.remote_addr if has_request_context() else None,
     )
+
+
+def record_many(action, object_type, object_ids, user=None, **details):
+    """One entry per id of ``object_type`` (a set-based decision), in one INSERT."""
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    bulk.insert_chunked(AuditLog, ({"object_id": object_id} for object_id in object_ids),
+                        user=getattr(user, "id", user), action=action, object_type=object_type,
+                        details=details or None, ip=request.remote_addr if has_request_context() else None,
+                        created_at=now())
 
 
 # --- the log in words (the center's 审计日志 and its export) ------------------------------
@@ -161,7 +172,7 @@ DETAILS = {
     "applications": _l("Number of applications"),
     "permissions": _l("Menus"),
     "granted": _l("Granted"),
-    "revoked": _l("Revoked"),
+    "revoked": _l("Revoked authorisations"),
     "level": _l("Framework level"),
     "learner": _l("Learner"),
     "institution": _l("Organisation"),

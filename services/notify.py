@@ -7,8 +7,8 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from models import Message
-from services import sms
+from models import Message, now
+from services import bulk, sms
 
 
 def recipient_locale(user):
@@ -29,6 +29,26 @@ def notify(user, title, body, link=None, by_sms=False):
     Message.create(user=user, title=title_text, body=body_text, link=link)
     if by_sms:
         sms.send(user.phone, short)
+
+
+def notify_many(notices, link=None, by_sms=False):
+    """``notify`` for many recipients at once: ``notices`` are (user, title, body); texts are
+    rendered once per language, one INSERT for the inbox rows and one for the SMS outbox,
+    whatever their number."""
+    limit = current_app.config["SMS_MAX_CHARS"]
+    by_locale = {}
+    for user, title, body in notices:
+        by_locale.setdefault(recipient_locale(user), []).append((user, title, body))
+    rows, texts = [], []
+    for locale, group in by_locale.items():
+        with force_locale(locale):
+            for user, title, body in group:
+                rows.append({"user": user.id, "title": str(title), "body": str(body)})
+                if by_sms:
+                    texts.append((user.phone, sms_text(rows[-1]["body"], limit)))
+    bulk.insert_chunked(Message, rows, link=link, created_at=now())
+    if by_sms:
+        sms.send_many(texts)
 
 
 def link_to(endpoint, **values):

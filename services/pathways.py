@@ -29,15 +29,19 @@ from models import (
     Institution,
     LearnerAchievement,
     RuleSource,
-    RuleStatus,
     RuleTarget,
 )
 from services.pagination import Page
 
-# The states in which a learner "holds" an achievement for a conversion (workflow.CONVERTIBLE).
+# The states in which a learner "holds" an achievement for a conversion (ledger.CONVERTIBLE).
 HELD_STATUSES = (AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED)
-# An application of these states still counts: open, or passed.
-LIVE_APPLICATION = (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED, ApplicationStatus.PASSED)
+# What the learner's latest standing application under a rule's lineage makes of the
+# pathway (ledger.BLOCKING: open, passed, or passed and revoked since).
+STANDING_APPLICATION = (ApplicationStatus.PENDING, ApplicationStatus.INITIAL_PASSED, ApplicationStatus.PASSED,
+                        ApplicationStatus.REVOKED)
+OPEN, APPLIED, CONVERTED, REVOKED, PARTIAL = "open", "applied", "converted", "revoked", "partial"
+STATES = {ApplicationStatus.PENDING: APPLIED, ApplicationStatus.INITIAL_PASSED: APPLIED,
+          ApplicationStatus.PASSED: CONVERTED, ApplicationStatus.REVOKED: REVOKED}
 PAGE_SIZE = 10
 NO_LEVEL = _l("No framework level")
 
@@ -92,7 +96,7 @@ def _per_rule(learner_id, rule_id=None):
         )
         .join(RuleSource, on=(RuleSource.catalogue == LearnerAchievement.catalogue))
         .join(ConversionRule, on=(ConversionRule.id == RuleSource.rule))
-        .where(_held(learner_id), ConversionRule.status == RuleStatus.PUBLISHED)
+        .where(_held(learner_id), ConversionRule.in_force_condition())
         .group_by(RuleSource.rule)
     )
     if rule_id is not None:
@@ -110,11 +114,31 @@ def _target_credits(rule):
     )
 
 
+def lineage(rule):
+    """The id every version of ``rule`` shares (an expression on a rule alias or model)."""
+    return fn.COALESCE(rule.lineage, rule.id)
+
+
+def standing_status(learner_id, rule=ConversionRule):
+    """A correlated subquery: the status of the learner's latest standing conversion
+    application under any version of ``rule`` (NULL when none stands)."""
+    version = ConversionRule.alias("version")
+    return (
+        Application.select(Application.status)
+        .join(version, on=(version.id == Application.rule))
+        .where(Application.learner == learner_id,
+               Application.kind.in_([ApplicationKind.CONVERSION, ApplicationKind.BATCH]),
+               Application.status.in_(STANDING_APPLICATION), lineage(version) == lineage(rule))
+        .order_by(Application.id.desc())
+        .limit(1)
+    )
+
+
 @dataclass
 class Pathways:
     page: Page
-    totals: list  # [(institution name, programme or None, pathways, complete, credits of complete, all credits)]
-    complete: int
+    totals: list  # [(institution name, programme or None, pathways, open, credits of open ones, all credits)]
+    open: int  # complete pathways with no standing application: 可申请
 
 
 def _joined(paths, *columns):
@@ -131,34 +155,37 @@ def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
     institution and programme over all of them."""
     paths = _per_rule(learner_id, rule_id)
     is_complete = paths.c.held == paths.c.total
+    is_open = is_complete & ~fn.EXISTS(standing_status(learner_id))
     each = (
         ConversionRule.select(ConversionRule.institution.alias("institution_id"), ConversionRule.target_major,
-                              Case(None, [(is_complete, 1)], 0).alias("complete"),
+                              Case(None, [(is_open, 1)], 0).alias("open"),
                               fn.COALESCE(_target_credits(ConversionRule), 0).alias("credits"))
         .join(paths, on=(paths.c.rule_id == ConversionRule.id))
     ).alias("each")
     totals = list(
-        Institution.select(Institution.name, each.c.target_major, fn.COUNT(SQL("*")), fn.SUM(each.c.complete),
-                           fn.SUM(each.c.complete * each.c.credits), fn.SUM(each.c.credits))
+        Institution.select(Institution.name, each.c.target_major, fn.COUNT(SQL("*")), fn.SUM(each.c.open),
+                           fn.SUM(each.c.open * each.c.credits), fn.SUM(each.c.credits))
         .join(each, on=(each.c.institution_id == Institution.id))
         .group_by(Institution.name, each.c.target_major)
         .order_by(Institution.name, each.c.target_major)
         .tuples()
     )
     total = sum(row[2] for row in totals)
-    complete = sum(row[3] for row in totals)
+    open_count = sum(row[3] for row in totals)
     number = max(1, min(number, max(1, -(-total // size))))
     rows = list(
         _joined(paths, ConversionRule, Institution.name.alias("institution_name"),
                 paths.c.total.alias("source_total"), paths.c.held.alias("held"),
-                paths.c.apply_from.alias("apply_from"), paths.c.held_credits.alias("held_credits"))
-        .order_by(Case(None, [(is_complete, 0)], 1), ConversionRule.published_at.desc(), ConversionRule.id.desc())
+                paths.c.apply_from.alias("apply_from"), paths.c.held_credits.alias("held_credits"),
+                standing_status(learner_id).alias("standing"))
+        .order_by(Case(None, [(is_open, 0), (is_complete, 1)], 2), ConversionRule.published_at.desc(),
+                  ConversionRule.id.desc())
         .paginate(number, size)
         .objects()  # the subquery's columns on each rule
     )
     _attach_details(learner_id, rows)
     page = Page(items=rows, number=number, size=size, total=total, sort="")
-    return Pathways(page=page, totals=totals, complete=complete)
+    return Pathways(page=page, totals=totals, open=open_count)
 
 
 def _attach_details(learner_id, rules):
@@ -168,6 +195,7 @@ def _attach_details(learner_id, rules):
     for rule in rules:
         rule.source_rows, rule.target_rows, rule.application = [], [], None
         rule.complete = rule.held == rule.source_total
+        rule.state = STATES.get(rule.standing) or (OPEN if rule.complete else PARTIAL)
     if not by_id:
         return
     mine = LearnerAchievement.alias("mine")
@@ -191,12 +219,17 @@ def _attach_details(learner_id, rules):
         by_id[row.rule_id].target_rows.append(row)
     for rule in rules:
         rule.target_credits = sum((row.catalogue.credits or 0 for row in rule.target_rows), 0)
+    version = ConversionRule.alias("version")
     applications = (
-        Application.select(Application.id, Application.rule, Application.status, Application.achievement)
-        .where(Application.learner == learner_id, Application.rule.in_(list(by_id)),
+        Application.select(Application.id, Application.rule, Application.status, Application.achievement,
+                           lineage(version).alias("lineage_id"))
+        .join(version, on=(version.id == Application.rule))
+        .where(Application.learner == learner_id,
+               lineage(version).in_(list({rule.lineage_id for rule in rules})),
                Application.kind.in_([ApplicationKind.CONVERSION, ApplicationKind.BATCH]),
-               Application.status.in_(LIVE_APPLICATION))
+               Application.status.in_(STANDING_APPLICATION))
         .order_by(Application.id)
     )
+    by_lineage = {rule.lineage_id: rule for rule in rules}
     for application in applications:
-        by_id[application.rule_id].application = application
+        by_lineage[application.lineage_id].application = application

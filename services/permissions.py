@@ -13,6 +13,7 @@ from flask_login import current_user
 from models import (
     AccountStatus,
     Application,
+    ApplicationKind,
     Article,
     ArticleStatus,
     Attachment,
@@ -305,6 +306,23 @@ def can_review(user, application, stage):
     if stage == "batch":
         return user.role in INSTITUTION_USERS and user.institution_id == rule_institution
     return False
+
+
+def may_revoke_conversion(user, application):
+    """Who revokes a passed conversion: center staff, and the institution whose rule received
+    it (its main account, or a sub-user with the 转换记录 menu)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_center(user):
+        return True
+    receiver = application.receiver_id or (application.rule.institution_id if application.rule_id else None)
+    return receiver is not None and acts_for(user, receiver) and has_permission(user, Permission.RECORDS)
+
+
+def may_withdraw_application(user, application):
+    """A learner takes back their own application (认定 / 转换 / 业绩类) — not a batch an
+    institution initiated for them."""
+    return application.learner_id == getattr(user, "id", None) and application.kind != ApplicationKind.BATCH
 
 
 # --- files -----------------------------------------------------------------------------

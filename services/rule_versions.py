@@ -26,8 +26,9 @@ COPIED = ("name", "rule_type", "description", "target_major", "target_major_code
           "commitment_accepted", "effective_until")
 
 
-# The states whose rows the portal shows: the current version and the earlier ones.
-PUBLIC = (RuleStatus.PUBLISHED, RuleStatus.SUPERSEDED)
+# The states whose rows the portal shows: the current version, the earlier ones, and one
+# taken down (下架) since — a link to it keeps working and says so.
+PUBLIC = (RuleStatus.PUBLISHED, RuleStatus.SUPERSEDED, RuleStatus.WITHDRAWN)
 
 
 class VersionError(Exception):
@@ -99,6 +100,17 @@ def current(rule):
     """The newest version of ``rule``'s lineage (the one lists show)."""
     return (
         ConversionRule.select()
+        .where((ConversionRule.id == rule.lineage_id) | (ConversionRule.lineage == rule.lineage_id))
+        .order_by(ConversionRule.version.desc())
+        .first()
+    )
+
+
+def version_in_force(rule):
+    """The version of ``rule``'s lineage in force today (a link from a withdrawn or earlier
+    version to the one applications are taken under), or None."""
+    return (
+        ConversionRule.in_force()
         .where((ConversionRule.id == rule.lineage_id) | (ConversionRule.lineage == rule.lineage_id))
         .order_by(ConversionRule.version.desc())
         .first()

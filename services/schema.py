@@ -6,15 +6,26 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 FIELD_PREFIX = "f_"
+
+
+class Marked:
+    """Marks a schema field required (the red ``*`` and the browser's own check) without
+    deciding it: whether a record may lack the field is its domain service's call
+    (services/records), the same for the form, the import and the API."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
 
 
 def schema_field(spec):
     """One WTForms field for one schema entry ``{"name", "label", "type", "required", "options"}``."""
     label = spec.get("label") or spec["name"]
-    checks = [DataRequired()] if spec.get("required") else [Optional()]
+    checks = [Marked(), Optional()] if spec.get("required") else [Optional()]
     kind = spec.get("type", "text")
     if kind == "date":
         return DateField(label, validators=checks)
@@ -43,6 +54,19 @@ def schema_values(form, specs):
         if field is not None and field.data not in (None, ""):
             values[spec["name"]] = json_value(field.data)
     return values
+
+
+def form_field_name(key):
+    """The form field of a refusal's field key (``fields.x`` → ``f_x``)."""
+    return FIELD_PREFIX + key[len("fields."):] if key and key.startswith("fields.") else key
+
+
+def show_refusals(form, refused, fallback):
+    """Put each refusal of a domain service next to its field; those of no field of the
+    form go under ``fallback`` (a field name)."""
+    for refusal in refused.refusals:
+        field = getattr(form, form_field_name(refusal.field) or "", None) or getattr(form, fallback)
+        field.errors = [*field.errors, str(refusal)]
 
 
 def schema_form_data(specs, values):

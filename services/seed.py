@@ -40,7 +40,8 @@ from models import (
     db,
     now,
 )
-from services import accounts, permissions, reference
+from services import accounts, ledger, permissions, reference
+from services.ledger import grants
 from services.reference import _upsert, seed_reference  # noqa: F401 - seed.seed_reference is public
 from services.seed_portal import seed_portal
 from services.validators import id_birth_date, id_check_char, id_gender
@@ -413,9 +414,16 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
         (ReviewStage.INITIAL, reviewer, Decision.AGREE, tp_opinion.replace(teaching_points[0].name, done.teaching_point.name)),
         (ReviewStage.FINAL, committee, Decision.AGREE, cmt_opinion),
     ])
+    _with_code(app)
     granted = _hold(done, entries["大学英语(1)"], AchievementStatus.RECOGNISED, source=AchievementSource.CONVERSION)
     if granted.granted_by is None:
         LearnerAchievement.update(granted_by=app.id).where(LearnerAchievement.id == granted.id).execute()
+    # The same conversion for another learner, revoked since by the center (the ledger takes
+    # back the course it granted), and a recognition application its learner withdrew.
+    _revoked_conversion(learners[13], entries, rule, reviewer, committee, tp_opinion, cmt_opinion)
+    withdrawn = _informal(learners[12], "广东省青年创新创业大赛优秀奖", AchievementStatus.NOT_APPLIED)
+    if _application(ApplicationKind.RECOGNITION, learners[12], withdrawn, ApplicationStatus.WITHDRAWN).withdrawn_at is None:
+        Application.update(withdrawn_at=now()).where(Application.achievement == withdrawn.id).execute()
     # A refused final review, and an institution-stored (then withdrawn) achievement.
     refused = learners[7]
     a = _hold(refused, entries["HCIA-Cloud Computing华为认证云计算工程师"], catalogue_status)
@@ -439,6 +447,26 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
             accounts.create_inactive_learner(id_number, _learner_name(index), institutions["广东理工职业学院"].id,
                                              teaching_point=teaching_points[index % 2], **contact)
     return learners
+
+
+def _with_code(application):
+    """A passed conversion's certificate code, as its grant mints it."""
+    Application.update(certificate_code=grants.mint_code()).where(
+        Application.id == application.id, Application.certificate_code.is_null()).execute()
+
+
+def _revoked_conversion(learner, entries, rule, reviewer, committee, tp_opinion, cmt_opinion):
+    source = _hold(learner, entries["大学英语等级考试(CET)四级及以上证书"], AchievementStatus.CATALOGUE)
+    app = _application(ApplicationKind.CONVERSION, learner, source, ApplicationStatus.PASSED, rule=rule, reviews=[
+        (ReviewStage.INITIAL, reviewer, Decision.AGREE, tp_opinion),
+        (ReviewStage.FINAL, committee, Decision.AGREE, cmt_opinion),
+    ])
+    granted = _hold(learner, entries["大学英语(1)"], AchievementStatus.RECOGNISED, source=AchievementSource.CONVERSION)
+    if app.status == ApplicationStatus.PASSED:
+        LearnerAchievement.update(granted_by=app.id).where(LearnerAchievement.id == granted.id).execute()
+        _with_code(app)
+        center = User.get(User.username == "center")
+        ledger.revoke_conversion(app, center, "经核查，源成果证书编号与颁证机构记录不符")
 
 
 def _issue19_demo(learners, entries, center):

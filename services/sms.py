@@ -17,9 +17,10 @@ import secrets
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
+from peewee import fn
 
 from models import SmsOutbox, SmsPurpose, SmsStatus, VerificationCode, db, now
-from services import throttle
+from services import bulk, throttle
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,21 @@ def over_budget(phone):
     return sent.count() >= DAILY_BUDGET
 
 
+def over_budget_among(phones, chunk=1000):
+    """The phones of ``phones`` that had ``DAILY_BUDGET`` messages in 24 hours (one
+    grouped query per chunk, for set-based decisions)."""
+    phones, found = sorted(phones), set()
+    since = now() - dt.timedelta(days=1)
+    for start in range(0, len(phones), chunk):
+        query = (SmsOutbox.select(SmsOutbox.phone)
+                 .where(SmsOutbox.phone.in_(phones[start:start + chunk]), SmsOutbox.created_at > since)
+                 .group_by(SmsOutbox.phone).having(fn.COUNT(SmsOutbox.id) >= DAILY_BUDGET))
+        found.update(phone for (phone,) in query.tuples())
+    if found:
+        log.warning("SMS to %s phones not sent: %s messages in 24 hours already", len(found), DAILY_BUDGET)
+    return found
+
+
 def _requested(phone):
     """Count one message somebody asked for against the phone's cool-down and daily cap;
     CodeError when either is used up."""
@@ -98,6 +114,22 @@ def send_neutral_notice(phone, body, purpose):
     except (throttle.Throttled, CodeError):
         return None
     return send(phone, body, purpose)
+
+
+def send_many(messages, purpose=SmsPurpose.NOTICE):
+    """Queue notices ``[(phone, body)]`` at once (a set-based decision): one INSERT for the
+    outbox rows, delivered after the commit as ``send`` does."""
+    messages = [(phone, str(body)) for phone, body in messages if phone]
+    spent = over_budget_among({phone for phone, _body in messages})
+    messages = [(phone, body) for phone, body in messages if phone not in spent]
+    if not messages:
+        return
+    rows = bulk.insert_chunked(SmsOutbox, ({"phone": phone, "body": text} for phone, text in messages),
+                               returning=("id", "phone", "body"), purpose=purpose,
+                               backend=current_app.config["SMS_BACKEND"], created_at=now())
+    waiting = g.setdefault("sms_to_deliver", [])
+    for row_id, _phone, body in rows:
+        waiting.append((row_id, body, {"content": body}))
 
 
 def flush():

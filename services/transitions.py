@@ -55,6 +55,16 @@ def move(target, to, *, expected=None, where=(), changes=None, refusal=None, err
     return moved
 
 
+def move_each(model, to, *, expected=None, where=(), changes=None):
+    """A set-based ``move`` that returns the ids of the rows it moved (UPDATE … RETURNING):
+    of two callers moving overlapping rows at once, each learns exactly the rows it won."""
+    states = machine(model)
+    field = model._meta.fields[states.field]
+    query = model.update({field: to, **(changes or {})}).where(field.in_(states.sources(to, expected)), *where)
+    with transaction():
+        return [row._pk for row in query.returning(model._meta.primary_key).execute()]
+
+
 def initial(row, state):
     """The first state of a row not saved yet (creation may choose any declared state)."""
     states = machine(type(row))

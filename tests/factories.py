@@ -23,6 +23,7 @@ from models import (
     User,
 )
 from services import accounts
+from services.records.catalogue import identity_key
 from services.validators import id_birth_date, id_check_char, id_gender
 
 PASSWORD = "Passw0rd!"
@@ -123,6 +124,7 @@ def make_catalogue(category_code="qualification", institution=None, **fields):
     fields.setdefault("project_name", f"项目{n}")
     fields.setdefault("name", f"名录成果{n}")
     fields.setdefault("credits", Decimal("2"))
+    fields.setdefault("identity_key", identity_key(fields["name"], fields.get("fields")))
     return CatalogueAchievement.create(
         institution=institution or make_institution(InstitutionKind.EXAM),
         category=category(category_code),

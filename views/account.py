@@ -157,19 +157,12 @@ def _address_allowed(name, field):
 
 
 def _create_learner(form):
-    user = User(
-        role=Role.LEARNER,
-        status=AccountStatus.ACTIVE,
-        password_hash=accounts.hash_password(form.password.data),
-        teaching_point=form.teaching_point.data,
-    )
-    for name in ("username", "real_name", "nationality", "ethnicity", "gender", "id_type", "id_number",
-                 "birth_date", "province", "city", "district", "address", "phone"):
-        setattr(user, name, getattr(form, name).data)
-    user.email = form.email.data or None
+    fields = {name: getattr(form, name).data for name in (
+        "username", "real_name", "nationality", "ethnicity", "gender", "id_type", "id_number", "birth_date",
+        "province", "city", "district", "address", "phone", "teaching_point")}
     try:
         with db.atomic():
-            user.save()
+            user = accounts.register_learner(form.password.data, email=form.email.data or None, **fields)
             sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data)
     except IntegrityError:  # a concurrent registration took the same identifier
         return None

@@ -130,15 +130,8 @@ def _create_account(form):
             )
             if not claimed:
                 return None
-            user = User(
-                role=Role.INSTITUTION,
-                username=_username_for(college),
-                real_name=college.name,
-                phone=form.phone.data,
-                institution=college,
-            )
-            user.password_hash = accounts.hash_password(form.password.data)
-            user.save()
+            user = accounts.open_registrant_account(college, _username_for(college), form.phone.data,
+                                                    form.password.data)
             audit.record("institution_registered", college, user=user)
     except IntegrityError:  # the phone was bound meanwhile
         return None
@@ -194,7 +187,7 @@ def register_registrant():
     elif form.validate_on_submit():
         _save_draft(institution, "registrant", {"name": form.name.data.strip(), "id_number": form.id_number.data})
         _save_draft(institution, "reached", "info")
-        User.update(real_name=form.name.data.strip()).where(User.id == current_user.id).execute()
+        accounts.set_real_name(current_user, form.name.data)
         return redirect(url_for(".register_info"))
     return render_template("institution/registrant.html", form=form, step=1)
 

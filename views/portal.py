@@ -94,7 +94,8 @@ def rules():
 
 @bp.route("/rules/<int:rule_id>")
 def rule(rule_id):
-    """A published rule: 源成果, 目标成果, 转换说明, the rule PDF, who interprets it."""
+    """A published rule: 源成果, 目标成果, 转换说明, the rule PDF, who interprets it. An earlier
+    or a withdrawn version answers too, says so and links the version in force."""
     item = (
         ConversionRule.select(ConversionRule, Institution)
         .join(Institution, on=(ConversionRule.institution == Institution.id))
@@ -116,17 +117,20 @@ def rule(rule_id):
     return render_template(
         "portal/rule.html", rule=item, sources=entries(RuleSource), targets=entries(RuleTarget), layout=layout(),
         versions=rule_versions.history(item), in_force=rule_versions.in_force(item),
-        not_in_force=rule_versions.not_in_force_reason(item),
+        not_in_force=rule_versions.not_in_force_reason(item), in_force_version=rule_versions.version_in_force(item),
     )
 
 
 @bp.route("/verify/<code>")
 def verify(code):
-    """Anyone holding a conversion certificate can check its code (no login)."""
+    """Anyone holding a conversion certificate can check its code (no login): a genuine one,
+    or one revoked since (when and why)."""
     application = Application.get_or_none(
-        Application.certificate_code == code.strip().upper(), Application.status == ApplicationStatus.PASSED
+        Application.certificate_code == code.strip().upper()[:32],
+        Application.status.in_([ApplicationStatus.PASSED, ApplicationStatus.REVOKED]),
     )
     facts = certificate_facts(application) if application else None
     if facts:
         facts["learner_name"] = mask_name(facts["learner_name"])
-    return render_template("portal/verify.html", facts=facts, code=code), (200 if facts else 404)
+    return render_template("portal/verify.html", facts=facts, code=code, application=application), \
+        (200 if facts else 404)

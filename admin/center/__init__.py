@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin.center import (
     activation,
+    conversions,
     duplicates,
     home,  # noqa: F401 (registers the center's home page)
 )
@@ -46,3 +47,4 @@ def register(admin):
         admin.add_view(view_class(model, name=name, category=menu, endpoint=endpoint))
     activation.register(admin, MENU_ACCOUNTS, MENU_SYSTEM)
     duplicates.register(admin, MENU_CATALOGUE)
+    conversions.register(admin, MENU_INSTITUTIONS)

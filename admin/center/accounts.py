@@ -197,19 +197,10 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
         return query.where(rare(User.role.in_(list(STAFF_ROLES))))
 
     def create_model(self, form):
-        role = form.role.data
         with db.atomic():
-            user = User.create(
-                role=role,
-                username=form.username.data.strip(),
-                real_name=form.real_name.data.strip(),
-                phone=form.phone.data.strip(),
-                institution=form.institution.data if permissions.is_reviewer(role) else None,
-                department=(form.department.data or "").strip() or None,
-                must_change_password=True,
-            )
+            user = accounts.create_staff(form.role.data, form.username.data, form.real_name.data, form.phone.data,
+                                         form.institution.data, form.department.data)
             send_login_code(user)
-            audit.record("staff_created", user, username=user.username, role=role)
         flash(_("The account %(username)s was created; a one-time login code was sent by SMS to %(phone)s.",
                 username=user.username, phone=mask_phone(user.phone)), "success")
         return user
@@ -218,19 +209,9 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
         return StaffEditForm
 
     def update_model(self, form, model):
-        fields = {
-            "real_name": form.real_name.data.strip(),
-            "phone": form.phone.data.strip(),
-            "institution": form.institution.data if permissions.is_reviewer(model) else None,
-            "department": (form.department.data or "").strip() or None,
-        }
-        before = {"real_name": model.real_name, "phone": model.phone, "institution": model.institution_id,
-                  "department": model.department}
         try:
-            with db.atomic():
-                User.update(**fields).where(User.id == model.id).execute()
-                audit.record("staff_changed", model, username=model.username,
-                             changed=sorted(k for k, v in fields.items() if before[k] != v))
+            accounts.update_staff(model, form.real_name.data, form.phone.data, form.institution.data,
+                                  form.department.data)
         except IntegrityError:  # a concurrent change took the phone number
             flash(_("This mobile number is already bound to an account"), "error")
             return False

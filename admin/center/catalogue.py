@@ -50,7 +50,9 @@ from models import (
 )
 from services import audit, inputs
 from services.excel import CATALOGUE, DATETIME, ExportColumn
-from services.schema import FIELD_PREFIX, json_value, schema_field
+from services.records import catalogue
+from services.records.errors import Refused
+from services.schema import FIELD_PREFIX, Marked, schema_field, schema_values, show_refusals
 
 FIELD_TYPES = (("text", _l("Text")), ("number", _l("Number")), ("date", _l("Date")), ("enum", _l("Enumeration")))
 FIELD_SOURCES = (("catalogue", _l("Filled from the catalogue")), ("manual", _l("Filled in by hand")))
@@ -365,8 +367,8 @@ def catalogue_form_class(category):
     """项目名称, 成果名称, 资历机构, the subcategory's catalogue fields, credits, level, dates."""
 
     class CatalogueForm(SecureForm):
-        project_name = StringField(_l("Project name"), validators=[DataRequired(), Length(max=200)])
-        name = StringField(_l("Achievement name"), validators=[DataRequired(), Length(max=200)])
+        project_name = StringField(_l("Project name"), validators=[Optional(), Length(max=200)])
+        name = StringField(_l("Achievement name"), validators=[Marked(), Optional(), Length(max=200)])
         institution = SelectField(_l("Qualification institution"), coerce=int, validate_choice=True)
 
     for spec in category.catalogue_fields():
@@ -450,25 +452,21 @@ class CatalogueView(ExcelMixin, CenterModelView):
             (f.id, f.name) for f in FrameworkLevel.select().order_by(FrameworkLevel.level)
         ]
         if form.validate_on_submit():
-            values = {spec["name"]: json_value(form[FIELD_PREFIX + spec["name"]].data) for spec in category.catalogue_fields()}
-            with db.atomic():
-                entry = CatalogueAchievement.create(
-                    project_name=form.project_name.data.strip(),
-                    name=form.name.data.strip(),
-                    institution=form.institution.data,
-                    category=category,
-                    fields={k: v for k, v in values.items() if v not in (None, "")},
-                    level=form.level.data or None,
-                    credits=form.credits.data,
-                    framework_level=form.framework_level.data or None,
-                    valid_from=form.valid_from.data,
-                    intro=form.intro.data or None,
-                    created_by=current_user.id,
-                )
-                audit.record("catalogue_created", entry, name=entry.name, category=category.code)
-            flash(_("The catalogue achievement was saved. Saved achievements cannot be modified; delete and create again."),
-                  "success")
-            return redirect(self.get_url(".details_view", id=entry.id))
+            item = {
+                "institution_id": form.institution.data, "project_name": form.project_name.data,
+                "name": form.name.data, "fields": schema_values(form, category.catalogue_fields()),
+                "level": form.level.data or None, "credits": form.credits.data,
+                "framework_level": form.framework_level.data or None, "valid_from": form.valid_from.data,
+                "intro": form.intro.data,
+            }
+            try:
+                entry = catalogue.create_entry(current_user._get_current_object(), category, item)
+            except Refused as refused:
+                show_refusals(form, refused, "name")
+            else:
+                flash(_("The catalogue achievement was saved. Saved achievements cannot be modified; delete and "
+                        "create again."), "success")
+                return redirect(self.get_url(".details_view", id=entry.id))
         return self.render(
             "admin/center/catalogue_form.html",
             form=form,
@@ -494,21 +492,14 @@ class CatalogueView(ExcelMixin, CenterModelView):
     # --- 认定状态, 停用, delete ------------------------------------------------------------
 
     def deletable(self, model):
-        if model.recognition_status != RecognitionStatus.UNRECOGNISED:
-            return _("only achievements that are not recognised can be deleted")
-        return None
+        return catalogue.deletable(model)
 
-    def on_model_delete(self, model):
-        audit.record("catalogue_deleted", model, name=model.name)
+    def delete_record(self, model):
+        catalogue.delete_entry(current_user._get_current_object(), model)
 
-    def _set(self, ids, message, **changes):
+    def _set(self, ids, message, disabled):
         entries = self.scoped(ids)
-        with db.atomic():
-            CatalogueAchievement.update(**changes).where(
-                CatalogueAchievement.id.in_([e.id for e in entries])
-            ).execute()
-            for entry in entries:
-                audit.record("catalogue_changed", entry, **changes)
+        catalogue.set_disabled(current_user._get_current_object(), entries, disabled)
         flash(message % {"count": len(entries)}, "success")
 
     @action("recognising", _l("Mark as being recognised"), _l("Mark the selected achievements as being recognised?"))

@@ -28,14 +28,15 @@ from models import (
     InstitutionKind,
     InstitutionStatus,
     PublishStatus,
-    Role,
     RuleStatus,
     RuleType,
     User,
     db,
 )
-from services import audit, workflow
+from services import accounts, audit
 from services.excel import DATETIME, ExportColumn
+from services.records import institutions as registrations
+from services.records.errors import Refused
 from services.validators import Mobile
 
 Department = Institution.alias("department")
@@ -177,23 +178,20 @@ class InstitutionView(ExcelMixin, CenterModelView):
         if not is_created or username is None or not username.data:
             return
         with db.atomic():
-            user = User.create(role=Role.INSTITUTION, username=username.data.strip(),
-                               real_name=model.contact_name or model.name, phone=form.account_phone.data.strip(),
-                               institution=model, must_change_password=True)
+            user = accounts.create_institution_account(model, username.data, form.account_phone.data)
             send_login_code(user)
-            audit.record("institution_account_created", user, username=user.username, institution=model.id)
         flash(_("The account %(username)s was created; a one-time login code was sent by SMS.",
                 username=user.username), "success")
 
     @action("approve", _l("Approve"), _l("Approve the selected registrations awaiting review?"))
     def action_approve(self, ids):
-        """审核通过 of the selected registrations, each through the workflow (SMS, audit)."""
+        """审核通过 of the selected registrations, each through the records service (SMS, audit)."""
         done = 0
         for institution in self.scoped(ids):
             try:
-                workflow.approve_institution(institution, current_user._get_current_object())
+                registrations.approve_institution(institution, current_user._get_current_object())
                 done += 1
-            except workflow.WorkflowError as error:
+            except Refused as error:
                 flash(f"{institution.name}: {error}", "error")
         if done:
             flash(_("%(count)s institutions were approved.", count=done), "success")
@@ -207,14 +205,14 @@ class InstitutionView(ExcelMixin, CenterModelView):
             user = current_user._get_current_object()
             try:
                 if form.decision.data == "approve":
-                    workflow.approve_institution(institution, user)
+                    registrations.approve_institution(institution, user)
                     flash(_("%(name)s: registration approved; the registrant was told by SMS.", name=institution.name),
                           "success")
                 else:
-                    workflow.refuse_institution(institution, user, form.reason.data)
+                    registrations.refuse_institution(institution, user, form.reason.data)
                     flash(_("%(name)s: registration not approved; the registrant was told the reason by SMS.",
                             name=institution.name), "warning")
-            except workflow.WorkflowError as error:
+            except Refused as error:
                 if institution.status == InstitutionStatus.PENDING and form.decision.data == "refuse":
                     form.reason.errors = [str(error)]
                     return self._details(institution, form)

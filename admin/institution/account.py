@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from admin.base import SecureForm
 from admin.institution.base import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
 from forms.institution import InstitutionInfoForm
-from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission, db
-from services import accounts, audit, permissions, sms, transitions
+from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission
+from services import accounts, audit, permissions, sms
 from services.validators import Mobile, Username, mask_phone
 
 
@@ -65,9 +65,7 @@ class ProfileView(InstitutionPage):
             else:
                 try:
                     sms.verify_code(form.phone.data, SmsPurpose.CHANGE_PHONE, form.sms_code.data)
-                    with db.atomic():
-                        User.update(phone=form.phone.data).where(User.id == user.id).execute()
-                        audit.record("phone_changed", user, old=mask_phone(user.phone), new=mask_phone(form.phone.data))
+                    accounts.change_phone(user, form.phone.data)
                 except sms.CodeError as error:
                     form.sms_code.errors = [str(error)]
                 except IntegrityError:
@@ -179,24 +177,20 @@ class SubUserView(InstitutionModelView):
         model = self.get_one(id)
         form.menus.data = [p.permission for p in model.permissions]
 
-    def on_model_change(self, form, model, is_created):
-        if is_created:
-            model.role = Role.SUBUSER
-            model.institution = current_user.institution_id
-            transitions.initial(model, AccountStatus.ACTIVE)
+    def create_model(self, form):
+        user = accounts.save_subuser(current_user.institution_id, None, form.username.data, form.real_name.data,
+                                     form.phone.data, form.menus.data)
+        send_one_time_code(user)
+        flash(_("A one-time login code was sent to the sub-user's mobile phone."), "success")
+        return user
 
-    def after_model_change(self, form, model, is_created):
-        with db.atomic():
-            UserPermission.delete().where(UserPermission.user == model.id).execute()
-            for code in form.menus.data or []:
-                UserPermission.create(user=model.id, permission=code)
-        if is_created:
-            send_one_time_code(model)
-            flash(_("A one-time login code was sent to the sub-user's mobile phone."), "success")
-        audit.record("subuser_created" if is_created else "subuser_changed", model, permissions=form.menus.data)
+    def update_model(self, form, model):
+        accounts.save_subuser(current_user.institution_id, model, form.username.data, form.real_name.data,
+                              form.phone.data, form.menus.data)
+        return True
 
-    def on_model_delete(self, model):
-        audit.record("subuser_deleted", model, username=model.username)
+    def delete_record(self, model):
+        accounts.delete_subuser(model)
 
     @action("disable", _l("Disable"), _l("Disable the selected sub-users? They are logged out at once."))
     def action_disable(self, ids):

@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from peewee import JOIN, fn
 from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from admin.base import SecureForm, WhereFilter
 from admin.excel import ExcelMixin
@@ -25,11 +25,12 @@ from models import (
     RecognitionStatus,
     RuleSource,
     RuleTarget,
-    db,
 )
-from services import audit, permissions
+from services import permissions
 from services.excel import DATETIME, INSTITUTION_ACHIEVEMENTS, ExportColumn
-from services.schema import FIELD_PREFIX, json_value, schema_field
+from services.records import catalogue
+from services.records.errors import Refused
+from services.schema import FIELD_PREFIX, Marked, schema_field, schema_values, show_refusals
 
 # 成果类型 is the parent of the entry's subcategory (成果子类型).
 TypeParent = Category.alias("type_parent")
@@ -79,18 +80,6 @@ def kind_filter(category_field):
     )
 
 
-def storage_refusal(category, institution_id):
-    """Why the institution may not store an entry of ``category`` by hand, or None."""
-    if not category.manual_storage:
-        return _("%(type)s is synchronised from the certificate platform and cannot be stored by hand.", type=category.name)
-    if not permissions.may_store_type(institution_id, category):
-        return _(
-            "Storing %(type)s needs the authorisation of the credit bank management center; please contact it.",
-            type=category.name,
-        )
-    return None
-
-
 # --- the type's form, built from its schema ---------------------------------------------
 
 
@@ -98,13 +87,13 @@ def achievement_form_class(category):
     """成果名称, the type's catalogue fields, 有效期起始时间 and 成果简介."""
 
     class AchievementForm(SecureForm):
-        name = StringField(_l("Achievement name"), validators=[DataRequired(), Length(max=200)])
+        name = StringField(_l("Achievement name"), validators=[Marked(), Optional(), Length(max=200)])
         project_name = StringField(_l("Project name"), validators=[Optional(), Length(max=200)])
 
     for spec in category.catalogue_fields():
         setattr(AchievementForm, FIELD_PREFIX + spec["name"], schema_field(spec))
     AchievementForm.valid_from = DateField(_l("Valid from"), validators=[Optional()])
-    AchievementForm.intro = TextAreaField(_l("Achievement summary"), validators=[DataRequired(), Length(max=2000)])
+    AchievementForm.intro = TextAreaField(_l("Achievement summary"), validators=[Optional(), Length(max=2000)])
     return AchievementForm
 
 
@@ -226,12 +215,10 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
         return query
 
     def deletable(self, model):
-        if model.recognition_status != RecognitionStatus.UNRECOGNISED:
-            return _("only achievements that are not recognised can be deleted")
-        return None
+        return catalogue.deletable(model)
 
-    def on_model_delete(self, model):
-        audit.record("institution_achievement_deleted", model, name=model.name)
+    def delete_record(self, model):
+        catalogue.delete_entry(current_user._get_current_object(), model)
 
     # --- details ----------------------------------------------------------------------
 
@@ -252,7 +239,7 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
         institution_id = current_user.institution_id
         groups = {}
         for category in institution_types():
-            groups.setdefault(category.parent, []).append((category, storage_refusal(category, institution_id)))
+            groups.setdefault(category.parent, []).append((category, catalogue.storable_refusal(category, institution_id)))
         return self.render("admin/institution/achievement_types.html", groups=groups)
 
     @expose("/store/<int:category_id>/", methods=("GET", "POST"))
@@ -260,9 +247,9 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
         category = Category.get_or_none(Category.id == category_id, Category.scope == CategoryScope.INSTITUTION)
         if category is None or category.parent_id is None:
             abort(404)
-        refusal = storage_refusal(category, current_user.institution_id)
+        refusal = catalogue.storable_refusal(category, current_user.institution_id)
         if refusal:
-            flash(refusal, "error")
+            flash(str(refusal), "error")
             return redirect(url_for(".choose_type_view"))
         form = achievement_form_class(category)()
         if request.method == "GET":
@@ -270,21 +257,18 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
             if issuer is not None and not issuer.data:
                 issuer.data = current_user.institution.name
         if form.validate_on_submit():
-            values = {spec["name"]: json_value(form[FIELD_PREFIX + spec["name"]].data) for spec in category.catalogue_fields()}
-            with db.atomic():
-                entry = CatalogueAchievement.create(
-                    project_name=form.project_name.data or form.name.data,
-                    name=form.name.data.strip(),
-                    institution=current_user.institution_id,
-                    category=category,
-                    fields={k: v for k, v in values.items() if v not in (None, "")},
-                    valid_from=form.valid_from.data,
-                    intro=form.intro.data,
-                    created_by=current_user.id,
-                )
-                audit.record("institution_achievement_stored", entry, type=category.name)
-            flash(_("The achievement was stored. Saved achievements cannot be modified."), "success")
-            return redirect(url_for(".details_view", id=entry.id))
+            item = {
+                "institution_id": current_user.institution_id, "project_name": form.project_name.data,
+                "name": form.name.data, "fields": schema_values(form, category.catalogue_fields()),
+                "valid_from": form.valid_from.data, "intro": form.intro.data,
+            }
+            try:
+                entry = catalogue.create_entry(current_user._get_current_object(), category, item)
+            except Refused as refused:
+                show_refusals(form, refused, "name")
+            else:
+                flash(_("The achievement was stored. Saved achievements cannot be modified."), "success")
+                return redirect(url_for(".details_view", id=entry.id))
         return self.render(
             "admin/institution/achievement_form.html",
             form=form,

@@ -1,7 +1,7 @@
 """申请转换 of 与我相关的转换规则 (seed 004 §2.3.2): under another institution's published
 rule whose source is one of my institution's achievements, pick my learners holding that
 source (批量选择学员) — some, or none for every learner matching the filter — and send
-one batch of applications through ``workflow.submit_batch``."""
+one batch of applications through ``ledger.submit_batch``."""
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from admin.institution.conversion_common import (
     target_names,
 )
 from models import ConversionRule, Institution, LearnerAchievement, Permission, User
-from services import permissions, workflow
+from services import ledger, permissions
 from services.pagination import paginate
 from services.validators import mask_id
 
@@ -44,7 +44,7 @@ class BatchApplyView(InstitutionPage):
     def holders(self, rule):
         """批量选择学员: my learners holding the rule's source, filtered by name / ID number."""
         return filter_learners(
-            workflow.batch_holders(current_user.institution_id, rule.id)
+            ledger.batch_holders(current_user.institution_id, rule.id)
             .select(LearnerAchievement, User)
             .join(User, on=(LearnerAchievement.learner == User.id))
         )
@@ -59,8 +59,8 @@ class BatchApplyView(InstitutionPage):
             ids = chosen_ids()
             chosen = query.where(LearnerAchievement.id.in_(ids)) if ids else query
             try:
-                batch = workflow.submit_batch(current_user.institution, rule, chosen, actor())
-            except workflow.WorkflowError as error:
+                batch = ledger.submit_batch(current_user.institution, rule, chosen, actor())
+            except ledger.Refused as error:
                 flash(str(error), "error")
             else:
                 flash(_("Conversion applications were sent for %(count)s learners.", count=batch.created), "success")

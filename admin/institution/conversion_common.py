@@ -25,8 +25,8 @@ from models import (
     db,
 )
 from services.excel import DATE, DATETIME, TEXT, ExportColumn
+from services.records.errors import MAX_REASON
 from services.validators import mask_id
-from services.workflow import MAX_REASON
 
 MENU_CONVERSION = _l("Conversion management")
 PASS, FAIL = "pass", "fail"

@@ -51,9 +51,10 @@ def institution_home(view):
             LearnerAchievement.category,
         ),
     )
+    # An earlier version of a changed rule is history, not a rule of its own.
     rule_rows = dict(
         ConversionRule.select(ConversionRule.status, fn.COUNT(ConversionRule.id))
-        .where(ConversionRule.institution == institution.id)
+        .where(ConversionRule.institution == institution.id, ConversionRule.status != RuleStatus.SUPERSEDED)
         .group_by(ConversionRule.status)
         .tuples()
     )

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
-from peewee import JOIN, Case, IntegrityError
+from peewee import JOIN, Case
 from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from admin.base import SecureForm, WhereFilter
 from admin.excel import ExcelMixin
@@ -33,12 +33,14 @@ from models import (
     Permission,
     Role,
     User,
-    db,
 )
-from services import accounts, audit, duplicates, notify, permissions, storage, throttle, transitions, workflow
+from services import ledger, permissions, storage, throttle
 from services.excel import DATE, DATETIME, LEARNER_ACCOUNTS, LEARNER_ACHIEVEMENTS, ExportColumn
 from services.pagination import paginate
-from services.validators import IdNumber, mask_id, mask_phone
+from services.records import achievements, learners
+from services.records.errors import Refused
+from services.schema import Marked, show_refusals
+from services.validators import mask_id, mask_phone
 
 # 成果子类型 of a stored achievement is its entry's category; 成果类型 that category's parent.
 EntryCategory = Category.alias("entry_category")
@@ -65,72 +67,19 @@ STORED_BY = Case(None, [
 NAME_MISMATCHES = throttle.Limit("name_mismatch", 20, dt.timedelta(hours=1))
 
 
-class StoreError(ValueError):
-    """A learner achievement could not be stored; the message says why."""
-
-
-class NameMismatch(StoreError):
-    """One answer for "not a learner" and "another name", and a limited number of them
-    per user (``NAME_MISMATCHES``): the form must not serve as an oracle for the names
-    (or staff) registered under ID numbers."""
-
-
-def find_or_create_learner(real_name, id_number, institution_id):
-    """The learner with this ID number, or a new 未激活 one added by the institution."""
-    user = User.get_or_none(User.id_number == id_number)
-    if user is None:
-        return accounts.create_inactive_learner(id_number, real_name, institution_id)
-    if not permissions.is_learner(user) or user.real_name != real_name:
-        raise NameMismatch(_("The name and the ID number do not match a learner account."))
-    return user
-
-
-def store_learner_achievement(entry, real_name, id_number, personal_code, obtained_on):
-    """新增学员: store the institution achievement ``entry`` for one learner."""
-    category = entry.category
-    with db.atomic():
-        learner = find_or_create_learner(real_name, id_number, current_user.institution_id)
-        try:
-            with db.atomic():
-                achievement = LearnerAchievement.create(
-                    learner=learner,
-                    catalogue=entry,
-                    category=entry.holder_category_id,
-                    name=entry.name,
-                    institution=entry.institution_id,
-                    status=workflow.initial_status(category, entry),
-                    source=AchievementSource.INSTITUTION,
-                    obtained_on=obtained_on,
-                    personal_code=personal_code,
-                    stored_by=current_user.institution_id,
-                )
-        except IntegrityError:
-            raise StoreError(_("This learner already holds this achievement.")) from None
-        duplicates.note(achievement)
-        audit.record("learner_achievement_stored", achievement, learner=learner.id)
-    if learner.status == AccountStatus.ACTIVE:
-        notify.notify(
-            learner,
-            _("An institution stored an achievement for you"),
-            _("%(institution)s stored the achievement %(name)s in your learning account.",
-              institution=current_user.institution.name, name=entry.name),
-            link=url_for("learner.home"),
-        )
-    return achievement
-
-
 def normalise_id(value):
     """ID numbers are typed with stray spaces and a lower-case x; check them as stored."""
     return value.strip().upper() if value else value
 
 
 class NewLearnerForm(SecureForm):
-    """新增学员 of one institution achievement."""
+    """新增学员 of one institution achievement: the form checks formats only; whether the
+    holding may be stored is ``services.records.achievements``' call."""
 
-    real_name = StringField(_l("Learner name"), validators=[DataRequired(), Length(max=50)])
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber], filters=[normalise_id])
-    personal_code = StringField(_l("Personal achievement number"), validators=[DataRequired(), Length(max=100)])
-    obtained_on = DateField(_l("Date of issue"), validators=[DataRequired()])
+    real_name = StringField(_l("Learner name"), validators=[Marked(), Optional(), Length(max=50)])
+    id_number = StringField(_l("ID number"), validators=[Marked(), Optional(), Length(max=32)], filters=[normalise_id])
+    personal_code = StringField(_l("Personal achievement number"), validators=[Marked(), Optional(), Length(max=100)])
+    obtained_on = DateField(_l("Date of issue"), validators=[Marked(), Optional()])
 
 
 class WithdrawForm(SecureForm):
@@ -285,17 +234,17 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
         form = NewLearnerForm()
         if form.validate_on_submit():
             try:
-                store_learner_achievement(
-                    entry, form.real_name.data.strip(), form.id_number.data, form.personal_code.data.strip(),
-                    form.obtained_on.data,
+                achievements.store_holding(
+                    entry, current_user._get_current_object(), (form.real_name.data or "").strip(),
+                    form.id_number.data, (form.personal_code.data or "").strip(), form.obtained_on.data,
                 )
-            except StoreError as error:
-                if isinstance(error, NameMismatch):
+            except Refused as refused:
+                if any(r.code == "name_mismatch" for r in refused.refusals):
                     try:  # counted after the store's transaction rolled back
                         throttle.attempt(NAME_MISMATCHES, f"user:{current_user.id}")
                     except throttle.Throttled as throttled:
-                        error = throttled
-                form.id_number.errors = list(form.id_number.errors) + [str(error)]
+                        refused = Refused(str(throttled))
+                show_refusals(form, refused, "id_number")
             else:
                 flash(_("The learner achievement was stored."), "success")
                 return redirect(url_for(".store_view", entry_id=entry.id))
@@ -329,7 +278,9 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
                     flash(message, "error")
                 if done:
                     return redirect(url_for(".index_view"))
-        return self.render("admin/institution/withdraw.html", rows=rows, form=form, ids=",".join(str(r.id) for r in rows))
+        plans = {row.id: ledger.plan_for_achievement(row) for row in rows}
+        return self.render("admin/institution/withdraw.html", rows=rows, form=form, plans=plans,
+                           ids=",".join(str(r.id) for r in rows))
 
 
 def _upload_problem(upload):
@@ -342,14 +293,14 @@ def _upload_problem(upload):
 
 
 def withdraw_all(rows, reason, upload):
-    """Withdraw each row through the workflow (each its own transaction); the reason file
-    is stored once per achievement so each keeps its own evidence."""
+    """Withdraw each row through the ledger (each its own transaction, revoking what rests
+    on it); the reason file is stored once per achievement so each keeps its own evidence."""
     done, failed = 0, []
     for row in rows:
         upload.stream.seek(0)
         try:
-            workflow.withdraw_achievement(row, current_user._get_current_object(), reason, upload)
-        except (workflow.WorkflowError, storage.UploadError) as error:
+            ledger.withdraw_achievement(row, current_user._get_current_object(), reason, upload)
+        except (Refused, storage.UploadError) as error:
             failed.append(f"{row.name} ({row.learner.real_name}): {error}")
         else:
             done += 1
@@ -360,15 +311,10 @@ def withdraw_all(rows, reason, upload):
 
 
 class LearnerAccountForm(SecureForm):
-    real_name = StringField(_l("Learner name"), validators=[DataRequired(), Length(max=50)])
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), IdNumber], filters=[normalise_id])
+    """增加新学员 / 修改: formats only; ``services.records.learners`` decides the rest."""
 
-    def validate_id_number(self, field):
-        taken = User.select().where(User.id_number == field.data)
-        if self.obj is not None:
-            taken = taken.where(User.id != self.obj.id)
-        if taken.exists():
-            raise ValidationError(_("This ID number is already registered."))
+    real_name = StringField(_l("Learner name"), validators=[Marked(), Optional(), Length(max=50)])
+    id_number = StringField(_l("ID number"), validators=[Marked(), Optional()], filters=[normalise_id])
 
 
 class LearnerAccountView(ExcelMixin, InstitutionModelView):
@@ -420,17 +366,21 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
     def scope(self, query):
         return super().scope(query).where(common(permissions.accounts_of(Role.LEARNER)))
 
-    def on_model_change(self, form, model, is_created):
-        columns = accounts.from_id_number(model.id_number)
-        if is_created:
-            added = accounts.inactive_learner_columns(current_user.institution_id)
-            transitions.initial(model, added.pop("status"))
-            columns.update(added)
-        for name, value in columns.items():
-            setattr(model, name, value)
+    def create_model(self, form):
+        try:
+            return learners.add_inactive(current_user._get_current_object(), form.real_name.data, form.id_number.data)
+        except Refused as refused:
+            show_refusals(form, refused, "id_number")
+            return False
 
-    def after_model_change(self, form, model, is_created):
-        audit.record("learner_account_created" if is_created else "learner_account_changed", model)
+    def update_model(self, form, model):
+        try:
+            learners.modify_inactive(current_user._get_current_object(), model, form.real_name.data,
+                                     form.id_number.data)
+        except Refused as refused:
+            show_refusals(form, refused, "id_number")
+            return False
+        return True
 
     def editable(self, model):
         return model.status == AccountStatus.INACTIVE
@@ -460,17 +410,10 @@ class LearnerAccountView(ExcelMixin, InstitutionModelView):
         return super().edit_view()
 
     def deletable(self, model):
-        if model.status != AccountStatus.INACTIVE:
-            return _("only accounts that are not activated can be deleted")
-        holds = getattr(model, "holds_achievements", None)
-        if holds is None:
-            holds = LearnerAchievement.select().where(LearnerAchievement.learner == model.id).exists()
-        if holds:
-            return _("the learner holds achievements")
-        return None
+        return learners.deletable(model, getattr(model, "holds_achievements", None))
 
-    def on_model_delete(self, model):
-        audit.record("learner_account_deleted", model, id_number=mask_id(model.id_number))
+    def delete_record(self, model):
+        learners.delete_inactive(current_user._get_current_object(), model)
 
 
 def register(admin):

@@ -1,6 +1,7 @@
 """转换记录 (seed 004 §2.4.2): 机构接收 — applications under my institution's rules (the
 learners' own and other institutions' batches); 机构发起 — the applications of batches
-my institution initiated. Each row's 审核记录 shows its review history; 导出 is
+my institution initiated. Each row's 审核记录 shows its review history; a passed conversion
+my institution received can be revoked (撤销转换, ``admin.revocation``); 导出 is
 SMS-verified and audited (``ExcelMixin``)."""
 from flask import abort, request, url_for
 from flask_admin import expose
@@ -10,6 +11,7 @@ from markupsafe import Markup, escape
 from peewee import JOIN
 
 from admin.institution.conversion_common import MENU_CONVERSION, ApplicationListView, application_filters
+from admin.revocation import RevokeConversionMixin, revoke_link
 from models import Application, Decision, Permission, ReviewRecord, ReviewStage, User
 from services import permissions
 from services.validators import mask_id
@@ -22,12 +24,13 @@ def _history_link(view, context, model, name):
     return Markup(f'<a href="{escape(url)}" data-history="{model.id}">{escape(_l("Review records"))}</a>')
 
 
-class RecordsView(ApplicationListView):
+class RecordsView(RevokeConversionMixin, ApplicationListView):
     permission = Permission.RECORDS
     tabs = TABS
     received = True
-    column_list = (*ApplicationListView.column_list, "history")
-    column_formatters = {**ApplicationListView.column_formatters, "history": _history_link}
+    column_list = (*ApplicationListView.column_list, "history", "revoke")
+    column_labels = {**ApplicationListView.column_labels, "revoke": _l("Operation")}
+    column_formatters = {**ApplicationListView.column_formatters, "history": _history_link, "revoke": revoke_link}
     column_filters = application_filters(with_status=True)
 
     def scope(self, query):

@@ -1,7 +1,7 @@
 """转换申请审核 (seed 004 §2.4.1): the institution that published a rule reviews what is
 aimed at it. Tab 个人申请: learners' conversions past their initial review (the final
-review, ``workflow.final_review``); tab 机构发起: other institutions' batches, one row per
-batch, each reviewed learner by learner (``workflow.review_batch``). On both, ticking
+review, ``ledger.final_review``); tab 机构发起: other institutions' batches, one row per
+batch, each reviewed learner by learner (``ledger.review_batch``). On both, ticking
 nothing means every row matching the filter, and the decision page says how many."""
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -44,7 +44,7 @@ from models import (
     RuleTarget,
     User,
 )
-from services import permissions, workflow
+from services import ledger, permissions
 from services.excel import DATETIME, ExportColumn
 from services.pagination import paginate
 from services.validators import mask_id
@@ -81,7 +81,7 @@ class PersonalReviewView(ApplicationListView):
             agree, reason = _opinion(form)
             opinion = reason or str(_l("Passed"))
             user = actor()
-            decide_each(list(query), lambda application: workflow.final_review(application, user, agree, opinion))
+            decide_each(list(query), lambda application: ledger.final_review(application, user, agree, opinion))
             return redirect(url_for(".index_view"))
         return self.render("admin/institution/conversion_decide.html", form=form, count=count,
                            selected=bool(chosen_ids()), back=url_for(".index_view"), preview=decision_preview(query))
@@ -89,7 +89,7 @@ class PersonalReviewView(ApplicationListView):
 
 def _format_batch(view, context, model, name):
     if name == "title":
-        return workflow.batch_title(model)
+        return ledger.batch_title(model)
     if name == "sources":
         return "、".join(model.source_names)
     if name == "targets":
@@ -186,7 +186,7 @@ class BatchReviewView(TabbedList, ExcelMixin, InstitutionModelView):
         page = paginate(self.batch_applications(batch, tab), request.args,
                         {"name": User.real_name, "submitted_at": Application.submitted_at}, "name")
         return self.render("admin/institution/batch_review.html", batch=batch, page=page, tab=tab, counts=counts,
-                           title=workflow.batch_title(batch), mask_id=mask_id, ApplicationStatus=ApplicationStatus)
+                           title=ledger.batch_title(batch), mask_id=mask_id, ApplicationStatus=ApplicationStatus)
 
     @expose("/review/<int:batch_id>/decide/", methods=("GET", "POST"))
     def decide_view(self, batch_id):
@@ -202,14 +202,14 @@ class BatchReviewView(TabbedList, ExcelMixin, InstitutionModelView):
         if count and form.validate_on_submit():
             agree, reason = _opinion(form)
             try:
-                decided = workflow.review_batch(batch, actor(), agree, reason, query.select(Application.id))
-            except workflow.WorkflowError as error:
+                decided = ledger.review_batch(batch, actor(), agree, reason, query.select(Application.id))
+            except ledger.Refused as error:
                 flash(str(error), "error")
             else:
                 flash(_("%(count)s applications reviewed.", count=decided), "success")
             return redirect(back)
         return self.render("admin/institution/conversion_decide.html", form=form, count=count, selected=bool(ids),
-                           back=back, batch_title=workflow.batch_title(batch), preview=decision_preview(query))
+                           back=back, batch_title=ledger.batch_title(batch), preview=decision_preview(query))
 
 
 def register(admin):

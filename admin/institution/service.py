@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Length
 from admin.base import SecureForm, WhereFilter
 from admin.institution.base import MENU_MANAGE, InstitutionModelView
 from models import Feedback, FeedbackStatus, LearnerAchievement, Message, Permission, User, now
-from services import notify, transitions
-from services.database import transaction
+from services.records import feedback as feedback_records
+from services.records.errors import Refused
 from services.validators import mask_id
 
 
@@ -94,22 +94,9 @@ class FeedbackView(InstitutionModelView):
         if feedback.status == FeedbackStatus.OPEN and form.validate_on_submit():
             # The radio is the decision (its choices are the two outcomes), not the status field.
             try:
-                with transaction():
-                    transitions.move(
-                        feedback, form.result.data, expected=(FeedbackStatus.OPEN,),
-                        changes={"reply": form.reply.data.strip(), "handled_by": current_user.id, "handled_at": now()},
-                        refusal=_("This feedback has already been handled."), audit="feedback_handled",
-                        result=form.result.data,
-                    )
-                    notify.notify(
-                        feedback.learner,
-                        _("Reply to your feedback"),
-                        _("Your feedback on %(name)s was handled (%(result)s): %(reply)s",
-                          name=feedback.achievement.name, result=FeedbackStatus.label(form.result.data),
-                          reply=form.reply.data.strip()),
-                        link=url_for("learner.home"),
-                    )
-            except transitions.TransitionRefused as error:
+                feedback_records.handle(feedback, current_user._get_current_object(), form.result.data,
+                                        form.reply.data)
+            except Refused as error:
                 flash(str(error), "error")
                 return redirect(url_for(".index_view"))
             flash(_("The feedback was handled."), "success")

@@ -1,6 +1,6 @@
 """What the review views (SPEC §6, §8; seed 000 chapters 三 and 四) share: each is a list
 of applications (search by learner name, filters, 待审核/已审核 tabs) with a review page
-per application and batch actions; every decision goes through ``services.workflow``,
+per application and batch actions; every decision goes through ``services.ledger``,
 which checks the state and the reviewer's right to act.
 """
 from flask import flash, redirect, request, url_for
@@ -30,7 +30,7 @@ from models import (
     ReviewStage,
     User,
 )
-from services import duplicates, permissions, workflow
+from services import duplicates, ledger, permissions
 
 MENU_REVIEWS = _l("Reviews")
 PENDING, DONE = "pending", "done"
@@ -72,7 +72,7 @@ def decide_each(applications, decide, message=None, category="success"):
         try:
             decide(application)
             done += 1
-        except workflow.WorkflowError as error:
+        except ledger.Refused as error:
             failed.append(f"{application.learner.real_name}: {error}")
     if done:
         flash(message(done) if message else _("%(count)s applications reviewed.", count=done), category)
@@ -240,7 +240,7 @@ class ReviewView(SecureModelView):
             agree = form.decision.data == Decision.AGREE
             try:
                 self.decide(application, user, agree, form.opinion.data, request.files.getlist(form.files.name))
-            except workflow.WorkflowError as error:
+            except ledger.Refused as error:
                 flash(str(error), "error")
             except ValueError as error:  # an upload that failed its checks
                 flash(str(error), "error")

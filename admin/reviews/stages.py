@@ -1,13 +1,13 @@
 """The four review lists (SPEC §6, §8): 认定审核 and 转换初审 for teaching-point
 administrators, 转换终审 and 业绩类转换审核 for committee members — each a ``ReviewView``
-naming its kind, stage and the ``services.workflow`` call that decides."""
+naming its kind, stage and the ``services.ledger`` call that decides."""
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN
 
 from admin.reviews.base import ReviewView
 from models import Application, ApplicationKind, ApplicationStatus, CatalogueAchievement, ReviewStage
-from services import permissions, workflow
+from services import ledger, permissions
 
 
 class RecognitionReviewView(ReviewView):
@@ -25,7 +25,7 @@ class RecognitionReviewView(ReviewView):
                    "decided_at")
 
     def decide(self, application, user, agree, opinion, files):
-        workflow.decide_recognition(application, user, agree, opinion)
+        ledger.decide_recognition(application, user, agree, opinion)
 
 
 class InitialReviewView(ReviewView):
@@ -42,7 +42,7 @@ class InitialReviewView(ReviewView):
     refused_message = _l("Review submitted: the initial review did not pass. The learner has been notified.")
 
     def decide(self, application, user, agree, opinion, files):
-        workflow.initial_review(application, user, agree, opinion, files)
+        ledger.initial_review(application, user, agree, opinion, files)
 
 
 class FinalReviewView(ReviewView):
@@ -66,7 +66,7 @@ class FinalReviewView(ReviewView):
         return super().is_accessible() and permissions.review_open(current_user)
 
     def decide(self, application, user, agree, opinion, files):
-        workflow.final_review(application, user, agree, opinion)
+        ledger.final_review(application, user, agree, opinion)
 
 
 class PerformanceReviewView(ReviewView):
@@ -85,4 +85,4 @@ class PerformanceReviewView(ReviewView):
         ).switch(Application)
 
     def decide(self, application, user, agree, opinion, files):
-        workflow.performance_review(application, user, agree, opinion)
+        ledger.performance_review(application, user, agree, opinion)

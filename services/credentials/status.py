@@ -3,8 +3,9 @@
 of the records at each request: nothing has to remember to flip a bit.
 
 A bit is set while its record no longer stands: an achievement withdrawn by its storing
-institution (已撤回), no longer recognised, or deleted; a conversion that is no longer
-passed, or whose source achievement was withdrawn (it rested on that achievement).
+institution (已撤回), revoked with the conversion that granted it (已撤销), no longer
+recognised, or deleted; a conversion that is no longer passed (the ledger revokes it when
+its source falls: services/ledger/revocation.py).
 Each downloaded record gets one random position in the list being filled, so the list
 says nothing about the order of issuing; a list takes entries until half full.
 """
@@ -67,10 +68,8 @@ def revoked_indices(number):
     conversions = (
         IssuedCredential.select(IssuedCredential.status_index)
         .join(Application, JOIN.LEFT_OUTER, on=(IssuedCredential.subject_id == Application.id))
-        .join(LearnerAchievement, JOIN.LEFT_OUTER, on=(Application.achievement == LearnerAchievement.id))
         .where(on_list, IssuedCredential.subject_type == CONVERSION,
-               Application.id.is_null() | (Application.status != ApplicationStatus.PASSED)
-               | (LearnerAchievement.status == AchievementStatus.WITHDRAWN))
+               Application.id.is_null() | (Application.status != ApplicationStatus.PASSED))
     )
     return {index for (index,) in achievements.tuples()} | {index for (index,) in conversions.tuples()}
 

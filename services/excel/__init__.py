@@ -9,7 +9,7 @@ One module per concern:
 - ``reading``: file checks before parsing (``sheet_limits``: the extent of an .xlsx),
   calamine's rows, the header, ``Row``s a slice at a time.
 - ``cleaning``: cell normalisation and the value each column type makes of a cell.
-- ``bulk``: raw-SQL bulk insert and chunked lookups.
+- bulk inserts and chunked lookups come from ``services.bulk``.
 - ``pipeline``: ``run_import``, one transaction per file.
 - ``writing``: the hand-written streaming ``.xlsx`` writer; ``template``: the import
   templates (openpyxl); ``export``: 导出 of a list's query.
@@ -34,7 +34,7 @@ Kinds that import under a target (``needs_target``) let the user pick it first: 
 subcategory for catalogue and institution achievements, the institution achievement for
 its learners. A view may pass the target in the URL (``?target=<id>``).
 """
-from services.excel.bulk import chunks, existing_values, insert_chunked, select_in
+from services.bulk import chunks, existing_values, insert_chunked, select_in
 from services.excel.cleaning import clean_header, clean_text, parse_cell, parse_column, parse_date, valid_id_number
 from services.excel.columns import (
     DATE,
@@ -50,6 +50,7 @@ from services.excel.columns import (
     ImportFileError,
     Row,
     refuse,
+    refuse_for,
 )
 from services.excel.export import export_values, write_export
 from services.excel.kinds import (
@@ -83,6 +84,6 @@ __all__ = [
     "first_reasons",
     "clean_text", "estimated_rows", "existing_values", "export_values", "insert_chunked", "institution_of",
     "locate_header", "named", "neutralise", "parse_cell", "parse_column", "parse_date", "parse_rows", "paused_gc",
-    "read_rows", "refuse", "refuse_duplicates", "register", "run_import", "select_in", "valid_id_number",
+    "read_rows", "refuse", "refuse_duplicates", "refuse_for", "register", "run_import", "select_in", "valid_id_number",
     "write_export", "write_rows", "write_template",
 ]

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from services import validators
 from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT
+from services.records import checks
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -55,7 +56,7 @@ def parse_cell(column, cell, today):
     """(value, text, problem) of one cell for ``column``; problem is None when valid."""
     text = clean_text(cell)
     if not text:
-        return None, "", (_("is required") if column.required else None)
+        return None, "", (str(checks.REQUIRED) if column.required else None)
     kind = column.type
     if kind == TEXT:
         if len(text) > column.max_length:
@@ -80,8 +81,8 @@ def parse_cell(column, cell, today):
         value = parse_date(cell, text)
         if value is None:
             return None, text, _("is not a valid date (YYYY-MM-DD)")
-        if value > today and not column.future:
-            return None, text, _("cannot be later than today")
+        if not column.future and (problem := checks.date_problem(value, today=today)):
+            return None, text, str(problem)
         return value, value.isoformat(), None
     if kind == ENUM:
         if text not in column.options:

@@ -56,6 +56,16 @@ class Row:
         self.number, self.values, self.texts, self.errors = number, values, texts, errors
 
 
+def refuse_for(row, refusals):
+    """Add a domain service's refusals (services.records) to a row, numbered as rows are."""
+    from services.records.errors import row_message
+
+    for refusal in refusals:
+        if not row.errors:
+            row.errors = []
+        row.errors.append(row_message(row.number, refusal))
+
+
 def refuse(row, column, problem):
     if not row.errors:
         row.errors = []  # rows start with a shared empty tuple: most are never refused

@@ -26,15 +26,12 @@ from models import (
     CategoryScope,
     FrameworkLevel,
     Institution,
-    LearnerAchievement,
-    Level,
     User,
     now,
 )
-from services import accounts, duplicates, permissions, workflow
-from services.excel import bulk
-from services.excel.bulk import existing_values, select_in
-from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT, Column, refuse
+from services import permissions
+from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT, Column, refuse, refuse_for
+from services.records import achievements, catalogue, learners
 
 
 @dataclass
@@ -121,34 +118,12 @@ class LearnerAccountsKind(ImportKind):
         return self.COLUMNS
 
     def check_existing(self, ctx, rows):
-        learner_columns = {c.key: c for c in self.COLUMNS}
-        for key, problem in (
-            ("id_number", _("is already registered")),
-            ("phone", _("is already bound to another account")),
-            ("email", _("is already bound to another account")),
-        ):
-            field_ = getattr(User, key)
-            taken = existing_values(field_, (r.values[key] for r in rows))
-            for row in rows:
-                if row.values[key] in taken:
-                    refuse(row, learner_columns[key], problem)
+        for row, refusals in zip(rows, learners.check_new([r.values for r in rows]), strict=True):
+            refuse_for(row, refusals)
 
     def insert(self, ctx, rows):
-        accounts.insert_inactive_learners(
-            (
-                {
-                    "real_name": r.values["real_name"],
-                    "id_number": r.values["id_number"],
-                    "phone": r.values["phone"],
-                    "email": r.values["email"],
-                    "ethnicity": r.values["ethnicity"],
-                    "address": r.values["address"],
-                }
-                for r in rows
-            ),
-            ctx.institution_id,
-            ctx.when,
-        )
+        fields = ("real_name", "id_number", "phone", "email", "ethnicity", "address")
+        learners.insert_new([{key: r.values[key] for key in fields} for r in rows], ctx.institution_id, ctx.when)
 
 
 LEARNER_ACCOUNTS = register(LearnerAccountsKind())
@@ -167,15 +142,16 @@ def _schema_column(spec):
 
 
 class CatalogueEntriesKind(ImportKind):
-    """Catalogue entries of one subcategory: columns come from its ``field_schema``."""
+    """Catalogue entries of one subcategory: columns come from its ``field_schema``; the
+    entries are checked and written by ``services.records.catalogue``."""
 
     needs_target = True
     target_label = _l("Achievement type")
-    keys = (("project_name", "name"),)
+    keys = ()  # two rows of one entry: the catalogue service refuses the second
     WITH_INSTITUTION = False
 
     def columns(self, target):
-        columns = [Column("project_name", "项目名称", required=True), Column("name", "成果名称", required=True)]
+        columns = [Column("project_name", "项目名称", note="不填时同成果名称"), Column("name", "成果名称", required=True)]
         if self.WITH_INSTITUTION:
             columns.append(Column("institution", "资历机构", required=True, note="机构名称或学校代码，须已在平台登记"))
         columns += [_schema_column(spec) for spec in target.catalogue_fields()]
@@ -206,45 +182,24 @@ class CatalogueEntriesKind(ImportKind):
 
     def check_existing(self, ctx, rows):
         owners = self._institutions(ctx, rows)
-        existing = set(
-            select_in(
-                [CatalogueAchievement.institution, CatalogueAchievement.project_name, CatalogueAchievement.name],
-                CatalogueAchievement.name,
-                [r.values["name"] for r in rows],
-                category=ctx.target.id,
-                disabled=False,
-            )
-        )
-        name_column = next(c for c in self.columns(ctx.target) if c.key == "name")
-        for row in rows:
-            if row.errors:
-                continue
-            if (owners[id(row)], row.values["project_name"], row.values["name"]) in existing:
-                refuse(row, name_column, _("is already in the catalogue"))
-            row.values["institution_id"] = owners[id(row)]
-
-    def insert(self, ctx, rows):
+        rows = [r for r in rows if not r.errors]
         levels = {level.name: level.id for level in FrameworkLevel.select()}
-        records = []
+        items = []
         for r in rows:
             values = r.values
-            fields = {k[7:]: _json_value(v) for k, v in values.items() if k.startswith("fields.") and v is not None}
-            records.append(
-                {
-                    "project_name": values["project_name"],
-                    "name": values["name"],
-                    "institution": values["institution_id"],
-                    "fields": CatalogueAchievement.fields.db_value(fields),
-                    "level": Level.code_of(fields.get("level")),
-                    "credits": None if values["credits"] is None else str(values["credits"]),
-                    "framework_level": levels.get(values["framework_level"]),
-                    "valid_from": values["valid_from"],
-                    "intro": values["intro"],
-                }
-            )
-        bulk.insert_chunked(
-            CatalogueAchievement, records, category=ctx.target.id, created_by=ctx.user.id, created_at=ctx.when
-        )
+            items.append({
+                "institution_id": owners[id(r)], "project_name": values["project_name"], "name": values["name"],
+                "fields": {k[7:]: _json_value(v) for k, v in values.items() if k.startswith("fields.") and v is not None},
+                "credits": values["credits"], "framework_level": levels.get(values["framework_level"]),
+                "valid_from": values["valid_from"], "intro": values["intro"],
+            })
+            values["entry"] = items[-1]
+        found = catalogue.check_entries(ctx.target, items, by_hand=False, acting_institution=ctx.institution_id)
+        for row, refusals in zip(rows, found, strict=True):
+            refuse_for(row, refusals)
+
+    def insert(self, ctx, rows):
+        catalogue.insert_entries(ctx.target, [r.values["entry"] for r in rows], ctx.user, ctx.when)
 
 
 def _json_value(value):
@@ -262,7 +217,6 @@ class CatalogueKind(CatalogueEntriesKind):
     code = "catalogue"
     screen_name = "名录成果导入"
     label = "名录成果"
-    keys = (("institution", "project_name", "name"),)
     WITH_INSTITUTION = True
 
     def _institutions(self, ctx, rows):
@@ -325,8 +279,6 @@ class LearnerAchievementsKind(ImportKind):
         return self.COLUMNS
 
     def _entries(self, user):
-        from services import permissions
-
         query = CatalogueAchievement.select().where(~CatalogueAchievement.disabled)
         return permissions.scope_by_institution(query, CatalogueAchievement.institution, user)
 
@@ -340,73 +292,13 @@ class LearnerAchievementsKind(ImportKind):
         return f"{target.name}学员导入模板.xlsx"
 
     def check_existing(self, ctx, rows):
-        name_column, id_column = self.COLUMNS[0], self.COLUMNS[1]
-        accounts = {
-            id_number: (user_id, real_name, role)
-            for user_id, id_number, real_name, role in select_in(
-                [User.id, User.id_number, User.real_name, User.role], User.id_number, [r.values["id_number"] for r in rows]
-            )
-        }
-        holders = {
-            learner
-            for (learner,) in select_in(
-                [LearnerAchievement.learner],
-                LearnerAchievement.learner,
-                [a[0] for a in accounts.values()],
-                catalogue=ctx.target.id,
-            )
-        }
-        for row in rows:
-            account = accounts.get(row.values["id_number"])
-            if account is None:
-                continue
-            user_id, real_name, role = account
-            if not permissions.is_learner(role) or real_name != row.values["real_name"]:
-                # One answer for both: the import must not tell which names (or staff) are
-                # registered under ID numbers.
-                refuse(row, name_column, _("the name and the ID number do not match a learner account"))
-            elif user_id in holders:
-                refuse(row, id_column, _("already holds this achievement"))
-            row.values["learner_id"] = user_id
+        for row, refusals in zip(rows, achievements.check_holdings(ctx.target, [r.values for r in rows]), strict=True):
+            refuse_for(row, refusals)
 
     def insert(self, ctx, rows):
-        new = [r for r in rows if "learner_id" not in r.values]
-        accounts.insert_inactive_learners(
-            ({"real_name": r.values["real_name"], "id_number": r.values["id_number"]} for r in new),
-            ctx.institution_id,
-            ctx.when,
-        )
-        ids = dict(select_in([User.id_number, User.id], User.id_number, [r.values["id_number"] for r in new]))
-        for r in new:
-            r.values["learner_id"] = ids[r.values["id_number"]]
-        entry = ctx.target
-        category = entry.category
-        status = workflow.initial_status(category, entry)
-        bulk.insert_chunked(
-            LearnerAchievement,
-            (
-                {
-                    "learner": r.values["learner_id"],
-                    "obtained_on": r.values["obtained_on"],
-                    "personal_code": r.values["personal_code"],
-                    "certificate_key": duplicates.certificate_key(r.values["personal_code"]),
-                }
-                for r in rows
-            ),
-            catalogue=entry.id,
-            category=entry.holder_category_id,
-            name=entry.name,
-            institution=entry.institution_id,
-            fields={},
-            status=status,
-            source=AchievementSource.IMPORT,
-            stored_by=ctx.institution_id,
-            import_batch=ctx.batch_id,
-            created_at=ctx.when,
-            updated_at=ctx.when,
-        )
-        # Flag duplicate certificates of the new rows (services/duplicates.py).
-        duplicates.refresh(entry.id, (duplicates.certificate_key(r.values["personal_code"]) for r in rows))
+        achievements.store_holdings(ctx.target, [r.values for r in rows], institution_id=ctx.institution_id,
+                                    user=ctx.user, source=AchievementSource.IMPORT, batch_id=ctx.batch_id,
+                                    when=ctx.when)
 
 
 LEARNER_ACHIEVEMENTS = register(LearnerAchievementsKind())

@@ -12,8 +12,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from services import storage
+from services.bulk import chunks
 from services.excel import sheet_limits
-from services.excel.bulk import chunks
 from services.excel.cleaning import clean_header, parse_column
 from services.excel.columns import ImportFileError, Row, refuse
 

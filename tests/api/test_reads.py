@@ -5,7 +5,7 @@ import datetime as dt
 from models import ApplicationKind, ApplicationStatus
 from tests import factories
 from tests.api.conftest import bearer, make_application
-from tests.foundation.test_admin_lists import count_queries
+from tests.queries import count_queries
 
 
 def get(client, token, path):

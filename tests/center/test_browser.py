@@ -5,15 +5,9 @@ import pytest
 
 from models import CatalogueAchievement
 from tests import factories
+from tests.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference")]
-
-
-def log_in(page, user):
-    page.goto(page.base + "/login")
-    page.fill("[name=identifier]", user.username)
-    page.fill("[name=password]", factories.PASSWORD)
-    page.click("form button[type=submit]")
 
 
 def test_center_adds_a_catalogue_entry_and_the_learner_finds_it(page, output_dir):

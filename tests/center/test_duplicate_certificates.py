@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from models import Application, LearnerAchievement, Role, User
-from services import workflow
+from services import ledger
 from tests import factories
 from tests.learner.helpers import learner_with_point, png
 
@@ -148,7 +148,7 @@ def test_the_reviewer_is_warned_on_the_review_page(learners, client_as):
     original = add(holder, entry, "NCRE-2021-001")
     duplicate = add(copier, entry, "NCRE-2021-001")
     clean = add(honest, entry, "NCRE-2021-002")
-    applications = {row.id: workflow.submit_conversion(row, rule, row.learner) for row in (duplicate, clean)}
+    applications = {row.id: ledger.submit_conversion(row, rule, row.learner) for row in (duplicate, clean)}
     reviewer = client_as(factories.make_user(Role.REVIEWER, institution=copier.user.teaching_point))
     page = reviewer.get(f"/admin/initial_review/review/{applications[duplicate.id].id}").get_data(as_text=True)
     assert "data-duplicate-warning" in page and "重复证书" in page and "NCRE-2021-001" in page

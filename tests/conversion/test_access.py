@@ -6,7 +6,7 @@ sub-user menu opens exactly its own screens."""
 import pytest
 
 from models import Application, ConversionBatch, LearnerAchievement, Message, Permission, ReviewRecord, User
-from services import workflow
+from services import ledger
 from tests import factories
 from tests.conversion.conftest import grant, holders
 from tests.institution.conftest import make_space
@@ -28,14 +28,14 @@ def triangle(app, reference):
     into_c = factories.make_rule([b.entry], [c_course], institution=c.institution, code="202611290102")
     c_holders = holders(c, 2, "丙学员")
     b_holders = holders(b, 2, "乙学员")
-    received = workflow.submit_batch(c.institution, into_b, c_holders, c.admin)
-    initiated = workflow.submit_batch(b.institution, into_c, b_holders, b.admin)
+    received = ledger.submit_batch(c.institution, into_b, c_holders, c.admin)
+    initiated = ledger.submit_batch(b.institution, into_c, b_holders, b.admin)
     # C's learner applied on their own under B's rule (past the initial review).
     point = factories.make_teaching_point()
     learner = factories.make_learner(real_name="丙个人申请者", teaching_point=point)
     own = factories.make_achievement(learner, c.entry)
-    personal = workflow.submit_conversion(own, into_b, learner)
-    workflow.initial_review(personal, factories.make_user("reviewer", institution=point), True, "同意")
+    personal = ledger.submit_conversion(own, into_b, learner)
+    ledger.initial_review(personal, factories.make_user("reviewer", institution=point), True, "同意")
     received_apps = [a.id for a in Application.select().where(Application.batch == received)]
     initiated_apps = [a.id for a in Application.select().where(Application.batch == initiated)]
     return dict(a=a, b=b, c=c, into_b=into_b, into_c=into_c, received=received, initiated=initiated,

@@ -14,7 +14,7 @@ from models import (
     RuleStatus,
     db,
 )
-from services import workflow
+from services import ledger
 from tests import factories
 from tests.conversion.conftest import holders
 
@@ -81,9 +81,9 @@ def test_open_applications_are_skipped_and_counted(world, client_as):
 
 
 def test_a_refused_application_may_be_applied_for_again(world):
-    batch = workflow.submit_batch(world.b.institution, world.rule, world.b_holders[:1], world.b.admin)
-    workflow.review_batch(batch, world.a.admin, False, "材料不全")
-    again = workflow.submit_batch(world.b.institution, world.rule, world.b_holders[:1], world.b.admin)
+    batch = ledger.submit_batch(world.b.institution, world.rule, world.b_holders[:1], world.b.admin)
+    ledger.review_batch(batch, world.a.admin, False, "材料不全")
+    again = ledger.submit_batch(world.b.institution, world.rule, world.b_holders[:1], world.b.admin)
     assert again.created == 1 and again.skipped == 0
 
 
@@ -115,10 +115,10 @@ def test_only_my_learners_holding_my_source(world, client_as):
     assert Application.select().count() == 0
     client.post(apply_url(world.rule), data={"ids": [world.a.stored.id, foreign.id, world.b_holders[1].id]})
     assert batch_learners() == ["B学员01"]
-    with pytest.raises(workflow.WorkflowError):
-        workflow.submit_batch(world.b.institution, world.rule, [foreign], world.b.admin)
-    with pytest.raises(workflow.WorkflowError):  # A's admin applying in B's name
-        workflow.submit_batch(world.b.institution, world.rule, world.b_holders, world.a.admin)
+    with pytest.raises(ledger.Refused):
+        ledger.submit_batch(world.b.institution, world.rule, [foreign], world.b.admin)
+    with pytest.raises(ledger.Refused):  # A's admin applying in B's name
+        ledger.submit_batch(world.b.institution, world.rule, world.b_holders, world.a.admin)
 
 
 def test_the_rules_institution_is_told_where_to_review(world, client_as):
@@ -140,7 +140,7 @@ def test_batch_is_set_based(world):
         space = type("S", (), {"institution": world.b.institution, "entry": entry})
         holders(space, size, prefix)
         with counted_queries(db.obj) as statements:
-            batch = workflow.submit_batch(world.b.institution, rule, workflow.batch_holders(world.b.institution.id,
+            batch = ledger.submit_batch(world.b.institution, rule, ledger.batch_holders(world.b.institution.id,
                                                                                            rule.id), world.b.admin)
         assert batch.created == size
         counts.append(len(statements))

@@ -1,6 +1,6 @@
 """With CSRF protection on (as in production), the conversion POSTs need their token."""
 from models import Application, ApplicationStatus, ConversionBatch
-from services import workflow
+from services import ledger
 from tests import factories
 from tests.conversion.conftest import holders
 from tests.institution.conftest import make_space
@@ -12,7 +12,7 @@ def test_conversion_posts_without_token_are_refused(csrf_app, reference):
     course = factories.make_catalogue("course", institution=a.institution)
     rule = factories.make_rule([b.entry], [course], institution=a.institution)
     held = holders(b, 2, "B学员")
-    batch = workflow.submit_batch(b.institution, rule, held, b.admin)
+    batch = ledger.submit_batch(b.institution, rule, held, b.admin)
     b_client, a_client = csrf_app.test_client(), csrf_app.test_client()
     login_with_token(b_client, b.admin)
     login_with_token(a_client, a.admin)

@@ -2,7 +2,7 @@
 import datetime as dt
 
 from models import AchievementSource, ConversionBatch, Message, Role
-from services import database, workflow
+from services import database, ledger
 from tests import factories
 
 
@@ -47,7 +47,7 @@ def test_sub_users_with_the_menu_are_told_too(world, sub):
 
     reviewer = sub("a", Permission.REVIEWS)
     bystander = sub("a", Permission.MESSAGES)
-    workflow.submit_batch(world.b.institution, world.rule, world.b_holders, world.b.admin)
+    ledger.submit_batch(world.b.institution, world.rule, world.b_holders, world.b.admin)
     assert latest(reviewer).link.startswith("/admin/inst_conv_batches/review/")
     assert latest(bystander) is None
 

@@ -2,7 +2,7 @@
 import pytest
 
 from models import Application, ApplicationStatus, AuditLog
-from services import workflow
+from services import ledger
 from tests import factories
 from tests.institution.test_access import exported_cells, fresh_export_code
 
@@ -12,10 +12,10 @@ NAME = "flt2_2"
 
 @pytest.fixture
 def decided(world):
-    batch = workflow.submit_batch(world.b.institution, world.rule, world.b_holders, world.b.admin)
+    batch = ledger.submit_batch(world.b.institution, world.rule, world.b_holders, world.b.admin)
     apps = list(Application.select().where(Application.batch == batch).order_by(Application.id))
-    workflow.review_batch(batch, world.a.admin, True, "", [apps[0].id, apps[1].id])
-    workflow.review_batch(batch, world.a.admin, False, "材料不全", [apps[2].id])
+    ledger.review_batch(batch, world.a.admin, True, "", [apps[0].id, apps[1].id])
+    ledger.review_batch(batch, world.a.admin, False, "材料不全", [apps[2].id])
     return apps
 
 
@@ -44,7 +44,7 @@ def test_review_history(world, decided, client_as):
     for client, url in ((client_as(world.a.admin), "/admin/inst_records/"),
                         (client_as(world.b.admin), "/admin/inst_records_out/")):
         page = client.get(f"{url}history/?id={decided[2].id}").get_data(as_text=True)
-        assert "材料不全" in page and "不同意" in page and "机构审核" in page and "A管理员" in page
+        assert "材料不全" in page and "不同意" in page and "机构发起审核" in page and "A管理员" in page
         assert 'data-record="disagree"' in page
         assert "暂无审核记录" in client.get(f"{url}history/?id={decided[3].id}").get_data(as_text=True)
 

@@ -20,7 +20,7 @@ from models import (
     User,
     db,
 )
-from services import workflow
+from services import ledger
 from tests import factories
 
 # Flask-Admin filter arguments of the application lists (order of application_filters()).
@@ -29,7 +29,7 @@ YEAR, CODE, NAME, ID = "flt0_0", "flt1_1", "flt2_2", "flt3_3"
 
 @pytest.fixture
 def batch(world):
-    return workflow.submit_batch(world.b.institution, world.rule, world.b_holders, world.b.admin)
+    return ledger.submit_batch(world.b.institution, world.rule, world.b_holders, world.b.admin)
 
 
 def batch_apps(batch):
@@ -50,8 +50,8 @@ def personal(world):
     for achievement in world.b_holders[1:3]:
         User.update(teaching_point=point).where(User.id == achievement.learner_id).execute()
         learner = User.get_by_id(achievement.learner_id)
-        application = workflow.submit_conversion(LearnerAchievement.get_by_id(achievement.id), world.rule, learner)
-        workflow.initial_review(application, reviewer, True, "同意")
+        application = ledger.submit_conversion(LearnerAchievement.get_by_id(achievement.id), world.rule, learner)
+        ledger.initial_review(application, reviewer, True, "同意")
         apps.append(application)
     return apps
 
@@ -121,19 +121,19 @@ def test_refusal_needs_a_reason_of_at_most_500(world, batch, client_as, reason):
     assert "is-invalid" in response.get_data(as_text=True)
     assert all(a.status == ApplicationStatus.PENDING for a in batch_apps(batch))
     assert ReviewRecord.select().count() == 0
-    with pytest.raises(workflow.WorkflowError):
-        workflow.review_batch(batch, world.a.admin, False, reason)
+    with pytest.raises(ledger.Refused):
+        ledger.review_batch(batch, world.a.admin, False, reason)
     client.post(f"/admin/inst_conv_batches/review/{batch.id}/decide/", data={"result": "fail", "reason": "x" * 500})
     assert all(a.status == ApplicationStatus.REFUSED for a in batch_apps(batch))
 
 
 def test_targets_are_granted_once(world, batch):
     apps = batch_apps(batch)
-    workflow.review_batch(batch, world.a.admin, True, "", [apps[0].id])
-    with pytest.raises(workflow.WorkflowError):
-        workflow.review_batch(batch, world.a.admin, True, "", [apps[0].id])
-    with pytest.raises(workflow.WorkflowError):
-        workflow.review_batch(batch, world.a.admin, False, "改判", [apps[0].id])
+    ledger.review_batch(batch, world.a.admin, True, "", [apps[0].id])
+    with pytest.raises(ledger.Refused):
+        ledger.review_batch(batch, world.a.admin, True, "", [apps[0].id])
+    with pytest.raises(ledger.Refused):
+        ledger.review_batch(batch, world.a.admin, False, "改判", [apps[0].id])
     assert granted(apps[0].learner_id) == 1
     assert Application.get_by_id(apps[0].id).status == ApplicationStatus.PASSED
     assert ReviewRecord.select().where(ReviewRecord.application == apps[0].id).count() == 1
@@ -149,8 +149,8 @@ def test_two_reviewers_at_once_on_a_batch_decide_once(app, world, batch, agree):
         with app.app_context(), db.connection_context():
             start.wait()
             try:
-                return workflow.review_batch(batch, User.get_by_id(user_id), agree, "材料不全")
-            except workflow.WorkflowError as error:
+                return ledger.review_batch(batch, User.get_by_id(user_id), agree, "材料不全")
+            except ledger.Refused as error:
                 return str(error)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

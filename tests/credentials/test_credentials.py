@@ -21,6 +21,7 @@ from models import (
     SigningKey,
     now,
 )
+from services import ledger
 from services.credentials import keys
 from tests import factories
 from tests.learner.helpers import learner_with_point
@@ -191,9 +192,9 @@ def test_a_withdrawn_achievement_is_revoked_through_the_status_list(holder, clie
     token = download(holder, item)
     assert status_bit(client, token) is False
     staff = factories.make_user("institution", institution=institution)
-    from services import workflow
+    from services import ledger
 
-    workflow.withdraw_achievement(LearnerAchievement.get_by_id(item.id), staff, "证书信息有误",
+    ledger.withdraw_achievement(LearnerAchievement.get_by_id(item.id), staff, "证书信息有误",
                                   _reason_file())
     assert status_bit(client, token) is True
     _response, page = check(client, token)
@@ -236,9 +237,8 @@ def test_a_conversion_certificate_credential_verifies_and_is_revoked_with_its_so
     assert claims["evidence"][0]["id"].endswith(f"/verify/{application.certificate_code}")
     _response, page = check(client, token)
     assert state_of(page) == "valid" and "李小明" in page and "电子商务概论" in page
-    # The achievement it converted is withdrawn: the conversion no longer stands.
-    LearnerAchievement.update(status=AchievementStatus.WITHDRAWN).where(
-        LearnerAchievement.id == application.achievement_id).execute()
+    # The center revokes the conversion: its credential no longer stands.
+    ledger.revoke_conversion(application, factories.make_user("center"), "源成果证书不实")
     _response, page = check(client, token)
     assert state_of(page) == "revoked"
 

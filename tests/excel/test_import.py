@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from models import AccountStatus, Attachment, ImportBatch, LearnerAchievement, Permission, Role, User, UserPermission
-from services import excel
+from services import bulk, excel
 from tests import factories
 from tests.excel.conftest import read_xlsx, upload, workbook_bytes
 
@@ -165,14 +165,14 @@ def test_failure_workbook_reimports_after_fixing(client_as):
 def test_a_failure_midway_leaves_nothing(client_as, monkeypatch, tmp_path):
     center = client_as("center")
     calls = []
-    original = excel.bulk.insert_chunked
+    original = bulk.insert_chunked
 
     def failing(model, rows, **same):
         calls.append(model)
         original(model, rows, **same)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(excel.bulk, "insert_chunked", failing)
+    monkeypatch.setattr(bulk, "insert_chunked", failing)
     path = tmp_path / "a.xlsx"
     path.write_bytes(workbook_bytes([HEADER, *[[f"学员{i}", n, "", ""] for i, n in enumerate(ids(3, 700))]]))
     with pytest.raises(RuntimeError):

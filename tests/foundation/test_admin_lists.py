@@ -1,13 +1,12 @@
 """Every admin list, for every role's demo account: it opens, it is paged, and it does
 not load each row's foreign keys with their own queries (no N+1)."""
-import contextlib
 
 import pytest
 from flask_admin.model import BaseModelView
 
 from admin import flask_admin_adapter
-from models import db
 from services import seed
+from tests.queries import count_queries
 
 # A 20-row page that loaded one relation per row would need 20+ queries.
 MAX_QUERIES_PER_LIST = 15
@@ -18,23 +17,6 @@ DEMO_LOGINS = {
     "institution": "institution",
     "institution_staff": "institution",
 }
-
-
-@contextlib.contextmanager
-def count_queries():
-    counter = {"n": 0}
-    database = db.obj
-    original = database.execute_sql
-
-    def counting(sql, params=None, *args, **kwargs):
-        counter["n"] += 1
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = counting
-    try:
-        yield counter
-    finally:
-        database.execute_sql = original
 
 
 def list_views(app):

@@ -7,7 +7,7 @@ import pytest
 
 from bench.scale import data, pages
 from services import seed
-from tests.foundation.test_admin_lists import count_queries
+from tests.queries import count_queries
 
 QUERY_BUDGET = 8
 DEMO = {**{name: identity for name, identity in pages.ROLES.items() if name != "learner"},

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from models import AccountStatus, Institution, InstitutionKind, LearnerAchievement, User
-from services import workflow
+from services.records import institutions as registrations
 from tests import factories
 from tests.institution.test_account import INFO
 
@@ -46,7 +46,7 @@ def test_register_store_and_import_learners(page, output_dir, reference, tmp_pat
     page.wait_for_url("**/institution/register/done")
     assert page.inner_text("[data-login-account]") == "G12046"
     assert page.locator("[data-registration-status=pending]").is_visible()  # the center reviews it first
-    workflow.approve_institution(Institution.get_by_id(college.id), factories.make_user("center"))
+    registrations.approve_institution(Institution.get_by_id(college.id), factories.make_user("center"))
     page.goto(page.base + "/admin/")
     page.wait_for_url("**/admin/")
 

@@ -6,8 +6,8 @@ import pytest
 
 from models import AchievementSource, CatalogueAchievement, Feedback, LearnerAchievement, Message, User
 from tests import factories
-from tests.foundation.test_admin_lists import count_queries
 from tests.institution.conftest import make_space
+from tests.queries import count_queries
 
 LISTS = ("inst_achievements", "inst_learner_achievements", "inst_learners", "inst_feedback", "inst_messages",
          "inst_users")

@@ -3,7 +3,8 @@ then 注册人信息 and 机构信息 with 保存 (draft resumed after login) an
 import pytest
 
 from models import Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User
-from services import sms, workflow
+from services import sms
+from services.records import institutions as registrations
 from tests import factories
 from tests.institution.test_account import INFO
 
@@ -86,7 +87,7 @@ def test_full_registration_with_a_draft_resumed_after_login(colleges, client, ap
     registered = Institution.get_by_id(college.id)
     assert registered.status == InstitutionStatus.PENDING and registered.credit_code == INFO["credit_code"]
     assert User.get_by_id(account.id).real_name == "陈注册"
-    workflow.approve_institution(registered, factories.make_user("center"))  # the center's 审核通过
+    registrations.approve_institution(registered, factories.make_user("center"))  # the center's 审核通过
     assert later.get("/admin/").status_code == 200
 
     # Registered: the college leaves the list; the login as 机构用户 works with the account.

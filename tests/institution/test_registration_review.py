@@ -5,7 +5,8 @@ agreement is a link to its text."""
 import pytest
 
 from models import AuditLog, Institution, InstitutionStatus, Message, Role, SmsOutbox, User
-from services import workflow
+from services import ledger
+from services.records import institutions as registrations
 from tests import factories
 from tests.institution import test_register
 from tests.institution.test_account import INFO
@@ -113,8 +114,8 @@ def test_center_refuses_with_a_reason_and_the_registrant_corrects_and_resubmits(
 def test_only_pending_registrations_can_be_decided(colleges, client_as):
     _department, college, *_ = colleges
     user = client_as("center").user
-    with pytest.raises(workflow.WorkflowError):
-        workflow.approve_institution(college, user)
+    with pytest.raises(ledger.Refused):
+        registrations.approve_institution(college, user)
     assert Institution.get_by_id(college.id).status == InstitutionStatus.ACTIVE
 
 

@@ -94,7 +94,7 @@ def test_the_same_catalogue_achievement_cannot_be_added_twice(learner_client):
     entry = factories.make_catalogue()
     assert add_from_catalogue(learner_client, entry).status_code == 302
     body = add_from_catalogue(learner_client, entry).get_data(as_text=True)
-    assert "您已添加过该成果" in body
+    assert "已存有该成果" in body
     assert LearnerAchievement.select().count() == 1
 
 

@@ -73,7 +73,8 @@ def test_pathways_complete_partial_and_missing(world):
     assert float(shown[rules["complete2"].id].target_credits) == 5
     assert shown[rules["complete"].id].apply_from == world["held"]["A证书"].id
     assert [r.complete for r in result.page.items] == [True, True, False]  # complete ones first
-    assert result.complete == 2 and result.page.total == 3
+    assert result.open == 2 and result.page.total == 3
+    assert [r.state for r in result.page.items] == ["open", "open", "partial"]
     totals = {(name, major): row for name, major, *row in result.totals}
     assert totals[("广东开放大学X", "计算机应用")] == [2, 2, pytest.approx(8), pytest.approx(8)]
     assert totals[("长沙理工大学X", None)] == [1, 0, 0, pytest.approx(2)]

@@ -4,6 +4,7 @@ import subprocess
 import pytest
 
 from models import Application, ApplicationKind, ApplicationStatus, RuleStatus, RuleType, now
+from services.ledger import grants
 from tests import factories
 from tests.learner.helpers import learner_with_point
 
@@ -51,9 +52,10 @@ def test_learners_see_the_rule_query_in_their_menu(client_as, rules):
 
 
 def passed_conversion(learner, rule):
+    """A passed conversion as its grant leaves it: with its certificate code."""
     row = factories.make_achievement(learner, rule.sources.get().catalogue)
     return Application.create(kind=ApplicationKind.CONVERSION, learner=learner, achievement=row, rule=rule,
-                              status=ApplicationStatus.PASSED, decided_at=now())
+                              status=ApplicationStatus.PASSED, decided_at=now(), certificate_code=grants.mint_code())
 
 
 def test_the_certificate_pdf_embeds_a_cjk_font_and_verifies(client_as, rules, tmp_path):
@@ -63,15 +65,14 @@ def test_the_certificate_pdf_embeds_a_cjk_font_and_verifies(client_as, rules, tm
     client = client_as(learner)
     response = client.get(f"/me/applications/{application.id}/certificate.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    code = Application.get_by_id(application.id).certificate_code
-    assert code
+    code = application.certificate_code
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(response.data)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "李小明" in text and code in text and "计算机应用基础" in text and published.code in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "WenQuanYiZenHei" in fonts and " yes " in fonts  # embedded
-    # Printing again keeps the same code.
+    # Printing again keeps the code minted at the grant.
     client.get(f"/me/applications/{application.id}/certificate.pdf")
     assert Application.get_by_id(application.id).certificate_code == code
     anonymous = client_as(learner_with_point())  # any other person, even logged in elsewhere
@@ -85,7 +86,7 @@ def test_unknown_codes_and_other_learners_certificates(client, client_as, rules)
     assert response.status_code == 404 and "未找到验证码为" in response.get_data(as_text=True)
     intruder = client_as(learner_with_point())
     assert intruder.get(f"/me/applications/{application.id}/certificate.pdf").status_code == 404
-    assert Application.get_by_id(application.id).certificate_code is None
+    assert Application.get_by_id(application.id).certificate_code == application.certificate_code
 
 
 def test_no_certificate_before_the_conversion_passed(client_as, rules):

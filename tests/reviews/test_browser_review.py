@@ -6,25 +6,15 @@ import os
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from services import storage, workflow
+from services import ledger, storage
 from tests import factories
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00"
     b"\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
 )
-
-
-def log_in(page, user):
-    page.context.clear_cookies()
-    page.goto(page.base + "/login")
-    if user.role in ("institution", "subuser"):
-        page.check("input[value=institution]")
-    page.fill("input[name=identifier]", user.username)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/" if user.role != "learner" else "**/me/")
 
 
 def test_initial_and_final_review_in_a_browser(page, reference, output_dir):
@@ -36,7 +26,7 @@ def test_initial_and_final_review_in_a_browser(page, reference, output_dir):
     target = factories.make_catalogue("course", name="容器技术与应用")
     held = factories.make_achievement(learner, source)
     evidence = storage.save_upload(FileStorage(io.BytesIO(PNG), filename="证书.png"), "learner_achievement", held.id)
-    application = workflow.submit_conversion(held, factories.make_rule([source], [target]), learner)
+    application = ledger.submit_conversion(held, factories.make_rule([source], [target]), learner)
 
     log_in(page, reviewer)
     page.goto(page.base + "/admin/initial_review/")

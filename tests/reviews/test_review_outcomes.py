@@ -6,7 +6,7 @@ import io
 import pytest
 
 from models import Application, ApplicationStatus, ReviewRecord, ReviewStage
-from services import workflow
+from services import ledger
 from tests.reviews import test_review_views
 
 PNG = test_review_views.PNG
@@ -43,7 +43,7 @@ def test_conversion_review_flash_says_the_decision(setting, client_as, stage, de
     """转换初审 and 转换终审 tell the reviewer which stage passed or not."""
     who = "reviewer"
     if stage == "final":
-        workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+        ledger.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
         who = "committee"
     response = client_as(setting[who]).post(
         f"/admin/{stage}_review/review/{setting['conversion'].id}",
@@ -68,8 +68,8 @@ def test_batch_refusal_flash_says_refused(setting, client_as):
 def test_reapplication_shows_the_earlier_refusal(setting, client_as):
     """A re-application: the review page lists the earlier attempt with its opinion."""
     first = setting["recognition"]
-    workflow.decide_recognition(first, setting["reviewer"], False, "教学点：广州教学点 审核人：李老师 意见：不同意，材料不全")
-    again = workflow.submit_recognition(first.achievement, setting["learner"])
+    ledger.decide_recognition(first, setting["reviewer"], False, "教学点：广州教学点 审核人：李老师 意见：不同意，材料不全")
+    again = ledger.submit_recognition(first.achievement, setting["learner"])
     page = client_as(setting["reviewer"]).get(f"/admin/recognition_review/review/{again.id}").get_data(as_text=True)
     assert "材料不全" in page
     assert "暂无审核记录" not in page
@@ -91,7 +91,7 @@ def test_initial_reviewer_sees_their_own_decision_time_and_materials(setting, cl
     assert "初审通过" in row
     assert str(initial.created_at)[:16] in row
     ReviewRecord.update(created_at=initial.created_at.replace(year=2020)).where(ReviewRecord.id == initial.id).execute()
-    workflow.final_review(Application.get_by_id(app_id), setting["committee"], False, "审核人：中心 周教授 不同意")
+    ledger.final_review(Application.get_by_id(app_id), setting["committee"], False, "审核人：中心 周教授 不同意")
     assert Application.get_by_id(app_id).status == ApplicationStatus.REFUSED
     row = reviewer.get("/admin/initial_review/?tab=done").get_data(as_text=True).split("陈晓明")[1]
     assert "初审通过" in row and "审核不通过" not in row.split("</tr>")[0]
@@ -103,7 +103,7 @@ def test_initial_reviewer_sees_their_own_decision_time_and_materials(setting, cl
 
 @pytest.mark.parametrize("sort", [4, 5, 6])  # 状态, 提交时间, 审核时间
 def test_done_list_sorts_by_every_sortable_column(setting, client_as, sort):
-    workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+    ledger.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
     page = client_as(setting["reviewer"]).get(f"/admin/initial_review/?tab=done&sort={sort}&desc=1")
     assert page.status_code == 200 and "陈晓明" in page.get_data(as_text=True)
 

@@ -4,7 +4,7 @@ import io
 import pytest
 
 from models import AchievementStatus, Application, ApplicationStatus, Attachment, LearnerAchievement, ReviewRecord
-from services import storage, workflow
+from services import ledger, storage
 from tests import factories
 
 PNG = factories.png_bytes()
@@ -26,8 +26,8 @@ def setting(app, reference):
         "learner": learner,
         "reviewer": factories.make_user("reviewer", institution=point, real_name="李老师"),
         "committee": factories.make_user("committee", real_name="周教授"),
-        "conversion": workflow.submit_conversion(held, rule, learner),
-        "recognition": workflow.submit_recognition(factories.make_achievement(learner), learner),
+        "conversion": ledger.submit_conversion(held, rule, learner),
+        "recognition": ledger.submit_recognition(factories.make_achievement(learner), learner),
     }
 
 
@@ -104,7 +104,7 @@ def test_batch_action_decides_selected_with_the_default_opinion(setting, client_
 def test_final_review_lists_only_applications_past_the_initial_review(setting, client_as):
     committee = client_as(setting["committee"])
     assert "陈晓明" not in committee.get("/admin/final_review/").get_data(as_text=True)
-    workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+    ledger.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
     assert "陈晓明" in committee.get("/admin/final_review/").get_data(as_text=True)
     committee.post(
         f"/admin/final_review/review/{setting['conversion'].id}",
@@ -125,7 +125,7 @@ def test_review_post_without_csrf_token_is_refused(csrf_app, reference):
     point = factories.make_teaching_point()
     learner = factories.make_learner(teaching_point=point)
     reviewer = factories.make_user("reviewer", institution=point)
-    application = workflow.submit_recognition(factories.make_achievement(learner), learner)
+    application = ledger.submit_recognition(factories.make_achievement(learner), learner)
     client = csrf_app.test_client()
     token = client.get("/login").get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     client.post("/login", data={"csrf_token": token, "identity": "person", "identifier": reviewer.username,
@@ -140,7 +140,7 @@ def test_final_pass_is_visible_to_the_learner_once(setting, client_as):
     the SMS outbox holds both texts of SPEC §8 with the names filled in."""
     from models import SmsOutbox
 
-    workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+    ledger.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
     committee = client_as(setting["committee"])
     for _ in range(2):  # a second press changes nothing
         committee.post(
@@ -159,7 +159,7 @@ def test_final_pass_is_visible_to_the_learner_once(setting, client_as):
 def test_the_rules_institution_may_do_the_final_review(setting, client_as):
     """The institution that published the rule takes the final review in its own 转换申请审核
     › 个人申请 (for its own rules only); the committee's 转换终审 list is not its menu."""
-    workflow.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
+    ledger.initial_review(setting["conversion"], setting["reviewer"], True, "同意")
     publisher = setting["conversion"].rule.institution
     own = client_as("institution", institution=publisher)
     stranger = client_as("institution")
@@ -182,9 +182,9 @@ def test_each_reviewed_tab_lists_what_its_stage_decided(setting, client_as):
         return "陈晓明" in client.get(f"/admin/{endpoint}/?tab=done").get_data(as_text=True)
 
     assert not listed(reviewer, "initial_review") and not listed(committee, "final_review")
-    workflow.initial_review(conversion, setting["reviewer"], True, "同意")
+    ledger.initial_review(conversion, setting["reviewer"], True, "同意")
     assert Application.get_by_id(conversion.id).decided_stage == "initial"
     assert listed(reviewer, "initial_review") and not listed(committee, "final_review")
-    workflow.final_review(Application.get_by_id(conversion.id), setting["committee"], True, "同意")
+    ledger.final_review(Application.get_by_id(conversion.id), setting["committee"], True, "同意")
     assert Application.get_by_id(conversion.id).decided_stage == "final"
     assert listed(reviewer, "initial_review") and listed(committee, "final_review")

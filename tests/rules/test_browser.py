@@ -7,19 +7,11 @@ import pytest
 
 from models import ConversionMethod, ConversionRule, PublishStatus, Role, RuleSource, RuleStatus
 from tests import factories
+from tests.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference")]
 
 PDF = factories.pdf_bytes()  # uploads are parsed: a real one-page PDF
-
-
-def log_in(page, user):
-    page.goto(page.base + "/login")
-    page.check("input[name=identity][value=institution]")
-    page.fill("[name=identifier]", user.username)
-    page.fill("[name=password]", factories.PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 def shot(page, output_dir, name):

@@ -18,7 +18,7 @@ from models import (
     RuleStatus,
     RuleTarget,
 )
-from services import rule_versions, rules, workflow
+from services import ledger, rule_versions, rules
 from tests import factories
 from tests.learner.helpers import learner_with_point
 
@@ -86,8 +86,8 @@ def test_a_published_rule_changes_by_a_new_version_and_old_applications_keep_the
     offered = world.second.get(f"/me/conversions/{world.second_row.id}/apply").get_data(as_text=True)
     assert f'id="rule{second.id}"' in offered and f'id="rule{first.id}"' not in offered
     assert "请选择适用于该成果的规则" in apply(world.second, world.second_row, first).get_data(as_text=True)
-    with pytest.raises(workflow.WorkflowError, match="该规则已修改"):
-        workflow.submit_conversion(world.second_row, first, world.second.user)
+    with pytest.raises(ledger.Refused, match="该规则已修改"):
+        ledger.submit_conversion(world.second_row, first, world.second.user)
     # A new application is made under version 2.
     assert apply(world.second, world.second_row, second).status_code == 302
     new = Application.get(Application.achievement == world.second_row)
@@ -101,8 +101,8 @@ def test_a_published_rule_changes_by_a_new_version_and_old_applications_keep_the
     committee = factories.make_user(Role.COMMITTEE)
     for application in (old, new):
         tp_reviewer = factories.make_user(Role.REVIEWER, institution=application.learner.teaching_point)
-        workflow.initial_review(Application.get_by_id(application.id), tp_reviewer, True, "意见：同意")
-        workflow.final_review(Application.get_by_id(application.id), committee, True, "审核人：周教授")
+        ledger.initial_review(Application.get_by_id(application.id), tp_reviewer, True, "意见：同意")
+        ledger.final_review(Application.get_by_id(application.id), committee, True, "审核人：周教授")
     granted = {
         (row.learner_id, row.catalogue_id)
         for row in LearnerAchievement.select().where(LearnerAchievement.status == AchievementStatus.RECOGNISED)
@@ -140,8 +140,8 @@ def test_rules_not_in_force_are_neither_offered_nor_accepted(world, dates, messa
     assert 'data-rules>0<' in world.first.get("/me/conversions").get_data(as_text=True)
     assert apply(world.first, world.first_row, rule).status_code == 200  # the form again, nothing sent
     assert not Application.select().exists()
-    with pytest.raises(workflow.WorkflowError, match=message):
-        workflow.submit_conversion(world.first_row, rule, world.first.user)
+    with pytest.raises(ledger.Refused, match=message):
+        ledger.submit_conversion(world.first_row, rule, world.first.user)
     page = world.first.get(f"/rules/{rule.id}").get_data(as_text=True)
     assert 'data-in-force="0"' in page
 
@@ -151,8 +151,8 @@ def test_an_institution_batch_is_refused_under_a_rule_not_in_force(world):
     user = factories.make_user(Role.INSTITUTION, institution=holder_institution)
     ConversionRule.update(effective_from=TODAY + dt.timedelta(days=1)).where(
         ConversionRule.id == world.rule.id).execute()
-    with pytest.raises(workflow.WorkflowError, match="起生效"):
-        workflow.submit_batch(holder_institution, ConversionRule.get_by_id(world.rule.id), [], user)
+    with pytest.raises(ledger.Refused, match="起生效"):
+        ledger.submit_batch(holder_institution, ConversionRule.get_by_id(world.rule.id), [], user)
 
 
 def test_the_form_sets_and_checks_the_dates(world):

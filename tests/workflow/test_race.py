@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from models import Application, LearnerAchievement, Message, ReviewRecord, SmsOutbox, User, db
-from services import workflow
+from services import ledger
 from tests import factories
 
 REVIEWERS = 6
@@ -15,7 +15,7 @@ def test_concurrent_decisions_write_once(app, reference):
     point = factories.make_teaching_point()
     learner = factories.make_learner(teaching_point=point)
     reviewers = [factories.make_user("reviewer", institution=point) for _ in range(REVIEWERS)]
-    application = workflow.submit_recognition(factories.make_achievement(learner), learner)
+    application = ledger.submit_recognition(factories.make_achievement(learner), learner)
     barrier = threading.Barrier(REVIEWERS)
     outcomes = []
 
@@ -24,9 +24,9 @@ def test_concurrent_decisions_write_once(app, reference):
             reviewer = User.get_by_id(reviewer_id)
             barrier.wait()
             try:
-                workflow.decide_recognition(Application.get_by_id(application.id), reviewer, True, "同意")
+                ledger.decide_recognition(Application.get_by_id(application.id), reviewer, True, "同意")
                 outcomes.append("won")
-            except workflow.WorkflowError as error:
+            except ledger.Refused as error:
                 outcomes.append(str(error))
 
     threads = [threading.Thread(target=decide, args=(r.id,)) for r in reviewers]
@@ -49,8 +49,8 @@ def test_concurrent_final_reviews_grant_once(app, reference, agree):
     committee = [factories.make_user("committee") for _ in range(4)]
     source, target = factories.make_catalogue(), factories.make_catalogue("course")
     rule = factories.make_rule([source], [target])
-    application = workflow.submit_conversion(factories.make_achievement(learner, source), rule, learner)
-    workflow.initial_review(application, reviewer, True, "同意")
+    application = ledger.submit_conversion(factories.make_achievement(learner, source), rule, learner)
+    ledger.initial_review(application, reviewer, True, "同意")
     barrier = threading.Barrier(len(committee))
     wins = []
 
@@ -58,9 +58,9 @@ def test_concurrent_final_reviews_grant_once(app, reference, agree):
         with app.app_context(), db.connection_context():
             barrier.wait()
             try:
-                workflow.final_review(Application.get_by_id(application.id), User.get_by_id(user_id), agree, "审核人")
+                ledger.final_review(Application.get_by_id(application.id), User.get_by_id(user_id), agree, "审核人")
                 wins.append(user_id)
-            except workflow.WorkflowError:
+            except ledger.Refused:
                 pass
 
     threads = [threading.Thread(target=decide, args=(u.id,)) for u in committee]

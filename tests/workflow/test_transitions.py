@@ -1,4 +1,4 @@
-"""Every transition of services.workflow, and the illegal ones (SPEC §4, §6, §8)."""
+"""Every transition of the ledger (services.ledger), and the illegal ones (SPEC §4, §6, §8)."""
 import io
 import os
 
@@ -17,8 +17,9 @@ from models import (
     ReviewRecord,
     SmsOutbox,
 )
-from services import workflow
-from services.workflow import WorkflowError
+from services import ledger
+from services.records import achievements
+from services.records.errors import Refused
 from tests import factories
 
 PNG = factories.png_bytes()
@@ -54,16 +55,16 @@ def conversion(people):
 
 
 def test_initial_status_follows_the_catalogue(people):
-    assert workflow.initial_status(factories.category("course"), object()) == AchievementStatus.CATALOGUE
-    assert workflow.initial_status(factories.category("course"), None) == AchievementStatus.NOT_APPLIED
-    assert workflow.initial_status(factories.category("perf_work"), object()) == AchievementStatus.NOT_APPLIED
+    assert achievements.initial_status(factories.category("course"), object()) == AchievementStatus.CATALOGUE
+    assert achievements.initial_status(factories.category("course"), None) == AchievementStatus.NOT_APPLIED
+    assert achievements.initial_status(factories.category("perf_work"), object()) == AchievementStatus.NOT_APPLIED
 
 
 def test_recognition_pass(people):
     achievement = factories.make_achievement(people["learner"])
-    application = workflow.submit_recognition(achievement, people["learner"])
+    application = ledger.submit_recognition(achievement, people["learner"])
     assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.UNDER_REVIEW
-    workflow.decide_recognition(application, people["reviewer"], True, "教学点：广州教学点 审核人：李老师 意见：同意")
+    ledger.decide_recognition(application, people["reviewer"], True, "教学点：广州教学点 审核人：李老师 意见：同意")
     assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.RECOGNISED
     assert Application.get_by_id(application.id).status == ApplicationStatus.PASSED
     assert ReviewRecord.get(ReviewRecord.application == application).opinion.endswith("同意")
@@ -74,55 +75,55 @@ def test_recognition_pass(people):
 
 def test_recognition_refused_then_reapplied(people):
     achievement = factories.make_achievement(people["learner"])
-    first = workflow.submit_recognition(achievement, people["learner"])
-    workflow.decide_recognition(first, people["reviewer"], False, "意见：不同意")
+    first = ledger.submit_recognition(achievement, people["learner"])
+    ledger.decide_recognition(first, people["reviewer"], False, "意见：不同意")
     assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.REFUSED
-    second = workflow.submit_recognition(LearnerAchievement.get_by_id(achievement.id), people["learner"])
+    second = ledger.submit_recognition(LearnerAchievement.get_by_id(achievement.id), people["learner"])
     assert second.id != first.id
     assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.UNDER_REVIEW
 
 
 def test_illegal_recognition_moves_change_nothing(people):
     achievement = factories.make_achievement(people["learner"])
-    application = workflow.submit_recognition(achievement, people["learner"])
-    with pytest.raises(WorkflowError):  # twice
-        workflow.submit_recognition(achievement, people["learner"])
-    with pytest.raises(WorkflowError):  # another teaching point's reviewer
-        workflow.decide_recognition(application, people["other_reviewer"], True, "同意")
-    with pytest.raises(WorkflowError):  # a committee member does not recognise
-        workflow.decide_recognition(application, people["committee"], True, "同意")
-    with pytest.raises(WorkflowError):  # the learner cannot review
-        workflow.decide_recognition(application, people["learner"], True, "同意")
-    workflow.decide_recognition(application, people["reviewer"], True, "同意")
-    with pytest.raises(WorkflowError):  # review twice
-        workflow.decide_recognition(application, people["reviewer"], False, "不同意")
+    application = ledger.submit_recognition(achievement, people["learner"])
+    with pytest.raises(Refused):  # twice
+        ledger.submit_recognition(achievement, people["learner"])
+    with pytest.raises(Refused):  # another teaching point's reviewer
+        ledger.decide_recognition(application, people["other_reviewer"], True, "同意")
+    with pytest.raises(Refused):  # a committee member does not recognise
+        ledger.decide_recognition(application, people["committee"], True, "同意")
+    with pytest.raises(Refused):  # the learner cannot review
+        ledger.decide_recognition(application, people["learner"], True, "同意")
+    ledger.decide_recognition(application, people["reviewer"], True, "同意")
+    with pytest.raises(Refused):  # review twice
+        ledger.decide_recognition(application, people["reviewer"], False, "不同意")
     assert ReviewRecord.select().count() == 1
     assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.RECOGNISED
 
 
 def test_someone_elses_achievement_cannot_be_submitted(people):
     achievement = factories.make_achievement(people["learner"])
-    with pytest.raises(WorkflowError):
-        workflow.submit_recognition(achievement, factories.make_learner())
+    with pytest.raises(Refused):
+        ledger.submit_recognition(achievement, factories.make_learner())
     assert Application.select().count() == 0
 
 
 def test_conversion_through_both_reviews_grants_targets_once(people, conversion):
     learner = people["learner"]
-    application = workflow.submit_conversion(conversion["achievement"], conversion["rule"], learner, [png()])
-    with pytest.raises(WorkflowError):  # final review before the initial one
-        workflow.final_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
-    workflow.initial_review(application, people["reviewer"], True, "教学点：广州教学点 审核人：李老师 意见：同意", [png()])
+    application = ledger.submit_conversion(conversion["achievement"], conversion["rule"], learner, [png()])
+    with pytest.raises(Refused):  # final review before the initial one
+        ledger.final_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
+    ledger.initial_review(application, people["reviewer"], True, "教学点：广州教学点 审核人：李老师 意见：同意", [png()])
     assert Application.get_by_id(application.id).status == ApplicationStatus.INITIAL_PASSED
-    workflow.final_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
+    ledger.final_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
     granted = LearnerAchievement.select().where(
         LearnerAchievement.learner == learner, LearnerAchievement.source == AchievementSource.CONVERSION
     )
     assert sorted(a.name for a in granted) == ["容器技术与应用", "项目工程管理"]
     assert all(a.status == AchievementStatus.RECOGNISED and a.granted_by == application.id for a in granted)
     assert Application.get_by_id(application.id).certificate_code
-    with pytest.raises(WorkflowError):
-        workflow.final_review(application, people["committee"], True, "再次")
+    with pytest.raises(Refused):
+        ledger.final_review(application, people["committee"], True, "再次")
     assert granted.count() == 2
     texts = [row.body for row in SmsOutbox.select().where(SmsOutbox.phone == learner.phone).order_by(SmsOutbox.id)]
     assert texts[0] == (
@@ -136,35 +137,35 @@ def test_conversion_through_both_reviews_grants_targets_once(people, conversion)
 
 
 def test_conversion_refused_at_initial_review_is_terminal(people, conversion):
-    application = workflow.submit_conversion(conversion["achievement"], conversion["rule"], people["learner"])
-    workflow.initial_review(application, people["reviewer"], False, "意见：不同意")
+    application = ledger.submit_conversion(conversion["achievement"], conversion["rule"], people["learner"])
+    ledger.initial_review(application, people["reviewer"], False, "意见：不同意")
     assert Application.get_by_id(application.id).status == ApplicationStatus.REFUSED
-    with pytest.raises(WorkflowError):
-        workflow.final_review(application, people["committee"], True, "同意")
+    with pytest.raises(Refused):
+        ledger.final_review(application, people["committee"], True, "同意")
     # The learner may apply again.
-    workflow.submit_conversion(conversion["achievement"], conversion["rule"], people["learner"])
+    ledger.submit_conversion(conversion["achievement"], conversion["rule"], people["learner"])
 
 
 def test_conversion_needs_an_applicable_published_rule_and_applies_once(people, conversion):
     learner = people["learner"]
     other_rule = factories.make_rule([factories.make_catalogue()], [factories.make_catalogue("course")])
-    with pytest.raises(WorkflowError):
-        workflow.submit_conversion(conversion["achievement"], other_rule, learner)
-    workflow.submit_conversion(conversion["achievement"], conversion["rule"], learner)
-    with pytest.raises(WorkflowError):
-        workflow.submit_conversion(conversion["achievement"], conversion["rule"], learner)
+    with pytest.raises(Refused):
+        ledger.submit_conversion(conversion["achievement"], other_rule, learner)
+    ledger.submit_conversion(conversion["achievement"], conversion["rule"], learner)
+    with pytest.raises(Refused):
+        ledger.submit_conversion(conversion["achievement"], conversion["rule"], learner)
     assert Application.select().count() == 1
 
 
 def test_initial_review_of_a_performance_conversion_is_refused(people):
     achievement = factories.make_achievement(people["learner"], status=AchievementStatus.RECOGNISED)
     target = factories.make_catalogue("course")
-    application = workflow.submit_performance(achievement, target, people["learner"])
-    with pytest.raises(WorkflowError):
-        workflow.initial_review(application, people["reviewer"], True, "同意")
-    with pytest.raises(WorkflowError):  # teaching points do not decide performance conversions
-        workflow.performance_review(application, people["reviewer"], True, "同意")
-    workflow.performance_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
+    application = ledger.submit_performance(achievement, target, people["learner"])
+    with pytest.raises(Refused):
+        ledger.initial_review(application, people["reviewer"], True, "同意")
+    with pytest.raises(Refused):  # teaching points do not decide performance conversions
+        ledger.performance_review(application, people["reviewer"], True, "同意")
+    ledger.performance_review(application, people["committee"], True, "审核人：学分银行管理中心 周教授")
     assert LearnerAchievement.get(
         LearnerAchievement.learner == people["learner"], LearnerAchievement.catalogue == target
     ).source == AchievementSource.CONVERSION
@@ -176,8 +177,8 @@ def test_performance_needs_a_recognised_informal_achievement(people):
         factories.make_achievement(people["learner"]),  # not yet recognised
         factories.make_achievement(people["learner"], factories.make_catalogue()),  # not informal
     ):
-        with pytest.raises(WorkflowError):
-            workflow.submit_performance(achievement, target, people["learner"])
+        with pytest.raises(Refused):
+            ledger.submit_performance(achievement, target, people["learner"])
 
 
 def test_withdrawn_achievement_cannot_be_reviewed(people, conversion):
@@ -185,20 +186,20 @@ def test_withdrawn_achievement_cannot_be_reviewed(people, conversion):
     staff = factories.make_user("institution", institution=college)
     achievement = conversion["achievement"]
     LearnerAchievement.update(stored_by=college).where(LearnerAchievement.id == achievement.id).execute()
-    application = workflow.submit_conversion(achievement, conversion["rule"], people["learner"])
-    with pytest.raises(WorkflowError):  # a reason is required
-        workflow.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "", png())
-    workflow.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "证书编号有误", png())
+    application = ledger.submit_conversion(achievement, conversion["rule"], people["learner"])
+    with pytest.raises(Refused):  # a reason is required
+        ledger.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "", png())
+    ledger.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "证书编号有误", png())
     assert LearnerAchievement.get_by_id(achievement.id).status == AchievementStatus.WITHDRAWN
-    with pytest.raises(WorkflowError):
-        workflow.initial_review(application, people["reviewer"], True, "同意")
-    assert Application.get_by_id(application.id).status == ApplicationStatus.CANCELLED
+    with pytest.raises(Refused):
+        ledger.initial_review(application, people["reviewer"], True, "同意")
+    assert Application.get_by_id(application.id).status == ApplicationStatus.REVOKED
 
 
 def test_another_institution_cannot_withdraw(people, conversion):
     staff = factories.make_user("institution")
-    with pytest.raises(WorkflowError):
-        workflow.withdraw_achievement(conversion["achievement"], staff, "理由", png())
+    with pytest.raises(Refused):
+        ledger.withdraw_achievement(conversion["achievement"], staff, "理由", png())
     assert LearnerAchievement.get_by_id(conversion["achievement"].id).status == AchievementStatus.CATALOGUE
 
 
@@ -210,17 +211,17 @@ def test_institution_batch_pass_and_fail(people, conversion):
     for _ in range(3):
         learner = factories.make_learner()
         holders.append(factories.make_achievement(learner, conversion["rule"].sources.get().catalogue, stored_by=origin))
-    batch = workflow.submit_batch(origin, conversion["rule"], holders, staff)
+    batch = ledger.submit_batch(origin, conversion["rule"], holders, staff)
     apps = list(Application.select().where(Application.batch == batch).order_by(Application.id))
     assert len(apps) == 3
-    with pytest.raises(WorkflowError):  # only the rule's institution reviews
-        workflow.review_batch(batch, staff, True, "")
-    with pytest.raises(WorkflowError):  # a refusal needs its reason
-        workflow.review_batch(batch, publisher, False, "", [apps[0].id])
-    with pytest.raises(WorkflowError):
-        workflow.review_batch(batch, publisher, False, "x" * 501, [apps[0].id])
-    workflow.review_batch(batch, publisher, False, "材料不全", [apps[0].id])
-    workflow.review_batch(batch, publisher, True, "")  # the rest
+    with pytest.raises(Refused):  # only the rule's institution reviews
+        ledger.review_batch(batch, staff, True, "")
+    with pytest.raises(Refused):  # a refusal needs its reason
+        ledger.review_batch(batch, publisher, False, "", [apps[0].id])
+    with pytest.raises(Refused):
+        ledger.review_batch(batch, publisher, False, "x" * 501, [apps[0].id])
+    ledger.review_batch(batch, publisher, False, "材料不全", [apps[0].id])
+    ledger.review_batch(batch, publisher, True, "")  # the rest
     statuses = [Application.get_by_id(a.id).status for a in apps]
     assert statuses == [ApplicationStatus.REFUSED, ApplicationStatus.PASSED, ApplicationStatus.PASSED]
 
@@ -230,9 +231,9 @@ def test_a_withdrawn_target_is_granted_again(people, conversion):
     grants it again (and says so) instead of silently adding nothing."""
     learner = people["learner"]
     withdrawn = factories.make_achievement(learner, conversion["courses"][0], status=AchievementStatus.WITHDRAWN)
-    application = workflow.submit_conversion(conversion["achievement"], conversion["rule"], learner)
-    workflow.initial_review(application, people["reviewer"], True, "同意")
-    workflow.final_review(application, people["committee"], True, "审核人")
+    application = ledger.submit_conversion(conversion["achievement"], conversion["rule"], learner)
+    ledger.initial_review(application, people["reviewer"], True, "同意")
+    ledger.final_review(application, people["committee"], True, "审核人")
     revived = LearnerAchievement.get_by_id(withdrawn.id)
     assert (revived.status, revived.source, revived.granted_by) == (
         AchievementStatus.RECOGNISED, AchievementSource.CONVERSION, application.id
@@ -246,9 +247,9 @@ def test_granted_institution_type_is_held_under_its_learner_subcategory(people):
     source = factories.make_catalogue()
     target = factories.make_catalogue("inst_voc_course")
     rule = factories.make_rule([source], [target])
-    application = workflow.submit_conversion(factories.make_achievement(people["learner"], source), rule, people["learner"])
-    workflow.initial_review(application, people["reviewer"], True, "同意")
-    workflow.final_review(application, people["committee"], True, "审核人")
+    application = ledger.submit_conversion(factories.make_achievement(people["learner"], source), rule, people["learner"])
+    ledger.initial_review(application, people["reviewer"], True, "同意")
+    ledger.final_review(application, people["committee"], True, "审核人")
     held = LearnerAchievement.get(LearnerAchievement.catalogue == target)
     assert held.category_id == course_type.learner_category_id == factories.category("course").id
 
@@ -267,9 +268,9 @@ def test_a_rolled_back_upload_leaves_no_file(app, people, conversion):
     stale = LearnerAchievement.get_by_id(achievement.id)
     before = stored_files(app)
     with app.test_request_context():
-        workflow.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "证书编号有误", png())
-    with app.test_request_context(), pytest.raises(WorkflowError):
-        workflow.withdraw_achievement(stale, staff, "证书编号有误", png())
+        ledger.withdraw_achievement(LearnerAchievement.get_by_id(achievement.id), staff, "证书编号有误", png())
+    with app.test_request_context(), pytest.raises(Refused):
+        ledger.withdraw_achievement(stale, staff, "证书编号有误", png())
     kept = Attachment.of("withdrawal", achievement.id)
     assert kept.count() == 1
     assert stored_files(app) - before == {kept.get().stored_name}

@@ -1,27 +1,23 @@
 """成果添加 and an achievement's pages (SPEC §4–§6): add one from the catalogue or by hand
 (the subcategory's form), 查看详情, 修改 and 删除 while nothing about it is under review.
-State changes go through ``services.workflow`` only."""
+Every write goes through ``services.records.achievements``."""
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from peewee import IntegrityError
 
 from models import (
-    AchievementSource,
     AchievementStatus,
     Application,
     Attachment,
     CatalogueAchievement,
     Category,
     Feedback,
-    LearnerAchievement,
-    db,
-    now,
 )
-from services import audit, duplicates, inputs, storage, workflow
-from services.schema import schema_form_data, schema_values
+from services import inputs, storage
+from services.records import achievements
+from services.records.errors import Refused
+from services.schema import schema_form_data, schema_values, show_refusals
 from views.auth import safe_next
 from views.learner.base import (
-    OPEN_STATUSES,
     applications_with_reviews,
     bp,
     catalogue_page,
@@ -113,78 +109,20 @@ def _evidence_files(form):
 
 
 def _save_new_achievement(form, category, entry):
-    """Create the achievement and its evidence in one transaction; None with form errors."""
-    user = me()
-    if entry is not None and LearnerAchievement.select().where(
-        LearnerAchievement.learner == user, LearnerAchievement.catalogue == entry
-    ).exists():
-        form.catalogue_id.errors = [_("You have already added this achievement")]
-        return None
-    files = _evidence_files(form)
-    if not files and any(item.get("required") for item in category.evidence or []):
-        form.evidence.errors = [_("Please upload the related materials")]
-        return None
-    values = schema_values(form, category.field_schema or [])
+    """Add the achievement through its service; None with the refusals on the form."""
+    manual = entry is None
     try:
-        with db.atomic():
-            achievement = LearnerAchievement.create(
-                learner=user,
-                catalogue=entry and entry.id,
-                category=category,
-                name=entry.name if entry else form.name.data.strip(),
-                institution=entry.institution_id if entry else None,
-                institution_name=None if entry else getattr(form, "institution_name", None) and form.institution_name.data,
-                fields=values,
-                description=form.description.data or None,
-                status=workflow.initial_status(category, entry),
-                source=AchievementSource.SELF,
-                obtained_on=values.get("obtained_on"),
-            )
-            for file in files:
-                storage.save_upload(file, "learner_achievement", achievement.id, user=user)
-            duplicates.note(achievement)
-            audit.record("achievement_added", achievement, catalogue=entry and entry.id)
+        return achievements.add_own(
+            me(), category, entry, schema_values(form, category.field_schema or []),
+            name=form.name.data if manual else None,
+            institution_name=getattr(form, "institution_name", None) and form.institution_name.data,
+            description=form.description.data, files=_evidence_files(form),
+        )
+    except Refused as refused:
+        show_refusals(form, refused, "catalogue_id" if entry else "name")
     except storage.UploadError as error:
         form.evidence.errors = [str(error)]
-        return None
-    except IntegrityError:  # the same catalogue entry added twice at once
-        form.catalogue_id.errors = [_("You have already added this achievement")]
-        return None
-    return achievement
-
-
-def with_open_applications(achievements):
-    """Ids of those ``achievements`` that an application is still waiting on (one query)."""
-    ids = [a.id for a in achievements]
-    if not ids:
-        return set()
-    rows = Application.select(Application.achievement).where(
-        Application.achievement.in_(ids), Application.status.in_(OPEN_STATUSES)
-    )
-    return {row.achievement_id for row in rows}
-
-
-def can_edit(achievement, busy=None):
-    """修改 only while nothing about the achievement is under review (SPEC §6), and not
-    once a review recognised it: changing it then would keep a recognition it never got.
-    ``busy``: ids with open applications, when the caller fetched them for a whole page."""
-    busy = with_open_applications([achievement]) if busy is None else busy
-    return (
-        achievement.source == AchievementSource.SELF
-        and achievement.status
-        not in (AchievementStatus.UNDER_REVIEW, AchievementStatus.WITHDRAWN, AchievementStatus.RECOGNISED)
-        and achievement.id not in busy
-    )
-
-
-def editable_ids(achievements):
-    busy = with_open_applications(achievements)
-    return {a.id for a in achievements if can_edit(a, busy)}
-
-
-def can_delete(achievement):
-    """删除 only for a self-added achievement that never entered an application (history stays)."""
-    return can_edit(achievement) and not Application.select().where(Application.achievement == achievement).exists()
+    return None
 
 
 @bp.route("/achievements/<int:achievement_id>")
@@ -198,8 +136,8 @@ def achievement(achievement_id):
         evidence=list(Attachment.of("learner_achievement", item.id)),
         applications=applications,
         targets=targets_by_rule(applications),
-        can_edit=can_edit(item),
-        can_delete=can_delete(item),
+        can_edit=achievements.editable(item),
+        can_delete=achievements.deletable(item),
         feedback_form=FeedbackForm() if item.stored_by_id else None,
         feedback=list(Feedback.select().where(Feedback.achievement == item).order_by(Feedback.id.desc())),
     )
@@ -208,8 +146,8 @@ def achievement(achievement_id):
 @bp.route("/achievements/<int:achievement_id>/edit", methods=["GET", "POST"])
 def edit_achievement(achievement_id):
     item = own_achievement(achievement_id)
-    if not can_edit(item):
-        flash(_("This achievement cannot be modified while it is under review."), "warning")
+    if not achievements.editable(item):
+        flash(str(achievements.NOT_EDITABLE), "warning")
         return redirect(url_for("learner.achievement", achievement_id=item.id))
     manual_entry = item.catalogue_id is None
     form_class = achievement_form_class(item.category, manual_entry)
@@ -219,26 +157,16 @@ def edit_achievement(achievement_id):
     form = form_class(data=data) if request.method == "GET" else form_class()
     evidence = list(Attachment.of("learner_achievement", item.id))
     if request.method == "POST" and form.validate():
-        removed = {int(i) for i in request.form.getlist("remove_evidence") if i.isdigit()}
+        removed = {int(i) for i in request.form.getlist("remove_evidence") if i.isdigit() and len(i) < 19}
         try:
-            with db.atomic():
-                values = schema_values(form, item.category.field_schema or [])
-                changes = {"fields": {**(item.fields or {}), **values}, "description": form.description.data or None,
-                           "obtained_on": values.get("obtained_on", item.obtained_on), "updated_at": now()}
-                if manual_entry:
-                    changes["name"] = form.name.data.strip()
-                    if hasattr(form, "institution_name"):
-                        changes["institution_name"] = form.institution_name.data
-                LearnerAchievement.update(changes).where(LearnerAchievement.id == item.id).execute()
-                previous_key, item.fields = item.certificate_key, changes["fields"]
-                duplicates.note(item, previous_key)
-                Attachment.delete().where(
-                    Attachment.owner_type == "learner_achievement", Attachment.owner_id == item.id,
-                    Attachment.id.in_(removed or [0]),
-                ).execute()
-                for file in _evidence_files(form):
-                    storage.save_upload(file, "learner_achievement", item.id, user=me())
-                audit.record("achievement_modified", item)
+            achievements.modify_own(
+                me(), item, schema_values(form, item.category.field_schema or []),
+                name=form.name.data if manual_entry else None,
+                institution_name=getattr(form, "institution_name", None) and form.institution_name.data,
+                description=form.description.data, add_files=_evidence_files(form), remove_ids=removed,
+            )
+        except Refused as refused:
+            show_refusals(form, refused, "description")
         except storage.UploadError as error:
             form.evidence.errors = [str(error)]
         else:
@@ -251,13 +179,10 @@ def edit_achievement(achievement_id):
 @bp.route("/achievements/<int:achievement_id>/delete", methods=["POST"])
 def delete_achievement(achievement_id):
     item = own_achievement(achievement_id)
-    if not can_delete(item):
-        flash(_("This achievement has applications and cannot be deleted."), "warning")
+    try:
+        achievements.delete_own(me(), item)
+    except Refused as refused:
+        flash(str(refused), "warning")
         return redirect(url_for("learner.achievement", achievement_id=item.id))
-    with db.atomic():
-        Attachment.delete().where(Attachment.owner_type == "learner_achievement", Attachment.owner_id == item.id).execute()
-        item.delete_instance()
-        duplicates.refresh(item.catalogue_id, [item.certificate_key])
-        audit.record("achievement_deleted", None, achievement_id=item.id, name=item.name)
     flash(_("Achievement deleted."), "success")
     return redirect(request.form.get("back") if safe_next(request.form.get("back")) else url_for("learner.home"))

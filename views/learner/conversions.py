@@ -1,7 +1,5 @@
 """转换成果申请 (SPEC §8, manual 002): the learner's catalogue achievements that rules
 apply to, 申请转换 with materials, 进度查询 and 打印转换证明."""
-import secrets
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from peewee import fn
@@ -18,7 +16,7 @@ from models import (
     LearnerAchievement,
     RuleSource,
 )
-from services import audit, certificate, inputs, storage, urls, workflow
+from services import audit, certificate, inputs, ledger, storage, urls
 from services.pagination import paginate
 from views.learner.base import (
     ACHIEVEMENT_SORTS,
@@ -50,9 +48,7 @@ def conversion_candidates(user):
         LearnerAchievement.for_learner(user)
         .select_extend(
             rule_count.alias("rule_count"),
-            conversions.where(
-                Application.status.not_in([ApplicationStatus.REFUSED, ApplicationStatus.CANCELLED])
-            ).alias("used_count"),
+            conversions.where(Application.status.in_(ledger.BLOCKING)).alias("used_count"),
             conversions.where(Application.status == ApplicationStatus.PASSED).alias("passed_count"),
             conversions.where(Application.status.in_(OPEN_STATUSES)).alias("open_count"),
             conversions.where(Application.status == ApplicationStatus.REFUSED).alias("refused_count"),
@@ -117,24 +113,28 @@ def conversion_go():
 
 @bp.route("/conversions/<int:achievement_id>/apply", methods=["GET", "POST"])
 def conversion_apply(achievement_id):
-    """申请转换: the achievement, 上传相关资料, 请选择规则 (applicable published rules only)."""
+    """申请转换: the achievement, 上传相关资料, 请选择规则 — the rules in force it may still be
+    applied with. A rule it was applied with already is not offered; posted anyway, the
+    ledger's refusal says why."""
     item = own_achievement(achievement_id)
     rules = list(
-        ConversionRule.applicable_to(item)
+        ledger.usable_rules(item)
         .select(ConversionRule, Institution)
         .join(Institution, on=(ConversionRule.institution == Institution.id))
     )
     form = ConversionApplyForm()
-    form.rule.choices = [(r.id, r.code) for r in rules]
+    offered = rules if request.method == "GET" else ConversionRule.applicable_to(item)
+    form.rule.choices = [(r.id, r.code) for r in offered]
     if request.method == "GET":  # 申请转换 from a pathway (学分账户) names its rule
         form.rule.data = request.args.get("rule", type=inputs.db_int)
     if form.validate_on_submit():
         rule = ConversionRule.get_by_id(form.rule.data)
         files = [f for f in form.materials.data or [] if getattr(f, "filename", "")]
         try:
-            workflow.submit_conversion(item, rule, me(), files=files)
-        except (workflow.WorkflowError, storage.UploadError) as error:
+            ledger.submit_conversion(item, rule, me(), files=files)
+        except (ledger.Refused, storage.UploadError) as error:
             form.materials.errors = [str(error)]
+            flash(str(error), "danger")
         else:
             flash(_("Submitted successfully."), "success")
             return redirect(url_for("learner.conversion_progress", achievement_id=item.id))
@@ -143,7 +143,9 @@ def conversion_apply(achievement_id):
     # The list opens the form in a dialog (SPEC §8) by loading it alone; a submission with
     # errors comes back as the whole page.
     template = "learner/_conversion_apply_form.html" if request.args.get("dialog") else "learner/conversion_apply.html"
-    return render_template(template, a=item, form=form, rules=rules, targets=targets_by_rule_ids([r.id for r in rules]))
+    used_up = not rules and ConversionRule.applicable_to(item).exists()
+    return render_template(template, a=item, form=form, rules=rules, used_up=used_up,
+                           targets=targets_by_rule_ids([r.id for r in rules]))
 
 
 def targets_by_rule_ids(rule_ids):
@@ -168,12 +170,6 @@ def certificate_pdf(application_id):
     application = own_application(application_id)
     if application.kind not in GRANTING_KINDS or application.status != ApplicationStatus.PASSED:
         abort(404)
-    if not application.certificate_code:
-        # Conditional update: two clicks at once still give one code.
-        Application.update(certificate_code=secrets.token_hex(8).upper()).where(
-            Application.id == application.id, Application.certificate_code.is_null()
-        ).execute()
-        application = own_application(application_id)
     pdf = certificate.render(application, verify_url=urls.public_url(
         "portal.verify", code=application.certificate_code))
     audit.record("certificate_printed", application, code=application.certificate_code)

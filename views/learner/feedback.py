@@ -3,9 +3,11 @@ institution stored; the institution's accounts are told. The list of their repor
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from models import Feedback, Institution, LearnerAchievement, db
-from services import audit, notify, permissions, storage
+from models import Feedback, Institution, LearnerAchievement
+from services import storage
 from services.pagination import paginate
+from services.records import feedback
+from services.records.errors import Refused
 from views.learner.base import bp, me, own_achievement
 from views.learner.forms import FeedbackForm
 
@@ -18,20 +20,12 @@ def add_feedback(achievement_id):
         abort(404)
     form = FeedbackForm()
     if not form.validate_on_submit():
-        flash(_("Please describe the problem."), "warning")
+        flash(_("Please describe the problem in at most 1000 characters."), "warning")
         return redirect(url_for("learner.achievement", achievement_id=item.id))
     try:
-        with db.atomic():
-            feedback = Feedback.create(learner=me(), achievement=item, institution=item.stored_by_id,
-                                       content=form.content.data.strip())
-            for file in [f for f in form.attachment.data or [] if getattr(f, "filename", "")]:
-                storage.save_upload(file, "feedback", feedback.id, user=me())
-            audit.record("feedback_added", feedback, achievement=item.id)
-            for account in permissions.institution_accounts(item.stored_by_id):
-                notify.notify(account, _("New problem feedback"),
-                              _("%(learner)s reported a problem about %(name)s.", learner=me().real_name, name=item.name),
-                              link=notify.link_to("inst_feedback.handle_view", id=feedback.id))
-    except storage.UploadError as error:
+        feedback.submit(me(), item, form.content.data,
+                        [f for f in form.attachment.data or [] if getattr(f, "filename", "")])
+    except (Refused, storage.UploadError) as error:
         flash(str(error), "danger")
     else:
         flash(_("Your feedback has been sent."), "success")

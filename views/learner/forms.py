@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from services.schema import FIELD_PREFIX, schema_field
+from services.schema import FIELD_PREFIX, Marked, schema_field
 
 
 class AchievementBaseForm(FlaskForm):
@@ -23,10 +23,10 @@ def achievement_form_class(category, manual_entry):
 
     if manual_entry:
         name_label = _l("Performance name") if category.is_informal else _l("Achievement name")
-        AchievementForm.name = StringField(name_label, validators=[DataRequired(), Length(max=200)])
+        AchievementForm.name = StringField(name_label, validators=[Marked(), Optional(), Length(max=200)])
         if not category.is_informal:
             AchievementForm.institution_name = StringField(
-                _l("Issuing institution"), validators=[DataRequired(), Length(max=200)]
+                _l("Issuing institution"), validators=[Marked(), Optional(), Length(max=200)]
             )
     for spec in category.field_schema or []:
         if spec.get("source") == "manual" or manual_entry:

@@ -13,7 +13,7 @@ from models import (
     CategoryKind,
     LearnerAchievement,
 )
-from services import inputs, workflow
+from services import inputs, ledger
 from services.pagination import paginate
 from views.learner.base import ACHIEVEMENT_SORTS, attach_reviews, bp, catalogue_page, me, own_achievement
 
@@ -51,8 +51,8 @@ def performance_apply(achievement_id):
             flash(_("Please choose the target achievement."), "warning")
         else:
             try:
-                workflow.submit_performance(item, target, me())
-            except workflow.WorkflowError as error:
+                ledger.submit_performance(item, target, me())
+            except ledger.Refused as error:
                 flash(str(error), "danger")
             else:
                 # Manual 000, step 5: the paper originals are checked at the teaching point.

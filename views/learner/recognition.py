@@ -4,9 +4,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from models import AchievementSource, Application, ApplicationKind, Category, CategoryKind, LearnerAchievement
-from services import inputs, workflow
+from services import inputs, ledger
 from services.pagination import paginate
-from views.learner.achievements import editable_ids
+from services.records import achievements
 from views.learner.base import ACHIEVEMENT_SORTS, applications_with_reviews, bp, me, own_achievement
 
 
@@ -36,15 +36,15 @@ def recognition():
         Category.parent, Category.sort_order))
     return render_template("learner/recognition.html", page=page, roots=roots, subs=subs,
                            root_names={r.id: r.name for r in roots},
-                           can_edit=editable_ids(page.items))
+                           can_edit=achievements.editable_ids(page.items))
 
 
 @bp.route("/recognition/<int:achievement_id>/submit", methods=["POST"])
 def submit_recognition(achievement_id):
     item = own_achievement(achievement_id)
     try:
-        workflow.submit_recognition(item, me())
-    except workflow.WorkflowError as error:
+        ledger.submit_recognition(item, me())
+    except ledger.Refused as error:
         flash(str(error), "danger")
     else:
         flash(_("Recognition applied for. Please bring the paper originals to your teaching point."), "success")

@@ -1,0 +1,145 @@
+"""Catalogue entries (名录成果 / 机构成果): the one writer of ``CatalogueAchievement``.
+
+The center's 名录成果 form and import, an institution's 存储新成果 form and 机构成果导入 all
+come here. Invariants: the subcategory's required catalogue fields; the type may be stored
+(by hand only where it is not synchronised; authorised types only for institutions); one
+entry per institution, name and course/certificate code (``identity_key``, unique in the
+database too); saved entries are immutable (the model refuses changes) and may be deleted
+only while 未认定.
+"""
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from models import CatalogueAchievement, Level, RecognitionStatus, now
+from services import audit, bulk, permissions
+from services.database import transaction
+from services.records.checks import REQUIRED, present, schema_refusals
+from services.records.errors import Refusal, Refused, refuse_if
+
+# The catalogue fields that tell two entries of one name apart (a course's code).
+IDENTITY_FIELDS = ("course_code", "certificate_code")
+IN_CATALOGUE = _l("is already in the catalogue")
+NAME = _l("Achievement name")
+PROJECT = _l("Project name")
+NOT_DELETABLE = _l("only achievements that are not recognised can be deleted")
+
+
+def _normal(value):
+    return unicodedata.normalize("NFKC", str(value or "")).strip().upper()
+
+
+def identity_key(name, fields):
+    """What makes an entry the same achievement as another of its institution: the name and
+    the course or certificate code, normalised (case, width, spaces)."""
+    code = next((fields.get(f) for f in IDENTITY_FIELDS if (fields or {}).get(f)), "") if fields else ""
+    return f"{_normal(name)}|{_normal(code)}"[:320]
+
+
+def storable_refusal(category, institution_id, by_hand=True):
+    """Why an institution may not store entries of ``category`` (by hand, or by import:
+    synchronised types arrive only by import), or None. The center stores any type."""
+    if institution_id is None:
+        return None
+    if by_hand and not category.manual_storage:
+        return _l("%(type)s is synchronised from the certificate platform and cannot be stored by hand.",
+                  type=category.name)
+    if not permissions.may_store_type(institution_id, category):
+        return _l("Storing %(type)s needs the authorisation of the credit bank management center; please contact it.",
+                  type=category.name)
+    return None
+
+
+def check_entries(category, items, by_hand=False, acting_institution=None):
+    """The refusals of each item (dicts: institution_id, project_name, name, fields) as a
+    new entry of ``category``, in one query for the catalogue clashes; ``acting_institution``
+    is the institution storing them (None: the center). Returns refusal lists, in order;
+    sets ``identity_key`` on every item."""
+    refusals = [schema_refusals(category.catalogue_fields(), item.get("fields") or {}, prefix="fields.")
+                for item in items]
+    blocked = storable_refusal(category, acting_institution, by_hand)
+    for found, item in zip(refusals, items, strict=True):
+        item["identity_key"] = identity_key(item.get("name"), item.get("fields"))
+        if not present(item.get("name")):
+            found.append(Refusal(REQUIRED, "name", NAME, code="required"))
+        if blocked is not None:
+            found.append(Refusal(blocked, "category", code="storable"))
+    keys = {(item["institution_id"], item["identity_key"]) for item in items}
+    taken = set(bulk.select_in([CatalogueAchievement.institution, CatalogueAchievement.identity_key],
+                               CatalogueAchievement.identity_key, [key for _i, key in keys])) & keys
+    seen = set()
+    for found, item in zip(refusals, items, strict=True):
+        key = (item["institution_id"], item["identity_key"])
+        if key in taken or key in seen:
+            found.append(Refusal(IN_CATALOGUE, "name", NAME, code="in_catalogue"))
+        seen.add(key)
+    return refusals
+
+
+def _record(category, item, user, when):
+    fields = {k: v for k, v in (item.get("fields") or {}).items() if v not in (None, "")}
+    return {
+        "project_name": (item.get("project_name") or item["name"]).strip(),
+        "name": item["name"].strip(),
+        "institution": item["institution_id"],
+        "category": category.id,
+        "fields": fields,
+        "level": item.get("level") or Level.code_of(fields.get("level")),
+        "credits": None if item.get("credits") is None else str(item["credits"]),
+        "framework_level": item.get("framework_level") or None,
+        "valid_from": item.get("valid_from"),
+        "intro": item.get("intro") or None,
+        "identity_key": item["identity_key"],
+        "created_by": user.id,
+        "created_at": when,
+    }
+
+
+def insert_entries(category, items, user, when=None):
+    """Bulk insert of checked items (an import; the caller holds the transaction)."""
+    when = when or now()
+    to_json = CatalogueAchievement.fields.db_value
+    bulk.insert_chunked(CatalogueAchievement, ({**record, "fields": to_json(record["fields"])}
+                                               for record in (_record(category, item, user, when) for item in items)))
+
+
+def create_entry(user, category, item, by_hand=True):
+    """One new entry (名录成果 新增 by the center, 存储新成果 by an institution). ``item`` as
+    in ``check_entries`` plus level, credits, framework_level, valid_from, intro. Returns
+    the entry; raises ``Refused``."""
+    acting = None if permissions.is_center(user) else user.institution_id
+    with transaction():
+        refuse_if(check_entries(category, [item], by_hand, acting)[0])
+        try:
+            with transaction():
+                entry = CatalogueAchievement.create(**_record(category, item, user, now()))
+        except IntegrityError:  # the same entry stored at the same moment
+            raise Refused(Refusal(IN_CATALOGUE, "name", NAME, code="in_catalogue")) from None
+        action = "catalogue_created" if acting is None else "institution_achievement_stored"
+        audit.record(action, entry, user=user, name=entry.name, category=category.code)
+    return entry
+
+
+def deletable(entry):
+    """Why ``entry`` cannot be deleted, or None (only 未认定 entries; holders keep theirs)."""
+    return None if entry.recognition_status == RecognitionStatus.UNRECOGNISED else NOT_DELETABLE
+
+
+def delete_entry(user, entry):
+    problem = deletable(entry)
+    if problem:
+        raise Refused(problem)
+    with transaction():
+        entry.delete_instance()
+        action = "catalogue_deleted" if permissions.is_center(user) else "institution_achievement_deleted"
+        audit.record(action, entry, user=user, name=entry.name)
+
+
+def set_disabled(user, entries, disabled):
+    """停用 / 启用: learners no longer choose (or again choose) the entries."""
+    with transaction():
+        CatalogueAchievement.update(disabled=disabled).where(
+            CatalogueAchievement.id.in_([e.id for e in entries])).execute()
+        for entry in entries:
+            audit.record("catalogue_changed", entry, user=user, disabled=disabled)

@@ -1,0 +1,103 @@
+"""Learner accounts kept by institutions and the center (学员账户管理, seed 004 §2.2.4): the one
+writer of 未激活 learner rows. 增加新学员 and 学员账户导入 create them from a name and an ID
+number; 修改 and 删除 only while 未激活, and 删除 only while the learner holds nothing."""
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from models import AccountStatus, LearnerAchievement, User
+from services import accounts, audit, bulk
+from services.database import transaction
+from services.records.checks import REQUIRED, present
+from services.records.errors import Refusal, Refused, refuse_if
+from services.validators import check_id_number, mask_id
+
+NAME = _l("Learner name")
+ID_NUMBER = _l("ID number")
+REGISTERED = _l("is already registered")
+ONLY_INACTIVE = _l("only accounts that are not activated can be deleted")
+HOLDS = _l("the learner holds achievements")
+NOT_EDITABLE = _l("Only accounts that are not activated can be modified.")
+
+
+# The contact columns a 学员账户 import may fill, each unique among accounts.
+UNIQUE = {"id_number": (ID_NUMBER, REGISTERED), "phone": (_l("Mobile"), _l("is already bound to another account")),
+          "email": (_l("Email"), _l("is already bound to another account"))}
+
+
+def check_new(items):
+    """The refusals of each new account ``items`` (dicts: real_name, id_number and optional
+    phone, email…) would make, in one query per unique column: a list per item."""
+    refusals = [[] for _ in items]
+    for key, (label, problem) in UNIQUE.items():
+        taken = bulk.existing_values(getattr(User, key), (item.get(key) for item in items))
+        for found, item in zip(refusals, items, strict=True):
+            if item.get(key) and item[key] in taken:
+                found.append(Refusal(problem, key, label, code="registered"))
+    return refusals
+
+
+def insert_new(items, institution_id, when):
+    """Many 未激活 accounts at once (学员账户导入), checked by ``check_new``."""
+    accounts.insert_inactive_learners(items, institution_id, when)
+
+
+def _refusals(real_name, id_number, exclude_id=None):
+    refusals = []
+    if not present(real_name):
+        refusals.append(Refusal(REQUIRED, "real_name", NAME, code="required"))
+    elif len(real_name.strip()) > 50:
+        refusals.append(Refusal(_l("may have at most %(count)s characters", count=50), "real_name", NAME))
+    if not present(id_number):
+        refusals.append(Refusal(REQUIRED, "id_number", ID_NUMBER, code="required"))
+    elif (problem := check_id_number(id_number)) is not None:
+        refusals.append(Refusal(problem, "id_number", ID_NUMBER))
+    else:
+        taken = User.select().where(User.id_number == id_number)
+        if exclude_id is not None:
+            taken = taken.where(User.id != exclude_id)
+        if taken.exists():
+            refusals.append(Refusal(REGISTERED, "id_number", ID_NUMBER, code="registered"))
+    return refusals
+
+
+def add_inactive(user, real_name, id_number):
+    """增加新学员: a 未激活 learner added by ``user``'s institution (the center: none)."""
+    refuse_if(_refusals(real_name, id_number))
+    try:
+        with transaction():
+            learner = accounts.create_inactive_learner(id_number, real_name.strip(), user.institution_id)
+            audit.record("learner_account_created", learner, user=user)
+    except IntegrityError:  # registered at the same moment
+        raise Refused(Refusal(REGISTERED, "id_number", ID_NUMBER, code="registered")) from None
+    return learner
+
+
+def modify_inactive(user, learner, real_name, id_number):
+    """修改 of a 未激活 learner's name and ID number (an activated learner keeps their own)."""
+    if learner.status != AccountStatus.INACTIVE:
+        raise Refused(NOT_EDITABLE)
+    refuse_if(_refusals(real_name, id_number, exclude_id=learner.id))
+    changes = {"real_name": real_name.strip(), **accounts.from_id_number(id_number)}
+    with transaction():
+        User.update(changes).where(User.id == learner.id, User.status == AccountStatus.INACTIVE).execute()
+        audit.record("learner_account_changed", learner, user=user)
+    return User.get_by_id(learner.id)
+
+
+def deletable(learner, holds=None):
+    """Why ``learner`` cannot be deleted, or None. ``holds``: whether they hold achievements,
+    when the caller knows it for a whole page."""
+    if learner.status != AccountStatus.INACTIVE:
+        return ONLY_INACTIVE
+    if holds is None:
+        holds = LearnerAchievement.select().where(LearnerAchievement.learner == learner.id).exists()
+    return HOLDS if holds else None
+
+
+def delete_inactive(user, learner):
+    problem = deletable(learner)
+    if problem:
+        raise Refused(problem)
+    with transaction():
+        learner.delete_instance()
+        audit.record("learner_account_deleted", learner, user=user, id_number=mask_id(learner.id_number))
