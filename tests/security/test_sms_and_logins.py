@@ -48,9 +48,12 @@ def test_every_purpose_shares_the_phones_cool_down_and_daily_cap(app):
 
 
 def test_no_phone_gets_more_than_the_daily_budget_of_messages(app):
-    for n in range(sms.DAILY_BUDGET + 5):
+    for n in range(sms.DAILY_BUDGET - 2):
         sms.send("13600007777", f"通知{n}")
+    for n in range(4):  # set-based decisions too
+        sms.send_many([("13600007777", f"批量通知{n}"), ("13600008888", f"批量通知{n}")])
     assert SmsOutbox.select().where(SmsOutbox.phone == "13600007777").count() == sms.DAILY_BUDGET
+    assert SmsOutbox.select().where(SmsOutbox.phone == "13600008888").count() == 4
 
 
 # --- enumeration --------------------------------------------------------------------------
