@@ -92,6 +92,7 @@ BLUEPRINT_ROUTES = {
     "credentials.achievement_credential": LEARNER_ONLY,
     "credentials.conversion_credential": LEARNER_ONLY,
     "credentials.jwks": PUBLIC,
+    "credentials.signing_key": PUBLIC,  # one public key, by its thumbprint (a credential's kid)
     "credentials.issuer": PUBLIC,
     "credentials.status_list": PUBLIC,
     "credentials.verify_credential": PUBLIC,
@@ -123,6 +124,7 @@ PATH_ARGUMENTS = {
     "code": "text",
     "token": "text",  # 找回密码 by e-mail: a signed link (a forged one opens nothing)
     "name": "text",  # a model document's name (/templates/<name>.pdf)
+    "kid": "text",
     "kind": "text",
     "filename": "text",
     "number": "any",  # a public revocation status list

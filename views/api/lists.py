@@ -11,7 +11,6 @@ import datetime as dt
 
 from flask import g
 from flask_smorest import abort
-from flask_smorest.error_handler import ErrorSchema as Error
 
 from models import (
     Application,
@@ -28,7 +27,7 @@ from models import (
 )
 from services import permissions
 from services.validators import mask_id
-from views.api.blueprint import bp
+from views.api.blueprint import READ_ERRORS, bp, errors
 from views.api.schemas import ApplicationArgs, ApplicationPage, RecordArgs, RecordPage, RuleArgs, RulePage
 
 CONVERSION_KINDS = (ApplicationKind.CONVERSION, ApplicationKind.BATCH)
@@ -37,8 +36,7 @@ EPOCH = dt.datetime(1970, 1, 1)
 
 
 def documented(view):
-    view = bp.alt_response(401, schema=Error, description="no valid token")(view)
-    return bp.alt_response(429, schema=Error, description="rate limit; see Retry-After")(view)
+    return errors(*READ_ERRORS)(view)
 
 
 # --- keyset cursors -------------------------------------------------------------------
@@ -104,7 +102,7 @@ def day_range(field, start, end):
     conditions = []
     if start:
         conditions.append(field >= dt.datetime.combine(start, dt.time()))
-    if end:
+    if end and end < dt.date.max:  # up to 9999-12-31: no upper bound at all
         conditions.append(field < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     return conditions
 
