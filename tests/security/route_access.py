@@ -92,7 +92,7 @@ BLUEPRINT_ROUTES = {
     "credentials.achievement_credential": LEARNER_ONLY,
     "credentials.conversion_credential": LEARNER_ONLY,
     "credentials.jwks": PUBLIC,
-    "credentials.signing_key": PUBLIC,  # one public key, by its thumbprint (a credential's kid)
+    "credentials.key": PUBLIC,  # one public key, by its thumbprint (a credential's kid)
     "credentials.issuer": PUBLIC,
     "credentials.status_list": PUBLIC,
     "credentials.verify_credential": PUBLIC,

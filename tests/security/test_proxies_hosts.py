@@ -52,14 +52,14 @@ def test_forwarded_headers_from_an_untrusted_peer_are_warned_about_once(proxied,
 
 
 def test_a_bad_trusted_proxies_value_stops_the_start(database_url, tmp_path):
-    from app import ConfigurationError
+    from app.config import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="TRUSTED_PROXIES"):
         make_app(database_url, str(tmp_path), TRUSTED_PROXIES="10.0.0.0/33")
 
 
 def test_production_refuses_to_start_without_public_url(database_url, tmp_path):
-    from app import ConfigurationError
+    from app.config import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="PUBLIC_URL"):
         make_app(database_url, str(tmp_path), APP_ENV="production", PUBLIC_URL="")

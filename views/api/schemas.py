@@ -21,8 +21,8 @@ class DateTime(fields.DateTime):
 class PageArgs(Schema):
     """Paging by keyset cursor: newest first, ``cursor`` is the ``next_cursor`` of the previous page."""
 
-    cursor = fields.String(validate=validate.Length(min=1, max=40), metadata={
-        "description": "next_cursor of the previous page (opaque: where that page ended in the list's order)"})
+    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,16}\.[0-9]{1,10}$"), metadata={
+        "description": "next_cursor of the previous page (where that page ended in the list's order)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
@@ -43,12 +43,15 @@ class ApplicationArgs(PageArgs):
 
 class RecordArgs(PageArgs):
     direction = fields.String(validate=validate.OneOf(DIRECTIONS))
-    result = fields.String(validate=validate.OneOf((ApplicationStatus.PASSED, ApplicationStatus.REFUSED)))
+    result = fields.String(validate=validate.OneOf(
+        (ApplicationStatus.PASSED, ApplicationStatus.REFUSED, ApplicationStatus.REVOKED)))
     decided_from = fields.Date()
     decided_to = fields.Date()
 
 
 class RuleArgs(PageArgs):
+    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,10}$"), metadata={
+        "description": "next_cursor of the previous page (the last rule's id)"})
     institution_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     rule_type = fields.String(validate=validate.OneOf(RuleType.codes()))
 
@@ -82,6 +85,8 @@ class Application(Schema):
     learner = fields.Nested(Learner)
     source = fields.Nested(Source)
     targets = fields.List(fields.String())
+    revoked_at = DateTime(allow_none=True, metadata={"description": "when the ledger revoked it (status revoked)"})
+    revoked_reason = fields.String(allow_none=True)
 
 
 class Review(Schema):
