@@ -74,13 +74,40 @@ def request_activation(user, email, password):
                                body=str(_l("%(name)s asks to activate an imported account by e-mail.",
                                            name=user.real_name)),
                                link=link_to("activation_requests.index_view"))
-            email_message(email, _l("Activation request received"), _l(
-                "[Credit Bank] We received your request to activate the account of %(name)s. The management "
-                "center reviews it within 1-2 working days; you will be told the result at this address.",
-                name=user.real_name))
+            acknowledge(email)
     except IntegrityError:  # the partial unique index: one pending request per account
         raise ActivationError(_l("Your activation request is already waiting for review")) from None
     return request
+
+
+def acknowledge(email):
+    """The one answer to an e-mail activation request, whether or not one was filed: it
+    names nobody, so it does not tell the address which ID numbers have accounts."""
+    email_message(email, _l("Activation request received"), _l(
+        "[Credit Bank] We received an activation request giving this e-mail address. If its ID number belongs "
+        "to an imported account waiting for activation without a bound mobile phone, the management center "
+        "reviews it within 1-2 working days and tells the result at this address."))
+
+
+def request_by_email(user, email, password):
+    """/activate/email: file the request when ``user`` (the account of the ID number typed,
+    or None) may use this route. Everything else is answered alike — the same page, the
+    same work (a password hash), the same e-mail — except an address already in use,
+    whose owner alone is told so."""
+    email = (email or "").strip().lower()
+    if user is not None and can_use_email(user):
+        try:
+            return request_activation(user, email, password)
+        except ActivationError:
+            pass  # a request already waits, or the address is in use: told below
+    accounts.hash_password(password or "")
+    if accounts.email_taken(email, exclude_id=user.id if user else None):
+        email_message(email, _l("Activation request not filed"), _l(
+            "[Credit Bank] An activation request gave this e-mail address, which already belongs to an account; "
+            "no request was filed with it. If it was you, log in with that account or give another address."))
+    else:
+        acknowledge(email)
+    return None
 
 
 def decide(request, reviewer, approve, reason=""):

@@ -24,7 +24,7 @@ from flask import current_app, g
 
 from models import EmailOutbox, SmsStatus, now
 from services import queue as job_queue
-from services import transitions
+from services import sealing, transitions
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = dt.timedelta(minutes=10)
@@ -61,8 +61,8 @@ class ConsoleBackend:
     def __exit__(self, *exc):
         return False
 
-    def send(self, row):
-        log.info("E-mail to %s: %s\n%s", row.email, row.subject, row.body)
+    def send(self, row, body=None):
+        log.info("E-mail to %s: %s\n%s", row.email, row.subject, row.body)  # the outbox copy: codes masked
 
 
 class SmtpBackend:
@@ -89,7 +89,7 @@ class SmtpBackend:
             pass
         return False
 
-    def send(self, row):
+    def send(self, row, body=None):
         message = EmailMessage()
         message["From"] = self.config["MAIL_FROM"]
         message["To"] = formataddr(("", row.email))
@@ -98,7 +98,7 @@ class SmtpBackend:
         # The sender's own domain: a Message-ID under a made-up one scores as spam.
         domain = parseaddr(self.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
         message["Message-ID"] = make_msgid(idstring=f"outbox{row.id}", domain=domain)
-        message.set_content(row.body)
+        message.set_content(body or row.body)
         try:
             self.connection.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
@@ -115,11 +115,17 @@ def backend():
     return BACKENDS[name](current_app.config)
 
 
-def send(email, subject, body):
-    """Queue one e-mail; it leaves when the current transaction has committed."""
+def send(email, subject, body, secrets=()):
+    """Queue one e-mail; it leaves when the current transaction has committed. As with SMS,
+    ``secrets`` (a code or a link's token in the text) are masked in the body staff read;
+    the clear text waits sealed (services.sealing) for the delivery."""
     if not email:
         return None
-    row = EmailOutbox.create(email=email, subject=str(subject)[:200], body=str(body))
+    from services.sms import mask
+
+    text = str(body)
+    row = EmailOutbox.create(email=email, subject=str(subject)[:200], body=mask(text, secrets),
+                             payload=sealing.seal({"text": text}) if secrets else None)
     later(row.id)
     return row
 
@@ -178,7 +184,7 @@ def deliver(row_ids):
         with backend() as connection:
             for row in rows:
                 try:
-                    connection.send(row)
+                    connection.send(row, _clear_text(row))
                 except DeliveryError as error:
                     failure = error
                     continue
@@ -191,6 +197,16 @@ def deliver(row_ids):
     if unsent:
         _again_or_fail(unsent, failure)
     return len(sent)
+
+
+def _clear_text(row):
+    """The text to send when the body staff read is masked (None: send the body)."""
+    if not row.payload:
+        return None
+    try:
+        return sealing.unseal(row.payload)["text"]
+    except sealing.Unreadable as error:  # sealed under another SECRET_KEY: the masked body is all there is
+        raise DeliveryError(str(error)) from None
 
 
 def _again_or_fail(rows, failure):

@@ -11,6 +11,7 @@ codes are answered by its blueprint, views/api)."""
 import logging
 
 from flask import current_app, g, jsonify, render_template, request, url_for
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import escape
@@ -70,6 +71,8 @@ def page(code, heading=None, explanation=None):
         if request.path == "/healthz" and code == 503:
             return jsonify(status="unavailable", checks={"database": {"status": "down"}}), code, headers
         return jsonify(error=str(heading), status=code), code, headers
+    if request_ctx.url_adapter is None:  # a Host outside TRUSTED_HOSTS: no page can link anywhere
+        return str(heading), code, {"Content-Type": "text/plain; charset=utf-8", **headers}
     failure = code in FAILURES
     for safe in ((False, True) if not failure else (True,)):
         try:
@@ -87,6 +90,10 @@ def page(code, heading=None, explanation=None):
 
 
 def http_error(error):
+    if request.path.startswith("/api/"):  # the institution API answers in its documented JSON only
+        from views.api import json_error
+
+        return json_error(error)
     return page(error.code or 500)
 
 

@@ -50,7 +50,7 @@ def test_conversion_page_and_certificate_scan_to_their_check(app, browser, live_
         figure = page.locator(f"[data-application='{application.id}'] figure[data-qr]")
         figure.scroll_into_view_if_needed()
         page.screenshot(path=f"{output_dir}/qr-conversion-390px.png", full_page=True)
-        expected = f"{live_server}/verify/{application.certificate_code}"
+        expected = f"{app.config['PUBLIC_URL']}/verify/{application.certificate_code}"  # never the Host header
         assert scanned(figure.locator("svg")) == [expected]
         assert phone.too_wide(page) == []
 
@@ -62,7 +62,7 @@ def test_conversion_page_and_certificate_scan_to_their_check(app, browser, live_
         assert decode((tmp_path / "certificate.png").read_bytes()) == [expected]
 
         # A verifier's phone opens what it decoded: the check, which offers its own code.
-        page.goto(expected)
+        page.goto(live_server + f"/verify/{application.certificate_code}")
         assert page.locator("[data-verified]").is_visible()
         assert scanned(page.locator("main figure[data-qr] svg")) == [expected]
     finally:
@@ -81,7 +81,7 @@ def test_a_recognised_achievement_scans_to_the_credential_check(app, browser, li
         page.fill("[name=password]", seed.DEMO_PASSWORD)
         page.click("main button[type=submit]")
         page.goto(live_server + f"/me/achievements/{item.id}")
-        assert scanned(page.locator("main figure[data-qr] svg")) == [f"{live_server}/verify"]
+        assert scanned(page.locator("main figure[data-qr] svg")) == [f"{app.config['PUBLIC_URL']}/verify"]
     finally:
         context.close()
 

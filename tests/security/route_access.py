@@ -92,6 +92,7 @@ BLUEPRINT_ROUTES = {
     "credentials.achievement_credential": LEARNER_ONLY,
     "credentials.conversion_credential": LEARNER_ONLY,
     "credentials.jwks": PUBLIC,
+    "credentials.key": PUBLIC,  # one public key, by its thumbprint (a credential's kid)
     "credentials.issuer": PUBLIC,
     "credentials.status_list": PUBLIC,
     "credentials.verify_credential": PUBLIC,
@@ -124,6 +125,7 @@ PATH_ARGUMENTS = {
     "code": "text",
     "token": "text",  # a signed link (找回密码 by e-mail, setting a password): a forged one opens nothing
     "name": "text",  # a model document's name (/templates/<name>.pdf)
+    "kid": "text",
     "kind": "text",
     "filename": "text",
     "number": "any",  # a public revocation status list
