@@ -34,5 +34,7 @@ def upgrade(migrator):
         "payload": TextField(null=True), "next_attempt_at": DateTimeField(null=True),
         "reference": CharField(max_length=40, null=True),
     })
-    add_missing_columns(migrator, "email_outbox", {"next_attempt_at": DateTimeField(null=True)})
+    add_missing_columns(migrator, "email_outbox", {
+        "payload": TextField(null=True), "next_attempt_at": DateTimeField(null=True),
+    })
     db.create_tables([_ConsumerHeartbeatV23], safe=True)

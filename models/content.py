@@ -90,6 +90,9 @@ class EmailOutbox(BaseModel):
     attempts = IntegerField(default=0)
     sent_at = DateTimeField(null=True)
     error = CharField(max_length=500, null=True)
+    # The text with its secret in clear (a login code), sealed (services.sealing); the
+    # body above is what staff read, the secret masked. Null when there is no secret.
+    payload = TextField(null=True)
     next_attempt_at = DateTimeField(null=True)
 
 

@@ -189,7 +189,7 @@ def deliver(row_ids):
                     failure = error
                     continue
                 transitions.move(EmailOutbox, SmsStatus.SENT, where=[EmailOutbox.id == row.id],
-                                 changes={"sent_at": now(), "error": None})
+                                 changes={"sent_at": now(), "error": None, "payload": None})
                 sent.add(row.id)
     except DeliveryError as error:  # no connection at all
         failure = error
@@ -213,7 +213,8 @@ def _again_or_fail(rows, failure):
     delay = dt.timedelta(seconds=current_app.config["SMS_RETRY_DELAY"])
     last = [row.id for row in rows if row.attempts >= ATTEMPTS]
     again = [row.id for row in rows if row.attempts < ATTEMPTS]
-    for status, ids, changes in ((SmsStatus.FAILED, last, {}), (SmsStatus.PENDING, again,
+    # A final row keeps no secret: its sealed text is erased.
+    for status, ids, changes in ((SmsStatus.FAILED, last, {"payload": None}), (SmsStatus.PENDING, again,
                                                                {"next_attempt_at": now() + delay})):
         if ids:
             transitions.move(EmailOutbox, status, expected=(SmsStatus.SENDING,), where=[EmailOutbox.id.in_(ids)],
