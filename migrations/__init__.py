@@ -29,6 +29,7 @@ from migrations import (
     v18_fine_name_statistics,
     v19_ledger,
     v21_real_shapes,
+    v23_leases_and_delivery_reports,
     v24_faq,
 )
 from migrations.tools import migrator, support_prefix_search
@@ -53,6 +54,7 @@ STEPS = (
     v18_fine_name_statistics,
     v19_ledger,
     v21_real_shapes,
+    v23_leases_and_delivery_reports,
     v24_faq,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]

@@ -91,6 +91,7 @@ from models.faq import FaqCategory, FaqEntry
 from models.system import (
     Attachment,
     AuditLog,
+    ConsumerHeartbeat,
     ImportBatch,
     IssuedCredential,
     Job,
@@ -125,6 +126,7 @@ MODELS = [
     ThrottleHit,
     UserSession,
     ImportBatch,
+    ConsumerHeartbeat,
     Job,
     AuditLog,
     Article,
@@ -187,6 +189,7 @@ __all__ = [
     "CatalogueAchievement",
     "Attachment",
     "ImportBatch",
+    "ConsumerHeartbeat",
     "Job",
     "AuditLog",
     "SchemaVersion",
