@@ -30,7 +30,7 @@ from peewee import SQL, ForeignKeyField, NodeList, Select, SqliteDatabase, fn
 
 from admin import flask_admin_adapter as fa
 from models import db
-from services.validators import check_id_number, check_mobile
+from services.records.validators import check_id_number, check_mobile
 
 # Deeper pages cost their OFFSET: at 2 000 a deep page costs the same at 100 000 rows as at
 # a million (the scale benchmark's growth target), and people filter or search instead.

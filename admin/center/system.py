@@ -11,7 +11,7 @@ from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
 from models import AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User
 from services.excel import DATETIME, ExportColumn
-from services.validators import mask_phone
+from services.records.validators import mask_phone
 
 SMS_BACKENDS = {"console": _l("Console (development)"), "aliyun": _l("Alibaba Cloud SMS")}
 

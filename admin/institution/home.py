@@ -16,7 +16,8 @@ from models import (
     Permission,
     RuleStatus,
 )
-from services import figures, permissions
+from services.accounts import permissions
+from services.core import figures
 
 
 def _kind_counts(query, category_field):

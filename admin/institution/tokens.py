@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Length
 from admin.base import SecureForm
 from admin.institution.base import MENU_ACCOUNT, InstitutionPage
 from models import ApiToken, ApiTokenScope
-from services import api_tokens, permissions
-from services.pagination import paginate
+from services.accounts import api_tokens, permissions
+from services.core.pagination import paginate
 
 
 class ApiTokenForm(SecureForm):

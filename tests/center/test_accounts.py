@@ -1,6 +1,6 @@
 """Staff and learner accounts (SPEC §5): a link to set the password by SMS, never a password."""
 from models import AccountStatus, AuditLog, Role, SmsOutbox, User
-from services import accounts
+from services.accounts import users
 from tests import factories
 
 
@@ -91,7 +91,7 @@ def test_staff_actions_never_touch_learners(center):
     center.post("/admin/users/action/", data={"action": "disable", "rowid": [learner.id]})
     center.post("/admin/users/action/", data={"action": "reset", "rowid": [learner.id]})
     after = User.get_by_id(learner.id)
-    assert after.status == AccountStatus.ACTIVE and accounts.verify_password(after, factories.PASSWORD)
+    assert after.status == AccountStatus.ACTIVE and users.verify_password(after, factories.PASSWORD)
 
 
 def test_learner_list_masks_filters_and_shows_achievements(center):

@@ -7,7 +7,8 @@ import re
 import openpyxl
 
 from models import AuditLog, SmsPurpose
-from services import audit, sms
+from services.core import audit
+from services.messaging import sms
 from tests import factories
 
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from services import filestore
+from services.files import filestore
 
 NAME = "0f" + "1" * 30 + ".pdf"
 BODY = b"%PDF-1.4\n" + os.urandom(200_000)  # several chunks
@@ -58,8 +58,8 @@ def test_an_unknown_backend_is_refused():
 # --- files go through the store, never through paths -------------------------------------
 
 # The upload folder is named in the settings, created by the factory and used by the local
-# store; every other module reads and writes files through services.storage/filestore.
-UPLOAD_DIR_HOMES = {"services/filestore.py", "app/config.py", "app/factory.py"}
+# store; every other module reads and writes files through services.files.storage/filestore.
+UPLOAD_DIR_HOMES = {"services/files/filestore.py", "app/config.py", "app/factory.py"}
 
 
 def upload_dir_uses(source):

@@ -4,7 +4,8 @@ import datetime as dt
 import pytest
 
 from models import SmsOutbox, ThrottleHit, VerificationCode
-from services import sms, throttle
+from services.accounts import throttle
+from services.messaging import sms
 
 PHONE = "13812345678"
 REFUSED = "验证码错误或已失效"

@@ -134,9 +134,9 @@ def test_agreement_is_a_link_to_its_text(colleges, client):
 
 
 def test_demo_institutions_stay_active(app):
-    from services import seed
+    from services.seed import demo
 
-    seed.seed_demo()
+    demo.seed_demo()
     college = Institution.get(Institution.name == "广东理工职业学院")
     assert college.status == InstitutionStatus.ACTIVE
     assert Institution.select().where(Institution.status == InstitutionStatus.PENDING).count() == 0

@@ -13,7 +13,7 @@ from models import (
     FrameworkLevel,
     RuleStatus,
 )
-from services import pathways
+from services.ledger import pathways
 from tests import factories
 from tests.learner.helpers import learner_with_point
 

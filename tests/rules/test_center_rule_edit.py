@@ -5,7 +5,7 @@ import json
 import pytest
 
 from models import ConversionRule, RuleSource, RuleStatus
-from services import rules
+from services.ledger import rules
 from tests import factories
 
 

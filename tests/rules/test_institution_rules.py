@@ -16,7 +16,7 @@ from models import (
     RuleTarget,
     User,
 )
-from services import commitment
+from services.ledger import commitment
 from tests import factories
 from tests.rules.conftest import has_read_commitment
 

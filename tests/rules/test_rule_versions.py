@@ -18,7 +18,8 @@ from models import (
     RuleStatus,
     RuleTarget,
 )
-from services import ledger, rule_versions, rules
+from services import ledger
+from services.ledger import rule_versions, rules
 from tests import factories
 from tests.learner.helpers import learner_with_point
 

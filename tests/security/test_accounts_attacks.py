@@ -2,8 +2,9 @@
 import datetime as dt
 
 from models import AuditLog, SmsOutbox, User, UserSession, now
-from services import accounts, login_policy, password_links, sessions
+from services.accounts import login_policy, password_links, users
 from tests import factories
+from web import sessions
 
 
 def login_as(client, user, password=factories.PASSWORD, **extra):
@@ -31,7 +32,7 @@ def test_center_cannot_read_a_reset_code_in_the_outbox(app, client_as, sms_deliv
     reset = visitor.post("/forgot-password", data={
         "phone": learner.phone, "sms_code": code, "password": "Fresh2026x", "confirm": "Fresh2026x"})
     assert reset.status_code == 302
-    assert accounts.verify_password(User.get_by_id(learner.id), "Fresh2026x")
+    assert users.verify_password(User.get_by_id(learner.id), "Fresh2026x")
 
 
 def test_migration_masks_codes_already_in_the_outbox(app):
@@ -179,7 +180,7 @@ def test_common_passwords_are_refused_and_long_ones_accepted(client_as):
     long = "Long" + "passphrase7" * 5  # 59 characters
     assert client.post("/password?normal=1", data={
         "old_password": factories.PASSWORD, "new_password": long, "confirm": long}).status_code == 302
-    assert accounts.verify_password(User.get_by_id(client.user.id), long)
+    assert users.verify_password(User.get_by_id(client.user.id), long)
 
 
 # --- item 10 (logins): failed logins are audited ------------------------------------------

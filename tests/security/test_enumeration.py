@@ -3,7 +3,7 @@ import statistics
 import time
 
 from models import AccountStatus, LearnerAchievement, ThrottleHit, VerificationCode
-from services import throttle
+from services.accounts import throttle
 from tests import factories
 
 

@@ -10,7 +10,7 @@ from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from werkzeug.datastructures import FileStorage
 
-from services import storage
+from services.files import storage
 from tests import factories
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))

@@ -18,7 +18,8 @@ from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
 from models import ApiTokenScope, InstitutionStatus
-from services import api_tokens, audit, permissions, throttle
+from services.accounts import api_tokens, permissions, throttle
+from services.core import audit
 from views.api import achievements, lists  # noqa: F401  (their routes join ``bp``)
 from views.api.blueprint import bp
 

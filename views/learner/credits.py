@@ -3,8 +3,9 @@ level and by kind, and the 转换路径 (pathways) with 申请转换 from a comp
 the ``learner`` blueprint, registered when ``views.register_blueprints`` imports this module."""
 from flask import render_template, request
 
-from services import inputs, pathways
+from services.ledger import pathways
 from views.learner.base import bp, me
+from web import inputs
 
 
 @bp.route("/credits")
