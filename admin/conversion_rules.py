@@ -432,7 +432,7 @@ class RuleEditing(CommitmentViewMixin):
             links = rules.rule_links([rule.id])[rule.id]
             modules = next((t.modules for t in links["non_degree"] if t.modules), None) or []
             # Keyword data only: ``obj=rule`` would hand the form the rule's RuleSource rows
-            # (its ``sources`` backref) where catalogue entries belong (issue 12's 500).
+            # (its ``sources`` backref) where catalogue entries belong, and fail with a 500.
             form.process(data={
                 "name": rule.name, "rule_type": rule.rule_type, "description": rule.description,
                 "target_major": rule.target_major, "target_major_code": rule.target_major_code,

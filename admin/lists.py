@@ -1,5 +1,5 @@
 """How every admin list reads its page, so that it costs the same at a thousand rows and
-at a million (issue 13). Flask-Admin's own ``get_list`` counts through the display joins,
+at a million. Flask-Admin's own ``get_list`` counts through the display joins,
 searches with ``LIKE '%term%'`` on every column and pages with an unbounded OFFSET over
 the joined rows; here:
 

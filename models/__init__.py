@@ -6,7 +6,7 @@ forms: each model with a status declares its moves (``STATES``, a ``StateMachine
 only ``services.core.transitions.move`` writes them (see README, "State changes").
 
 A package split by concern (base, enums, accounts, catalogue, system, achievements,
-conversion, content); every public name is re-exported here, so ``from models import X``
+conversion, communication, faq); every public name is re-exported here, so ``from models import X``
 and ``models.MODELS`` keep reaching them.
 """
 from models.accounts import (

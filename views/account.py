@@ -125,7 +125,7 @@ def register():
     if not agreed:
         return render_template("account/terms.html")
     if form.is_submitted():
-        # Every field's problem at once (issue 17), the code's among them; a right code is
+        # Every field's problem at once, not one per submission, the code's among them; a right code is
         # used up only with the account it creates (_create_learner).
         valid = form.validate()
         code_ok = False

@@ -221,7 +221,7 @@ def send_code():
 
 def _send_public_code(phone, purpose):
     """Register, activate, reset: the answer is the same whether or not the number is
-    registered (issue 14: it must not tell), and whether or not a code went out."""
+    registered (which accounts exist is never told), and whether or not a code went out."""
     registered = User.select().where(User.phone == phone).exists()
     answer = {"ok": True, "message": str(NEUTRAL_SENT)}
     if PUBLIC_PURPOSES[purpose] != registered:

@@ -1,4 +1,4 @@
-"""Verifiable credentials (issue 19): the learner's downloads (下载可验证凭证), the public
+"""Verifiable credentials: the learner's downloads (下载可验证凭证), the public
 key set, the issuer profile, the revocation status lists, and the check of a credential
 file or pasted JWT at /verify (services/credentials)."""
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for

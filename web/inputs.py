@@ -1,4 +1,4 @@
-"""Numbers from the outside are checked before any view reads them (issue 14): an id in
+"""Numbers from the outside are checked before any view reads them: an id in
 the path beyond what the database stores is "not found", a query-string integer out of
 the 64-bit range is a bad request, and so is a NUL character anywhere in the input. Views still validate their own arguments; this keeps
 an overflow from ever reaching the database driver as a 500."""

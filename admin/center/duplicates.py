@@ -1,4 +1,4 @@
-"""重复证书 (issue 19, item 3): learner achievements whose certificate number of the same
+"""重复证书: learner achievements whose certificate number of the same
 catalogue entry is also recorded for another account, each row with the record it
 duplicates. The flag is kept when rows are written (services/records/duplicates.py), so the list
 reads the flagged rows through their index (``duplicate_of``) and counts them there too:

@@ -58,7 +58,7 @@ class SmsOutboxView(CenterModelView):
 
 
 class AuditLogView(ExcelMixin, CenterModelView):
-    """Who did what, when, to which record, with the details — in words (issue 17): the
+    """Who did what, when, to which record, with the details — in words, never raw codes: the
     action's label, the object's kind, the details as labelled fields."""
 
     export_name = _l("Audit log")

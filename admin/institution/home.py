@@ -39,7 +39,7 @@ def institution_home(view):
     if institution.status in UNFINISHED:
         return registration_state(view, institution)
     can = lambda permission: permissions.has_permission(current_user, permission)  # noqa: E731
-    # A sub-user sees the counts of the menus granted to them only (issue 17).
+    # A sub-user sees the counts of the menus granted to them only, never another menu's.
     achievements = can(Permission.ACHIEVEMENTS) and _kind_counts(
         CatalogueAchievement.select().where(CatalogueAchievement.institution == institution.id),
         CatalogueAchievement.category,

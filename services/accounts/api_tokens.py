@@ -1,4 +1,4 @@
-"""Institution API tokens (接口令牌, issue 19): created by the institution account, shown
+"""Institution API tokens (接口令牌): created by the institution account, shown
 once, kept as the SHA-256 of a 256-bit random token, scoped to read or write, revocable.
 A bearer token is the only credential of /api/v1/: session cookies are never looked at."""
 import datetime as dt

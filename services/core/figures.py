@@ -1,4 +1,4 @@
-"""Dashboard figures kept for a short while (issue 13): the center dashboard and the
+"""Dashboard figures kept for a short while: the center dashboard and the
 institution home count and group hundreds of thousands of rows; computed on every view
 they would cost each visitor a full pass over the applications and review records.
 Figures are kept per app and process for ``FIGURES_CACHE_SECONDS`` (60 by default): a

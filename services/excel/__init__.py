@@ -13,7 +13,7 @@ One module per concern:
 - ``pipeline``: ``run_import``, one transaction per file.
 - ``writing``: the hand-written streaming ``.xlsx`` writer; ``template``: the import
   templates (openpyxl); ``export``: 导出 of a list's query.
-- ``background``: large imports and every export as jobs with a progress page.
+- ``as_jobs``: large imports and every export as jobs with a progress page.
 
 Admin list views get the screens (导入, 导入记录, 导出) from ``admin.excel.ExcelMixin`` and
 only set attributes::

@@ -1,4 +1,4 @@
-"""Versions and effective dates of conversion rules (issue 19, item 2).
+"""Versions and effective dates of conversion rules.
 
 A rule that has been published is never changed in place: 修改 writes a NEW row of
 ``conversion_rule`` with the same code, ``version`` + 1 and ``lineage`` = the id of version

@@ -1,4 +1,4 @@
-"""Duplicate certificates (issue 19, item 3): the same certificate number of the same
+"""Duplicate certificates: the same certificate number of the same
 catalogue entry held by two people, or stored twice by institutions.
 
 How it stays cheap at a million rows: every learner achievement of a catalogue entry keeps

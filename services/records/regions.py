@@ -6,7 +6,8 @@ import os
 
 from flask_babel import gettext as _
 
-PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "static", "vendor", "china-division", "regions.json")
+PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                    "static", "vendor", "china-division", "regions.json")
 
 
 @functools.cache

@@ -47,7 +47,7 @@ from services.ledger import grants
 from services.records.validators import id_birth_date, id_check_char, id_gender
 from services.seed import reference
 from services.seed.demo_portal import seed_portal
-from services.seed.reference import _upsert, seed_reference  # noqa: F401 - seed.seed_reference is public
+from services.seed.reference import _upsert, seed_reference  # noqa: F401 - demo.seed_reference is public
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -183,7 +183,7 @@ RULES = [
      ["大学英语等级考试(CET)四级及以上证书"], ["大学英语(1)"], None),
     ("助理电子商务师转电子商务概论课程", RuleType.NON_DEGREE_TO_DEGREE, "广东开放大学",
      ["助理电子商务师"], ["电子商务概论"], "实操 (2学分)、机考 (2学分)"),
-    # Two sources: a learner holding only the first sees a partial pathway in 学分账户 (issue 19).
+    # Two sources: a learner holding only the first sees a partial pathway in 学分账户.
     ("全国计算机等级考试一级证书与助理电子商务师转广东开放大学电子商务专业课程", RuleType.NON_DEGREE_TO_DEGREE, "广东开放大学",
      ["全国计算机等级考试一级证书", "助理电子商务师"], ["电子商务概论"], None),
     # Seed 000 §五 学位外语认定与转换: the exam's certificate converts into a course.
@@ -479,7 +479,7 @@ def _revoked_conversion(learner, entries, rule, reviewer, committee, tp_opinion,
         ledger.revoke_conversion(app, center, "经核查，源成果证书编号与颁证机构记录不符")
 
 
-def _issue19_demo(learners, entries, center):
+def _rule_version_and_duplicate_demo(learners, entries, center):
     """A rule changed after publication (version 1 keeps the conversion judged by it) and
     one duplicate certificate: two learners holding the same 云计算 certificate number."""
     from services.ledger import rules
@@ -528,7 +528,7 @@ def seed_demo():
         _rules(institutions, entries, center)
         learners = _demo_learners(teaching_points, institutions, entries, reviewer, committee)
         _institution_space(institutions, learners)
-        _issue19_demo(learners, entries, center)
+        _rule_version_and_duplicate_demo(learners, entries, center)
         seed_portal(center)
     return {
         "institutions": Institution.select().count(),

@@ -19,7 +19,7 @@ def test_staff_creation_sends_the_account_and_a_link_but_no_password(center, sms
     sms = SmsOutbox.get(SmsOutbox.phone == "13800001111")
     assert "tp_admin1" in sms.body and "设置密码" in sms.body
     assert "密码：" not in sms.body and "password:" not in sms.body.lower()
-    assert "/password/set/******" in sms.body  # the stored copy is masked (issue 14)
+    assert "/password/set/******" in sms.body  # the stored copy is masked
     link = factories.password_link(sms_delivered[-1][1])
     # The link opens once, only to choose a password; then the account logs in with it.
     client = center.application.test_client()

@@ -17,7 +17,7 @@ from tests import factories
         ("Kx7" + "q" * 61, True),  # 64 characters
         ("Kx7" + "q" * 62, False),  # 65 characters
         ("abc1234", False),  # 7 characters
-        ("password1", False),  # issue 14: common passwords are refused
+        ("password1", False),  # common passwords are refused
         ("aaaaaaa1", False),
         ("abc12345", False),
         ("qwerty123", False),

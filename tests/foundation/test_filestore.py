@@ -75,7 +75,8 @@ def test_only_the_store_names_the_upload_folder():
     import pathlib
 
     root = pathlib.Path(__file__).resolve().parents[2]
-    users = {str(path.relative_to(root)) for folder in ("app", "admin", "migrations", "models", "services", "views")
+    folders = ("app", "admin", "migrations", "models", "services", "views", "web")
+    users = {str(path.relative_to(root)) for folder in folders
              for path in (root / folder).rglob("*.py") if upload_dir_uses(path.read_text("utf-8"))}
     assert users == UPLOAD_DIR_HOMES
 

@@ -1,4 +1,4 @@
-"""The indexes the lists rely on (issue 13) exist, on SQLite and on PostgreSQL, in a
+"""The indexes the lists rely on exist, on SQLite and on PostgreSQL, in a
 fresh database and after migration 9 (from a database with the version-8 indexes), and
 as migration 17 left them (the 待审核 ones ending with the id)."""
 from contextlib import contextmanager

@@ -14,7 +14,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WALKED = ("admin", "views", "services", "app", "migrations", "models")
+WALKED = ("admin", "views", "services", "web", "app", "migrations", "models")
 HOME = Path("services/accounts/permissions.py")
 
 

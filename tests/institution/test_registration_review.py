@@ -1,4 +1,4 @@
-"""Institution registration, issue 17 item 12: the draft resumes at the step reached; a
+"""Institution registration: the draft resumes at the step reached; a
 submitted registration waits for the center (待审核), whose 审核通过 / 不通过 (with reason,
 SMS to the registrant) is one transition; the space opens only after 审核通过; the
 agreement is a link to its text."""

@@ -1,5 +1,5 @@
-"""Institution-space defects of issue 17: a bad reason file (item 2), the 学员成果 status
-column (item 11), a sub-user's home counts and red error boxes (item 14)."""
+"""Institution-space defects that stay fixed: a bad reason file, the 学员成果 status column,
+a sub-user's home counts and red error boxes."""
 import io
 
 import pytest

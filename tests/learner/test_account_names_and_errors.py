@@ -1,5 +1,5 @@
-"""Issue 17, accounts: usernames and e-mail addresses unique whatever their case (item 4),
-every registration error at once (item 6), activation with a mistyped ID (item 10)."""
+"""Accounts: usernames and e-mail addresses unique whatever their case, every registration
+error at once, activation with a mistyped ID."""
 import pytest
 from peewee import IntegrityError
 
@@ -17,7 +17,7 @@ def teaching_point(app):
     return factories.make_teaching_point(name="广州教学点")
 
 
-# --- item 4 ------------------------------------------------------------------------------
+# --- usernames and e-mail addresses, whatever their case ---------------------------------
 
 
 def test_the_database_refuses_a_username_or_email_differing_only_in_case(app):
@@ -79,7 +79,7 @@ def test_import_refuses_an_email_taken_in_another_case(client_as, tmp_path):
     assert not User.select().where(User.id_number == number).exists()
 
 
-# --- item 6 ------------------------------------------------------------------------------
+# --- every registration error at once ----------------------------------------------------
 
 
 def test_registration_shows_every_error_at_once(client, teaching_point):
@@ -100,7 +100,7 @@ def test_registration_shows_every_error_at_once(client, teaching_point):
     assert response.status_code == 302 and User.get(User.username == "zhang4").id_number == ID_NUMBER
 
 
-# --- item 10 -----------------------------------------------------------------------------
+# --- activation with a mistyped ID number ------------------------------------------------
 
 
 def test_activation_with_a_mistyped_id_says_the_check_digit_is_wrong(client, app):

@@ -1,5 +1,5 @@
 """学分账户 (/me/credits): credits by framework level and kind, 转换路径 (complete / partial /
-missing), another learner's data never shown, 申请转换 from a pathway (issue 19, item 1)."""
+missing), another learner's data never shown, 申请转换 from a pathway."""
 from decimal import Decimal
 
 import pytest

@@ -1,5 +1,4 @@
-"""Issue 17 item 14: learners without a phone activate through the manual's (003)
-alternative — e-mail address + the center's account review (审核通过 / 审核不通过)."""
+"""Learners without a phone activate through the manual's (003) alternative — e-mail address + the center's account review (审核通过 / 审核不通过)."""
 import pytest
 
 from models import (

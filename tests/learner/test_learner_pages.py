@@ -1,4 +1,4 @@
-"""Issue 17, learner pages: pagers, 我的信息 counts, 认定记录, conversion status after a
+"""Learner pages: pagers, 我的信息 counts, 认定记录, conversion status after a
 refusal, the paper-originals reminder, searches (成果选择, 转换成果申请)."""
 import re
 

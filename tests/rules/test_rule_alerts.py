@@ -1,4 +1,4 @@
-"""Rule alerts (issue 19, item 6): publishing a rule tells each learner holding its sources,
+"""Rule alerts: publishing a rule tells each learner holding its sources,
 wholly or in part, once per rule — an inbox message, and an e-mail when they gave an
 address, delivered through the e-mail backend (a real SMTP server here: aiosmtpd)."""
 import socket

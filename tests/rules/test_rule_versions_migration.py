@@ -1,4 +1,4 @@
-"""Migration 12 (issue 19) on the data a database already holds: published rules become
+"""Migration 12 (rule versions, duplicate certificates) on the data a database already holds: published rules become
 version 1 in force from their publication day, and duplicate certificates already stored
 are flagged; the demo data has a rule with two versions and one duplicate pair."""
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Issue 14, item 5: which accounts exist must not be told by timing or by messages."""
+"""Which accounts exist must not be told by timing or by messages."""
 import statistics
 import time
 

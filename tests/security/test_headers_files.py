@@ -1,4 +1,4 @@
-"""Issue 14, item 6: security headers on every kind of page, and stored files that cannot
+"""Security headers on every kind of page, and stored files that cannot
 carry script (images re-encoded, PDFs parsed, both served under a sandboxing policy)."""
 import io
 import os

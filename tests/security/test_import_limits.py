@@ -1,4 +1,4 @@
-"""Issue 14, items 1 and 8: an import workbook cannot cost a worker more than its budget
+"""An import workbook cannot cost a worker more than its budget
 (measured in a fresh process), and the result workbooks never hand back a formula."""
 import io
 import json

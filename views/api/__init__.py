@@ -1,4 +1,4 @@
-"""The institution API, /api/v1/ (issue 19), served by flask-smorest inside the plain Flask
+"""The institution API, /api/v1/, served by flask-smorest inside the plain Flask
 app: marshmallow schemas validate requests and document responses, and apispec writes the
 OpenAPI 3 document at /api/v1/openapi.json.
 
