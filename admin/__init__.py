@@ -13,7 +13,7 @@ def init_admin(app):
     from admin import account, center, institution, reviews
 
     flask_admin_adapter.use_platform_translations(app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    from services import headers
+    from web import headers
 
     admin = Admin(
         app,
@@ -25,6 +25,6 @@ def init_admin(app):
     )
     for area in (center, reviews, institution, account):
         area.register(admin)
-    # Background exports rebuild a list view's query (services/excel/background.py).
+    # Background exports rebuild a list view's query (services/excel/as_jobs.py).
     app.extensions["list_views"] = lambda endpoint: flask_admin_adapter.view_by_endpoint(admin, endpoint)
     return admin

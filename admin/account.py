@@ -5,7 +5,7 @@ from flask_admin import expose
 
 from admin import flask_admin_adapter
 from admin.base import SecureView
-from services import permissions
+from services.accounts import permissions
 
 
 class AccountShell(SecureView):

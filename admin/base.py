@@ -21,7 +21,8 @@ from peewee import IntegrityError
 from admin.flask_admin_adapter import PrivateHooks
 from admin.lists import ListQueryMixin
 from models import db
-from services import permissions, transitions
+from services.accounts import permissions
+from services.core import transitions
 from services.records.errors import Refused
 
 
@@ -129,7 +130,7 @@ class SecureModelView(AccessMixin, ListQueryMixin, PrivateHooks, ModelView):
         form_class = super().scaffold_form()
         machine = getattr(self.model, "STATES", None)
         if machine is not None and hasattr(form_class, machine.field):
-            # A status changes by a named action (services.transitions), never by a posted field.
+            # A status changes by a named action (services.core.transitions), never by a posted field.
             delattr(form_class, machine.field)
         for name, label in (self.column_labels or {}).items():
             unbound = getattr(form_class, name, None)
@@ -196,7 +197,7 @@ class SecureModelView(AccessMixin, ListQueryMixin, PrivateHooks, ModelView):
     def move_status(self, ids, status, only_from, message, audit_prefix, changes=None, details=None):
         """Move the selected rows (scoped) that are in ``only_from`` (None: any state the
         model's machine allows) to ``status``: one conditional update each
-        (services.transitions), with an audit entry each (``details(row)`` its details);
+        (services.core.transitions), with an audit entry each (``details(row)`` its details);
         ``message`` is flashed with the number moved."""
         moved = 0
         with db.atomic():

@@ -1,7 +1,7 @@
 """Conversion methods and rules (SPEC §7, seed 004 §2.3): the ONE form and the editing
 views that the institution space and the center (acting on an institution's behalf)
-share. Every change goes through ``services.rules``; the 信息发布安全承诺书 through
-``services.commitment``. A view using these mixins says whose rows it shows (``scope``)
+share. Every change goes through ``services.ledger.rules``; the 信息发布安全承诺书 through
+``services.ledger.commitment``. A view using these mixins says whose rows it shows (``scope``)
 and for which institution it writes (``owner_institution``)."""
 import datetime as dt
 
@@ -39,7 +39,9 @@ from models import (
     RuleStatus,
     RuleType,
 )
-from services import commitment, permissions, rule_versions, rules, storage
+from services.accounts import permissions
+from services.files import storage
+from services.ledger import commitment, rule_versions, rules
 
 PUBLISH = "publish"
 COMMITMENT_LABEL = _l("I solemnly promise that the information I publish is true and valid; I bear all civil, "
@@ -185,7 +187,7 @@ def pdf_upload(file, owner_type):
 
 class CommitmentViewMixin:
     """Renders the commitment token and checks it before any save; creates, edits and
-    deletes through ``services.rules`` (``delete_service``, ``editable_state``)."""
+    deletes through ``services.ledger.rules`` (``delete_service``, ``editable_state``)."""
 
     can_create = True
     can_edit = True
@@ -430,7 +432,7 @@ class RuleEditing(CommitmentViewMixin):
             links = rules.rule_links([rule.id])[rule.id]
             modules = next((t.modules for t in links["non_degree"] if t.modules), None) or []
             # Keyword data only: ``obj=rule`` would hand the form the rule's RuleSource rows
-            # (its ``sources`` backref) where catalogue entries belong (issue 12's 500).
+            # (its ``sources`` backref) where catalogue entries belong, and fail with a 500.
             form.process(data={
                 "name": rule.name, "rule_type": rule.rule_type, "description": rule.description,
                 "target_major": rule.target_major, "target_major_code": rule.target_major_code,

@@ -36,9 +36,14 @@ from wtforms.validators import DataRequired
 
 from admin import flask_admin_adapter as fa
 from models import ImportBatch, Job, JobStatus, SmsPurpose, User, now
-from services import downloads, excel, inputs, jobs, permissions, sms, storage
-from services.excel import background
-from services.pagination import paginate
+from services import excel
+from services.accounts import permissions
+from services.background import jobs
+from services.core.pagination import paginate
+from services.excel import as_jobs
+from services.files import storage
+from services.messaging import sms
+from web import downloads, inputs
 
 RECORD_DAYS = 365
 
@@ -147,7 +152,7 @@ class ExcelMixin:
             user = current_user._get_current_object()
             # What is wrong with the file as a whole is said here, at once; a long one is a job.
             if excel.estimated_rows(path) > current_app.config["IMPORT_ASYNC_ROWS"]:
-                return background.start_import(self.endpoint, kind, path, upload.filename, user, target)
+                return as_jobs.start_import(self.endpoint, kind, path, upload.filename, user, target)
             batch = excel.run_import(kind, path, upload.filename, user, target)
         flash(_("Import finished."), "success")
         return batch
@@ -240,7 +245,7 @@ class ExcelMixin:
                 except sms.CodeError as error:
                     form.code.errors = [str(error)]
                 else:
-                    job = background.start_export(
+                    job = as_jobs.start_export(
                         self.endpoint, request.full_path, current_user._get_current_object(),
                         self.export_name or self.name,
                     )

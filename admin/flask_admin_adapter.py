@@ -17,7 +17,7 @@ Flask-Admin name.
 
 def use_platform_translations(directory):
     """Flask-Admin translates its own strings (domain "admin") from ``directory``, where
-    services.i18n compiles its catalogue merged with the platform's texts (admin_ui.po).
+    web.i18n compiles its catalogue merged with the platform's texts (admin_ui.po).
     Flask-Babel merges directories with the last one winning, so Flask-Admin's own
     directory is replaced rather than added to."""
     from flask_admin import babel as admin_babel

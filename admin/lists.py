@@ -1,5 +1,5 @@
 """How every admin list reads its page, so that it costs the same at a thousand rows and
-at a million (issue 13). Flask-Admin's own ``get_list`` counts through the display joins,
+at a million. Flask-Admin's own ``get_list`` counts through the display joins,
 searches with ``LIKE '%term%'`` on every column and pages with an unbounded OFFSET over
 the joined rows; here:
 
@@ -30,7 +30,7 @@ from peewee import SQL, ForeignKeyField, NodeList, Select, SqliteDatabase, fn
 
 from admin import flask_admin_adapter as fa
 from models import db
-from services.validators import check_id_number, check_mobile
+from services.records.validators import check_id_number, check_mobile
 
 # Deeper pages cost their OFFSET: at 2 000 a deep page costs the same at 100 000 rows as at
 # a million (the scale benchmark's growth target), and people filter or search instead.

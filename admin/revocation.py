@@ -14,8 +14,8 @@ from admin.base import SecureForm
 from models import ApplicationStatus
 from services import ledger
 from services.records.errors import MAX_REASON, Refused
-from services.schema import Marked
-from services.validators import mask_id, mask_name
+from services.records.field_schema import Marked
+from services.records.validators import mask_id, mask_name
 
 
 class RevokeForm(SecureForm):

@@ -5,7 +5,7 @@ import os
 import secrets
 from urllib.parse import urlparse
 
-from services import mail
+from services.messaging import mail
 
 # The folder that holds the packages (the source tree, or site-packages when installed):
 # templates/, static/ and i18n/ sit there beside app/.
@@ -77,7 +77,7 @@ def default_config():
         "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        # The server-side limits (services.sessions) are shorter; the cookie never outlives them.
+        # The server-side limits (web.sessions) are shorter; the cookie never outlives them.
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=24),
         # Evidence files are 10 MB at most, import workbooks 20 MB: refuse bigger bodies early.
         "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)),
@@ -93,7 +93,7 @@ def default_config():
         "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
         "WTF_CSRF_TIME_LIMIT": None,
         # Reverse proxies (CIDR blocks) whose X-Forwarded-For/-Proto are believed: attempt
-        # limits count by client address (services.proxies).
+        # limits count by client address (web.proxies).
         "TRUSTED_PROXIES": env("TRUSTED_PROXIES", ""),
         # Host names the app answers to (others: 400); unset, PUBLIC_URL's host (and, outside
         # production, localhost and 127.0.0.1).

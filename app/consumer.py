@@ -3,7 +3,7 @@
     huey_consumer app.consumer.huey -w 2 -k thread
 
 It builds the app exactly as a web host does (settings from the environment), binds it
-for the tasks, and starts the sweeper's two threads (services/sweeper.py): the heartbeat
+for the tasks, and starts the sweeper's two threads (services/background/sweeper.py): the heartbeat
 (this consumer is alive, its jobs' leases, jobs of dead consumers) and the sweep (due
 deliveries). Both use only the database, so a queue that is down delays nothing that
 must happen."""
@@ -14,7 +14,7 @@ import time
 
 from app.factory import create_app
 from models import db
-from services.queue import huey
+from services.background.queue import huey
 from tasks import runtime
 
 log = logging.getLogger("creditbank.consumer")
@@ -42,7 +42,7 @@ def _every(seconds, step, name):
 
 @huey.on_startup()
 def start_sweeper():
-    from services import sweeper
+    from services.background import sweeper
 
     with _lock:
         if os.getpid() in _started:

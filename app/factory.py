@@ -8,25 +8,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
-import tasks  # noqa: F401  (registers the background tasks by name in services.queue)
+import tasks  # noqa: F401  (registers the background tasks by name in services.background.queue)
 from admin import init_admin
 from app import cli
 from app.config import LOCALES, ROOT, ConfigurationError, default_config, instance_dir, public_address
 from models import User, db
-from services import (
-    database,
-    headers,
-    i18n,
-    inputs,
-    mail,
-    proxies,
-    rule_alerts,
-    sessions,
-    sms,
-    storage,
-    template_helpers,
-)
+from services.core import database
+from services.files import storage
+from services.ledger import rule_alerts
+from services.messaging import mail, sms
 from views import errors, register_blueprints
+from web import headers, i18n, inputs, proxies, sessions, template_helpers
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -139,7 +131,7 @@ def _init_request_hooks(app):
 
 def _remember_locale(locale):
     """A signed-in person's language choice also decides the language of what is sent to
-    them (services.notify)."""
+    them (services.messaging.notify)."""
     if current_user.is_authenticated and current_user.locale != locale:
         User.update(locale=locale).where(User.id == current_user.id).execute()
         current_user.locale = locale

@@ -41,7 +41,7 @@ BAD_KINDS = (
 
 
 def id_number(n):
-    from services.validators import id_check_char
+    from services.records.validators import id_check_char
 
     birth = dt.date(1960, 1, 1) + dt.timedelta(days=n // 500)
     first17 = f"440106{birth:%Y%m%d}{n % 500:03d}"
@@ -126,9 +126,10 @@ def seed_achievements(count):
         User,
         now,
     )
-    from services import excel, seed
+    from services import excel
+    from services.seed import demo
 
-    seed.seed_reference()
+    demo.seed_reference()
     institution = Institution.create(name="基准测试学院", kind=InstitutionKind.COLLEGE)
     category = Category.get(Category.code == "inst_he_diploma")
     entry = CatalogueAchievement.create(
@@ -243,7 +244,8 @@ def main(argv=None):
 def run(rows, tmp):
     from app import create_app
     from models import User, db
-    from services import database, excel
+    from services import excel
+    from services.core import database
 
     url = "sqlite:///" + os.path.join(tmp, "bench.db")
     app = create_app({"DATABASE_URL": url, "UPLOAD_DIR": os.path.join(tmp, "uploads"), "IMPORT_MAX_ROWS": 200_000})

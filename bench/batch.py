@@ -39,7 +39,7 @@ def counted_queries(database):
 
 
 def id_number(n):
-    from services.validators import id_check_char
+    from services.records.validators import id_check_char
 
     birth = dt.date(1960, 1, 1) + dt.timedelta(days=n // 500)
     first17 = f"110101{birth:%Y%m%d}{n % 500:03d}"
@@ -107,7 +107,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from app import create_app
     from models import db
-    from services import database, seed
+    from services.core import database
+    from services.seed import demo
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or "sqlite:///" + os.path.join(tmp, "bench.db")
@@ -115,7 +116,7 @@ def main(argv=None):
         with app.app_context():
             database.init_db()
             with db.connection_context():
-                seed.seed_reference()
+                demo.seed_reference()
                 small = measure(SMALL, 1)
                 large = measure(args.rows, 100_000)
                 thousand = measure(DECISION_SIZE, 300_000)

@@ -1,4 +1,4 @@
-"""Benchmark of 学分账户 / 转换路径 (``services.pathways``, ``/me/credits``): one learner with
+"""Benchmark of 学分账户 / 转换路径 (``services.ledger.pathways``, ``/me/credits``): one learner with
 200 achievements against 10 000 published rules, among 20 000 catalogue entries and other
 learners' 50 000 achievements. Sources are drawn from 2 000 popular certificates, so the
 learner's achievements touch about 2 000 rules (complete and partial): the pathways are
@@ -33,7 +33,7 @@ def _insert(model, rows):
 def make_world(rules, achievements, rng):
     """The catalogue, the rules, other learners and the measured learner; returns the learner."""
     import models as m
-    from services import accounts
+    from services.accounts import users
 
     certificate = m.Category.get(m.Category.code == "qualification")
     course = m.Category.get(m.Category.code == "course")
@@ -79,7 +79,7 @@ def make_world(rules, achievements, rng):
             for uid in other_ids for c in rng.sample(entry_ids[:10_000], 25)]
     _insert(m.LearnerAchievement, held)
     learner = m.User.create(role=m.Role.LEARNER, username="bench_learner", real_name="基准学员",
-                            id_number=id_number(9999), password_hash=accounts.hash_password(PASSWORD))
+                            id_number=id_number(9999), password_hash=users.hash_password(PASSWORD))
     mine = rng.sample(popular, achievements // 2) + rng.sample(entry_ids[2000:10_000], achievements - achievements // 2)
     _insert(m.LearnerAchievement, [
         {"learner": learner.id, "catalogue": c, "category": certificate.id, "name": f"我的成果{c}",
@@ -113,7 +113,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from app import create_app
     from models import db
-    from services import database, pathways, seed
+    from services.core import database
+    from services.ledger import pathways
+    from services.seed import demo
 
     rng = random.Random(19)
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,7 +125,7 @@ def main(argv=None):
         with app.app_context():
             database.init_db()
             with db.connection_context():
-                seed.seed_reference()
+                demo.seed_reference()
                 with db.atomic():
                     learner = make_world(args.rules, args.achievements, rng)
                 database.analyse()

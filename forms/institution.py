@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from services.validators import CreditCode, Mobile, PostalCode, check_email, field_validator
+from services.records.validators import CreditCode, Mobile, PostalCode, check_email, field_validator
 
 Email = field_validator(check_email)
 SCHOOL_TYPES = ("本科", "高职(专科)", "中职", "成人高校", "开放大学", "其他")

@@ -1,7 +1,7 @@
 """Schema migrations, one module per step.
 
 A fresh database gets every table at the newest version (``create_schema``); an existing
-one runs the steps above its stored version (``services.database.init_db`` runs them, each
+one runs the steps above its stored version (``services.core.database.init_db`` runs them, each
 in its own transaction). To change the schema after a release, add a module
 ``vNN_what_it_does.py`` (never edit an old step) with a docstring saying what it does and
 why, ``VERSION = NN`` and ``upgrade(migrator)``, and list it in ``STEPS`` below. A step adds

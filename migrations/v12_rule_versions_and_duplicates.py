@@ -1,7 +1,7 @@
 """Version 12: versioned, effective-dated rules — a code is unique per version; rules
 published so far are version 1, in force from the day they were published — and the
 normalised certificate number of learner achievements with their duplicate flag, filled
-for the rows there are (services/duplicates.py)."""
+for the rows there are (services/records/duplicates.py)."""
 from peewee import CharField, DateField, IntegerField
 from playhouse.migrate import migrate
 

@@ -3,10 +3,10 @@
 Statuses are stored as short English codes; their Chinese (or English) labels come
 from Babel through each enum's ``label()``. Status fields are never edited through
 forms: each model with a status declares its moves (``STATES``, a ``StateMachine``) and
-only ``services.transitions.move`` writes them (see README, "State changes").
+only ``services.core.transitions.move`` writes them (see README, "State changes").
 
 A package split by concern (base, enums, accounts, catalogue, system, achievements,
-conversion, content); every public name is re-exported here, so ``from models import X``
+conversion, communication, faq); every public name is re-exported here, so ``from models import X``
 and ``models.MODELS`` keep reaching them.
 """
 from models.accounts import (
@@ -39,7 +39,7 @@ from models.catalogue import (
     ImmutableError,
     InstitutionAuthorisation,
 )
-from models.content import (
+from models.communication import (
     Article,
     EmailOutbox,
     Message,

@@ -212,7 +212,7 @@ class VerificationCode(BaseModel):
 
 
 class ThrottleHit(BaseModel):
-    """One counted attempt (a failed login, an SMS code request) for services.throttle;
+    """One counted attempt (a failed login, an SMS code request) for services.accounts.throttle;
     kept in the database so every worker process sees the same counts."""
 
     id = AutoField()
@@ -225,7 +225,7 @@ class ThrottleHit(BaseModel):
 
 
 class UserSession(BaseModel):
-    """One logged-in session (services.sessions): the cookie carries a random token whose
+    """One logged-in session (web.sessions): the cookie carries a random token whose
     hash is kept here, so a session can be ended server-side (logout, password change,
     disable). ``stamp`` fingerprints the credentials the session was opened with
     (password hash, role, status, institution): a change of any ends it."""

@@ -54,7 +54,7 @@ class LearnerAchievement(BaseModel):
     source = CharField(max_length=20, choices=AchievementSource.choices(), index=True)
     obtained_on = DateField(null=True)  # 取得时间 / 颁证日期
     personal_code = CharField(max_length=100, null=True)  # 个人成果编号
-    # Duplicate certificates (services/duplicates.py): the certificate number normalised
+    # Duplicate certificates (services/records/duplicates.py): the certificate number normalised
     # (个人成果编号, else the 证书编号 / 电子注册号 field), and the earliest other row of the
     # same catalogue entry with the same number, set when the row is written.
     certificate_key = CharField(max_length=100, null=True)

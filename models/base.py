@@ -81,7 +81,7 @@ class BaseModel(Model):
 class StateMachine:
     """The allowed moves of one status field, declared once beside its model as
     ``STATES = StateMachine("status", {from_state: {to_state, …}})``. Only
-    ``services.transitions.move`` writes a status, and only along these moves."""
+    ``services.core.transitions.move`` writes a status, and only along these moves."""
 
     def __init__(self, field, moves):
         self.field = field

@@ -104,7 +104,7 @@ class ConversionRule(BaseModel):
     published_at = DateTimeField(null=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now, index=True)
-    # Versions (services/rule_versions.py): a published rule is never changed in place; a
+    # Versions (services/ledger/rule_versions.py): a published rule is never changed in place; a
     # change is a new row with the same code, ``version`` + 1 and ``lineage`` = the id of
     # version 1 (NULL on version 1 itself); the earlier row becomes 历史版本 (superseded).
     version = IntegerField(default=1)
@@ -307,7 +307,7 @@ class ReviewRecord(BaseModel):
 
 class RuleAlert(BaseModel):
     """A learner was told that a published rule takes their achievements as sources
-    (services/rule_alerts.py): one row per rule and learner, so each is told once."""
+    (services/ledger/rule_alerts.py): one row per rule and learner, so each is told once."""
 
     id = AutoField()
     rule = ForeignKeyField(ConversionRule, backref="alerts", on_delete="CASCADE")

@@ -132,7 +132,7 @@ class RuleStatus(Choices):
     DRAFT = Choice("draft", _l("Not submitted"))
     PUBLISHED = Choice("published", _l("Published"))
     WITHDRAWN = Choice("withdrawn", _l("Taken down"))
-    # An earlier version of a rule that has been changed since (services/rule_versions.py).
+    # An earlier version of a rule that has been changed since (services/ledger/rule_versions.py).
     SUPERSEDED = Choice("superseded", _l("Earlier version"))
 
 
@@ -213,7 +213,7 @@ class SmsStatus(Choices):
     SENT = Choice("sent", _l("Sent"))
     FAILED = Choice("failed", _l("Not delivered"))
     # The gateway may have taken it (a timeout after the request left): its delivery
-    # report decides before anything is sent again (services.sms_gateway).
+    # report decides before anything is sent again (services.messaging.sms_gateway).
     UNKNOWN = Choice("unknown", _l("Delivery unknown"))
 
 

@@ -68,10 +68,10 @@ class ImportBatch(BaseModel):
 
 
 class Job(BaseModel):
-    """A large import or an export handed to the job consumer (services/excel/background.py):
+    """A large import or an export handed to the job consumer (services/excel/as_jobs.py):
     who asked, on which list view, how far it has come, and what it produced.
 
-    A running job is held under a lease (services/jobs.py): its consumer renews
+    A running job is held under a lease (services/background/jobs.py): its consumer renews
     ``heartbeat_at``; a job whose consumer died is queued again from its start (the work is
     all-or-nothing) or, after too many interruptions, failed with a message. Every write of
     a run names its ``attempt``, so a run that lost its lease (cancelled, or given to another
@@ -106,7 +106,7 @@ class Job(BaseModel):
 
 
 class ConsumerHeartbeat(BaseModel):
-    """A job consumer that is alive says so every few seconds (services/jobs.py);
+    """A job consumer that is alive says so every few seconds (services/background/jobs.py);
     ``/healthz`` and 后台任务 read it."""
 
     id = AutoField()

@@ -60,7 +60,7 @@ document.addEventListener("click", function (event) {
 });
 
 // 省/市/区 selects: the cities follow the chosen province and the districts the chosen
-// city; the tree is fetched once, on the first change (services/regions.py validates).
+// city; the tree is fetched once, on the first change (services/records/regions.py validates).
 (function () {
   var province = document.querySelector("select[data-region='province']");
   if (!province) return;

@@ -3,12 +3,12 @@ The sweeper (deliveries, job leases) is not a periodic task: it runs in a thread
 consumer (app/consumer.py), so it works while the queue itself is down."""
 from huey import crontab
 
-from services import queue
+from services.background import queue
 from tasks.runtime import in_app
 
 
 def _housekeeping():
-    from services import housekeeping
+    from services.background import housekeeping
 
     return housekeeping.run()
 

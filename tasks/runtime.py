@@ -36,7 +36,9 @@ def in_app(function):
             try:
                 return function(*args, **kwargs)
             finally:
-                from services import mail, rule_alerts, sms, storage
+                from services.files import storage
+                from services.ledger import rule_alerts
+                from services.messaging import mail, sms
 
                 sms.flush()  # messages the task wrote, now committed
                 mail.flush()

@@ -11,7 +11,7 @@ import pytest
 from flask import g
 
 from models import MODELS, db
-from services import database
+from services.core import database
 from tests import factories
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
@@ -133,9 +133,9 @@ def client(app):
 @pytest.fixture
 def reference(app):
     """The category tree with its schemas and the framework levels."""
-    from services import seed
+    from services.seed import demo
 
-    seed.seed_reference()
+    demo.seed_reference()
 
 
 @pytest.fixture
@@ -156,7 +156,7 @@ def client_as(app):
 def sms_delivered(monkeypatch):
     """The texts handed to the SMS gateway, as (phone, text): the only place a code is
     in clear (the outbox keeps them masked)."""
-    from services import sms_gateway
+    from services.messaging import sms_gateway
 
     sent = []
     monkeypatch.setattr(

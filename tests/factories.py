@@ -22,9 +22,9 @@ from models import (
     RuleType,
     User,
 )
-from services import accounts
+from services.accounts import users
 from services.records.catalogue import identity_key
-from services.validators import id_birth_date, id_check_char, id_gender
+from services.records.validators import id_birth_date, id_check_char, id_gender
 
 PASSWORD = "Passw0rd!"
 
@@ -96,7 +96,7 @@ def make_user(role="learner", password=PASSWORD, **fields):
     if role == Role.COMMITTEE:
         fields.setdefault("department", "学分银行管理中心")
     user = User(role=role, **fields)
-    user.password_hash = accounts.hash_password(password) if password else None
+    user.password_hash = users.hash_password(password) if password else None
     user.save()
     return user
 
@@ -200,7 +200,7 @@ def export(client, url, data):
 
 
 def password_link(text):
-    """The path of the set-password link in an SMS text (services/password_links.py)."""
+    """The path of the set-password link in an SMS text (services/accounts/password_links.py)."""
     import re
 
     match = re.search(r"https?://[^/\s]+(/password/set/[A-Za-z0-9_.\-]+)", text)

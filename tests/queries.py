@@ -4,7 +4,7 @@ import contextlib
 from models import db
 
 # A session's last_seen_at is written at most once a minute, on whichever request comes
-# then (services.sessions.TOUCH_EVERY): on a slow machine it falls inside one of two
+# then (web.sessions.TOUCH_EVERY): on a slow machine it falls inside one of two
 # requests a test compares. It is the session's, not the page's: not counted.
 SESSION_TOUCH = 'UPDATE "user_session" SET "last_seen_at"'
 

@@ -1,5 +1,5 @@
 """A local SMS provider speaking the SendSms and QuerySendDetails API
-(services/sms_gateway.py): it checks each request's signature as the provider would,
+(services/messaging/sms_gateway.py): it checks each request's signature as the provider would,
 records each message it takes, answers with scripted codes, may be slow (``delay``:
 seconds it takes before answering a SendSms, the message already taken), and reports
 what it took by phone, date and OutId."""
@@ -10,7 +10,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from services import sms_gateway
+from services.messaging import sms_gateway
 
 SECRET = "gateway-secret"
 GATEWAY = {

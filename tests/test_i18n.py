@@ -1,5 +1,5 @@
 """The zh_CN catalogue is complete: every user-facing string has a translation."""
-from services import i18n
+from web import i18n
 
 
 def test_every_user_facing_string_has_a_zh_cn_translation():

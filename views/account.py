@@ -10,8 +10,11 @@ from wtforms import DateField, HiddenField, PasswordField, SelectField, StringFi
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from models import AccountStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
-from services import accounts, activation, audit, permissions, regions, sessions, sms, throttle, transitions
-from services.validators import (
+from services.accounts import activation, permissions, throttle, users
+from services.core import audit, transitions
+from services.messaging import sms
+from services.records import regions
+from services.records.validators import (
     Mobile,
     StrongPassword,
     Username,
@@ -21,6 +24,7 @@ from services.validators import (
     id_birth_date,
     id_gender,
 )
+from web import sessions
 
 bp = Blueprint("account", __name__)
 EmailAddress = field_validator(check_email)
@@ -90,12 +94,12 @@ class RegisterForm(FlaskForm):
         if self.email.data:
             self.email.data = self.email.data.strip().lower()
         checks = [
-            (self.username, accounts.username_taken, _("This username is already taken")),
+            (self.username, users.username_taken, _("This username is already taken")),
             (self.phone, lambda v: User.select().where(User.phone == v).exists(),
              _("This mobile number is already bound to an account")),
             (self.id_number, lambda v: User.select().where(User.id_number == v).exists(),
              _("This ID number is already registered")),
-            (self.email, accounts.email_taken, _("This email is already registered")),
+            (self.email, users.email_taken, _("This email is already registered")),
         ]
         valid = True
         for field, taken, message in checks:
@@ -121,7 +125,7 @@ def register():
     if not agreed:
         return render_template("account/terms.html")
     if form.is_submitted():
-        # Every field's problem at once (issue 17), the code's among them; a right code is
+        # Every field's problem at once, not one per submission, the code's among them; a right code is
         # used up only with the account it creates (_create_learner).
         valid = form.validate()
         code_ok = False
@@ -162,7 +166,7 @@ def _create_learner(form):
         "province", "city", "district", "address", "phone", "teaching_point")}
     try:
         with db.atomic():
-            user = accounts.register_learner(form.password.data, email=form.email.data or None, **fields)
+            user = users.register_learner(form.password.data, email=form.email.data or None, **fields)
             sms.verify_code(form.phone.data, SmsPurpose.REGISTER, form.sms_code.data)
     except IntegrityError:  # a concurrent registration took the same identifier
         return None
@@ -249,7 +253,7 @@ def _send_activation_code(user):
 def _open_account(user, password):
     try:
         with db.atomic():
-            accounts.set_password(user, password)
+            users.set_password(user, password)
             transitions.move(user, AccountStatus.ACTIVE, expected=(AccountStatus.INACTIVE,),
                              refusal=_("This account is already activated"), audit="activate", user=user)
     except transitions.TransitionRefused as error:  # activated meanwhile (a second tab, the center)
@@ -320,11 +324,11 @@ def forgot_password():
             sms.verify_code(user.phone if user else None, SmsPurpose.RESET_PASSWORD, form.sms_code.data,
                             consume=False)
             if user.status == AccountStatus.INACTIVE:
-                raise accounts.AccountError(_("This account is not activated yet; please activate it first"))
+                raise users.AccountError(_("This account is not activated yet; please activate it first"))
             with db.atomic():
-                accounts.set_password(user, form.password.data)
+                users.set_password(user, form.password.data)
                 sms.verify_code(user.phone, SmsPurpose.RESET_PASSWORD, form.sms_code.data)
-        except (sms.CodeError, accounts.AccountError) as error:
+        except (sms.CodeError, users.AccountError) as error:
             form.sms_code.errors.append(str(error))
         else:
             audit.record("password_reset", user, user=user)

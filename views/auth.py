@@ -10,8 +10,11 @@ from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from models import SmsPurpose, User
-from services import accounts, audit, login_hints, login_policy, permissions, sessions, sms, throttle
-from services.validators import StrongPassword, check_mobile
+from services.accounts import login_hints, login_policy, permissions, throttle, users
+from services.core import audit
+from services.messaging import sms
+from services.records.validators import StrongPassword, check_mobile
+from web import sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -61,7 +64,7 @@ def safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The failed-login policy is services.login_policy's (see its docstring)."""
+    """The failed-login policy is services.accounts.login_policy's (see its docstring)."""
     if current_user.is_authenticated:
         return redirect(permissions.home_url(current_user))
     form = LoginForm()
@@ -73,24 +76,24 @@ def login():
         page = render_template("auth/login.html", form=form, needs_code=False)
         return page, 429, {"Retry-After": str(wait)}
     if form.validate_on_submit():
-        user = accounts.find_by_identifier(form.identifier.data, form.identity.data)
+        user = users.find_by_identifier(form.identifier.data, form.identity.data)
         attempt = login_policy.begin(user, form.identifier.data, address)
         needs_code = login_policy.needs_code(user, attempt)
         # The password is always checked (a dummy hash for unknown accounts): equal timing.
-        password_ok = accounts.password_opens(user, form.password.data)
+        password_ok = users.password_opens(user, form.password.data)
         try:
             if needs_code:
                 login_policy.check_code(user, form.sms_code.data)
-            user = accounts.authenticate(user, form.password.data, password_ok)
+            user = users.authenticate(user, form.password.data, password_ok)
             if needs_code:  # used up only by the login it opened
                 login_policy.check_code(user, form.sms_code.data, consume=True)
-        except (accounts.AccountError, sms.CodeError) as error:
+        except (users.AccountError, sms.CodeError) as error:
             target = form.sms_code if isinstance(error, sms.CodeError) else form.password
             # Asked after every wrong password, whatever failed first, so that no path is
             # quicker than another (timing tells nothing); shown only in place of 账号或密码错误.
             hint = login_hints.login_hint(form.identifier.data, form.identity.data, form.password.data) if (
                 not password_ok) else None
-            target.errors = [str(hint if hint and isinstance(error, accounts.AccountError) else error)]
+            target.errors = [str(hint if hint and isinstance(error, users.AccountError) else error)]
             audit.record(
                 "login_failed", user, identity=form.identity.data, identifier=form.identifier.data.strip()[:50],
                 reason=type(error).__name__,
@@ -126,16 +129,16 @@ def change_password():
     if form.validate_on_submit():
         try:
             if first_time:
-                accounts.set_password(user, form.new_password.data)
+                users.set_password(user, form.new_password.data)
                 audit.record("password_set", user, user=user)
             else:
                 if needs_sms_for_password(user):
                     sms.verify_code(user.phone, SmsPurpose.CHANGE_PASSWORD, form.sms_code.data)
-                accounts.change_password(user, form.old_password.data, form.new_password.data)
+                users.change_password(user, form.old_password.data, form.new_password.data)
             sessions.end_others(user)
         except sms.CodeError as error:
             form.sms_code.errors = [str(error)]
-        except accounts.AccountError as error:
+        except users.AccountError as error:
             target = form.new_password if first_time else form.old_password
             target.errors = [str(error)]
         else:
@@ -218,7 +221,7 @@ def send_code():
 
 def _send_public_code(phone, purpose):
     """Register, activate, reset: the answer is the same whether or not the number is
-    registered (issue 14: it must not tell), and whether or not a code went out."""
+    registered (which accounts exist is never told), and whether or not a code went out."""
     registered = User.select().where(User.phone == phone).exists()
     answer = {"ok": True, "message": str(NEUTRAL_SENT)}
     if PUBLIC_PURPOSES[purpose] != registered:
@@ -243,7 +246,7 @@ def _send_login_code():
     is the same whether or not the account exists, has a phone or an e-mail address, or
     got a code: it must not tell which names exist."""
     identifier = (request.form.get("identifier") or "")[:100]
-    user = accounts.find_by_identifier(identifier, request.form.get("identity") or "person")
+    user = users.find_by_identifier(identifier, request.form.get("identity") or "person")
     value = login_policy.send_code(user, request.remote_addr or "", identifier)
     answer = {"ok": True, "message": _("If this login needs a code, it has been sent to the account's bound mobile "
                                        "phone or, without one, to its e-mail address")}

@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
-from services import avatars, permissions, storage
+from services.accounts import permissions
+from services.files import avatars, storage
 from views.auth import safe_next
 
 bp = Blueprint("avatar", __name__)

@@ -1,4 +1,4 @@
-"""Verifiable credentials (issue 19): the learner's downloads (下载可验证凭证), the public
+"""Verifiable credentials: the learner's downloads (下载可验证凭证), the public
 key set, the issuer profile, the revocation status lists, and the check of a credential
 file or pasted JWT at /verify (services/credentials)."""
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import AchievementStatus, Application, ApplicationKind, ApplicationStatus, LearnerAchievement
-from services.credentials import content, keys, status, verify
-from services.permissions import LEARNER, roles_required
+from services.accounts.permissions import LEARNER, roles_required
+from services.credentials import claims, keys, status, verify
 
 bp = Blueprint("credentials", __name__)
 
@@ -51,7 +51,7 @@ def achievement_credential(achievement_id):
     if item.status not in (AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED):
         flash(_("Only a recognised achievement has a verifiable credential."), "warning")
         return redirect(back)
-    return _deliver(content.achievement_credential, item, f"credential-achievement-{item.id}", back)
+    return _deliver(claims.achievement_credential, item, f"credential-achievement-{item.id}", back)
 
 
 @bp.route("/me/credentials/conversions/<int:application_id>.jwt")
@@ -63,7 +63,7 @@ def conversion_credential(application_id):
             or application.status != ApplicationStatus.PASSED):
         abort(404)
     back = url_for("learner.achievement", achievement_id=application.achievement_id)
-    return _deliver(content.conversion_credential, application, f"credential-conversion-{application.id}", back)
+    return _deliver(claims.conversion_credential, application, f"credential-conversion-{application.id}", back)
 
 
 @bp.route("/.well-known/jwks.json")
@@ -89,7 +89,7 @@ def key(kid):
 @bp.route("/credentials/issuer")
 def issuer():
     """The issuer profile (OB 3.0 Profile) every credential names."""
-    profile = content.issuer_profile().to_dict()
+    profile = claims.issuer_profile().to_dict()
     response = jsonify({"@context": ["https://www.w3.org/ns/credentials/v2",
                                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"], **profile})
     response.headers.update(PUBLIC_HEADERS)

@@ -18,7 +18,7 @@ from markupsafe import escape
 from peewee import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from services import permissions
+from services.accounts import permissions
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (_l("The service is temporarily unavailable"),

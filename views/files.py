@@ -3,7 +3,10 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from models import Attachment
-from services import audit, headers, permissions, storage
+from services.accounts import permissions
+from services.core import audit
+from services.files import storage
+from web import headers
 
 bp = Blueprint("files", __name__)
 

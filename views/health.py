@@ -42,19 +42,19 @@ def _database():
 
 
 def _store_answers():
-    from services import filestore
+    from services.files import filestore
 
     return filestore.current().reachable()
 
 
 def _queue_answers():
-    from services import queue
+    from services.background import queue
 
     return queue.ping()
 
 
 def _consumer():
-    from services import jobs
+    from services.background import jobs
 
     seen = jobs.last_consumer_seen()
     if seen is None:
@@ -64,7 +64,7 @@ def _consumer():
 
 
 def _outbox():
-    from services import sms_delivery
+    from services.messaging import sms_delivery
 
     late = sms_delivery.late_codes()
     return {"status": "late" if late else "ok", "codes_waiting_over_a_minute": late}

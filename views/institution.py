@@ -13,9 +13,12 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from forms.institution import InstitutionInfoForm
 from models import IdType, Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User, db
-from services import accounts, audit, permissions, sessions, sms, transitions
-from services.notify import notify
-from services.validators import IdNumber, Mobile, StrongPassword
+from services.accounts import permissions, users
+from services.core import audit, transitions
+from services.messaging import sms
+from services.messaging.notify import notify
+from services.records.validators import IdNumber, Mobile, StrongPassword
+from web import sessions
 
 bp = Blueprint("institution", __name__, url_prefix="/institution")
 
@@ -92,7 +95,7 @@ class RegistrantForm(FlaskForm):
 def _username_for(college):
     """The login account: the school code, unless another account already uses it."""
     candidate = college.school_code
-    if accounts.username_taken(candidate):
+    if users.username_taken(candidate):
         candidate = f"inst{college.id}"
     return candidate
 
@@ -130,7 +133,7 @@ def _create_account(form):
             )
             if not claimed:
                 return None
-            user = accounts.open_registrant_account(college, _username_for(college), form.phone.data,
+            user = users.open_registrant_account(college, _username_for(college), form.phone.data,
                                                     form.password.data)
             audit.record("institution_registered", college, user=user)
     except IntegrityError:  # the phone was bound meanwhile
@@ -187,7 +190,7 @@ def register_registrant():
     elif form.validate_on_submit():
         _save_draft(institution, "registrant", {"name": form.name.data.strip(), "id_number": form.id_number.data})
         _save_draft(institution, "reached", "info")
-        accounts.set_real_name(current_user, form.name.data)
+        users.set_real_name(current_user, form.name.data)
         return redirect(url_for(".register_info"))
     return render_template("institution/registrant.html", form=form, step=1)
 

@@ -21,8 +21,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from services import permissions, qr
-from services.credentials.content import public_url
+from services.accounts import permissions
+from services.credentials.claims import public_url
+from services.files import qr
 
 bp = Blueprint("mobile", __name__)
 

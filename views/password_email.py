@@ -13,9 +13,11 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from models import AccountStatus, User
-from services import accounts, audit, mail, permissions
-from services.credentials.content import public_url
-from services.database import db
+from services.accounts import permissions, users
+from services.core import audit
+from services.core.database import db
+from services.credentials.claims import public_url
+from services.messaging import mail
 from views.account import _address_allowed, _password_fields
 
 bp = Blueprint("password_email", __name__)
@@ -56,7 +58,7 @@ def request_link():
     form = EmailForm()
     if form.validate_on_submit() and _address_allowed("forgot_email", form.email):
         address = form.email.data.strip().lower()
-        user = User.get_or_none(accounts.same_text(User.email, address))
+        user = User.get_or_none(users.same_text(User.email, address))
         if user is not None and user.status == AccountStatus.ACTIVE and permissions.is_learner(user):
             token = _serializer().dumps({"u": user.id, "h": _fingerprint(user)})
             with db.atomic():
@@ -79,9 +81,9 @@ def reset(token):
     if form.validate_on_submit():
         try:
             with db.atomic():
-                accounts.set_password(user, form.password.data)
+                users.set_password(user, form.password.data)
                 audit.record("password_reset", user, user=user)
-        except accounts.AccountError as error:
+        except users.AccountError as error:
             form.password.errors = list(form.password.errors) + [str(error)]
         else:
             flash(_("Your password has been reset; please log in with the new password."), "success")

@@ -1,9 +1,9 @@
 """/password/set/<token>: a person opens the link sent with their new account (or a reset)
-and chooses a password (services/password_links.py), then logs in."""
+and chooses a password (services/accounts/password_links.py), then logs in."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from services import accounts, password_links
+from services.accounts import password_links, users
 from views.auth import FirstPasswordForm
 
 bp = Blueprint("password_link", __name__)
@@ -19,7 +19,7 @@ def set_password(token):
     if form.validate_on_submit():
         try:
             password_links.set_password(user, form.new_password.data)
-        except accounts.AccountError as error:
+        except users.AccountError as error:
             form.new_password.errors = [str(error)]
         else:
             flash(_("Your password is set; log in with your account %(username)s.", username=user.username), "success")

@@ -15,11 +15,13 @@ from models import (
     RuleTarget,
     RuleType,
 )
-from services import inputs, permissions, rule_versions
-from services.certificate import certificate_facts
-from services.pagination import paginate
-from services.validators import mask_name
+from services.accounts import permissions
+from services.core.pagination import paginate
+from services.ledger import rule_versions
+from services.ledger.certificate import certificate_facts
+from services.records.validators import mask_name
 from views.portal_content import layout, published_articles
+from web import inputs
 
 bp = Blueprint("portal", __name__)
 

@@ -18,9 +18,9 @@ from models import (
     Institution,
     PublishStatus,
 )
-from services import permissions
-from services.content import render_markdown, summary
-from services.pagination import paginate
+from services.accounts import permissions
+from services.core.pagination import paginate
+from services.portal.articles import render_markdown, summary
 
 bp = Blueprint("content", __name__)
 
@@ -105,7 +105,8 @@ def document_template(name):
     """成果转换办法（模板） / 转换规则（模板）: model documents for institutions to fill in."""
     from flask import send_file
 
-    from services import document_templates, downloads
+    from services.files import document_templates
+    from web import downloads
 
     if name not in document_templates.DOCUMENTS:
         abort(404)

@@ -1,7 +1,7 @@
 """Accounts (SPEC §5): staff created by the center, and every learner.
 
 A new staff or institution account gets an SMS naming the account with a link to set its
-password (services/password_links.py; 重置密码 sends a new one). No password is ever
+password (services/accounts/password_links.py; 重置密码 sends a new one). No password is ever
 chosen here or sent by SMS.
 """
 from flask import abort, flash, request
@@ -29,9 +29,11 @@ from models import (
     User,
     db,
 )
-from services import accounts, audit, password_links, permissions
+from services.accounts import password_links, permissions
+from services.accounts import users as accounts
+from services.core import audit
 from services.excel import DATETIME, LEARNER_ACCOUNTS, ExportColumn
-from services.validators import Mobile, mask_id, mask_phone
+from services.records.validators import Mobile, mask_id, mask_phone
 
 
 def send_password_link(user, institution=None):

@@ -20,8 +20,8 @@ from admin.center.system import (
     delivery_status_filter,
 )
 from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, User
-from services import activation
-from services.validators import mask_id
+from services.accounts import activation
+from services.records.validators import mask_id
 
 
 class DecisionForm(SecureForm):
@@ -89,7 +89,7 @@ class ActivationRequestView(CenterModelView):
 
 class EmailOutboxView(CenterModelView):
     """What the platform owes people by e-mail and how its delivery went (the job consumer
-    sends them, services/mail.py), as 短信发件箱 shows SMS."""
+    sends them, services/messaging/mail.py), as 短信发件箱 shows SMS."""
 
     search_placeholder = search_labels
 

@@ -14,8 +14,9 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from admin.base import WhereFilter
 from admin.center.base import CenterModelView
 from models import Article, ArticleKind, ArticleStatus, Attachment, User, db, now
-from services import audit, storage, transitions
-from services.content import render_markdown
+from services.core import audit, transitions
+from services.files import storage
+from services.portal.articles import render_markdown
 
 ATTACHMENT_MB = 10
 

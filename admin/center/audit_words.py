@@ -1,5 +1,5 @@
 """The center's 审计日志 in words: each entry's action, record and details as a person reads
-them (the list, its filter and its export). The word tables are ``services.audit``'s (every
+them (the list, its filter and its export). The word tables are ``services.core.audit``'s (every
 recorded action has its words there); what reads the admin's views, the import kinds and
 the institution form to name their codes lives here, in the admin layer."""
 from flask import current_app, has_app_context
@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from admin.flask_admin_adapter import registered_views
 from forms.institution import InstitutionInfoForm
 from models import ApiTokenScope, Decision, FeedbackStatus, Permission, Role
-from services.audit import (
+from services.core.audit import (
     ACTIONS,
     DETAILS,
     ENDPOINTS,

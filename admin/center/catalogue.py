@@ -48,11 +48,12 @@ from models import (
     RecognitionStatus,
     db,
 )
-from services import audit, inputs
+from services.core import audit
 from services.excel import CATALOGUE, DATETIME, ExportColumn
 from services.records import catalogue
 from services.records.errors import Refused
-from services.schema import FIELD_PREFIX, Marked, schema_field, schema_values, show_refusals
+from services.records.field_schema import FIELD_PREFIX, Marked, schema_field, schema_values, show_refusals
+from web import inputs
 
 FIELD_TYPES = (("text", _l("Text")), ("number", _l("Number")), ("date", _l("Date")), ("enum", _l("Enumeration")))
 FIELD_SOURCES = (("catalogue", _l("Filled from the catalogue")), ("manual", _l("Filled in by hand")))

@@ -17,7 +17,7 @@ from models import (
     User,
 )
 from services import ledger
-from services.validators import mask_id
+from services.records.validators import mask_id
 
 Receiver = Institution.alias("receiver")
 

@@ -1,6 +1,6 @@
-"""重复证书 (issue 19, item 3): learner achievements whose certificate number of the same
+"""重复证书: learner achievements whose certificate number of the same
 catalogue entry is also recorded for another account, each row with the record it
-duplicates. The flag is kept when rows are written (services/duplicates.py), so the list
+duplicates. The flag is kept when rows are written (services/records/duplicates.py), so the list
 reads the flagged rows through their index (``duplicate_of``) and counts them there too:
 no grouping over the table when the page is viewed. Center staff only."""
 from flask_babel import gettext as _
@@ -11,7 +11,7 @@ from peewee import JOIN, fn
 from admin.base import WhereFilter
 from admin.center.base import CenterModelView
 from models import AchievementStatus, CatalogueAchievement, Institution, LearnerAchievement, User
-from services.validators import mask_id
+from services.records.validators import mask_id
 
 ORIGINAL = LearnerAchievement.alias("original")
 ORIGINAL_HOLDER = User.alias("original_holder")

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 from admin.base import WhereFilter
 from admin.center.base import CenterModelView
 from models import FaqCategory, FaqEntry, db, now
-from services import audit
+from services.core import audit
 
 
 class FaqCategoryView(CenterModelView):

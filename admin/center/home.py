@@ -18,8 +18,8 @@ from models import (
     Role,
     User,
 )
-from services import figures as figures_cache
-from services import permissions
+from services.accounts import permissions
+from services.core import figures as figures_cache
 
 # Applications waiting at each review stage: (stage, kind, status).
 PENDING_STAGES = (

@@ -1,5 +1,5 @@
 """Institutions, their authorisations, and the conversion methods and rules the center
-maintains on their behalf (SPEC §2, §5, §7). State changes go through ``services.rules``,
+maintains on their behalf (SPEC §2, §5, §7). State changes go through ``services.ledger.rules``,
 the same functions the institution space uses."""
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -33,11 +33,12 @@ from models import (
     User,
     db,
 )
-from services import accounts, audit
+from services.accounts import users
+from services.core import audit
 from services.excel import DATETIME, ExportColumn
 from services.records import institutions as registrations
 from services.records.errors import Refused
-from services.validators import Mobile
+from services.records.validators import Mobile
 
 Department = Institution.alias("department")
 
@@ -178,7 +179,7 @@ class InstitutionView(ExcelMixin, CenterModelView):
         if not is_created or username is None or not username.data:
             return
         with db.atomic():
-            user = accounts.create_institution_account(model, username.data, form.account_phone.data)
+            user = users.create_institution_account(model, username.data, form.account_phone.data)
             send_password_link(user, institution=model.name)
         flash(_("The account %(username)s was created; a link to set the password was sent by SMS.",
                 username=user.username), "success")

@@ -16,7 +16,8 @@ from admin.base import SecureForm, WhereFilter
 from admin.center.base import CenterModelView
 from admin.excel import job_state
 from models import Institution, Job, JobStatus, User
-from services import jobs, transitions
+from services.background import jobs
+from services.core import transitions
 
 KINDS = {"import": _l("Import"), "export": _l("Export")}
 

@@ -11,7 +11,7 @@ from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
 from models import AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User
 from services.excel import DATETIME, ExportColumn
-from services.validators import mask_phone
+from services.records.validators import mask_phone
 
 SMS_BACKENDS = {"console": _l("Console (development)"), "aliyun": _l("Alibaba Cloud SMS")}
 
@@ -63,7 +63,7 @@ class SmsOutboxView(CenterModelView):
 
 
 class AuditLogView(ExcelMixin, CenterModelView):
-    """Who did what, when, to which record, with the details — in words (issue 17): the
+    """Who did what, when, to which record, with the details — in words, never raw codes: the
     action's label, the object's kind, the details as labelled fields."""
 
     export_name = _l("Audit log")

@@ -18,8 +18,11 @@ from admin.base import SecureForm
 from admin.institution.base import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
 from forms.institution import InstitutionInfoForm
 from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission
-from services import accounts, audit, password_links, permissions, sms
-from services.validators import Mobile, Username, mask_phone
+from services.accounts import password_links, permissions
+from services.accounts import users as accounts
+from services.core import audit
+from services.messaging import sms
+from services.records.validators import Mobile, Username, mask_phone
 
 
 class PhoneChangeForm(FlaskForm):

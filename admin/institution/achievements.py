@@ -26,11 +26,11 @@ from models import (
     RuleSource,
     RuleTarget,
 )
-from services import permissions
+from services.accounts import permissions
 from services.excel import DATETIME, INSTITUTION_ACHIEVEMENTS, ExportColumn
 from services.records import catalogue
 from services.records.errors import Refused
-from services.schema import FIELD_PREFIX, Marked, schema_field, schema_values, show_refusals
+from services.records.field_schema import FIELD_PREFIX, Marked, schema_field, schema_values, show_refusals
 
 # 成果类型 is the parent of the entry's subcategory (成果子类型).
 TypeParent = Category.alias("type_parent")

@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from admin.base import SecureModelView, SecureView, search_labels
 from models import InstitutionStatus
-from services import permissions
+from services.accounts import permissions
 
 MENU_MANAGE = _l("Achievements and learners")
-# The space opens after the center's 审核通过 (issue 17) and closes when disabled.
+# The space opens after the center's 审核通过 of the registration and closes when disabled.
 CLOSED_STATUSES = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.PENDING, InstitutionStatus.REFUSED,
                              InstitutionStatus.DISABLED})
 UNFINISHED = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.PENDING, InstitutionStatus.REFUSED})

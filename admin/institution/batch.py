@@ -18,9 +18,11 @@ from admin.institution.conversion_common import (
     target_names,
 )
 from models import Application, ConversionRule, Institution, LearnerAchievement, Permission, User
-from services import ledger, permissions, rule_versions
-from services.pagination import paginate
-from services.validators import mask_id
+from services import ledger
+from services.accounts import permissions
+from services.core.pagination import paginate
+from services.ledger import rule_versions
+from services.records.validators import mask_id
 
 
 class BatchApplyView(InstitutionPage):

@@ -26,7 +26,7 @@ from models import (
 )
 from services.excel import DATE, DATETIME, TEXT, ExportColumn
 from services.records.errors import MAX_REASON
-from services.validators import mask_id
+from services.records.validators import mask_id
 
 MENU_CONVERSION = _l("Conversion management")
 PASS, FAIL = "pass", "fail"

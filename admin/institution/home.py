@@ -16,7 +16,8 @@ from models import (
     Permission,
     RuleStatus,
 )
-from services import figures, permissions
+from services.accounts import permissions
+from services.core import figures
 
 
 def _kind_counts(query, category_field):
@@ -38,7 +39,7 @@ def institution_home(view):
     if institution.status in UNFINISHED:
         return registration_state(view, institution)
     can = lambda permission: permissions.has_permission(current_user, permission)  # noqa: E731
-    # A sub-user sees the counts of the menus granted to them only (issue 17).
+    # A sub-user sees the counts of the menus granted to them only, never another menu's.
     achievements = can(Permission.ACHIEVEMENTS) and _kind_counts(
         CatalogueAchievement.select().where(CatalogueAchievement.institution == institution.id),
         CatalogueAchievement.category,

@@ -34,13 +34,15 @@ from models import (
     Role,
     User,
 )
-from services import ledger, permissions, storage, throttle
+from services import ledger
+from services.accounts import permissions, throttle
+from services.core.pagination import paginate
 from services.excel import DATE, DATETIME, LEARNER_ACCOUNTS, LEARNER_ACHIEVEMENTS, ExportColumn
-from services.pagination import paginate
+from services.files import storage
 from services.records import achievements, learners
 from services.records.errors import Refused
-from services.schema import Marked, show_refusals
-from services.validators import mask_id, mask_phone
+from services.records.field_schema import Marked, show_refusals
+from services.records.validators import mask_id, mask_phone
 
 # 成果子类型 of a stored achievement is its entry's category; 成果类型 that category's parent.
 EntryCategory = Category.alias("entry_category")

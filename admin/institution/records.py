@@ -13,8 +13,8 @@ from peewee import JOIN
 from admin.institution.conversion_common import MENU_CONVERSION, ApplicationListView, application_filters
 from admin.revocation import RevokeConversionMixin, revoke_link
 from models import Application, Decision, Permission, ReviewRecord, ReviewStage, User
-from services import permissions
-from services.validators import mask_id
+from services.accounts import permissions
+from services.records.validators import mask_id
 
 TABS = (("inst_records", _l("Received by the institution")), ("inst_records_out", _l("Initiated by the institution")))
 

@@ -44,10 +44,11 @@ from models import (
     RuleTarget,
     User,
 )
-from services import ledger, permissions
+from services import ledger
+from services.accounts import permissions
+from services.core.pagination import paginate
 from services.excel import DATETIME, ExportColumn
-from services.pagination import paginate
-from services.validators import mask_id
+from services.records.validators import mask_id
 
 TABS = (("inst_conv_review", _l("Learner applications")), ("inst_conv_batches", _l("Institution-initiated")))
 PENDING, DONE = "pending", "done"

@@ -23,8 +23,9 @@ from models import (
     RuleTarget,
     RuleType,
 )
-from services import permissions, rules
-from services.pagination import paginate
+from services.accounts import permissions
+from services.core.pagination import paginate
+from services.ledger import rules
 
 MENU_RULES = _l("Conversion methods and rules")
 TAB_MINE, TAB_RELATED = "mine", "related"

@@ -15,7 +15,7 @@ from admin.institution.base import MENU_MANAGE, InstitutionModelView
 from models import Feedback, FeedbackStatus, LearnerAchievement, Message, Permission, User, now
 from services.records import feedback as feedback_records
 from services.records.errors import Refused
-from services.validators import mask_id
+from services.records.validators import mask_id
 
 
 class DateFilter(WhereFilter):

@@ -1,4 +1,4 @@
-"""账户管理 › 接口令牌 (issue 19): the institution account's tokens for /api/v1/ — the list
+"""账户管理 › 接口令牌: the institution account's tokens for /api/v1/ — the list
 (name, scope, created, last used, revoked), 新建 (the token is shown once, on the answer to
 the creation, and kept only as a hash) and 撤销 with a confirmation. Sub-users have no
 access: a token reaches every menu of the institution."""
@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Length
 from admin.base import SecureForm
 from admin.institution.base import MENU_ACCOUNT, InstitutionPage
 from models import ApiToken, ApiTokenScope
-from services import api_tokens, permissions
-from services.pagination import paginate
+from services.accounts import api_tokens, permissions
+from services.core.pagination import paginate
 
 
 class ApiTokenForm(SecureForm):

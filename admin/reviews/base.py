@@ -31,7 +31,9 @@ from models import (
     ReviewStage,
     User,
 )
-from services import duplicates, ledger, permissions
+from services import ledger
+from services.accounts import permissions
+from services.records import duplicates
 
 MENU_REVIEWS = _l("Reviews")
 PENDING, DONE = "pending", "done"

@@ -3,7 +3,7 @@ from admin import flask_admin_adapter
 from admin.base import home_for
 from admin.reviews.base import ReviewView, reviewer
 from models import Application
-from services import permissions
+from services.accounts import permissions
 
 
 @home_for(permissions.REVIEWER, permissions.COMMITTEE)

@@ -7,7 +7,8 @@ from peewee import JOIN
 
 from admin.reviews.base import ReviewView
 from models import Application, ApplicationKind, ApplicationStatus, CatalogueAchievement, ReviewStage
-from services import ledger, permissions
+from services import ledger
+from services.accounts import permissions
 
 
 class RecognitionReviewView(ReviewView):

@@ -4,14 +4,14 @@ import click
 from flask.cli import with_appcontext
 
 from models import Role, db
-from services import accounts
+from services.accounts import users
 
 
 def _create(**fields):
     with db.connection_context():
         try:
-            return accounts.create_user(**fields)
-        except accounts.AccountError as error:
+            return users.create_user(**fields)
+        except users.AccountError as error:
             raise click.ClickException(str(error)) from None
 
 

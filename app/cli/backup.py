@@ -3,7 +3,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from services import backup, filestore
+from services.files import backup, filestore
 
 
 @click.command("backup")

@@ -7,8 +7,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models import db
-from services import database, filestore, reference, seed
+from services.core import database
 from services.credentials import keys
+from services.files import filestore
+from services.seed import demo, reference
 
 
 def init_database():
@@ -45,10 +47,10 @@ def seed_demo_command(force):
         raise click.ClickException("APP_ENV=production: demo data has public logins; use --force to load it anyway")
     init_database()
     with db.connection_context():
-        counts = seed.seed_demo()
+        counts = demo.seed_demo()
     click.echo("demo data ready: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    click.echo(f"demo accounts (password {seed.DEMO_PASSWORD}):")
-    for username, role_label in seed.DEMO_ACCOUNTS:
+    click.echo(f"demo accounts (password {demo.DEMO_PASSWORD}):")
+    for username, role_label in demo.DEMO_ACCOUNTS:
         click.echo(f"  {username:12s} {role_label}")
 
 

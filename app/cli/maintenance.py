@@ -4,9 +4,10 @@ import click
 from flask.cli import with_appcontext
 
 from models import db
-from services import housekeeping, storage
-from services import queue as job_queue
+from services.background import housekeeping
+from services.background import queue as job_queue
 from services.credentials import keys
+from services.files import storage
 
 
 @click.command("housekeeping")

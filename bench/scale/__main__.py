@@ -104,7 +104,7 @@ def prepare(url, achievements, log, reuse=False, shape=None):
     from app import create_app
     from bench.scale import data
     from models import MODELS, LearnerAchievement, db
-    from services import database
+    from services.core import database
 
     shape = shape or data.SHAPE
     app = create_app({"DATABASE_URL": url})
@@ -137,7 +137,7 @@ def dataset_url(pg_url, directory, achievements, keep):
         return "sqlite:///" + os.path.join(directory, f"scale-{achievements}.db")
     if not keep:
         return pg_url
-    from services.database import sibling_postgres_database
+    from services.core.database import sibling_postgres_database
 
     return sibling_postgres_database(pg_url, f"creditbank_scale_{achievements}")
 
@@ -232,7 +232,7 @@ def _learner_targets(client):
 
 def measure(app, port, sample, requests, log, token=None):
     from bench.scale import api, pages
-    from services.seed import DEMO_PASSWORD
+    from services.seed.demo import DEMO_PASSWORD
 
     admin_pages = pages.admin_pages(app, sample)
     results = {"load": [os.getloadavg()[0]]}

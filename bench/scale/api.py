@@ -39,7 +39,7 @@ def count_view_queries(app, measure):
 def api_token():
     """A read token of the demo institution (in the app context), in clear."""
     from models import ApiTokenScope, User
-    from services import api_tokens
+    from services.accounts import api_tokens
 
     owner = User.get(User.username == "institution")
     return api_tokens.create(owner.institution_id, "scale benchmark", ApiTokenScope.READ, owner.id)[1]

@@ -47,9 +47,11 @@ from models import (
     User,
     db,
 )
-from services import excel, seed, sms
+from services import excel
+from services.messaging import sms
 from services.records import catalogue as catalogue_records
-from services.validators import id_check_char
+from services.records.validators import id_check_char
+from services.seed import demo as seed
 
 COMMON = "王李张刘陈"  # the five commonest surnames, in order
 SURNAMES = "林黄吴蔡杨赵周徐孙马朱胡郭何高罗郑梁谢宋唐许韩冯邓"  # the rest, commoner first

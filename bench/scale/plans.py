@@ -44,7 +44,7 @@ def main(argv=None):
                         "instead of every page")
     args = parser.parse_args(argv)
     from app import create_app
-    from services.seed import DEMO_PASSWORD
+    from services.seed.demo import DEMO_PASSWORD
 
     app = create_app({"DATABASE_URL": args.url, "WTF_CSRF_ENABLED": False})
     admin_pages = pages.admin_pages(app, SAMPLE)

@@ -21,8 +21,8 @@ from flask import current_app
 from jwt.algorithms import OKPAlgorithm
 
 from models import SigningKey
-from services import audit
-from services.database import transaction
+from services.core import audit
+from services.core.database import transaction
 
 ALGORITHM = "EdDSA"
 PUBLIC_MEMBERS = ("kty", "crv", "x")  # an OKP public key (RFC 8037); "d" is the private part
@@ -86,7 +86,7 @@ def private_key(row):
 def key_url(thumbprint):
     """The ``kid`` of a key: a URL that answers with the key itself (a JWK), as Open Badges
     3.0 asks — a verifier needs nothing else to find it."""
-    from services.urls import public_url
+    from services.core.urls import public_url
 
     return public_url("credentials.key", kid=thumbprint)
 

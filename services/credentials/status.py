@@ -17,9 +17,9 @@ from openbadgeslib.ob3.status_list import DEFAULT_SIZE_BITS
 from peewee import JOIN, IntegrityError, fn
 
 from models import AchievementStatus, Application, ApplicationStatus, IssuedCredential, LearnerAchievement
+from services.core.database import transaction
 from services.credentials import keys
 from services.credentials.addresses import issuer_id, public_url
-from services.database import transaction
 
 ACHIEVEMENT, CONVERSION = "achievement", "conversion"
 SIZE = DEFAULT_SIZE_BITS  # 131 072 entries, the specification's minimum (herd privacy)

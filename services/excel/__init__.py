@@ -9,11 +9,11 @@ One module per concern:
 - ``reading``: file checks before parsing (``sheet_limits``: the extent of an .xlsx),
   calamine's rows, the header, ``Row``s a slice at a time.
 - ``cleaning``: cell normalisation and the value each column type makes of a cell.
-- bulk inserts and chunked lookups come from ``services.bulk``.
+- bulk inserts and chunked lookups come from ``services.core.bulk``.
 - ``pipeline``: ``run_import``, one transaction per file.
 - ``writing``: the hand-written streaming ``.xlsx`` writer; ``template``: the import
   templates (openpyxl); ``export``: 导出 of a list's query.
-- ``background``: large imports and every export as jobs with a progress page.
+- ``as_jobs``: large imports and every export as jobs with a progress page.
 
 Admin list views get the screens (导入, 导入记录, 导出) from ``admin.excel.ExcelMixin`` and
 only set attributes::
@@ -34,7 +34,7 @@ Kinds that import under a target (``needs_target``) let the user pick it first: 
 subcategory for catalogue and institution achievements, the institution achievement for
 its learners. A view may pass the target in the URL (``?target=<id>``).
 """
-from services.bulk import chunks, existing_values, insert_chunked, select_in
+from services.core.bulk import chunks, existing_values, insert_chunked, select_in
 from services.excel.cleaning import clean_header, clean_text, parse_cell, parse_column, parse_date, valid_id_number
 from services.excel.columns import (
     DATE,

@@ -11,9 +11,8 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from services import validators
 from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT
-from services.records import checks
+from services.records import checks, validators
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 

@@ -1,5 +1,5 @@
 """导出: a list's query streamed into an ``.xlsx`` through ``ExportColumn``s."""
-from services import database
+from services.core import database
 from services.excel.columns import DATE, DATETIME, NUMBER
 from services.excel.writing import neutralise, write_rows
 

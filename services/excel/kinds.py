@@ -31,7 +31,7 @@ from models import (
     User,
     now,
 )
-from services import permissions
+from services.accounts import permissions
 from services.excel.columns import (
     DATE,
     EMAIL,

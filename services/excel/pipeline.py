@@ -18,11 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from flask_babel import gettext as _
 
 from models import ImportBatch, db
-from services import audit, database, permissions, storage
+from services.accounts import permissions
+from services.core import audit, database
 from services.excel.columns import refuse
 from services.excel.kinds import ImportContext
 from services.excel.reading import parse_rows, read_rows
 from services.excel.writing import neutralise, write_rows
+from services.files import storage
 
 REASON_HEADER = "失败原因"
 

@@ -11,11 +11,11 @@ import python_calamine
 from flask import current_app
 from flask_babel import gettext as _
 
-from services import storage
-from services.bulk import chunks
+from services.core.bulk import chunks
 from services.excel import sheet_limits
 from services.excel.cleaning import clean_header, parse_column
 from services.excel.columns import ImportFileError, Row, refuse
+from services.files import storage
 
 MAX_ZIP_ENTRIES = 1000
 HEADER_SEARCH_ROWS = 10

@@ -1,4 +1,4 @@
-"""What an .xlsx costs to read, measured before it is read (issue 14: zip bombs). The
+"""What an .xlsx costs to read, measured before it is read (zip bombs are refused unread). The
 reader (calamine) holds a sheet as a dense grid of its widest row × its last row, so
 a small file of many columns, or two cells far apart, costs gigabytes. The worksheets'
 XML is streamed once, in C-speed byte operations, for the extent of each sheet:

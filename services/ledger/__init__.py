@@ -1,11 +1,19 @@
 """The ledger: applications, their reviews, what a passed conversion grants, and the
-revocation that takes it back (README, "The ledger"). ``from services import ledger`` gives
-every public act; the modules say how:
+revocation that takes it back (README, "The ledger"), with the rules they run under.
+``from services import ledger`` gives every public act; the modules say how:
 
 - ``applications``  submissions (认定 / 转换 / 业绩类 / 批量发起) and a learner's withdrawal
 - ``reviews``       every review decision, a batch's set-based
 - ``grants``        the targets a passed conversion adds, and its certificate code
 - ``revocation``    撤回 of an achievement and 撤销 of a conversion, through every chain
+- ``rules``         conversion methods and rules: publish, withdraw, codes, related rules
+- ``rule_versions`` a changed published rule becomes version n+1; the rules in force
+- ``rule_alerts``   a published rule tells the learners holding its sources, once
+- ``pathways``      学分账户 and 转换路径, in aggregate SQL
+- ``certificate``   the conversion certificate PDF, with its QR code
+- ``commitment``    信息发布安全承诺书, read once per person (a signed timestamp)
+
+The rule modules are not re-exported here (``from services.ledger import rules``).
 """
 from services.ledger.applications import (
     applied_under,

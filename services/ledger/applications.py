@@ -24,10 +24,13 @@ from models import (
     User,
     now,
 )
-from services import audit, permissions, rule_versions, storage, transitions
-from services.database import transaction
+from services.accounts import permissions
+from services.core import audit, transitions
+from services.core.database import transaction
+from services.files import storage
+from services.ledger import rule_versions
 from services.ledger.common import BLOCKING, CONVERTIBLE, RECOGNISABLE
-from services.notify import link_to, notify
+from services.messaging.notify import link_to, notify
 from services.records.errors import Refused, require
 
 ALREADY_APPLIED = _l("You have already applied for this conversion")

@@ -17,8 +17,8 @@ from models import (
     db,
     now,
 )
-from services import bulk, transitions
-from services.notify import link_to, notify_many
+from services.core import bulk, transitions
+from services.messaging.notify import link_to, notify_many
 
 REGRANTABLE = (AchievementStatus.WITHDRAWN, AchievementStatus.REVOKED)
 CODE_CHUNK = 5000  # 10 000 parameters a statement, well below SQLite's 32 766

@@ -26,12 +26,14 @@ from models import (
     User,
     now,
 )
-from services import audit, bulk, permissions, storage, transitions
-from services.database import transaction
+from services.accounts import permissions
+from services.core import audit, bulk, transitions
+from services.core.database import transaction
+from services.files import storage
 from services.ledger import grants
 from services.ledger.applications import notify_institution
 from services.ledger.common import ALREADY_REVIEWED, FALLEN, fresh, why_not_open
-from services.notify import link_to, notify, notify_many
+from services.messaging.notify import link_to, notify, notify_many
 from services.records.errors import Refused, reason_of, require
 
 OPINION_MISSING = _l("Please enter the review opinion")

@@ -26,10 +26,12 @@ from models import (
     User,
     now,
 )
-from services import audit, permissions, storage, transitions
-from services.database import transaction
+from services.accounts import permissions
+from services.core import audit, transitions
+from services.core.database import transaction
+from services.files import storage
 from services.ledger.common import GRANTING_KINDS, OPEN
-from services.notify import link_to, notify
+from services.messaging.notify import link_to, notify
 from services.records.errors import Refused, reason_of, require
 
 REASON_MISSING = _l("Please enter the reason for revocation")

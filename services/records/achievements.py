@@ -29,12 +29,16 @@ from models import (
     User,
     now,
 )
-from services import accounts, audit, duplicates, notify, permissions, storage
-from services.bulk import LOOKUP_CHUNK, chunks, insert_chunked, select_in
-from services.database import transaction
+from services.accounts import permissions, users
+from services.core import audit
+from services.core.bulk import LOOKUP_CHUNK, chunks, insert_chunked, select_in
+from services.core.database import transaction
+from services.files import storage
+from services.messaging import notify
+from services.records import duplicates
 from services.records.checks import REQUIRED, birth_date, check_date, present, schema_refusals
 from services.records.errors import Refusal, Refused, refuse_if
-from services.validators import check_id_number
+from services.records.validators import check_id_number
 
 ALREADY_HELD = _l("already holds this achievement")
 NAME_MISMATCH = _l("the name and the ID number do not match a learner account")
@@ -256,7 +260,7 @@ def store_holdings(entry, items, *, institution_id, user, source=AchievementSour
     when = when or now()
     new = [item for item in items if "learner_id" not in item]
     known = [item["learner_id"] for item in items if "learner_id" in item]
-    accounts.insert_inactive_learners(
+    users.insert_inactive_learners(
         ({"real_name": item["real_name"], "id_number": item["id_number"]} for item in new), institution_id, when)
     ids = dict(select_in([User.id_number, User.id], User.id_number, [item["id_number"] for item in new]))
     for item in new:

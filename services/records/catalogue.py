@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from models import CatalogueAchievement, Level, RecognitionStatus, now
-from services import audit, bulk, permissions
-from services.database import transaction
+from services.accounts import permissions
+from services.core import audit, bulk
+from services.core.database import transaction
 from services.records.checks import REQUIRED, present, schema_refusals
 from services.records.errors import Refusal, Refused, refuse_if
 

@@ -5,7 +5,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 
 from services.records.errors import Refusal
-from services.validators import id_birth_date
+from services.records.validators import id_birth_date
 
 REQUIRED = _l("is required")
 FUTURE = _l("cannot be later than today")

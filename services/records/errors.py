@@ -9,7 +9,7 @@ lists it under the item's index.
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from services import transitions
+from services.core import transitions
 
 MAX_REASON = 500
 REASON_TOO_LONG = _l("The reason may have at most 500 characters")

@@ -4,9 +4,11 @@ marks it 已解决 or 驳回 once (the learner is told)."""
 from flask_babel import lazy_gettext as _l
 
 from models import Feedback, FeedbackStatus, now
-from services import audit, permissions, storage, transitions
-from services.database import transaction
-from services.notify import link_to, notify
+from services.accounts import permissions
+from services.core import audit, transitions
+from services.core.database import transaction
+from services.files import storage
+from services.messaging.notify import link_to, notify
 from services.records.checks import REQUIRED
 from services.records.errors import Refusal, Refused, reason_of, require
 

@@ -3,9 +3,10 @@ institution's space, 不通过 sends the registrant back with the reason."""
 from flask_babel import lazy_gettext as _l
 
 from models import Institution, InstitutionStatus, now
-from services import permissions, transitions
-from services.database import transaction
-from services.notify import link_to, notify
+from services.accounts import permissions
+from services.core import transitions
+from services.core.database import transaction
+from services.messaging.notify import link_to, notify
 from services.records.errors import Refused, reason_of, require
 
 

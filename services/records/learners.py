@@ -5,11 +5,12 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 from models import AccountStatus, LearnerAchievement, User
-from services import accounts, audit, bulk
-from services.database import transaction
+from services.accounts import users
+from services.core import audit, bulk
+from services.core.database import transaction
 from services.records.checks import REQUIRED, present
 from services.records.errors import Refusal, Refused, refuse_if
-from services.validators import check_id_number, mask_id
+from services.records.validators import check_id_number, mask_id
 
 NAME = _l("Learner name")
 ID_NUMBER = _l("ID number")
@@ -38,7 +39,7 @@ def check_new(items):
 
 def insert_new(items, institution_id, when):
     """Many 未激活 accounts at once (学员账户导入), checked by ``check_new``."""
-    accounts.insert_inactive_learners(items, institution_id, when)
+    users.insert_inactive_learners(items, institution_id, when)
 
 
 def _refusals(real_name, id_number, exclude_id=None):
@@ -65,7 +66,7 @@ def add_inactive(user, real_name, id_number):
     refuse_if(_refusals(real_name, id_number))
     try:
         with transaction():
-            learner = accounts.create_inactive_learner(id_number, real_name.strip(), user.institution_id)
+            learner = users.create_inactive_learner(id_number, real_name.strip(), user.institution_id)
             audit.record("learner_account_created", learner, user=user)
     except IntegrityError:  # registered at the same moment
         raise Refused(Refusal(REGISTERED, "id_number", ID_NUMBER, code="registered")) from None
@@ -77,7 +78,7 @@ def modify_inactive(user, learner, real_name, id_number):
     if learner.status != AccountStatus.INACTIVE:
         raise Refused(NOT_EDITABLE)
     refuse_if(_refusals(real_name, id_number, exclude_id=learner.id))
-    changes = {"real_name": real_name.strip(), **accounts.from_id_number(id_number)}
+    changes = {"real_name": real_name.strip(), **users.from_id_number(id_number)}
     with transaction():
         User.update(changes).where(User.id == learner.id, User.status == AccountStatus.INACTIVE).execute()
         audit.record("learner_account_changed", learner, user=user)

@@ -22,7 +22,7 @@ from models import (
     Role,
     RuleStatus,
 )
-from services import api_tokens
+from services.accounts import api_tokens
 from tests import factories
 
 

@@ -6,7 +6,8 @@ import io
 import openpyxl
 
 from models import AccountStatus, AchievementSource, LearnerAchievement, User, db
-from services import excel, storage
+from services import excel
+from services.files import storage
 from tests import factories
 from tests.api.conftest import bearer
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from models import ApiToken, AuditLog
-from services import api_tokens
+from services.accounts import api_tokens
 from tests import factories
 from tests.api.conftest import bearer
 from tests.institution.conftest import make_space

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from models import ApiToken, AuditLog, Institution, InstitutionStatus, LearnerAchievement
-from services import api_tokens
+from services.accounts import api_tokens
 from tests import factories
 from tests.api.conftest import api_endpoints, bearer
 

@@ -1,6 +1,6 @@
 """Staff and learner accounts (SPEC §5): a link to set the password by SMS, never a password."""
 from models import AccountStatus, AuditLog, Role, SmsOutbox, User
-from services import accounts
+from services.accounts import users
 from tests import factories
 
 
@@ -19,7 +19,7 @@ def test_staff_creation_sends_the_account_and_a_link_but_no_password(center, sms
     sms = SmsOutbox.get(SmsOutbox.phone == "13800001111")
     assert "tp_admin1" in sms.body and "设置密码" in sms.body
     assert "密码：" not in sms.body and "password:" not in sms.body.lower()
-    assert "/password/set/******" in sms.body  # the stored copy is masked (issue 14)
+    assert "/password/set/******" in sms.body  # the stored copy is masked
     link = factories.password_link(sms_delivered[-1][1])
     # The link opens once, only to choose a password; then the account logs in with it.
     client = center.application.test_client()
@@ -91,7 +91,7 @@ def test_staff_actions_never_touch_learners(center):
     center.post("/admin/users/action/", data={"action": "disable", "rowid": [learner.id]})
     center.post("/admin/users/action/", data={"action": "reset", "rowid": [learner.id]})
     after = User.get_by_id(learner.id)
-    assert after.status == AccountStatus.ACTIVE and accounts.verify_password(after, factories.PASSWORD)
+    assert after.status == AccountStatus.ACTIVE and users.verify_password(after, factories.PASSWORD)
 
 
 def test_learner_list_masks_filters_and_shows_achievements(center):

@@ -8,7 +8,8 @@ import re
 from flask import g
 
 from models import ApiToken, Application, Attachment, Institution, User
-from services import audit, seed
+from services.core import audit
+from services.seed import demo
 from tests.ui import crawl
 
 # What a code looks like on a page: "#31", snake_case keys, CamelCase class names, dotted
@@ -58,11 +59,11 @@ def write_entries():
 
 
 def test_the_center_reads_words_not_codes(app):
-    seed.seed_demo()
+    demo.seed_demo()
     write_entries()
     client = app.test_client()
     g.__dict__.clear()
-    client.post("/login", data={"identity": "person", "identifier": "center", "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "person", "identifier": "center", "password": demo.DEMO_PASSWORD})
     pages = crawl.crawl(client, ["/admin/", "/admin/audit_log/?page_size=100", "/admin/categories/?page_size=100"],
                         max_pages=120)
     assert "/admin/audit_log/?page_size=100" in pages and any("/admin/categories/details/" in url for url in pages)

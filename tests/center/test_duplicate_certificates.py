@@ -1,4 +1,4 @@
-"""重复证书 (issue 19, item 3): the same certificate number of the same catalogue entry held
+"""重复证书: the same certificate number of the same catalogue entry held
 by two people, or stored twice by institutions, is flagged when the rows are written
 (by a learner, by an institution's form, by an import) and listed to the center with both
 records; the reviewer of an application on such an achievement is warned."""

@@ -19,7 +19,7 @@ from models import (
     User,
     VerificationCode,
 )
-from services import sms
+from services.messaging import sms
 from tests import factories
 from tests.factories import valid_id_number
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from models import AuditLog, Job, JobStatus
-from services import jobs
+from services.background import jobs
 from tests import factories
 
 

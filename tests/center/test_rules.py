@@ -6,7 +6,7 @@ import pytest
 from peewee import IntegrityError
 
 from models import AuditLog, ConversionMethod, ConversionRule, PublishStatus, RuleSource, RuleStatus, User, db
-from services import rules
+from services.ledger import rules
 from tests import factories
 
 pytestmark = pytest.mark.usefixtures("reference")

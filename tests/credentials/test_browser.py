@@ -1,5 +1,5 @@
 """The learner downloads verifiable credentials; a visitor checks the downloaded file at
-/verify (issue 19: "downloads the credential; a visitor verifies the downloaded file")."""
+/verify, end to end in Chromium."""
 import os
 
 import pytest

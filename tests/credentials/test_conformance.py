@@ -17,7 +17,7 @@ from openbadgeslib.ob3 import IdentityObject
 
 from models import AchievementStatus, Category, SigningKey
 from services.credentials import keys
-from services.validators import mask_id
+from services.records.validators import mask_id
 from tests import factories
 from tests.credentials.test_credentials import passed_conversion
 from tests.learner.helpers import learner_with_point
@@ -114,7 +114,7 @@ def test_each_issuing_body_has_one_name(client_as):
 
 def candidates(masked):
     """Every mainland ID number the masked one (first 6, last 4 shown) can stand for."""
-    from services.validators import check_id_number
+    from services.records.validators import check_id_number
 
     head, tail = masked[:6], masked[-4:]
     day = dt.date(1930, 1, 1)

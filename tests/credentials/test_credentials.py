@@ -1,4 +1,4 @@
-"""Verifiable credentials (issue 19 item 4): a learner downloads a recognised achievement
+"""Verifiable credentials: a learner downloads a recognised achievement
 or a passed conversion as a signed Open Badges 3.0 credential (JWT-VC); anyone checks it
 at /verify — the key, the signature, the issuer, expiry and revocation (status list)."""
 import base64

@@ -11,7 +11,7 @@ from flask import g
 from PIL import Image
 
 from models import Application, ApplicationKind, ApplicationStatus, LearnerAchievement, User
-from services import seed
+from services.seed import demo
 from tests.ui import phone
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def passed_conversion():
 
 
 def test_conversion_page_and_certificate_scan_to_their_check(app, browser, live_server, output_dir, tmp_path):
-    seed.seed_demo()
+    demo.seed_demo()
     application, learner = passed_conversion()
     assert application.certificate_code
     context = browser.new_context(viewport=phone.PHONE, locale="zh-CN", is_mobile=True)
@@ -43,7 +43,7 @@ def test_conversion_page_and_certificate_scan_to_their_check(app, browser, live_
     try:
         page.goto(live_server + "/login")
         page.fill("[name=identifier]", learner.username)
-        page.fill("[name=password]", seed.DEMO_PASSWORD)
+        page.fill("[name=password]", demo.DEMO_PASSWORD)
         page.click("main button[type=submit]")
         page.wait_for_load_state()
         page.goto(live_server + f"/me/achievements/{application.achievement_id}")
@@ -70,7 +70,7 @@ def test_conversion_page_and_certificate_scan_to_their_check(app, browser, live_
 
 
 def test_a_recognised_achievement_scans_to_the_credential_check(app, browser, live_server):
-    seed.seed_demo()
+    demo.seed_demo()
     learner = User.get(User.username == "learner")
     item = LearnerAchievement.get(LearnerAchievement.learner == learner, LearnerAchievement.status == "catalogue")
     context = browser.new_context(viewport=phone.PHONE, locale="zh-CN", is_mobile=True)
@@ -78,7 +78,7 @@ def test_a_recognised_achievement_scans_to_the_credential_check(app, browser, li
     try:
         page.goto(live_server + "/login")
         page.fill("[name=identifier]", "learner")
-        page.fill("[name=password]", seed.DEMO_PASSWORD)
+        page.fill("[name=password]", demo.DEMO_PASSWORD)
         page.click("main button[type=submit]")
         page.goto(live_server + f"/me/achievements/{item.id}")
         assert scanned(page.locator("main figure[data-qr] svg")) == [f"{app.config['PUBLIC_URL']}/verify"]
@@ -88,10 +88,10 @@ def test_a_recognised_achievement_scans_to_the_credential_check(app, browser, li
 
 def test_the_code_follows_public_url(app, client):
     """Behind a proxy the code names the public address, not the one the request came to."""
-    seed.seed_demo()
+    demo.seed_demo()
     app.config["PUBLIC_URL"] = "https://xfyh.example.cn"
     application, learner = passed_conversion()
     g.__dict__.clear()
-    client.post("/login", data={"identity": "person", "identifier": learner.username, "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "person", "identifier": learner.username, "password": demo.DEMO_PASSWORD})
     html = client.get(f"/me/achievements/{application.achievement_id}").get_data(as_text=True)
     assert f'data-qr="https://xfyh.example.cn/verify/{application.certificate_code}"' in html

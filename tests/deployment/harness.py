@@ -38,7 +38,7 @@ def workbook_of_learners(path, rows):
     """学员账户 import template columns (学员姓名, 身份证号) with valid, unused ID numbers."""
     from openpyxl import Workbook
 
-    from services.validators import id_check_char
+    from services.records.validators import id_check_char
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("学员账户")
@@ -179,7 +179,7 @@ class Deployment:
         return self.query("SELECT id FROM category WHERE code = %s", code)[0][0]
 
     def registration_fields(self, n, phone, code):
-        from services.validators import id_check_char
+        from services.records.validators import id_check_char
 
         first17 = f"4401061990{1 + n:02d}15{500 + n:03d}"
         id_number = first17 + id_check_char(first17)

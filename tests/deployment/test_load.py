@@ -1,4 +1,4 @@
-"""A multi-process deployment under a bounded mixed load (issue 15): PostgreSQL, Redis
+"""A multi-process deployment under a bounded mixed load: PostgreSQL, Redis
 (the job queue), SeaweedFS (S3 file storage), gunicorn with two workers and one huey
 consumer, all on loopback; SMS go to a local provider that checks every signature.
 
@@ -91,7 +91,7 @@ def reviewer_loop(deployment, mix, username):
 
 
 def registration_loop(deployment, mix):
-    """A few registrations: the per-address limits (issue 14) keep one address to a handful."""
+    """A few registrations: the per-address limits keep one address to a handful."""
     for n in range(3):
         if not mix.running():
             return

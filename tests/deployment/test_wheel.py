@@ -47,7 +47,11 @@ def test_the_wheel_holds_the_code_templates_static_files_and_translations(instal
     wheel, _venv = installed
     names = zipfile.ZipFile(wheel).namelist()
     for expected in ("app/factory.py", "app/cli/serving.py", "migrations/v18_fine_name_statistics.py",
-                     "services/excel/kinds.py", "services/credentials/keys.py", "views/learner/home.py",
+                     "services/excel/kinds.py", "services/credentials/keys.py", "services/accounts/users.py",
+                     "services/ledger/rules.py", "services/records/validators.py", "services/messaging/sms.py",
+                     "services/files/storage.py", "services/background/queue.py", "services/core/database.py",
+                     "services/portal/articles.py", "services/seed/reference.py", "web/sessions.py",
+                     "views/learner/home.py",
                      "templates/base.html", "templates/admin/model/layout.html", "static/app.css",
                      "static/vendor/chartjs/chart.umd.min.js", "i18n/admin_ui.po"):
         assert expected in names, expected

@@ -17,7 +17,8 @@ from models import (
     Role,
     User,
 )
-from services import excel, permissions
+from services import excel
+from services.accounts import permissions
 
 
 class AccountsView(ExcelMixin, SecureModelView):

@@ -1,6 +1,6 @@
 """导出: SMS-verified, audited, neutralised, selected rows or the current filter."""
 from models import AuditLog, SmsPurpose, User
-from services import sms
+from services.messaging import sms
 from tests import factories
 from tests.excel.conftest import read_xlsx
 

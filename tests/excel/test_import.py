@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from models import AccountStatus, Attachment, ImportBatch, LearnerAchievement, Permission, Role, User, UserPermission
-from services import bulk, excel
+from services import excel
+from services.core import bulk
 from tests import factories
 from tests.excel.conftest import read_xlsx, upload, workbook_bytes
 

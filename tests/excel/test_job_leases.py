@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from models import ImportBatch, Job, JobStatus, User, now
-from services import jobs
+from services.background import jobs
 from tests import factories
 from tests.excel.conftest import upload
 from tests.excel.test_jobs import IMPORT, learners

@@ -1,7 +1,8 @@
 """Large imports and every export run as background jobs: the page follows their stage and
 counts to the result; only the person who started a job (and center staff) see it and its files."""
 from models import AuditLog, ImportBatch, Job, JobStatus, SmsPurpose, User
-from services import jobs, sms
+from services.background import jobs
+from services.messaging import sms
 from tests import factories
 from tests.excel.conftest import read_xlsx, upload, workbook_bytes
 

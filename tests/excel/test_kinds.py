@@ -1,4 +1,4 @@
-"""Issue 18: each import kind is declared once, registered, and found by the title of its
+"""Each import kind is declared once, registered, and found by the title of its
 import window (its screen name), which its class docstring names too."""
 import pathlib
 

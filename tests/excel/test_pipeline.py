@@ -1,4 +1,4 @@
-"""The import pipeline leaves nothing half-written (issue 18): a failure of the result
+"""The import pipeline leaves nothing half-written: a failure of the result
 workbooks written beside the insert rolls the rows back, and the collector comes back on."""
 import gc
 

@@ -2,7 +2,8 @@
 import pytest
 
 from models import User
-from services import accounts, validators
+from services.accounts import users
+from services.records import validators
 from tests import factories
 
 
@@ -16,7 +17,7 @@ from tests import factories
         ("Kx7" + "q" * 61, True),  # 64 characters
         ("Kx7" + "q" * 62, False),  # 65 characters
         ("abc1234", False),  # 7 characters
-        ("password1", False),  # issue 14: common passwords are refused
+        ("password1", False),  # common passwords are refused
         ("aaaaaaa1", False),
         ("abc12345", False),
         ("qwerty123", False),
@@ -86,7 +87,7 @@ def test_passwords_are_hashed(app):
     user = factories.make_learner()
     stored = User.get_by_id(user.id).password_hash
     assert factories.PASSWORD not in stored
-    assert accounts.verify_password(user, factories.PASSWORD)
+    assert users.verify_password(user, factories.PASSWORD)
 
 
 def test_change_password_needs_the_old_one_and_the_policy(client_as):
@@ -100,13 +101,13 @@ def test_change_password_needs_the_old_one_and_the_policy(client_as):
         data={"old_password": factories.PASSWORD, "new_password": "short", "confirm": "short"},
     )
     assert weak.status_code == 200
-    assert accounts.verify_password(User.get_by_id(client.user.id), factories.PASSWORD)
+    assert users.verify_password(User.get_by_id(client.user.id), factories.PASSWORD)
     good = client.post(
         "/password?normal=1",
         data={"old_password": factories.PASSWORD, "new_password": "newpass123", "confirm": "newpass123"},
     )
     assert good.status_code == 302
-    assert accounts.verify_password(User.get_by_id(client.user.id), "newpass123")
+    assert users.verify_password(User.get_by_id(client.user.id), "newpass123")
 
 
 def test_forced_change_at_first_login(client):
@@ -124,11 +125,11 @@ def test_institution_password_change_needs_sms_code(client_as):
     client = client_as("institution")
     data = {"old_password": factories.PASSWORD, "new_password": "newpass123", "confirm": "newpass123", "sms_code": "000000"}
     assert client.post("/password?normal=1", data=data).status_code == 200
-    assert accounts.verify_password(User.get_by_id(client.user.id), factories.PASSWORD)
+    assert users.verify_password(User.get_by_id(client.user.id), factories.PASSWORD)
     answer = client.post("/sms/send", data={"purpose": "change_password"}).get_json()
     data["sms_code"] = answer["dev_code"]
     assert client.post("/password?normal=1", data=data).status_code == 302
-    assert accounts.verify_password(User.get_by_id(client.user.id), "newpass123")
+    assert users.verify_password(User.get_by_id(client.user.id), "newpass123")
 
 
 def test_create_user_cli_any_role(app):

@@ -5,7 +5,7 @@ import pytest
 from flask_admin.model import BaseModelView
 
 from admin import flask_admin_adapter
-from services import seed
+from services.seed import demo
 from tests.queries import count_queries
 
 # A 20-row page that loaded one relation per row would need 20+ queries.
@@ -26,9 +26,9 @@ def list_views(app):
 
 @pytest.mark.parametrize("username", sorted(DEMO_LOGINS))
 def test_admin_lists_open_with_a_bounded_number_of_queries(app, username):
-    seed.seed_demo()
+    demo.seed_demo()
     client = app.test_client()
-    client.post("/login", data={"identity": DEMO_LOGINS[username], "identifier": username, "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": DEMO_LOGINS[username], "identifier": username, "password": demo.DEMO_PASSWORD})
     opened = 0
     for view in list_views(app):
         url = f"/admin/{view.endpoint}/"

@@ -5,7 +5,7 @@ from flask_admin.actions import action
 
 from admin.base import SecureModelView
 from models import CatalogueAchievement
-from services import permissions
+from services.accounts import permissions
 from tests import factories
 
 

@@ -36,7 +36,7 @@ def test_stored_file_is_served_only_to_those_allowed(app, reference, client_as, 
 
     from werkzeug.datastructures import FileStorage
 
-    from services import storage
+    from services.files import storage
 
     owner = factories.make_learner()
     achievement = factories.make_achievement(owner)
@@ -57,7 +57,7 @@ def test_upload_checks_content_and_size(app):
     import pytest
     from werkzeug.datastructures import FileStorage
 
-    from services import storage
+    from services.files import storage
 
     exe = FileStorage(io.BytesIO(b"MZ\x90\x00" + b"\0" * 100), filename="photo.jpg")
     with pytest.raises(storage.UploadError):
@@ -74,7 +74,7 @@ def test_sub_user_files_follow_their_menus(app, reference, client_as):
     from werkzeug.datastructures import FileStorage
 
     from models import Permission, UserPermission
-    from services import storage
+    from services.files import storage
 
     college = factories.make_institution()
     stored = factories.make_achievement(factories.make_learner(), factories.make_catalogue(), stored_by=college)

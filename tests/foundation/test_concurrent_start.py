@@ -8,7 +8,7 @@ import sys
 
 import migrations
 from models import Category, FrameworkLevel, Institution, SchemaVersion, db
-from services import database
+from services.core import database
 from tests.foundation.test_jobs import ROOT
 from tests.foundation.test_operations import _empty_database
 from tests.foundation.test_setup import make_version_1_database

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from services import filestore
+from services.files import filestore
 
 NAME = "0f" + "1" * 30 + ".pdf"
 BODY = b"%PDF-1.4\n" + os.urandom(200_000)  # several chunks
@@ -58,8 +58,8 @@ def test_an_unknown_backend_is_refused():
 # --- files go through the store, never through paths -------------------------------------
 
 # The upload folder is named in the settings, created by the factory and used by the local
-# store; every other module reads and writes files through services.storage/filestore.
-UPLOAD_DIR_HOMES = {"services/filestore.py", "app/config.py", "app/factory.py"}
+# store; every other module reads and writes files through services.files.storage/filestore.
+UPLOAD_DIR_HOMES = {"services/files/filestore.py", "app/config.py", "app/factory.py"}
 
 
 def upload_dir_uses(source):
@@ -75,7 +75,8 @@ def test_only_the_store_names_the_upload_folder():
     import pathlib
 
     root = pathlib.Path(__file__).resolve().parents[2]
-    users = {str(path.relative_to(root)) for folder in ("app", "admin", "migrations", "models", "services", "views")
+    folders = ("app", "admin", "migrations", "models", "services", "views", "web")
+    users = {str(path.relative_to(root)) for folder in folders
              for path in (root / folder).rglob("*.py") if upload_dir_uses(path.read_text("utf-8"))}
     assert users == UPLOAD_DIR_HOMES
 

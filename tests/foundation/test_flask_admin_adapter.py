@@ -69,7 +69,7 @@ def test_the_private_methods_overridden_exist_in_flask_admin():
 
 
 def test_flask_admin_speaks_the_platforms_words(app):
-    """Flask-Admin's own strings come from the catalogue services.i18n compiled with
+    """Flask-Admin's own strings come from the catalogue web.i18n compiled with
     i18n/admin_ui.po winning over Flask-Admin's zh_CN texts (its "选中的" for "With selected")."""
     from flask_admin import babel as admin_babel
 

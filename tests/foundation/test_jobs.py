@@ -10,7 +10,7 @@ from models import ThrottleHit, VerificationCode, db, now
 from tests.foundation.test_storage import put
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QUEUE_HOUSEKEEPING = ("from app import create_app\nfrom services import queue\n"
+QUEUE_HOUSEKEEPING = ("from app import create_app\nfrom services.background import queue\n"
                       "with create_app().app_context():\n    queue.enqueue('housekeeping')\n")
 
 

@@ -1,4 +1,4 @@
-"""The indexes the lists rely on (issue 13) exist, on SQLite and on PostgreSQL, in a
+"""The indexes the lists rely on exist, on SQLite and on PostgreSQL, in a
 fresh database and after migration 9 (from a database with the version-8 indexes), and
 as migration 17 left them (the 待审核 ones ending with the id)."""
 from contextlib import contextmanager
@@ -8,7 +8,7 @@ from playhouse.migrate import make_index_name
 import migrations
 from migrations import tools, v09_list_indexes, v11_application_owners, v17_cover_pending_tabs, v21_real_shapes
 from models import MODELS, SchemaVersion, db
-from services import database
+from services.core import database
 
 
 @contextmanager
@@ -247,7 +247,7 @@ def test_each_list_s_ordered_read_is_served_by_its_index_in_order(app):
     walked the created_at index past 992 000 other learners' rows)."""
     from admin import flask_admin_adapter as fa
     from bench.scale import api, data, pages
-    from services import seed
+    from services.seed import demo
 
     data.generate(1000, log=lambda line: None)
     database.analyse(full=True)
@@ -259,7 +259,7 @@ def test_each_list_s_ordered_read_is_served_by_its_index_in_order(app):
             if user != "api":
                 identity = pages.ROLES[user]
                 clients[user].post("/login", data={"identity": identity, "identifier": user,
-                                                   "password": seed.DEMO_PASSWORD})
+                                                   "password": demo.DEMO_PASSWORD})
         if "{decided_at}" in path:
             endpoint = path.split("/")[2]
             with app.test_request_context("/admin/"):

@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 
 from bench.scale import data, pages
-from services import seed, sessions
+from services.seed import demo
 from tests.queries import count_queries
+from web import sessions
 
 QUERY_BUDGET = 8
 DEMO = {**{name: identity for name, identity in pages.ROLES.items() if name != "learner"},
@@ -36,7 +37,7 @@ def requested(client, path):
 @pytest.mark.parametrize("username", sorted(DEMO))
 def test_list_queries_do_not_grow_with_the_page(scaled, username):
     client = scaled.test_client()
-    client.post("/login", data={"identity": DEMO[username], "identifier": username, "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": DEMO[username], "identifier": username, "password": demo.DEMO_PASSWORD})
     long_lists = 0
 
     def get(path):
@@ -56,7 +57,7 @@ def test_list_queries_do_not_grow_with_the_page(scaled, username):
 
 def test_the_learner_pages_stay_within_the_query_budget(scaled):
     client = scaled.test_client()
-    client.post("/login", data={"identity": "person", "identifier": "learner", "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "person", "identifier": "learner", "password": demo.DEMO_PASSWORD})
     for path in pages.LEARNER_PAGES:
         queries, _page = requested(client, path)
         assert queries <= QUERY_BUDGET, f"{path}: {queries} queries"
@@ -64,7 +65,7 @@ def test_the_learner_pages_stay_within_the_query_budget(scaled):
 
 def center_client(app):
     client = app.test_client()
-    client.post("/login", data={"identity": "person", "identifier": "center", "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "person", "identifier": "center", "password": demo.DEMO_PASSWORD})
     return client
 
 

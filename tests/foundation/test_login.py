@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from models import AccountStatus, ThrottleHit, User
-from services import login_policy, throttle
+from services.accounts import login_policy, throttle
 from tests import factories
 
 

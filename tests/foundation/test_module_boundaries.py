@@ -1,7 +1,8 @@
 """The folder map keeps its promises: Flask-Admin's private API is used in
 admin/flask_admin_adapter.py only, the admin packages import each other without cycles
-(not even one broken by an import inside a function), and nothing in admin/ imports from
-views/ (forms both use live in forms/)."""
+(not even one broken by an import inside a function), nothing in admin/ imports from
+views/ (forms both use live in forms/), the whole tree imports only downward (services
+never reach web/ or anything above), and services/ is rooms: no flat module, no name twice."""
 import ast
 import functools
 import os
@@ -206,10 +207,12 @@ def test_admin_imports_nothing_from_views():
 # --- the whole tree: layers that only point down, and no cycle ------------------------------
 
 # The application's packages, each on a layer; a module imports only from its own layer or
-# below (admin and views share one; views may render inside the admin shell, admin never
-# imports views; the consumer's tasks sit beside them, reached by name from below:
-# tests/foundation/test_queue_boundaries.py).
-LAYERS = {"models": 0, "migrations": 1, "services": 2, "forms": 3, "admin": 4, "views": 4, "tasks": 4, "app": 5}
+# below. web/ holds what only requests need (sessions, headers, inputs, template helpers),
+# above the domain services, which never import it; admin and views share one layer (views
+# may render inside the admin shell, admin never imports views); the consumer's tasks sit
+# beside them, reached by name from below (tests/foundation/test_queue_boundaries.py).
+LAYERS = {"models": 0, "migrations": 1, "services": 2, "web": 3, "forms": 4, "admin": 5, "views": 5, "tasks": 5,
+          "app": 6}
 # Areas of the admin that never import one another (what they share lives in admin/ itself).
 ADMIN_AREAS = ("admin.center", "admin.institution", "admin.reviews")
 
@@ -246,7 +249,8 @@ def boundary_problems(graph, known=()):
 def test_the_whole_tree_imports_only_downward_and_without_cycles():
     """Every module of the application, imports inside functions included."""
     graph = import_graph(tuple(LAYERS))
-    assert len(graph) > 150 and "migrations" in graph["services.database"]  # the walk reads the whole tree
+    # the walk reads the whole tree, web/ included
+    assert len(graph) > 150 and "migrations" in graph["services.core.database"] and "web.sessions" in graph
     problems = boundary_problems(graph, KNOWN_EDGES)
     assert not problems, "\n".join(problems)
     unused = {edge for edge in KNOWN_EDGES if edge[1] not in graph.get(edge[0], ())}
@@ -259,6 +263,8 @@ def test_the_boundary_check_reports_planted_violations():
     planted = {
         "models": set(),
         "services.planted": {"models", "app.factory"},  # services reaching up (a function-level import)
+        "services.records.planted": {"web.sessions"},  # a domain service using a web helper
+        "web.sessions": {"models"},
         "app.factory": {"services.planted"},
         "services.a": {"services.b"},
         "services.b": {"services.a"},
@@ -271,9 +277,50 @@ def test_the_boundary_check_reports_planted_violations():
         "another admin area: admin.institution.planted -> admin.reviews.base",
         "admin importing views: admin.excel -> views.portal",
         "upward: services.planted -> app.factory",
+        "upward: services.records.planted -> web.sessions",
         "cycle: app.factory <-> services.planted",
         "cycle: services.a <-> services.b",
     }
     assert boundary_problems(planted, {("services.planted", "app.factory"), ("services.b", "services.a"),
+                                       ("services.records.planted", "web.sessions"),
                                        ("admin.institution.planted", "admin.reviews.base"),
                                        ("admin.excel", "views.portal")}) == []
+
+
+# --- services/: rooms, no flat module, no name twice ------------------------------------------
+
+
+def services_layout_problems(paths):
+    """What breaks the rooms of services/ among ``paths`` (the project's .py files, relative):
+    a module left flat beside the rooms, and a module or package name used twice under it
+    (``services.a.content`` and ``services.b.content`` read alike in an import)."""
+    problems, homes = [], {}
+    for path in sorted(paths):
+        parts = path[:-3].split(os.sep)
+        if parts[0] != "services" or len(parts) < 2:
+            continue
+        if len(parts) == 2 and parts[1] != "__init__":
+            problems.append(f"flat: {path}")
+        name = module_name(path)
+        if name != "services":
+            homes.setdefault(name.rpartition(".")[2], set()).add(name)
+    return problems + [f"twice: {name} ({', '.join(sorted(found))})"
+                       for name, found in sorted(homes.items()) if len(found) > 1]
+
+
+def test_services_are_rooms_without_a_name_twice():
+    paths = list(python_files())
+    assert "services/ledger/rules.py".replace("/", os.sep) in paths  # the walk reads services/
+    assert services_layout_problems(paths) == []
+
+
+def test_the_rooms_check_reports_a_flat_module_and_a_name_twice():
+    """Test of the test: a planted flat module and two names used twice are reported."""
+    planted = [os.path.join(*path.split("/")) for path in (
+        "services/__init__.py", "services/stray.py", "services/a/__init__.py", "services/a/content.py",
+        "services/b/__init__.py", "services/b/content.py", "services/b/a.py", "views/content.py")]
+    assert services_layout_problems(planted) == [
+        f"flat: {os.path.join('services', 'stray.py')}",
+        "twice: a (services.a, services.b.a)",
+        "twice: content (services.a.content, services.b.content)",
+    ]

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from models import Message, SmsOutbox, User
-from services.notify import notify
+from services.messaging.notify import notify
 from tests import factories
 
 REFUSED = "[Credit Bank] Your application for %(achievement)s did not pass %(stage)s. Opinion: %(opinion)s"

@@ -1,4 +1,4 @@
-"""One home for access rules: no module but services/permissions.py (and models/, where
+"""One home for access rules: no module but services/accounts/permissions.py (and models/, where
 ``Role`` and its sets are declared) asks a question about a role.
 
 The walk reads the source, not the running app, so a new module is checked the day it is
@@ -7,15 +7,15 @@ attribute (``current_user.role``, ``User.role`` in a query, ``form.role.data``),
 (``role``) or ``getattr(x, "role")``. Membership tests count too (``in`` / ``not in``, and
 peewee's ``.in_()`` and ``<<``), ``match`` on a role, and the role codes spelled out as
 strings (``role="center"``, a list of codes) where ``Role`` and its named sets belong.
-Code that needs such a question asks a named function of services/permissions.py
+Code that needs such a question asks a named function of services/accounts/permissions.py
 (``is_center``, ``acts_for``, ``accounts_of`` …) instead.
 """
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WALKED = ("admin", "views", "services", "app", "migrations", "models")
-HOME = Path("services/permissions.py")
+WALKED = ("admin", "views", "services", "web", "app", "migrations", "models")
+HOME = Path("services/accounts/permissions.py")
 
 
 def _modules():
@@ -120,4 +120,4 @@ def test_no_module_but_permissions_compares_a_role():
         if path.relative_to(ROOT) != HOME
         for line, code in role_comparisons(path.read_text(encoding="utf-8"), str(path))
     ]
-    assert not offenders, "ask a named function of services/permissions.py instead:\n" + "\n".join(offenders)
+    assert not offenders, "ask a named function of services/accounts/permissions.py instead:\n" + "\n".join(offenders)

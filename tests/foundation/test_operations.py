@@ -6,7 +6,8 @@ import pytest
 
 import migrations
 from models import MODELS, Category, FrameworkLevel, Institution, InstitutionKind, Role, User, db
-from services import database, seed
+from services.core import database
+from services.seed import demo
 from tests.conftest import make_app
 
 
@@ -65,8 +66,8 @@ def test_create_admin_then_the_center_logs_in_and_no_demo_login_works(fresh_app)
         assert chief.role == Role.CENTER and chief.password_hash != "Chief@2026x"
 
     client = fresh_app.test_client()
-    for username, _label in seed.DEMO_ACCOUNTS:
-        refused = client.post("/login", data={"identity": "person", "identifier": username, "password": seed.DEMO_PASSWORD})
+    for username, _label in demo.DEMO_ACCOUNTS:
+        refused = client.post("/login", data={"identity": "person", "identifier": username, "password": demo.DEMO_PASSWORD})
         assert refused.status_code == 200, username  # the form again, no session
     response = client.post("/login", data={"identity": "person", "identifier": "chief", "password": "Chief@2026x"})
     assert response.status_code == 302
@@ -127,7 +128,7 @@ def test_backup_restores_every_row_and_file_into_an_empty_database(database_url,
     _write_upload(source.config["UPLOAD_DIR"], f"cd/{result_book}", b"PK workbook")
     _write_upload(source.config["UPLOAD_DIR"], "notes.txt", b"not a stored file")  # left out
     before = _counts()
-    from services.storage import STORED_NAME
+    from services.files.storage import STORED_NAME
 
     stored = [n for _d, _s, names in os.walk(source.config["UPLOAD_DIR"]) for n in names if STORED_NAME.match(n)]
     archive = str(tmp_path / "backup.tar.gz")

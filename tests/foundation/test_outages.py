@@ -6,7 +6,7 @@ import pytest
 from peewee import OperationalError
 
 from models import SmsOutbox, SmsPurpose, db
-from services import jobs, queue
+from services.background import jobs, queue
 from tests import factories
 
 WERKZEUG = ("Internal Server Error", "Service Unavailable", "Request Entity Too Large", "Method Not Allowed",

@@ -1,10 +1,10 @@
-"""The named rules of services/permissions.py, asked for every role, with the user's own
+"""The named rules of services/accounts/permissions.py, asked for every role, with the user's own
 institution and another one."""
 import pytest
 
 from models import Category, CategoryScope, InstitutionAuthorisation, InstitutionStatus, Role, User, UserPermission
 from models import Permission as Menu
-from services import permissions
+from services.accounts import permissions
 from tests import factories
 
 ROLES = Role.codes()

@@ -8,8 +8,11 @@ import datetime as dt
 import pytest
 
 from bench.scale import api, data, pages
-from services import pagination, pathways, seed, sessions
+from services.core import pagination
+from services.ledger import pathways
+from services.seed import demo
 from tests.foundation.test_list_queries import requested
+from web import sessions
 
 LEARNER_BUDGET = 7
 API_BUDGET = 4
@@ -43,7 +46,7 @@ def shown(page):
 
 def test_every_learner_page_of_a_heavy_learner_costs_the_same_for_20_and_100_rows(scaled, page_size):
     client = scaled.test_client()
-    client.post("/login", data={"identity": "person", "identifier": "learner", "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "person", "identifier": "learner", "password": demo.DEMO_PASSWORD})
     variants = []
     for path in pages.LEARNER_PAGES:
         first = client.get(path).get_data(as_text=True)

@@ -10,7 +10,8 @@ import tarfile
 import pytest
 
 from models import User, db
-from services import backup, database
+from services.core import database
+from services.files import backup
 from tests import factories
 from tests.conftest import make_app
 from tests.foundation.test_operations import _empty_database, _write_upload

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from models import Attachment, LearnerAchievement, db
-from services import filestore
+from services.files import filestore
 from tests import factories
 from tests.conftest import _app_for_test, make_app
 from tests.learner.helpers import learner_with_point, png, png_bytes
@@ -60,7 +60,7 @@ def test_sweep_removes_orphans_from_the_bucket(app, bucket, client_as):
     bucket.write(orphan, iter([b"%PDF-1.4 orphan"]))
     result = app.test_cli_runner().invoke(args=["sweep-uploads", "--min-age", "600"])
     assert result.exit_code == 0 and "removed 0 orphan" in result.output  # both younger than 10 minutes
-    from services import storage
+    from services.files import storage
 
     assert storage.sweep_orphans(min_age_seconds=600) == []
     names = dict(bucket.listing())

@@ -1,7 +1,8 @@
 """Schema creation/migration, demo data, configuration defaults, translations."""
 from migrations import LATEST, MIGRATIONS, migrator
 from models import MODELS
-from services import database, seed
+from services.core import database
+from services.seed import demo
 
 
 def table_counts():
@@ -9,9 +10,9 @@ def table_counts():
 
 
 def test_seed_demo_is_idempotent(app):
-    seed.seed_demo()
+    demo.seed_demo()
     first = table_counts()
-    seed.seed_demo()
+    demo.seed_demo()
     assert table_counts() == first
     assert first["CatalogueAchievement"] >= 30 and first["Institution"] >= 8
     assert first["ConversionMethod"] >= 3
@@ -20,7 +21,7 @@ def test_seed_demo_is_idempotent(app):
 def test_demo_covers_every_status_and_stage(app):
     from models import AchievementStatus, Application, ApplicationStatus, LearnerAchievement, Role, User
 
-    seed.seed_demo()
+    demo.seed_demo()
     statuses = {row.status for row in LearnerAchievement.select(LearnerAchievement.status).distinct()}
     assert statuses == set(AchievementStatus.codes())
     stages = {(a.kind, a.status) for a in Application.select(Application.kind, Application.status).distinct()}
@@ -33,10 +34,10 @@ def test_demo_covers_every_status_and_stage(app):
 
 
 def test_demo_accounts_log_in(app, client):
-    seed.seed_demo()
+    demo.seed_demo()
     for username, identity in [("center", "person"), ("institution", "institution"), ("learner", "person")]:
         response = app.test_client().post(
-            "/login", data={"identity": identity, "identifier": username, "password": seed.DEMO_PASSWORD}
+            "/login", data={"identity": identity, "identifier": username, "password": demo.DEMO_PASSWORD}
         )
         assert response.status_code == 302, username
 

@@ -1,22 +1,24 @@
-"""Issue 18: one function per shared domain act — 未激活 learners added from an ID number,
+"""One function per shared domain act — 未激活 learners added from an ID number,
 the education levels' names, masking — and the tests that keep each in its one home."""
 import ast
 import datetime as dt
 import pathlib
 
 from models import AccountStatus, Level, Role, User
-from services import accounts, reference, validators
+from services.accounts import users
+from services.records import validators
+from services.seed import reference
 from tests import factories
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # The application's code; the scale benchmark writes synthetic rows of every state on purpose.
-SOURCES = [p for d in ("admin", "services", "views", "app") for p in (ROOT / d).rglob("*.py")]
+SOURCES = [p for d in ("admin", "services", "web", "views", "app") for p in (ROOT / d).rglob("*.py")]
 
 
 def test_an_inactive_learner_from_an_id_number(app):
     institution = factories.make_institution()
     id_number = factories.valid_id_number(birth="19850304")
-    learner = accounts.create_inactive_learner(id_number, "林小红", institution.id, phone="13800009999")
+    learner = users.create_inactive_learner(id_number, "林小红", institution.id, phone="13800009999")
     learner = User.get_by_id(learner.id)
     assert (learner.role, learner.status, learner.real_name, learner.phone) == (
         Role.LEARNER, AccountStatus.INACTIVE, "林小红", "13800009999")
@@ -29,7 +31,7 @@ def test_an_inactive_learner_from_an_id_number(app):
 def test_many_inactive_learners_at_once_are_the_same_learners(app):
     when = dt.datetime(2026, 1, 2, 3, 4, 5)
     numbers = [factories.valid_id_number(birth="19990101") for _ in range(3)]
-    accounts.insert_inactive_learners(({"real_name": f"学员{i}", "id_number": n} for i, n in enumerate(numbers)),
+    users.insert_inactive_learners(({"real_name": f"学员{i}", "id_number": n} for i, n in enumerate(numbers)),
                                       None, when)
     learners = list(User.select().where(User.id_number.in_(numbers)).order_by(User.id_number))
     assert len(learners) == 3
@@ -71,7 +73,7 @@ def test_inactive_learners_are_made_only_in_services_accounts():
         for path in SOURCES
         for line in _inactive_learner_writes(ast.parse(path.read_text(encoding="utf-8")))
     }
-    assert found and all(place.startswith("services/accounts.py:") for place in found), sorted(found)
+    assert found and all(place.startswith("services/accounts/users.py:") for place in found), sorted(found)
 
 
 def test_a_planted_hand_made_inactive_learner_is_found():
@@ -104,7 +106,7 @@ def test_message_links_come_from_url_for_also_in_a_background_job(app):
     """Notifications sent by the job consumer (no request) link where url_for would."""
     from flask import has_request_context, url_for
 
-    from services.notify import link_to
+    from services.messaging.notify import link_to
 
     with app.test_request_context():
         expected = url_for("inst_conv_batches.review_view", batch_id=7), url_for("learner.conversion")

@@ -4,7 +4,8 @@ import datetime as dt
 import pytest
 
 from models import SmsOutbox, ThrottleHit, VerificationCode
-from services import sms, throttle
+from services.accounts import throttle
+from services.messaging import sms
 
 PHONE = "13812345678"
 REFUSED = "验证码错误或已失效"
@@ -29,7 +30,7 @@ def test_code_is_six_digits_sent_and_stored_hashed(app, sms_delivered):
     assert len(value) == 6 and value.isdigit()
     stored = VerificationCode.get()
     assert value not in stored.code_hash
-    # Delivered in clear to the gateway, kept masked in the outbox (issue 14).
+    # Delivered in clear to the gateway, kept masked in the outbox.
     assert sms_delivered == [(PHONE, sms_delivered[0][1])] and value in sms_delivered[0][1]
     body = SmsOutbox.get(SmsOutbox.phone == PHONE).body
     assert value not in body and sms.MASK in body
@@ -85,7 +86,7 @@ def test_send_endpoint_shows_code_only_in_development(client):
 
 def test_send_endpoint_checks_phone_and_purpose(client):
     assert client.post("/sms/send", data={"purpose": "register", "phone": "123"}).status_code == 400
-    # No account: the same answer as for an account (issue 14), and no code.
+    # No account: the same answer as for an account (no oracle), and no code.
     assert client.post("/sms/send", data={"purpose": "activate", "phone": PHONE}).get_json()["ok"]
     assert client.post("/sms/send", data={"purpose": "bogus", "phone": PHONE}).status_code == 400
     assert client.post("/sms/send", data={"purpose": "export"}).status_code == 400  # not logged in

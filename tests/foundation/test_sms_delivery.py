@@ -13,8 +13,9 @@ import time
 import pytest
 
 from models import SmsOutbox, SmsStatus, db, now
-from services import queue, sealing, sms, sms_delivery, sweeper
-from services.database import transaction
+from services.background import queue, sweeper
+from services.core.database import transaction
+from services.messaging import sealing, sms, sms_delivery
 from tests.foundation.test_jobs import ROOT, consumer_command
 from tests.sms_provider import GATEWAY, FakeProvider
 
@@ -217,8 +218,8 @@ def test_a_consumer_retries_until_the_gateway_accepts(app, database_url, tmp_pat
     env = {**os.environ, **GATEWAY, "SMS_GATEWAY_URL": fake.url, "HUEY_IMMEDIATE": "0",
            "HUEY_SQLITE": str(tmp_path / "huey.db"), "DATABASE_URL": database_url,
            "UPLOAD_DIR": str(tmp_path / "uploads"), "SECRET_KEY": "test-secret"}
-    writer = ("from app import create_app\nfrom models import db\nfrom services import sms\n"
-              "from services.database import transaction\n"
+    writer = ("from app import create_app\nfrom models import db\nfrom services.messaging import sms\n"
+              "from services.core.database import transaction\n"
               "with create_app().app_context(), db.connection_context():\n"
               "    with transaction():\n        sms.send('13800000008', '【学分银行】重试')\n    sms.flush()\n")
     subprocess.run([sys.executable, "-c", writer], cwd=ROOT, env={**env, "SMS_RETRY_DELAY": "600"}, check=True,

@@ -6,7 +6,7 @@ from flask import g
 from peewee import InterfaceError
 
 from models import Attachment
-from services import storage
+from services.files import storage
 
 
 def put(app, name, age_seconds, recorded):

@@ -21,7 +21,7 @@ from models import (
     UserPermission,
     VerificationCode,
 )
-from services import sms
+from services.messaging import sms
 from tests import factories
 from tests.institution.conftest import pdf_upload
 

@@ -3,8 +3,9 @@
 import pytest
 
 from models import AccountStatus, Institution, Permission, SmsOutbox, SmsPurpose, User, UserPermission
-from services import accounts, sms
-from services.validators import USCC_CHARS, USCC_WEIGHTS
+from services.accounts import users
+from services.messaging import sms
+from services.records.validators import USCC_CHARS, USCC_WEIGHTS
 from tests import factories
 
 
@@ -60,10 +61,10 @@ def test_password_change_needs_the_sms_code(spaces, client_as):
     client = client_as(admin)
     data = {"old_password": factories.PASSWORD, "new_password": "NewPass123", "confirm": "NewPass123"}
     client.post("/password?normal=1", data=dict(data, sms_code="000000"))
-    assert accounts.verify_password(User.get_by_id(admin.id), factories.PASSWORD)
+    assert users.verify_password(User.get_by_id(admin.id), factories.PASSWORD)
     code = sms.issue_code(admin.phone, SmsPurpose.CHANGE_PASSWORD)
     assert client.post("/password?normal=1", data=dict(data, sms_code=code)).status_code == 302
-    assert accounts.verify_password(User.get_by_id(admin.id), "NewPass123")
+    assert users.verify_password(User.get_by_id(admin.id), "NewPass123")
 
 
 def test_bound_phone_change_needs_password_and_code_to_the_new_phone(spaces, client_as):
@@ -142,10 +143,10 @@ def test_reset_password_sends_a_link_to_set_it(spaces, client_as, sms_delivered,
     client_as(spaces.a.admin).post("/admin/inst_users/action/", data={"action": "reset_password", "rowid": [sub.id]})
     after = User.get_by_id(sub.id)
     assert after.must_change_password
-    assert not accounts.verify_password(after, factories.PASSWORD)
+    assert not users.verify_password(after, factories.PASSWORD)
     link = factories.password_link(sms_delivered[-1][1])
     app.test_client().post(link, data={"new_password": "Again2026x", "confirm": "Again2026x"})
-    assert accounts.verify_password(User.get_by_id(sub.id), "Again2026x")
+    assert users.verify_password(User.get_by_id(sub.id), "Again2026x")
 
 
 def test_delete_subuser(spaces, client_as):

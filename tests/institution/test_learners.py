@@ -52,7 +52,7 @@ def test_storing_for_an_existing_learner_notifies_them(spaces, client_as):
 
 @pytest.mark.parametrize(
     "case, message",
-    # "another name" and "a staff account" get one answer (issue 14: no oracle).
+    # "another name" and "a staff account" get one answer: no oracle of which accounts exist.
     [("name", "姓名与身份证号不匹配任何学员账户"), ("twice", "身份证号 已存有该成果"), ("staff", "姓名与身份证号不匹配任何学员账户"),
      ("check_digit", "校验位错误")],
 )

@@ -3,7 +3,7 @@ then 注册人信息 and 机构信息 with 保存 (draft resumed after login) an
 import pytest
 
 from models import Institution, InstitutionKind, InstitutionStatus, Role, SmsPurpose, User
-from services import sms
+from services.messaging import sms
 from services.records import institutions as registrations
 from tests import factories
 from tests.institution.test_account import INFO

@@ -1,4 +1,4 @@
-"""Institution registration, issue 17 item 12: the draft resumes at the step reached; a
+"""Institution registration: the draft resumes at the step reached; a
 submitted registration waits for the center (待审核), whose 审核通过 / 不通过 (with reason,
 SMS to the registrant) is one transition; the space opens only after 审核通过; the
 agreement is a link to its text."""
@@ -134,9 +134,9 @@ def test_agreement_is_a_link_to_its_text(colleges, client):
 
 
 def test_demo_institutions_stay_active(app):
-    from services import seed
+    from services.seed import demo
 
-    seed.seed_demo()
+    demo.seed_demo()
     college = Institution.get(Institution.name == "广东理工职业学院")
     assert college.status == InstitutionStatus.ACTIVE
     assert Institution.select().where(Institution.status == InstitutionStatus.PENDING).count() == 0

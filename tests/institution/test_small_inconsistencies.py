@@ -15,18 +15,19 @@ from models import (
     Message,
     User,
 )
-from services import notify, seed
+from services.messaging import notify
+from services.seed import demo
 
 
 def logged_in(app, username, identity="institution"):
     client = app.test_client()
     g.__dict__.clear()
-    client.post("/login", data={"identity": identity, "identifier": username, "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": identity, "identifier": username, "password": demo.DEMO_PASSWORD})
     return client
 
 
 def test_go_to_handle_only_on_unresolved_feedback(app):
-    seed.seed_demo()
+    demo.seed_demo()
     college = Institution.get(Institution.name == "广东理工职业学院")
     items = list(Feedback.select().where(Feedback.institution == college.id))
     assert items, "the demo has feedback for the institution"
@@ -41,7 +42,7 @@ def test_go_to_handle_only_on_unresolved_feedback(app):
 
 
 def test_the_learner_achievements_list_is_searched_by_learner_name_and_id(app):
-    seed.seed_demo()
+    demo.seed_demo()
     college = Institution.get(Institution.name == "广东理工职业学院")
     row = (LearnerAchievement.select(LearnerAchievement, User).join(User, on=(LearnerAchievement.learner == User.id))
            .where(LearnerAchievement.stored_by == college.id).first())
@@ -53,7 +54,7 @@ def test_the_learner_achievements_list_is_searched_by_learner_name_and_id(app):
 
 
 def test_the_withdraw_page_states_the_lists_achievement_status(app):
-    seed.seed_demo()
+    demo.seed_demo()
     college = Institution.get(Institution.name == "广东理工职业学院")
     row = LearnerAchievement.get(LearnerAchievement.stored_by == college.id, LearnerAchievement.status != "withdrawn")
     page = logged_in(app, "institution").get(f"/admin/inst_learner_achievements/withdraw/?ids={row.id}").get_data(as_text=True)
@@ -62,7 +63,7 @@ def test_the_withdraw_page_states_the_lists_achievement_status(app):
 
 
 def test_review_pages_call_the_record_the_learners(app):
-    seed.seed_demo()
+    demo.seed_demo()
     client = logged_in(app, "reviewer", identity="person")
     listing = client.get("/admin/recognition_review/").get_data(as_text=True)
     review = re.search(r'href="(/admin/recognition_review/review/[^"]+)"', listing).group(1)
@@ -71,7 +72,7 @@ def test_review_pages_call_the_record_the_learners(app):
 
 
 def test_an_inbox_message_starts_without_the_sms_signature(app):
-    seed.seed_demo()
+    demo.seed_demo()
     learner = User.get(User.username == "learner")
     with app.test_request_context("/"):
         notify.notify(learner, "审核通过", "【学分银行】您申请的成果已认定。", by_sms=False)

@@ -1,5 +1,5 @@
-"""Institution-space defects of issue 17: a bad reason file (item 2), the 学员成果 status
-column (item 11), a sub-user's home counts and red error boxes (item 14)."""
+"""Institution-space defects that stay fixed: a bad reason file, the 学员成果 status column,
+a sub-user's home counts and red error boxes."""
 import io
 
 import pytest
@@ -68,9 +68,9 @@ def test_institution_imports_count_as_institution_storage(spaces, client_as):
 def test_seeded_institution_achievements_carry_institution_types(app):
     """The demo colleges' achievements are 学历成果 types (SPEC §2), not learner categories."""
     from models import CatalogueAchievement, CategoryScope, Institution
-    from services import seed
+    from services.seed import demo
 
-    seed.seed_demo()
+    demo.seed_demo()
     colleges = Institution.select().where(Institution.name.in_(["广东理工职业学院", "长沙理工大学", "广东开放大学"]))
     entries = list(CatalogueAchievement.select().where(CatalogueAchievement.institution.in_(colleges)))
     assert entries

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from models import AccountStatus, AuditLog, User, VerificationCode, now
-from services import sms
-from services.validators import id_check_char
+from services.messaging import sms
+from services.records.validators import id_check_char
 from tests import factories
 
 ID_NUMBER = "44010619900307" + "123"

@@ -12,7 +12,7 @@ from models import (
     Message,
     RuleStatus,
 )
-from services.notify import notify
+from services.messaging.notify import notify
 from tests import factories
 from tests.learner.helpers import learner_with_point, png
 

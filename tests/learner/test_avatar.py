@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from models import Attachment, AuditLog
-from services import avatars
+from services.files import avatars
 from tests import factories
 
 

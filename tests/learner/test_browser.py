@@ -5,7 +5,7 @@ import re
 import pytest
 
 from models import AccountStatus, AchievementStatus, Application, ApplicationStatus, LearnerAchievement, User
-from services.validators import id_check_char
+from services.records.validators import id_check_char
 from tests import factories
 from tests.learner.helpers import png_bytes
 

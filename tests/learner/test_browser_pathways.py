@@ -1,4 +1,4 @@
-"""学分账户 in a real browser (issue 19): a learner opens it, sees a complete pathway beside a
+"""学分账户 in a real browser: a learner opens it, sees a complete pathway beside a
 partial one, applies from the complete one, finds the application in their list, downloads the
 verifiable credential of the achievement, and a visitor verifies the file at /verify."""
 import os

@@ -1,5 +1,5 @@
 """学分账户 (/me/credits): credits by framework level and kind, 转换路径 (complete / partial /
-missing), another learner's data never shown, 申请转换 from a pathway (issue 19, item 1)."""
+missing), another learner's data never shown, 申请转换 from a pathway."""
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,7 @@ from models import (
     FrameworkLevel,
     RuleStatus,
 )
-from services import pathways
+from services.ledger import pathways
 from tests import factories
 from tests.learner.helpers import learner_with_point
 

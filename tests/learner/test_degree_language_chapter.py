@@ -5,15 +5,15 @@ publishes a rule for the exam, so the chapter no longer ends at "暂无适用于
 from flask import g
 
 from models import Application, ApplicationStatus, CatalogueAchievement, Category, ConversionRule, LearnerAchievement
-from services import seed
+from services.seed import demo
 from tests.learner.helpers import png
 
 
 def test_the_degree_language_chapter_completes(app):
-    seed.seed_demo()
+    demo.seed_demo()
     client = app.test_client()
     g.__dict__.clear()
-    client.post("/login", data={"identity": "person", "identifier": "learner03", "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "person", "identifier": "learner03", "password": demo.DEMO_PASSWORD})
     category = Category.get(Category.code == "qualification")
     assert client.get(f"/me/achievements/new?category={category.id}").status_code == 200
     found = client.get(f"/me/catalogue?category={category.id}&name=学士学位外语").get_json()

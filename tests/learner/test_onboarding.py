@@ -8,9 +8,10 @@ import openpyxl
 import pytest
 
 from models import AccountStatus, ActivationRequest, AuditLog, EmailOutbox, Role, User
-from services import accounts, excel
+from services import excel
+from services.accounts import users
 from tests import factories
-from tests.learner.test_issue17_email_activation import ask
+from tests.learner.test_email_activation import ask
 
 
 @pytest.fixture
@@ -33,12 +34,12 @@ def test_a_learner_without_a_phone_resets_the_password_by_email(client, by_email
     assert client.get(link).status_code == 200
     done = client.post(link, data={"password": "NewStudy2026", "confirm": "NewStudy2026"})
     assert done.status_code == 302 and done.location.endswith("/login")
-    assert accounts.verify_password(User.get_by_id(by_email.id), "NewStudy2026")
+    assert users.verify_password(User.get_by_id(by_email.id), "NewStudy2026")
     assert AuditLog.select().where(AuditLog.action == "password_reset", AuditLog.object_id == by_email.id).exists()
     # The link dies with its first use.
     again = client.post(link, data={"password": "Other2026x", "confirm": "Other2026x"})
     assert again.status_code == 400 and "data-link-expired" in again.get_data(as_text=True)
-    assert accounts.verify_password(User.get_by_id(by_email.id), "NewStudy2026")
+    assert users.verify_password(User.get_by_id(by_email.id), "NewStudy2026")
 
 
 def test_an_unknown_address_is_answered_the_same_and_sent_nothing(client, by_email):

@@ -1,6 +1,7 @@
 """Do counts and pages reconcile with the records they count?"""
 from models import Application, ConversionRule, Institution, InstitutionStatus, RuleStatus
-from services import ledger, rule_versions, rules
+from services import ledger
+from services.ledger import rule_versions, rules
 from tests import factories
 from tests.ledger.conftest import convert
 

@@ -2,7 +2,8 @@
 from decimal import Decimal
 
 from models import Application, ApplicationStatus
-from services import ledger, pathways
+from services import ledger
+from services.ledger import pathways
 from tests import factories
 from tests.ledger.conftest import convert
 

@@ -10,7 +10,9 @@ import pytest
 from pyexcel_xls import save_data
 
 from models import CatalogueAchievement, Category, LearnerAchievement, Role, User
-from services import api_tokens, excel, storage
+from services import excel
+from services.accounts import api_tokens
+from services.files import storage
 from tests import factories
 
 TODAY = dt.date.today()

@@ -13,8 +13,9 @@ from models import (
     Role,
     UserPermission,
 )
-from services import ledger, pathways
+from services import ledger
 from services.credentials import status as status_list
+from services.ledger import pathways
 from tests import factories
 from tests.ledger.conftest import convert, pdf
 

@@ -6,7 +6,8 @@ import os
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from services import ledger, storage
+from services import ledger
+from services.files import storage
 from tests import factories
 from tests.browser import log_in
 

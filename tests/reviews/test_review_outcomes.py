@@ -1,4 +1,4 @@
-"""What a reviewer is told and shown after deciding (issue 17 items 3, 5, 7): the flash
+"""What a reviewer is told and shown after deciding: the flash
 says what happened, a re-application shows the earlier attempts, and the 转换初审 已审核
 list shows the teaching point's own decision, time and materials."""
 import io

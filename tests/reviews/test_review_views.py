@@ -4,7 +4,8 @@ import io
 import pytest
 
 from models import AchievementStatus, Application, ApplicationStatus, Attachment, LearnerAchievement, ReviewRecord
-from services import ledger, storage
+from services import ledger
+from services.files import storage
 from tests import factories
 
 PNG = factories.png_bytes()

@@ -16,7 +16,7 @@ from models import (
     RuleTarget,
     UserPermission,
 )
-from services import filestore
+from services.files import filestore
 from tests import factories
 from tests.rules.conftest import has_read_commitment
 

@@ -1,11 +1,11 @@
 """Regression: the center's rule 修改 answered 500 (``'RuleSource' object has no attribute
-'project_name'``) on a saved 未提交 rule and on a 下架 rule (issue 12)."""
+'project_name'``) on a saved 未提交 rule and on a 下架 rule."""
 import json
 
 import pytest
 
 from models import ConversionRule, RuleSource, RuleStatus
-from services import rules
+from services.ledger import rules
 from tests import factories
 
 

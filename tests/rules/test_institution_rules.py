@@ -16,7 +16,7 @@ from models import (
     RuleTarget,
     User,
 )
-from services import commitment
+from services.ledger import commitment
 from tests import factories
 from tests.rules.conftest import has_read_commitment
 
@@ -195,7 +195,7 @@ def test_rule_lifecycle_in_the_institution_space(world):
     client.post("/admin/inst_rules/action/", data={"action": "publish", "rowid": rule.id})
     assert ConversionRule.get_by_id(rule.id).status == RuleStatus.PUBLISHED
     assert "改名一" in client.get("/rules").get_data(as_text=True)
-    # A published rule is not deleted; 修改 makes version 2 (issue 19), version 1 stays as it was.
+    # A published rule is not deleted; 修改 makes version 2, version 1 stays as it was.
     client.post("/admin/inst_rules/delete/", data={"id": rule.id})
     assert ConversionRule.get_by_id(rule.id).status == RuleStatus.PUBLISHED
     client.post(f"/admin/inst_rules/edit/?id={rule.id}", data=rule_data(world, name="改名二"))

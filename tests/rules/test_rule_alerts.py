@@ -1,4 +1,4 @@
-"""Rule alerts (issue 19, item 6): publishing a rule tells each learner holding its sources,
+"""Rule alerts: publishing a rule tells each learner holding its sources,
 wholly or in part, once per rule — an inbox message, and an e-mail when they gave an
 address, delivered through the e-mail backend (a real SMTP server here: aiosmtpd)."""
 import socket
@@ -8,7 +8,9 @@ from email.policy import default as default_policy
 import pytest
 
 from models import AccountStatus, EmailOutbox, Message, RuleAlert, RuleStatus, SmsStatus, User, now
-from services import mail, queue, rule_alerts, rules
+from services.background import queue
+from services.ledger import rule_alerts, rules
+from services.messaging import mail
 from tests import factories
 from tests.foundation.test_jobs import consumer_command
 from tests.rules.conftest import has_read_commitment
@@ -123,7 +125,7 @@ def test_publishing_through_the_institution_space_alerts_after_commit(world, cli
 
 
 def test_a_rolled_back_publication_alerts_nobody(world):
-    from services.database import transaction
+    from services.core.database import transaction
 
     with pytest.raises(RuntimeError), transaction():
         rules.publish_rule(world["rule"], world["staff"])
@@ -178,7 +180,7 @@ def test_smtp_failures_are_retried_then_marked_failed(app, smtp):
 
 def test_activation_emails_now_leave_through_the_backend(app, smtp):
     with app.test_request_context():
-        from services import activation
+        from services.accounts import activation
 
         activation.email_message("zhao@example.cn", "主题", "正文")
         mail.flush()
@@ -203,7 +205,7 @@ def test_a_real_consumer_tells_the_holders_and_delivers_the_emails(world, smtp_s
            "UPLOAD_DIR": str(tmp_path / "uploads"), "SECRET_KEY": "test-secret", "EMAIL_BACKEND": "smtp",
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_server.port), "PUBLIC_URL": "https://xfyh.example.cn"}
     env.pop("REDIS_URL", None)
-    writer = ("from app import create_app\nfrom services import queue\nwith create_app().app_context():\n"
+    writer = ("from app import create_app\nfrom services.background import queue\nwith create_app().app_context():\n"
               f"    queue.enqueue('alert_rule_published', {rule.id})\n")
     subprocess.run([sys.executable, "-c", writer], cwd=root, env=env, check=True, timeout=60)
     assert not Message.select().exists()  # queued, not run

@@ -1,4 +1,4 @@
-"""Versioned, effective-dated rules (issue 19, item 2): a change to a published rule is a
+"""Versioned, effective-dated rules: a change to a published rule is a
 new version; an application is shown and judged by the version it was submitted under;
 only rules in force are offered and accepted; the portal shows the current version and
 its history."""
@@ -18,7 +18,8 @@ from models import (
     RuleStatus,
     RuleTarget,
 )
-from services import ledger, rule_versions, rules
+from services import ledger
+from services.ledger import rule_versions, rules
 from tests import factories
 from tests.learner.helpers import learner_with_point
 

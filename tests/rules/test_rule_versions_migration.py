@@ -1,11 +1,11 @@
-"""Migration 12 (issue 19) on the data a database already holds: published rules become
+"""Migration 12 (rule versions, duplicate certificates) on the data a database already holds: published rules become
 version 1 in force from their publication day, and duplicate certificates already stored
 are flagged; the demo data has a rule with two versions and one duplicate pair."""
 import datetime as dt
 
 from migrations import migrator, v12_rule_versions_and_duplicates
 from models import ConversionRule, LearnerAchievement, RuleStatus, db
-from services import seed
+from services.seed import demo
 from tests import factories
 
 
@@ -33,7 +33,7 @@ def test_step_12_dates_published_rules_and_flags_stored_duplicates(app, referenc
 
 
 def test_demo_data_has_a_rule_with_two_versions_and_a_duplicate_pair(app):
-    seed.seed_demo()
+    demo.seed_demo()
     second = ConversionRule.get(ConversionRule.version == 2)
     first = ConversionRule.get_by_id(second.lineage)
     assert (first.status, second.status, first.code) == (RuleStatus.SUPERSEDED, RuleStatus.PUBLISHED, second.code)
@@ -46,7 +46,7 @@ def test_step_12_makes_the_code_unique_per_version(app):
     """A version-10 database has a unique index on the code alone: step 12 replaces it."""
     import migrations
     from models import SchemaVersion
-    from services import database
+    from services.core import database
 
     db.execute_sql('DROP INDEX IF EXISTS "conversion_rule_code_version"')
     db.execute_sql('CREATE UNIQUE INDEX "conversion_rule_code" ON "conversion_rule" ("code")')

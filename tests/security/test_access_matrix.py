@@ -1,4 +1,4 @@
-"""The access matrix (issue 14): every route of ``app.url_map`` × every kind of account,
+"""The access matrix: every route of ``app.url_map`` × every kind of account,
 with other owners' ids. A route must refuse whoever its declaration does not allow
 (anonymous → login, others → 403/404), and no answer may show another owner's data.
 

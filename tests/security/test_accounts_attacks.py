@@ -1,9 +1,10 @@
-"""Issue 14, items 2, 3, 4, 9 and 10: the attacks on accounts, replayed, each failing."""
+"""The attacks on accounts, replayed, each failing."""
 import datetime as dt
 
 from models import AuditLog, SmsOutbox, User, UserSession, now
-from services import accounts, login_policy, password_links, sessions
+from services.accounts import login_policy, password_links, users
 from tests import factories
+from web import sessions
 
 
 def login_as(client, user, password=factories.PASSWORD, **extra):
@@ -11,7 +12,7 @@ def login_as(client, user, password=factories.PASSWORD, **extra):
     return client.post("/login", data={"identity": identity, "identifier": user.username, "password": password, **extra})
 
 
-# --- item 2: no live code in the center's SMS outbox ----------------------------------------
+# --- no live code in the center's SMS outbox ------------------------------------------------
 
 
 def test_center_cannot_read_a_reset_code_in_the_outbox(app, client_as, sms_delivered):
@@ -31,7 +32,7 @@ def test_center_cannot_read_a_reset_code_in_the_outbox(app, client_as, sms_deliv
     reset = visitor.post("/forgot-password", data={
         "phone": learner.phone, "sms_code": code, "password": "Fresh2026x", "confirm": "Fresh2026x"})
     assert reset.status_code == 302
-    assert accounts.verify_password(User.get_by_id(learner.id), "Fresh2026x")
+    assert users.verify_password(User.get_by_id(learner.id), "Fresh2026x")
 
 
 def test_migration_masks_codes_already_in_the_outbox(app):
@@ -46,7 +47,7 @@ def test_migration_masks_codes_already_in_the_outbox(app):
     assert "818606" not in bodies[0] and "Ab3dE5gH7k" not in bodies[1] and "123456" in bodies[2]
 
 
-# --- item 3: sessions end server-side ------------------------------------------------------
+# --- sessions end server-side --------------------------------------------------------------
 
 
 def test_a_cookie_copied_before_logout_no_longer_opens_the_account(app):
@@ -124,7 +125,7 @@ def test_login_starts_a_new_session_and_csrf_secret(app):
         assert after.get("csrf_token") != "planted-by-attacker" and after.get(sessions.TOKEN_KEY)
 
 
-# --- item 4: no lock-out button ------------------------------------------------------------
+# --- no lock-out button --------------------------------------------------------------------
 
 
 def test_right_password_with_a_code_opens_the_account_after_20_failures(app, sms_delivered):
@@ -168,7 +169,7 @@ def test_accounts_without_a_phone_are_slowed_per_address_only(app):
     assert opened.status_code == 302
 
 
-# --- item 9: passwords ---------------------------------------------------------------------
+# --- passwords -----------------------------------------------------------------------------
 
 
 def test_common_passwords_are_refused_and_long_ones_accepted(client_as):
@@ -179,10 +180,10 @@ def test_common_passwords_are_refused_and_long_ones_accepted(client_as):
     long = "Long" + "passphrase7" * 5  # 59 characters
     assert client.post("/password?normal=1", data={
         "old_password": factories.PASSWORD, "new_password": long, "confirm": long}).status_code == 302
-    assert accounts.verify_password(User.get_by_id(client.user.id), long)
+    assert users.verify_password(User.get_by_id(client.user.id), long)
 
 
-# --- item 10 (logins): failed logins are audited ------------------------------------------
+# --- failed logins are audited ------------------------------------------------------------
 
 
 def test_failed_logins_are_audited(app):

@@ -1,9 +1,9 @@
-"""Issue 14, item 5: which accounts exist must not be told by timing or by messages."""
+"""Which accounts exist must not be told by timing or by messages."""
 import statistics
 import time
 
 from models import AccountStatus, LearnerAchievement, ThrottleHit, VerificationCode
-from services import throttle
+from services.accounts import throttle
 from tests import factories
 
 

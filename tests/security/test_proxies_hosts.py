@@ -44,7 +44,7 @@ def test_rotating_forwarded_addresses_from_an_untrusted_peer_change_nothing(prox
 
 def test_forwarded_headers_from_an_untrusted_peer_are_warned_about_once(proxied, caplog):
     client = proxied.test_client()
-    with caplog.at_level(logging.WARNING, logger="services.proxies"):
+    with caplog.at_level(logging.WARNING, logger="web.proxies"):
         for n in range(3):
             client.get("/", headers={"X-Forwarded-For": "203.0.113.1"}, environ_base={"REMOTE_ADDR": f"198.51.100.{n}"})
     warnings = [r for r in caplog.records if "TRUSTED_PROXIES" in r.getMessage()]

@@ -6,7 +6,8 @@ import statistics
 import time
 
 from models import EmailOutbox, SmsOutbox, SmsStatus, ThrottleHit
-from services import login_policy, mail, sms
+from services.accounts import login_policy
+from services.messaging import mail, sms
 from tests import factories
 
 

@@ -23,8 +23,8 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from peewee import CharField, TextField
 
 import models
-from services import regions
-from services.content import summary
+from services.portal.articles import summary
+from services.records import regions
 
 ALLOWED_ENGLISH = {
     "PDF", "Excel", "xlsx", "xls", "jpg", "png", "gif", "jpeg", "JPG", "PNG", "GIF", "JPEG",  # file formats

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from models import LearnerAchievement, User
-from services import seed
+from services.seed import demo
 from tests.ui import phone
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def phone_page(browser, live_server):
 def log_in(page, username):
     page.goto(page.base + "/login")
     page.fill("[name=identifier]", username)
-    page.fill("[name=password]", seed.DEMO_PASSWORD)
+    page.fill("[name=password]", demo.DEMO_PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
 
@@ -51,7 +51,7 @@ def kept_urls(page):
 
 
 def test_the_app_is_installable(app, phone_page, output_dir):
-    seed.seed_demo()
+    demo.seed_demo()
     page = phone_page
     page.goto(page.base + "/")
     manifest = page.evaluate("fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())")
@@ -77,7 +77,7 @@ def test_the_app_is_installable(app, phone_page, output_dir):
 
 
 def test_a_learner_offline_reads_their_records_and_credit_account(app, phone_page, output_dir):
-    seed.seed_demo()
+    demo.seed_demo()
     learner = User.get(User.username == "learner")
     names = [a.name for a in LearnerAchievement.select().where(LearnerAchievement.learner == learner)]
     page = phone_page
@@ -122,7 +122,7 @@ def test_a_learner_offline_reads_their_records_and_credit_account(app, phone_pag
 
 
 def test_logging_out_empties_the_phone_and_the_next_learner_sees_only_theirs(app, phone_page):
-    seed.seed_demo()
+    demo.seed_demo()
     page = phone_page
     log_in(page, "learner")
     controlled(page)
@@ -147,7 +147,7 @@ def test_logging_out_empties_the_phone_and_the_next_learner_sees_only_theirs(app
 
 def test_staff_pages_are_never_kept(app, phone_page):
     """The worker answers for every page of the site, but keeps only a learner's own."""
-    seed.seed_demo()
+    demo.seed_demo()
     page = phone_page
     page.goto(page.base + "/")
     controlled(page)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import g
 
-from services import seed
+from services.seed import demo
 from tests.ui import crawl, phone
 from tests.ui.test_browser_portal import serious_violations as axe_violations
 
@@ -25,7 +25,7 @@ def admin_lists(app, username):
     client = app.test_client()
     g.__dict__.clear()
     login = client.post("/login", data={"identity": ROLES[username], "identifier": username,
-                                        "password": seed.DEMO_PASSWORD})
+                                        "password": demo.DEMO_PASSWORD})
     pages = crawl.crawl(client, [login.headers["Location"]], max_pages=150)
     return sorted(url for url in pages if LIST_PAGE.match(urlsplit(url).path) and "<table" in pages[url])
 
@@ -35,14 +35,14 @@ def log_in(page, base, username):
     if ROLES[username] == "institution":
         page.check("input[name=identity][value=institution]")
     page.fill("[name=identifier]", username)
-    page.fill("[name=password]", seed.DEMO_PASSWORD)
+    page.fill("[name=password]", demo.DEMO_PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("username", list(ROLES))
 def test_every_admin_list_is_readable_on_a_phone(app, browser, live_server, output_dir, username):
-    seed.seed_demo()
+    demo.seed_demo()
     urls = admin_lists(app, username)
     assert len(urls) >= (3 if username in ("reviewer", "committee", "jiaowu01") else 8), urls
     context = browser.new_context(viewport=phone.PHONE, locale="zh-CN", is_mobile=True, has_touch=True)

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from models import Application, ApplicationStatus
-from services import seed
+from services.seed import demo as seed
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from flask import g
 
-from services import seed
+from services.seed import demo
 from tests.ui import crawl
 
 PUBLIC = ["/", "/news", "/guides", "/regulations", "/framework", "/rules", "/methods", "/verify", "/login",
@@ -44,13 +44,13 @@ def dead_links(client, starts, max_pages=250):
 
 @pytest.mark.parametrize("username", list(ROLES), ids=lambda u: u or "visitor")
 def test_no_link_of_any_role_answers_404(app, username):
-    seed.seed_demo()
+    demo.seed_demo()
     client = app.test_client()
     starts = list(PUBLIC)
     if username:
         g.__dict__.clear()
         login = client.post("/login", data={"identity": ROLES[username], "identifier": username,
-                                            "password": seed.DEMO_PASSWORD})
+                                            "password": demo.DEMO_PASSWORD})
         starts = [login.headers["Location"]] + PUBLIC
     dead, pages = dead_links(client, starts)
     assert pages >= 14
@@ -63,10 +63,10 @@ def test_no_link_of_any_role_answers_404(app, username):
 def test_the_import_tabs_of_a_filtered_list_open(app, username, path, kind):
     """机构账户中心's tiles open 机构成果 / 学员成果 filtered by 学历 or 非学历; their 导入 and 导入记录
     tabs open the import (they used to carry the filter into the import kind: 404)."""
-    seed.seed_demo()
+    demo.seed_demo()
     client = app.test_client()
     g.__dict__.clear()
-    client.post("/login", data={"identity": "institution", "identifier": username, "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "institution", "identifier": username, "password": demo.DEMO_PASSWORD})
     page = client.get(f"{path}?kind={kind}").get_data(as_text=True)
     tabs = [href for href in crawl.parse(page).links if "/import" in href]
     assert len(tabs) == 2, tabs

@@ -6,18 +6,18 @@ import re
 from flask import g
 
 from models import Article, ArticleKind, ArticleStatus, FaqCategory, FaqEntry
-from services import seed
+from services.seed import demo
 
 
 def center(app):
     client = app.test_client()
     g.__dict__.clear()
-    client.post("/login", data={"identity": "person", "identifier": "center", "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "person", "identifier": "center", "password": demo.DEMO_PASSWORD})
     return client
 
 
 def test_support_and_about_show_the_centers_published_articles(app, client):
-    seed.seed_demo()
+    demo.seed_demo()
     for url, kind in (("/support", ArticleKind.SUPPORT), ("/about", ArticleKind.ABOUT)):
         page = client.get(url).get_data(as_text=True)
         published = Article.select().where(Article.kind == kind, Article.status == ArticleStatus.PUBLISHED)
@@ -29,7 +29,7 @@ def test_support_and_about_show_the_centers_published_articles(app, client):
 
 
 def test_the_faq_is_searched_and_filtered_by_category(app, client):
-    seed.seed_demo()
+    demo.seed_demo()
     everything = client.get("/faq").get_data(as_text=True)
     assert len(re.findall(r"data-faq=", everything)) == FaqEntry.select().count() >= 8
     found = client.get("/faq?q=学位外语").get_data(as_text=True)
@@ -42,7 +42,7 @@ def test_the_faq_is_searched_and_filtered_by_category(app, client):
 
 
 def test_the_center_keeps_the_answers(app):
-    seed.seed_demo()
+    demo.seed_demo()
     admin = center(app)
     category = FaqCategory.get(FaqCategory.name == "成果转换")
     page = admin.get("/admin/faq_entries/new/").get_data(as_text=True)
@@ -62,10 +62,10 @@ def test_the_center_keeps_the_answers(app):
 
 
 def test_learners_find_the_faq_in_their_menu(app):
-    seed.seed_demo()
+    demo.seed_demo()
     client = app.test_client()
     g.__dict__.clear()
-    client.post("/login", data={"identity": "person", "identifier": "learner", "password": seed.DEMO_PASSWORD})
+    client.post("/login", data={"identity": "person", "identifier": "learner", "password": demo.DEMO_PASSWORD})
     home = client.get("/me/").get_data(as_text=True)
     assert 'href="/faq"' in home.split("</header>")[0]
     assert "cb-bottom-nav" in client.get("/faq").get_data(as_text=True)  # inside the learner's layout

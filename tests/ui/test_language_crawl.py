@@ -4,7 +4,7 @@ pages), speaks one language: no English word in zh_CN, no Chinese outside data i
 import pytest
 from flask import g
 
-from services import seed
+from services.seed import demo
 from tests.ui import crawl
 
 PUBLIC = ["/", "/news", "/guides", "/regulations", "/framework", "/rules", "/methods", "/verify", "/login",
@@ -15,7 +15,7 @@ ROLES = {"center": "person", "reviewer": "person", "committee": "person", "insti
 
 @pytest.mark.parametrize("username", list(ROLES), ids=lambda u: u or "visitor")
 def test_every_page_speaks_one_language(app, username):
-    seed.seed_demo()
+    demo.seed_demo()
     problems = []
     for lang, check in (("zh_CN", crawl.english_outside_data), ("en", crawl.chinese_outside_data)):
         client = app.test_client()
@@ -24,7 +24,7 @@ def test_every_page_speaks_one_language(app, username):
         if username:
             g.__dict__.clear()
             login = client.post("/login", data={"identity": ROLES[username], "identifier": username,
-                                                "password": seed.DEMO_PASSWORD})
+                                                "password": demo.DEMO_PASSWORD})
             starts = [login.headers["Location"]] + PUBLIC[:3]
         pages = crawl.crawl(client, starts)
         assert len(pages) >= (10 if username else 8), sorted(pages)

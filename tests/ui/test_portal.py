@@ -4,7 +4,7 @@ import io
 import pytest
 
 from models import Article, ArticleKind, ArticleStatus, Attachment, ConversionMethod, FrameworkLevel, now
-from services import seed
+from services.seed import demo
 from tests import factories
 
 MOBILE_MESSAGE = "必须为11位大陆手机号码"
@@ -151,8 +151,8 @@ def test_password_page_stays_in_the_admin_shell(client_as):
 
 
 def test_demo_data_fills_every_section(app, client):
-    seed.seed_demo()
-    seed.seed_demo()  # idempotent
+    demo.seed_demo()
+    demo.seed_demo()  # idempotent
     for kind in ArticleKind.codes():
         assert Article.select().where(Article.kind == kind, Article.status == ArticleStatus.PUBLISHED).count() >= 2
     assert Attachment.select().where(Attachment.owner_type == "article").count() >= 2

@@ -1,4 +1,4 @@
-"""State changes go through services.transitions.move only, along the moves each model
+"""State changes go through services.core.transitions.move only, along the moves each model
 declares (``STATES``), and nothing else: no status assignment elsewhere in the code, no
 status field in any form, every undeclared move refused, and of two moves from the same
 state exactly one wins."""
@@ -34,13 +34,13 @@ from models import (
     User,
     db,
 )
-from services import transitions
+from services.core import transitions
 from tests import factories
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MACHINES = [model for model in MODELS if hasattr(model, "STATES")]
 STATUS_FIELDS = {model.STATES.field for model in MACHINES}
-HELPER = ROOT / "services" / "transitions.py"
+HELPER = ROOT / "services" / "core" / "transitions.py"
 
 
 # --- (1) no status written outside the helper -----------------------------------------------
@@ -122,7 +122,7 @@ def test_no_status_is_written_outside_the_transition_helper():
     for path in files:
         for line, what in status_writes(ast.parse(path.read_text(encoding="utf-8"))):
             offenders.append(f"{path.relative_to(ROOT)}:{line}: {what}")
-    assert not offenders, "status writes outside services/transitions.py:\n" + "\n".join(offenders)
+    assert not offenders, "status writes outside services/core/transitions.py:\n" + "\n".join(offenders)
 
 
 def test_no_form_has_a_status_field(app):

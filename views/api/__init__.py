@@ -1,4 +1,4 @@
-"""The institution API, /api/v1/ (issue 19), served by flask-smorest inside the plain Flask
+"""The institution API, /api/v1/, served by flask-smorest inside the plain Flask
 app: marshmallow schemas validate requests and document responses, and apispec writes the
 OpenAPI 3 document at /api/v1/openapi.json.
 
@@ -18,7 +18,8 @@ from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
 from models import ApiTokenScope, InstitutionStatus
-from services import api_tokens, audit, permissions, throttle
+from services.accounts import api_tokens, permissions, throttle
+from services.core import audit
 from views.api import achievements, lists  # noqa: F401  (their routes join ``bp``)
 from views.api.blueprint import bp
 

@@ -1,11 +1,11 @@
-"""POST /api/v1/achievements: the push of learner achievements (services.api_sync)."""
+"""POST /api/v1/achievements: the push of learner achievements (services.records.api_sync)."""
 from collections import Counter
 
 from flask import current_app, g
 from flask_babel import gettext as _
 from flask_smorest import abort
 
-from services import api_sync
+from services.records import api_sync
 from views.api.blueprint import WRITE_ERRORS, bp, errors, require_write
 from views.api.schemas import Push, PushResponse
 

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.error_handler import ErrorSchema
 
 from models import ApiTokenScope
-from services import permissions
+from services.accounts import permissions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="学分银行机构接口 (institution API)")
 

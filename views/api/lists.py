@@ -6,7 +6,7 @@ it, so page 10 000 costs what page 1 costs: applications by submission (index
 ``(receiver | initiator, submitted_at, id)``), records by decision (``(…, decided_at,
 id)``), rules by id. Without a direction the received and the initiated rows are two such
 reads, merged. A page is at most four list queries whatever its size (the rows, then one
-query per related table), scoped to the token's institution through services.permissions."""
+query per related table), scoped to the token's institution through services.accounts.permissions."""
 import datetime as dt
 
 from flask import g
@@ -25,8 +25,8 @@ from models import (
     RuleTarget,
     User,
 )
-from services import permissions
-from services.validators import mask_id
+from services.accounts import permissions
+from services.records.validators import mask_id
 from views.api.blueprint import READ_ERRORS, bp, errors
 from views.api.schemas import ApplicationArgs, ApplicationPage, RecordArgs, RecordPage, RuleArgs, RulePage
 

@@ -12,10 +12,10 @@ from models import (
     Category,
     Feedback,
 )
-from services import inputs, storage
+from services.files import storage
 from services.records import achievements
 from services.records.errors import Refused
-from services.schema import schema_form_data, schema_values, show_refusals
+from services.records.field_schema import schema_form_data, schema_values, show_refusals
 from views.auth import safe_next
 from views.learner.base import (
     applications_with_reviews,
@@ -26,6 +26,7 @@ from views.learner.base import (
     targets_by_rule,
 )
 from views.learner.forms import FeedbackForm, achievement_form_class
+from web import inputs
 
 
 def learner_subcategory(category_id):

@@ -18,8 +18,8 @@ from models import (
     RuleTarget,
     User,
 )
-from services.pagination import paginate
-from services.permissions import LEARNER, roles_required
+from services.accounts.permissions import LEARNER, roles_required
+from services.core.pagination import paginate
 from views.learner.forms import CatalogueSearchForm
 
 bp = Blueprint("learner", __name__, url_prefix="/me")

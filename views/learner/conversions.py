@@ -16,8 +16,11 @@ from models import (
     LearnerAchievement,
     RuleSource,
 )
-from services import audit, certificate, inputs, ledger, storage, urls
-from services.pagination import paginate
+from services import ledger
+from services.core import audit, urls
+from services.core.pagination import paginate
+from services.files import storage
+from services.ledger import certificate
 from views.learner.base import (
     ACHIEVEMENT_SORTS,
     GRANTING_KINDS,
@@ -30,6 +33,7 @@ from views.learner.base import (
     targets_by_rule,
 )
 from views.learner.forms import ConversionApplyForm
+from web import inputs
 
 
 def conversion_candidates(user):

@@ -1,10 +1,11 @@
-"""学分账户 of the learner area (issue 19): the credit-bank credits accumulated, by framework
+"""学分账户 of the learner area: the credit-bank credits accumulated, by framework
 level and by kind, and the 转换路径 (pathways) with 申请转换 from a complete one. Routes of
 the ``learner`` blueprint, registered when ``views.register_blueprints`` imports this module."""
 from flask import render_template, request
 
-from services import inputs, pathways
+from services.ledger import pathways
 from views.learner.base import bp, me
+from web import inputs
 
 
 @bp.route("/credits")

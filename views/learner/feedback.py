@@ -4,8 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from models import Feedback, Institution, LearnerAchievement
-from services import storage
-from services.pagination import paginate
+from services.core.pagination import paginate
+from services.files import storage
 from services.records import feedback
 from services.records.errors import Refused
 from views.learner.base import bp, me, own_achievement

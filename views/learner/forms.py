@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from services.schema import FIELD_PREFIX, Marked, schema_field
+from services.records.field_schema import FIELD_PREFIX, Marked, schema_field
 
 
 class AchievementBaseForm(FlaskForm):

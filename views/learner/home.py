@@ -3,7 +3,7 @@ by state and the paged list of them."""
 from flask import render_template, request
 
 from models import AchievementStatus, LearnerAchievement
-from services.pagination import paginate
+from services.core.pagination import paginate
 from views.learner.base import ACHIEVEMENT_SORTS, bp, me
 
 

@@ -2,7 +2,7 @@
 from flask import abort, redirect, render_template, request, url_for
 
 from models import Message, now
-from services.pagination import paginate
+from services.core.pagination import paginate
 from views.auth import safe_next
 from views.learner.base import bp, me
 

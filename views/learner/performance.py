@@ -13,9 +13,10 @@ from models import (
     CategoryKind,
     LearnerAchievement,
 )
-from services import inputs, ledger
-from services.pagination import paginate
+from services import ledger
+from services.core.pagination import paginate
 from views.learner.base import ACHIEVEMENT_SORTS, attach_reviews, bp, catalogue_page, me, own_achievement
+from web import inputs
 
 
 @bp.route("/performance")

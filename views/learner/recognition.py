@@ -4,10 +4,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from models import AchievementSource, Application, ApplicationKind, Category, CategoryKind, LearnerAchievement
-from services import inputs, ledger
-from services.pagination import paginate
+from services import ledger
+from services.core.pagination import paginate
 from services.records import achievements
 from views.learner.base import ACHIEVEMENT_SORTS, applications_with_reviews, bp, me, own_achievement
+from web import inputs
 
 
 def needs_recognition():

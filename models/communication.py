@@ -1,0 +1,117 @@
+"""Portal content and what the platform sends people: articles, inbox messages, SMS and e-mail outboxes."""
+from peewee import (
+    AutoField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from models.accounts import User
+from models.base import BaseModel, StateMachine, now
+from models.enums import ArticleKind, ArticleStatus, SmsPurpose, SmsStatus
+
+UNREAD_CAP = 999
+
+
+class UnreadCount(int):
+    """An unread count that stopped at its cap: shows as "999+"."""
+
+    def __str__(self):
+        return f"{int(self)}+"
+
+
+class Message(BaseModel):
+    """收件箱 / 我的消息 entry; ``link`` is the page it concerns (处理)."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="messages", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    body = TextField()
+    link = CharField(max_length=255, null=True)
+    read_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("user", "read_at"), False), (("user", "created_at"), False))
+
+    @classmethod
+    def unread_count(cls, user, cap=UNREAD_CAP):
+        """The user's unread messages, counted up to ``cap`` (an institution account may
+        have tens of thousands; the badge then shows "999+")."""
+        found = cls.select().where(cls.user == user, cls.read_at.is_null()).limit(cap + 1).count()
+        return UnreadCount(cap) if found > cap else found
+
+
+class SmsOutbox(BaseModel):
+    # Delivery by the job consumer and its sweeper (services.messaging.sms_gateway): a claim is
+    # sent, put back for a retry, or — when the gateway may have taken it (a timeout) —
+    # unknown until the provider's delivery report says sent, or not taken (a retry).
+    STATES = StateMachine("status", {
+        SmsStatus.PENDING: {SmsStatus.SENDING, SmsStatus.FAILED},
+        SmsStatus.SENDING: {SmsStatus.SENT, SmsStatus.PENDING, SmsStatus.FAILED, SmsStatus.UNKNOWN},
+        SmsStatus.UNKNOWN: {SmsStatus.SENT, SmsStatus.PENDING, SmsStatus.FAILED},
+    })
+
+    id = AutoField()
+    phone = CharField(max_length=20, index=True)
+    body = TextField()
+    purpose = CharField(max_length=30, default=SmsPurpose.NOTICE, index=True)
+    backend = CharField(max_length=20)
+    created_at = DateTimeField(default=now, index=True)
+    # Delivery by the job consumer (services.messaging.sms_gateway): pending → sending → sent / failed.
+    status = CharField(max_length=10, default=SmsStatus.PENDING, index=True)
+    attempts = IntegerField(default=0)
+    sent_at = DateTimeField(null=True)
+    error = CharField(max_length=500, null=True)
+    # What the gateway is sent (the text with its codes and the template parameters),
+    # encrypted with a key derived from SECRET_KEY (services.messaging.sealing) and erased once the
+    # row is final: the sweeper can deliver any row whatever happened to the queue, and
+    # the body center staff read keeps its codes masked.
+    payload = TextField(null=True)
+    next_attempt_at = DateTimeField(null=True)  # a retry's time (null: at once)
+    reference = CharField(max_length=40, null=True)  # our id of the message at the provider (OutId)
+
+
+class EmailOutbox(BaseModel):
+    """E-mails the platform owes someone; the job consumer delivers them through the
+    backend ``EMAIL_BACKEND`` names (services/messaging/mail.py), as SMS leave ``sms_outbox``."""
+
+    STATES = SmsOutbox.STATES  # the same delivery: claimed, sent, retried or failed
+
+    id = AutoField()
+    email = CharField(max_length=100, index=True)
+    subject = CharField(max_length=200)
+    body = TextField()
+    created_at = DateTimeField(default=now, index=True)
+    # Delivery (services.messaging.mail): pending → sending → sent / failed.
+    status = CharField(max_length=10, default=SmsStatus.PENDING, index=True)
+    attempts = IntegerField(default=0)
+    sent_at = DateTimeField(null=True)
+    error = CharField(max_length=500, null=True)
+    # The text with its secret in clear (a login code), sealed (services.messaging.sealing); the
+    # body above is what staff read, the secret masked. Null when there is no secret.
+    payload = TextField(null=True)
+    next_attempt_at = DateTimeField(null=True)
+
+
+class Article(BaseModel):
+    """Portal content: 资讯中心, 业务指南, 规章制度."""
+
+    STATES = StateMachine("status", {
+        ArticleStatus.DRAFT: {ArticleStatus.PUBLISHED},
+        ArticleStatus.PUBLISHED: {ArticleStatus.DRAFT},
+    })
+
+    id = AutoField()
+    kind = CharField(max_length=20, choices=ArticleKind.choices(), index=True)
+    title = CharField(max_length=200)
+    body = TextField()
+    status = CharField(max_length=20, default=ArticleStatus.DRAFT, index=True)
+    published_at = DateTimeField(null=True, index=True)
+    author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=now)
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,100 @@
+"""Limits on repeated attempts, counted in the database so that every worker process
+sees the same numbers: failed logins (services.accounts.login_policy), SMS requests per client
+address and per phone (services.messaging.sms), public form submissions per address."""
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from models import ThrottleHit, now
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    count: int
+    window: dt.timedelta
+
+
+SMS_PER_ADDRESS = Limit("sms_addr", 20, dt.timedelta(hours=1))
+# /register, /activate and /forgot-password: answers there tell whether an ID number or
+# phone is registered, so each address gets a limited number of submissions.
+PUBLIC_FORM_PER_ADDRESS = Limit("form_addr", 30, dt.timedelta(hours=1))
+
+
+class Throttled(Exception):
+    def __init__(self, seconds):
+        self.seconds = max(1, int(seconds))
+        self.minutes = -(-self.seconds // 60)
+        super().__init__(str(_l("Too many attempts; please try again in %(minutes)s minutes.", minutes=self.minutes)))
+
+
+def attempt(limit, key):
+    """Count one attempt by ``key`` and return its hit; raise Throttled, without counting
+    it, when ``key`` had already used up ``limit`` in its window. The hit is written before
+    the count is read, so concurrent attempts cannot all slip under the limit."""
+    key = key[:100]
+    _forget_expired(limit)
+    hit = ThrottleHit.create(scope=limit.scope, key=key)
+    stamps = [
+        row.created_at
+        for row in ThrottleHit.select(ThrottleHit.created_at)
+        .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key, ThrottleHit.created_at > now() - limit.window)
+        .order_by(ThrottleHit.created_at.desc(), ThrottleHit.id.desc())
+        .limit(limit.count + 1)
+    ]
+    if len(stamps) > limit.count:
+        # Refused attempts are not counted, so hammering does not prolong the wait: it
+        # ends when the oldest of the counted hits leaves the window.
+        hit.delete_instance()
+        wait = stamps[limit.count] + limit.window - now()
+        raise Throttled(math.ceil(wait.total_seconds()))
+    return hit
+
+
+def record(limit, key):
+    """Count one attempt without refusing it; returns the hit."""
+    _forget_expired(limit)
+    return ThrottleHit.create(scope=limit.scope, key=key[:100])
+
+
+def count(limit, key):
+    """Attempts by ``key`` in the window of ``limit``."""
+    return (
+        ThrottleHit.select()
+        .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100], ThrottleHit.created_at > now() - limit.window)
+        .count()
+    )
+
+
+def wait(limit, key):
+    """Seconds until ``key`` is below ``limit`` again; 0 when it is below now."""
+    stamps = [
+        row.created_at
+        for row in ThrottleHit.select(ThrottleHit.created_at)
+        .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100], ThrottleHit.created_at > now() - limit.window)
+        .order_by(ThrottleHit.created_at.desc(), ThrottleHit.id.desc())
+        .limit(limit.count)
+    ]
+    if len(stamps) < limit.count:
+        return 0
+    # Never past the window (a hit stamped this very instant leaves it in exactly the window).
+    remaining = (stamps[-1] + limit.window - now()).total_seconds()
+    return max(1, min(math.ceil(remaining), int(limit.window.total_seconds())))
+
+
+def forget(hit):
+    """Take back one attempt that turned out well (a successful login)."""
+    ThrottleHit.delete().where(ThrottleHit.id == hit.id).execute()
+
+
+def clear(limit, key):
+    ThrottleHit.delete().where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100]).execute()
+
+
+def _forget_expired(limit):
+    """Keep the table to the hits of one window."""
+    ThrottleHit.delete().where(
+        ThrottleHit.scope == limit.scope, ThrottleHit.created_at <= now() - limit.window
+    ).execute()

@@ -1,0 +1,3 @@
+"""The public portal's content. ``articles``: portal Markdown (news, guides, regulations),
+rendered and sanitised.
+"""

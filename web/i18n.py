@@ -1,0 +1,120 @@
+"""Translations: the zh_CN catalogue is kept as fragments ``i18n/*.po`` (one per area,
+so parallel work never edits the same file) and compiled into the instance folder's
+``translations/`` (build output, outside the code) when a fragment is newer than the compiled catalogue. Babel resolves ``zh_CN`` to the locale
+``zh_Hans_CN``, the folder name it looks up (Flask-Admin ships its catalogue the same way)."""
+import glob
+import os
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FRAGMENTS = os.path.join(ROOT, "i18n")
+LOCALE = "zh_CN"
+
+
+def fragment_paths():
+    return sorted(glob.glob(os.path.join(FRAGMENTS, "*.po")))
+
+
+def merged_catalog():
+    """All fragments as one catalog; a msgid defined twice with different texts is an error."""
+    catalog = Catalog(locale=LOCALE, domain="messages")
+    for path in fragment_paths():
+        with open(path, "rb") as handle:
+            for message in read_po(handle, locale=LOCALE):
+                if not message.id:
+                    continue
+                existing = catalog.get(message.id)
+                if existing is not None and existing.string != message.string:
+                    raise ValueError(f"{path}: {message.id!r} translated differently elsewhere")
+                catalog.add(message.id, message.string)
+    return catalog
+
+
+def _compile(catalog, target):
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    tmp = f"{target}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as handle:
+        write_mo(handle, catalog)
+    os.replace(tmp, target)
+
+
+# Flask-Admin's own strings (domain "admin"): its zh_Hans_CN catalogue, with the texts of
+# i18n/admin_ui.po winning (its "选中的", "请选择模型"… are not the manuals' words, and it
+# lacks some strings, e.g. the page sizes). admin/__init__.py points Flask-Admin here.
+ADMIN_OVERRIDES = os.path.join(FRAGMENTS, "admin_ui.po")
+
+
+def _flask_admin_po():
+    import flask_admin.translations
+
+    return os.path.join(flask_admin.translations.__path__[0], str(Locale.parse(LOCALE)), "LC_MESSAGES", "admin.po")
+
+
+def admin_catalog():
+    catalog = Catalog(locale=LOCALE, domain="admin")
+    for path in (_flask_admin_po(), ADMIN_OVERRIDES):
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                for message in read_po(handle, locale=LOCALE):
+                    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                    if message.id and all(strings):
+                        # Catalog.__setitem__ would keep the earlier text: replace it.
+                        catalog.delete(message.id)
+                        catalog[message.id] = message
+    return catalog
+
+
+def ensure_compiled(output):
+    """Compile the catalogues into ``output`` where a fragment is newer; returns ``output``."""
+    target_dir = os.path.join(output, str(Locale.parse(LOCALE)), "LC_MESSAGES")
+    sources = fragment_paths()
+    newest = max((os.path.getmtime(p) for p in sources), default=0)
+    for name, build in (("messages.mo", merged_catalog), ("admin.mo", admin_catalog)):
+        target = os.path.join(target_dir, name)
+        if not os.path.exists(target) or os.path.getmtime(target) < newest:
+            _compile(build(), target)
+    return output
+
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "_n": (1, 2)}
+METHODS = [
+    ("**/.venv/**", "ignore"),
+    ("**/tests/**", "ignore"),
+    ("**/bench/**", "ignore"),
+    ("**.py", "python"),
+    ("**/templates/**.html", "jinja2.ext:babel_extract"),
+]
+
+
+def extract_messages(root=ROOT):
+    """Every user-facing msgid in the code and templates under ``root``: ``{msgid: [(file, line)]}``."""
+    from babel.messages.extract import extract_from_dir
+
+    found = {}
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        root, METHODS, options_map=options, keywords=KEYWORDS
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.setdefault(msgid, []).append((filename, lineno))
+    return found
+
+
+def untranslated(root=ROOT):
+    """msgids that have no zh_CN text: ``[(msgid, first place)]`` (the i18n test uses it)."""
+    catalog = merged_catalog()
+    return sorted(
+        (msgid, places[0])
+        for msgid, places in extract_messages(root).items()
+        if not (catalog.get(msgid) and catalog.get(msgid).string)
+    )
+
+
+if __name__ == "__main__":  # python -m web.i18n: list what still needs a translation
+    for msgid, (filename, lineno) in untranslated():
+        print(f"{filename}:{lineno}\t{msgid!r}")

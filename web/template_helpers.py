@@ -1,0 +1,41 @@
+"""Filters and globals every template may use (masking, enum labels, inbox count)."""
+from flask import current_app, request
+from flask_login import current_user
+
+import models
+from services.accounts import permissions
+from services.messaging import sms
+from services.records.validators import mask_email, mask_id, mask_phone
+
+
+def enum_label(value, enum_name):
+    """``{{ a.status|label('AchievementStatus') }}`` → 名录成果."""
+    return getattr(models, enum_name).label(value)
+
+
+def unread_messages():
+    """Counted once per request: the header, the learner's menu and its bottom bar all show it."""
+    if not current_user.is_authenticated:
+        return 0
+    # Kept on the request (not on ``g``, which outlives a request where an app context is
+    # already pushed, as in tests).
+    cached = getattr(request, "_cb_unread_messages", None)
+    if cached is None:
+        cached = request._cb_unread_messages = models.Message.unread_count(current_user.id)
+    return cached
+
+
+def has_endpoint(name):
+    """Lets a shared template link to a page only where that page exists."""
+    return name in current_app.view_functions
+
+
+def register(app):
+    app.jinja_env.filters.update(mask_id=mask_id, mask_phone=mask_phone, mask_email=mask_email, label=enum_label)
+    app.jinja_env.globals.update(
+        unread_messages=unread_messages,
+        has_endpoint=has_endpoint,
+        sms_development=sms.is_development,
+        permissions=permissions,
+        models=models,
+    )
