@@ -6,7 +6,7 @@ forms: each model with a status declares its moves (``STATES``, a ``StateMachine
 only ``services.transitions.move`` writes them (see README, "State changes").
 
 A package split by concern (base, enums, accounts, catalogue, system, achievements,
-conversion, content); every public name is re-exported here, so ``from models import X``
+conversion, content, sharing, reports); every public name is re-exported here, so ``from models import X``
 and ``models.MODELS`` keep reaching them.
 """
 from models.accounts import (
@@ -87,6 +87,8 @@ from models.enums import (
     SmsPurpose,
     SmsStatus,
 )
+from models.reports import ReportBuild, ReportCell, ReportHours
+from models.sharing import RecordStatement, ShareLink
 from models.system import (
     Attachment,
     AuditLog,
@@ -131,6 +133,11 @@ MODELS = [
     SigningKey,
     IssuedCredential,
     SchemaVersion,
+    RecordStatement,
+    ShareLink,
+    ReportCell,
+    ReportHours,
+    ReportBuild,
 ]
 
 __all__ = [
@@ -205,5 +212,10 @@ __all__ = [
     "ApiTokenScope",
     "SigningKey",
     "IssuedCredential",
+    "RecordStatement",
+    "ShareLink",
+    "ReportCell",
+    "ReportHours",
+    "ReportBuild",
     "MODELS",
 ]

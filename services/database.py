@@ -551,6 +551,15 @@ def _ledger(migrator):
     add_missing_index(migrator, "catalogue_achievement", ("institution_id", "identity_key"), unique=True)
 
 
+def _records_and_reports(migrator):
+    """Version 25: 学习档案 statements and share links; 统计报表's aggregates and the index
+    its drill-down into decided applications reads."""
+    from models import RecordStatement, ReportBuild, ReportCell, ReportHours, ShareLink
+
+    db.create_tables([RecordStatement, ShareLink, ReportCell, ReportHours, ReportBuild], safe=True)
+    add_missing_index(migrator, "application", ("decided_at", "id"))
+
+
 # (version, function(migrator)) pairs, in order. Version 1 is the initial schema.
 MIGRATIONS = [
     (2, _add_throttle_hits),
@@ -569,6 +578,7 @@ MIGRATIONS = [
     (17, _cover_pending_tabs),
     (18, _fine_name_statistics),
     (19, _ledger),
+    (25, _records_and_reports),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
 

@@ -90,7 +90,8 @@ def jwks():
     return {"keys": [{k: row.public_jwk[k] for k in (*PUBLIC_MEMBERS, "kid", "alg", "use")} for row in rows]}
 
 
-def sign(payload):
-    """A compact JWS of ``payload`` by the signing key, naming it by ``kid`` (VC-JOSE: typ vc+jwt)."""
+def sign(payload, typ="vc+jwt"):
+    """A compact JWS of ``payload`` by the signing key, naming it by ``kid`` (VC-JOSE: typ
+    vc+jwt for a credential, vp+jwt for a presentation)."""
     row = active_key()
-    return jwt.encode(payload, private_key(row), algorithm=ALGORITHM, headers={"kid": row.kid, "typ": "vc+jwt"})
+    return jwt.encode(payload, private_key(row), algorithm=ALGORITHM, headers={"kid": row.kid, "typ": typ})

@@ -81,8 +81,13 @@ def test_a_version_1_database_is_migrated(tmp_path):
         EmailOutbox,
         IssuedCredential,
         Job,
+        RecordStatement,
+        ReportBuild,
+        ReportCell,
+        ReportHours,
         RuleAlert,
         SchemaVersion,
+        ShareLink,
         SigningKey,
         ThrottleHit,
         UserSession,
@@ -92,7 +97,7 @@ def test_a_version_1_database_is_migrated(tmp_path):
     from tests.conftest import TEST_CONFIG
 
     later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest, RuleAlert, ApiToken, SigningKey,
-                    IssuedCredential)
+                    IssuedCredential, RecordStatement, ShareLink, ReportCell, ReportHours, ReportBuild)
     # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
     later_columns = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
                      ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),
