@@ -164,7 +164,7 @@ def test_a_revocation_leaves_the_figures_at_the_next_build(ledger_world):
     """Does a conversion revoked since leave 通过率 and 转换学分 once the aggregates are rebuilt?"""
     from services import ledger
 
-    passed = convert(ledger_world, ledger_world.stored, ledger_world.rule)
+    passed = Application.get_by_id(convert(ledger_world, ledger_world.stored, ledger_world.rule).id)
     build.rebuild()
     months = [passed.decided_at.strftime("%Y-%m")]
     before = query.run(d.INSTITUTION, d.CREDITS, months)
