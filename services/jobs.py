@@ -150,3 +150,25 @@ def alert_rule_published(rule_id):
     from services import rule_alerts
 
     return rule_alerts.alert(rule_id)
+
+
+# 统计报表: the aggregates rebuilt from the records (services/reports/build.py says why).
+REPORTS_EVERY_MINUTES = int(os.environ.get("REPORTS_EVERY_MINUTES", 10))
+
+
+@huey.periodic_task(crontab(minute=f"*/{REPORTS_EVERY_MINUTES}"))
+@in_app
+def rebuild_reports():
+    from services.reports import build
+
+    build.rebuild()
+
+
+@huey.task()
+@in_app
+def rebuild_reports_now(user_id=None):
+    """立即更新 on the report page."""
+    from models import User
+    from services.reports import build
+
+    build.rebuild(User.get_or_none(User.id == user_id) if user_id else None)

@@ -1,10 +1,10 @@
-"""Blueprints: auth (login, passwords, SMS codes), learner (/me/), portal (public pages), health (/healthz)."""
+"""Blueprints: auth (login, passwords, SMS codes), learner (/me/), portal (public pages), shared (a share link's page), health (/healthz)."""
 
 
 def register_blueprints(app):
-    from views import account, auth, credentials, files, health, institution, learner, portal, portal_content
+    from views import account, auth, credentials, files, health, institution, learner, portal, portal_content, shared
 
-    for module in (auth, account, credentials, files, health, institution, learner, portal, portal_content):
+    for module in (auth, account, credentials, files, health, institution, learner, portal, portal_content, shared):
         app.register_blueprint(module.bp)
     from views import api
 

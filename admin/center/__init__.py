@@ -8,6 +8,7 @@ from admin.center import (
     conversions,
     duplicates,
     home,  # noqa: F401 (registers the center's home page)
+    reports,
 )
 from admin.center.accounts import LearnerView, StaffView
 from admin.center.articles import ArticleView
@@ -48,3 +49,4 @@ def register(admin):
     activation.register(admin, MENU_ACCOUNTS, MENU_SYSTEM)
     duplicates.register(admin, MENU_CATALOGUE)
     conversions.register(admin, MENU_INSTITUTIONS)
+    reports.register(admin, MENU_SYSTEM)

@@ -25,9 +25,9 @@ from models import (
 INSTITUTION, TEACHING_POINT, CATEGORY, LEVEL, RULE_TYPE, STAGE = (
     "institution", "teaching_point", "category", "level", "rule_type", "stage")
 DIMENSIONS = {
-    INSTITUTION: _l("Institution"),
+    INSTITUTION: _l("Organisation"),
     TEACHING_POINT: _l("Teaching point"),
-    CATEGORY: _l("Achievement category"),
+    CATEGORY: _l("Achievement classification"),
     LEVEL: _l("Framework level"),
     RULE_TYPE: _l("Conversion rule type"),
     STAGE: _l("Review stage"),

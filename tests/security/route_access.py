@@ -29,7 +29,15 @@ BLUEPRINT_ROUTES = [
     ("institution.register", PUBLIC),
     ("institution.agreement", PUBLIC),  # the registration agreement's text
     ("institution.*", {Role.INSTITUTION}),
-    ("learner.credits", {Role.LEARNER}),  # 学分账户 (issue 19): the learner's own credits and pathways
+    ("learner.credits", {Role.LEARNER}),
+    # 学习档案: the learner's own statements and share links (another learner's id: 404).
+    ("learner.record_page", {Role.LEARNER}),
+    ("learner.issue_statement", {Role.LEARNER}),
+    ("learner.statement_pdf", {Role.LEARNER}),
+    ("learner.statement_presentation", {Role.LEARNER}),
+    ("learner.create_link", {Role.LEARNER}),
+    ("learner.extend_link", {Role.LEARNER}),
+    ("learner.revoke_link", {Role.LEARNER}),  # 学分账户 (issue 19): the learner's own credits and pathways
     ("learner.*", {Role.LEARNER}),
     # Verifiable credentials: a learner downloads only their own; the key set, the issuer
     # profile, the status lists and the check at /verify are public.
@@ -38,6 +46,8 @@ BLUEPRINT_ROUTES = [
     ("credentials.*", PUBLIC),
     # Stored files: open to whoever may see the record they belong to (checked per record).
     ("files.show", PUBLIC),
+    # A share link's page: anyone holding the unguessable token (no login).
+    ("shared.view", PUBLIC),
     # The institution API and its OpenAPI document (public: it describes, never shows data).
     ("api-docs.*", PUBLIC),
     ("api.*", API_TOKEN),
@@ -61,6 +71,9 @@ PATH_ARGUMENTS = {
     "kind": "text",
     "filename": "text",
     "number": "any",  # a public revocation status list
+    "statement_id": "statement",  # a learner's 学习档案 statement
+    "link_id": "share_link",  # a learner's share link
+    "token": "text",  # a share link's token
 }
 
 
