@@ -30,7 +30,7 @@ from models import (
     now,
 )
 from services import accounts, audit, duplicates, notify, permissions, storage
-from services.bulk import insert_chunked, select_in
+from services.bulk import LOOKUP_CHUNK, chunks, insert_chunked, select_in
 from services.database import transaction
 from services.records.checks import REQUIRED, birth_date, check_date, present, schema_refusals
 from services.records.errors import Refusal, Refused, refuse_if
@@ -274,17 +274,17 @@ def store_holdings(entry, items, *, institution_id, user, source=AchievementSour
 
 
 def _tell_holders(entry, learner_ids):
-    """An inbox message to each activated learner an institution stored an achievement for."""
+    """An inbox message to each activated learner an institution stored an achievement for
+    (one INSERT however many: an import may name thousands)."""
     if not learner_ids:
         return
-    active = User.select().where(User.id.in_(learner_ids), User.status == AccountStatus.ACTIVE)
-    for learner in active:
-        notify.notify(
-            learner, _l("An institution stored an achievement for you"),
-            _l("%(institution)s stored the achievement %(name)s in your learning account.",
-               institution=entry.institution.name, name=entry.name),
-            link=notify.link_to("learner.home"),
-        )
+    title = _l("An institution stored an achievement for you")
+    body = _l("%(institution)s stored the achievement %(name)s in your learning account.",
+              institution=entry.institution.name, name=entry.name)
+    for part in chunks(learner_ids, LOOKUP_CHUNK):
+        active = User.select(User.id, User.locale, User.phone).where(
+            User.id.in_(part), User.status == AccountStatus.ACTIVE)
+        notify.notify_many([(learner, title, body) for learner in active], link=notify.link_to("learner.home"))
 
 
 def redate_holdings(changes, today=None):
