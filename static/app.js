@@ -254,7 +254,7 @@ window.addEventListener("load", function () {
   var data = JSON.parse(source.textContent);
   new window.Chart(canvas, {
     type: "bar",
-    data: {labels: data.labels, datasets: [{label: data.label, data: data.values, backgroundColor: "#007bff"}]},
+    data: {labels: data.labels, datasets: [{label: data.label, data: data.values, backgroundColor: "#007bff", maxBarThickness: 48}]},
     options: {responsive: true, animation: false, indexAxis: data.labels.length > 8 ? "y" : "x",
               plugins: {legend: {display: false}}, scales: {x: {beginAtZero: true}, y: {beginAtZero: true}}}
   });

@@ -122,7 +122,7 @@ def render_pdf(statement):
         [name, count, _credits(credits)] for name, count, credits in totals.get("by_level", [])]
     by_kind = [[_("Category"), _("Achievements"), _("Credits")]] + [
         [name, count, _credits(credits)] for name, count, credits in totals.get("by_kind", [])]
-    rows = [[_("Type"), _("Name"), _("Issuing body"), _("Date"), _("Credits"), _("Framework level"), _("State")]]
+    rows = [[_("Type"), _("Achievement name"), _("Issuing body"), _("Date"), _("Credits"), _("Framework level"), _("State")]]
     for item in statement.items:
         kind = _("Achievement") if item["type"] == record.ACHIEVEMENT else _("Conversion")
         name = item["name"] + (f"（{_('from')} {item['source']}）" if item.get("source") else "")
@@ -137,7 +137,7 @@ def render_pdf(statement):
             credits=_credits(totals.get("total", 0)), count=totals.get("count", 0)), heading),
         Table([[table(by_level, (40, 22, 18)), table(by_kind, (40, 22, 18))]], colWidths=[88 * mm, 88 * mm]),
         p(_("Recognised achievements and passed conversions"), heading),
-        table(rows, (26, 44, 32, 19, 13, 24, 22)) if len(rows) > 1 else p(_("None yet")),
+        table(rows, (24, 46, 30, 21, 11, 24, 24)) if len(rows) > 1 else p(_("None yet")),
         Spacer(1, 5 * mm),
         p(_("Scan the QR code or open %(url)s to check this statement: the page shows it as issued and marks any "
             "item revoked or withdrawn since.", url=url), small),
