@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from models import AchievementStatus, Application, ApplicationStatus, LearnerAchievement, RecordStatement, User
-from services import audit, pathways
+from services import audit
 from services.certificate import FONT_NAME, register_font
 from services.credentials import content, keys
 from services.database import transaction
@@ -40,21 +40,11 @@ def mint_code():
     return secrets.token_hex(10).upper()
 
 
-def _totals(learner_id):
-    account = pathways.credit_account(learner_id)
-    number = float
-    return {
-        "total": number(account["total"]), "count": account["count"],
-        "by_level": [[str(name), count, number(credits)] for _level, name, count, credits in account["by_level"]],
-        "by_kind": [[str(label), count, number(credits)] for _kind, label, count, credits in account["by_kind"]],
-    }
-
-
 def issue(learner):
     """A new statement of ``learner``'s record as it stands now."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # one text for every reader
         items = record.record_items(learner.id)
-        totals = _totals(learner.id)
+        totals = record.totals(items)
     with transaction():
         statement = RecordStatement.create(learner=learner.id, code=mint_code(), items=items, totals=totals)
         audit.record("record_statement_issued", statement, user=learner, items=len(items))

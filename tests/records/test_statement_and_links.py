@@ -181,3 +181,38 @@ def test_posts_without_csrf_token_are_refused(csrf_app, reference):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert client.post("/me/record/statements", data={"csrf_token": token}).status_code == 302
     assert RecordStatement.select().count() == 1
+
+
+def test_record_totals_are_the_credit_accounts(ledger_world, client_as, reference):
+    """Do the statement's credits by framework level and kind equal 学分账户's, for a
+    learner holding achievements of several levels, kinds and states?"""
+    from models import AchievementStatus, FrameworkLevel
+    from services import pathways
+    from services.learning_record import items as record
+
+    _learner(ledger_world, client_as)
+    learner = ledger_world.learner
+    levels = list(FrameworkLevel.select().order_by(FrameworkLevel.level))
+    for code, level, status in (("qualification", levels[2], AchievementStatus.RECOGNISED),
+                                ("course", levels[4], AchievementStatus.CATALOGUE),
+                                ("course", levels[4], AchievementStatus.WITHDRAWN),
+                                ("qualification", None, AchievementStatus.NOT_APPLIED)):
+        entry = factories.make_catalogue(code, framework_level=level)
+        factories.make_achievement(learner, entry, status=status)
+    factories.make_achievement(learner, status=AchievementStatus.RECOGNISED)  # 非名录: no credits
+    account = pathways.credit_account(learner.id)
+    totals = record.totals(record.record_items(learner.id))
+    assert totals["total"] == float(account["total"]) and totals["count"] == account["count"]
+    assert totals["by_level"] == [[str(name), count, float(credits)] for _l, name, count, credits in account["by_level"]]
+    assert totals["by_kind"] == [[str(label), count, float(credits)] for _k, label, count, credits in account["by_kind"]]
+
+
+def test_the_record_page_costs_a_few_queries(ledger_world, client_as):
+    from tests.queries import count_queries
+
+    client, _passed, _target = _learner(ledger_world, client_as)
+    client.post("/me/record/links", data={"everything": "1", "days": "7"})
+    client.post("/me/record/statements")
+    with count_queries() as counter:
+        assert client.get("/me/record").status_code == 200
+    assert counter["n"] <= 8, counter["n"]

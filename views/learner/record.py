@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from models import RecordStatement
-from services import pathways
 from services.credentials import content, keys
 from services.learning_record import items as record
 from services.learning_record import qr, sharing, statements
@@ -20,8 +19,9 @@ RECENT = 10
 
 def _page(form=None, errors=None, status=200):
     user = me()
+    items = record.record_items(user.id)
     return render_template(
-        "learner/record.html", items=record.record_items(user.id), account=pathways.credit_account(user.id),
+        "learner/record.html", items=items, account=record.totals(items),
         statements=list(RecordStatement.select().where(RecordStatement.learner == user.id)
                         .order_by(RecordStatement.issued_at.desc(), RecordStatement.id.desc()).limit(RECENT)),
         links=list(sharing.own_links(user)), state_of=sharing.state, state_labels=sharing.STATE_LABELS,
