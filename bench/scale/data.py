@@ -112,7 +112,19 @@ def generate(achievements, log=print):
     with db.atomic():
         _other_rows(size, learners, first_achievement, home, demo)
     _reset_sequences()
+    build_reports(log)
     return size
+
+
+def build_reports(log):
+    """统计报表's aggregates, as the periodic job builds them (timed: the job's cost)."""
+    import os
+
+    from services.reports import build
+
+    row = build.rebuild()
+    log(f"  report aggregates rebuilt in {row.seconds} s ({row.achievements} achievements, "
+        f"{row.applications} applications, load {os.getloadavg()[0]:.1f})")
 
 
 def _institutions(size):
@@ -266,14 +278,14 @@ def _plan(n):
             return kind, ApplicationStatus.REFUSED, stages[:1]
         if turn < 19:
             return kind, ApplicationStatus.REFUSED, stages
-        return kind, ApplicationStatus.CANCELLED, []
+        return kind, ApplicationStatus.WITHDRAWN, []
     if turn < 3:
         return kind, ApplicationStatus.PENDING, []
     if turn < 15:
         return kind, ApplicationStatus.PASSED, stages
     if turn < 19:
         return kind, ApplicationStatus.REFUSED, stages
-    return kind, ApplicationStatus.CANCELLED, []
+    return kind, ApplicationStatus.WITHDRAWN, []
 
 
 def _applications(size, learners, first_achievement, entries, rules, demo):

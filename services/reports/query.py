@@ -6,12 +6,22 @@ whole hour. The drill-down lists the records behind one row of a report, newest 
 a page at a time from the records themselves, through the same key expressions."""
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import JOIN, fn
 
-from models import Application, ApplicationKind, ApplicationStatus, LearnerAchievement, ReportCell, ReportHours, User
+from models import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Institution,
+    LearnerAchievement,
+    ReportCell,
+    ReportHours,
+    User,
+)
 from services.reports import dimensions as d
 
 PAGE = 50
+SourceInstitution = Institution.alias("drill_institution")
 
 
 @dataclass
@@ -115,7 +125,11 @@ def drill(dimension, measure, months, key, after=None):
     if measure in d.ACHIEVEMENT_MEASURES:
         moment = LearnerAchievement.created_at
         query, expression = d.achievement_key(
-            LearnerAchievement.select(LearnerAchievement, User).join(User, on=(LearnerAchievement.learner == User.id))
+            LearnerAchievement.select(LearnerAchievement, User, SourceInstitution)
+            .join(User, on=(LearnerAchievement.learner == User.id))
+            .switch(LearnerAchievement)
+            .join(SourceInstitution, JOIN.LEFT_OUTER, on=(LearnerAchievement.institution == SourceInstitution.id),
+                  attr="institution")
             .switch(LearnerAchievement), dimension)
         query = query.where(moment >= start, moment < end)
         if measure == d.RECOGNISED:
