@@ -71,7 +71,6 @@ ACTIONS = {
     "share_link_created": _l("Created a share link"),
     "share_link_extended": _l("Extended a share link"),
     "share_link_revoked": _l("Revoked a share link"),
-    "report_exported": _l("Exported a statistics report"),
     "reports_rebuilt": _l("Rebuilt the statistics reports"),
     "feedback_added": _l("Raised feedback"),
     "feedback_handled": _l("Handled feedback"),

@@ -519,6 +519,9 @@ def seed_demo():
         _institution_space(institutions, learners)
         _issue19_demo(learners, entries, center)
         seed_portal(center)
+    from services.reports import build
+
+    build.rebuild()  # 统计报表 shows the demo at once (the periodic job keeps it current)
     return {
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),
