@@ -76,6 +76,11 @@ class LearnerAchievement(BaseModel):
         # entry's holders among them.
         indexes = (
             (("learner", "catalogue"), True),
+            # A learner's own rows newest first, by name, and counted by state (thousands for
+            # some: PostgreSQL would otherwise walk the name index past every other learner's).
+            (("learner", "created_at", "id"), False),
+            (("learner", "status"), False),
+            (("learner", "name"), False),
             (("stored_by", "created_at"), False),
             (("stored_by", "name"), False),
             (("stored_by", "status"), False),

@@ -12,6 +12,15 @@ from models.accounts import User
 from models.base import BaseModel, StateMachine, now
 from models.enums import ArticleKind, ArticleStatus, SmsPurpose, SmsStatus
 
+UNREAD_CAP = 999
+
+
+class UnreadCount(int):
+    """An unread count that stopped at its cap: shows as "999+"."""
+
+    def __str__(self):
+        return f"{int(self)}+"
+
 
 class Message(BaseModel):
     """收件箱 / 我的消息 entry; ``link`` is the page it concerns (处理)."""
@@ -28,8 +37,11 @@ class Message(BaseModel):
         indexes = ((("user", "read_at"), False), (("user", "created_at"), False))
 
     @classmethod
-    def unread_count(cls, user):
-        return cls.select().where(cls.user == user, cls.read_at.is_null()).count()
+    def unread_count(cls, user, cap=UNREAD_CAP):
+        """The user's unread messages, counted up to ``cap`` (an institution account may
+        have tens of thousands; the badge then shows "999+")."""
+        found = cls.select().where(cls.user == user, cls.read_at.is_null()).limit(cap + 1).count()
+        return UnreadCount(cap) if found > cap else found
 
 
 class SmsOutbox(BaseModel):

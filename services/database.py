@@ -26,6 +26,7 @@ from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 
 from models import MODELS, Attachment, ConversionRule, ImportBatch, Institution, SchemaVersion, User, db
+from services import real_shapes
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
@@ -470,10 +471,12 @@ V17_COVERED = [("application", ("kind", "status", "submitted_at")),
 
 def list_indexes():
     """(table, columns) of every list index at the newest version: versions 9 and 11, with
-    those version 17 extended."""
+    those version 17 extended, less those version 21 replaced, plus version 21's."""
     covered = set(V17_COVERED)
+    replaced = {old for old, _new in real_shapes.REPLACED}
     return [(table, columns + ("id",) if (table, columns) in covered else columns)
-            for table, columns in [*V9_INDEXES, *V11_INDEXES]]
+            for table, columns in [*V9_INDEXES, *V11_INDEXES] if (table, columns) not in replaced] + [
+        new for _old, new in real_shapes.REPLACED] + list(real_shapes.INDEXES)
 
 
 def _cover_pending_tabs(migrator):
@@ -578,6 +581,7 @@ MIGRATIONS = [
     (17, _cover_pending_tabs),
     (18, _fine_name_statistics),
     (19, _ledger),
+    (21, real_shapes.migrate),
     (25, _records_and_reports),
 ]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
@@ -630,6 +634,7 @@ def init_db():
             with db.atomic():
                 db.create_tables(MODELS)
                 support_prefix_search()
+                real_shapes.keep_skewed_statistics()
                 SchemaVersion.create(version=LATEST)
             return LATEST
         for step_version, step in MIGRATIONS:

@@ -42,5 +42,10 @@ def paginate(query, args, sorts, default_sort, size=PAGE_SIZE):
     except ValueError:
         number = 1
     total = query.count()
-    items = list(query.order_by(ordering, query.model.id.desc()).paginate(number, size))
+    # The page's ids are chosen first (a subquery of the same statement), so the joined and
+    # computed columns are read for its rows only, not for every row sorted (a learner
+    # with thousands of achievements sorted by name).
+    order = (ordering, query.model.id.desc())
+    chosen = query.select(query.model.id).order_by(*order).paginate(number, size)
+    items = list(query.where(query.model.id.in_(chosen)).order_by(*order))
     return Page(items=items, number=number, size=size, total=total, sort=sort)

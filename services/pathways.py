@@ -12,9 +12,10 @@ whatever the number of rules or achievements:
   by the target institution and programme (专业).
 """
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, Case, fn
+from peewee import JOIN, SQL, Case, Value, fn
 
 from models import (
     AchievementStatus,
@@ -52,31 +53,33 @@ def _held(learner_id):
 
 def credit_account(learner_id):
     """{"total": credits, "count": n, "by_level": [(level or None, name, count, credits)],
-    "by_kind": [(kind, label, count, credits)]} in two queries."""
-    by_level = list(
-        LearnerAchievement.select(FrameworkLevel.level, FrameworkLevel.name,
+    "by_kind": [(kind, label, count, credits)]} in one query: the held achievements grouped
+    by level, kind and whether they are catalogue entries (by level counts those only)."""
+    rows = (
+        LearnerAchievement.select(FrameworkLevel.level, FrameworkLevel.name, Category.kind,
+                                  LearnerAchievement.catalogue.is_null(False).alias("listed"),
                                   fn.COUNT(LearnerAchievement.id), fn.SUM(CatalogueAchievement.credits))
-        .join(CatalogueAchievement, on=(CatalogueAchievement.id == LearnerAchievement.catalogue))
-        .join(FrameworkLevel, JOIN.LEFT_OUTER, on=(FrameworkLevel.id == CatalogueAchievement.framework_level))
-        .where(_held(learner_id))
-        .group_by(FrameworkLevel.level, FrameworkLevel.name)
-        .order_by(FrameworkLevel.level.is_null(), FrameworkLevel.level)
-        .tuples()
-    )
-    by_kind = list(
-        LearnerAchievement.select(Category.kind, fn.COUNT(LearnerAchievement.id), fn.SUM(CatalogueAchievement.credits))
         .join(Category, on=(Category.id == LearnerAchievement.category))
         .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(CatalogueAchievement.id == LearnerAchievement.catalogue))
+        .join(FrameworkLevel, JOIN.LEFT_OUTER, on=(FrameworkLevel.id == CatalogueAchievement.framework_level))
         .where(_held(learner_id))
-        .group_by(Category.kind)
-        .order_by(Category.kind)
+        .group_by(FrameworkLevel.level, FrameworkLevel.name, Category.kind, LearnerAchievement.catalogue.is_null(False))
         .tuples()
     )
+    levels, kinds = {}, {}
+    for level, name, kind, listed, count, credits in rows:
+        if listed:
+            figures = levels.setdefault((level, name), [0, 0])
+            figures[0], figures[1] = figures[0] + count, figures[1] + (credits or 0)
+        figures = kinds.setdefault(kind, [0, 0])
+        figures[0], figures[1] = figures[0] + count, figures[1] + (credits or 0)
+    by_level = sorted(levels.items(), key=lambda item: (item[0][0] is None, item[0][0] or 0))
+    by_kind = sorted(kinds.items())
     return {
-        "by_level": [(level, name or NO_LEVEL, count, credits or 0) for level, name, count, credits in by_level],
-        "by_kind": [(kind, CategoryKind.label(kind), count, credits or 0) for kind, count, credits in by_kind],
-        "total": sum((credits or 0 for _kind, _count, credits in by_kind), 0),
-        "count": sum(count for _kind, count, _credits in by_kind),
+        "by_level": [(level, name or NO_LEVEL, count, credits) for (level, name), (count, credits) in by_level],
+        "by_kind": [(kind, CategoryKind.label(kind), count, credits) for kind, (count, credits) in by_kind],
+        "total": sum((credits for _kind, (_count, credits) in by_kind), 0),
+        "count": sum(count for _kind, (count, _credits) in by_kind),
     }
 
 
@@ -119,19 +122,25 @@ def lineage(rule):
     return fn.COALESCE(rule.lineage, rule.id)
 
 
-def standing_status(learner_id, rule=ConversionRule):
-    """A correlated subquery: the status of the learner's latest standing conversion
-    application under any version of ``rule`` (NULL when none stands)."""
+def _standing(learner_id):
+    """The status of the learner's latest standing conversion application under each rule
+    lineage (any version), as a table (lineage_id, status): one pass over the learner's
+    applications, joined to the pathways — a correlated lookup per pathway would read a
+    heavy learner's hundreds of applications once for each of hundreds of pathways."""
     version = ConversionRule.alias("version")
-    return (
-        Application.select(Application.status)
+    latest = (
+        Application.select(lineage(version).alias("lineage_id"), fn.MAX(Application.id).alias("latest_id"))
         .join(version, on=(version.id == Application.rule))
         .where(Application.learner == learner_id,
                Application.kind.in_([ApplicationKind.CONVERSION, ApplicationKind.BATCH]),
-               Application.status.in_(STANDING_APPLICATION), lineage(version) == lineage(rule))
-        .order_by(Application.id.desc())
-        .limit(1)
-    )
+               Application.status.in_(STANDING_APPLICATION))
+        .group_by(lineage(version))
+    ).alias("latest")
+    standing = Application.alias("standing_application")
+    return (
+        standing.select(latest.c.lineage_id.alias("lineage_id"), standing.status.alias("status"))
+        .join(latest, on=(standing.id == latest.c.latest_id))
+    ).alias("standing")
 
 
 @dataclass
@@ -154,13 +163,15 @@ def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
     """The learner's pathways, complete ones first, ``size`` a page; the totals per target
     institution and programme over all of them."""
     paths = _per_rule(learner_id, rule_id)
+    standing = _standing(learner_id)
     is_complete = paths.c.held == paths.c.total
-    is_open = is_complete & ~fn.EXISTS(standing_status(learner_id))
+    is_open = is_complete & standing.c.status.is_null()
     each = (
         ConversionRule.select(ConversionRule.institution.alias("institution_id"), ConversionRule.target_major,
                               Case(None, [(is_open, 1)], 0).alias("open"),
                               fn.COALESCE(_target_credits(ConversionRule), 0).alias("credits"))
         .join(paths, on=(paths.c.rule_id == ConversionRule.id))
+        .join_from(ConversionRule, standing, JOIN.LEFT_OUTER, on=(standing.c.lineage_id == lineage(ConversionRule)))
     ).alias("each")
     totals = list(
         Institution.select(Institution.name, each.c.target_major, fn.COUNT(SQL("*")), fn.SUM(each.c.open),
@@ -177,7 +188,8 @@ def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
         _joined(paths, ConversionRule, Institution.name.alias("institution_name"),
                 paths.c.total.alias("source_total"), paths.c.held.alias("held"),
                 paths.c.apply_from.alias("apply_from"), paths.c.held_credits.alias("held_credits"),
-                standing_status(learner_id).alias("standing"))
+                standing.c.status.alias("standing"))
+        .join_from(ConversionRule, standing, JOIN.LEFT_OUTER, on=(standing.c.lineage_id == lineage(ConversionRule)))
         .order_by(Case(None, [(is_open, 0), (is_complete, 1)], 2), ConversionRule.published_at.desc(),
                   ConversionRule.id.desc())
         .paginate(number, size)
@@ -200,23 +212,27 @@ def _attach_details(learner_id, rules):
         return
     mine = LearnerAchievement.alias("mine")
     sources = (
-        RuleSource.select(RuleSource, CatalogueAchievement, fn.COALESCE(mine.id, 0).alias("held_id"))
+        RuleSource.select(Value("source"), RuleSource.rule, RuleSource.id, CatalogueAchievement.id,
+                          CatalogueAchievement.name, RuleSource.credits, Value(None), fn.COALESCE(mine.id, 0))
         .join(CatalogueAchievement, on=(CatalogueAchievement.id == RuleSource.catalogue))
         .join(mine, JOIN.LEFT_OUTER, on=(
             (mine.catalogue == RuleSource.catalogue) & (mine.learner == learner_id) & mine.status.in_(HELD_STATUSES)))
         .where(RuleSource.rule.in_(list(by_id)))
-        .order_by(RuleSource.id)
     )
-    for row in sources:
-        by_id[row.rule_id].source_rows.append(row)
     targets = (
-        RuleTarget.select(RuleTarget, CatalogueAchievement)
+        RuleTarget.select(Value("target"), RuleTarget.rule, RuleTarget.id, CatalogueAchievement.id,
+                          CatalogueAchievement.name, CatalogueAchievement.credits, RuleTarget.exempt_modules, Value(0))
         .join(CatalogueAchievement, on=(CatalogueAchievement.id == RuleTarget.catalogue))
         .where(RuleTarget.rule.in_(list(by_id)))
-        .order_by(RuleTarget.id)
     )
-    for row in targets:
-        by_id[row.rule_id].target_rows.append(row)
+    # Sources and targets in one statement (UNION ALL), each row in its order of entry.
+    for side, rule_id, _link, entry_id, name, credits, exempt, held_id in (sources + targets).order_by(
+            SQL("1"), SQL("3")).tuples():
+        entry = SimpleNamespace(id=entry_id, name=name, credits=credits)
+        if side == "source":
+            by_id[rule_id].source_rows.append(SimpleNamespace(catalogue=entry, credits=credits, held_id=held_id))
+        else:
+            by_id[rule_id].target_rows.append(SimpleNamespace(catalogue=entry, exempt_modules=exempt))
     for rule in rules:
         rule.target_credits = sum((row.catalogue.credits or 0 for row in rule.target_rows), 0)
     version = ConversionRule.alias("version")

@@ -1,5 +1,5 @@
 """Filters and globals every template may use (masking, enum labels, inbox count)."""
-from flask import current_app
+from flask import current_app, g
 from flask_login import current_user
 
 import models
@@ -13,9 +13,12 @@ def enum_label(value, enum_name):
 
 
 def unread_messages():
+    """The user's unread messages, counted once a request (the menu and a page may both ask)."""
     if not current_user.is_authenticated:
         return 0
-    return models.Message.unread_count(current_user.id)
+    if "unread_messages" not in g:
+        g.unread_messages = models.Message.unread_count(current_user.id)
+    return g.unread_messages
 
 
 def has_endpoint(name):

@@ -151,7 +151,10 @@ class ReviewView(SecureModelView):
         "decided_at": _l("Reviewed at"),
     }
     column_formatters = {"status": lambda v, c, m, n: stage_status(v, m), "decided_at": lambda v, c, m, n: stage_time(m)}
-    column_sortable_list = ("submitted_at", ("decided_at", StageReview.created_at), "status")
+    # 审核时间 sorts the 已审核 tab by the stage's deciding time kept on the application
+    # (``decided_time``, an index per tab); 待审核 rows have none, so there it is no sort.
+    # The 状态 column shows the stage's own decision, which no index orders: not a sort.
+    decided_time = Application.decided_at
     column_default_sort = ("submitted_at", True)
     column_searchable_list = (User.real_name,)
     column_filters = (
@@ -161,6 +164,7 @@ class ReviewView(SecureModelView):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("endpoint", self.endpoint_name)
+        self.column_sortable_list = ("submitted_at", ("decided_at", self.decided_time))
         super().__init__(Application, *args, **kwargs)
         self.column_filters = (
             *self.column_filters,
@@ -190,6 +194,18 @@ class ReviewView(SecureModelView):
     def pending(cls):
         return Application.status == cls.pending_status
 
+    def list_tab(self):
+        return request.args.get("tab", PENDING) if request.endpoint == f"{self.endpoint}.index_view" else None
+
+    def is_sortable(self, name):
+        return super().is_sortable(name) and not (name == "decided_at" and self.list_tab() == PENDING)
+
+    def list_view_args(self, args):
+        args = super().list_view_args(args)
+        if args.sort is not None and not self.is_sortable(flask_admin_adapter.sort_column_name(self, args.sort) or ""):
+            args = args.clone(sort=None, sort_desc=0)
+        return args
+
     @classmethod
     def done(cls):
         """Decided at this stage: the application's last deciding stage is this one or a
@@ -207,8 +223,7 @@ class ReviewView(SecureModelView):
     def scope(self, query):
         """The reviewer's applications of this stage, on the list limited to the tab
         (待审核 by default, 已审核); single records and actions see both."""
-        tab = request.args.get("tab", PENDING) if request.endpoint == f"{self.endpoint}.index_view" else None
-        condition = {PENDING: self.pending(), DONE: self.done()}.get(tab, self.pending() | self.done())
+        condition = {PENDING: self.pending(), DONE: self.done()}.get(self.list_tab(), self.pending() | self.done())
         return self.stage_query(query, reviewer(), condition)
 
     def get_one(self, id):

@@ -25,7 +25,8 @@ from services import audit
 from services.certificate import FONT_NAME, register_font
 from services.credentials import content, keys
 from services.database import transaction
-from services.learning_record import items as record, qr
+from services.learning_record import items as record
+from services.learning_record import qr
 from services.validators import mask_id
 
 VP_TYPE = "vp+jwt"

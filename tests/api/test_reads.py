@@ -77,11 +77,13 @@ def test_pages_follow_the_cursor_and_cost_the_same_whatever_their_size(app, worl
                          status=ApplicationStatus.PASSED if n % 2 else ApplicationStatus.REFUSED,
                          decided_at=dt.datetime(2025, 7, 1))
         factories.make_rule([world.exam], [a.target], institution=a.institution)
-    for path, total in (("/api/v1/applications", 15), ("/api/v1/records", 13), ("/api/v1/rules", 15)):
+    # Newest first: applications by submission, records by decision, rules by id (ties by id).
+    for path, total, key in (("/api/v1/applications", 15, "submitted_at"), ("/api/v1/records", 13, "decided_at"),
+                             ("/api/v1/rules", 15, None)):
         seen, cursor = [], None
         while True:
             page = get(client, a.read, f"{path}?limit=4" + (f"&cursor={cursor}" if cursor else ""))
-            seen += [item["id"] for item in page["items"]]
+            seen += [(item[key] if key else "", item["id"]) for item in page["items"]]
             cursor = page["next_cursor"]
             if cursor is None:
                 break

@@ -196,10 +196,12 @@ class Deployment:
         duplicates = self.query(
             "SELECT application_id, stage FROM review_record GROUP BY application_id, stage HAVING count(*) > 1"
         )
-        # Recognition has one stage: every decided application has exactly one review record.
+        # Recognition has one stage: every decided application has exactly one review record
+        # (one its learner withdrew, like the demo's, was never decided).
         (records,), = self.query("SELECT count(*) FROM review_record r JOIN application a ON a.id = r.application_id "
                                  "WHERE a.kind = 'recognition'")
-        (decided,), = self.query("SELECT count(*) FROM application WHERE kind = 'recognition' AND status <> 'pending'")
+        (decided,), = self.query("SELECT count(*) FROM application WHERE kind = 'recognition' "
+                                 "AND status IN ('passed', 'refused')")
         (imported,), = self.query("SELECT count(*) FROM \"user\" WHERE real_name LIKE '导入学员%%'")
         stored = {name for (name,) in self.query("SELECT stored_name FROM attachment")}
         return {

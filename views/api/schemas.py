@@ -8,14 +8,15 @@ MAX_PAGE = 100
 
 
 class PageArgs(Schema):
-    """Paging by cursor: newest first, ``cursor`` is the ``next_cursor`` of the previous page."""
+    """Paging by keyset cursor: newest first, ``cursor`` is the ``next_cursor`` of the previous page."""
 
-    cursor = fields.Integer(validate=validate.Range(min=1), metadata={"description": "next_cursor of the previous page"})
+    cursor = fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": "next_cursor of the previous page (opaque: where that page ended in the list's order)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class Page(Schema):
-    next_cursor = fields.Integer(allow_none=True, metadata={"description": "null on the last page"})
+    next_cursor = fields.String(allow_none=True, metadata={"description": "opaque; null on the last page"})
 
 
 DIRECTIONS = ("received", "initiated")
