@@ -6,7 +6,7 @@ as a plain dict — what a statement keeps as issued and a page shows:
 """
 from decimal import Decimal
 
-from peewee import JOIN
+from peewee import JOIN, Cast, Value, fn
 
 from models import (
     AchievementStatus,
@@ -38,7 +38,7 @@ def _number(value):
     return float(value) if isinstance(value, Decimal | int | float) else None
 
 
-def _achievements(learner_id, ids=None):
+def _achievements(learner_id, ids=None, page=None):
     query = (
         LearnerAchievement.select(LearnerAchievement, Category, CatalogueAchievement, EntryCategory,
                                   EntryInstitution, FrameworkLevel, Institution)
@@ -60,7 +60,7 @@ def _achievements(learner_id, ids=None):
         query = query.where(LearnerAchievement.status.in_(STANDING[ACHIEVEMENT]))
     else:
         query = query.where(LearnerAchievement.id.in_(list(ids) or [0]))
-    return [_achievement_item(row) for row in query]
+    return [_achievement_item(row) for row in (query if page is None else query.paginate(*page))]
 
 
 def _achievement_item(row):
@@ -81,7 +81,7 @@ def _moment(value):
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _conversions(learner_id, ids=None):
+def _conversions(learner_id, ids=None, page=None):
     query = (
         Application.select(Application, LearnerAchievement, ConversionRule, RuleInstitution)
         .join(LearnerAchievement, on=(Application.achievement == LearnerAchievement.id))
@@ -96,26 +96,34 @@ def _conversions(learner_id, ids=None):
         query = query.where(Application.status == ApplicationStatus.PASSED)
     else:
         query = query.where(Application.id.in_(list(ids) or [0]))
+    if page is not None:  # with how many there are, in the same statement (a window count)
+        query = query.select_extend(fn.COUNT(Application.id).over().alias("total")).paginate(*page)
     rows = list(query)
     targets = _targets(rows)
     return [_conversion_item(row, targets) for row in rows]
 
 
 def _targets(rows):
-    """{application id: [(name, institution, credits)]}: two queries for every row."""
+    """{application id: [(name, institution, credits)]}: one query for every row (the rules'
+    targets and the performance conversions' entries, as one UNION ALL)."""
+    rule_ids = sorted({r.rule_id for r in rows if r.rule_id})
+    entry_ids = sorted({r.target_id for r in rows if r.kind == ApplicationKind.PERFORMANCE and r.target_id})
     by_rule, by_entry = {}, {}
-    rule_ids = {r.rule_id for r in rows if r.rule_id}
-    entry_ids = {r.target_id for r in rows if r.kind == ApplicationKind.PERFORMANCE and r.target_id}
-    if rule_ids:
-        for target in (RuleTarget.select(RuleTarget, CatalogueAchievement, Institution)
-                       .join(CatalogueAchievement).join(Institution)
-                       .where(RuleTarget.rule.in_(list(rule_ids))).order_by(RuleTarget.id)):
-            entry = target.catalogue
-            by_rule.setdefault(target.rule_id, []).append((entry.name, entry.institution.name, _number(entry.credits)))
-    if entry_ids:
-        for entry in (CatalogueAchievement.select(CatalogueAchievement, Institution).join(Institution)
-                      .where(CatalogueAchievement.id.in_(list(entry_ids)))):
-            by_entry[entry.id] = [(entry.name, entry.institution.name, _number(entry.credits))]
+    if rule_ids or entry_ids:
+        none = Cast(Value(None), "INTEGER")
+        by_rules = (RuleTarget.select(RuleTarget.rule, none, CatalogueAchievement.name, Institution.name,
+                                      CatalogueAchievement.credits, RuleTarget.id)
+                    .join(CatalogueAchievement).join(Institution).where(RuleTarget.rule.in_(rule_ids or [0])))
+        by_entries = (CatalogueAchievement.select(none, CatalogueAchievement.id, CatalogueAchievement.name,
+                                                  Institution.name, CatalogueAchievement.credits, Value(0))
+                      .join(Institution).where(CatalogueAchievement.id.in_(entry_ids or [0])))
+        for rule, entry, name, institution, credits, _order in sorted((by_rules + by_entries).tuples(),
+                                                                     key=lambda row: row[5]):
+            found = (name, institution, _number(credits))
+            if rule is not None:
+                by_rule.setdefault(rule, []).append(found)
+            else:
+                by_entry[entry] = [found]
     return {r.id: (by_entry.get(r.target_id, []) if r.kind == ApplicationKind.PERFORMANCE
                    else by_rule.get(r.rule_id, [])) for r in rows}
 
@@ -131,7 +139,7 @@ def _conversion_item(row, targets):
         "date": row.decided_at.date().isoformat() if row.decided_at else "",
         "credits": sum(credits) if credits else None, "level": "", "level_no": None,
         "category": str(ApplicationKind.label(row.kind)), "rule": rule.code if rule else "",
-        "code": row.certificate_code or "", "state": row.status,
+        "code": row.certificate_code or "", "state": row.status, "total": getattr(row, "total", None),
         "changed_at": _moment(row.revoked_at), "reason": row.revoked_reason,
     }
 
@@ -160,6 +168,17 @@ def totals(items):
 def record_items(learner_id):
     """Every recognised achievement and passed conversion of the learner, now."""
     return _achievements(learner_id) + _conversions(learner_id)
+
+
+def achievements_page(learner_id, number, size):
+    """One page of the learner's recognised achievements (the count is 学分账户's)."""
+    return _achievements(learner_id, page=(number, size))
+
+
+def conversions_page(learner_id, number, size):
+    """One page of the learner's passed conversions, and how many there are."""
+    items = _conversions(learner_id, page=(number, size))
+    return items, (items[0]["total"] if items else 0)
 
 
 def items_by_key(learner_id, keys):

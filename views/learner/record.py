@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from models import RecordStatement
+from services import inputs, pagination, pathways
 from services.credentials import content, keys
 from services.learning_record import items as record
 from services.learning_record import qr, sharing, statements
+from services.pagination import Page
 from services.records.errors import Refused
 from views.learner.base import bp, me
 
@@ -17,11 +19,24 @@ PDF = "application/pdf"
 RECENT = 10
 
 
+PAGE_SIZE = 20
+
+
+def _number(name):
+    return min(max(request.args.get(name, 1, type=inputs.db_int) or 1, 1), pagination.MAX_PAGE)
+
+
 def _page(form=None, errors=None, status=200):
+    """学习档案: the credits of 学分账户 and the record a page at a time (achievements and
+    conversions each paged: a learner may hold thousands)."""
     user = me()
-    items = record.record_items(user.id)
+    account = pathways.credit_account(user.id)
+    number, conversion_number = _number("page"), _number("cpage")
+    achievements = Page(record.achievements_page(user.id, number, PAGE_SIZE), number, PAGE_SIZE, account["count"], "")
+    rows, total = record.conversions_page(user.id, conversion_number, PAGE_SIZE)
+    conversions = Page(rows, conversion_number, PAGE_SIZE, total, "")
     return render_template(
-        "learner/record.html", items=items, account=record.totals(items),
+        "learner/record.html", achievements=achievements, conversions=conversions, account=account,
         statements=list(RecordStatement.select().where(RecordStatement.learner == user.id)
                         .order_by(RecordStatement.issued_at.desc(), RecordStatement.id.desc()).limit(RECENT)),
         links=list(sharing.own_links(user)), state_of=sharing.state, state_labels=sharing.STATE_LABELS,
