@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-# `make serve`: as in production (gunicorn, gunicorn.conf.py); set DATABASE_URL, SECRET_KEY etc.
+# `make serve`: as in production (gunicorn, app/gunicorn_conf.py); set DATABASE_URL, SECRET_KEY etc.
 .PHONY: lock serve run test test-sqlite test-postgres bench bench-scale bench-scale-postgres lint venv deps dev-deps system-deps clean
 
 $(BIN)/python:
@@ -38,8 +38,7 @@ run: deps
 	SMS_SHOW_CODES=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: deps
-	$(FLASK) init-db
-	$(BIN)/gunicorn -c gunicorn.conf.py
+	$(FLASK) serve
 
 # Debian packages the tests drive: chromium (browser tests), postgresql (the second
 # run), redis-server (the job queue), a CJK font and poppler-utils (certificate PDF checks).
@@ -66,8 +65,10 @@ bench-scale: deps
 bench-scale-postgres: deps
 	bash scripts/with-postgres.sh $(BIN)/python -m bench.scale
 
+# ruff over everything; mypy over the typed modules ([tool.mypy] in pyproject.toml).
 lint: dev-deps
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache

@@ -107,7 +107,9 @@ class User(BaseModel):
     address = CharField(max_length=200, null=True)
     department = CharField(max_length=100, null=True)  # committee members' 部门
     institution = ForeignKeyField(Institution, null=True, backref="users", on_delete="RESTRICT")
+    institution_id: int | None
     teaching_point = ForeignKeyField(Institution, null=True, backref="learners", on_delete="SET NULL")
+    teaching_point_id: int | None
     # The institution that created this learner account (学员账户管理 lists these).
     added_by_institution = ForeignKeyField(
         Institution, null=True, backref="added_learners", on_delete="SET NULL"
@@ -242,6 +244,7 @@ class ApiToken(BaseModel):
 
     id = AutoField()
     institution = ForeignKeyField(Institution, backref="api_tokens", on_delete="RESTRICT")
+    institution_id: int
     name = CharField(max_length=100)
     scope = CharField(max_length=10, choices=ApiTokenScope.choices())
     token_hash = CharField(max_length=64, unique=True)

@@ -42,6 +42,7 @@ class LearnerAchievement(BaseModel):
 
     id = AutoField()
     learner = ForeignKeyField(User, backref="achievements", on_delete="RESTRICT")
+    learner_id: int
     catalogue = ForeignKeyField(CatalogueAchievement, null=True, backref="holders", on_delete="SET NULL")
     category = ForeignKeyField(Category, on_delete="RESTRICT")
     name = CharField(max_length=200, index=True)
@@ -59,6 +60,7 @@ class LearnerAchievement(BaseModel):
     certificate_key = CharField(max_length=100, null=True)
     duplicate_of = IntegerField(null=True)  # its list reads partial indexes (below the class)
     stored_by = ForeignKeyField(Institution, null=True, backref="stored_achievements", on_delete="SET NULL")
+    stored_by_id: int | None
     import_batch = IntegerField(null=True)
     # The Application whose final pass granted this achievement (an id: the two tables
     # reference each other, and SQLite cannot add the second foreign key afterwards).
@@ -115,7 +117,7 @@ class LearnerAchievement(BaseModel):
 # the list's filter, count and both of its sorts, however large the table grows. Each
 # holds every column the list's search and filter test, and the id (which PostgreSQL does
 # not keep in an index by itself), so whichever the planner takes reads the flagged rows
-# from the index alone, never the table's rows (services/database.py, v16).
+# from the index alone, never the table's rows (migrations/v16_cover_the_duplicates_list.py).
 DUPLICATES_INDEXES = {  # name: columns, each WHERE duplicate_of IS NOT NULL
     "learner_achievement_duplicates_listed":
         ("created_at", "learner_id", "certificate_key", "stored_by_id", "duplicate_of", "id"),
@@ -135,8 +137,10 @@ class Feedback(BaseModel):
 
     id = AutoField()
     learner = ForeignKeyField(User, backref="feedback", on_delete="RESTRICT")
+    learner_id: int
     achievement = ForeignKeyField(LearnerAchievement, backref="feedback", on_delete="RESTRICT")
     institution = ForeignKeyField(Institution, backref="feedback", on_delete="RESTRICT")
+    institution_id: int
     content = TextField()
     status = CharField(max_length=20, default=FeedbackStatus.OPEN, index=True)
     reply = TextField(null=True)

@@ -1,8 +1,10 @@
 """The database proxy, the base model, stored codes with labels (``Choice``/``Choices``) and JSON text."""
 import datetime as dt
 import json
+from typing import TYPE_CHECKING, Any
 
 from peewee import (
+    AutoField,
     Cast,
     DatabaseProxy,
     Model,
@@ -63,6 +65,14 @@ class JSONField(TextField):
 
 
 class BaseModel(Model):
+    """Type checkers do not see what peewee adds to a model class: the ``id`` primary key
+    (below) and a foreign key's ``<name>_id`` accessor, declared beside its field
+    (``learner_id: int``) where typed code reads it."""
+
+    if TYPE_CHECKING:
+        id = AutoField()
+        _pk: Any  # the primary key's value (User.get_id answers Flask-Login instead)
+
     class Meta:
         database = db
         legacy_table_names = False

@@ -123,6 +123,7 @@ class CatalogueAchievement(BaseModel):
     project_name = CharField(max_length=200, index=True)  # 项目名称
     name = CharField(max_length=200, index=True)  # 成果名称
     institution = ForeignKeyField(Institution, backref="catalogue", on_delete="RESTRICT")
+    institution_id: int
     category = ForeignKeyField(Category, backref="catalogue", on_delete="RESTRICT")
     fields = JSONField(default=dict)  # values of the subcategory's catalogue fields
     level = CharField(max_length=20, null=True, choices=Level.choices())

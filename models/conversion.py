@@ -92,6 +92,7 @@ class ConversionRule(BaseModel):
     name = CharField(max_length=200, index=True)
     rule_type = CharField(max_length=10, choices=RuleType.choices(), index=True)
     institution = ForeignKeyField(Institution, backref="rules", on_delete="RESTRICT")
+    institution_id: int
     method = ForeignKeyField(ConversionMethod, backref="rules", on_delete="RESTRICT")
     description = TextField(null=True)  # 转换说明
     target_major = CharField(max_length=100, null=True)  # 专业
@@ -205,11 +206,14 @@ class Application(BaseModel):
     id = AutoField()
     kind = CharField(max_length=20, choices=ApplicationKind.choices(), index=True)
     learner = ForeignKeyField(User, backref="applications", on_delete="RESTRICT")
+    learner_id: int
     achievement = ForeignKeyField(LearnerAchievement, backref="applications", on_delete="RESTRICT")
     rule = ForeignKeyField(ConversionRule, null=True, backref="applications", on_delete="RESTRICT")
+    rule_id: int | None
     target = ForeignKeyField(CatalogueAchievement, null=True, on_delete="RESTRICT")  # performance path
     batch = ForeignKeyField(ConversionBatch, null=True, backref="applications", on_delete="RESTRICT")
     teaching_point = ForeignKeyField(Institution, null=True, on_delete="SET NULL", index=True)
+    teaching_point_id: int | None
     # The institution whose rule it is (机构接收) and the one whose batch it is (机构发起),
     # copied from rule and batch when the row is written: each institution's lists are
     # then read from one index in their order, not by sorting every matching row.

@@ -29,6 +29,7 @@ class Attachment(BaseModel):
     mime = CharField(max_length=100)
     sha256 = CharField(max_length=64, index=True)
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    uploaded_by_id: int | None
     created_at = DateTimeField(default=now)
 
     class Meta:
@@ -56,6 +57,7 @@ class ImportBatch(BaseModel):
     kind = CharField(max_length=50, index=True)
     operator = ForeignKeyField(User, null=True, on_delete="SET NULL")
     institution = ForeignKeyField(Institution, null=True, backref="imports", on_delete="RESTRICT")
+    institution_id: int | None
     target_id = IntegerField(null=True)  # e.g. the institution achievement learners are stored under
     filename = CharField(max_length=255)
     accepted = IntegerField(default=0)

@@ -95,7 +95,7 @@ def find_by_identifier(identifier, identity="person"):
     return (
         User.select()
         .where(
-            User.role.in_(roles),
+            permissions.accounts_of(*roles),
             same_text(User.username, identifier)
             | (User.phone == identifier)
             | same_text(User.email, identifier)

@@ -40,11 +40,6 @@ def columns():
     return list(excel.KINDS[KIND].columns(None))
 
 
-def item_fields():
-    """The item fields an import row has (column key → template header)."""
-    return {column.key: column.header for column in columns()}
-
-
 def push(principal, user, items):
     """Validate and store ``items`` (dicts of the template's keys plus
     ``institution_achievement_id``) for ``principal``'s institution; returns one result per

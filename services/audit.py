@@ -39,6 +39,7 @@ ACTIONS = {
     "login_failed": _l("Failed login"),
     "api_token_created": _l("Created an API token"),
     "api_token_revoked": _l("Revoked an API token"),
+    "conversion_revocation": _l("Revoke a conversion"),
     "api_call": _l("Called the institution API"),
     "import_result_downloaded": _l("Downloaded an import result workbook"),
     "activation_requested": _l("Asked to activate an account by e-mail"),

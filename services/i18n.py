@@ -1,6 +1,6 @@
 """Translations: the zh_CN catalogue is kept as fragments ``i18n/*.po`` (one per area,
-so parallel work never edits the same file) and compiled into ``instance/translations/``
-(build output, outside the source tree) when a fragment is newer than the compiled catalogue. Babel resolves ``zh_CN`` to the locale
+so parallel work never edits the same file) and compiled into the instance folder's
+``translations/`` (build output, outside the code) when a fragment is newer than the compiled catalogue. Babel resolves ``zh_CN`` to the locale
 ``zh_Hans_CN``, the folder name it looks up (Flask-Admin ships its catalogue the same way)."""
 import glob
 import os
@@ -12,7 +12,6 @@ from babel.messages.pofile import read_po
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAGMENTS = os.path.join(ROOT, "i18n")
-OUTPUT = os.path.join(ROOT, "instance", "translations")
 LOCALE = "zh_CN"
 
 
@@ -69,15 +68,16 @@ def admin_catalog():
     return catalog
 
 
-def ensure_compiled():
-    target_dir = os.path.join(OUTPUT, str(Locale.parse(LOCALE)), "LC_MESSAGES")
+def ensure_compiled(output):
+    """Compile the catalogues into ``output`` where a fragment is newer; returns ``output``."""
+    target_dir = os.path.join(output, str(Locale.parse(LOCALE)), "LC_MESSAGES")
     sources = fragment_paths()
     newest = max((os.path.getmtime(p) for p in sources), default=0)
     for name, build in (("messages.mo", merged_catalog), ("admin.mo", admin_catalog)):
         target = os.path.join(target_dir, name)
         if not os.path.exists(target) or os.path.getmtime(target) < newest:
             _compile(build(), target)
-    return OUTPUT
+    return output
 
 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "_n": (1, 2)}
@@ -90,14 +90,14 @@ METHODS = [
 ]
 
 
-def extract_messages():
-    """Every user-facing msgid in the code and templates: ``{msgid: [(file, line)]}``."""
+def extract_messages(root=ROOT):
+    """Every user-facing msgid in the code and templates under ``root``: ``{msgid: [(file, line)]}``."""
     from babel.messages.extract import extract_from_dir
 
     found = {}
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        ROOT, METHODS, options_map=options, keywords=KEYWORDS
+        root, METHODS, options_map=options, keywords=KEYWORDS
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
@@ -105,12 +105,12 @@ def extract_messages():
     return found
 
 
-def untranslated():
+def untranslated(root=ROOT):
     """msgids that have no zh_CN text: ``[(msgid, first place)]`` (the i18n test uses it)."""
     catalog = merged_catalog()
     return sorted(
         (msgid, places[0])
-        for msgid, places in extract_messages().items()
+        for msgid, places in extract_messages(root).items()
         if not (catalog.get(msgid) and catalog.get(msgid).string)
     )
 

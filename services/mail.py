@@ -27,7 +27,7 @@ STALE_CLAIM = dt.timedelta(minutes=10)
 CHUNK = 200
 
 
-# (setting, default, type): the e-mail settings of ``app.default_config``, from the environment.
+# (setting, default, type): the e-mail settings of ``app.config.default_config``, from the environment.
 # PUBLIC_URL: links in e-mails need the site's address (a job has no request to take it
 # from); verifiable credentials name their issuer by it. Unset: the development address
 # for e-mails, the request's address for credentials.

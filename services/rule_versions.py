@@ -17,7 +17,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from models import Application, ConversionRule, RuleStatus, now
+from models import ConversionRule, RuleStatus, now
 from services import audit, storage, transitions
 from services.database import transaction
 
@@ -146,8 +146,3 @@ def not_in_force_reason(rule, day=None):
     if rule.effective_until and rule.effective_until <= day:
         return _l("This rule expired on %(date)s", date=rule.effective_until.isoformat())
     return None
-
-
-def applications_under(rule):
-    """Applications submitted under any version of ``rule``."""
-    return Application.select().where(Application.rule.in_(lineage_rules(rule)))

@@ -119,10 +119,6 @@ def end_others(user):
     query.execute()
 
 
-def end_all(user_id):
-    UserSession.delete().where(UserSession.user == user_id).execute()
-
-
 def _forget_expired(user):
     """Keep the table to live sessions: a user's ended ones go when they log in again."""
     UserSession.delete().where(

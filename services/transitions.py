@@ -8,27 +8,38 @@ acting at once on the same row exactly one wins, and a move the machine does not
 touches nothing. ``initial`` gives an unsaved row its first state. tests/workflow/
 test_transitions.py fails when a status is written anywhere else.
 """
-from flask_babel import lazy_gettext as _l
+from collections.abc import Collection, Iterable
+from typing import Any, TypeVar
 
+from flask_babel import lazy_gettext as _l
+from peewee import Expression
+
+from models import StateMachine
+from models.base import BaseModel
 from services import audit as audit_log
 from services.database import transaction
 
 REFUSED = _l("This record has already changed; reload the page and try again")
+Row = TypeVar("Row", bound=BaseModel)
 
 
 class TransitionRefused(Exception):
     """The row was not in a state that may move to the target; ``str()`` is the message."""
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else REFUSED
 
 
-def machine(model):
-    return model.STATES
+def machine(model: type[BaseModel]) -> StateMachine:
+    """The state machine ``model`` declares (AttributeError for a model without a status)."""
+    states: StateMachine = getattr(model, "STATES")  # noqa: B009  (not every model declares one)
+    return states
 
 
-def move(target, to, *, expected=None, where=(), changes=None, refusal=None, error=TransitionRefused,
-         audit=None, user=None, **details):
+def move(target: BaseModel | type[BaseModel], to: str, *, expected: Collection[str] | None = None,
+         where: Iterable[Expression] = (), changes: dict[Any, Any] | None = None, refusal: object = None,
+         error: type[Exception] = TransitionRefused, audit: str | None = None, user: Any = None,
+         **details: Any) -> int:
     """Move ``target`` to the state ``to``; returns the number of rows moved.
 
     ``target`` is a row (one conditional UPDATE by its key: 0 rows raises ``error(refusal)``,
@@ -36,8 +47,7 @@ def move(target, to, *, expected=None, where=(), changes=None, refusal=None, err
     model class with ``where`` conditions (a set-based move of every matching row that may
     move; no error, no audit). ``expected`` narrows the machine's source states (it must
     name declared ones); ``changes`` are other columns written in the same UPDATE."""
-    row = None if isinstance(target, type) else target
-    model = target if row is None else type(row)
+    row, model = (None, target) if isinstance(target, type) else (target, type(target))
     states = machine(model)
     field = model._meta.fields[states.field]
     conditions = [field.in_(states.sources(to, expected)), *where]
@@ -55,7 +65,8 @@ def move(target, to, *, expected=None, where=(), changes=None, refusal=None, err
     return moved
 
 
-def move_each(model, to, *, expected=None, where=(), changes=None):
+def move_each(model: type[BaseModel], to: str, *, expected: Collection[str] | None = None,
+              where: Iterable[Expression] = (), changes: dict[Any, Any] | None = None) -> list[Any]:
     """A set-based ``move`` that returns the ids of the rows it moved (UPDATE … RETURNING):
     of two callers moving overlapping rows at once, each learns exactly the rows it won."""
     states = machine(model)
@@ -65,7 +76,7 @@ def move_each(model, to, *, expected=None, where=(), changes=None):
         return [row._pk for row in query.returning(model._meta.primary_key).execute()]
 
 
-def initial(row, state):
+def initial(row: Row, state: str) -> Row:
     """The first state of a row not saved yet (creation may choose any declared state)."""
     states = machine(type(row))
     if row._pk is not None:

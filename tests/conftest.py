@@ -4,7 +4,9 @@ TEST_DATABASE_URL is set), emptied after every test, plus clients logged in per 
 Tables are created once per session (per xdist worker) and truncated after each test.
 """
 import os
+from urllib.parse import urlparse
 
+import psycopg2
 import pytest
 from flask import g
 
@@ -27,11 +29,23 @@ def _database_url(tmp_root):
 
 def _postgres_worker_database(url):
     """Each xdist worker gets its own PostgreSQL database, created on first use."""
-    from urllib.parse import urlparse
+    return database.sibling_postgres_database(url, f"{urlparse(url).path.lstrip('/')}_{WORKER}")
 
-    from services.database import sibling_postgres_database
 
-    return sibling_postgres_database(url, f"{urlparse(url).path.lstrip('/')}_{WORKER}")
+def scratch_database_url(tmp_path):
+    """An empty database of the kind the suite runs on: a new SQLite file, or a fresh
+    PostgreSQL database beside the test one (a migration's SQL must work on both)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path / "scratch.db")
+    name = f"{urlparse(url).path.lstrip('/')}_scratch_{WORKER}"
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")

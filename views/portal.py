@@ -21,7 +21,7 @@ from services.certificate import certificate_facts
 from services.learning_record import statements
 from services.pagination import paginate
 from services.validators import mask_name
-from views.portal_content import published_articles
+from views.portal_content import layout, published_articles
 
 bp = Blueprint("portal", __name__)
 
@@ -45,13 +45,6 @@ def index():
 def favicon():
     """Browsers ask for /favicon.ico whatever the page says."""
     return current_app.send_static_file("favicon.ico")
-
-
-def layout():
-    """Learners see 规则查询 inside their own menu; everyone else in the public frame."""
-    if permissions.is_learner(current_user):
-        return "learner/layout.html"
-    return "base.html"
 
 
 @bp.route("/rules")

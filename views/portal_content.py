@@ -2,6 +2,7 @@
 publishes, with attachments), 标准体系 (the framework levels), 转换办法 (each institution's
 published method) and the 证书验证 form."""
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from models import (
     Article,
@@ -13,6 +14,7 @@ from models import (
     Institution,
     PublishStatus,
 )
+from services import permissions
 from services.content import render_markdown, summary
 from services.pagination import paginate
 
@@ -41,6 +43,13 @@ for _kind, _url in SECTIONS.items():
     bp.add_url_rule(_url, f"{_kind}_list", _section(_kind))
 
 
+def layout():
+    """Learners see 规则查询 inside their own menu; everyone else in the public frame."""
+    if permissions.is_learner(current_user):
+        return "learner/layout.html"
+    return "base.html"
+
+
 @bp.route("/articles/<int:article_id>")
 def article(article_id):
     item = published_articles().where(Article.id == article_id).first()
@@ -53,8 +62,6 @@ def article(article_id):
 @bp.route("/framework")
 def framework():
     """标准体系: 广东终身教育资历框架等级标准, the seven levels and their descriptors."""
-    from views.portal import layout
-
     levels = list(FrameworkLevel.select().order_by(FrameworkLevel.level))
     return render_template("portal/framework.html", levels=levels, layout=layout())
 

@@ -20,10 +20,6 @@ UNFINISHED = frozenset({InstitutionStatus.DRAFT, InstitutionStatus.PENDING, Inst
 MENU_ACCOUNT = _l("Account management")
 
 
-def current_institution_id():
-    return current_user.institution_id
-
-
 class InstitutionAccess:
     """Institution accounts and their sub-users; a sub-user needs ``permission``. The
     space opens once the registration is complete and while the institution is active."""

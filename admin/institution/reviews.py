@@ -11,6 +11,7 @@ from flask_login import current_user
 from peewee import Case, fn
 
 from admin.base import WhereFilter
+from admin.decisions import decide_each
 from admin.excel import ExcelMixin
 from admin.institution.base import InstitutionModelView, in_year, year_options
 from admin.institution.conversion_common import (
@@ -30,7 +31,6 @@ from admin.institution.conversion_common import (
     source_names,
     target_names,
 )
-from admin.reviews.base import decide_each
 from models import (
     Application,
     ApplicationKind,

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from admin import flask_admin_adapter
 from admin.base import SecureForm, SecureModelView, WhereFilter
+from admin.decisions import decide_each
 from models import (
     Application,
     ApplicationStatus,
@@ -61,24 +62,6 @@ def of_category(value):
     """成果小类 of the application's achievement, without joining it a second time."""
     chosen = LearnerAchievement.select(LearnerAchievement.id).where(LearnerAchievement.category == value)
     return Application.achievement.in_(chosen)
-
-
-def decide_each(applications, decide, message=None, category="success"):
-    """Decide the applications one by one (each its own transaction) with ``decide``;
-    flash how many were reviewed (``message(count)`` says what was decided) and why any
-    was not. Returns the number reviewed."""
-    done, failed = 0, []
-    for application in applications:
-        try:
-            decide(application)
-            done += 1
-        except ledger.Refused as error:
-            failed.append(f"{application.learner.real_name}: {error}")
-    if done:
-        flash(message(done) if message else _("%(count)s applications reviewed.", count=done), category)
-    for message in failed:
-        flash(message, "error")
-    return done
 
 
 class ReviewForm(SecureForm):

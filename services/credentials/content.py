@@ -10,7 +10,7 @@ whoever downloads: a credential says the same thing to every reader.
 """
 import secrets
 
-from flask import current_app, request, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from openbadgeslib.ob3 import (
@@ -35,6 +35,7 @@ from models import (
 from services import audit
 from services.certificate import certificate_facts
 from services.credentials import keys, status
+from services.credentials.addresses import base_url, issuer_id, public_url
 
 ACHIEVEMENT, CONVERSION = status.ACHIEVEMENT, status.CONVERSION
 # OB 3.0 AchievementType of a degree by its level; other kinds below.
@@ -45,19 +46,6 @@ DEGREE_TYPES = {
     Level.DOCTOR: "DoctoralDegree",
 }
 KIND_TYPES = {CategoryKind.DEGREE: "Diploma", CategoryKind.NON_DEGREE: "Certificate", CategoryKind.INFORMAL: "Achievement"}
-
-
-def base_url():
-    """The platform's public address: PUBLIC_URL, else the address of this request."""
-    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
-
-
-def public_url(endpoint, **values):
-    return base_url() + url_for(endpoint, **values)
-
-
-def issuer_id():
-    return public_url("credentials.issuer")
 
 
 def issuer_profile():

@@ -18,6 +18,7 @@ from peewee import JOIN, IntegrityError, fn
 
 from models import AchievementStatus, Application, ApplicationStatus, IssuedCredential, LearnerAchievement
 from services.credentials import keys
+from services.credentials.addresses import issuer_id, public_url
 from services.database import transaction
 
 ACHIEVEMENT, CONVERSION = "achievement", "conversion"
@@ -28,8 +29,6 @@ VALID_FOR = dt.timedelta(days=1)  # a served list is fresh for a day: an old cop
 
 
 def list_url(number):
-    from services.credentials.content import public_url
-
     return public_url("credentials.status_list", number=number)
 
 
@@ -76,8 +75,6 @@ def revoked_indices(number):
 
 def status_list_token(number):
     """List ``number`` as a signed BitstringStatusListCredential (compact JWT)."""
-    from services.credentials.content import issuer_id
-
     url = list_url(number)
     issued = dt.datetime.now(dt.UTC).replace(microsecond=0)
     document = build_status_list_credential(issuer_id(), url, "revocation", revoked_indices(number), size_bits=SIZE,

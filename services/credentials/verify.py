@@ -23,7 +23,7 @@ from openbadgeslib.ob3 import (
     set_indices,
 )
 
-from services.credentials import content, keys, status
+from services.credentials import addresses, keys, status
 
 # A credential is a few kilobytes; a 学习档案 presentation holds one per record (a heavy
 # learner's, a thousand or more).
@@ -121,7 +121,7 @@ def verify(token, served=None):
         if _expired(payload):
             return Outcome(EXPIRED, _l("This credential has expired."), detail=str(error), facts=facts)
         return Outcome(INVALID, _l("This is not a valid Open Badges 3.0 credential."), detail=str(error))
-    if credential.issuer.id != content.issuer_id():
+    if credential.issuer.id != addresses.issuer_id():
         return Outcome(INVALID, _l("Not issued by this platform: the issuer is someone else."),
                        detail=credential.issuer.id)
     return _status_outcome(credential, facts, {} if served is None else served)
@@ -129,7 +129,7 @@ def verify(token, served=None):
 
 def _status_outcome(credential, facts, served):
     """Revocation, read from our published status list through openbadgeslib."""
-    prefix = content.public_url("credentials.status_list", number=0)[:-1]
+    prefix = addresses.public_url("credentials.status_list", number=0)[:-1]
 
     def fetch(url):
         if url in served:
@@ -235,7 +235,7 @@ def verify_presentation(token):
     except jwt.InvalidTokenError as error:
         return PresentationOutcome(INVALID, _l("This is not a credential: it cannot be read as a JWT."),
                                    detail=str(error))
-    if payload.get("iss") != content.issuer_id():
+    if payload.get("iss") != addresses.issuer_id():
         return PresentationOutcome(INVALID, _l("Not issued by this platform: the issuer is someone else."))
     envelopes = payload.get("verifiableCredential")
     if not isinstance(envelopes, list) or len(envelopes) > MAX_CREDENTIALS:

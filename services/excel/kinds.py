@@ -13,8 +13,10 @@ Column headers are the Chinese names of the file format itself (like the manuals
 templates), not UI text: a file made from the template imports in either UI language.
 """
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Generic, TypeVar, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,20 +32,39 @@ from models import (
     now,
 )
 from services import permissions
-from services.excel.columns import DATE, EMAIL, ENUM, ID_NUMBER, MOBILE, NUMBER, TEXT, Column, refuse, refuse_for
+from services.excel.columns import (
+    DATE,
+    EMAIL,
+    ENUM,
+    ID_NUMBER,
+    MOBILE,
+    NUMBER,
+    TEXT,
+    Column,
+    Row,
+    refuse,
+    refuse_for,
+)
 from services.records import achievements, catalogue, learners
+
+# Column keys whose values must be unique inside one file: a key, or a tuple of keys
+# unique together.
+Keys = tuple[str | tuple[str, ...], ...]
+# What a kind imports under: nothing, a subcategory (catalogue entries of that type) or an
+# institution achievement (its holders).
+Target = TypeVar("Target", None, Category, CatalogueAchievement)
 
 
 @dataclass
-class ImportContext:
+class ImportContext(Generic[Target]):
     user: User
     institution_id: int | None
-    target: object = None
+    target: Target = None  # type: ignore[assignment]  # kinds without a target leave it out
     batch_id: int | None = None
     when: dt.datetime = field(default_factory=now)
 
 
-class ImportKind:
+class ImportKind(Generic[Target]):
     """Base of every import kind; subclasses declare columns and the database side."""
 
     code = ""  # what an ImportBatch or a Job stores to find the kind again
@@ -51,34 +72,35 @@ class ImportKind:
     label = ""  # the short name in lists, template file names and sheet titles
     needs_target = False
     target_label = ""
-    keys = ()  # column keys whose values must be unique inside one file
+    keys: Keys = ()  # column keys whose values must be unique inside one file
 
-    def columns(self, target):
+    def columns(self, target: Target) -> Sequence[Column]:
         raise NotImplementedError
 
-    def targets(self, user):
+    def targets(self, user: User) -> list[tuple[int, str]]:
         """(id, label) choices of targets the user may import under."""
         return []
 
-    def get_target(self, user, target_id):
+    def get_target(self, user: User, target_id: int) -> Target | None:
         """The target with this id if the user may import under it, else None."""
         return None
 
-    def template_name(self, target):
+    def template_name(self, target: Target) -> str:
         return f"{self.label}导入模板.xlsx"
 
-    def check_existing(self, ctx, rows):
+    def check_existing(self, ctx: ImportContext[Target], rows: list[Row]) -> None:
         """Add an error to each row that clashes with the database."""
 
-    def insert(self, ctx, rows):
+    def insert(self, ctx: ImportContext[Target], rows: list[Row]) -> None:
         raise NotImplementedError
 
 
-KINDS = {}  # code → kind
-_BY_SCREEN_NAME = {}
+AnyKind = TypeVar("AnyKind", bound=ImportKind)
+KINDS: dict[str, ImportKind] = {}  # code → kind
+_BY_SCREEN_NAME: dict[str, ImportKind] = {}
 
 
-def register(kind):
+def register(kind: AnyKind) -> AnyKind:
     """Make ``kind`` reachable by its code and its screen name (each unique); returns it."""
     entries = ((KINDS, kind.code), (_BY_SCREEN_NAME, kind.screen_name))
     for registry, key in entries:
@@ -89,7 +111,7 @@ def register(kind):
     return kind
 
 
-def named(screen_name):
+def named(screen_name: str) -> ImportKind:
     """The kind whose import window has this title (学员成果导入, 学员账户导入…)."""
     return _BY_SCREEN_NAME[screen_name]
 
@@ -97,7 +119,7 @@ def named(screen_name):
 # --- the kinds -----------------------------------------------------------------------
 
 
-class LearnerAccountsKind(ImportKind):
+class LearnerAccountsKind(ImportKind[None]):
     """学员账户导入 (学员账户管理 → 导入, center and institutions): creates 未激活 learner
     accounts (SPEC §9)."""
 
@@ -114,14 +136,14 @@ class LearnerAccountsKind(ImportKind):
         Column("address", "联系地址", max_length=200),
     )
 
-    def columns(self, target):
+    def columns(self, target: None) -> Sequence[Column]:
         return self.COLUMNS
 
-    def check_existing(self, ctx, rows):
+    def check_existing(self, ctx: ImportContext[None], rows: list[Row]) -> None:
         for row, refusals in zip(rows, learners.check_new([r.values for r in rows]), strict=True):
             refuse_for(row, refusals)
 
-    def insert(self, ctx, rows):
+    def insert(self, ctx: ImportContext[None], rows: list[Row]) -> None:
         fields = ("real_name", "id_number", "phone", "email", "ethnicity", "address")
         learners.insert_new([{key: r.values[key] for key in fields} for r in rows], ctx.institution_id, ctx.when)
 
@@ -129,9 +151,9 @@ class LearnerAccountsKind(ImportKind):
 LEARNER_ACCOUNTS = register(LearnerAccountsKind())
 
 
-def _schema_column(spec):
+def _schema_column(spec: dict[str, Any]) -> Column:
     """A Column from a subcategory's ``field_schema`` entry."""
-    kind = {"enum": ENUM, "number": NUMBER, "date": DATE}.get(spec.get("type"), TEXT)
+    kind = {"enum": ENUM, "number": NUMBER, "date": DATE}.get(spec.get("type", ""), TEXT)
     return Column(
         "fields." + spec["name"],
         spec["label"],
@@ -141,7 +163,7 @@ def _schema_column(spec):
     )
 
 
-class CatalogueEntriesKind(ImportKind):
+class CatalogueEntriesKind(ImportKind[Category]):
     """Catalogue entries of one subcategory: columns come from its ``field_schema``; the
     entries are checked and written by ``services.records.catalogue``."""
 
@@ -150,7 +172,7 @@ class CatalogueEntriesKind(ImportKind):
     keys = ()  # two rows of one entry: the catalogue service refuses the second
     WITH_INSTITUTION = False
 
-    def columns(self, target):
+    def columns(self, target: Category) -> list[Column]:
         columns = [Column("project_name", "项目名称", note="不填时同成果名称"), Column("name", "成果名称", required=True)]
         if self.WITH_INSTITUTION:
             columns.append(Column("institution", "资历机构", required=True, note="机构名称或学校代码，须已在平台登记"))
@@ -164,23 +186,23 @@ class CatalogueEntriesKind(ImportKind):
         ]
         return columns
 
-    def template_name(self, target):
+    def template_name(self, target: Category) -> str:
         return f"{target.name}导入模板.xlsx"
 
-    def _categories(self, user):
+    def _categories(self, user: User) -> Any:  # a peewee query of Category
         return Category.select().where(Category.parent.is_null(False), Category.active)
 
-    def targets(self, user):
+    def targets(self, user: User) -> list[tuple[int, str]]:
         return [(c.id, c.name) for c in self._categories(user).order_by(Category.scope, Category.sort_order, Category.id)]
 
-    def get_target(self, user, target_id):
+    def get_target(self, user: User, target_id: int) -> Category | None:
         return self._categories(user).where(Category.id == target_id).first()
 
-    def _institutions(self, ctx, rows):
+    def _institutions(self, ctx: ImportContext[Category], rows: list[Row]) -> dict[int, int | None]:
         """Institution id per row (the user's own institution unless the file names one)."""
         return {id(r): ctx.institution_id for r in rows}
 
-    def check_existing(self, ctx, rows):
+    def check_existing(self, ctx: ImportContext[Category], rows: list[Row]) -> None:
         owners = self._institutions(ctx, rows)
         rows = [r for r in rows if not r.errors]
         levels = {level.name: level.id for level in FrameworkLevel.select()}
@@ -198,11 +220,11 @@ class CatalogueEntriesKind(ImportKind):
         for row, refusals in zip(rows, found, strict=True):
             refuse_for(row, refusals)
 
-    def insert(self, ctx, rows):
+    def insert(self, ctx: ImportContext[Category], rows: list[Row]) -> None:
         catalogue.insert_entries(ctx.target, [r.values["entry"] for r in rows], ctx.user, ctx.when)
 
 
-def _json_value(value):
+def _json_value(value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dt.date):
@@ -219,16 +241,15 @@ class CatalogueKind(CatalogueEntriesKind):
     label = "名录成果"
     WITH_INSTITUTION = True
 
-    def _institutions(self, ctx, rows):
-        by_name = {}
-        for institution_id, name, school_code in Institution.select(
-            Institution.id, Institution.name, Institution.school_code
-        ).tuples():
+    def _institutions(self, ctx: ImportContext[Category], rows: list[Row]) -> dict[int, int | None]:
+        by_name: dict[str, int] = {}
+        names = Institution.select(Institution.id, Institution.name, Institution.school_code).tuples()
+        for institution_id, name, school_code in cast(Iterable[tuple[int, str, str | None]], names):
             by_name[name] = institution_id
             if school_code:
                 by_name.setdefault(school_code, institution_id)
         column = next(c for c in self.columns(ctx.target) if c.key == "institution")
-        owners = {}
+        owners: dict[int, int | None] = {}
         for row in rows:
             owners[id(row)] = by_name.get(row.values["institution"])
             if owners[id(row)] is None:
@@ -247,7 +268,7 @@ class InstitutionAchievementsKind(CatalogueEntriesKind):
     screen_name = "机构成果导入"
     label = "机构成果"
 
-    def _categories(self, user):
+    def _categories(self, user: User) -> Any:
         query = Category.select().where(
             Category.parent.is_null(False), Category.active, Category.scope == CategoryScope.INSTITUTION
         )
@@ -257,7 +278,7 @@ class InstitutionAchievementsKind(CatalogueEntriesKind):
 INSTITUTION_ACHIEVEMENTS = register(InstitutionAchievementsKind())
 
 
-class LearnerAchievementsKind(ImportKind):
+class LearnerAchievementsKind(ImportKind[CatalogueAchievement]):
     """学员成果导入 (学员成果管理 → 导入学员, the window 学员信息导入): learners who hold one
     institution achievement; an ID without an account becomes a 未激活 learner added by the
     institution."""
@@ -275,27 +296,27 @@ class LearnerAchievementsKind(ImportKind):
         Column("obtained_on", "颁证日期", DATE, required=True),
     )
 
-    def columns(self, target):
+    def columns(self, target: CatalogueAchievement) -> Sequence[Column]:
         return self.COLUMNS
 
-    def _entries(self, user):
+    def _entries(self, user: User) -> Any:  # a peewee query of CatalogueAchievement
         query = CatalogueAchievement.select().where(~CatalogueAchievement.disabled)
         return permissions.scope_by_institution(query, CatalogueAchievement.institution, user)
 
-    def targets(self, user):
+    def targets(self, user: User) -> list[tuple[int, str]]:
         return [(a.id, f"{a.project_name} {a.name}") for a in self._entries(user).order_by(CatalogueAchievement.name)]
 
-    def get_target(self, user, target_id):
+    def get_target(self, user: User, target_id: int) -> CatalogueAchievement | None:
         return self._entries(user).where(CatalogueAchievement.id == target_id).first()
 
-    def template_name(self, target):
+    def template_name(self, target: CatalogueAchievement) -> str:
         return f"{target.name}学员导入模板.xlsx"
 
-    def check_existing(self, ctx, rows):
+    def check_existing(self, ctx: ImportContext[CatalogueAchievement], rows: list[Row]) -> None:
         for row, refusals in zip(rows, achievements.check_holdings(ctx.target, [r.values for r in rows]), strict=True):
             refuse_for(row, refusals)
 
-    def insert(self, ctx, rows):
+    def insert(self, ctx: ImportContext[CatalogueAchievement], rows: list[Row]) -> None:
         achievements.store_holdings(ctx.target, [r.values for r in rows], institution_id=ctx.institution_id,
                                     user=ctx.user, source=AchievementSource.IMPORT, batch_id=ctx.batch_id,
                                     when=ctx.when)

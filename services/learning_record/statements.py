@@ -23,7 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from models import AchievementStatus, Application, ApplicationStatus, LearnerAchievement, RecordStatement, User
 from services import audit
 from services.certificate import FONT_NAME, register_font
-from services.credentials import content, keys
+from services.credentials import addresses, content, keys
 from services.database import transaction
 from services.learning_record import items as record
 from services.learning_record import qr
@@ -69,7 +69,7 @@ def with_current_states(statement):
 
 
 def verify_url(statement):
-    return content.public_url("portal.verify", code=statement.code)
+    return addresses.public_url("portal.verify", code=statement.code)
 
 
 # --- the PDF ------------------------------------------------------------------------------
@@ -158,11 +158,11 @@ def presentation(statement):
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiablePresentation", "LearningRecordStatement"],
         "id": url,
-        "holder": content.issuer_id(),
+        "holder": addresses.issuer_id(),
         "verifiableCredential": [
             {"@context": "https://www.w3.org/ns/credentials/v2", "type": "EnvelopedVerifiableCredential",
              "id": f"data:application/vc+jwt,{token}"} for token in credentials],
         "statementCode": statement.code,
-        "iss": content.issuer_id(), "jti": url, "iat": int(issued.timestamp()),
+        "iss": addresses.issuer_id(), "jti": url, "iat": int(issued.timestamp()),
     }
     return keys.sign(payload, typ=VP_TYPE)

@@ -1,8 +1,9 @@
 """我的消息 (seed 004 §2.5): each message's 处理 opens the module it concerns."""
 import datetime as dt
 
+from migrations import v04_feedback_message_links
 from models import AchievementSource, ConversionBatch, Message, Role
-from services import database, ledger
+from services import ledger
 from tests import factories
 
 
@@ -55,7 +56,7 @@ def test_sub_users_with_the_menu_are_told_too(world, sub):
 def test_migration_points_old_feedback_messages_at_feedback(world):
     """Version 4: messages institution accounts got with /admin/ (feedback) open 问题反馈."""
     learner_message = Message.create(user=world.a.learner, title="x", body="x", link="/admin/")
-    database._feedback_message_links(None)
+    v04_feedback_message_links.upgrade(None)
     assert Message.get_by_id(world.a.message.id).link == "/admin/inst_feedback/"
     assert Message.get_by_id(learner_message.id).link == "/admin/"
     assert world.a.admin.role == Role.INSTITUTION

@@ -134,7 +134,7 @@ class Deployment:
                     "consumer.log")
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
-        self._start([os.path.join(BIN, "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        self._start([os.path.join(BIN, "gunicorn"), "-c", "python:app.gunicorn_conf", "--bind", f"127.0.0.1:{port}"],
                     "gunicorn.log")
         deadline = time.time() + 120
         while True:

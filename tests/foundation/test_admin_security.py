@@ -128,3 +128,46 @@ def test_delete_keeps_holders_and_refuses_referenced_rows(app, reference, client
     assert CatalogueAchievement.get_or_none(id=held.id) is None
     assert holder.achievements.get().name == held.name
     assert CatalogueAchievement.get_or_none(id=used.id) is not None
+
+
+# --- nothing with history is hard-deleted by a generic view ---------------------------------
+
+# Views whose rows may always be deleted, each with the reason: they say so here instead of
+# in a ``deletable`` that would only return None.
+ALWAYS_DELETABLE = {
+    "SubUserView": "用户管理: a sub-user is the institution's grant of menus to a person",
+    "ArticleView": "资讯/指南/规章: the center's own articles, drafts or withdrawn ones included",
+}
+
+
+def views_deleting_without_a_rule(source):
+    """Classes in ``source`` that turn ``can_delete`` on without defining ``deletable``."""
+    import ast
+
+    found = []
+    for cls in (node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ClassDef)):
+        turns_on = any(isinstance(item, ast.Assign) and any(getattr(t, "id", "") == "can_delete" for t in item.targets)
+                       and getattr(item.value, "value", None) is True for item in cls.body)
+        says_when = any(isinstance(item, ast.FunctionDef) and item.name == "deletable" for item in cls.body)
+        if turns_on and not says_when:
+            found.append(cls.name)
+    return found
+
+
+def test_every_view_that_deletes_says_when():
+    """`can_delete` is off in SecureModelView; a view that turns it on says in
+    ``deletable`` when a row may go (or is listed above with its reason)."""
+    import pathlib
+
+    assert SecureModelView.can_delete is False
+    root = pathlib.Path(__file__).resolve().parents[2] / "admin"
+    found = {name for path in root.rglob("*.py") for name in views_deleting_without_a_rule(path.read_text("utf-8"))}
+    assert found == set(ALWAYS_DELETABLE)
+
+
+def test_a_planted_deleting_view_without_a_rule_is_reported():
+    """Test of the test."""
+    source = ("class Loose(SecureModelView):\n    can_delete = True\n\n\n"
+              "class Careful(SecureModelView):\n    can_delete = True\n\n    def deletable(self, model):\n"
+              "        return None\n\n\nclass Off(SecureModelView):\n    can_delete = False\n")
+    assert views_deleting_without_a_rule(source) == ["Loose"]

@@ -1,5 +1,5 @@
 """Application-wide behaviour: cookies, languages, configuration defaults."""
-from app import default_config
+from app.config import default_config
 from tests import factories
 
 

@@ -53,3 +53,35 @@ def test_response_serves_the_bytes_with_type_and_name(store, app):
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="STORAGE_BACKEND"):
         filestore.for_config({"STORAGE_BACKEND": "ftp"})
+
+
+# --- files go through the store, never through paths -------------------------------------
+
+# The upload folder is named in the settings, created by the factory and used by the local
+# store; every other module reads and writes files through services.storage/filestore.
+UPLOAD_DIR_HOMES = {"services/filestore.py", "app/config.py", "app/factory.py"}
+
+
+def upload_dir_uses(source):
+    """Lines of ``source`` that name the upload folder (``UPLOAD_DIR``) outside a docstring."""
+    import ast
+
+    return sorted(node.lineno for node in ast.walk(ast.parse(source))
+                  if isinstance(node, ast.Constant) and node.value == "UPLOAD_DIR"
+                  or isinstance(node, ast.Name) and node.id == "UPLOAD_DIR")
+
+
+def test_only_the_store_names_the_upload_folder():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    users = {str(path.relative_to(root)) for folder in ("app", "admin", "migrations", "models", "services", "views")
+             for path in (root / folder).rglob("*.py") if upload_dir_uses(path.read_text("utf-8"))}
+    assert users == UPLOAD_DIR_HOMES
+
+
+def test_a_planted_path_into_the_upload_folder_is_reported():
+    """Test of the test."""
+    planted = ('"""Mentions UPLOAD_DIR in words only."""\nimport os\n\n\n'
+               'def read(name):\n    return open(os.path.join(current_app.config["UPLOAD_DIR"], name)).read()\n')
+    assert upload_dir_uses(planted) == [6]

@@ -5,8 +5,10 @@ from contextlib import contextmanager
 
 from playhouse.migrate import make_index_name
 
+import migrations
+from migrations import tools, v09_list_indexes, v11_application_owners, v17_cover_pending_tabs, v21_real_shapes
 from models import MODELS, SchemaVersion, db
-from services import database, real_shapes
+from services import database
 
 
 @contextmanager
@@ -15,11 +17,11 @@ def migrated_from(version):
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=version)
     try:
-        assert database.init_db() == database.LATEST
+        assert database.init_db() == migrations.LATEST
         yield
     finally:
         SchemaVersion.delete().execute()
-        SchemaVersion.create(version=database.LATEST)
+        SchemaVersion.create(version=migrations.LATEST)
 
 
 def index_names(table):
@@ -34,19 +36,19 @@ def stored_name(table, columns):
 
 
 def expected():
-    return [(table, stored_name(table, columns)) for table, columns in database.list_indexes()]
+    return [(table, stored_name(table, columns)) for table, columns in migrations.list_indexes()]
 
 
 def test_a_fresh_database_has_the_list_indexes(app):
     missing = [(table, name) for table, name in expected() if name not in index_names(table)]
     assert not missing
     if "postgres" in type(db.obj).__name__.lower():
-        for table, column in database.PATTERN_INDEXES:
+        for table, column in tools.PATTERN_INDEXES:
             assert f"{table}_{column}_prefix" in index_names(table)
 
 
 def test_the_model_indexes_are_the_migration_indexes(app):
-    """A fresh database (models) and a migrated one (V9_INDEXES) end up alike."""
+    """A fresh database (models) and a migrated one (the steps' indexes) end up alike."""
     declared = {
         (model._meta.table_name, stored_name(model._meta.table_name, [f.column_name for f in index._expressions]))
         for model in MODELS
@@ -57,7 +59,7 @@ def test_the_model_indexes_are_the_migration_indexes(app):
 
 
 def test_migration_9_adds_the_list_indexes(app):
-    for table, columns in database.V9_INDEXES:
+    for table, columns in v09_list_indexes.INDEXES:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
     db.execute_sql('CREATE INDEX IF NOT EXISTS "application_kind_status" ON "application" ("kind", "status")')
     with migrated_from(8):
@@ -85,7 +87,7 @@ def test_migration_11_names_each_applications_institutions(reference):
     assert (batched.receiver_id, batched.initiator_id) == (college.id, other.id)
 
     Application.update(receiver=None, initiator=None).execute()
-    for table, columns in database.V11_INDEXES:
+    for table, columns in v11_application_owners.INDEXES:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
     with migrated_from(10):
         assert not [name for table, name in expected() if name not in index_names(table)]
@@ -115,13 +117,13 @@ def test_migration_16_covers_the_duplicates_list(app):
 def test_migration_17_ends_the_pending_tab_indexes_with_the_id(app):
     """From version 16 (the indexes without the id), migration 17 adds the longer ones and
     drops the shorter, whose every use the longer serves."""
-    for table, columns in database.V17_COVERED:
+    for table, columns in v17_cover_pending_tabs.COVERED:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, (*columns, "id"))}"')
         db.execute_sql(f'CREATE INDEX "{make_index_name(table, columns)}" ON "{table}" '
                        f'({", ".join(columns)})')
     with migrated_from(16):
         names = index_names("application")
-        for table, columns in database.V17_COVERED:
+        for table, columns in v17_cover_pending_tabs.COVERED:
             assert stored_name(table, (*columns, "id")) in names and stored_name(table, columns) not in names
 
 
@@ -138,11 +140,11 @@ def test_postgres_keeps_fine_statistics_of_searched_names(app):
 
     if "postgres" not in type(db.obj).__name__.lower():
         pytest.skip("PostgreSQL's planner statistics")
-    assert all(_statistics_target(t, c) == 1000 for t, c in database.PREFIX_STATISTICS)
-    for table, column in database.PREFIX_STATISTICS:
+    assert all(_statistics_target(t, c) == 1000 for t, c in tools.PREFIX_STATISTICS)
+    for table, column in tools.PREFIX_STATISTICS:
         db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS -1')
     with migrated_from(17):
-        assert all(_statistics_target(t, c) == 1000 for t, c in database.PREFIX_STATISTICS)
+        assert all(_statistics_target(t, c) == 1000 for t, c in tools.PREFIX_STATISTICS)
 
 
 def test_migration_21_replaces_and_adds_the_indexes_and_fills_the_initial_review_time(reference):
@@ -159,16 +161,16 @@ def test_migration_21_replaces_and_adds_the_indexes_and_fills_the_initial_review
                                  opinion="同意")
     assert Application.get_by_id(application.id).initial_reviewed_at == review.created_at  # kept when written
     Application.update(initial_reviewed_at=None).execute()
-    for (table, old), (_table, new) in real_shapes.REPLACED:
+    for (table, old), (_table, new) in v21_real_shapes.REPLACED:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, new)}"')
         db.execute_sql(f'CREATE INDEX "{make_index_name(table, old)}" ON "{table}" ({", ".join(old)})')
-    for table, columns in real_shapes.INDEXES:
+    for table, columns in v21_real_shapes.INDEXES:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
     with migrated_from(20):
         names = {table: index_names(table) for table in ("application", "learner_achievement")}
-        for (table, old), (_table, new) in real_shapes.REPLACED:
+        for (table, old), (_table, new) in v21_real_shapes.REPLACED:
             assert stored_name(table, new) in names[table] and stored_name(table, old) not in names[table]
-        assert all(stored_name(table, columns) in names[table] for table, columns in real_shapes.INDEXES)
+        assert all(stored_name(table, columns) in names[table] for table, columns in v21_real_shapes.INDEXES)
         assert Application.get_by_id(application.id).initial_reviewed_at == review.created_at
 
 
@@ -177,11 +179,11 @@ def test_postgres_keeps_fine_statistics_of_skewed_columns(app):
 
     if "postgres" not in type(db.obj).__name__.lower():
         pytest.skip("PostgreSQL's planner statistics")
-    assert all(_statistics_target(t, c) == 1000 for t, c in real_shapes.SKEWED_STATISTICS)
-    for table, column in real_shapes.SKEWED_STATISTICS:
+    assert all(_statistics_target(t, c) == 1000 for t, c in v21_real_shapes.SKEWED_STATISTICS)
+    for table, column in v21_real_shapes.SKEWED_STATISTICS:
         db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS -1')
     with migrated_from(20):
-        assert all(_statistics_target(t, c) == 1000 for t, c in real_shapes.SKEWED_STATISTICS)
+        assert all(_statistics_target(t, c) == 1000 for t, c in v21_real_shapes.SKEWED_STATISTICS)
 
 
 # --- the plans: each ordered read is served by its index, in order, on both databases ---

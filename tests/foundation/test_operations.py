@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+import migrations
 from models import MODELS, Category, FrameworkLevel, Institution, InstitutionKind, Role, User, db
 from services import database, seed
 from tests.conftest import make_app
@@ -146,7 +147,7 @@ def test_backup_restores_every_row_and_file_into_an_empty_database(database_url,
     assert result.exit_code == 0, result.output
     assert _counts() == before
     with db.connection_context():
-        assert database.current_version() == database.LATEST
+        assert database.current_version() == migrations.LATEST
         assert User.get(User.username == "learner").real_name == "陈晓明"
     with open(os.path.join(target.config["UPLOAD_DIR"], "ab", evidence), "rb") as handle:
         assert handle.read() == b"%PDF-1.4 evidence"

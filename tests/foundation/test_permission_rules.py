@@ -41,7 +41,7 @@ def test_who_is_who_for_users_and_bare_roles(people, rule):
 
 
 def test_anonymous_visitors_are_nobody(app):
-    from app import Anonymous
+    from app.factory import Anonymous
 
     anonymous = Anonymous()
     assert not any(getattr(permissions, rule)(anonymous) for rule in WHO if rule != "decides_reviews")

@@ -1,7 +1,7 @@
 """Schema creation/migration, demo data, configuration defaults, translations."""
+from migrations import LATEST, MIGRATIONS, migrator
 from models import MODELS
 from services import database, seed
-from services.database import LATEST, MIGRATIONS
 
 
 def table_counts():
@@ -42,8 +42,8 @@ def test_demo_accounts_log_in(app, client):
 
 
 def test_init_db_is_repeatable(app):
-    assert database.init_db() == database.LATEST
-    assert database.init_db() == database.LATEST
+    assert database.init_db() == LATEST
+    assert database.init_db() == LATEST
 
 
 def test_cli_seed_demo_prints_accounts(app):
@@ -71,7 +71,8 @@ def test_app_starts_on_an_empty_database(tmp_path):
 
 
 def test_a_version_1_database_is_migrated(tmp_path):
-    """A database made at version 1 gets every later table and column from `flask init-db`."""
+    """A database made at version 1 gets every later table and column from `flask init-db`,
+    through every step, on the kind of database the suite runs on (SQLite or PostgreSQL)."""
     from playhouse.migrate import migrate
 
     from app import create_app
@@ -93,16 +94,17 @@ def test_a_version_1_database_is_migrated(tmp_path):
         UserSession,
         db,
     )
-    from services.database import migrator
-    from tests.conftest import TEST_CONFIG
+    from tests.conftest import TEST_CONFIG, scratch_database_url
 
     later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest, RuleAlert, ApiToken, SigningKey,
                     IssuedCredential, RecordStatement, ShareLink, ReportCell, ReportHours, ReportBuild)
     # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
     later_columns = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
                      ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),
-                     ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until")]
-    url = "sqlite:///" + str(tmp_path / "old.db")
+                     ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until"),
+                     ("application", "revoked_at"), ("application", "revoked_reason"), ("application", "withdrawn_at"),
+                     ("learner_achievement", "revoked_at"), ("learner_achievement", "revoked_reason")]
+    url = scratch_database_url(tmp_path)
     try:
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "up")})
         with db.connection_context():
@@ -120,3 +122,22 @@ def test_a_version_1_database_is_migrated(tmp_path):
     finally:
         if not db.is_closed():
             db.close()
+
+
+def test_every_step_module_is_listed_once_in_order():
+    """A step's file (vNN_*.py) is run only when listed in ``migrations.STEPS``: none is
+    forgotten, each carries the version of its name and a docstring, versions ascend."""
+    import pathlib
+    import re
+
+    import migrations
+
+    folder = pathlib.Path(migrations.__file__).parent
+    files = sorted(path.stem for path in folder.glob("v[0-9]*.py"))
+    assert [step.__name__.rsplit(".", 1)[1] for step in migrations.STEPS] == files
+    for step in migrations.STEPS:
+        named = int(re.match(r"v(\d+)_", step.__name__.rsplit(".", 1)[1]).group(1))
+        assert named == step.VERSION, step.__name__
+        assert (step.__doc__ or "").startswith(f"Version {step.VERSION}:"), step.__name__
+    versions = [step.VERSION for step in migrations.STEPS]
+    assert versions == sorted(set(versions)) and versions[0] > 1

@@ -10,7 +10,7 @@ from tests import factories
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # The application's code; the scale benchmark writes synthetic rows of every state on purpose.
-SOURCES = [p for d in ("admin", "services", "views") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
+SOURCES = [p for d in ("admin", "services", "views", "app") for p in (ROOT / d).rglob("*.py")]
 
 
 def test_an_inactive_learner_from_an_id_number(app):
@@ -72,6 +72,17 @@ def test_inactive_learners_are_made_only_in_services_accounts():
         for line in _inactive_learner_writes(ast.parse(path.read_text(encoding="utf-8")))
     }
     assert found and all(place.startswith("services/accounts.py:") for place in found), sorted(found)
+
+
+def test_a_planted_hand_made_inactive_learner_is_found():
+    """Test of the test: each way of making a 未激活 learner by hand is reported."""
+    source = "\n".join([
+        "User.create(role=Role.LEARNER, added_by_institution=college)",
+        "rows.append({'status': AccountStatus.INACTIVE, 'id_number': number})",
+        "user.added_by_institution = college",
+        "User.create(role=Role.LEARNER, status=AccountStatus.ACTIVE)",  # an active one: not this act
+    ])
+    assert sorted(_inactive_learner_writes(ast.parse(source))) == [1, 2, 3]
 
 
 def test_the_levels_are_named_once():

@@ -106,36 +106,13 @@ def test_activation_with_a_mistyped_id_says_the_check_digit_is_wrong(client, app
     assert SmsOutbox.select().count() == 0
 
 
-def scratch_database_url(tmp_path):
-    """An empty database of the kind the suite runs on: a new SQLite file, or a fresh
-    PostgreSQL database beside the test one (the migration's SQL must work on both)."""
-    import os
-    from urllib.parse import urlparse
-
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return "sqlite:///" + str(tmp_path / "v2.db")
-    import psycopg2
-
-    from tests.conftest import WORKER
-
-    name = f"{urlparse(url).path.lstrip('/')}_migration_{WORKER}"
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
 def test_migration_5_resolves_case_clashes_and_adds_the_indexes(tmp_path):
     """Item 4's database guarantee on an existing database: clashing accounts are renamed
     (the oldest keeps its name), e-mails stored in lower case, each change audited."""
     from app import create_app
+    from migrations import LATEST
     from models import MODELS, ActivationRequest, AuditLog, EmailOutbox, SchemaVersion
-    from services.database import LATEST
-    from tests.conftest import TEST_CONFIG
+    from tests.conftest import TEST_CONFIG, scratch_database_url
 
     url = scratch_database_url(tmp_path)
     try:

@@ -3,9 +3,9 @@ version 1 in force from their publication day, and duplicate certificates alread
 are flagged; the demo data has a rule with two versions and one duplicate pair."""
 import datetime as dt
 
+from migrations import migrator, v12_rule_versions_and_duplicates
 from models import ConversionRule, LearnerAchievement, RuleStatus, db
 from services import seed
-from services.database import _rule_versions_and_duplicates, migrator
 from tests import factories
 
 
@@ -21,14 +21,14 @@ def test_step_12_dates_published_rules_and_flags_stored_duplicates(app, referenc
     # As a version-10 database holds them: no dates, no numbers, no flags.
     db.execute_sql("UPDATE conversion_rule SET effective_from = NULL")
     db.execute_sql("UPDATE learner_achievement SET certificate_key = NULL, duplicate_of = NULL")
-    _rule_versions_and_duplicates(migrator())
+    v12_rule_versions_and_duplicates.upgrade(migrator())
     assert ConversionRule.get_by_id(published.id).effective_from == dt.date(2024, 5, 6)
     assert ConversionRule.get_by_id(draft.id).effective_from is None
     assert ConversionRule.get_by_id(published.id).version == 1
     after = {row.id: row for row in LearnerAchievement.select()}
     assert [after[r.id].certificate_key for r in rows] == ["X-1", "X-1", "X-1", None]
     assert [after[r.id].duplicate_of for r in rows] == [None, rows[0].id, None, None]
-    _rule_versions_and_duplicates(migrator())  # a second run changes nothing
+    v12_rule_versions_and_duplicates.upgrade(migrator())  # a second run changes nothing
     assert LearnerAchievement.get_by_id(rows[1].id).duplicate_of == rows[0].id
 
 
@@ -44,6 +44,7 @@ def test_demo_data_has_a_rule_with_two_versions_and_a_duplicate_pair(app):
 
 def test_step_12_makes_the_code_unique_per_version(app):
     """A version-10 database has a unique index on the code alone: step 12 replaces it."""
+    import migrations
     from models import SchemaVersion
     from services import database
 
@@ -52,13 +53,13 @@ def test_step_12_makes_the_code_unique_per_version(app):
     SchemaVersion.delete().execute()
     SchemaVersion.create(version=10)
     try:
-        assert database.init_db() == database.LATEST
+        assert database.init_db() == migrations.LATEST
         indexes = {index.name: index for index in db.get_indexes("conversion_rule")}
         assert "conversion_rule_code" not in indexes
         assert indexes["conversion_rule_code_version"].unique
     finally:
         SchemaVersion.delete().execute()
-        SchemaVersion.create(version=database.LATEST)
+        SchemaVersion.create(version=migrations.LATEST)
 
 
 def test_step_12_adds_the_version_column_while_applications_refer_to_rules(app, reference):
@@ -77,6 +78,6 @@ def test_step_12_adds_the_version_column_while_applications_refer_to_rules(app, 
                        achievement=factories.make_achievement(learner, entry))
     db.execute_sql('DROP INDEX "conversion_rule_code_version"')
     db.execute_sql('ALTER TABLE "conversion_rule" DROP COLUMN "version"')
-    _rule_versions_and_duplicates(migrator())
+    v12_rule_versions_and_duplicates.upgrade(migrator())
     assert ConversionRule.get_by_id(rule.id).version == 1
     assert Application.select().where(Application.rule == rule.id).count() == 1

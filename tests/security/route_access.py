@@ -2,11 +2,10 @@
 
 Flask-Admin views declare themselves: every admin endpoint belongs to a view whose
 ``roles`` (and, for institution sub-users, ``permission``) say who may open it. Every other
-endpoint must match a pattern below. A new route that matches nothing fails the matrix
-with a message asking to declare it here.
+endpoint must be listed below by its own name (no wildcards: a new route in a public
+blueprint is not public until declared). A new route listed nowhere fails the matrix with
+a message asking to declare it here.
 """
-from fnmatch import fnmatchcase
-
 from models import Role
 
 PUBLIC = "public"  # anyone, anonymous included
@@ -15,43 +14,92 @@ LOGGED_IN = "logged in"  # any logged-in account
 # the matrix (cookie sessions) and anonymous visitors get 401 (tests/api/ checks tokens).
 API_TOKEN = "api token"
 
-# endpoint pattern -> PUBLIC, LOGGED_IN or a set of roles. First match wins.
-BLUEPRINT_ROUTES = [
-    ("static", PUBLIC),
-    ("portal.*", PUBLIC),
-    ("content.*", PUBLIC),  # the portal's sections: published articles and methods only
-    ("health.healthz", PUBLIC),
-    ("auth.login", PUBLIC),
-    ("auth.logout", PUBLIC),
-    ("auth.send_code", PUBLIC),  # public purposes; the own-phone ones check the login
-    ("auth.change_password", LOGGED_IN),
-    ("account.*", PUBLIC),
-    ("institution.register", PUBLIC),
-    ("institution.agreement", PUBLIC),  # the registration agreement's text
-    ("institution.*", {Role.INSTITUTION}),
-    ("learner.credits", {Role.LEARNER}),
+LEARNER_ONLY = frozenset({Role.LEARNER})
+INSTITUTION_ACCOUNT = frozenset({Role.INSTITUTION})
+
+# endpoint -> PUBLIC, LOGGED_IN, API_TOKEN or a set of roles; one line per route, so that a
+# new route, even in a public blueprint, is undeclared until someone decides who may open it.
+BLUEPRINT_ROUTES = {
+    "static": PUBLIC,
+    # The portal and its sections: published articles and methods only.
+    "portal.index": PUBLIC,
+    "portal.favicon": PUBLIC,
+    "portal.rules": PUBLIC,
+    "portal.rule": PUBLIC,
+    "portal.verify": PUBLIC,
+    "content.article": PUBLIC,
+    "content.news_list": PUBLIC,
+    "content.guide_list": PUBLIC,
+    "content.regulation_list": PUBLIC,
+    "content.framework": PUBLIC,
+    "content.methods": PUBLIC,
+    "content.verify_form": PUBLIC,
+    "health.healthz": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.send_code": PUBLIC,  # public purposes; the own-phone ones check the login
+    "auth.change_password": LOGGED_IN,
+    "account.register": PUBLIC,
+    "account.activate": PUBLIC,
+    "account.activate_by_email": PUBLIC,
+    "account.forgot_password": PUBLIC,
+    "institution.register": PUBLIC,
+    "institution.agreement": PUBLIC,  # the registration agreement's text
+    "institution.register_registrant": INSTITUTION_ACCOUNT,
+    "institution.register_info": INSTITUTION_ACCOUNT,
+    "institution.register_done": INSTITUTION_ACCOUNT,
+    # The learner's own pages (/me/).
+    "learner.home": LEARNER_ONLY,
+    "learner.achievement": LEARNER_ONLY,
+    "learner.add_achievement": LEARNER_ONLY,
+    "learner.edit_achievement": LEARNER_ONLY,
+    "learner.delete_achievement": LEARNER_ONLY,
+    "learner.catalogue_search": LEARNER_ONLY,
+    "learner.recognition": LEARNER_ONLY,
+    "learner.recognition_records": LEARNER_ONLY,
+    "learner.submit_recognition": LEARNER_ONLY,
+    "learner.conversion": LEARNER_ONLY,
+    "learner.conversion_go": LEARNER_ONLY,
+    "learner.conversion_apply": LEARNER_ONLY,
+    "learner.conversion_progress": LEARNER_ONLY,
+    "learner.certificate_pdf": LEARNER_ONLY,
+    "learner.withdraw_application": LEARNER_ONLY,  # 撤回: the learner takes back their own application
+    "learner.performance": LEARNER_ONLY,
+    "learner.performance_apply": LEARNER_ONLY,
+    "learner.credits": LEARNER_ONLY,  # 学分账户: the learner's own credits and pathways
     # 学习档案: the learner's own statements and share links (another learner's id: 404).
-    ("learner.record_page", {Role.LEARNER}),
-    ("learner.issue_statement", {Role.LEARNER}),
-    ("learner.statement_pdf", {Role.LEARNER}),
-    ("learner.statement_presentation", {Role.LEARNER}),
-    ("learner.create_link", {Role.LEARNER}),
-    ("learner.extend_link", {Role.LEARNER}),
-    ("learner.revoke_link", {Role.LEARNER}),  # 学分账户 (issue 19): the learner's own credits and pathways
-    ("learner.*", {Role.LEARNER}),
+    "learner.record_page": LEARNER_ONLY,
+    "learner.issue_statement": LEARNER_ONLY,
+    "learner.statement_pdf": LEARNER_ONLY,
+    "learner.statement_presentation": LEARNER_ONLY,
+    "learner.create_link": LEARNER_ONLY,
+    "learner.extend_link": LEARNER_ONLY,
+    "learner.revoke_link": LEARNER_ONLY,
+    "learner.feedback_list": LEARNER_ONLY,
+    "learner.add_feedback": LEARNER_ONLY,
+    "learner.inbox": LEARNER_ONLY,
+    "learner.open_message": LEARNER_ONLY,
+    "learner.read_all": LEARNER_ONLY,
     # Verifiable credentials: a learner downloads only their own; the key set, the issuer
     # profile, the status lists and the check at /verify are public.
-    ("credentials.achievement_credential", {Role.LEARNER}),
-    ("credentials.conversion_credential", {Role.LEARNER}),
-    ("credentials.*", PUBLIC),
+    "credentials.achievement_credential": LEARNER_ONLY,
+    "credentials.conversion_credential": LEARNER_ONLY,
+    "credentials.jwks": PUBLIC,
+    "credentials.issuer": PUBLIC,
+    "credentials.status_list": PUBLIC,
+    "credentials.verify_credential": PUBLIC,
     # Stored files: open to whoever may see the record they belong to (checked per record).
-    ("files.show", PUBLIC),
+    "files.show": PUBLIC,
     # A share link's page: anyone holding the unguessable token (no login).
-    ("shared.view", PUBLIC),
-    # The institution API and its OpenAPI document (public: it describes, never shows data).
-    ("api-docs.*", PUBLIC),
-    ("api.*", API_TOKEN),
-]
+    "shared.view": PUBLIC,
+    # The institution API (a bearer token only: no session opens it, whatever the role) and
+    # its OpenAPI document (public: it describes, never shows data).
+    "api-docs.openapi_json": PUBLIC,
+    "api.push_achievements": API_TOKEN,
+    "api.applications": API_TOKEN,
+    "api.records": API_TOKEN,
+    "api.rules": API_TOKEN,
+}
 
 # Path arguments and the object whose id the matrix puts there (another owner's).
 PATH_ARGUMENTS = {
@@ -87,10 +135,8 @@ def declared(endpoint, admin_views):
             return PUBLIC, None
         roles = getattr(view, "roles", None)
         return (frozenset(roles), getattr(view, "permission", None)) if roles else None
-    for pattern, access in BLUEPRINT_ROUTES:
-        if fnmatchcase(endpoint, pattern):
-            return access, None
-    return None
+    access = BLUEPRINT_ROUTES.get(endpoint)
+    return None if access is None else (access, None)
 
 
 def allows(access, permission, user, granted):

@@ -106,3 +106,16 @@ def test_every_route_refuses_whom_it_must_and_leaks_nothing(app, spaces):
     # The sweep really covered the routes and saw refusals (a guard against a silent no-op).
     assert checked >= len(rules) * len(data.people) - len(SKIP_POST) * len(data.people)
     assert refusals > checked // 3, (refusals, checked)
+
+
+def test_a_new_route_is_undeclared_even_in_a_public_blueprint(app):
+    """Test of the test: a route planted in the public portal blueprint is declared by
+    nobody (no wildcard makes it public), so the matrix above reports it; every declared
+    endpoint exists (no stale line hides a typo)."""
+    app.add_url_rule("/planted", endpoint="portal.secret_page", view_func=lambda: "x")
+    views = admin_views(app)
+    assert "portal.secret_page" in {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert route_access.declared("portal.secret_page", views) is None
+    assert route_access.declared("portal.index", views) == (route_access.PUBLIC, None)
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert not set(route_access.BLUEPRINT_ROUTES) - endpoints

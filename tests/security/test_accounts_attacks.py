@@ -35,13 +35,13 @@ def test_center_cannot_read_a_reset_code_in_the_outbox(app, client_as, sms_deliv
 
 
 def test_migration_masks_codes_already_in_the_outbox(app):
-    from services.database import _add_user_sessions
+    from migrations import v07_user_sessions
 
     SmsOutbox.create(phone="13500000001", body="【学分银行】您的验证码是818606，10分钟内有效。", purpose="reset_password", backend="console")
     SmsOutbox.create(phone="13500000002", body="账号 tp1 一次性登录码：Ab3dE5gH7k，登录后请设置密码。", purpose="notice", backend="console")
     SmsOutbox.create(phone="13500000003", body="您的申请已于 2026 年通过 123456 号", purpose="notice", backend="console")
     UserSession.drop_table()
-    _add_user_sessions(None)
+    v07_user_sessions.upgrade(None)
     bodies = [row.body for row in SmsOutbox.select().order_by(SmsOutbox.id)]
     assert "818606" not in bodies[0] and "Ab3dE5gH7k" not in bodies[1] and "123456" in bodies[2]
 

@@ -61,6 +61,14 @@ def test_hsts_when_the_site_runs_on_https(database_url, tmp_path):
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
 
 
+def inline_script_problems(text):
+    """Inline event handlers and ``<script>`` blocks without a nonce in a template's text."""
+    text = re.sub(r"\{#.*?#\}", "", text, flags=re.S)
+    found = ["inline event handler"] if re.search(r"\son[a-z]+\s*=\s*[\"']", text) else []
+    return found + [tag for tag in re.findall(r"<script\b[^>]*>", text)
+                    if "src=" not in tag and "application/json" not in tag and "nonce" not in tag]
+
+
 def test_templates_have_no_inline_handlers_and_no_unnonced_scripts():
     """Static check of every template (pages not rendered by the tests included)."""
     found = []
@@ -68,14 +76,17 @@ def test_templates_have_no_inline_handlers_and_no_unnonced_scripts():
         for name in files:
             path = os.path.join(folder, name)
             with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-            text = re.sub(r"\{#.*?#\}", "", text, flags=re.S)
-            if re.search(r"\son[a-z]+\s*=\s*[\"']", text):
-                found.append(f"{path}: inline event handler")
-            for tag in re.findall(r"<script\b[^>]*>", text):
-                if "src=" not in tag and "application/json" not in tag and "nonce" not in tag:
-                    found.append(f"{path}: {tag}")
+                found += [f"{path}: {problem}" for problem in inline_script_problems(handle.read())]
     assert not found, found
+
+
+def test_a_planted_inline_script_is_reported():
+    """Test of the test: a handler attribute and a script block without a nonce are found;
+    a nonced block, a script file and a commented-out handler are not."""
+    planted = ('<button onclick="go()">x</button>\n<script>alert(1)</script>\n'
+               '<script nonce="{{ csp_nonce() }}">ok()</script>\n<script src="/static/app.js"></script>\n'
+               '{# <a onclick="old()"> #}\n')
+    assert inline_script_problems(planted) == ["inline event handler", "<script>"]
 
 
 # --- stored files ---------------------------------------------------------------------------

@@ -12,13 +12,13 @@ import os
 
 from flask import current_app, g, request
 from flask_babel import gettext as _
-from flask_smorest import Api, Blueprint, abort
+from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from models import ApiTokenScope, InstitutionStatus
+from models import InstitutionStatus
 from services import api_tokens, audit, permissions, throttle
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1", description="学分银行机构接口 (institution API)")
+from views.api import achievements, lists  # noqa: F401  (their routes join ``bp``)
+from views.api.blueprint import bp
 
 
 class PlatformApi(Api):
@@ -50,8 +50,6 @@ def settings(app):
 
 def init(app):
     """Register the API and its OpenAPI document."""
-    from views.api import achievements, lists  # noqa: F401  (their routes join ``bp``)
-
     settings(app)
     api = PlatformApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
@@ -102,12 +100,6 @@ def authenticate():
     g.api_token = token
     g.api_principal = permissions.TokenPrincipal(token)
     g.api_count = 0
-
-
-def require_write():
-    """Refuse a read token on an endpoint that writes."""
-    if not permissions.token_allows(g.api_token, ApiTokenScope.WRITE):
-        abort(403, message=_("This API token may only read."))
 
 
 @bp.after_request

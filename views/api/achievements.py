@@ -7,7 +7,7 @@ from flask_smorest import abort
 from flask_smorest.error_handler import ErrorSchema as Error
 
 from services import api_sync
-from views.api import bp, require_write
+from views.api.blueprint import bp, require_write
 from views.api.schemas import Push, PushResponse
 
 

@@ -28,7 +28,7 @@ from models import (
 )
 from services import permissions
 from services.validators import mask_id
-from views.api import bp
+from views.api.blueprint import bp
 from views.api.schemas import ApplicationArgs, ApplicationPage, RecordArgs, RecordPage, RuleArgs, RulePage
 
 CONVERSION_KINDS = (ApplicationKind.CONVERSION, ApplicationKind.BATCH)

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 
 from models import RecordStatement
 from services import inputs, pagination, pathways
-from services.credentials import content, keys
+from services.credentials import addresses, keys
 from services.learning_record import items as record
 from services.learning_record import qr, sharing, statements
 from services.pagination import Page
@@ -108,7 +108,7 @@ def create_link():
                                      everything=request.form.get("everything") == "1")
     except Refused as refused:
         return _page(errors={r.field or "items": str(r) for r in refused.refusals}, status=400)
-    url = content.public_url("shared.view", token=token)
+    url = addresses.public_url("shared.view", token=token)
     return render_template("learner/share_created.html", link=link, url=url,
                            qr_svg=qr.svg(url, _("QR code of the share link")), count=len(link.items))
 

@@ -1,11 +1,16 @@
-"""Schema step 21: indexes and statistics for data shaped like real data (a learner with
+"""Version 21: indexes and statistics for data shaped like real data (a learner with
 thousands of achievements, a dominant institution, skewed surnames), and the initial
-review's time on each application. Its own module beside services/database.py, which
-lists it in MIGRATIONS; ``INDEXES``/``REPLACED`` are also what tests/foundation/
-test_list_indexes.py expects of a fresh database."""
+review's time on each application (the 转换初审 已审核 tab sorts by it), filled from the
+review records. ``INDEXES``/``REPLACED`` are also what ``list_indexes`` (and
+tests/foundation/test_list_indexes.py) expect of a fresh database; a fresh database keeps
+``SKEWED_STATISTICS`` too (``create_schema``)."""
 from peewee import DateTimeField
+from playhouse.migrate import make_index_name
 
+from migrations.tools import add_missing_columns, add_missing_index, is_postgres
 from models import db
+
+VERSION = 21
 
 # Indexes: a heavy learner's pages read their
 # own rows in order (not the table's created_at index past every other learner's), the
@@ -38,20 +43,13 @@ SKEWED_STATISTICS = (("application", "learner_id"), ("application", "teaching_po
 
 
 def keep_skewed_statistics():
-    if "postgres" not in type(db.obj).__name__.lower():
+    if not is_postgres():
         return
     for table, column in SKEWED_STATISTICS:
         db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS 1000')
 
 
-def migrate(migrator):
-    """Version 21: the initial review's time on each application (the 转换初审 已审核 tab
-    sorts by it), filled from the review records; ``REPLACED`` and ``INDEXES``;
-    ``SKEWED_STATISTICS``."""
-    from playhouse.migrate import make_index_name
-
-    from services.database import add_missing_columns, add_missing_index
-
+def upgrade(migrator):
     add_missing_columns(migrator, "application", {"initial_reviewed_at": DateTimeField(null=True)})
     db.execute_sql('UPDATE "application" SET "initial_reviewed_at" = (SELECT MIN("created_at") FROM "review_record" '
                    'WHERE "review_record"."application_id" = "application"."id" AND "stage" = \'initial\') '

@@ -1,5 +1,6 @@
-"""gunicorn settings for production (`make serve`): every value from the environment,
-with defaults sized for a small server. Forwarded headers are handled by the app itself
+"""gunicorn settings for production (`creditbank serve`, `make serve`, or
+`gunicorn -c python:app.gunicorn_conf`): every value from the environment, with defaults
+sized for a small server. Forwarded headers are handled by the app itself
 (PROXY_COUNT, werkzeug's ProxyFix), so gunicorn trusts none of them."""
 import multiprocessing
 import os

@@ -1,0 +1,93 @@
+"""The application's settings, all from the environment with safe defaults (the README's
+Configuration table lists them)."""
+import datetime as dt
+import os
+import secrets
+
+from services import mail
+
+# The folder that holds the packages (the source tree, or site-packages when installed):
+# templates/, static/ and i18n/ sit there beside app/.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOCALES = ("zh_CN", "en")
+
+
+def _from_source_tree():
+    return os.path.exists(os.path.join(ROOT, "pyproject.toml"))
+
+
+def instance_dir():
+    """Where the secret key, the SQLite database, the job queue and compiled translations
+    live: ``INSTANCE_DIR``, else instance/ in the source tree, or under the working
+    directory when the application is installed."""
+    default = os.path.join(ROOT if _from_source_tree() else os.getcwd(), "instance")
+    return os.path.abspath(os.environ.get("INSTANCE_DIR", default))
+
+
+def _default_upload_dir():
+    return os.path.join(ROOT if _from_source_tree() else os.getcwd(), "uploads")
+
+
+def _secret_key(instance):
+    """SECRET_KEY from the environment, else one generated once into the instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = os.path.join(instance, "secret_key")
+    os.makedirs(instance, exist_ok=True)
+    if not os.path.exists(path):
+        with open(path, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def default_config():
+    env = os.environ.get
+    instance = instance_dir()
+    return {
+        "DATABASE_URL": env("DATABASE_URL", "sqlite:///" + os.path.join(instance, "creditbank.db")),
+        "SECRET_KEY": _secret_key(instance),
+        "UPLOAD_DIR": os.path.abspath(env("UPLOAD_DIR", _default_upload_dir())),
+        # Stored files: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket shared by every host).
+        "STORAGE_BACKEND": env("STORAGE_BACKEND", "local"),
+        "S3_ENDPOINT_URL": env("S3_ENDPOINT_URL", ""),
+        "S3_BUCKET": env("S3_BUCKET", "creditbank"),
+        "S3_PREFIX": env("S3_PREFIX", ""),
+        "S3_REGION": env("S3_REGION", "us-east-1"),
+        "S3_ACCESS_KEY": env("S3_ACCESS_KEY", ""),
+        "S3_SECRET_KEY": env("S3_SECRET_KEY", ""),
+        # SMS gateway: "console" (the log) or "aliyun" (Alibaba Cloud's SendSms API shape).
+        "SMS_BACKEND": env("SMS_BACKEND", "console"),
+        "SMS_GATEWAY_URL": env("SMS_GATEWAY_URL", "https://dysmsapi.aliyuncs.com/"),
+        "SMS_ACCESS_KEY_ID": env("SMS_ACCESS_KEY_ID", ""),
+        "SMS_ACCESS_KEY_SECRET": env("SMS_ACCESS_KEY_SECRET", ""),
+        "SMS_SIGN_NAME": env("SMS_SIGN_NAME", "学分银行"),
+        # Longest SMS text sent; longer notices are cut (the inbox keeps the whole text).
+        "SMS_MAX_CHARS": int(env("SMS_MAX_CHARS", 300)),
+        "SMS_TEMPLATE_CODE_VERIFY": env("SMS_TEMPLATE_CODE_VERIFY", ""),
+        "SMS_TEMPLATE_CODE_NOTICE": env("SMS_TEMPLATE_CODE_NOTICE", ""),
+        # Development only: show SMS verification codes on the page (console backend).
+        "SMS_SHOW_CODES": env("SMS_SHOW_CODES", "0") == "1",
+        "BABEL_DEFAULT_LOCALE": env("BABEL_DEFAULT_LOCALE", "zh_CN"),
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The server-side limits (services.sessions) are shorter; the cookie never outlives them.
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=24),
+        # Evidence files are 10 MB at most, import workbooks 20 MB: refuse bigger bodies early.
+        "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)),
+        "IMPORT_MAX_MB": int(env("IMPORT_MAX_MB", 20)),
+        "IMPORT_MAX_ROWS": int(env("IMPORT_MAX_ROWS", 200_000)),
+        # Workbooks of more rows than this are imported by the job consumer (the page shows progress).
+        "IMPORT_ASYNC_ROWS": int(env("IMPORT_ASYNC_ROWS", 5000)),
+        "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted:
+        # attempt limits count by client address.
+        "PROXY_COUNT": int(env("PROXY_COUNT", 0)),
+        **mail.settings_from_env(env),  # EMAIL_BACKEND, SMTP_*, MAIL_FROM, PUBLIC_URL
+    }

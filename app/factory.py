@@ -1,0 +1,123 @@
+"""The application factory: configuration, database, extensions, request hooks,
+blueprints, the admin, template helpers and the command line, in that order."""
+import os
+
+from flask import Flask, has_request_context, redirect, request, session, url_for
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin, LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from admin import init_admin
+from app import cli
+from app.config import LOCALES, ROOT, default_config, instance_dir
+from models import User, db
+from services import database, headers, i18n, inputs, mail, rule_alerts, sessions, sms, storage, template_helpers
+from views import errors, register_blueprints
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+class Anonymous(AnonymousUserMixin):
+    """Anonymous visitors answer the attribute questions permission checks ask."""
+
+    id = None
+    role = None
+    institution_id = None
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    # root_path: templates/ and static/ sit beside the packages, not inside app/.
+    app = Flask("app", root_path=ROOT, instance_path=instance_dir())
+    app.config.update(default_config())
+    app.config.update(overrides or {})
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        # The host is not taken from headers: links and redirects keep the configured one.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+    database.open_database(app.config["DATABASE_URL"])
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        with db.connection_context():
+            database.analyse()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.ensure_compiled(os.path.join(app.instance_path, "translations"))
+
+    inputs.init(app)
+    _init_extensions(app)
+    _init_request_hooks(app)
+    register_blueprints(app)
+    errors.register(app)
+    init_admin(app)
+    template_helpers.register(app)
+    cli.register(app)
+    return app
+
+
+def select_locale():
+    if not has_request_context():
+        return None
+    lang = request.args.get("lang") or session.get("lang")
+    return lang if lang in LOCALES else None
+
+
+def _init_extensions(app):
+    headers.init(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.anonymous_user = Anonymous
+    login_manager.login_message = _l("Please log in to open this page.")
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    # The session must still be open server-side: logged out, idle, too old, or opened
+    # before a change of password/role/status (a disabled account) ends it.
+    return sessions.current_user_for(user_id)
+
+
+PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "admin.static", "auth.send_code"}
+
+
+def _init_request_hooks(app):
+    @app.before_request
+    def open_connection():
+        db.connect(reuse_if_open=True)
+        if request.args.get("lang") in LOCALES:
+            session["lang"] = request.args["lang"]
+            _remember_locale(request.args["lang"])
+
+    @app.before_request
+    def force_password_change():
+        if (
+            not request.path.startswith("/api/")  # token calls never read the session
+            and current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_EXEMPT
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.teardown_request
+    def close_connection(exc):
+        try:
+            sms.flush()
+            mail.flush()
+            rule_alerts.flush()
+            storage.discard_uncommitted()
+        finally:
+            if not db.is_closed():
+                db.close()
+
+
+def _remember_locale(locale):
+    """A signed-in person's language choice also decides the language of what is sent to
+    them (services.notify)."""
+    if current_user.is_authenticated and current_user.locale != locale:
+        User.update(locale=locale).where(User.id == current_user.id).execute()
+        current_user.locale = locale
