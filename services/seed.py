@@ -521,7 +521,8 @@ def seed_demo():
         seed_portal(center)
     from services.reports import build
 
-    build.rebuild()  # 统计报表 shows the demo at once (the periodic job keeps it current)
+    if build.last_build() is None:
+        build.rebuild()  # 统计报表 shows the demo at once (the periodic job keeps it current)
     return {
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),

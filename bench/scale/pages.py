@@ -22,7 +22,7 @@ ROLES = {  # demo username: login identity
     "learner": "person",
 }
 LEARNER_PAGES = ("/me/", "/me/catalogue", "/me/recognition", "/me/conversions", "/me/performance", "/me/feedback",
-                 "/me/inbox", "/me/credits", "/me/record")
+                 "/me/inbox", "/me/credits", "/me/record", "/me/record/statements")
 REPORTS = "center_reports"
 DEEP_PAGE = 1999  # Flask-Admin pages count from 0: page 2 000
 # Values for the filters that take typed text rather than an option, by the filtered column.

@@ -69,6 +69,7 @@ BLUEPRINT_ROUTES = {
     "learner.credits": LEARNER_ONLY,  # 学分账户: the learner's own credits and pathways
     # 学习档案: the learner's own statements and share links (another learner's id: 404).
     "learner.record_page": LEARNER_ONLY,
+    "learner.statements_page": LEARNER_ONLY,
     "learner.issue_statement": LEARNER_ONLY,
     "learner.statement_pdf": LEARNER_ONLY,
     "learner.statement_presentation": LEARNER_ONLY,

@@ -11,12 +11,11 @@ from services import inputs, pagination, pathways
 from services.credentials import addresses, keys
 from services.learning_record import items as record
 from services.learning_record import qr, sharing, statements
-from services.pagination import Page
+from services.pagination import Page, paginate
 from services.records.errors import Refused
 from views.learner.base import bp, me
 
 PDF = "application/pdf"
-RECENT = 10
 
 
 PAGE_SIZE = 20
@@ -37,8 +36,6 @@ def _page(form=None, errors=None, status=200):
     conversions = Page(rows, conversion_number, PAGE_SIZE, total, "")
     return render_template(
         "learner/record.html", achievements=achievements, conversions=conversions, account=account,
-        statements=list(RecordStatement.select().where(RecordStatement.learner == user.id)
-                        .order_by(RecordStatement.issued_at.desc(), RecordStatement.id.desc()).limit(RECENT)),
         links=list(sharing.own_links(user)), state_of=sharing.state, state_labels=sharing.STATE_LABELS,
         days=sharing.DAYS, form=form or FlaskForm(), errors=errors or {}, item_state=statements.state_label,
     ), status
@@ -47,6 +44,14 @@ def _page(form=None, errors=None, status=200):
 @bp.route("/record")
 def record_page():
     return _page()
+
+
+@bp.route("/record/statements")
+def statements_page():
+    """已出具的学习档案: each statement's PDF, presentation and verification page, newest first."""
+    query = RecordStatement.select().where(RecordStatement.learner == me().id)
+    page = paginate(query, request.args, {"issued": RecordStatement.issued_at}, "-issued")
+    return render_template("learner/record_statements.html", page=page)
 
 
 def _own_statement(statement_id):
