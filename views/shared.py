@@ -4,13 +4,16 @@ since says so), masks the ID number, counts the visit, and tells a revoked or ex
 link apart from an unknown one. The token never leaves this page: no referrer is sent (a meta tag: the site-wide header
 is Talisman's),
 nothing is cached, search engines are asked not to index it."""
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from models import User
+from services import inputs, pagination
 from services.learning_record import sharing, statements
+from services.pagination import Page
 
 bp = Blueprint("shared", __name__)
 
+PAGE_SIZE = 50
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
 
 
@@ -22,7 +25,10 @@ def view(token):
     state = sharing.state(link)
     if state != sharing.ACTIVE:
         return render_template("portal/shared.html", state=state, link=link), 410, PRIVATE
-    sharing.count_visit(link)
+    number = min(max(request.args.get("page", 1, type=inputs.db_int) or 1, 1), pagination.MAX_PAGE)
+    if number == 1:  # a visit is its first page, not each page turned
+        sharing.count_visit(link)
     learner = User.get_by_id(link.learner_id)
-    return render_template("portal/shared.html", state=state, link=link, learner=learner,
-                           items=sharing.shared_items(link), item_state=statements.state_label), 200, PRIVATE
+    page = Page(sharing.shared_items(link, number, PAGE_SIZE), number, PAGE_SIZE, len(link.items), "")
+    return render_template("portal/shared.html", state=state, link=link, learner=learner, page=page,
+                           items=page.items, item_state=statements.state_label), 200, PRIVATE

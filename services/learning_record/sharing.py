@@ -23,7 +23,7 @@ from services.records.errors import Refusal, Refused
 DAYS = (7, 30, 90)
 ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
 STATE_LABELS = {ACTIVE: _l("Active"), EXPIRED: _l("Expired"), REVOKED: _l("Revoked")}
-MAX_ITEMS = 500
+MAX_ITEMS = 10_000  # a heavy learner's whole record; the page reads a page of it at a time
 
 
 def token_hash(token):
@@ -50,7 +50,10 @@ def create(learner, keys, days, label=None, everything=False):
     chosen = sorted(standing) if everything else sorted({(t, int(i)) for t, i in keys})
     if not chosen:
         raise Refused(Refusal(_l("Select at least one record, or share all."), field="items"))
-    if len(chosen) > MAX_ITEMS or not set(chosen) <= standing:
+    if len(chosen) > MAX_ITEMS:
+        raise Refused(Refusal(_l("At most %(count)s records can be shared by one link.", count=MAX_ITEMS),
+                              field="items"))
+    if not set(chosen) <= standing:
         # Someone else's id, or a record that no longer stands: nothing is shared.
         raise Refused(Refusal(_l("Only your recognised achievements and passed conversions can be shared."),
                               field="items"))
@@ -108,10 +111,13 @@ def count_visit(link):
                 .execute())
 
 
-def shared_items(link):
+def shared_items(link, number=1, size=None):
     """The selected records as they are now (each with ``fallen`` when it no longer
-    stands), in the order selected; a record gone altogether is left out."""
+    stands), in the order selected, page ``number`` of ``size`` (all when None); a record
+    gone altogether is left out. Only the page's records are read."""
     keys = [(t, i) for t, i in link.items]
+    if size is not None:
+        keys = keys[(number - 1) * size: number * size]
     current = record.items_by_key(link.learner_id, keys)
     shown = []
     for key in keys:

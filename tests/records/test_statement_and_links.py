@@ -216,3 +216,19 @@ def test_the_record_page_costs_a_few_queries(ledger_world, client_as):
     with count_queries() as counter:
         assert client.get("/me/record").status_code == 200
     assert counter["n"] <= 8, counter["n"]
+
+
+def test_a_long_shared_record_is_paged_and_a_visit_counted_once(ledger_world, client_as, monkeypatch):
+    """Does a link to many records show them a page at a time, reading only that page, and
+    count a visit when its first page is opened (not each page turned)?"""
+    from views import shared
+
+    monkeypatch.setattr(shared, "PAGE_SIZE", 2)
+    client, _passed, _target = _learner(ledger_world, client_as)
+    token = _link_token(client.post("/me/record/links", data={"everything": "1", "days": "7"}))
+    visitor = factories_client(client)
+    first = visitor.get(f"/s/{token}").get_data(as_text=True)
+    second = visitor.get(f"/s/{token}?page=2").get_data(as_text=True)
+    assert first.count("data-item=") == 2 and second.count("data-item=") == 1
+    assert set(re.findall(r'data-item="([\w:]+)"', first)).isdisjoint(re.findall(r'data-item="([\w:]+)"', second))
+    assert ShareLink.get(ShareLink.learner == ledger_world.learner.id).visits == 1
