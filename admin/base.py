@@ -103,7 +103,7 @@ def yes_no(view, value, name):
 def search_labels(view):
     """The search box's placeholder as the searched columns' labels alone ("姓名 / 证件号码"),
     for lists whose box needs no "Search by" (Flask-Admin's default shows "None")."""
-    return " / ".join(str(view.column_labels.get(name, name)) for name in view.column_searchable_list or ())
+    return " / ".join(label for label in map(view._search_label, view.column_searchable_list or ()) if label)
 
 
 class SecureModelView(AccessMixin, ListQueryMixin, PrivateHooks, ModelView):

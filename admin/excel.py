@@ -36,7 +36,7 @@ from wtforms.validators import DataRequired
 
 from admin import flask_admin_adapter as fa
 from models import ImportBatch, Job, SmsPurpose, User, now
-from services import excel, inputs, permissions, sms, storage
+from services import downloads, excel, inputs, permissions, sms, storage
 from services.excel import background
 from services.pagination import paginate
 
@@ -69,6 +69,15 @@ class ExcelMixin:
         if kind is None:
             abort(404)
         return kind
+
+    def import_args(self):
+        """The list's arguments for its 导入 / 导入记录 tabs: a list filtered by ``kind``
+        (机构成果's 学历 / 非学历) names a kind of achievement, not an import kind, so it is
+        left out there rather than sending the tab to a 404."""
+        args = request.args.to_dict()
+        if args.get("kind") not in {k.code for k in self.import_kinds}:
+            args.pop("kind", None)
+        return args
 
     def _target(self, kind, value):
         """The kind's target the user may use, or None; 404 for a forged id."""
@@ -159,7 +168,9 @@ class ExcelMixin:
             response.call_on_close(lambda: shutil.rmtree(tmp, ignore_errors=True))
             return response
 
-        return send_file(path, mimetype=storage.XLSX_MIME, as_attachment=True, download_name=kind.template_name(target))
+        response = send_file(path, mimetype=storage.XLSX_MIME, as_attachment=True,
+                             download_name=kind.template_name(target))
+        return downloads.ascii_fallback(response, f"template-{kind.code}.xlsx")
 
     @expose("/import/<int:batch_id>/")
     def import_result(self, batch_id):

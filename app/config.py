@@ -3,6 +3,7 @@ Configuration table lists them)."""
 import datetime as dt
 import os
 import secrets
+from urllib.parse import urlparse
 
 from services import mail
 
@@ -86,8 +87,34 @@ def default_config():
         "IMPORT_ASYNC_ROWS": int(env("IMPORT_ASYNC_ROWS", 5000)),
         "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
         "WTF_CSRF_TIME_LIMIT": None,
-        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted:
-        # attempt limits count by client address.
-        "PROXY_COUNT": int(env("PROXY_COUNT", 0)),
+        # Reverse proxies (CIDR blocks) whose X-Forwarded-For/-Proto are believed: attempt
+        # limits count by client address (services.proxies).
+        "TRUSTED_PROXIES": env("TRUSTED_PROXIES", ""),
+        # Host names the app answers to (others: 400); unset, PUBLIC_URL's host (and, outside
+        # production, localhost and 127.0.0.1).
+        "TRUSTED_HOSTS": [h for h in env("TRUSTED_HOSTS", "").replace(",", " ").split() if h] or None,
+        "APP_ENV": env("APP_ENV", ""),
         **mail.settings_from_env(env),  # EMAIL_BACKEND, SMTP_*, MAIL_FROM, PUBLIC_URL
     }
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the app cannot start without is missing or wrong."""
+
+
+def public_address(config):
+    """Links and the issuer of credentials come from PUBLIC_URL, never from the request's
+    Host header: production refuses to start without it, development gets the address
+    `make run` serves. Only PUBLIC_URL's host (and, outside production, the loopback names)
+    is answered unless TRUSTED_HOSTS says otherwise."""
+    production = config["APP_ENV"] == "production"
+    if not config["PUBLIC_URL"]:
+        if production:
+            raise ConfigurationError("PUBLIC_URL is required when APP_ENV=production (e.g. https://xfyh.example.cn)")
+        config["PUBLIC_URL"] = mail.DEVELOPMENT_URL
+    parsed = urlparse(config["PUBLIC_URL"])
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigurationError(f"PUBLIC_URL must be an http(s) address, not {config['PUBLIC_URL']!r}")
+    config["PUBLIC_URL"] = config["PUBLIC_URL"].rstrip("/")
+    if config["TRUSTED_HOSTS"] is None:
+        config["TRUSTED_HOSTS"] = [parsed.hostname] + ([] if production else ["localhost", "127.0.0.1"])

@@ -7,13 +7,24 @@ from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin import init_admin
 from app import cli
-from app.config import LOCALES, ROOT, default_config, instance_dir
+from app.config import LOCALES, ROOT, ConfigurationError, default_config, instance_dir, public_address
 from models import User, db
-from services import database, headers, i18n, inputs, mail, rule_alerts, sessions, sms, storage, template_helpers
+from services import (
+    database,
+    headers,
+    i18n,
+    inputs,
+    mail,
+    proxies,
+    rule_alerts,
+    sessions,
+    sms,
+    storage,
+    template_helpers,
+)
 from views import errors, register_blueprints
 
 csrf = CSRFProtect()
@@ -34,11 +45,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask("app", root_path=ROOT, instance_path=instance_dir())
     app.config.update(default_config())
     app.config.update(overrides or {})
+    public_address(app.config)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
-    if app.config["PROXY_COUNT"]:
-        count = app.config["PROXY_COUNT"]
-        # The host is not taken from headers: links and redirects keep the configured one.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    _forwarded_headers(app)
 
     database.open_database(app.config["DATABASE_URL"])
     if app.config["DATABASE_URL"].startswith("sqlite"):
@@ -55,6 +64,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     template_helpers.register(app)
     cli.register(app)
     return app
+
+
+def _forwarded_headers(app):
+    if os.environ.get("PROXY_COUNT"):
+        app.logger.warning("PROXY_COUNT is no longer read: list your proxies' addresses in TRUSTED_PROXIES (CIDR)")
+    try:
+        networks = proxies.parse_networks(app.config["TRUSTED_PROXIES"])
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    # The host is never taken from headers: links and redirects keep PUBLIC_URL's.
+    app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, networks)
 
 
 def select_locale():

@@ -1,7 +1,7 @@
 """gunicorn settings for production (`creditbank serve`, `make serve`, or
 `gunicorn -c python:app.gunicorn_conf`): every value from the environment, with defaults
 sized for a small server. Forwarded headers are handled by the app itself
-(PROXY_COUNT, werkzeug's ProxyFix), so gunicorn trusts none of them."""
+(TRUSTED_PROXIES, services/proxies.py), so gunicorn trusts none of them."""
 import multiprocessing
 import os
 

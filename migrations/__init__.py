@@ -29,6 +29,7 @@ from migrations import (
     v18_fine_name_statistics,
     v19_ledger,
     v21_real_shapes,
+    v24_faq,
     v25_records_and_reports,
 )
 from migrations.tools import migrator, support_prefix_search
@@ -53,6 +54,7 @@ STEPS = (
     v18_fine_name_statistics,
     v19_ledger,
     v21_real_shapes,
+    v24_faq,
     v25_records_and_reports,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]

@@ -87,6 +87,7 @@ from models.enums import (
     SmsPurpose,
     SmsStatus,
 )
+from models.faq import FaqCategory, FaqEntry
 from models.reports import ReportBuild, ReportCell, ReportHours
 from models.sharing import RecordStatement, ShareLink
 from models.system import (
@@ -130,6 +131,8 @@ MODELS = [
     AuditLog,
     Article,
     ApiToken,
+    FaqCategory,
+    FaqEntry,
     SigningKey,
     IssuedCredential,
     SchemaVersion,
@@ -218,4 +221,6 @@ __all__ = [
     "ReportHours",
     "ReportBuild",
     "MODELS",
+    "FaqCategory",
+    "FaqEntry",
 ]

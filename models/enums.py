@@ -198,6 +198,8 @@ class ArticleKind(Choices):
     NEWS = Choice("news", _l("News"))
     GUIDE = Choice("guide", _l("Business guide"))
     REGULATION = Choice("regulation", _l("Regulations"))
+    SUPPORT = Choice("support", _l("Service support"))  # one page each: /support and /about
+    ABOUT = Choice("about", _l("About us"))
 
 
 class ArticleStatus(Choices):

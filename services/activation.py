@@ -14,7 +14,7 @@ from peewee import IntegrityError
 from models import AccountStatus, ActivationRequest, ActivationStatus, Message, User, now
 from services import accounts, audit, mail, permissions, transitions, validators
 from services.database import transaction
-from services.notify import link_to
+from services.notify import inbox_text, link_to
 
 MAX_REASON = 500
 
@@ -36,6 +36,15 @@ def latest_request(user):
         .order_by(ActivationRequest.submitted_at.desc(), ActivationRequest.id.desc())
         .first()
     )
+
+
+def awaiting_review(user, password):
+    """The account's e-mail activation, with this password, waits for the center's review."""
+    from werkzeug.security import check_password_hash
+
+    latest = latest_request(user) if can_use_email(user) else None
+    return (latest is not None and latest.status == ActivationStatus.PENDING
+            and check_password_hash(latest.password_hash, password or ""))
 
 
 def email_message(email, subject, body):
@@ -65,13 +74,40 @@ def request_activation(user, email, password):
                                body=str(_l("%(name)s asks to activate an imported account by e-mail.",
                                            name=user.real_name)),
                                link=link_to("activation_requests.index_view"))
-            email_message(email, _l("Activation request received"), _l(
-                "[Credit Bank] We received your request to activate the account of %(name)s. The management "
-                "center reviews it within 1-2 working days; you will be told the result at this address.",
-                name=user.real_name))
+            acknowledge(email)
     except IntegrityError:  # the partial unique index: one pending request per account
         raise ActivationError(_l("Your activation request is already waiting for review")) from None
     return request
+
+
+def acknowledge(email):
+    """The one answer to an e-mail activation request, whether or not one was filed: it
+    names nobody, so it does not tell the address which ID numbers have accounts."""
+    email_message(email, _l("Activation request received"), _l(
+        "[Credit Bank] We received an activation request giving this e-mail address. If its ID number belongs "
+        "to an imported account waiting for activation without a bound mobile phone, the management center "
+        "reviews it within 1-2 working days and tells the result at this address."))
+
+
+def request_by_email(user, email, password):
+    """/activate/email: file the request when ``user`` (the account of the ID number typed,
+    or None) may use this route. Everything else is answered alike — the same page, the
+    same work (a password hash), the same e-mail — except an address already in use,
+    whose owner alone is told so."""
+    email = (email or "").strip().lower()
+    if user is not None and can_use_email(user):
+        try:
+            return request_activation(user, email, password)
+        except ActivationError:
+            pass  # a request already waits, or the address is in use: told below
+    accounts.hash_password(password or "")
+    if accounts.email_taken(email, exclude_id=user.id if user else None):
+        email_message(email, _l("Activation request not filed"), _l(
+            "[Credit Bank] An activation request gave this e-mail address, which already belongs to an account; "
+            "no request was filed with it. If it was you, log in with that account or give another address."))
+    else:
+        acknowledge(email)
+    return None
 
 
 def decide(request, reviewer, approve, reason=""):
@@ -116,5 +152,5 @@ def _tell(user, email, approve, reason):
         title = _l("Account review not passed")
         body = _l("[Credit Bank] Your activation request did not pass the account review. Reason: %(reason)s. "
                   "You may correct it and apply again at the activation page.", reason=reason)
-    Message.create(user=user, title=str(title), body=str(body), link=link_to("learner.home") if approve else None)
+    Message.create(user=user, title=str(title), body=inbox_text(str(body)), link=link_to("learner.home") if approve else None)
     email_message(email, title, body)

@@ -6,10 +6,27 @@ from flask_login import current_user
 from models import AuditLog, now
 from services import bulk
 
+# The attributes that name a record, in order of preference: an entry written with one
+# says which record it was even after the record is renamed or deleted.
+NAMING_ATTRIBUTES = ("real_name", "name", "title", "original_name")
+NAMING_DETAILS = ("name", "title", "username", "code", "rule")
+
+
+def _name_of(obj):
+    for attribute in NAMING_ATTRIBUTES:
+        value = obj.__data__.get(attribute) if hasattr(obj, "__data__") else None
+        if value:
+            return str(value)[:100]
+    return None
+
 
 def record(action, obj=None, user=None, **details):
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user._get_current_object()
+    if obj is not None and not any(details.get(key) for key in NAMING_DETAILS):
+        name = _name_of(obj)
+        if name:
+            details = {"name": name, **details}
     AuditLog.create(
         user=user,
         action=action,
@@ -36,10 +53,18 @@ def record_many(action, object_type, object_ids, user=None, **details):
 
 ACTIONS = {
     "login": _l("Logged in"),
+    "avatar_changed": _l("Changed the picture"),
+    "faq_saved": _l("Saved an online answer"),
+    "faq_deleted": _l("Deleted an online answer"),
+    "faq_category_saved": _l("Saved an online answer category"),
+    "faq_category_deleted": _l("Deleted an online answer category"),
     "login_failed": _l("Failed login"),
     "api_token_created": _l("Created an API token"),
     "api_token_revoked": _l("Revoked an API token"),
     "conversion_revocation": _l("Revoke a conversion"),
+    "conversion_revoked": _l("Revoked a passed conversion"),
+    "achievement_revoked": _l("Revoked an achievement a conversion granted"),
+    "application_closed": _l("Closed an application whose source was withdrawn"),
     "api_call": _l("Called the institution API"),
     "import_result_downloaded": _l("Downloaded an import result workbook"),
     "activation_requested": _l("Asked to activate an account by e-mail"),
@@ -150,6 +175,12 @@ OBJECTS = {
     "ShareLink": _l("Share link"),
     "Article": _l("Article"),
     "User": _l("User"),
+    "ApiToken": _l("API token"),
+    "Attachment": _l("Attachment"),
+    "Message": _l("Message"),
+    "IssuedCredential": _l("Verifiable credential"),
+    "FaqEntry": _l("Online answer"),
+    "FaqCategory": _l("Online answer category"),
 }
 
 DETAILS = {
@@ -195,60 +226,35 @@ DETAILS = {
     "selected": _l("Selected rows"),
     "kid": _l("Key id"),
     "credential": _l("Credential id"),
+    "endpoint": _l("Interface"),
+    "method": _l("Request"),
+    "scope": _l("Token scope"),
+    "identity": _l("Identity"),
+    "identifier": _l("Login account"),
+    "status": _l("Status"),
+    "changed": _l("Changed fields"),
+    "job": _l("Job number"),
+    "count": _l("Items"),
+    "batch": _l("Import record number"),
+    "search": _l("Search"),
+    "skipped": _l("Skipped (already applied)"),
 }
+# Account fields (账号管理's 修改 lists the ones it changed).
+USER_FIELDS = {"department": _l("Department"), "institution": _l("Organisation"), "phone": _l("Mobile"),
+               "real_name": _l("Real name"), "role": _l("Role"), "teaching_point": _l("Teaching point"),
+               "email": _l("Email"), "username": _l("Username"), "status": _l("Account status")}
 
-
-def _value_labels():
-    from models import Decision, FeedbackStatus, Permission, Role
-
-    return {"decision": Decision, "role": Role, "result": FeedbackStatus, "permissions": Permission}
-
-
-def action_label(code):
-    return str(ACTIONS.get(code, code or ""))
-
-
-def object_label(object_type, object_id=None):
-    if not object_type:
-        return ""
-    name = str(OBJECTS.get(object_type, object_type))
-    return f"{name} #{object_id}" if object_id is not None else name
-
-
-def _text(key, value, enums):
-    """One detail value as text: codes of known enums as their labels, lists joined,
-    schema rows by their labels, other mappings as 键：值."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, dict):
-        return "；".join(f"{k}：{_text(k, v, enums)}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        parts = [str(v.get("label") or v.get("name")) if isinstance(v, dict) else _text(key, v, enums) for v in value]
-        return "、".join(parts)
-    if isinstance(value, bool):
-        return str(_l("Yes") if value else _l("No"))
-    if key in enums and isinstance(value, str):
-        return str(enums[key].label(value))
-    return str(value)
-
-
-def detail_items(details):
-    """The details of an entry as ``[(label, text)]`` in the order they were written."""
-    if not isinstance(details, dict):
-        return [] if details in (None, "") else [("", str(details))]
-    enums = _value_labels()
-    return [(str(DETAILS.get(key, key)), _text(key, value, enums)) for key, value in details.items()
-            if value not in (None, "", [], {})]
-
-
-def details_text(details):
-    """The details on one line (the export's cell)."""
-    return "；".join(f"{label}：{text}" if label else text for label, text in detail_items(details))
-
-
-class ActionLabels:
-    """The action codes as a ``Choices``-like enumeration (the export and the filter)."""
-
-    @staticmethod
-    def choices():
-        return [(code, label) for code, label in ACTIONS.items()]
+# Values stored as codes, in words: API endpoints, request methods, why a login failed.
+ENDPOINTS = {
+    "api.applications": _l("Read conversion applications"),
+    "api.records": _l("Read conversion records"),
+    "api.rules": _l("Read conversion rules"),
+    "api.push_achievements": _l("Push learner achievements"),
+}
+METHODS = {"GET": _l("Read"), "POST": _l("Write"), "PUT": _l("Write"), "DELETE": _l("Delete")}
+REASONS = {
+    "AccountError": _l("Wrong account or password, or the account cannot log in"),
+    "Throttled": _l("Too many attempts"),
+    "CodeError": _l("Wrong verification code"),
+}
+IDENTITIES = {"person": _l("Individual user"), "institution": _l("Institution user")}

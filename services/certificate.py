@@ -18,6 +18,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from models import ApplicationKind, CatalogueAchievement, Institution, LearnerAchievement, RuleTarget, User
+from services import qr
 from services.validators import mask_id
 
 FONT_NAME = "WenQuanYiZenHei"
@@ -118,6 +119,9 @@ def render(application, verify_url):
         Spacer(1, 5 * mm),
         table,
         Spacer(1, 8 * mm),
-        p(_("Verify this certificate at %(url)s", url=verify_url), small),
+        # Scanned by a verifier's phone: opens /verify/<code> (services/qr.py, segno).
+        Table([[qr.drawing(verify_url, 32 * mm),
+                p(_("Scan the QR code or open %(url)s to verify this certificate.", url=verify_url), small)]],
+              colWidths=[38 * mm, 127 * mm], style=[("VALIGN", (0, 0), (-1, -1), "MIDDLE")]),
     ])
     return buffer.getvalue()

@@ -39,7 +39,7 @@ def init(app):
     secure = bool(app.config["SESSION_COOKIE_SECURE"])
     talisman.init_app(
         app,
-        # HTTPS is the proxy's job (and a redirect loop without PROXY_COUNT); HSTS tells
+        # HTTPS is the proxy's job (and a redirect loop without TRUSTED_PROXIES); HSTS tells
         # browsers to keep to it once the site says it runs on HTTPS.
         force_https=False,
         strict_transport_security=secure,

@@ -5,6 +5,7 @@ an overflow from ever reaching the database driver as a 500."""
 import re
 
 from flask import abort, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 INT64_MAX = 2**63 - 1
@@ -25,10 +26,10 @@ def init(app):
 
     @app.before_request
     def refuse_out_of_range_integers():
-        for values in request.args.listvalues():
+        for name, values in request.args.lists():
             for value in values:
                 if len(value) > 18 and INTEGER.fullmatch(value.strip()) and abs(int(value)) > INT64_MAX:
-                    abort(400)
+                    abort(400, description=str(_l("The number given for “%(name)s” is out of range.", name=name[:40])))
                 if "\x00" in value:
                     abort(400)
         # NUL never belongs in text, and PostgreSQL refuses it in every string.

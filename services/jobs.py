@@ -128,11 +128,11 @@ def housekeeping_now():
 
 # E-mail: chunks of outbox rows, a few tries over about ten minutes (services/mail.py).
 @huey.task(retries=SMS_RETRIES, retry_delay=SMS_RETRY_DELAY, context=True)
-def deliver_emails(row_ids, task=None):
+def deliver_emails(row_ids, texts=None, task=None):
     from services import mail
 
     last_try = task is None or task.retries == 0
-    in_app(mail.deliver)(row_ids, last_try)
+    in_app(mail.deliver)(row_ids, last_try, texts)
 
 
 @huey.periodic_task(crontab(minute="*/5"))

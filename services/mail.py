@@ -55,8 +55,8 @@ class ConsoleBackend:
     def __exit__(self, *exc):
         return False
 
-    def send(self, row):
-        log.info("E-mail to %s: %s\n%s", row.email, row.subject, row.body)
+    def send(self, row, body=None):
+        log.info("E-mail to %s: %s\n%s", row.email, row.subject, row.body)  # the outbox copy: codes masked
 
 
 class SmtpBackend:
@@ -83,13 +83,13 @@ class SmtpBackend:
             pass
         return False
 
-    def send(self, row):
+    def send(self, row, body=None):
         message = EmailMessage()
         message["From"] = self.config["MAIL_FROM"]
         message["To"] = formataddr(("", row.email))
         message["Subject"] = row.subject
         message["Message-ID"] = make_msgid(domain="creditbank")
-        message.set_content(row.body)
+        message.set_content(body or row.body)
         try:
             self.connection.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
@@ -106,11 +106,18 @@ def backend():
     return BACKENDS[name](current_app.config)
 
 
-def send(email, subject, body):
-    """Queue one e-mail; it leaves when the current transaction has committed."""
+def send(email, subject, body, secrets=()):
+    """Queue one e-mail; it leaves when the current transaction has committed. As with SMS,
+    ``secrets`` (a code in the text) are masked in the outbox row: the clear text travels
+    only in the delivery job's arguments."""
     if not email:
         return None
-    row = EmailOutbox.create(email=email, subject=str(subject)[:200], body=str(body))
+    from services.sms import mask
+
+    text = str(body)
+    row = EmailOutbox.create(email=email, subject=str(subject)[:200], body=mask(text, secrets))
+    if secrets:
+        g.setdefault("email_texts", {})[row.id] = text
     later(row.id)
     return row
 
@@ -120,18 +127,20 @@ def later(*row_ids):
     g.setdefault("emails_to_deliver", []).extend(row_ids)
 
 
-def queue(row_ids):
+def queue(row_ids, texts=None):
     from services import jobs
 
-    row_ids = list(row_ids)
+    row_ids, texts = list(row_ids), texts or {}
     for start in range(0, len(row_ids), CHUNK):
-        jobs.deliver_emails(row_ids[start:start + CHUNK])
+        chunk = row_ids[start:start + CHUNK]
+        clear = {row_id: texts[row_id] for row_id in chunk if row_id in texts}
+        jobs.deliver_emails(chunk, clear or None)
 
 
 def flush():
     """Queue the e-mails this request or job wrote whose rows were committed (those of a
     rolled-back transaction are gone). Never raises: the periodic requeue catches the rest."""
-    waiting = g.pop("emails_to_deliver", None)
+    waiting, texts = g.pop("emails_to_deliver", None), g.pop("email_texts", None)
     if not waiting:
         return
     try:
@@ -139,7 +148,7 @@ def flush():
             row_id for (row_id,) in EmailOutbox.select(EmailOutbox.id)
             .where(EmailOutbox.id.in_(waiting), EmailOutbox.status == SmsStatus.PENDING).tuples()
         ]
-        queue(committed)
+        queue(committed, texts)
     except Exception:
         log.warning("E-mail deliveries left for the periodic requeue: %s", waiting[:20], exc_info=True)
 
@@ -151,9 +160,11 @@ def _claim(row_id):
                             changes={"sent_at": now(), "attempts": EmailOutbox.attempts + 1}) == 1
 
 
-def deliver(row_ids, last_try):
-    """Send the rows of ``row_ids`` still pending; raise DeliveryError when some should be
-    tried again. Returns the number sent."""
+def deliver(row_ids, last_try, texts=None):
+    """Send the rows of ``row_ids`` still pending (``texts``: the clear text of rows whose
+    outbox copy is masked); raise DeliveryError when some should be tried again. Returns
+    the number sent."""
+    texts = {int(k): v for k, v in (texts or {}).items()}
     claimed = [row_id for row_id in row_ids if _claim(row_id)]
     if not claimed:
         return 0
@@ -163,7 +174,7 @@ def deliver(row_ids, last_try):
         with backend() as connection:
             for row in rows:
                 try:
-                    connection.send(row)
+                    connection.send(row, texts.get(row.id))
                 except DeliveryError as error:
                     failure = error
                     continue

@@ -3,6 +3,8 @@
 Texts are rendered in the recipient's language (the one they chose, else the platform's
 default), not in the language of whoever triggered them; an SMS carries at most
 ``SMS_MAX_CHARS`` characters — a long review opinion is cut, and the inbox keeps it whole."""
+import re
+
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -22,11 +24,20 @@ def sms_text(body, limit):
     return body[: max(limit - len(tail), 0)] + tail
 
 
+# The SMS signature (【学分银行】, the gateway's sign name) opens a text message; in the
+# platform's own inbox it is noise, so the inbox copy starts after it.
+SIGNATURE = re.compile(r"^\s*(?:【[^】]{1,12}】|\[Credit Bank\])\s*")
+
+
+def inbox_text(body):
+    return SIGNATURE.sub("", body, count=1)
+
+
 def notify(user, title, body, link=None, by_sms=False):
     with force_locale(recipient_locale(user)):
         title_text, body_text = str(title), str(body)
         short = sms_text(body_text, current_app.config["SMS_MAX_CHARS"]) if by_sms else None
-    Message.create(user=user, title=title_text, body=body_text, link=link)
+    Message.create(user=user, title=title_text, body=inbox_text(body_text), link=link)
     if by_sms:
         sms.send(user.phone, short)
 
@@ -43,9 +54,10 @@ def notify_many(notices, link=None, by_sms=False):
     for locale, group in by_locale.items():
         with force_locale(locale):
             for user, title, body in group:
-                rows.append({"user": user.id, "title": str(title), "body": str(body)})
+                text = str(body)
+                rows.append({"user": user.id, "title": str(title), "body": inbox_text(text)})
                 if by_sms:
-                    texts.append((user.phone, sms_text(rows[-1]["body"], limit)))
+                    texts.append((user.phone, sms_text(text, limit)))
     bulk.insert_chunked(Message, rows, link=link, created_at=now())
     if by_sms:
         sms.send_many(texts)

@@ -459,6 +459,7 @@ ATTACHMENT_RULES: dict[str, OwnerCheck] = {
     # A background job's files (its upload, an export): the person who started it only.
     "job": lambda u, i: scope_jobs(Job.select(), u).where(Job.id == i).exists(),
     "article": _article_visible,
+    "avatar": lambda u, i: getattr(u, "id", None) == i,  # 修改头像: the person's own picture
 }
 
 PUBLIC_OWNER_TYPES = frozenset({"method", "rule", "article"})

@@ -6,6 +6,7 @@ Everything is keyed by a natural key and created only when missing, so running
 ``seed-demo`` twice leaves the same rows. The names come from the manuals (SPEC §3).
 """
 import datetime as dt
+import secrets
 from decimal import Decimal
 
 from models import (
@@ -127,6 +128,7 @@ CATALOGUE = [
     _course("计算机网络技术", "项目工程管理", "广东理工职业学院", "inst_voc_course", "JW2018104", "计算机网络技术", 32, 2, 4),
     _course("计算机应用基础", "计算机应用基础", "广东开放大学", "inst_ce_course", "GK00101", "公共基础", 48, 3, 3),
     _course("大学英语", "大学英语(1)", "广东开放大学", "inst_ce_course", "GK00201", "公共基础", 64, 4, 3),
+    _course("大学英语", "大学英语(2)", "广东开放大学", "inst_ce_course", "GK00202", "公共基础", 64, 4, 3),
     _course("电子商务", "电子商务概论", "广东开放大学", "inst_ce_course", "GK01301", "电子商务", 48, 3, 4),
     ("高级技工", "数控加工技师教育", "广东理工职业学院", "technician",
      {"major": "数控加工", "technician_level": "技师"}, "20", 4),
@@ -182,6 +184,9 @@ RULES = [
     # Two sources: a learner holding only the first sees a partial pathway in 学分账户 (issue 19).
     ("全国计算机等级考试一级证书与助理电子商务师转广东开放大学电子商务专业课程", RuleType.NON_DEGREE_TO_DEGREE, "广东开放大学",
      ["全国计算机等级考试一级证书", "助理电子商务师"], ["电子商务概论"], None),
+    # Seed 000 §五 学位外语认定与转换: the exam's certificate converts into a course.
+    ("学士学位外语水平统一考试合格转广东开放大学大学英语(2)课程", RuleType.NON_DEGREE_TO_DEGREE, "广东开放大学",
+     ["广东省成人高等教育学士学位外语水平统一考试"], ["大学英语(2)"], None),
 ]
 
 TEACHING_POINTS = ["广东开放大学广州教学点", "广东开放大学佛山教学点"]
@@ -364,6 +369,9 @@ def _application(kind, learner, achievement, status, rule=None, target=None, rev
             status=status,
             decided_at=now() if reviews and status != ApplicationStatus.INITIAL_PASSED else None,
             decided_stage=reviews[-1][0] if reviews else None,
+            # As services/workflow gives every passed conversion: its certificate's code.
+            certificate_code=(secrets.token_hex(8).upper()
+                              if status == ApplicationStatus.PASSED and kind != ApplicationKind.RECOGNITION else None),
         )
         for stage, reviewer, decision, opinion in reviews:
             ReviewRecord.create(
@@ -492,7 +500,7 @@ def _issue19_demo(learners, entries, center):
 def _institution_space(institutions, learners):
     """A sub-user with a few menus and learners' 问题反馈 for the demo institution."""
     college = institutions["广东理工职业学院"]
-    staff = _user("institution_staff", Role.SUBUSER, "广东理工职业学院教务员", phone="13900000006", institution=college)
+    staff = _user("jiaowu01", Role.SUBUSER, "广东理工职业学院教务员", phone="13900000006", institution=college)
     for permission in (Permission.ACHIEVEMENTS, Permission.LEARNER_ACHIEVEMENTS, Permission.MESSAGES):
         _upsert(UserPermission, {"user": staff, "permission": permission})
     for learner, content in ((learners[9], "个人照片有误"), (learners[10], "发证日期有误")):

@@ -90,7 +90,10 @@ def _article(kind, title, body, published_at, center):
 
 
 def seed_portal(center):
+    from services.seed_help import seed_help
+
     start = now() - dt.timedelta(days=60)
+    seed_help(center, lambda kind, title, body: _article(kind, title, body, start, center))
     for index, (title, body) in enumerate(NEWS):
         _article(ArticleKind.NEWS, title, body, start + dt.timedelta(days=5 * index), center)
     for kind, items in ((ArticleKind.GUIDE, GUIDES), (ArticleKind.REGULATION, REGULATIONS)):

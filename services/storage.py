@@ -9,7 +9,9 @@ crashed process or a command left behind."""
 import os
 import re
 import time
+import unicodedata
 import uuid
+from urllib.parse import quote
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
@@ -35,6 +37,41 @@ LOOKUP_CHUNK = 500
 
 class UploadError(ValueError):
     pass
+
+
+MAX_NAME = 255
+# Control characters (NUL, CR/LF, tabs, C1), format characters (bidi overrides and
+# isolates, zero-width marks), line and paragraph separators, lone surrogates.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def clean_name(name, fallback="file"):
+    """A file name as people see it and headers can carry it: the last part of any path
+    (``/`` or ``\\``), without invisible or control characters (a bidi override could make
+    ``cod.exe`` read ``exe.doc``), spaces collapsed, at most 255 characters with the
+    extension kept. Never empty."""
+    name = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(" " if ch.isspace() else ch for ch in name if unicodedata.category(ch) not in _INVISIBLE)
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > MAX_NAME:
+        _stem, dot, extension = name.rpartition(".")
+        keep = f".{extension}" if dot and 0 < len(extension) <= 10 else ""
+        name = name[: MAX_NAME - len(keep)].rstrip(" .") + keep
+    return name or fallback
+
+
+def _ascii(text):
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r'["\\;%]', "_", text).strip()
+
+
+def content_disposition(name, as_attachment=False):
+    """RFC 6266: ``filename*`` (UTF-8, percent-encoded) for every reader that knows it, and
+    a plain ASCII ``filename`` for the rest."""
+    stem, dot, extension = name.rpartition(".") if "." in name else (name, "", "")
+    ascii_name = (_ascii(stem) or "file") + (f".{_ascii(extension)}" if dot and _ascii(extension) else "")
+    kind = "attachment" if as_attachment else "inline"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def sniff(head):
@@ -118,12 +155,12 @@ def check_upload(file, allowed=EVIDENCE_TYPES, max_mb=10):
     mime = sniff(stream.read(16))
     if mime not in allowed:
         names = ", ".join(EXTENSIONS[m] for m in sorted(allowed))
-        raise UploadError(_l("%(name)s: only %(types)s files are accepted", name=file.filename, types=names))
+        raise UploadError(_l("%(name)s: only %(types)s files are accepted", name=clean_name(file.filename), types=names))
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
     stream.seek(0)
     if size > max_mb * MB:
-        raise UploadError(_l("%(name)s is larger than %(mb)s MB", name=file.filename, mb=max_mb))
+        raise UploadError(_l("%(name)s is larger than %(mb)s MB", name=clean_name(file.filename), mb=max_mb))
     return mime
 
 
@@ -137,7 +174,7 @@ def save_upload(file, owner_type, owner_id=None, purpose="evidence", user=None, 
         owner_type=owner_type,
         owner_id=owner_id,
         purpose=purpose,
-        original_name=os.path.basename(file.filename)[:255],
+        original_name=clean_name(file.filename),
         stored_name=stored_name,
         size=size,
         mime=mime,
@@ -160,7 +197,7 @@ def checked_content(stream, mime, filename):
             return stream
         return file_checks.reencode_image(stream, mime)
     except file_checks.Refused as refused:
-        raise UploadError(_l("%(name)s: %(reason)s", name=filename, reason=refused.reason)) from None
+        raise UploadError(_l("%(name)s: %(reason)s", name=clean_name(filename), reason=refused.reason)) from None
 
 
 def save_file(path, original_name, owner_type, owner_id=None, purpose="result", mime=XLSX_MIME, user=None):
@@ -172,7 +209,7 @@ def save_file(path, original_name, owner_type, owner_id=None, purpose="result", 
         owner_type=owner_type,
         owner_id=owner_id,
         purpose=purpose,
-        original_name=original_name,
+        original_name=clean_name(original_name),
         stored_name=stored_name,
         size=size,
         mime=mime,
@@ -195,7 +232,9 @@ def open_stored(attachment):
 
 def send(attachment, as_attachment=False):
     """Serve a stored file; callers check access first (services.permissions). A file
-    missing from the store (a restore without the files) is "not found", not a crash."""
-    return filestore.current().response(
-        attachment.stored_name, attachment.mime, attachment.original_name, as_attachment
-    )
+    missing from the store (a restore without the files) is "not found", not a crash. The
+    name is cleaned again: rows stored before names were cleaned may hold anything."""
+    name = clean_name(attachment.original_name, fallback=f"file.{EXTENSIONS.get(attachment.mime, 'bin')}")
+    response = filestore.current().response(attachment.stored_name, attachment.mime, name, as_attachment)
+    response.headers["Content-Disposition"] = content_disposition(name, as_attachment)
+    return response

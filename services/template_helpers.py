@@ -1,5 +1,5 @@
 """Filters and globals every template may use (masking, enum labels, inbox count)."""
-from flask import current_app, g
+from flask import current_app, request
 from flask_login import current_user
 
 import models
@@ -13,12 +13,15 @@ def enum_label(value, enum_name):
 
 
 def unread_messages():
-    """The user's unread messages, counted once a request (the menu and a page may both ask)."""
+    """Counted once per request: the header, the learner's menu and its bottom bar all show it."""
     if not current_user.is_authenticated:
         return 0
-    if "unread_messages" not in g:
-        g.unread_messages = models.Message.unread_count(current_user.id)
-    return g.unread_messages
+    # Kept on the request (not on ``g``, which outlives a request where an app context is
+    # already pushed, as in tests).
+    cached = getattr(request, "_cb_unread_messages", None)
+    if cached is None:
+        cached = request._cb_unread_messages = models.Message.unread_count(current_user.id)
+    return cached
 
 
 def has_endpoint(name):

@@ -1,8 +1,8 @@
 """Limits on repeated attempts, counted in the database so that every worker process
-sees the same numbers: failed logins per account and per client address,
-SMS code requests per client address (they also tell whether a number is registered,
-so guessing numbers is slowed down with them)."""
+sees the same numbers: failed logins (services.login_policy), SMS requests per client
+address and per phone (services.sms), public form submissions per address."""
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -17,13 +17,6 @@ class Limit:
     window: dt.timedelta
 
 
-# Failed logins never lock an account (that would hand anyone a lock-out button): past
-# these counts the login also asks for an SMS code sent to the account's bound phone.
-LOGIN_PER_ACCOUNT = Limit("login", 5, dt.timedelta(hours=1))
-LOGIN_PER_ADDRESS = Limit("login_addr", 50, dt.timedelta(minutes=15))
-# Accounts without a bound phone cannot get a code: their failures are limited per
-# account *and* address, so an attacker's address only slows itself down.
-LOGIN_PER_PAIR = Limit("login_pair", 10, dt.timedelta(minutes=15))
 SMS_PER_ADDRESS = Limit("sms_addr", 20, dt.timedelta(hours=1))
 # /register, /activate and /forgot-password: answers there tell whether an ID number or
 # phone is registered, so each address gets a limited number of submissions.
@@ -31,9 +24,10 @@ PUBLIC_FORM_PER_ADDRESS = Limit("form_addr", 30, dt.timedelta(hours=1))
 
 
 class Throttled(Exception):
-    def __init__(self, minutes):
-        super().__init__(str(_l("Too many attempts; please try again in %(minutes)s minutes.", minutes=minutes)))
-        self.minutes = minutes
+    def __init__(self, seconds):
+        self.seconds = max(1, int(seconds))
+        self.minutes = -(-self.seconds // 60)
+        super().__init__(str(_l("Too many attempts; please try again in %(minutes)s minutes.", minutes=self.minutes)))
 
 
 def attempt(limit, key):
@@ -55,7 +49,7 @@ def attempt(limit, key):
         # ends when the oldest of the counted hits leaves the window.
         hit.delete_instance()
         wait = stamps[limit.count] + limit.window - now()
-        raise Throttled(max(1, -(-int(wait.total_seconds()) // 60)))
+        raise Throttled(math.ceil(wait.total_seconds()))
     return hit
 
 
@@ -72,6 +66,20 @@ def count(limit, key):
         .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100], ThrottleHit.created_at > now() - limit.window)
         .count()
     )
+
+
+def wait(limit, key):
+    """Seconds until ``key`` is below ``limit`` again; 0 when it is below now."""
+    stamps = [
+        row.created_at
+        for row in ThrottleHit.select(ThrottleHit.created_at)
+        .where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100], ThrottleHit.created_at > now() - limit.window)
+        .order_by(ThrottleHit.created_at.desc(), ThrottleHit.id.desc())
+        .limit(limit.count)
+    ]
+    if len(stamps) < limit.count:
+        return 0
+    return max(1, int((stamps[-1] + limit.window - now()).total_seconds()) + 1)
 
 
 def forget(hit):

@@ -134,27 +134,49 @@ document.addEventListener("change", function (event) {
   }
   poll();
 })();
-// Phones: each table in the page's main area gets its column titles on its cells
-// (data-label), which static/app.css shows when the table is stacked into rows below
-// 576 px. A table marked data-no-stack keeps its columns.
+// Phones: each table in the page's main area (learner pages and every admin list alike)
+// gets its column titles on its cells (data-label), which static/app.css shows when the
+// table is stacked into labelled cards below 576 px. A table marked data-no-stack keeps
+// its columns. Flask-Admin's checkbox and row-action columns have no title: they get one
+// (read aloud, and shown on the card) from the words <main> carries.
 (function () {
-  var tables = document.querySelectorAll("main:not(.cb-admin-main) table.table:not([data-no-stack])");
+  var main = document.querySelector("main");
+  if (!main) return;
+  var words = {select: main.getAttribute("data-label-select") || "", actions: main.getAttribute("data-label-actions") || ""};
+  function title(cell) {
+    var text = cell.textContent.trim();
+    if (text) return text;
+    var name = cell.querySelector("input[type=checkbox]") ? words.select : words.actions;
+    if (name && !cell.querySelector(".sr-only")) {
+      var hidden = document.createElement("span");
+      hidden.className = "sr-only";
+      hidden.textContent = name;
+      cell.appendChild(hidden);
+    }
+    return name;
+  }
+  var tables = main.querySelectorAll("table.table:not([data-no-stack])");
   Array.prototype.forEach.call(tables, function (table) {
     var titles = [];
     var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
     if (!head) return;
     Array.prototype.forEach.call(head.cells, function (cell) {
-      for (var i = 0; i < (cell.colSpan || 1); i++) titles.push(cell.textContent.trim());
+      var name = title(cell);
+      for (var i = 0; i < (cell.colSpan || 1); i++) titles.push(name);
     });
-    Array.prototype.forEach.call(table.tBodies, function (body) {
-      Array.prototype.forEach.call(body.rows, function (row) {
-        var column = 0;
-        Array.prototype.forEach.call(row.cells, function (cell) {
-          if (!cell.hasAttribute("data-label") && titles[column] && cell.colSpan < titles.length) {
-            cell.setAttribute("data-label", titles[column]);
-          }
-          column += cell.colSpan || 1;
-        });
+    var rows = table.tBodies.length ? Array.prototype.slice.call(table.tBodies).reduce(function (all, body) {
+      return all.concat(Array.prototype.slice.call(body.rows));
+    }, []) : [];
+    // Flask-Admin writes its rows straight into <table> (the browser wraps them in a tbody).
+    rows.forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        // An empty value (white space only) is left off the card rather than shown as a bare title.
+        if (!cell.textContent.trim() && !cell.querySelector("input, img, a, button, svg")) cell.classList.add("cb-blank");
+        if (!cell.hasAttribute("data-label") && titles[column] && cell.colSpan < titles.length) {
+          cell.setAttribute("data-label", titles[column]);
+        }
+        column += cell.colSpan || 1;
       });
     });
     table.classList.add("cb-stacked");
@@ -266,3 +288,122 @@ document.addEventListener("change", function (event) {
   if (which) which.disabled = true;
   select.form.submit();
 });
+
+// 学分银行移动应用 (static/sw.js): pages that offer the manifest register the service
+// worker. A new version waits until the person chooses to switch (no page ever runs two
+// versions at once); a copy opened offline says so, with the time it was saved; the home
+// page asks the worker to keep the learner's record pages it links to; logging out empties
+// the worker's caches (the server's Clear-Site-Data does too).
+(function () {
+  var saved = document.body.getAttribute("data-offline-saved");
+  var banner = document.querySelector("[data-offline-banner]");
+  if (saved !== null && banner) {
+    var when = saved ? new Date(saved) : null;
+    var text = when && !isNaN(when) ? when.toLocaleString(document.documentElement.lang || undefined, {hour12: false}) : "";
+    banner.textContent = banner.textContent.replace("__TIME__", text);
+    banner.hidden = false;
+    document.body.classList.add("cb-offline-copy");
+  }
+  if (!("serviceWorker" in navigator) || !document.querySelector("link[rel=manifest]")) return;
+  var update = document.querySelector("[data-app-update]");
+  function offer(worker) {
+    if (!update || !worker || !navigator.serviceWorker.controller) return;
+    update.hidden = false;
+    update.querySelector("[data-app-update-button]").addEventListener("click", function () {
+      worker.postMessage({type: "skip-waiting"});
+    });
+  }
+  var reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", function () {
+    if (update && !update.hidden && !reloading) { reloading = true; window.location.reload(); }
+  });
+  navigator.serviceWorker.register("/sw.js").then(function (registration) {
+    if (registration.waiting) offer(registration.waiting);
+    registration.addEventListener("updatefound", function () {
+      var worker = registration.installing;
+      worker.addEventListener("statechange", function () { if (worker.state === "installed") offer(worker); });
+    });
+  });
+  var keep = document.querySelectorAll("a[data-offline-keep]");
+  if (keep.length && saved === null) {
+    navigator.serviceWorker.ready.then(function (registration) {
+      var urls = Array.prototype.map.call(keep, function (a) { return a.href; });
+      if (registration.active) registration.active.postMessage({type: "keep", urls: urls});
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target.getAttribute("action") === "/logout" && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({type: "forget"});
+    }
+  });
+})();
+
+// Files too large for the server are caught here, before anything is sent: the server
+// would refuse the whole request (413) and the page with everything typed into it would
+// be lost. A file over its field's limit (data-max-bytes, else the largest request) is
+// taken off the field with a message beside it; a form whose files add up to more than
+// the largest request is not sent.
+(function () {
+  var main = document.querySelector("main");
+  if (!main) return;
+  var maxRequest = parseInt(main.getAttribute("data-max-request"), 10) || 0;
+  function megabytes(bytes) { return String(Math.round(bytes / 1048576 * 10) / 10); }
+  function say(input, text) {
+    var box = input.parentNode.querySelector(".js-file-size-error");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "invalid-feedback d-block js-file-size-error";
+      box.setAttribute("role", "alert");
+      input.parentNode.insertBefore(box, input.nextSibling);
+    }
+    box.textContent = text;
+    box.hidden = !text;
+    input.classList.toggle("is-invalid", !!text);
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file]")) return;
+    var limit = parseInt(input.getAttribute("data-max-bytes"), 10) || maxRequest;
+    var big = Array.prototype.filter.call(input.files || [], function (file) { return limit && file.size > limit; });
+    if (big.length) {
+      say(input, main.getAttribute("data-file-too-large").replace("__NAME__", big[0].name).replace("__LIMIT__", megabytes(limit)));
+      input.value = "";
+      var box = input.parentNode.querySelector(".js-preview-box");
+      if (box) box.innerHTML = "";
+    } else {
+      say(input, "");
+    }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    var inputs = event.target.querySelectorAll("input[type=file]");
+    if (!inputs.length || !maxRequest) return;
+    var total = 0;
+    Array.prototype.forEach.call(inputs, function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) { total += file.size; });
+    });
+    if (total > maxRequest) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      var last = inputs[inputs.length - 1];
+      say(last, main.getAttribute("data-request-too-large").replace("__LIMIT__", megabytes(maxRequest)));
+      last.focus();
+    }
+  }, true);
+})();
+
+// select2 3.5 (Flask-Admin's filters and forms) gives its text inputs role="button", a role
+// an <input type=text> may not take (assistive software then misreads the box): the role
+// goes, whenever select2 draws one, the drop-down it opens stays announced by aria-haspopup.
+(function () {
+  function fix(root) {
+    Array.prototype.forEach.call((root.querySelectorAll ? root : document).querySelectorAll(
+      "input.select2-focusser[role], input.select2-input[role]"), function (input) { input.removeAttribute("role"); });
+  }
+  fix(document);
+  if (!window.MutationObserver) return;
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      Array.prototype.forEach.call(change.addedNodes, function (node) { if (node.nodeType === 1) fix(node); });
+    });
+  }).observe(document.body, {childList: true, subtree: true});
+})();

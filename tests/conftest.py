@@ -84,6 +84,7 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret",
     "SMS_BACKEND": "console",
     "SMS_SHOW_CODES": True,  # the pages show codes, as in development
+    "PUBLIC_URL": "http://localhost",  # the test client's host
 }
 
 

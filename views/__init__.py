@@ -2,9 +2,24 @@
 
 
 def register_blueprints(app):
-    from views import account, auth, credentials, files, health, institution, learner, portal, portal_content, shared
+    from views import (
+        account,
+        auth,
+        avatar,
+        credentials,
+        files,
+        health,
+        institution,
+        learner,
+        mobile,
+        password_email,
+        portal,
+        portal_content,
+        shared,
+    )
 
-    for module in (auth, account, credentials, files, health, institution, learner, portal, portal_content, shared):
+    for module in (auth, account, avatar, credentials, files, health, institution, learner, mobile, password_email, portal,
+                   portal_content, shared):
         app.register_blueprint(module.bp)
     from views import api
 

@@ -9,7 +9,7 @@ from peewee import IntegrityError
 from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from models import AccountStatus, ActivationStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
+from models import AccountStatus, Gender, IdType, Institution, Role, SmsPurpose, User, db
 from services import accounts, activation, audit, permissions, regions, sessions, sms, throttle, transitions
 from services.validators import (
     Mobile,
@@ -20,7 +20,6 @@ from services.validators import (
     field_validator,
     id_birth_date,
     id_gender,
-    mask_phone,
 )
 
 bp = Blueprint("account", __name__)
@@ -71,12 +70,9 @@ class RegisterForm(FlaskForm):
     def validate(self, extra_validators=None):
         """Every field's problem at once: the cross-checks and the duplicate checks run for
         each field that is well-formed itself, whatever the other fields hold."""
+        # Taken usernames, phones, ID numbers and e-mails are said only once the SMS code
+        # proved the phone (``unique``): before that the form answers alike for all.
         valid = super().validate(extra_validators)
-        if self.username.data and not self.username.errors and accounts.username_taken(self.username.data):
-            # Usernames are chosen, so a taken one is said at once; phones, ID numbers and
-            # e-mails only once the SMS code proved the phone (issue 14: no enumeration).
-            self.username.errors.append(_("This username is already taken"))
-            valid = False
         if self.id_type.data == IdType.MAINLAND_ID and self.id_number.data and not self.id_number.errors:
             # A mainland ID carries the birth date and the gender: they must agree.
             if self.birth_date.data and not self.birth_date.errors and \
@@ -188,89 +184,98 @@ class ActivateForm(FlaskForm):
     password, confirm = _password_fields()
 
 
-ACTIVATE_KEY = "activate_user_id"
+# The session keeps the ID number typed, never whether an account was found: every page
+# and answer of the activation is the same for registered, imported and unknown numbers.
+ACTIVATE_KEY = "activate_id_number"
+CODE_SENT = _l("If this ID number belongs to an account waiting for activation with a bound mobile phone, a "
+               "verification code has been sent to that phone.")
 
 
-def _pending_activation():
-    user_id = session.get(ACTIVATE_KEY)
-    if not user_id:
+def _waiting(id_number):
+    """The imported learner account of ``id_number`` that is waiting for activation, or None."""
+    if not id_number:
         return None
-    return User.get_or_none(User.id == user_id, permissions.accounts_of(Role.LEARNER), User.status == AccountStatus.INACTIVE)
+    return User.get_or_none(User.id_number == id_number, permissions.accounts_of(Role.LEARNER),
+                            User.status == AccountStatus.INACTIVE)
+
+
+def _with_phone(user):
+    return user if user is not None and user.phone else None
 
 
 @bp.route("/activate", methods=["GET", "POST"])
 def activate():
-    """去激活账号: 证件号码 → SMS code to the bound phone → password twice → 激活成功."""
+    """去激活账号: 证件号码 → SMS code to the bound phone → password twice → 激活成功; accounts
+    without a phone continue at /activate/email."""
     if request.args.get("restart"):
         session.pop(ACTIVATE_KEY, None)
-    user = _pending_activation()
-    if user is None:
+    id_number = session.get(ACTIVATE_KEY)
+    if not id_number:
         return _activate_lookup()
+    user = _with_phone(_waiting(id_number))
     form = ActivateForm()
     dev_code = None
     if request.method == "POST" and "send_code" in request.form:
-        try:
-            # The same address limit as /sms/send: this is the activation's code button.
-            throttle.attempt(throttle.SMS_PER_ADDRESS, request.remote_addr or "")
-            value = sms.issue_code(user.phone, SmsPurpose.ACTIVATE)
-        except (throttle.Throttled, sms.CodeError) as error:
-            flash(str(error), "warning")
-        else:
-            flash(_("Verification code sent to the phone ending in %(tail)s", tail=user.phone[-4:]), "info")
-            dev_code = value if sms.is_development() else None
+        dev_code = _send_activation_code(user)
         form.password.errors = form.confirm.errors = ()
     elif form.validate_on_submit():
         try:
-            sms.verify_code(user.phone, SmsPurpose.ACTIVATE, form.sms_code.data)
+            sms.verify_code(user.phone if user else None, SmsPurpose.ACTIVATE, form.sms_code.data)
         except sms.CodeError as error:
             form.sms_code.errors.append(str(error))
         else:
-            try:
-                with db.atomic():
-                    accounts.set_password(user, form.password.data)
-                    transitions.move(user, AccountStatus.ACTIVE, expected=(AccountStatus.INACTIVE,),
-                                     refusal=_("This account is already activated"), audit="activate", user=user)
-            except transitions.TransitionRefused as error:  # activated meanwhile (a second tab, the center)
-                session.pop(ACTIVATE_KEY, None)
-                flash(str(error), "warning")
-                return redirect(url_for("auth.login"))
-            session.pop(ACTIVATE_KEY, None)
-            return render_template("account/activated.html", user=user)
-    return render_template(
-        "account/activate.html", form=form, user=user, phone=mask_phone(user.phone), dev_code=dev_code
-    )
+            return _open_account(user, form.password.data)
+    return render_template("account/activate.html", form=form, dev_code=dev_code)
+
+
+def _send_activation_code(user):
+    """The same answer whether or not a code went out; the code in development."""
+    try:
+        # The same address limit as /sms/send: this is the activation's code button.
+        throttle.attempt(throttle.SMS_PER_ADDRESS, request.remote_addr or "")
+    except throttle.Throttled as error:
+        flash(str(error), "warning")
+        return None
+    value = None
+    if user is not None:
+        try:
+            value = sms.issue_code(user.phone, SmsPurpose.ACTIVATE)
+        except sms.CodeError:
+            value = None  # the phone's limits say nothing either
+    flash(str(CODE_SENT), "info")
+    return value if sms.is_development() else None
+
+
+def _open_account(user, password):
+    try:
+        with db.atomic():
+            accounts.set_password(user, password)
+            transitions.move(user, AccountStatus.ACTIVE, expected=(AccountStatus.INACTIVE,),
+                             refusal=_("This account is already activated"), audit="activate", user=user)
+    except transitions.TransitionRefused as error:  # activated meanwhile (a second tab, the center)
+        session.pop(ACTIVATE_KEY, None)
+        flash(str(error), "warning")
+        return redirect(url_for("auth.login"))
+    session.pop(ACTIVATE_KEY, None)
+    return render_template("account/activated.html", user=user)
 
 
 def _activate_lookup():
     form = ActivateLookupForm()
     if form.validate_on_submit() and _address_allowed("activate", form.id_number):
         id_number = form.id_number.data.strip().upper()
-        user = User.get_or_none(User.id_number == id_number, permissions.accounts_of(Role.LEARNER))
-        # A mistyped mainland ID is told as such first: that says nothing about accounts.
-        mistyped = user is None and len(id_number) == 18 and check_id_number(id_number)
+        # A mistyped mainland ID is told as such: that says nothing about accounts.
+        mistyped = len(id_number) == 18 and check_id_number(id_number)
         if mistyped:
             form.id_number.errors.append(_("ID number %(message)s", message=mistyped))
-        elif user is not None and activation.can_use_email(user):
-            # No phone for a code: the manual's (003) alternative, e-mail + account review.
-            # (This tells that the number is an imported account without a phone; the
-            # per-address limit above slows anyone guessing numbers.)
-            session[EMAIL_ACTIVATE_KEY] = user.id
-            return redirect(url_for("account.activate_by_email"))
-        elif user is None or user.status != AccountStatus.INACTIVE or not user.phone:
-            # One answer for every other reason: it must not tell which ID numbers are registered.
-            form.id_number.errors.append(_(
-                "This ID number cannot be activated here. If you have no account, please register; if it is "
-                "activated, please log in; if no mobile phone is bound, please ask your teaching point or the center."
-            ))
         else:
-            session[ACTIVATE_KEY] = user.id
+            _waiting(id_number)  # the same query whatever follows: the same time
+            session[ACTIVATE_KEY] = id_number
             return redirect(url_for("account.activate"))
     return render_template("account/activate_lookup.html", form=form)
 
 
 # --- activation by e-mail and account review (manual 003) -------------------------------
-
-EMAIL_ACTIVATE_KEY = "activate_email_user_id"
 
 
 class EmailActivateForm(FlaskForm):
@@ -281,23 +286,17 @@ class EmailActivateForm(FlaskForm):
 @bp.route("/activate/email", methods=["GET", "POST"])
 def activate_by_email():
     """An imported learner without a phone: e-mail address + password → the center's
-    account review; coming back shows the request's state (and the reason of a refusal)."""
-    user_id = session.get(EMAIL_ACTIVATE_KEY)
-    user = User.get_or_none(User.id == user_id) if user_id else None
-    if user is None or not activation.can_use_email(user):
-        session.pop(EMAIL_ACTIVATE_KEY, None)
+    account review, whose result is e-mailed. The page answers the same for every ID
+    number; only an account that can use this route gets a request filed."""
+    id_number = session.get(ACTIVATE_KEY)
+    if not id_number:
         return redirect(url_for("account.activate"))
-    latest = activation.latest_request(user)
     form = EmailActivateForm()
-    pending = latest is not None and latest.status == ActivationStatus.PENDING
-    if not pending and form.validate_on_submit():
-        try:
-            latest = activation.request_activation(user, form.email.data, form.password.data)
-        except activation.ActivationError as error:
-            form.email.errors.append(str(error))
-        else:
-            pending = True
-    return render_template("account/activate_email.html", user=user, form=form, latest=latest, pending=pending)
+    received = False
+    if form.validate_on_submit() and _address_allowed("activate_email", form.email):
+        activation.request_by_email(_waiting(id_number), form.email.data, form.password.data)
+        received = True
+    return render_template("account/activate_email.html", form=form, received=received)
 
 
 # --- forgotten password -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from models import SmsPurpose, User
-from services import accounts, audit, permissions, sessions, sms, throttle
+from services import accounts, audit, login_hints, login_policy, permissions, sessions, sms, throttle
 from services.validators import StrongPassword, check_mobile
 
 bp = Blueprint("auth", __name__)
@@ -61,67 +61,48 @@ def safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """The failed-login policy is services.login_policy's (see its docstring)."""
     if current_user.is_authenticated:
         return redirect(permissions.home_url(current_user))
     form = LoginForm()
     needs_code = False
+    address = request.remote_addr or ""
+    if form.is_submitted() and (wait := login_policy.slowed(address)):
+        # Before any password is checked: the answer is the same for every account.
+        form.password.errors = [str(throttle.Throttled(wait))]
+        page = render_template("auth/login.html", form=form, needs_code=False)
+        return page, 429, {"Retry-After": str(wait)}
     if form.validate_on_submit():
         user = accounts.find_by_identifier(form.identifier.data, form.identity.data)
-        account, address = _account_key(user, form.identifier.data), request.remote_addr or ""
-        # Counted before the check, so concurrent guesses cannot all slip under the limit;
-        # a success takes its hits back.
-        account_hit = throttle.record(throttle.LOGIN_PER_ACCOUNT, account)
-        address_hit = throttle.record(throttle.LOGIN_PER_ADDRESS, address)
-        needs_code = _needs_code(account, address)
+        attempt = login_policy.begin(user, form.identifier.data, address)
+        needs_code = login_policy.needs_code(user, attempt)
         # The password is always checked (a dummy hash for unknown accounts): equal timing.
         password_ok = accounts.password_opens(user, form.password.data)
         try:
             if needs_code:
-                _second_factor(user, account, address, form.sms_code.data)
+                login_policy.check_code(user, form.sms_code.data)
             user = accounts.authenticate(user, form.password.data, password_ok)
-            if needs_code and user.phone:  # used up only by the login it opened
-                sms.verify_code(user.phone, SmsPurpose.LOGIN, form.sms_code.data)
-        except (throttle.Throttled, accounts.AccountError, sms.CodeError) as error:
+            if needs_code:  # used up only by the login it opened
+                login_policy.check_code(user, form.sms_code.data, consume=True)
+        except (accounts.AccountError, sms.CodeError) as error:
             target = form.sms_code if isinstance(error, sms.CodeError) else form.password
-            target.errors = [str(error)]
+            # Asked after every wrong password, whatever failed first, so that no path is
+            # quicker than another (timing tells nothing); shown only in place of 账号或密码错误.
+            hint = login_hints.login_hint(form.identifier.data, form.identity.data, form.password.data) if (
+                not password_ok) else None
+            target.errors = [str(hint if hint and isinstance(error, accounts.AccountError) else error)]
             audit.record(
                 "login_failed", user, identity=form.identity.data, identifier=form.identifier.data.strip()[:50],
                 reason=type(error).__name__,
             )
         else:
-            throttle.clear(throttle.LOGIN_PER_ACCOUNT, account)
-            throttle.forget(account_hit)
-            throttle.forget(address_hit)  # people behind one school address log in all day
+            login_policy.succeeded(attempt)
             sessions.login(user)
             audit.record("login", user, user=user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.args.get("next")) or permissions.home_url(user))
     return render_template("auth/login.html", form=form, needs_code=needs_code)
-
-
-def _account_key(user, identifier):
-    """Failures count per account, whichever of its identifiers is typed; unknown names by text."""
-    return f"user:{user.id}" if user else "name:" + identifier.strip().lower()
-
-
-def _needs_code(account, address):
-    return (
-        throttle.count(throttle.LOGIN_PER_ACCOUNT, account) > throttle.LOGIN_PER_ACCOUNT.count
-        or throttle.count(throttle.LOGIN_PER_ADDRESS, address) > throttle.LOGIN_PER_ADDRESS.count
-    )
-
-
-def _second_factor(user, account, address, code):
-    """After repeated failures the password alone is not enough: an SMS code to the bound
-    phone is asked too, and the right password with a valid code always opens the account.
-    Unknown names are asked for a code as well (they never get one), so the answer does
-    not tell which names exist. Accounts without a bound phone cannot get a code: their
-    attempts are limited per account and address instead."""
-    if user is not None and not user.phone:
-        throttle.attempt(throttle.LOGIN_PER_PAIR, f"{account}|{address}")
-        return
-    sms.verify_code(user.phone if user else None, SmsPurpose.LOGIN, code, consume=False)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -242,9 +223,10 @@ def _send_public_code(phone, purpose):
     answer = {"ok": True, "message": str(NEUTRAL_SENT)}
     if PUBLIC_PURPOSES[purpose] != registered:
         if purpose == SmsPurpose.REGISTER:
-            # The owner of a registered number learns why no code came; nobody else does.
-            sms.send(phone, _l("[Credit Bank] This mobile number is already registered; if you forgot the "
-                               "password, use Forgot password on the login page."))
+            # The owner of a registered number learns why no code came (once a day); nobody else does.
+            sms.send_neutral_notice(phone, _l("[Credit Bank] This mobile number is already registered; if you "
+                                              "forgot the password, use Forgot password on the login page."),
+                                    SmsPurpose.NOTICE)
         return jsonify(answer)
     try:
         value = sms.issue_code(phone, purpose)
@@ -256,17 +238,15 @@ def _send_public_code(phone, purpose):
 
 
 def _send_login_code():
-    """The code a login asks for after repeated failures. The answer is the same whether
-    or not the account exists or has a phone: it must not tell which names exist."""
-    user = accounts.find_by_identifier(
-        (request.form.get("identifier") or "")[:100], request.form.get("identity") or "person"
-    )
-    answer = {"ok": True, "message": _("If this account has a bound mobile phone, a verification code has been sent to it")}
-    if user is not None and user.phone:
-        try:
-            value = sms.issue_code(user.phone, SmsPurpose.LOGIN)
-        except sms.CodeError:
-            return jsonify(answer)  # the cool-down and daily limits say nothing either
-        if sms.is_development():
-            answer["dev_code"] = value
+    """The code a login asks for after repeated failures, sent only while this address's
+    login to that account needs one (nobody can have codes sent to a stranger). The answer
+    is the same whether or not the account exists, has a phone or an e-mail address, or
+    got a code: it must not tell which names exist."""
+    identifier = (request.form.get("identifier") or "")[:100]
+    user = accounts.find_by_identifier(identifier, request.form.get("identity") or "person")
+    value = login_policy.send_code(user, request.remote_addr or "", identifier)
+    answer = {"ok": True, "message": _("If this login needs a code, it has been sent to the account's bound mobile "
+                                       "phone or, without one, to its e-mail address")}
+    if value and sms.is_development():
+        answer["dev_code"] = value
     return jsonify(answer)

@@ -34,7 +34,7 @@ def _deliver(build, subject, name, back):
         return redirect(back)
     return token, 200, {
         "Content-Type": VC_JWT,
-        "Content-Disposition": f"attachment; filename={name}.jwt",
+        "Content-Disposition": f'attachment; filename="{name}.jwt"',
         "Cache-Control": "no-store",
     }
 
@@ -71,6 +71,18 @@ def jwks():
     """The public keys credentials are signed with (every key ever used, newest first)."""
     response = jsonify(keys.jwks())
     response.headers.update(PUBLIC_HEADERS)
+    return response
+
+
+@bp.route("/credentials/keys/<kid>")
+def key(kid):
+    """One public key as a JWK: what a credential's ``kid`` (this URL) dereferences to."""
+    row = keys.find(kid)
+    if row is None:
+        abort(404)
+    response = jsonify(keys.public_jwk(row))
+    response.headers.update(PUBLIC_HEADERS)
+    response.mimetype = "application/jwk+json"
     return response
 
 

@@ -1,6 +1,7 @@
 """The 400 / 403 / 404 pages in the site's own layout and language (Werkzeug's are raw
 English with no way back). A JSON request keeps a JSON answer."""
 from flask import jsonify, render_template, request, url_for
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,7 +16,13 @@ PAGES = {
 
 
 def render_error(error):
+    if request.path.startswith("/api/"):  # the institution API answers in JSON only
+        from views.api import json_error
+
+        return json_error(error)
     heading, explanation = PAGES[error.code]
+    if request_ctx.url_adapter is None:  # a Host outside TRUSTED_HOSTS: no page can link anywhere
+        return str(heading), error.code, {"Content-Type": "text/plain; charset=utf-8"}
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=str(heading)), error.code
     back = permissions.home_url(current_user) if current_user.is_authenticated else url_for("portal.index")

@@ -1,6 +1,8 @@
 """Portal content pages (SPEC §10): 资讯中心, 业务指南, 规章制度 (articles the center
 publishes, with attachments), 标准体系 (the framework levels), 转换办法 (each institution's
 published method) and the 证书验证 form."""
+import io
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -10,6 +12,8 @@ from models import (
     ArticleStatus,
     Attachment,
     ConversionMethod,
+    FaqCategory,
+    FaqEntry,
     FrameworkLevel,
     Institution,
     PublishStatus,
@@ -57,6 +61,58 @@ def article(article_id):
         abort(404)
     files = list(Attachment.of("article", item.id))
     return render_template("portal/article.html", article=item, body=render_markdown(item.body), files=files)
+
+
+# 服务支持 and 关于我们: pages made of the center's published articles of that section.
+PAGES = {ArticleKind.SUPPORT: "/support", ArticleKind.ABOUT: "/about"}
+
+
+def _page(kind):
+    def view():
+        items = list(published_articles(kind).order_by(Article.published_at, Article.id))
+        files = {item.id: list(Attachment.of("article", item.id)) for item in items}
+        return render_template("portal/page.html", kind=kind, items=items, files=files,
+                               bodies={item.id: render_markdown(item.body) for item in items})
+
+    view.__name__ = f"{kind}_page"
+    return view
+
+
+for _kind, _url in PAGES.items():
+    bp.add_url_rule(_url, f"{_kind}_page", _page(_kind))
+
+
+@bp.route("/faq")
+def faq():
+    """在线解答: the center's answers by category, searched by words of the question or answer."""
+    words = (request.args.get("q") or "").strip()[:50]
+    chosen = request.args.get("category", type=int)
+    query = (FaqEntry.select(FaqEntry, FaqCategory).join(FaqCategory)
+             .where(FaqEntry.published == True)  # noqa: E712 - peewee builds SQL from ==
+             .order_by(FaqCategory.sort_order, FaqCategory.id, FaqEntry.sort_order, FaqEntry.id))
+    for word in words.split():
+        query = query.where(FaqEntry.question.contains(word) | FaqEntry.answer.contains(word))
+    if chosen:
+        query = query.where(FaqEntry.category == chosen)
+    entries = list(query.limit(200))
+    categories = list(FaqCategory.select().order_by(FaqCategory.sort_order, FaqCategory.id))
+    return render_template("portal/faq.html", entries=entries, categories=categories, words=words, chosen=chosen,
+                           answers={e.id: render_markdown(e.answer) for e in entries})
+
+
+@bp.route("/templates/<name>.pdf")
+def document_template(name):
+    """成果转换办法（模板） / 转换规则（模板）: model documents for institutions to fill in."""
+    from flask import send_file
+
+    from services import document_templates, downloads
+
+    if name not in document_templates.DOCUMENTS:
+        abort(404)
+    filename, build = document_templates.DOCUMENTS[name]
+    response = send_file(io.BytesIO(build()), mimetype="application/pdf", as_attachment=True, download_name=filename)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return downloads.ascii_fallback(response, f"{name}-template.pdf")
 
 
 @bp.route("/framework")

@@ -14,6 +14,7 @@ from admin.center.accounts import LearnerView, StaffView
 from admin.center.articles import ArticleView
 from admin.center.base import MENU_ACCOUNTS, MENU_CATALOGUE, MENU_INSTITUTIONS, MENU_PORTAL, MENU_SYSTEM
 from admin.center.catalogue import CatalogueView, CategoryView, FrameworkLevelView
+from admin.center.faq import FaqCategoryView, FaqEntryView
 from admin.center.institutions import InstitutionView, MethodView, RuleView
 from admin.center.system import AuditLogView, SmsOutboxView
 from models import (
@@ -23,6 +24,8 @@ from models import (
     Category,
     ConversionMethod,
     ConversionRule,
+    FaqCategory,
+    FaqEntry,
     FrameworkLevel,
     Institution,
     SmsOutbox,
@@ -41,6 +44,8 @@ def register(admin):
         (StaffView, User, _l("Staff accounts"), MENU_ACCOUNTS, "users"),
         (LearnerView, User, _l("Learner accounts"), MENU_ACCOUNTS, "learners"),
         (ArticleView, Article, _l("Portal articles"), MENU_PORTAL, "articles"),
+        (FaqEntryView, FaqEntry, _l("Online answers"), MENU_PORTAL, "faq_entries"),
+        (FaqCategoryView, FaqCategory, _l("Online answer categories"), MENU_PORTAL, "faq_categories"),
         (SmsOutboxView, SmsOutbox, _l("SMS outbox"), MENU_SYSTEM, "sms_outbox"),
         (AuditLogView, AuditLog, _l("Audit log"), MENU_SYSTEM, "audit_log"),
     )

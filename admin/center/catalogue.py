@@ -269,7 +269,8 @@ class CategoryView(CenterModelView):
     form = CategoryForm
     create_template = edit_template = "admin/center/category_form.html"
     details_template = "admin/center/category_details.html"
-    column_list = ("name", "parent", "scope", "kind", "code", "fields", "sort_order", "active")
+    # The code is the record's key in the program, not a word for people: searchable, not shown.
+    column_list = ("name", "parent", "scope", "kind", "fields", "sort_order", "active")
     column_labels = {
         "name": _l("Category name"),
         "parent": _l("Broad category"),
@@ -281,7 +282,7 @@ class CategoryView(CenterModelView):
         "active": _l("In use"),
     }
     column_default_sort = [("scope", False), ("sort_order", False), ("id", False)]
-    column_sortable_list = ("name", "scope", "kind", "code", "sort_order")
+    column_sortable_list = ("name", "scope", "kind", "sort_order")
     column_searchable_list = ("name", "code")
     column_filters = (
         WhereFilter(Category.scope, _l("Scope"), lambda v: Category.scope == v, options=CategoryScope.choices),
@@ -298,6 +299,9 @@ class CategoryView(CenterModelView):
         return Category.select(Category, Parent).join(
             Parent, JOIN.LEFT_OUTER, on=(Category.parent == Parent.id)
         ).switch(Category)
+
+    def render(self, template, **kwargs):
+        return super().render(template, field_types=FIELD_TYPES, **kwargs)  # the types in words
 
     def create_model(self, form):
         category = Category()

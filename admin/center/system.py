@@ -6,10 +6,10 @@ from markupsafe import Markup
 from peewee import JOIN
 
 from admin.base import WhereFilter
+from admin.center import audit_words
 from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
 from models import AuditLog, SmsOutbox, SmsPurpose, SmsStatus, User
-from services import audit
 from services.excel import DATETIME, ExportColumn
 from services.validators import mask_phone
 
@@ -65,10 +65,10 @@ class AuditLogView(ExcelMixin, CenterModelView):
     export_columns = (
         ExportColumn("时间", AuditLog.created_at, DATETIME),
         ExportColumn("用户", User.username),
-        ExportColumn("操作", AuditLog.action, convert=audit.action_label),
-        ExportColumn("对象", AuditLog.object_type, convert=audit.object_label),
+        ExportColumn("操作", AuditLog.action, convert=audit_words.action_label),
+        ExportColumn("对象", AuditLog.object_type, convert=audit_words.object_label),
         ExportColumn("对象编号", AuditLog.object_id),
-        ExportColumn("详情", AuditLog.details, convert=lambda v: audit.details_text(_loaded(v))),
+        ExportColumn("详情", AuditLog.details, convert=lambda v: audit_words.details_text(_loaded(v))),
         ExportColumn("IP地址", AuditLog.ip),
     )
 
@@ -87,7 +87,7 @@ class AuditLogView(ExcelMixin, CenterModelView):
         WhereFilter(AuditLog.user, _l("User (login account)"),
                     lambda v: AuditLog.user.in_(User.select(User.id).where(User.username == v))),
         WhereFilter(AuditLog.action, _l("Action"), lambda v: AuditLog.action == v,
-                    options=audit.ActionLabels.choices),
+                    options=audit_words.ActionLabels.choices),
         "created_at",
     )
     # No search box: actions and objects are stored as codes nobody types; the filters
@@ -95,8 +95,8 @@ class AuditLogView(ExcelMixin, CenterModelView):
     column_sortable_list = ("created_at", "action")
     column_formatters = {
         "user": lambda v, c, m, n: f"{m.user.real_name} ({m.user.username})" if m.user_id else "",
-        "action": lambda v, c, m, n: audit.action_label(m.action),
-        "object_type": lambda v, c, m, n: audit.object_label(m.object_type, m.object_id),
+        "action": lambda v, c, m, n: audit_words.action_label(m.action),
+        "object_type": lambda v, c, m, n: audit_words.object_label(m.object_type, m.object_id, m.details),
         "details": lambda v, c, m, n: _details_html(m.details),
     }
 
@@ -119,5 +119,5 @@ def _details_html(details):
     return Markup("").join(
         Markup("<div class='small'><span class='text-muted'>{}：</span>{}</div>").format(label, text)
         if label else Markup("<div class='small'>{}</div>").format(text)
-        for label, text in audit.detail_items(details)
+        for label, text in audit_words.detail_items(details)
     )

@@ -86,7 +86,9 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class SubUserForm(SecureForm):
-    username = StringField(_l("Login account"), validators=[DataRequired(), Username])
+    # The rule is said before the first try, not only after a refused save.
+    username = StringField(_l("Login account"), validators=[DataRequired(), Username],
+                           description=_l("Letters and digits only, 4 to 30 characters"))
     real_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
     phone = StringField(_l("Mobile"), validators=[DataRequired(), Mobile])
     menus = MultiCheckboxField(_l("Permissions"), choices=Permission.choices)

@@ -17,8 +17,8 @@ from admin.institution.conversion_common import (
     source_names,
     target_names,
 )
-from models import ConversionRule, Institution, LearnerAchievement, Permission, User
-from services import ledger, permissions
+from models import Application, ConversionRule, Institution, LearnerAchievement, Permission, User
+from services import ledger, permissions, rule_versions
 from services.pagination import paginate
 from services.validators import mask_id
 
@@ -73,8 +73,18 @@ class BatchApplyView(InstitutionPage):
         page = paginate(query, request.args, {"name": User.real_name, "stored": LearnerAchievement.created_at}, "name")
         return self.render(
             "admin/institution/batch_apply.html", rule=rule, page=page, filters=learner_filters(), mask_id=mask_id,
+            applied=applied_under(rule, [holding.learner_id for holding in page.items]),
             sources=source_names([rule.id]).get(rule.id, []), targets=target_names([rule.id]).get(rule.id, []),
         )
+
+
+def applied_under(rule, learner_ids):
+    """The page's learners who already applied under the rule (any version): their latest
+    application's status, so the list says why 申请转换 will skip them."""
+    rows = (Application.select(Application.learner, Application.status)
+            .where(Application.rule.in_(rule_versions.lineage_rules(rule)), Application.learner.in_(learner_ids))
+            .order_by(Application.id))
+    return {row.learner_id: row.status for row in rows}
 
 
 def register(admin):

@@ -126,10 +126,13 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
         "phone": _l("Mobile"),
         "status": _l("Achievement status"),
         "created_at": _l("Stored at"),
+        "user.real_name": _l("Learner name"),  # the searched columns of the learner
+        "user.id_number": _l("ID number"),
     }
     column_sortable_list = ("name", "status", "created_at")
     column_default_sort = ("created_at", True)
-    column_searchable_list = ("name",)
+    # 成果名称, and the learner's name (prefix) or whole ID number, as the columns show them.
+    column_searchable_list = ("name", User.real_name, User.id_number)
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-undo", ".withdraw_view", title=_l("Withdraw"), id_arg="ids"),
     ]
@@ -279,7 +282,10 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
                 if done:
                     return redirect(url_for(".index_view"))
         plans = {row.id: ledger.plan_for_achievement(row) for row in rows}
-        return self.render("admin/institution/withdraw.html", rows=rows, form=form, plans=plans,
+        # 成果状态 as the list says it (机构存储 / 学分银行存储), not the learner's own status.
+        states = {row.id: StoredBy.label(row.stored_state)
+                  for row in self.get_query().where(LearnerAchievement.id.in_([r.id for r in rows]))}
+        return self.render("admin/institution/withdraw.html", rows=rows, form=form, plans=plans, states=states,
                            ids=",".join(str(r.id) for r in rows))
 
 

@@ -75,6 +75,12 @@ class FeedbackView(InstitutionModelView):
         "status": lambda v, c, m, n: FeedbackStatus.label(m.status),
     }
 
+    def row_action_allowed(self, action, model):
+        """去处理 only on feedback still 未解决 (a handled one is only viewed)."""
+        if getattr(action, "endpoint", None) == ".handle_view":
+            return model.status == FeedbackStatus.OPEN
+        return super().row_action_allowed(action, model)
+
     def base_query(self):
         return (
             Feedback.select(Feedback, User, LearnerAchievement)

@@ -8,13 +8,17 @@ from flask.cli import with_appcontext
 
 from models import db
 from services import database, filestore, reference, seed
+from services.credentials import keys
 
 
 def init_database():
-    """Schema first (create or migrate), then the reference data every installation needs."""
+    """Schema first (create or migrate), then the reference data every installation needs,
+    and the first credential signing key (the published key set is never empty)."""
     version = database.init_db()
     with db.connection_context(), db.atomic():
         reference.load()
+    with db.connection_context():
+        keys.active_key()
     return version
 
 

@@ -1,6 +1,6 @@
 """Verifiable credentials (issue 19): every recognised achievement and every passed
 conversion can be downloaded by its learner as an Open Badges 3.0 credential, a W3C
-Verifiable Credential secured as a JWT (``typ: vc+jwt``) signed with the platform's
+Verifiable Credential secured as a JWT (``typ: JWT``, OB 3.0 §8.2) signed with the platform's
 Ed25519 key; anyone checks it at /verify.
 
   keys.py     the signing keys: creation, rotation, the published JWK set

@@ -1,16 +1,10 @@
 """The public addresses credentials carry: the platform's base URL, the URL of one of its
-endpoints, and the issuer's id (its profile's URL). Content, status lists and the check
-of a credential all name them."""
-from flask import current_app, request, url_for
+endpoints (both from PUBLIC_URL, never the request's Host: ``services.urls``), and the
+issuer's id (its profile's URL). Content, status lists and the check of a credential all
+name them."""
+from services.urls import base_url, public_url
 
-
-def base_url():
-    """The platform's public address: PUBLIC_URL, else the address of this request."""
-    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
-
-
-def public_url(endpoint, **values):
-    return base_url() + url_for(endpoint, **values)
+__all__ = ["base_url", "issuer_id", "public_url"]
 
 
 def issuer_id():

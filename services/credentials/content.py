@@ -1,14 +1,22 @@
 """What a verifiable credential says, and its signing.
 
-A credential names the learner by name and by a salted hash of the ID number (OB 3.0
-``identifier``/``identityHash``: the holder can prove it is theirs by showing the ID
-card, a reader of the file does not learn the number); the achievement with its type,
-credits, level and issuing body; the date; and the platform as issuer, whose profile is
-at ``/credentials/issuer``. Its ``credentialStatus`` points at a bit of the revocation
-status list (services.credentials.status). Texts are in the platform's default language,
-whoever downloads: a credential says the same thing to every reader.
+A credential names the learner by name and by an opaque identifier of this platform
+(``credentialSubject.id``, the JWT's ``sub``): a keyed hash of the account, never of the ID
+number, so nothing in the file leads back to the number — not even by trying every number
+the masked one allows. It states the achievement with its type, credits, level and issuing
+body (one name per body: the institution's own name, or the body named on the catalogue
+entry under an id of that name); the award date, which is also ``validFrom`` and ``nbf``;
+and the platform as issuer, whose profile is at ``/credentials/issuer``. Its
+``credentialStatus`` points at a bit of the revocation status list
+(services.credentials.status). The JWT follows Open Badges 3.0 §8.2: ``typ`` JWT, ``kid``
+a URL answering with the key, ``iss``, ``sub``, ``nbf`` and ``jti`` from the credential.
+Texts are in the platform's default language, whoever downloads: a credential says the
+same thing to every reader.
 """
-import secrets
+import base64
+import datetime as dt
+import hashlib
+import hmac
 
 from flask import current_app
 from flask_babel import force_locale
@@ -28,6 +36,7 @@ from models import (
     CatalogueAchievement,
     CategoryKind,
     FrameworkLevel,
+    Institution,
     Level,
     RuleTarget,
     User,
@@ -52,17 +61,36 @@ def issuer_profile():
     return Issuer(id=issuer_id(), name=_("Guangdong Lifelong Education Credit Bank"), url=base_url() + "/")
 
 
+def subject_id(learner):
+    """The learner's opaque identifier in credentials: HMAC-SHA256 of the account id under
+    a key derived from SECRET_KEY. The same for every credential of one learner; without
+    SECRET_KEY nobody can tell whose it is, and the ID number is not in it at all."""
+    from services.credentials.keys import derived_key
+
+    digest = hmac.new(derived_key(b"creditbank credential subjects"), f"learner:{learner.id}".encode(),
+                      hashlib.sha256).digest()
+    return "urn:creditbank:learner:" + base64.b32encode(digest[:20]).decode().lower()
+
+
 def _identifiers(learner):
-    found = [IdentityObject(identity_hash=learner.real_name, identity_type="name", hashed=False)]
-    if learner.id_number:
-        # A fresh salt per credential: two credentials of one person cannot be linked by it.
-        found.append(IdentityObject.create(learner.id_number.strip().upper(), salt=secrets.token_hex(8),
-                                           identity_type="nationalIdentityNumber"))
-    return found
+    return [IdentityObject(identity_hash=learner.real_name, identity_type="name", hashed=False)]
 
 
 def _profile(kind, key, name):
     return {"id": f"urn:creditbank:{kind}:{key}", "type": ["Profile"], "name": name}
+
+
+def _institution_profile(institution_id):
+    """An institution under its own name, in every credential that names it."""
+    institution = Institution.get_or_none(Institution.id == institution_id)
+    return _profile("institution", institution_id, institution.name) if institution else None
+
+
+def _body_profile(name):
+    """An issuing body known only by the name a catalogue entry gives: its id is made from
+    that name, so one id never carries two names."""
+    key = hashlib.sha256(name.encode()).hexdigest()[:16]
+    return _profile("issuing-body", key, name)
 
 
 def _framework_alignment(level_id):
@@ -91,18 +119,29 @@ def _achievement_of(item):
         credits_available=credits,
         alignments=_framework_alignment(catalogue.framework_level_id if catalogue else None),
     )
-    body = catalogue.issuing_body if catalogue else item.source_institution_name
-    creator = _profile("institution", catalogue.institution_id, body) if catalogue else (
-        _profile("organisation", item.id, body) if body else None)
-    return achievement, credits, creator
+    return achievement, credits, _creator(catalogue, item)
+
+
+def _creator(catalogue, item):
+    if catalogue is None:
+        body = (item.source_institution_name or "").strip()
+        return _body_profile(body) if body else None
+    institution = _institution_profile(catalogue.institution_id)
+    body = (catalogue.issuing_body or "").strip()
+    if not body or (institution and body == institution["name"]):
+        return institution
+    return _body_profile(body)
 
 
 def _sign(subject_type, subject, learner, achievement, credits, creator, awarded, evidence=()):
     entry = status.entry_for(subject_type, subject.id, learner.id)
+    # The start of the award day where the platform is (never later than now).
+    issued = min(dt.datetime.combine(awarded, dt.time()).astimezone(), dt.datetime.now(dt.UTC))
     credential = OpenBadgeCredential(
         issuer=issuer_profile(),
-        recipient_id=None,
+        recipient_id=subject_id(learner),
         achievement=achievement,
+        issuance_date=issued,  # validFrom and nbf: the award, not the download
         credits_earned=credits,
         identifiers=_identifiers(learner),
         evidence=list(evidence),
@@ -111,10 +150,9 @@ def _sign(subject_type, subject, learner, achievement, credits, creator, awarded
     payload = credential.to_jwt_payload()
     if creator:
         payload["credentialSubject"]["achievement"]["creator"] = creator
-    if awarded:
-        payload["awardedDate"] = f"{awarded.isoformat()}T00:00:00Z"
+    payload["awardedDate"] = payload["validFrom"]
     payload["inLanguage"] = current_app.config["BABEL_DEFAULT_LOCALE"].replace("_", "-")
-    token = keys.sign(payload)
+    token = keys.sign(payload, typ="JWT")
     audit.record("credential_issued", subject, credential=credential.id)
     return token
 
@@ -157,9 +195,7 @@ def conversion_credential(application):
             achievement_type="Certificate",
             credits_available=credits,
         )
-        creator = None
-        if application.rule_id:
-            creator = _profile("institution", application.rule.institution_id, facts["rule_institution"])
+        creator = _institution_profile(application.rule.institution_id) if application.rule_id else None
         evidence = []
         if facts["code"]:
             evidence.append(Evidence(id=public_url("portal.verify", code=facts["code"]), name=_("Conversion certificate"),

@@ -11,6 +11,7 @@ then adds a new one.
 import base64
 import hashlib
 import json
+import re
 
 import jwt
 from cryptography.hazmat.primitives import hashes, serialization
@@ -25,16 +26,21 @@ from services.database import transaction
 
 ALGORITHM = "EdDSA"
 PUBLIC_MEMBERS = ("kty", "crv", "x")  # an OKP public key (RFC 8037); "d" is the private part
+THUMBPRINT = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 class KeyUnavailable(Exception):
     """The signing key cannot be read (SECRET_KEY changed since it was made)."""
 
 
-def _passphrase():
+def derived_key(purpose):
+    """32 bytes for ``purpose`` derived from SECRET_KEY (HKDF-SHA256)."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"creditbank credential signing keys")
-    return base64.urlsafe_b64encode(derived.derive(secret))
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
+
+
+def _passphrase():
+    return base64.urlsafe_b64encode(derived_key(b"creditbank credential signing keys"))
 
 
 def _thumbprint(jwk):
@@ -62,7 +68,8 @@ def create_key(user=None):
 
 
 def active_key():
-    """The key that signs now (the newest); the first is made on first use."""
+    """The key that signs now (the newest); ``init-db`` makes the first, so the key set is
+    never empty (one is still made here should a database lack it)."""
     row = SigningKey.select().order_by(SigningKey.id.desc()).first()
     return row if row is not None else create_key()
 
@@ -76,22 +83,50 @@ def private_key(row):
         ) from error
 
 
+def key_url(thumbprint):
+    """The ``kid`` of a key: a URL that answers with the key itself (a JWK), as Open Badges
+    3.0 asks — a verifier needs nothing else to find it."""
+    from services.urls import public_url
+
+    return public_url("credentials.key", kid=thumbprint)
+
+
+def thumbprint_of(kid):
+    """The thumbprint a ``kid`` names: our key URL (at any PUBLIC_URL the site had, so the
+    path decides), or the bare thumbprint credentials carried before key URLs."""
+    if not isinstance(kid, str):
+        return None
+    tail = kid.rsplit("/credentials/keys/", 1)[-1] if kid.startswith(("http://", "https://")) else kid
+    return tail if THUMBPRINT.match(tail) else None
+
+
 def public_key(kid):
     """The public key named ``kid``, or None when it is not one of ours."""
-    row = SigningKey.get_or_none(SigningKey.kid == kid) if isinstance(kid, str) else None
+    thumbprint = thumbprint_of(kid)
+    row = SigningKey.get_or_none(SigningKey.kid == thumbprint) if thumbprint else None
     if row is None:
         return None
     return OKPAlgorithm.from_jwk(json.dumps({k: row.public_jwk[k] for k in PUBLIC_MEMBERS}))
 
 
+def public_jwk(row):
+    """A key's published JWK: its public members, named by its key URL."""
+    return {**{k: row.public_jwk[k] for k in (*PUBLIC_MEMBERS, "alg", "use")}, "kid": key_url(row.kid)}
+
+
+def find(thumbprint):
+    return SigningKey.get_or_none(SigningKey.kid == thumbprint) if THUMBPRINT.match(thumbprint or "") else None
+
+
 def jwks():
     """The JWK set: every key's public half, newest (the signing one) first."""
-    rows = SigningKey.select(SigningKey.public_jwk).order_by(SigningKey.id.desc())
-    return {"keys": [{k: row.public_jwk[k] for k in (*PUBLIC_MEMBERS, "kid", "alg", "use")} for row in rows]}
+    rows = SigningKey.select(SigningKey.kid, SigningKey.public_jwk).order_by(SigningKey.id.desc())
+    return {"keys": [public_jwk(row) for row in rows]}
 
 
 def sign(payload, typ="vc+jwt"):
-    """A compact JWS of ``payload`` by the signing key, naming it by ``kid`` (VC-JOSE: typ
-    vc+jwt for a credential, vp+jwt for a presentation)."""
+    """A compact JWS of ``payload`` by the signing key, naming it by its key URL. Open
+    Badges credentials pass ``typ="JWT"`` (OB 3.0: "if present, MUST be JWT"); status lists
+    keep VC-JOSE's ``vc+jwt`` and presentations of 学习档案 pass ``vp+jwt``."""
     row = active_key()
-    return jwt.encode(payload, private_key(row), algorithm=ALGORITHM, headers={"kid": row.kid, "typ": typ})
+    return jwt.encode(payload, private_key(row), algorithm=ALGORITHM, headers={"kid": key_url(row.kid), "typ": typ})

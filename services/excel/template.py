@@ -57,4 +57,7 @@ def _column_note(column):
         ENUM: "可选值：" + "、".join(column.options),
         TEXT: f"文本，不超过{column.max_length}字",
     }[column.type]
-    return f"{base}；{column.note}" if column.note else base
+    if not column.note:
+        return base
+    # A note that restates the type's own words says it once ("18位居民身份证号，末位X…").
+    return column.note if column.note.startswith(base) else f"{base}；{column.note}"

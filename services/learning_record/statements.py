@@ -111,7 +111,7 @@ def render_pdf(statement):
     totals = statement.totals or {}
     by_level = [[_("Framework level"), _("Achievements"), _("Credits")]] + [
         [name, count, _credits(credits)] for name, count, credits in totals.get("by_level", [])]
-    by_kind = [[_("Category"), _("Achievements"), _("Credits")]] + [
+    by_kind = [[_("Achievement category"), _("Achievements"), _("Credits")]] + [
         [name, count, _credits(credits)] for name, count, credits in totals.get("by_kind", [])]
     rows = [[_("Type"), _("Achievement name"), _("Issuing body"), _("Date"), _("Credits"), _("Framework level"), _("State")]]
     for item in statement.items:

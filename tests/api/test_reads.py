@@ -62,7 +62,7 @@ def test_the_rule_catalogue_lists_published_rules_of_every_institution(app, worl
     assert ids(page) == sorted([a.rule.id, b.rule.id, world.rule_b_from_a.id])  # drafts are not public
     rule = next(item for item in page["items"] if item["id"] == a.rule.id)
     assert rule["institution"] == {"id": a.institution.id, "name": a.institution.name}
-    assert [s["name"] for s in rule["sources"]] == ["会计专业技术资格"] and rule["sources"][0]["credits"] == "2.0"
+    assert [s["name"] for s in rule["sources"]] == ["会计专业技术资格"] and rule["sources"][0]["credits"] == 2.0
     assert [t["name"] for t in rule["targets"]] == [a.target.name]
     assert ids(get(client, a.read, f"/api/v1/rules?institution_id={b.institution.id}")) == sorted(
         [b.rule.id, world.rule_b_from_a.id])

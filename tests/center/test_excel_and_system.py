@@ -15,6 +15,7 @@ from models import (
     SmsOutbox,
     SmsPurpose,
     SmsStatus,
+    ThrottleHit,
     User,
     VerificationCode,
 )
@@ -119,6 +120,7 @@ def test_every_center_list_with_an_export_writes_its_rows(center):
                 "audit_log": "新增名录成果", "catalogue": "名录成果"}
     for endpoint, text in expected.items():
         VerificationCode.delete().execute()  # no resend cool-down between the exports
+        ThrottleHit.delete().execute()
         code = sms.issue_code(center.user.phone, SmsPurpose.EXPORT)
         response = factories.export(center, f"/admin/{endpoint}/export/", {"code": code})
         assert response.status_code == 200, endpoint

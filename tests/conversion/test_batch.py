@@ -1,6 +1,8 @@
 """申请转换 (seed 004 §2.3.2): an institution batch-applies under another's rule for its
 learners holding the source — some, or none ticked = all matching the filter; learners
 who already applied are skipped and counted; the batch is built set-based."""
+import re
+
 import pytest
 
 from bench.batch import counted_queries
@@ -145,3 +147,16 @@ def test_batch_is_set_based(world):
         assert batch.created == size
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_the_list_says_who_already_applied(world, client_as):
+    """批量选择学员 shows each learner's application under the rule (申请状态), so the
+    learners 申请转换 will skip are not a surprise."""
+    client = client_as(world.b.admin)
+    first = world.b_holders[1]
+    client.post(apply_url(world.rule), data={"ids": [first.id]})
+    page = client.get(apply_url(world.rule)).get_data(as_text=True)
+    assert "申请状态" in page
+    states = dict(re.findall(r'<tr data-learner="([^"]+)">.*?data-applied="[^"]*">([^<]*)<', page, re.S))
+    assert states[first.learner.real_name].strip() == "待审核"
+    assert {states[a.learner.real_name].strip() for a in world.b_holders if a.id != first.id} == {"未申请"}

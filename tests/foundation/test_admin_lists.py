@@ -15,7 +15,7 @@ DEMO_LOGINS = {
     "reviewer": "person",
     "committee": "person",
     "institution": "institution",
-    "institution_staff": "institution",
+    "jiaowu01": "institution",
 }
 
 

@@ -80,6 +80,8 @@ def test_a_version_1_database_is_migrated(tmp_path):
         ActivationRequest,
         ApiToken,
         EmailOutbox,
+        FaqCategory,
+        FaqEntry,
         IssuedCredential,
         Job,
         RecordStatement,
@@ -97,7 +99,8 @@ def test_a_version_1_database_is_migrated(tmp_path):
     from tests.conftest import TEST_CONFIG, scratch_database_url
 
     later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest, RuleAlert, ApiToken, SigningKey,
-                    IssuedCredential, RecordStatement, ShareLink, ReportCell, ReportHours, ReportBuild)
+                    IssuedCredential, FaqCategory, FaqEntry, RecordStatement, ShareLink, ReportCell, ReportHours,
+                    ReportBuild)
     # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
     later_columns = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
                      ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),

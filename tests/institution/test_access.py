@@ -16,6 +16,7 @@ from models import (
     LearnerAchievement,
     Message,
     SmsPurpose,
+    ThrottleHit,
     User,
     UserPermission,
     VerificationCode,
@@ -128,8 +129,10 @@ def excel_requests(b):
 
 
 def fresh_export_code(user):
-    """An export code for ``user``'s bound phone (earlier ones dropped: no resend wait)."""
+    """An export code for ``user``'s bound phone (earlier ones and the phone's counted
+    requests dropped: no resend wait)."""
     VerificationCode.delete().where(VerificationCode.phone == user.phone).execute()
+    ThrottleHit.delete().where(ThrottleHit.key == f"phone:{user.phone}").execute()
     return sms.issue_code(user.phone, SmsPurpose.EXPORT)
 
 

@@ -12,7 +12,7 @@ from models import (
     Role,
     User,
 )
-from services import activation
+from services import activation, notify
 from tests import factories
 
 
@@ -24,7 +24,8 @@ def imported(app):
 
 def ask(client, imported, email="Zhao@Example.cn", password="Study2024"):
     lookup = client.post("/activate", data={"id_number": imported.id_number})
-    assert lookup.status_code == 302 and lookup.location.endswith("/activate/email")
+    assert lookup.status_code == 302 and lookup.location.endswith("/activate")
+    assert "/activate/email" in client.get("/activate").get_data(as_text=True)  # the way on without a phone
     return client.post("/activate/email", data={"email": email, "password": password, "confirm": password})
 
 
@@ -33,8 +34,9 @@ def test_a_learner_without_a_phone_activates_after_the_account_review(client, cl
     page = ask(client, imported).get_data(as_text=True)
     request = ActivationRequest.get(ActivationRequest.user == imported.id)
     assert request.status == ActivationStatus.PENDING and request.email == "zhao@example.cn"
-    assert 'data-activation="pending"' in page and "z***@example.cn" in page
-    assert EmailOutbox.get(EmailOutbox.email == "zhao@example.cn").subject == "已收到激活申请"
+    assert 'data-activation="received"' in page and "赵导入" not in page
+    acknowledgement = EmailOutbox.get(EmailOutbox.email == "zhao@example.cn")
+    assert acknowledgement.subject == "已收到激活申请" and "赵导入" not in acknowledgement.body
     assert Message.select().where(Message.user == center.user.id, Message.title == "账户审核").exists()
     assert User.get_by_id(imported.id).status == AccountStatus.INACTIVE  # nothing opens before the review
     # A second request while one waits changes nothing.
@@ -51,13 +53,12 @@ def test_a_learner_without_a_phone_activates_after_the_account_review(client, cl
     assert ActivationRequest.get_by_id(request.id).status == ActivationStatus.REFUSED
     assert User.get_by_id(imported.id).status == AccountStatus.INACTIVE
     told = EmailOutbox.select().where(EmailOutbox.email == "zhao@example.cn").order_by(EmailOutbox.id.desc()).first()
-    assert "证件信息与导入记录不一致" in told.body and Message.get(Message.user == imported.id).body == told.body
+    assert "证件信息与导入记录不一致" in told.body and Message.get(Message.user == imported.id).body == notify.inbox_text(told.body)
     assert AuditLog.get(AuditLog.action == "activation_refused").user_id == center.user.id
 
-    # Back at /activate the learner reads the reason and applies again.
+    # The learner read the reason in the e-mail, and applies again.
+    client.get("/activate?restart=1")
     client.post("/activate", data={"id_number": imported.id_number})
-    page = client.get("/activate/email").get_data(as_text=True)
-    assert 'data-activation="refused"' in page and "证件信息与导入记录不一致" in page
     client.post("/activate/email", data={"email": "zhao2@example.cn", "password": "Study2025",
                                          "confirm": "Study2025"})
     second = ActivationRequest.get(ActivationRequest.user == imported.id, ActivationRequest.status == "pending")
@@ -87,8 +88,12 @@ def test_only_center_staff_review_account_requests(client_as, imported):
 
 def test_the_email_route_is_only_for_accounts_without_a_phone(client, app):
     with_phone = factories.make_learner(password=None, status=AccountStatus.INACTIVE, phone="13700001111")
+    assert client.get("/activate/email").location.endswith("/activate")  # an ID number first
     client.post("/activate", data={"id_number": with_phone.id_number})
-    assert client.get("/activate/email").location.endswith("/activate")
+    page = client.post("/activate/email", data={"email": "a@example.cn", "password": "Study2024",
+                                                "confirm": "Study2024"}).get_data(as_text=True)
+    assert 'data-activation="received"' in page  # the same answer, and nothing filed
+    assert ActivationRequest.select().count() == 0
     with pytest.raises(activation.ActivationError):
         activation.request_activation(with_phone, "a@example.cn", "Study2024")
     factories.make_learner(email="taken@example.cn")
@@ -96,3 +101,25 @@ def test_the_email_route_is_only_for_accounts_without_a_phone(client, app):
     with pytest.raises(activation.ActivationError, match="已注册"):
         activation.request_activation(no_phone, "TAKEN@example.cn", "Study2024")
     assert ActivationRequest.select().count() == 0
+
+
+def test_the_email_route_answers_alike_for_every_id_number(client, imported):
+    """Unknown, active, with a phone, without one; a free or a taken address: one page, one
+    kind of e-mail (naming nobody); only the address owner of a taken one hears it is taken."""
+    factories.make_learner(email="taken@example.cn")
+    numbers = [imported.id_number, factories.valid_id_number(997), factories.make_learner().id_number]
+    pages = set()
+    for n, number in enumerate(numbers):
+        client.get("/activate?restart=1")
+        client.post("/activate", data={"id_number": number})
+        page = client.post("/activate/email", data={"email": f"p{n}@example.cn", "password": "Study2024",
+                                                    "confirm": "Study2024"})
+        pages.add((page.status_code, page.get_data(as_text=True)))
+    assert len(pages) == 1
+    subjects = {row.subject for row in EmailOutbox.select()}
+    assert subjects == {"已收到激活申请"} and all("赵导入" not in row.body for row in EmailOutbox.select())
+    client.get("/activate?restart=1")
+    client.post("/activate", data={"id_number": numbers[1]})
+    client.post("/activate/email", data={"email": "TAKEN@example.cn", "password": "Study2024", "confirm": "Study2024"})
+    assert EmailOutbox.select().order_by(EmailOutbox.id.desc()).first().subject == "激活申请未受理"
+    assert ActivationRequest.select().count() == 1

@@ -83,9 +83,25 @@ BLUEPRINT_ROUTES = {
     "learner.read_all": LEARNER_ONLY,
     # Verifiable credentials: a learner downloads only their own; the key set, the issuer
     # profile, the status lists and the check at /verify are public.
+    # 服务支持, 关于我们, 在线解答 and the model documents: the center's public texts.
+    "content.support_page": PUBLIC,
+    "content.about_page": PUBLIC,
+    "content.faq": PUBLIC,
+    "content.document_template": PUBLIC,
+    # 学分银行移动应用: the manifest, the service worker and the offline page hold nothing personal.
+    "mobile.manifest": PUBLIC,
+    "mobile.service_worker": PUBLIC,
+    "mobile.offline": PUBLIC,
+    # 修改头像: one's own picture only.
+    "avatar.change": LOGGED_IN,
+    "avatar.show": LOGGED_IN,
+    # 找回密码 by e-mail: a signed, single-use link.
+    "password_email.request_link": PUBLIC,
+    "password_email.reset": PUBLIC,
     "credentials.achievement_credential": LEARNER_ONLY,
     "credentials.conversion_credential": LEARNER_ONLY,
     "credentials.jwks": PUBLIC,
+    "credentials.key": PUBLIC,  # one public key, by its thumbprint (a credential's kid)
     "credentials.issuer": PUBLIC,
     "credentials.status_list": PUBLIC,
     "credentials.verify_credential": PUBLIC,
@@ -117,12 +133,14 @@ PATH_ARGUMENTS = {
     "job_id": "any",  # job pages answer their starter only (tests/excel/test_jobs.py)
     "export_type": "csv",
     "code": "text",
+    "token": "text",  # 找回密码 by e-mail: a signed link (a forged one opens nothing); a share link's token
+    "name": "text",  # a model document's name (/templates/<name>.pdf)
+    "kid": "text",
     "kind": "text",
     "filename": "text",
     "number": "any",  # a public revocation status list
     "statement_id": "statement",  # a learner's 学习档案 statement
     "link_id": "share_link",  # a learner's share link
-    "token": "text",  # a share link's token
 }
 
 

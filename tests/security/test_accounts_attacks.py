@@ -2,7 +2,7 @@
 import datetime as dt
 
 from models import AuditLog, SmsOutbox, User, UserSession, now
-from services import accounts, sessions, throttle
+from services import accounts, login_policy, sessions
 from tests import factories
 
 
@@ -137,7 +137,7 @@ def test_right_password_with_a_code_opens_the_account_after_20_failures(app, sms
     assert asked.status_code == 200 and 'name="sms_code"' in asked.get_data(as_text=True)
     # Without the code, the right password is not told apart from a wrong one.
     wrong = login_as(owner, learner, "Wrong2026x").get_data(as_text=True)
-    assert "请先获取验证码" in wrong and "请先获取验证码" in asked.get_data(as_text=True)
+    assert "验证码错误或已失效" in wrong and "验证码错误或已失效" in asked.get_data(as_text=True)
     sent = owner.post("/sms/send", data={"purpose": "login", "identifier": learner.username, "identity": "person"})
     assert sent.get_json()["ok"]
     code = sms_delivered[-1][1].split("验证码是")[1][:6]
@@ -158,7 +158,7 @@ def test_login_code_request_is_neutral(app):
 def test_accounts_without_a_phone_are_slowed_per_address_only(app):
     staff = factories.make_user("center", phone=None)
     attacker = app.test_client()
-    for _ in range(throttle.LOGIN_PER_ACCOUNT.count + throttle.LOGIN_PER_PAIR.count + 3):
+    for _ in range(login_policy.ACCOUNT.count + login_policy.PAIR.count + 3):
         login_as(attacker, staff, "Wrong2026x")
     refused = attacker.post("/login", data={"identity": "person", "identifier": staff.username, "password": factories.PASSWORD})
     assert refused.status_code == 200

@@ -10,7 +10,7 @@ from tests.ui import crawl
 PUBLIC = ["/", "/news", "/guides", "/regulations", "/framework", "/rules", "/methods", "/verify", "/login",
           "/register", "/activate", "/forgot-password", "/institution/register"]
 ROLES = {"center": "person", "reviewer": "person", "committee": "person", "institution": "institution",
-         "institution_staff": "institution", "learner": "person", None: None}
+         "jiaowu01": "institution", "learner": "person", None: None}
 
 
 @pytest.mark.parametrize("username", list(ROLES), ids=lambda u: u or "visitor")

@@ -4,21 +4,16 @@ from collections import Counter
 from flask import current_app, g
 from flask_babel import gettext as _
 from flask_smorest import abort
-from flask_smorest.error_handler import ErrorSchema as Error
 
 from services import api_sync
-from views.api.blueprint import bp, require_write
+from views.api.blueprint import WRITE_ERRORS, bp, errors, require_write
 from views.api.schemas import Push, PushResponse
 
 
 @bp.route("/achievements", methods=["POST"])
 @bp.arguments(Push)
 @bp.response(200, PushResponse)
-@bp.alt_response(401, schema=Error, description="no valid token")
-@bp.alt_response(403, schema=Error, description="a read token")
-@bp.alt_response(409, schema=Error, description="a concurrent call stored the same items; send again")
-@bp.alt_response(413, schema=Error, description="body too large")
-@bp.alt_response(429, schema=Error, description="rate limit; see Retry-After")
+@errors(*WRITE_ERRORS)
 def push_achievements(body):
     """Store learner achievements of your institution achievements
 

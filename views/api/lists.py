@@ -11,7 +11,6 @@ import datetime as dt
 
 from flask import g
 from flask_smorest import abort
-from flask_smorest.error_handler import ErrorSchema as Error
 
 from models import (
     Application,
@@ -28,20 +27,24 @@ from models import (
 )
 from services import permissions
 from services.validators import mask_id
-from views.api.blueprint import bp
+from views.api.blueprint import READ_ERRORS, bp, errors
 from views.api.schemas import ApplicationArgs, ApplicationPage, RecordArgs, RecordPage, RuleArgs, RulePage
 
 CONVERSION_KINDS = (ApplicationKind.CONVERSION, ApplicationKind.BATCH)
-DECIDED = (ApplicationStatus.PASSED, ApplicationStatus.REFUSED)
+# A decided application, and a passed conversion revoked since (the ledger: its status
+# tells a client to take back what it recorded).
+DECIDED = (ApplicationStatus.PASSED, ApplicationStatus.REFUSED, ApplicationStatus.REVOKED)
 EPOCH = dt.datetime(1970, 1, 1)
 
 
 def documented(view):
-    view = bp.alt_response(401, schema=Error, description="no valid token")(view)
-    return bp.alt_response(429, schema=Error, description="rate limit; see Retry-After")(view)
+    return errors(*READ_ERRORS)(view)
 
 
 # --- keyset cursors -------------------------------------------------------------------
+
+
+LATEST_MICROS = (dt.datetime(9999, 12, 31) - EPOCH) // dt.timedelta(microseconds=1)
 
 
 def encode_cursor(moment, row_id):
@@ -60,7 +63,8 @@ def decode_cursor(cursor, timed):
         micros, dot, row_id = cursor.partition(".")
         if not dot:
             raise ValueError(cursor)
-        return EPOCH + dt.timedelta(microseconds=int(micros)), int(row_id)
+        # A position past the last moment a row can have is that moment (every row is before it).
+        return EPOCH + dt.timedelta(microseconds=min(int(micros), LATEST_MICROS)), int(row_id)
     except (ValueError, OverflowError):
         abort(422, message="Invalid cursor: send the next_cursor of the previous page.",
               errors={"query": {"cursor": ["Not a next_cursor of this list."]}})
@@ -104,7 +108,7 @@ def day_range(field, start, end):
     conditions = []
     if start:
         conditions.append(field >= dt.datetime.combine(start, dt.time()))
-    if end:
+    if end and end < dt.date.max:  # up to 9999-12-31: no upper bound at all
         conditions.append(field < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     return conditions
 
@@ -118,7 +122,8 @@ def _scoped_applications(direction, *conditions):
     query = (
         Application.select(
             Application.id, Application.kind, Application.status, Application.submitted_at, Application.decided_at,
-            Application.certificate_code, Application.rule.alias("rule_id"), ConversionRule.code.alias("rule_code"),
+            Application.certificate_code, Application.revoked_at, Application.revoked_reason,
+            Application.rule.alias("rule_id"), ConversionRule.code.alias("rule_code"),
             ConversionRule.name.alias("rule_name"), ConversionRule.institution.alias("rule_institution"),
             User.real_name.alias("learner_name"), User.id_number.alias("learner_id_number"),
             LearnerAchievement.name.alias("source_name"), LearnerAchievement.personal_code.alias("source_code"),
@@ -160,6 +165,8 @@ def _application(row, targets, institution_id):
         "learner": {"name": row.learner_name, "id_number": mask_id(row.learner_id_number)},
         "source": {"name": row.source_name, "personal_code": row.source_code, "obtained_on": row.source_obtained_on},
         "targets": targets.get(row.rule_id, []),
+        "revoked_at": row.revoked_at,
+        "revoked_reason": row.revoked_reason,
     }
 
 
@@ -189,8 +196,9 @@ def applications(args):
 def records(args):
     """Your institution's conversion records
 
-    Decided conversion applications (review passed or not passed) with their
-    certificate code and every review decision, the latest decided first."""
+    Decided conversion applications (review passed or not passed, or passed and
+    revoked since, with when and why) with their certificate code and every review
+    decision, the latest decided first."""
     conditions = [Application.status.in_([args["result"]] if args.get("result") else DECIDED),
                   Application.decided_at.is_null(False),
                   *day_range(Application.decided_at, args.get("decided_from"), args.get("decided_to"))]

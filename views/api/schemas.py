@@ -1,17 +1,28 @@
 """Request and response schemas of /api/v1/ (marshmallow): they validate what comes in and
-describe what goes out in the OpenAPI document."""
+describe what goes out in the OpenAPI document — exactly: numbers as JSON numbers,
+date-times in RFC 3339 with their UTC offset, integers within the database's range."""
 from marshmallow import Schema, fields, validate
 
 from models import ApplicationStatus, RuleType
 
 MAX_PAGE = 100
+MAX_ID = 2**31 - 1  # the ids' column type on PostgreSQL
+
+
+class DateTime(fields.DateTime):
+    """RFC 3339 with the offset: the database keeps the server's local time without one."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.astimezone()
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class PageArgs(Schema):
     """Paging by keyset cursor: newest first, ``cursor`` is the ``next_cursor`` of the previous page."""
 
-    cursor = fields.String(validate=validate.Length(min=1, max=40), metadata={
-        "description": "next_cursor of the previous page (opaque: where that page ended in the list's order)"})
+    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,16}\.[0-9]{1,10}$"), metadata={
+        "description": "next_cursor of the previous page (where that page ended in the list's order)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
@@ -32,13 +43,16 @@ class ApplicationArgs(PageArgs):
 
 class RecordArgs(PageArgs):
     direction = fields.String(validate=validate.OneOf(DIRECTIONS))
-    result = fields.String(validate=validate.OneOf((ApplicationStatus.PASSED, ApplicationStatus.REFUSED)))
+    result = fields.String(validate=validate.OneOf(
+        (ApplicationStatus.PASSED, ApplicationStatus.REFUSED, ApplicationStatus.REVOKED)))
     decided_from = fields.Date()
     decided_to = fields.Date()
 
 
 class RuleArgs(PageArgs):
-    institution_id = fields.Integer(validate=validate.Range(min=1))
+    cursor = fields.String(validate=validate.Regexp(r"^[0-9]{1,10}$"), metadata={
+        "description": "next_cursor of the previous page (the last rule's id)"})
+    institution_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     rule_type = fields.String(validate=validate.OneOf(RuleType.codes()))
 
 
@@ -65,19 +79,21 @@ class Application(Schema):
     direction = fields.String(validate=validate.OneOf(DIRECTIONS))
     status = fields.String()
     status_label = fields.String()
-    submitted_at = fields.DateTime()
-    decided_at = fields.DateTime(allow_none=True)
+    submitted_at = DateTime()
+    decided_at = DateTime(allow_none=True)
     rule = fields.Nested(RuleRef)
     learner = fields.Nested(Learner)
     source = fields.Nested(Source)
     targets = fields.List(fields.String())
+    revoked_at = DateTime(allow_none=True, metadata={"description": "when the ledger revoked it (status revoked)"})
+    revoked_reason = fields.String(allow_none=True)
 
 
 class Review(Schema):
     stage = fields.String()
     decision = fields.String()
     opinion = fields.String()
-    created_at = fields.DateTime()
+    created_at = DateTime()
 
 
 class Record(Application):
@@ -89,7 +105,7 @@ class Entry(Schema):
     id = fields.Integer()
     name = fields.String()
     institution = fields.String()
-    credits = fields.Decimal(places=1, as_string=True, allow_none=True)
+    credits = fields.Float(allow_none=True)
     exempt_modules = fields.String(allow_none=True)
 
 
@@ -107,7 +123,7 @@ class Rule(Schema):
     target_major = fields.String(allow_none=True)
     target_level = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
-    published_at = fields.DateTime(allow_none=True)
+    published_at = DateTime(allow_none=True)
     sources = fields.List(fields.Nested(Entry))
     targets = fields.List(fields.Nested(Entry))
 
@@ -131,7 +147,7 @@ class PushItem(Schema):
     """One learner achievement, as a row of the 学员成果 import template. The values are
     checked by the import itself (same reasons), so they are plain strings here."""
 
-    institution_achievement_id = fields.Integer(required=True, strict=True,
+    institution_achievement_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID),
                                                 metadata={"description": "id of one of your 机构成果"})
     real_name = fields.String(allow_none=True, metadata={"description": "学员姓名"})
     id_number = fields.String(allow_none=True, metadata={"description": "身份证号"})

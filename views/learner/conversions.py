@@ -16,7 +16,7 @@ from models import (
     LearnerAchievement,
     RuleSource,
 )
-from services import audit, certificate, inputs, ledger, storage
+from services import audit, certificate, inputs, ledger, storage, urls
 from services.pagination import paginate
 from views.learner.base import (
     ACHIEVEMENT_SORTS,
@@ -170,8 +170,8 @@ def certificate_pdf(application_id):
     application = own_application(application_id)
     if application.kind not in GRANTING_KINDS or application.status != ApplicationStatus.PASSED:
         abort(404)
-    pdf = certificate.render(application, verify_url=url_for(
-        "portal.verify", code=application.certificate_code, _external=True))
+    pdf = certificate.render(application, verify_url=urls.public_url(
+        "portal.verify", code=application.certificate_code))
     audit.record("certificate_printed", application, code=application.certificate_code)
     return pdf, 200, {
         "Content-Type": "application/pdf",

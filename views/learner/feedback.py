@@ -20,7 +20,7 @@ def add_feedback(achievement_id):
         abort(404)
     form = FeedbackForm()
     if not form.validate_on_submit():
-        flash(_("Please describe the problem in at most 1000 characters."), "warning")
+        flash(form.content.errors[0] if form.content.errors else _("Please describe the problem."), "warning")
         return redirect(url_for("learner.achievement", achievement_id=item.id))
     try:
         feedback.submit(me(), item, form.content.data,

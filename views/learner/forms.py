@@ -40,7 +40,9 @@ class ConversionApplyForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    content = TextAreaField(_l("Problem description"), validators=[DataRequired(), Length(max=1000)])
+    content = TextAreaField(_l("Problem description"), validators=[
+        DataRequired(message=_l("Please describe the problem.")),
+        Length(max=1000, message=_l("The problem description may have at most %(max)d characters."))])
     attachment = MultipleFileField(_l("Attachment (optional)"))
 
 
