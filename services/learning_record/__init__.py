@@ -4,8 +4,8 @@
                  conversions) and, for items named by id, their state now
   statements.py  an issued statement: its code, what it stated, the PDF with its QR code,
                  and the signed Verifiable Presentation holding each item's credential
+                 (QR codes: services/qr.py, as on certificates)
   sharing.py     share links: selected records until an expiry, revocable, visits counted
-  qr.py          QR codes (segno): SVG for pages, vector modules for the PDF
 
 Nothing here copies a record's state: a statement keeps what it said when issued, and
 every page reads the state of each item now.

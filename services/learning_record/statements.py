@@ -21,12 +21,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from models import AchievementStatus, Application, ApplicationStatus, LearnerAchievement, RecordStatement, User
-from services import audit
+from services import audit, qr
 from services.certificate import FONT_NAME, register_font
 from services.credentials import addresses, content, keys
 from services.database import transaction
 from services.learning_record import items as record
-from services.learning_record import qr
 from services.validators import mask_id
 
 VP_TYPE = "vp+jwt"

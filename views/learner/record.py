@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from models import RecordStatement
-from services import inputs, pagination, pathways
+from services import inputs, pagination, pathways, qr
 from services.credentials import addresses, keys
 from services.learning_record import items as record
-from services.learning_record import qr, sharing, statements
+from services.learning_record import sharing, statements
 from services.pagination import Page, paginate
 from services.records.errors import Refused
 from views.learner.base import bp, me
