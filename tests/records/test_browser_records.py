@@ -39,7 +39,15 @@ def visitor_page(browser, url, phone=False):
     return context, page
 
 
-def test_learner_downloads_the_statement_and_shares_a_link(ledger_world, page, browser, output_dir, tmp_path):
+def served(page, address, public_url):
+    """The page ``address`` names, on the live server: every address the platform hands out
+    starts with PUBLIC_URL (never the request's Host), which in tests is not where it listens."""
+    assert address.startswith(public_url + "/"), address
+    return page.base + address[len(public_url):]
+
+
+def test_learner_downloads_the_statement_and_shares_a_link(app, ledger_world, page, browser, output_dir, tmp_path):
+    public_url = app.config["PUBLIC_URL"]
     passed = Application.get_by_id(convert(ledger_world, ledger_world.stored, ledger_world.rule).id)
     log_in(page, ledger_world.learner)
     page.click("nav >> text=学习档案")
@@ -54,7 +62,8 @@ def test_learner_downloads_the_statement_and_shares_a_link(ledger_world, page, b
     started.value.save_as(path)
     text = pdfs.text_of(path)
     assert "学习档案" in text and "A学院经济学毕业证书" in text and "B学院统计学" in text
-    [url] = pdfs.qr_codes(path, tmp_path)
+    [address] = pdfs.qr_codes(path, tmp_path)
+    url = served(page, address, public_url)
     assert url.startswith(page.base + "/verify/")
     subprocess_png = tmp_path / "statement"
     os.system(f"pdftoppm -png -r 60 -f 1 -l 1 -singlefile {path} {subprocess_png}")
@@ -74,11 +83,12 @@ def test_learner_downloads_the_statement_and_shares_a_link(ledger_world, page, b
     page.check("#days-7")
     page.fill("#share-label", "某公司人事部")
     page.click("[data-create-link]")
-    link = page.locator("[data-share-url]").input_value()
+    address = page.locator("[data-share-url]").input_value()
+    link = served(page, address, public_url)
     assert link.startswith(page.base + "/s/") and page.locator("[data-share-qr] svg").count() == 1
     page.locator("[data-share-qr] svg").screenshot(path=str(tmp_path / "qr.png"))
     with Image.open(tmp_path / "qr.png") as image:
-        assert [code.text for code in zxingcpp.read_barcodes(image)] == [link]
+        assert [code.text for code in zxingcpp.read_barcodes(image)] == [address]
     page.screenshot(path=os.path.join(output_dir, "record-share-created.png"), full_page=True)
 
     context, visitor = visitor_page(browser, link, phone=True)
