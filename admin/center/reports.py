@@ -102,8 +102,10 @@ class ReportView(ExcelMixin, CenterModelView):
 
     def export_query(self):
         choice = self._choice()
-        return (ReportCell.select().where(ReportCell.dimension == choice.dimension,
-                                          ReportCell.month.in_(choice.months or [""]))
+        # Only the grouped key: PostgreSQL refuses other bare columns beside GROUP BY (the
+        # export job counts this query; export_columns selects the sums).
+        return (ReportCell.select(ReportCell.key).where(ReportCell.dimension == choice.dimension,
+                                                        ReportCell.month.in_(choice.months or [""]))
                 .group_by(ReportCell.key).order_by(ReportCell.key))
 
     @property
