@@ -33,10 +33,13 @@ run: deps
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	# The job consumer (SQLite queue in instance/) runs beside the web server and stops with it.
-	$(BIN)/huey_consumer services.jobs.huey -w 2 -k thread & consumer=$$!; \
+	$(BIN)/huey_consumer app.consumer.huey -w 2 -k thread & consumer=$$!; \
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	SMS_SHOW_CODES=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
+# init-db at every start is safe: it takes a lock (a PostgreSQL advisory lock, a file lock
+# beside a SQLite database), so hosts starting together take turns and the later ones find
+# the schema and the reference data in place.
 serve: deps
 	$(FLASK) serve
 
@@ -48,11 +51,12 @@ system-deps:
 test: dev-deps system-deps test-sqlite test-postgres
 
 test-sqlite:
-	$(BIN)/pytest -n 2 -m "not load"
+	$(BIN)/pytest -n 2 -m "not load and not faults"
 
-# PostgreSQL: TEST_DATABASE_URL if given, else a throw-away local server.
+# PostgreSQL: TEST_DATABASE_URL if given, else a throw-away local server. The deployment
+# tests (load, faults) run one after the other on one worker (xdist group "deployment").
 test-postgres:
-	bash scripts/with-postgres.sh $(BIN)/pytest -n 2 -m "not browser"
+	bash scripts/with-postgres.sh $(BIN)/pytest -n 2 --dist loadgroup -m "not browser or load or faults"
 
 bench: dev-deps
 	$(BIN)/python -m bench

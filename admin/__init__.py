@@ -25,4 +25,6 @@ def init_admin(app):
     )
     for area in (center, reviews, institution, account):
         area.register(admin)
+    # Background exports rebuild a list view's query (services/excel/background.py).
+    app.extensions["list_views"] = lambda endpoint: flask_admin_adapter.view_by_endpoint(admin, endpoint)
     return admin

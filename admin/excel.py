@@ -35,8 +35,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired
 
 from admin import flask_admin_adapter as fa
-from models import ImportBatch, Job, SmsPurpose, User, now
-from services import downloads, excel, inputs, permissions, sms, storage
+from models import ImportBatch, Job, JobStatus, SmsPurpose, User, now
+from services import downloads, excel, inputs, jobs, permissions, sms, storage
 from services.excel import background
 from services.pagination import paginate
 
@@ -202,13 +202,13 @@ class ExcelMixin:
     def action_export(self, ids):
         return redirect(self.get_url(".export_view", ids=",".join(str(i) for i in ids)))
 
-    def _selected_ids(self):
+    def selected_ids(self):
         raw = request.args.get("ids", "")
         return [int(v) for v in raw.split(",") if v.strip().isdigit()]
 
     def export_query(self):
         """Selected rows (scoped), else every row matching the list's filter and sort."""
-        ids = self._selected_ids()
+        ids = self.selected_ids()
         if ids:
             pk = self.model._meta.primary_key
             return self.scope(self.base_query()).where(pk.in_(ids)).order_by(pk)
@@ -268,20 +268,20 @@ class ExcelMixin:
         return jsonify(self._job_state(self._job(job_id)))
 
     def _job_state(self, job):
-        """What the progress bar shows: the stage in words, a percentage, the result link."""
-        weights = {"queued": 0, "reading": 10, "validating": 40, "writing": 60, "done": 100, "failed": 100}
-        percent = weights.get(job.stage, 0)
-        if job.stage == "writing" and job.total:
-            percent = 60 + int(39 * min(job.done, job.total) / job.total)
         result = None
         if job.result_batch_id:
             result = self.get_url(".import_result", batch_id=job.result_batch_id)
         elif job.result_file_id:
             result = url_for("files.show", attachment_id=job.result_file_id, download=1)
-        return {
-            "status": job.status, "stage": str(JOB_STAGES.get(job.stage, job.stage)), "percent": percent,
-            "done": job.done, "total": job.total, "result": result, "error": job.error,
-        }
+        return job_state(job, result)
+
+    def inaccessible_callback(self, name, **kwargs):
+        """Center staff opening a job's page of a list they cannot open (a link from the
+        starter) see the job under 后台任务."""
+        job_id = request.view_args.get("job_id") if request.view_args else None
+        if job_id is not None and permissions.sees_every_job(current_user):
+            return redirect(url_for("jobs.job_view", job_id=job_id))
+        return super().inaccessible_callback(name, **kwargs)
 
 
 JOB_STAGES = {
@@ -292,3 +292,31 @@ JOB_STAGES = {
     "done": _l("Finished"),
     "failed": _l("Failed"),
 }
+FINAL = (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+def job_state(job, result=None):
+    """What a job's page shows and its status URL answers: the state and stage in words, a
+    percentage, the result link, and what happened (a failure, a cancellation, a restart
+    after the consumer stopped, a consumer that does not answer)."""
+    weights = {"queued": 0, "reading": 10, "validating": 40, "writing": 60, "done": 100, "failed": 100}
+    percent = weights.get(job.stage, 0)
+    if job.stage == "writing" and job.total:
+        percent = 60 + int(39 * min(job.done, job.total) / job.total)
+    final = job.status in FINAL
+    note = None
+    if not final:
+        note = str(STALLED) if jobs.stalled(job) else job.error  # e.g. started again after an interruption
+    stage = JOB_STAGES.get(job.stage, job.stage)
+    if job.status == JobStatus.CANCELLED:
+        stage = JobStatus.label(job.status)
+    return {
+        "status": job.status, "status_label": str(JobStatus.label(job.status)), "stage": str(stage),
+        "percent": percent, "done": job.done, "total": job.total, "result": result, "final": final,
+        "error": job.error if final and job.status != JobStatus.DONE else None, "note": note,
+        "attempt": job.attempt,
+    }
+
+
+STALLED = _l("The job consumer running this job is not answering; if it has stopped, the job is started again "
+             "within a few minutes.")

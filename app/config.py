@@ -85,6 +85,11 @@ def default_config():
         "IMPORT_MAX_ROWS": int(env("IMPORT_MAX_ROWS", 200_000)),
         # Workbooks of more rows than this are imported by the job consumer (the page shows progress).
         "IMPORT_ASYNC_ROWS": int(env("IMPORT_ASYNC_ROWS", 5000)),
+        # The job consumer's own settings, read where they are used (the consumer).
+        "JOB_LEASE_SECONDS": int(env("JOB_LEASE_SECONDS", 60)),  # a running job without a heartbeat this long is lost
+        "SWEEP_SECONDS": float(env("SWEEP_SECONDS", 10)),  # the sweeper's pace: deliveries, leases
+        "SMS_RETRY_DELAY": int(env("SMS_RETRY_DELAY", 30)),  # seconds before an SMS or e-mail is tried again
+        "SMS_TIMEOUT": int(env("SMS_TIMEOUT", 10)),  # the SMS gateway's answer; later, its report decides
         "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
         "WTF_CSRF_TIME_LIMIT": None,
         # Reverse proxies (CIDR blocks) whose X-Forwarded-For/-Proto are believed: attempt

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
+import tasks  # noqa: F401  (registers the background tasks by name in services.queue)
 from admin import init_admin
 from app import cli
 from app.config import LOCALES, ROOT, ConfigurationError, default_config, instance_dir, public_address
@@ -101,7 +102,8 @@ def load_user(user_id):
     return sessions.current_user_for(user_id)
 
 
-PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "admin.static", "auth.send_code"}
+PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static", "admin.static", "auth.send_code",
+                          "password_link.set_password"}
 
 
 def _init_request_hooks(app):

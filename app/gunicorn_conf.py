@@ -23,3 +23,11 @@ forwarded_allow_ips = ""
 # Load the app in each worker, not before the fork: database connections are per process.
 preload_app = False
 wsgi_app = "app:create_app()"
+# gunicorn's control socket (``gunicornc``) is off: by default every instance on a host
+# binds the same path in the home directory, so a second one (another site, a test run)
+# takes over the first one's. GUNICORN_CONTROL_SOCKET=/run/creditbank/gunicorn.ctl turns it
+# on at a path of this instance's own.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True

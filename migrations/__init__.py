@@ -29,6 +29,7 @@ from migrations import (
     v18_fine_name_statistics,
     v19_ledger,
     v21_real_shapes,
+    v23_leases_and_delivery_reports,
     v24_faq,
     v25_records_and_reports,
 )
@@ -54,6 +55,7 @@ STEPS = (
     v18_fine_name_statistics,
     v19_ledger,
     v21_real_shapes,
+    v23_leases_and_delivery_reports,
     v24_faq,
     v25_records_and_reports,
 )

@@ -93,6 +93,7 @@ from models.sharing import RecordStatement, ShareLink
 from models.system import (
     Attachment,
     AuditLog,
+    ConsumerHeartbeat,
     ImportBatch,
     IssuedCredential,
     Job,
@@ -127,6 +128,7 @@ MODELS = [
     ThrottleHit,
     UserSession,
     ImportBatch,
+    ConsumerHeartbeat,
     Job,
     AuditLog,
     Article,
@@ -194,6 +196,7 @@ __all__ = [
     "CatalogueAchievement",
     "Attachment",
     "ImportBatch",
+    "ConsumerHeartbeat",
     "Job",
     "AuditLog",
     "SchemaVersion",

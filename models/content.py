@@ -45,10 +45,13 @@ class Message(BaseModel):
 
 
 class SmsOutbox(BaseModel):
-    # Delivery by the job consumer; a stuck claim goes back to pending or, for a code, fails.
+    # Delivery by the job consumer and its sweeper (services.sms_gateway): a claim is
+    # sent, put back for a retry, or — when the gateway may have taken it (a timeout) —
+    # unknown until the provider's delivery report says sent, or not taken (a retry).
     STATES = StateMachine("status", {
         SmsStatus.PENDING: {SmsStatus.SENDING, SmsStatus.FAILED},
-        SmsStatus.SENDING: {SmsStatus.SENT, SmsStatus.PENDING, SmsStatus.FAILED},
+        SmsStatus.SENDING: {SmsStatus.SENT, SmsStatus.PENDING, SmsStatus.FAILED, SmsStatus.UNKNOWN},
+        SmsStatus.UNKNOWN: {SmsStatus.SENT, SmsStatus.PENDING, SmsStatus.FAILED},
     })
 
     id = AutoField()
@@ -62,6 +65,13 @@ class SmsOutbox(BaseModel):
     attempts = IntegerField(default=0)
     sent_at = DateTimeField(null=True)
     error = CharField(max_length=500, null=True)
+    # What the gateway is sent (the text with its codes and the template parameters),
+    # encrypted with a key derived from SECRET_KEY (services.sealing) and erased once the
+    # row is final: the sweeper can deliver any row whatever happened to the queue, and
+    # the body center staff read keeps its codes masked.
+    payload = TextField(null=True)
+    next_attempt_at = DateTimeField(null=True)  # a retry's time (null: at once)
+    reference = CharField(max_length=40, null=True)  # our id of the message at the provider (OutId)
 
 
 class EmailOutbox(BaseModel):
@@ -80,6 +90,10 @@ class EmailOutbox(BaseModel):
     attempts = IntegerField(default=0)
     sent_at = DateTimeField(null=True)
     error = CharField(max_length=500, null=True)
+    # The text with its secret in clear (a login code), sealed (services.sealing); the
+    # body above is what staff read, the secret masked. Null when there is no secret.
+    payload = TextField(null=True)
+    next_attempt_at = DateTimeField(null=True)
 
 
 class Article(BaseModel):

@@ -212,6 +212,9 @@ class SmsStatus(Choices):
     SENDING = Choice("sending", _l("Sending"))
     SENT = Choice("sent", _l("Sent"))
     FAILED = Choice("failed", _l("Not delivered"))
+    # The gateway may have taken it (a timeout after the request left): its delivery
+    # report decides before anything is sent again (services.sms_gateway).
+    UNKNOWN = Choice("unknown", _l("Delivery unknown"))
 
 
 class SmsPurpose(Choices):
@@ -244,3 +247,4 @@ class JobStatus(Choices):
     RUNNING = Choice("running", _l("Running"))
     DONE = Choice("done", _l("Done"))
     FAILED = Choice("failed", _l("Failed"))
+    CANCELLED = Choice("cancelled", _l("Cancelled"))

@@ -69,11 +69,19 @@ class ImportBatch(BaseModel):
 
 class Job(BaseModel):
     """A large import or an export handed to the job consumer (services/excel/background.py):
-    who asked, on which list view, how far it has come, and what it produced."""
+    who asked, on which list view, how far it has come, and what it produced.
+
+    A running job is held under a lease (services/jobs.py): its consumer renews
+    ``heartbeat_at``; a job whose consumer died is queued again from its start (the work is
+    all-or-nothing) or, after too many interruptions, failed with a message. Every write of
+    a run names its ``attempt``, so a run that lost its lease (cancelled, or given to another
+    consumer) changes nothing."""
 
     STATES = StateMachine("status", {
-        JobStatus.QUEUED: {JobStatus.RUNNING},
-        JobStatus.RUNNING: {JobStatus.DONE, JobStatus.FAILED},
+        JobStatus.QUEUED: {JobStatus.RUNNING, JobStatus.CANCELLED},
+        JobStatus.RUNNING: {JobStatus.DONE, JobStatus.FAILED, JobStatus.QUEUED, JobStatus.CANCELLED},
+        JobStatus.FAILED: {JobStatus.QUEUED},
+        JobStatus.CANCELLED: {JobStatus.QUEUED},
     })
 
     id = AutoField()
@@ -81,7 +89,7 @@ class Job(BaseModel):
     user = ForeignKeyField(User, on_delete="CASCADE")
     view = CharField(max_length=50)  # the admin view's endpoint, whose pages show the job
     params = JSONField(default=dict)
-    status = CharField(max_length=10, default=JobStatus.QUEUED)
+    status = CharField(max_length=10, default=JobStatus.QUEUED, index=True)
     stage = CharField(max_length=20, default="queued")  # reading / validating / writing / done
     done = IntegerField(default=0)
     total = IntegerField(null=True)
@@ -90,6 +98,21 @@ class Job(BaseModel):
     error = CharField(max_length=500, null=True)
     created_at = DateTimeField(default=now, index=True)
     finished_at = DateTimeField(null=True)
+    attempt = IntegerField(default=0)  # runs started so far (the lease's fencing number)
+    interrupted = IntegerField(default=0)  # runs lost with their consumer since the last retry
+    worker = CharField(max_length=100, null=True)  # host:pid of the consumer running it
+    heartbeat_at = DateTimeField(null=True)
+    queued_at = DateTimeField(null=True)  # last handed to the queue
+
+
+class ConsumerHeartbeat(BaseModel):
+    """A job consumer that is alive says so every few seconds (services/jobs.py);
+    ``/healthz`` and 后台任务 read it."""
+
+    id = AutoField()
+    name = CharField(max_length=100, unique=True)  # host:pid
+    started_at = DateTimeField(default=now)
+    seen_at = DateTimeField(default=now, index=True)
 
 
 class AuditLog(BaseModel):

@@ -1,13 +1,22 @@
-"""Accounts: password hashing and policy, login lookup, account creation, one-time codes."""
+"""Accounts: password hashing and policy, login lookup, account creation."""
 import secrets
-import string
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import INSTITUTION_ROLES, AccountStatus, Institution, InstitutionStatus, Role, User, db, now
+from models import (
+    INSTITUTION_ROLES,
+    AccountStatus,
+    Institution,
+    InstitutionKind,
+    InstitutionStatus,
+    Role,
+    User,
+    db,
+    now,
+)
 from services import audit, bulk, permissions, validators
 
 # 个人用户 and 机构用户 on the login page: which roles each identity covers.
@@ -133,29 +142,9 @@ def change_password(user, old_password, new_password):
     audit.record("password_changed", user, user=user)
 
 
-ONE_TIME_ALPHABET = string.ascii_letters + string.digits
-
-
-def one_time_code():
-    """A one-time login code that satisfies the password rules; it must be replaced at login."""
-    while True:
-        code = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(10))
-        if any(c.isalpha() for c in code) and any(c.isdigit() for c in code):
-            return code
-
-
-def reset_to_one_time_code(user):
-    """Replace the password by a one-time login code and force a new password at the next
-    login; returns the code for the caller's SMS (never a chosen password: SPEC §5)."""
-    code = one_time_code()
-    User.update(password_hash=hash_password(code), must_change_password=True).where(User.id == user.id).execute()
-    user.must_change_password = True
-    return code
-
-
 def create_user(role, username, real_name, password=None, phone=None, institution_name=None, **fields):
     """Create an account; ``password=None`` leaves it without one and forces a choice at
-    first login (staff get a one-time code by SMS instead, never a password)."""
+    first login (staff get a link to set it by SMS instead, never a password)."""
     institution = None
     if institution_name:
         institution = Institution.get_or_none(Institution.name == institution_name)
@@ -165,6 +154,12 @@ def create_user(role, username, real_name, password=None, phone=None, institutio
         raise AccountError(_l("This username is already taken"))
     if fields.get("email"):
         fields["email"] = fields["email"].strip().lower()
+    if permissions.is_learner(role) and institution is not None:
+        # A learner belongs to a teaching point (where their applications are reviewed),
+        # never to an institution as its staff do.
+        if institution.kind != InstitutionKind.TEACHING_POINT:
+            raise AccountError(f"a learner's --institution must name a teaching point, not {institution_name!r}")
+        fields["teaching_point"], institution = institution, None
     user = User(role=role, username=username, real_name=real_name, phone=phone, institution=institution, **fields)
     if permissions.is_reviewer(role) and institution is None:
         raise AccountError("a reviewer needs --institution (their teaching point)")
@@ -253,8 +248,15 @@ def change_phone(user, phone):
                      new=validators.mask_phone(phone))
 
 
+def require_new_password(user):
+    """A reset, or a new account's link (services.password_links): the password in place
+    stops opening the account (an unusable random one replaces it) and a new one must be chosen."""
+    User.update(password_hash=hash_password(secrets.token_urlsafe(32)), must_change_password=True).where(
+        User.id == user.id).execute()
+
+
 def create_staff(role, username, real_name, phone, institution_id=None, department=None):
-    """A center, reviewer or committee account, without a password: a one-time code follows."""
+    """A center, reviewer or committee account, without a password: a link to set it follows."""
     user = User.create(role=role, username=username.strip(), real_name=real_name.strip(), phone=phone.strip(),
                        institution=institution_id if permissions.is_reviewer(role) else None,
                        department=(department or "").strip() or None, must_change_password=True)
@@ -276,7 +278,7 @@ def update_staff(user, real_name, phone, institution_id=None, department=None):
 
 
 def create_institution_account(institution, username, phone):
-    """An institution's main account opened by the center (a one-time code follows)."""
+    """An institution's main account opened by the center (a link to set its password follows)."""
     user = User.create(role=Role.INSTITUTION, username=username.strip(),
                        real_name=institution.contact_name or institution.name, phone=phone.strip(),
                        institution=institution, must_change_password=True)

@@ -102,6 +102,9 @@ ACTIONS = {
     "feedback_handled": _l("Handled feedback"),
     "import": _l("Imported a workbook"),
     "export": _l("Exported a list"),
+    "job_cancelled": _l("Cancelled a background job"),
+    "job_retried": _l("Retried a background job"),
+    "password_link_sent": _l("Sent a link to set the password"),
     "article_created": _l("Created an article"),
     "article_updated": _l("Modified an article"),
     "article_deleted": _l("Deleted an article"),
@@ -168,6 +171,7 @@ OBJECTS = {
     "Feedback": _l("Feedback"),
     "FrameworkLevel": _l("Qualifications framework level"),
     "ImportBatch": _l("Import record"),
+    "Job": _l("Background job"),
     "Institution": _l("Organisation"),
     "LearnerAchievement": _l("Learner achievement"),
     "SigningKey": _l("Credential signing key"),
@@ -238,6 +242,7 @@ DETAILS = {
     "batch": _l("Import record number"),
     "search": _l("Search"),
     "skipped": _l("Skipped (already applied)"),
+    "starter": _l("Started by"),
 }
 # Account fields (账号管理's 修改 lists the ones it changed).
 USER_FIELDS = {"department": _l("Department"), "institution": _l("Organisation"), "phone": _l("Mobile"),

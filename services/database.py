@@ -4,6 +4,9 @@ SQLite by default (WAL, foreign keys on, busy timeout), PostgreSQL when
 ``DATABASE_URL=postgresql://…``. ``init_db`` creates the newest schema in an empty
 database or runs the steps of the ``migrations`` package above the stored version.
 """
+import contextlib
+import os
+
 from peewee import SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
@@ -46,6 +49,41 @@ def current_version():
         return 0
     row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
     return row.version if row else 0
+
+
+INIT_LOCK_KEY = 7_302_113_190_427  # the advisory lock every host's init-db takes (any constant)
+
+
+@contextlib.contextmanager
+def init_lock(url):
+    """Held while one host creates or migrates the schema and loads the reference data:
+    any number of hosts may run ``init-db`` at once (``make serve`` does at every start);
+    the others wait, then find the work done. PostgreSQL: a session-level advisory lock
+    on a connection of its own; SQLite: an exclusive lock on a file beside the database."""
+    if url.startswith("sqlite"):
+        import fcntl
+
+        path = url.split(":///", 1)[1]
+        if path in ("", ":memory:"):
+            yield
+            return
+        with open(os.path.abspath(path) + ".init-lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    import psycopg2
+
+    connection = psycopg2.connect(url.replace("postgresext://", "postgresql://", 1))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", (INIT_LOCK_KEY,))
+        yield
+    finally:
+        connection.close()  # ends the session, and with it the lock
 
 
 def init_db():

@@ -5,7 +5,8 @@ that several web hosts and job consumers share one set of files (SPEC §15).
 ``STORAGE_BACKEND=s3`` keeps them in ``S3_BUCKET`` under the same keys (``S3_PREFIX``
 before them), through boto3 — any S3-compatible server (SeaweedFS, MinIO, Ceph, a cloud).
 ``services/storage.py`` decides *what* is stored (checks, names, Attachment rows); this
-module only moves bytes. Both stores offer the same six operations.
+module only moves bytes. Both stores offer the same operations (``write``, ``open``,
+``delete``, ``listing``, ``response``, ``reachable``, ``bucket_state``, ``ensure_bucket``).
 """
 import hashlib
 import os
@@ -57,26 +58,58 @@ class LocalStore:
             abort(404)
         return send_file(self._path(name), mimetype=mime, as_attachment=as_attachment, download_name=download_name)
 
+    def reachable(self):
+        return os.path.isdir(self.root) and os.access(self.root, os.W_OK)
+
+    def bucket_state(self):
+        """As ``S3Store.bucket_state``: the folder exists, or can be made, or cannot."""
+        folder = self.root
+        while not os.path.exists(folder):
+            folder = os.path.dirname(folder)
+        if not os.access(folder, os.W_OK):
+            return FORBIDDEN
+        return EXISTS if os.path.isdir(self.root) else MISSING
+
+    def ensure_bucket(self):
+        os.makedirs(self.root, exist_ok=True)
+
+    def free_bytes(self):
+        """Free space where the files go (None when it cannot be told)."""
+        folder = self.root
+        while not os.path.exists(folder):
+            folder = os.path.dirname(folder)
+        stat = os.statvfs(folder)
+        return stat.f_bavail * stat.f_frsize
+
+
+EXISTS, MISSING, FORBIDDEN, UNREACHABLE = "exists", "missing", "forbidden", "unreachable"
+
+
+def _s3_client(config, **timeouts):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+        aws_access_key_id=config.get("S3_ACCESS_KEY") or None,
+        aws_secret_access_key=config.get("S3_SECRET_KEY") or None,
+        region_name=config.get("S3_REGION") or "us-east-1",
+        # Path-style addressing works with every S3-compatible server, virtual hosts do not.
+        config=Config(s3={"addressing_style": "path"}, **timeouts),
+    )
+
 
 class S3Store:
-    def __init__(self, client, bucket, prefix=""):
+    def __init__(self, client, bucket, prefix="", probe=None):
         self.client, self.bucket, self.prefix = client, bucket, prefix
+        self.probe = probe or client  # short timeouts, one try: health checks and restore's checks
 
     @classmethod
     def from_config(cls, config):
-        import boto3
-        from botocore.config import Config
-
-        client = boto3.client(
-            "s3",
-            endpoint_url=config.get("S3_ENDPOINT_URL") or None,
-            aws_access_key_id=config.get("S3_ACCESS_KEY") or None,
-            aws_secret_access_key=config.get("S3_SECRET_KEY") or None,
-            region_name=config.get("S3_REGION") or "us-east-1",
-            # Path-style addressing works with every S3-compatible server, virtual hosts do not.
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3, "mode": "standard"}),
-        )
-        return cls(client, config["S3_BUCKET"], config.get("S3_PREFIX", ""))
+        client = _s3_client(config, retries={"max_attempts": 3, "mode": "standard"})
+        probe = _s3_client(config, connect_timeout=3, read_timeout=5, retries={"max_attempts": 1})
+        return cls(client, config["S3_BUCKET"], config.get("S3_PREFIX", ""), probe)
 
     def _key(self, name):
         return f"{self.prefix}{name[:2]}/{name}"
@@ -117,14 +150,37 @@ class S3Store:
         response.content_length = obj["ContentLength"]
         return response
 
-    def ensure_bucket(self):
-        """Create the bucket when it is missing (first start of a new installation)."""
-        from botocore.exceptions import ClientError
+    def bucket_state(self):
+        """EXISTS, MISSING, FORBIDDEN (these credentials may not use it) or UNREACHABLE."""
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except ClientError:
+            self.probe.head_bucket(Bucket=self.bucket)
+            return EXISTS
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code"))
+            return MISSING if code in ("404", "NoSuchBucket", "NotFound") else FORBIDDEN
+        except BotoCoreError:
+            return UNREACHABLE
+
+    def reachable(self):
+        return self.bucket_state() == EXISTS
+
+    def ensure_bucket(self):
+        """Create the bucket when it is missing (first start of a new installation; two
+        hosts starting at once may both try)."""
+        from botocore.exceptions import ClientError
+
+        if self.bucket_state() == EXISTS:
+            return
+        try:
             self.client.create_bucket(Bucket=self.bucket)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+
+    def free_bytes(self):
+        return None  # an object store does not say
 
 
 def for_config(config):

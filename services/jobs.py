@@ -1,174 +1,249 @@
-"""Background jobs with huey (SPEC §15): work that must not hold a web request.
+"""Background jobs under a lease (SPEC §15): a large import or an export is a ``Job`` row
+first, handed to the queue second; a consumer runs it only while it holds the job's lease.
 
-The queue lives in Redis when ``REDIS_URL`` is set (several hosts), else in a SQLite
-file, ``instance/huey.db`` (``HUEY_SQLITE`` to move it) — no extra server for the
-embedded default. A consumer runs the jobs: ``make run`` starts one beside the web
-server; in production run ``huey_consumer services.jobs.huey`` (README).
-
-Each job runs inside an application context of its own consumer process, with a
-database connection opened for it and closed after. ``HUEY_IMMEDIATE=1`` runs jobs in
-the calling process at once (the test suite's default).
+- ``claim`` moves queued → running, counts the attempt (the lease's fencing number) and
+  names the consumer (``host:pid``). Every later write of that run (``Lease.progress``,
+  ``finish``, ``fail``) is a conditional update on that attempt: a run that lost its
+  lease — cancelled by the center, or given up for dead and started again elsewhere —
+  changes nothing and stops (``LeaseLost``). An import writes its ``done`` inside its own
+  transaction, so a job is never done without its rows nor its rows kept without it.
+- While a consumer runs jobs, its sweeper thread renews their ``heartbeat_at`` every few
+  seconds and says the consumer is alive (``ConsumerHeartbeat``).
+- ``reap`` (the sweeper, every few seconds) finds running jobs whose lease expired
+  (``JOB_LEASE_SECONDS`` without a heartbeat), or whose consumer on this host is gone
+  (its process no longer exists): each is queued again from its start — the work is
+  all-or-nothing, so its start is the safe point — or, after ``MAX_INTERRUPTIONS``, failed
+  with a message saying so. Queued jobs the queue lost (Redis down when they were started)
+  are handed to it again.
+- Center staff see every job under 后台任务 and may ``cancel`` or ``retry`` one.
 """
-import functools
+import contextlib
+import datetime as dt
+import logging
 import os
+import socket
+import threading
 
-from huey import RedisHuey, SqliteHuey, crontab
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 
-from models import db
+from models import ConsumerHeartbeat, Job, JobStatus, now
+from services import queue, transitions
+from services.database import transaction
 
-INSTANCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance")
+log = logging.getLogger(__name__)
+MAX_INTERRUPTIONS = 2  # a job whose consumer died twice is failed, not started a third time
+REQUEUE_AFTER = dt.timedelta(minutes=2)  # a queued job nobody claimed is handed to the queue again
+FORGET_CONSUMERS = dt.timedelta(days=1)
 
-
-def _make_huey():
-    immediate = os.environ.get("HUEY_IMMEDIATE") == "1"
-    if os.environ.get("REDIS_URL"):
-        return RedisHuey("creditbank", url=os.environ["REDIS_URL"], immediate=immediate)
-    os.makedirs(INSTANCE, exist_ok=True)
-    path = os.environ.get("HUEY_SQLITE", os.path.join(INSTANCE, "huey.db"))
-    return SqliteHuey("creditbank", filename=path, immediate=immediate)
-
-
-huey = _make_huey()
-_app = None
-
-
-def _app_context():
-    """The caller's context when there is one (immediate mode), else the consumer's app."""
-    global _app
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return current_app.app_context()
-    if _app is None:
-        from app import create_app
-
-        _app = create_app()
-    return _app.app_context()
+INTERRUPTED = _l("The job consumer running this job stopped; it was started again from the beginning "
+                 "(nothing of the interrupted run was kept).")
+GAVE_UP = _l("The job consumer running this job stopped %(count)s times, so the job was stopped. Nothing of it "
+             "was saved; please start it again, or ask the management center to retry it.")
+CANCELLED = _l("Cancelled by %(name)s of the management center; nothing of it was saved.")
 
 
-def in_app(function):
-    """Run ``function`` with an app context and a database connection of its own."""
-
-    @functools.wraps(function)
-    def wrapped(*args, **kwargs):
-        with _app_context():
-            opened = db.is_closed()  # in immediate mode the caller's connection stays its own
-            if opened:
-                db.connect()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                from services import mail, rule_alerts, sms
-
-                sms.flush()  # SMS the job wrote, now committed
-                mail.flush()
-                rule_alerts.flush()
-                if opened:
-                    db.close()
-
-    return wrapped
+class LeaseLost(Exception):
+    """This run no longer holds the job: cancelled, or given to another consumer."""
 
 
-# SMS: a few tries over about ten minutes, then the row is marked failed (a code would
-# have expired by then anyway).
-SMS_RETRIES = 4
-SMS_RETRY_DELAY = int(os.environ.get("SMS_RETRY_DELAY", 30))
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@huey.task(retries=SMS_RETRIES, retry_delay=SMS_RETRY_DELAY, context=True)
-def deliver_sms(row_id, text, params, task=None):
-    from services import sms_gateway
-
-    last_try = task is None or task.retries == 0
-    in_app(sms_gateway.deliver)(row_id, text, params, last_try)
+def lease_length():
+    return dt.timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
 
 
-# Imports and exports are not retried: an import is one transaction (a failure leaves
-# nothing), and the person sees the failure on the job's page and can start again.
-@huey.task()
-@in_app
-def run_import_job(job_id):
-    from services.excel import background
-
-    background.run_import(job_id)
+# --- starting ----------------------------------------------------------------------------
 
 
-@huey.task()
-@in_app
-def run_export_job(job_id):
-    from services.excel import background
-
-    background.run_export(job_id)
-
-
-@huey.periodic_task(crontab(minute="*/5"))
-@in_app
-def requeue_stuck_sms():
-    from services import sms_gateway
-
-    return sms_gateway.requeue_stuck()
+def start(kind, user, view, params):
+    """A new job, handed to the queue (a queue that is down leaves it to the sweeper)."""
+    job = Job.create(kind=kind, user=user, view=view, params=params, queued_at=now())
+    hand_over(job.id)
+    return Job.get_by_id(job.id)  # in immediate mode it has run by now
 
 
-@huey.periodic_task(crontab(minute="17", hour="3"), retries=2, retry_delay=600)
-@in_app
-def nightly_housekeeping():
-    from services import housekeeping
-
-    return housekeeping.run()
-
-
-@huey.task(retries=2, retry_delay=60)
-@in_app
-def housekeeping_now():
-    """The same steps on demand (``flask housekeeping --queue``)."""
-    from services import housekeeping
-
-    return housekeeping.run()
+def hand_over(job_id):
+    try:
+        queue.enqueue("run_job", job_id)
+    except queue.QueueUnavailable as error:
+        log.warning("job %s left for the sweeper: %s", job_id, error)
 
 
-# E-mail: chunks of outbox rows, a few tries over about ten minutes (services/mail.py).
-@huey.task(retries=SMS_RETRIES, retry_delay=SMS_RETRY_DELAY, context=True)
-def deliver_emails(row_ids, texts=None, task=None):
-    from services import mail
+# --- the lease ---------------------------------------------------------------------------
 
-    last_try = task is None or task.retries == 0
-    in_app(mail.deliver)(row_ids, last_try, texts)
+_held = {}  # job id → attempt: the jobs this process runs, renewed by the sweeper thread
+_held_lock = threading.Lock()
 
 
-@huey.periodic_task(crontab(minute="*/5"))
-@in_app
-def requeue_stuck_emails():
-    from services import mail
+class Lease:
+    def __init__(self, job_id, attempt):
+        self.job_id, self.attempt = job_id, attempt
 
-    return mail.requeue_stuck()
+    def _mine(self):
+        return [Job.id == self.job_id, Job.attempt == self.attempt]
 
+    def progress(self, **fields):
+        """Record progress (and renew the lease); raises LeaseLost when the job is not ours."""
+        moved = Job.update(heartbeat_at=now(), **fields).where(
+            *self._mine(), Job.status == JobStatus.RUNNING).execute()
+        if not moved:
+            raise LeaseLost(self.job_id)
 
-@huey.task(retries=2, retry_delay=60)
-@in_app
-def alert_rule_published(rule_id):
-    """Tell the learners holding a newly published rule's sources (services/rule_alerts.py)."""
-    from services import rule_alerts
+    def finish(self, **fields):
+        """running → done; inside the work's own transaction where it has one."""
+        moved = transitions.move(Job, JobStatus.DONE, where=self._mine(),
+                                 changes={"stage": "done", "finished_at": now(), "error": None, **fields})
+        if not moved:
+            raise LeaseLost(self.job_id)
 
-    return rule_alerts.alert(rule_id)
-
-
-# 统计报表: the aggregates rebuilt from the records (services/reports/build.py says why).
-REPORTS_EVERY_MINUTES = int(os.environ.get("REPORTS_EVERY_MINUTES", 10))
-
-
-@huey.periodic_task(crontab(minute=f"*/{REPORTS_EVERY_MINUTES}"))
-@in_app
-def rebuild_reports():
-    from services.reports import build
-
-    build.rebuild()
+    def fail(self, message):
+        transitions.move(Job, JobStatus.FAILED, where=self._mine(),
+                         changes={"stage": "failed", "error": str(message)[:500], "finished_at": now()})
 
 
-@huey.task()
-@in_app
-def rebuild_reports_now(user_id=None):
-    """立即更新 on the report page."""
-    from models import User
-    from services.reports import build
+def claim(job_id):
+    """queued → running for this consumer; returns the Lease, or None when the job is not
+    queued (run already, running elsewhere, cancelled)."""
+    moved = transitions.move(Job, JobStatus.RUNNING, expected=(JobStatus.QUEUED,), where=[Job.id == job_id],
+                             changes={"attempt": Job.attempt + 1, "worker": worker_name(), "heartbeat_at": now()})
+    if not moved:
+        return None
+    return Lease(job_id, Job.get_by_id(job_id).attempt)
 
-    build.rebuild(User.get_or_none(User.id == user_id) if user_id else None)
+
+@contextlib.contextmanager
+def holding(lease):
+    """While the body runs, this process's sweeper thread renews the lease."""
+    with _held_lock:
+        _held[lease.job_id] = lease.attempt
+    try:
+        yield lease
+    finally:
+        with _held_lock:
+            _held.pop(lease.job_id, None)
+
+
+def renew_leases():
+    """The sweeper thread's heartbeat for the jobs of this process. On SQLite an import's
+    long write transaction holds the database's write lock, so a renewal can fail for a
+    while: ``reap`` never takes a job from a consumer process that is alive on its host."""
+    with _held_lock:
+        held = dict(_held)
+    for job_id, attempt in held.items():
+        Job.update(heartbeat_at=now()).where(Job.id == job_id, Job.attempt == attempt,
+                                             Job.status == JobStatus.RUNNING).execute()
+    return len(held)
+
+
+def beat():
+    """This consumer is alive (``/healthz``, 后台任务)."""
+    name = worker_name()
+    if not ConsumerHeartbeat.update(seen_at=now()).where(ConsumerHeartbeat.name == name).execute():
+        ConsumerHeartbeat.insert(name=name, started_at=now(), seen_at=now()).on_conflict_ignore().execute()
+
+
+def last_consumer_seen():
+    row = ConsumerHeartbeat.select().order_by(ConsumerHeartbeat.seen_at.desc()).first()
+    return row.seen_at if row else None
+
+
+def live_consumers(within=dt.timedelta(minutes=2)):
+    return list(ConsumerHeartbeat.select().where(ConsumerHeartbeat.seen_at > now() - within)
+                .order_by(ConsumerHeartbeat.name))
+
+
+# --- finding dead runs -------------------------------------------------------------------
+
+
+def _process_state(pid):
+    """'alive', 'gone', or None when it cannot be told (another host's process)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            # "pid (name) S …": a zombie (Z) or dead (X) process runs nothing any more.
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+        return "gone" if state in ("Z", "X") else "alive"
+    except FileNotFoundError:
+        return "gone"
+    except OSError:
+        return None
+
+
+def _local_state(worker):
+    host, _sep, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    return _process_state(int(pid))
+
+
+def _lost(job, cutoff):
+    state = _local_state(job.worker)
+    if state == "gone":
+        return True  # its consumer on this host exited: no need to wait for the lease
+    if state == "alive":
+        return False  # alive on this host (on SQLite a renewal may wait for a long import)
+    return job.heartbeat_at is None or job.heartbeat_at < cutoff
+
+
+def reap():
+    """Start again (or fail) running jobs whose consumer died; hand lost queued jobs to
+    the queue again. Returns what it did."""
+    cutoff = now() - lease_length()
+    restarted, failed = [], []
+    for job in Job.select().where(Job.status == JobStatus.RUNNING).order_by(Job.id):
+        if not _lost(job, cutoff):
+            continue
+        same_run = [Job.id == job.id, Job.attempt == job.attempt]
+        if job.interrupted >= MAX_INTERRUPTIONS:
+            moved = transitions.move(Job, JobStatus.FAILED, where=same_run, changes={
+                "stage": "failed", "finished_at": now(), "interrupted": job.interrupted + 1,
+                "error": str(GAVE_UP % {"count": job.interrupted + 1})[:500]})
+            if moved:
+                failed.append(job.id)
+                log.warning("job %s failed: its consumer %s stopped %s times", job.id, job.worker, job.interrupted + 1)
+            continue
+        moved = transitions.move(Job, JobStatus.QUEUED, where=same_run, changes={
+            "stage": "queued", "done": 0, "worker": None, "heartbeat_at": None, "queued_at": now(),
+            "interrupted": job.interrupted + 1, "error": str(INTERRUPTED)})
+        if moved:
+            restarted.append(job.id)
+            log.warning("job %s started again: its consumer %s stopped", job.id, job.worker)
+            hand_over(job.id)
+    requeued = []
+    for job in Job.select(Job.id).where(Job.status == JobStatus.QUEUED, Job.queued_at < now() - REQUEUE_AFTER):
+        if Job.update(queued_at=now()).where(Job.id == job.id, Job.status == JobStatus.QUEUED).execute():
+            requeued.append(job.id)
+            hand_over(job.id)
+    ConsumerHeartbeat.delete().where(ConsumerHeartbeat.seen_at < now() - FORGET_CONSUMERS).execute()
+    return {"restarted": restarted, "failed": failed, "requeued": requeued}
+
+
+# --- the center's hands ------------------------------------------------------------------
+
+
+def cancel(job, by):
+    """queued or running → cancelled: a running import stops at its next step, or at the
+    latest when it would commit (nothing of it is kept)."""
+    with transaction():
+        transitions.move(job, JobStatus.CANCELLED, expected=(JobStatus.QUEUED, JobStatus.RUNNING),
+                         changes={"stage": "failed", "finished_at": now(),
+                                  "error": str(CANCELLED % {"name": by.real_name})[:500]},
+                         audit="job_cancelled", user=by, starter=job.user_id)
+
+
+def retry(job, by):
+    """failed or cancelled → queued, from its start (the upload is kept with the job)."""
+    with transaction():
+        transitions.move(job, JobStatus.QUEUED, expected=(JobStatus.FAILED, JobStatus.CANCELLED),
+                         changes={"stage": "queued", "done": 0, "error": None, "finished_at": None,
+                                  "interrupted": 0, "worker": None, "heartbeat_at": None, "queued_at": now()},
+                         audit="job_retried", user=by, starter=job.user_id)
+    hand_over(job.id)
+
+
+def stalled(job):
+    """A running job whose consumer seems gone and that no sweeper has taken back yet: its
+    page says the consumer is not answering (one alive on this host is only busy)."""
+    return job.status == JobStatus.RUNNING and _lost(job, now() - lease_length())

@@ -4,8 +4,11 @@ Every e-mail is a row of ``email_outbox`` (center staff read it under 系统管�
 handed to the queue when the request or job that wrote them ends and they are committed
 (``flush``), in chunks; a delivery job claims each row (pending → sending, a conditional
 update, so two consumers never send one twice), sends the chunk through one connection and
-marks it sent — or puts it back to pending for the job's retry, and the last failure marks
-it failed. A periodic job requeues rows left behind (a lost job, a consumer that died).
+marks it sent — or puts it back to pending, due again after ``SMS_RETRY_DELAY`` (read by the
+consumer), and after ``ATTEMPTS`` tries marks it failed. The consumer's sweeper
+(``sweep``) delivers every due row whatever happened to its task, and puts back a claim
+whose consumer died. SMTP has no delivery report: a consumer killed in the middle of a
+message may send it twice (a lost e-mail would be worse).
 
 ``EMAIL_BACKEND=console`` (default) writes each message to the log; ``EMAIL_BACKEND=smtp``
 sends through ``SMTP_HOST``:``SMTP_PORT`` (``SMTP_STARTTLS=1`` to upgrade the connection,
@@ -15,16 +18,19 @@ import datetime as dt
 import logging
 import smtplib
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import current_app, g
 
 from models import EmailOutbox, SmsStatus, now
-from services import transitions
+from services import queue as job_queue
+from services import sealing, transitions
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = dt.timedelta(minutes=10)
 CHUNK = 200
+ATTEMPTS = 5
+GRACE = dt.timedelta(seconds=15)  # a new row's own task normally delivers it within this
 
 
 # (setting, default, type): the e-mail settings of ``app.config.default_config``, from the environment.
@@ -88,7 +94,10 @@ class SmtpBackend:
         message["From"] = self.config["MAIL_FROM"]
         message["To"] = formataddr(("", row.email))
         message["Subject"] = row.subject
-        message["Message-ID"] = make_msgid(domain="creditbank")
+        message["Date"] = formatdate(localtime=True)
+        # The sender's own domain: a Message-ID under a made-up one scores as spam.
+        domain = parseaddr(self.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+        message["Message-ID"] = make_msgid(idstring=f"outbox{row.id}", domain=domain)
         message.set_content(body or row.body)
         try:
             self.connection.send_message(message)
@@ -108,16 +117,15 @@ def backend():
 
 def send(email, subject, body, secrets=()):
     """Queue one e-mail; it leaves when the current transaction has committed. As with SMS,
-    ``secrets`` (a code in the text) are masked in the outbox row: the clear text travels
-    only in the delivery job's arguments."""
+    ``secrets`` (a code or a link's token in the text) are masked in the body staff read;
+    the clear text waits sealed (services.sealing) for the delivery."""
     if not email:
         return None
     from services.sms import mask
 
     text = str(body)
-    row = EmailOutbox.create(email=email, subject=str(subject)[:200], body=mask(text, secrets))
-    if secrets:
-        g.setdefault("email_texts", {})[row.id] = text
+    row = EmailOutbox.create(email=email, subject=str(subject)[:200], body=mask(text, secrets),
+                             payload=sealing.seal({"text": text}) if secrets else None)
     later(row.id)
     return row
 
@@ -127,20 +135,20 @@ def later(*row_ids):
     g.setdefault("emails_to_deliver", []).extend(row_ids)
 
 
-def queue(row_ids, texts=None):
-    from services import jobs
-
-    row_ids, texts = list(row_ids), texts or {}
-    for start in range(0, len(row_ids), CHUNK):
-        chunk = row_ids[start:start + CHUNK]
-        clear = {row_id: texts[row_id] for row_id in chunk if row_id in texts}
-        jobs.deliver_emails(chunk, clear or None)
+def queue(row_ids):
+    """Hand ``row_ids`` to the job queue in chunks (a queue that is down: the sweeper)."""
+    row_ids = list(row_ids)
+    try:
+        for start in range(0, len(row_ids), CHUNK):
+            job_queue.enqueue("deliver_emails", row_ids[start:start + CHUNK])
+    except job_queue.QueueUnavailable as error:
+        log.warning("E-mails left for the sweeper: %s", error)
 
 
 def flush():
     """Queue the e-mails this request or job wrote whose rows were committed (those of a
-    rolled-back transaction are gone). Never raises: the periodic requeue catches the rest."""
-    waiting, texts = g.pop("emails_to_deliver", None), g.pop("email_texts", None)
+    rolled-back transaction are gone). Never raises: the sweeper delivers the rest."""
+    waiting = g.pop("emails_to_deliver", None)
     if not waiting:
         return
     try:
@@ -148,60 +156,82 @@ def flush():
             row_id for (row_id,) in EmailOutbox.select(EmailOutbox.id)
             .where(EmailOutbox.id.in_(waiting), EmailOutbox.status == SmsStatus.PENDING).tuples()
         ]
-        queue(committed, texts)
+        queue(committed)
     except Exception:
-        log.warning("E-mail deliveries left for the periodic requeue: %s", waiting[:20], exc_info=True)
+        log.warning("E-mail deliveries left for the sweeper: %s", waiting[:20], exc_info=True)
+
+
+def _due():
+    return EmailOutbox.next_attempt_at.is_null() | (EmailOutbox.next_attempt_at <= now())
 
 
 def _claim(row_id):
     """pending → sending, one row at a time: of two consumers exactly one gets it."""
     return transitions.move(EmailOutbox, SmsStatus.SENDING, expected=(SmsStatus.PENDING,),
-                            where=[EmailOutbox.id == row_id],
+                            where=[EmailOutbox.id == row_id, _due()],
                             changes={"sent_at": now(), "attempts": EmailOutbox.attempts + 1}) == 1
 
 
-def deliver(row_ids, last_try, texts=None):
-    """Send the rows of ``row_ids`` still pending (``texts``: the clear text of rows whose
-    outbox copy is masked); raise DeliveryError when some should be tried again. Returns
-    the number sent."""
-    texts = {int(k): v for k, v in (texts or {}).items()}
+def deliver(row_ids):
+    """Send the rows of ``row_ids`` that are pending and due; returns the number sent.
+    Rows the backend did not take are due again later, or failed after ``ATTEMPTS``."""
     claimed = [row_id for row_id in row_ids if _claim(row_id)]
     if not claimed:
         return 0
     rows = list(EmailOutbox.select().where(EmailOutbox.id.in_(claimed)).order_by(EmailOutbox.id))
-    sent, failure = [], None
+    sent, failure = set(), None
     try:
         with backend() as connection:
             for row in rows:
                 try:
-                    connection.send(row, texts.get(row.id))
+                    connection.send(row, _clear_text(row))
                 except DeliveryError as error:
                     failure = error
                     continue
                 transitions.move(EmailOutbox, SmsStatus.SENT, where=[EmailOutbox.id == row.id],
-                                 changes={"sent_at": now(), "error": None})
-                sent.append(row.id)
+                                 changes={"sent_at": now(), "error": None, "payload": None})
+                sent.add(row.id)
     except DeliveryError as error:  # no connection at all
         failure = error
-    unsent = [row_id for row_id in claimed if row_id not in set(sent)]
+    unsent = [row for row in rows if row.id not in sent]
     if unsent:
-        status = SmsStatus.FAILED if last_try else SmsStatus.PENDING
-        transitions.move(EmailOutbox, status, expected=(SmsStatus.SENDING,), where=[EmailOutbox.id.in_(unsent)],
-                         changes={"error": str(failure)[:500], "sent_at": None})
-        log.warning("%s e-mails not delivered (%s): %s", len(unsent), status, failure)
-        raise DeliveryError(str(failure))
+        _again_or_fail(unsent, failure)
     return len(sent)
 
 
-def requeue_stuck():
-    """Rows left pending (their job was lost) or claimed by a consumer that died."""
-    cutoff = now() - STALE_CLAIM
+def _clear_text(row):
+    """The text to send when the body staff read is masked (None: send the body)."""
+    if not row.payload:
+        return None
+    try:
+        return sealing.unseal(row.payload)["text"]
+    except sealing.Unreadable as error:  # sealed under another SECRET_KEY: the masked body is all there is
+        raise DeliveryError(str(error)) from None
+
+
+def _again_or_fail(rows, failure):
+    delay = dt.timedelta(seconds=current_app.config["SMS_RETRY_DELAY"])
+    last = [row.id for row in rows if row.attempts >= ATTEMPTS]
+    again = [row.id for row in rows if row.attempts < ATTEMPTS]
+    # A final row keeps no secret: its sealed text is erased.
+    for status, ids, changes in ((SmsStatus.FAILED, last, {"payload": None}), (SmsStatus.PENDING, again,
+                                                               {"next_attempt_at": now() + delay})):
+        if ids:
+            transitions.move(EmailOutbox, status, expected=(SmsStatus.SENDING,), where=[EmailOutbox.id.in_(ids)],
+                             changes={"error": str(failure)[:500], "sent_at": None, **changes})
+    log.warning("%s e-mails not delivered (%s failed for good): %s", len(rows), len(last), failure)
+
+
+def sweep(limit=10 * CHUNK):
+    """One pass of the sweeper: put back claims of consumers that died, deliver every due row."""
     transitions.move(EmailOutbox, SmsStatus.PENDING, expected=(SmsStatus.SENDING,),
-                     where=[EmailOutbox.sent_at < cutoff])
-    stuck = [
-        row_id for (row_id,) in EmailOutbox.select(EmailOutbox.id)
-        .where(EmailOutbox.status == SmsStatus.PENDING, EmailOutbox.created_at < cutoff)
-        .order_by(EmailOutbox.id).limit(10 * CHUNK).tuples()
+                     where=[EmailOutbox.sent_at < now() - STALE_CLAIM])
+    waiting = [
+        row_id for (row_id,) in EmailOutbox.select(EmailOutbox.id).where(
+            EmailOutbox.status == SmsStatus.PENDING,
+            (EmailOutbox.next_attempt_at <= now())
+            | (EmailOutbox.next_attempt_at.is_null() & (EmailOutbox.created_at < now() - GRACE)),
+        ).order_by(EmailOutbox.id).limit(limit).tuples()
     ]
-    queue(stuck)
-    return {"requeued": len(stuck)}
+    delivered = sum(deliver(waiting[start:start + CHUNK]) for start in range(0, len(waiting), CHUNK))
+    return {"delivered": delivered, "waiting": len(waiting)}

@@ -436,9 +436,17 @@ def _feedback_visible(user: Who, feedback_id: int) -> bool:
     )
 
 
+def sees_every_job(user: Who) -> bool:
+    """Center staff see, cancel and retry every background job (后台任务)."""
+    return is_center(user)
+
+
 def scope_jobs(query: Query, user: Who) -> Query:
-    """Background jobs (large imports, exports) are seen by the person who started them."""
+    """Background jobs (large imports, exports) are seen by the person who started them,
+    and by center staff."""
     user_id = getattr(user, "id", None)
+    if user_id is not None and sees_every_job(user):
+        return query
     return query.where(Job.user == user_id) if user_id is not None else query.where(Job.id.is_null())
 
 
@@ -456,7 +464,7 @@ ATTACHMENT_RULES: dict[str, OwnerCheck] = {
     "rule": _published_or_own(ConversionRule, (RuleStatus.PUBLISHED, RuleStatus.SUPERSEDED), Permission.RULES),
     "import": _import_visible,
     "feedback": _feedback_visible,
-    # A background job's files (its upload, an export): the person who started it only.
+    # A background job's files (its upload, an export): the person who started it, the center.
     "job": lambda u, i: scope_jobs(Job.select(), u).where(Job.id == i).exists(),
     "article": _article_visible,
     "avatar": lambda u, i: getattr(u, "id", None) == i,  # 修改头像: the person's own picture

@@ -60,11 +60,11 @@ def flush():
 
 
 def _queue(rule_ids):
-    from services import jobs
+    from services import queue
 
     for rule_id in dict.fromkeys(rule_ids):
         try:
-            jobs.alert_rule_published(rule_id)
+            queue.enqueue("alert_rule_published", rule_id)
         except Exception:
             log.warning("Rule alert of rule %s not queued", rule_id, exc_info=True)
 

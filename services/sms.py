@@ -1,7 +1,8 @@
 """SMS sending through a pluggable backend, and SMS verification codes (SPEC §12).
 
 Every message is written to the outbox table (its codes masked) and delivered by the job
-consumer through the gateway ``SMS_BACKEND`` names (``services/sms_gateway.py``).
+consumer through the gateway ``SMS_BACKEND`` names (``services/sms_delivery.py``,
+``services/sms_gateway.py``).
 Codes: 6 digits, valid 10 minutes, stored hashed, at most 5 attempts.
 
 Per phone, whatever the purpose and whoever asks: one requested message (a code, or the
@@ -19,12 +20,12 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from models import SmsOutbox, SmsPurpose, SmsStatus, VerificationCode, db, now
-from services import bulk, throttle
+from models import SmsOutbox, SmsPurpose, VerificationCode, db, now
+from services import sms_delivery, throttle
 
 log = logging.getLogger(__name__)
 
-CODE_TTL = dt.timedelta(minutes=10)
+CODE_TTL = sms_delivery.CODE_TTL  # a code not delivered within it is failed, not sent late
 MAX_ATTEMPTS = 5
 # Per phone number, every purpose: limits SMS bombing of one number. The trade-off:
 # somebody who keeps asking for a stranger's number can use up that number's codes for
@@ -40,7 +41,7 @@ NEUTRAL_NOTICE_DAILY = throttle.Limit("sms_notice_day", 1, dt.timedelta(days=1))
 DAILY_BUDGET = 30
 
 
-MASK = "******"
+MASK = sms_delivery.MASK
 
 
 def mask(body, secrets):
@@ -54,20 +55,20 @@ def mask(body, secrets):
 def send(phone, body, purpose=SmsPurpose.NOTICE, secrets=()):
     """Queue ``body`` for ``phone``. The outbox row keeps the text with ``secrets`` (codes
     inside it) masked: center staff read the outbox, and a live code there would let them
-    take over the account. The clear text travels only in the delivery job's payload,
-    handed to the queue when the current transaction has committed (``flush``), so a
-    rolled-back decision sends nothing."""
+    take over the account. The clear text is kept sealed for the gateway
+    (services.sms_delivery) and handed to the queue when the current transaction has
+    committed (``flush``), so a rolled-back decision sends nothing. A code goes through the
+    verify template; a notice — a link with a secret in it too — through the notice
+    template with its whole text."""
     if not phone:
         return None
     if over_budget(phone):
         log.warning("SMS to %s not sent: %s messages in 24 hours already", phone[-4:], DAILY_BUDGET)
         return None
     text = str(body)
-    row = SmsOutbox.create(
-        phone=phone, body=mask(text, secrets), purpose=purpose, backend=current_app.config["SMS_BACKEND"]
-    )
-    params = {"code": str(secrets[0])} if secrets else {"content": text}
-    g.setdefault("sms_to_deliver", []).append((row.id, text, params))
+    params = {"code": str(secrets[0])} if secrets and purpose != SmsPurpose.NOTICE else {"content": text}
+    row = sms_delivery.write(phone, mask(text, secrets), purpose, text, params)
+    g.setdefault("sms_to_deliver", []).append(row.id)
     return row
 
 
@@ -122,38 +123,17 @@ def send_many(messages, purpose=SmsPurpose.NOTICE):
     messages = [(phone, str(body)) for phone, body in messages if phone]
     spent = over_budget_among({phone for phone, _body in messages})
     messages = [(phone, body) for phone, body in messages if phone not in spent]
-    if not messages:
-        return
-    rows = bulk.insert_chunked(SmsOutbox, ({"phone": phone, "body": text} for phone, text in messages),
-                               returning=("id", "phone", "body"), purpose=purpose,
-                               backend=current_app.config["SMS_BACKEND"], created_at=now())
-    waiting = g.setdefault("sms_to_deliver", [])
-    for row_id, _phone, body in rows:
-        waiting.append((row_id, body, {"content": body}))
+    if messages:
+        g.setdefault("sms_to_deliver", []).extend(sms_delivery.write_many(messages, purpose))
 
 
 def flush():
     """Queue delivery of the messages written by this request (or job) whose rows were
-    committed; those of a rolled-back transaction are gone and are dropped. Never raises:
-    it runs while a request ends, and the periodic requeue catches anything left."""
+    committed. Never raises: it runs while a request ends, and the sweeper delivers
+    anything left."""
     waiting = g.pop("sms_to_deliver", None)
-    if not waiting:
-        return
-    from services import jobs
-
-    try:
-        ids = [row_id for row_id, _text, _params in waiting]
-        committed = {
-            row_id
-            for (row_id,) in SmsOutbox.select(SmsOutbox.id)
-            .where(SmsOutbox.id.in_(ids), SmsOutbox.status == SmsStatus.PENDING)
-            .tuples()
-        }
-        for row_id, text, params in waiting:
-            if row_id in committed:
-                jobs.deliver_sms(row_id, text, params)
-    except Exception:
-        log.warning("SMS deliveries left for the periodic requeue: %s", [w[0] for w in waiting], exc_info=True)
+    if waiting:
+        sms_delivery.hand_over(waiting)
 
 
 def is_development():

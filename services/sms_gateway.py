@@ -1,40 +1,51 @@
-"""SMS gateways and the delivery of outbox rows (run by the job consumer, SPEC §12, §15).
+"""SMS gateways: how a message reaches a provider, and how the provider's delivery report
+is read back (the outbox's delivery is ``services/sms_delivery.py``).
 
 ``SMS_BACKEND=console`` (default) hands each message to the log with its codes masked —
 development and tests. ``SMS_BACKEND=aliyun`` posts to a gateway speaking Alibaba Cloud's
 SMS API (``SendSms``: a signed RPC request naming a sign, a template code and the template's
 JSON parameters), the shape most Chinese SMS providers share; ``SMS_GATEWAY_URL`` points it
 at the provider or at a compatible relay. Messages with a code use
-``SMS_TEMPLATE_CODE_VERIFY`` with ``{"code": …}``; notices ``SMS_TEMPLATE_CODE_NOTICE`` with
-``{"content": …}``.
+``SMS_TEMPLATE_CODE_VERIFY`` with ``{"code": …}``; everything else (notices, and links
+that set a password) ``SMS_TEMPLATE_CODE_NOTICE`` with ``{"content": …}``.
 
-Delivery is exactly-once per outbox row under concurrent consumers: a row is claimed
-(pending → sending) by a conditional update before the gateway is called; a failed call
-puts it back to pending for the job's retry, and the last failure marks it failed.
+Every gateway offers two calls:
+
+- ``deliver(phone, text, params, row)`` returns when the provider took the message, raises
+  ``DeliveryError`` when it certainly did not (no connection, a refusal: sending again is
+  safe), and ``DeliveryUnknown`` when it may have (the request left and no answer came
+  back within ``SMS_TIMEOUT``): then nothing is sent again until the report decides.
+- ``report(row)`` asks the provider whether it took the message (Aliyun's
+  ``QuerySendDetails``, matched by the ``OutId`` each request carries — the row's
+  ``reference``): ``DELIVERED`` (taken: waiting for the handset's receipt, or received),
+  ``NOT_TAKEN`` (no such message, or the provider reports it failed: sending again
+  delivers at most one), or None when the provider cannot be asked now.
 """
 import base64
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import logging
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 
 from flask import current_app
 
-from models import SmsOutbox, SmsStatus, now
-from services import transitions
-
 log = logging.getLogger(__name__)
-# A row claimed longer ago than this belongs to a consumer that died mid-call.
-STALE_CLAIM = dt.timedelta(minutes=10)
+
+DELIVERED = "delivered"
+NOT_TAKEN = "not_taken"
+BEIJING = dt.timezone(dt.timedelta(hours=8))  # the provider's calendar (SendDate)
 
 
 class DeliveryError(Exception):
-    """The gateway did not accept the message (network error or a refusal)."""
+    """The gateway did not take the message (no connection, or a refusal)."""
+
+
+class DeliveryUnknown(DeliveryError):
+    """The request may have reached the provider but no answer came back."""
 
 
 class ConsoleGateway:
@@ -42,6 +53,9 @@ class ConsoleGateway:
 
     def deliver(self, phone, text, params, row):
         log.info("SMS to %s: %s", phone, row.body)  # the outbox copy: codes masked
+
+    def report(self, row):
+        return NOT_TAKEN  # the log keeps no record: a message lost mid-way is written again
 
 
 def _percent(value):
@@ -59,49 +73,103 @@ def aliyun_signature(params, secret, method="POST"):
 
 class AliyunGateway:
     name = "aliyun"
-    TIMEOUT = 10
+    REPORT_PAGE = 50
+    REPORT_PAGES = 20  # 1 000 messages to one number in a day is more than the quotas allow
 
     def __init__(self, config):
         self.url = config["SMS_GATEWAY_URL"]
         self.key_id = config["SMS_ACCESS_KEY_ID"]
         self.secret = config["SMS_ACCESS_KEY_SECRET"]
         self.sign_name = config["SMS_SIGN_NAME"]
+        self.timeout = config["SMS_TIMEOUT"]
         self.templates = {"code": config["SMS_TEMPLATE_CODE_VERIFY"], "content": config["SMS_TEMPLATE_CODE_NOTICE"]}
 
-    def request_params(self, phone, params):
-        template = self.templates["code" if "code" in params else "content"]
+    def _signed(self, action, fields):
         fields = {
             "AccessKeyId": self.key_id,
-            "Action": "SendSms",
+            "Action": action,
             "Format": "JSON",
-            "PhoneNumbers": phone,
             "RegionId": "cn-hangzhou",
-            "SignName": self.sign_name,
             "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": uuid.uuid4().hex,
             "SignatureVersion": "1.0",
-            "TemplateCode": template,
-            "TemplateParam": json.dumps(params, ensure_ascii=False),
             "Timestamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25",
+            **fields,
         }
         fields["Signature"] = aliyun_signature(fields, self.secret)
         return fields
 
-    def deliver(self, phone, text, params, row):
-        body = urllib.parse.urlencode(self.request_params(phone, params)).encode()
-        request = urllib.request.Request(
-            self.url, data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
-        )
+    def request_params(self, phone, params, reference=None):
+        template = self.templates["code" if "code" in params else "content"]
+        fields = {"PhoneNumbers": phone, "SignName": self.sign_name, "TemplateCode": template,
+                  "TemplateParam": json.dumps(params, ensure_ascii=False)}
+        if reference:
+            fields["OutId"] = reference
+        return self._signed("SendSms", fields)
+
+    def _post(self, fields):
+        """POST ``fields``; the answer's JSON. DeliveryError before the request left (or a
+        refusal with an HTTP error), DeliveryUnknown after it left without an answer."""
+        url = urllib.parse.urlsplit(self.url)
+        connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        connection = connection_class(url.hostname, url.port, timeout=self.timeout)
         try:
-            with urllib.request.urlopen(request, timeout=self.TIMEOUT) as response:
-                answer = json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            raise DeliveryError(f"HTTP {error.code}: {error.read()[:200]!r}") from None
-        except (OSError, ValueError) as error:
-            raise DeliveryError(f"{type(error).__name__}: {error}") from None
+            try:
+                connection.connect()
+            except OSError as error:
+                raise DeliveryError(f"no connection: {type(error).__name__}: {error}") from None
+            try:
+                connection.request("POST", url.path or "/", urllib.parse.urlencode(fields),
+                                   {"Content-Type": "application/x-www-form-urlencoded"})
+                response = connection.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                raise DeliveryUnknown(f"no answer within {self.timeout} s: {type(error).__name__}: {error}") from None
+        finally:
+            connection.close()
+        if response.status >= 400:
+            raise DeliveryError(f"HTTP {response.status}: {body[:200]!r}")
+        try:
+            return json.loads(body or b"{}")
+        except ValueError:
+            raise DeliveryUnknown(f"an answer that is not JSON: {body[:200]!r}") from None
+
+    def deliver(self, phone, text, params, row):
+        answer = self._post(self.request_params(phone, params, row.reference))
         if answer.get("Code") != "OK":
             raise DeliveryError(f"{answer.get('Code')}: {answer.get('Message')}")
+
+    def report(self, row):
+        """QuerySendDetails for the row's number on the provider's today and yesterday, by OutId."""
+        if not row.reference:
+            return NOT_TAKEN  # never sent with an id: it cannot have been sent at all
+        today = dt.datetime.now(BEIJING).date()
+        try:
+            for day in (today, today - dt.timedelta(days=1)):
+                found = self._find(row, day.strftime("%Y%m%d"))
+                if found is not None:
+                    return found
+        except DeliveryError as error:
+            log.warning("SMS %s: no delivery report now (%s)", row.id, error)
+            return None
+        return NOT_TAKEN
+
+    def _find(self, row, send_date):
+        for page in range(1, self.REPORT_PAGES + 1):
+            answer = self._post(self._signed("QuerySendDetails", {
+                "PhoneNumber": row.phone, "SendDate": send_date, "PageSize": str(self.REPORT_PAGE),
+                "CurrentPage": str(page)}))
+            if answer.get("Code") != "OK":
+                raise DeliveryError(f"{answer.get('Code')}: {answer.get('Message')}")
+            details = (answer.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+            for detail in details:
+                if detail.get("OutId") == row.reference:
+                    # SendStatus 1: waiting for the handset's receipt, 2: failed, 3: received.
+                    return NOT_TAKEN if int(detail.get("SendStatus", 0)) == 2 else DELIVERED
+            if len(details) < self.REPORT_PAGE:
+                return None
+        return None
 
 
 def gateway():
@@ -111,52 +179,3 @@ def gateway():
     if name == "aliyun":
         return AliyunGateway(current_app.config)
     raise RuntimeError(f"unknown SMS_BACKEND {name!r}; known: console, aliyun")
-
-
-def deliver(row_id, text, params, last_try):
-    """Deliver outbox row ``row_id``; raise DeliveryError when it should be tried again."""
-    claimed = transitions.move(SmsOutbox, SmsStatus.SENDING, where=[SmsOutbox.id == row_id],
-                               changes={"sent_at": now(), "attempts": SmsOutbox.attempts + 1})
-    if not claimed:
-        return False  # sent already, being sent, or failed for good
-    row = SmsOutbox.get_by_id(row_id)
-    try:
-        gateway().deliver(row.phone, text, params, row)
-    except DeliveryError as error:
-        status = SmsStatus.FAILED if last_try else SmsStatus.PENDING
-        transitions.move(SmsOutbox, status, expected=(SmsStatus.SENDING,), where=[SmsOutbox.id == row_id],
-                         changes={"error": str(error)[:500], "sent_at": None})
-        log.warning("SMS %s not delivered (%s): %s", row_id, status, error)
-        raise
-    transitions.move(SmsOutbox, SmsStatus.SENT, where=[SmsOutbox.id == row_id], changes={"sent_at": now(), "error": None})
-    return True
-
-
-def requeue_stuck():
-    """Rows left pending (their job was lost) or claimed by a consumer that died: a notice
-    is queued again from its stored text; a message with a code cannot be (the outbox
-    keeps it masked, and the code has expired by now) and is marked failed."""
-    from services import jobs
-    from services.sms import MASK
-
-    cutoff = now() - STALE_CLAIM
-    stuck = SmsOutbox.select().where(
-        ((SmsOutbox.status == SmsStatus.PENDING) & (SmsOutbox.created_at < cutoff))
-        | ((SmsOutbox.status == SmsStatus.SENDING) & (SmsOutbox.sent_at < cutoff))
-    )
-    requeued = expired = 0
-    for row in stuck.iterator():
-        if MASK in row.body:
-            transitions.move(SmsOutbox, SmsStatus.FAILED, expected=(row.status,), where=[SmsOutbox.id == row.id],
-                             changes={"error": "expired before delivery"})
-            expired += 1
-            continue
-        # A lost claim goes back to pending; a pending row is queued again as it is (the
-        # delivery's own claim keeps it sent once).
-        reset = row.status == SmsStatus.PENDING or transitions.move(
-            SmsOutbox, SmsStatus.PENDING, expected=(SmsStatus.SENDING,), where=[SmsOutbox.id == row.id]
-        )
-        if reset:
-            jobs.deliver_sms(row.id, row.body, {"content": row.body})
-            requeued += 1
-    return {"requeued": requeued, "expired": expired}

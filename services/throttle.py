@@ -79,7 +79,9 @@ def wait(limit, key):
     ]
     if len(stamps) < limit.count:
         return 0
-    return max(1, int((stamps[-1] + limit.window - now()).total_seconds()) + 1)
+    # Never past the window (a hit stamped this very instant leaves it in exactly the window).
+    remaining = (stamps[-1] + limit.window - now()).total_seconds()
+    return max(1, min(math.ceil(remaining), int(limit.window.total_seconds())))
 
 
 def forget(hit):

@@ -115,13 +115,19 @@ document.addEventListener("change", function (event) {
   var card = document.querySelector("[data-job-status]");
   if (!card) return;
   function part(name) { return card.querySelector('[data-job="' + name + '"]'); }
+  function toggle(name, text) {
+    part(name).textContent = text || "";
+    part(name).classList.toggle("d-none", !text);
+  }
   function show(state) {
     card.querySelector("progress").value = state.percent;
+    part("status").textContent = state.status_label;
     part("stage").textContent = state.stage;
     part("counts").textContent = state.total ? state.done + " / " + state.total : "";
-    if (state.error) { part("error").textContent = state.error; part("error").classList.remove("d-none"); }
+    toggle("note", state.note);
+    toggle("error", state.error);
     if (state.result) { part("result").href = state.result; part("done").classList.remove("d-none"); }
-    return state.status === "done" || state.status === "failed";
+    return state.final;
   }
   function poll() {
     fetch(card.getAttribute("data-job-status"), { credentials: "same-origin" })

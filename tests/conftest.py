@@ -38,14 +38,19 @@ def scratch_database_url(tmp_path):
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return "sqlite:///" + str(tmp_path / "scratch.db")
-    name = f"{urlparse(url).path.lstrip('/')}_scratch_{WORKER}"
-    admin = psycopg2.connect(url)
+    return fresh_postgres_database(url, f"{urlparse(url).path.lstrip('/')}_scratch_{WORKER}")
+
+
+def fresh_postgres_database(admin_url, name):
+    """A new, empty database ``name`` on the PostgreSQL server of ``admin_url`` (dropped
+    first if a previous run left it); returns its URL."""
+    admin = psycopg2.connect(admin_url)
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
-    return url.rsplit("/", 1)[0] + "/" + name
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")
@@ -263,6 +268,13 @@ def s3_server(tmp_path_factory):
         yield from _run_weed(weed, folder, log, master, volume, filer, s3)
 
 
+class S3Endpoint(str):
+    """The S3 endpoint URL; ``.filer`` is the filer's address (another S3 gateway, e.g. one
+    with restricted credentials, can serve the same files: tests/deployment/test_faults.py)."""
+
+    filer = None
+
+
 def _run_weed(weed, folder, log, master, volume, filer, s3):
     import subprocess
     import time
@@ -277,7 +289,8 @@ def _run_weed(weed, folder, log, master, volume, filer, s3):
          "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false"],
         stdout=log, stderr=subprocess.STDOUT,
     )
-    endpoint = f"http://127.0.0.1:{s3}"
+    endpoint = S3Endpoint(f"http://127.0.0.1:{s3}")
+    endpoint.filer = f"127.0.0.1:{filer}"
     deadline = time.time() + 60
     while True:
         try:

@@ -197,3 +197,12 @@ def export(client, url, data):
     status = client.get(response.location.rstrip("/") + "/status").get_json()
     assert status["status"] == "done", status
     return client.get(status["result"])
+
+
+def password_link(text):
+    """The path of the set-password link in an SMS text (services/password_links.py)."""
+    import re
+
+    match = re.search(r"https?://[^/\s]+(/password/set/[A-Za-z0-9_.\-]+)", text)
+    assert match, text
+    return match.group(1)

@@ -13,13 +13,14 @@ def register_blueprints(app):
         learner,
         mobile,
         password_email,
+        password_link,
         portal,
         portal_content,
         shared,
     )
 
-    for module in (auth, account, avatar, credentials, files, health, institution, learner, mobile, password_email, portal,
-                   portal_content, shared):
+    for module in (auth, account, avatar, credentials, files, health, institution, learner, mobile, password_email,
+                   password_link, portal, portal_content, shared):
         app.register_blueprint(module.bp)
     from views import api
 

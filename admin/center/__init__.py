@@ -8,6 +8,7 @@ from admin.center import (
     conversions,
     duplicates,
     home,  # noqa: F401 (registers the center's home page)
+    jobs,
     reports,
 )
 from admin.center.accounts import LearnerView, StaffView
@@ -55,3 +56,4 @@ def register(admin):
     duplicates.register(admin, MENU_CATALOGUE)
     conversions.register(admin, MENU_INSTITUTIONS)
     reports.register(admin, MENU_SYSTEM)
+    jobs.register(admin, MENU_SYSTEM)

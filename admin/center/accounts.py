@@ -1,14 +1,15 @@
 """Accounts (SPEC §5): staff created by the center, and every learner.
 
-A new staff or institution account gets an SMS naming the account with a one-time login
-code; the account must choose its own password at first login
-(``User.must_change_password``). No password is ever chosen here or sent by SMS.
+A new staff or institution account gets an SMS naming the account with a link to set its
+password (services/password_links.py; 重置密码 sends a new one). No password is ever
+chosen here or sent by SMS.
 """
 from flask import abort, flash, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from peewee import JOIN, IntegrityError
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
@@ -25,26 +26,21 @@ from models import (
     Institution,
     LearnerAchievement,
     Role,
-    SmsPurpose,
     User,
     db,
 )
-from services import accounts, audit, permissions, sms
+from services import accounts, audit, password_links, permissions
 from services.excel import DATETIME, LEARNER_ACCOUNTS, ExportColumn
 from services.validators import Mobile, mask_id, mask_phone
 
 
-def send_login_code(user):
-    """Replace the account's password by a one-time code, force a new password at
-    login and send the code with the account name (never a password)."""
-    code = accounts.reset_to_one_time_code(user)
-    sms.send(
-        user.phone,
-        _("[Credit Bank] Your account %(username)s is ready. One-time login code: %(code)s; "
-          "you will choose your own password when you log in.", username=user.username, code=code),
-        SmsPurpose.NOTICE,
-        secrets=(code,),
-    )
+def send_password_link(user, institution=None):
+    """SMS the account's name and a link to set its password (never a password); in
+    development the page shows the link, so the first login works without a gateway."""
+    link = password_links.send(user, by=current_user._get_current_object(), institution=institution)
+    shown = password_links.development_link(link)
+    if shown:
+        flash(_("Development: %(username)s sets the password at %(link)s", username=user.username, link=shown), "info")
 
 
 def phone_taken(phone, other_than=None):
@@ -200,8 +196,8 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
         with db.atomic():
             user = accounts.create_staff(form.role.data, form.username.data, form.real_name.data, form.phone.data,
                                          form.institution.data, form.department.data)
-            send_login_code(user)
-        flash(_("The account %(username)s was created; a one-time login code was sent by SMS to %(phone)s.",
+            send_password_link(user)
+        flash(_("The account %(username)s was created; a link to set the password was sent by SMS to %(phone)s.",
                 username=user.username, phone=mask_phone(user.phone)), "success")
         return user
 
@@ -217,14 +213,14 @@ class StaffView(AccountStatusActions, ExcelMixin, CenterModelView):
             return False
         return True
 
-    @action("reset", _l("Reset password"), _l("Send the selected accounts a new one-time login code by SMS?"))
+    @action("reset", _l("Reset password"), _l("Send the selected accounts a new link to set the password by SMS?"))
     def action_reset(self, ids):
         users = [u for u in self.scoped(ids) if u.phone]
         with db.atomic():
             for user in users:
-                send_login_code(user)
+                send_password_link(user)
                 audit.record("password_reset", user, username=user.username)
-        flash(_("%(count)s accounts got a new one-time login code by SMS.", count=len(users)), "success")
+        flash(_("%(count)s accounts got a new link to set the password by SMS.", count=len(users)), "success")
 
 
 # --- learners --------------------------------------------------------------------------

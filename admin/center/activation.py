@@ -12,7 +12,13 @@ from wtforms.validators import Length, Optional
 
 from admin.base import SecureForm, WhereFilter, search_labels
 from admin.center.base import CenterModelView
-from admin.center.system import DELIVERY_COLUMNS, DELIVERY_LABELS, delivery_status, delivery_status_filter
+from admin.center.system import (
+    DELIVERY_COLUMNS,
+    DELIVERY_DETAILS,
+    DELIVERY_LABELS,
+    delivery_status,
+    delivery_status_filter,
+)
 from models import ActivationRequest, ActivationStatus, EmailOutbox, Institution, User
 from services import activation
 from services.validators import mask_id
@@ -88,6 +94,7 @@ class EmailOutboxView(CenterModelView):
     search_placeholder = search_labels
 
     column_list = ("created_at", "email", "subject", "body", *DELIVERY_COLUMNS)
+    column_details_list = ("created_at", "email", "subject", "body", *DELIVERY_DETAILS)
     column_labels = {"created_at": _l("Time"), "email": _l("Email"), "subject": _l("Title"), "body": _l("Content"),
                      **DELIVERY_LABELS}
     column_searchable_list = ("email", "subject")

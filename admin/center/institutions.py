@@ -13,7 +13,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
 from admin.base import SecureForm, WhereFilter
-from admin.center.accounts import send_login_code, unique_account_checks
+from admin.center.accounts import send_password_link, unique_account_checks
 from admin.center.base import CenterModelView
 from admin.conversion_rules import MethodEditing, RuleEditing
 from admin.excel import ExcelMixin
@@ -166,7 +166,7 @@ class InstitutionView(ExcelMixin, CenterModelView):
                 if not self.account_username.data:
                     return valid
                 if not self.account_phone.data:
-                    self.account_phone.errors = [_("The account needs a mobile number for its one-time login code.")]
+                    self.account_phone.errors = [_("The account needs a mobile number for its link to set the password.")]
                     return False
                 return unique_account_checks(self, self.account_username, self.account_phone) and valid
 
@@ -179,8 +179,8 @@ class InstitutionView(ExcelMixin, CenterModelView):
             return
         with db.atomic():
             user = accounts.create_institution_account(model, username.data, form.account_phone.data)
-            send_login_code(user)
-        flash(_("The account %(username)s was created; a one-time login code was sent by SMS.",
+            send_password_link(user, institution=model.name)
+        flash(_("The account %(username)s was created; a link to set the password was sent by SMS.",
                 username=user.username), "success")
 
     @action("approve", _l("Approve"), _l("Approve the selected registrations awaiting review?"))

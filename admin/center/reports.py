@@ -14,7 +14,7 @@ from peewee import fn
 from admin.center.base import CenterModelView
 from admin.excel import ExcelMixin
 from models import Application, ApplicationKind, ApplicationStatus, LearnerAchievement, ReportCell
-from services import excel
+from services import excel, queue
 from services.reports import build, query
 from services.reports import dimensions as d
 from services.validators import mask_id, mask_name
@@ -68,9 +68,7 @@ class ReportView(ExcelMixin, CenterModelView):
         """立即更新: queue a rebuild of the aggregates (the consumer runs it)."""
         if not FlaskForm().validate_on_submit():
             abort(400)
-        from services import jobs
-
-        jobs.rebuild_reports_now(current_user.id)
+        queue.enqueue("rebuild_reports_now", current_user.id)
         flash(_("The figures are being brought up to date; reload the page in a minute."), "success")
         return redirect(self.get_url(".index_view", **request.args.to_dict()))
 

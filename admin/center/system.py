@@ -19,7 +19,10 @@ SMS_BACKENDS = {"console": _l("Console (development)"), "aliyun": _l("Alibaba Cl
 # SmsOutbox.STATES): columns, labels, the status filter and the status in words.
 DELIVERY_COLUMNS = ("status", "attempts", "sent_at", "error")
 DELIVERY_LABELS = {"status": _l("Delivery status"), "attempts": _l("Attempts"), "sent_at": _l("Delivered at"),
-                   "error": _l("Gateway answer")}
+                   "error": _l("Gateway answer"), "next_attempt_at": _l("Next attempt at")}
+# The details page: the list's columns and when a retry is due; never the sealed payload
+# (the text with its code, for the gateway only).
+DELIVERY_DETAILS = (*DELIVERY_COLUMNS, "next_attempt_at")
 
 
 def delivery_status_filter(model):
@@ -32,7 +35,9 @@ def delivery_status(view, context, model, name):
 
 class SmsOutboxView(CenterModelView):
     column_list = ("created_at", "phone", "purpose", "body", "backend", *DELIVERY_COLUMNS)
+    column_details_list = ("created_at", "phone", "purpose", "body", "backend", *DELIVERY_DETAILS, "reference")
     column_labels = {
+        "reference": _l("Gateway message reference"),
         "phone": _l("Mobile"),
         "body": _l("Content"),
         "purpose": _l("Purpose"),

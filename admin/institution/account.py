@@ -18,7 +18,7 @@ from admin.base import SecureForm
 from admin.institution.base import MENU_ACCOUNT, InstitutionModelView, InstitutionPage
 from forms.institution import InstitutionInfoForm
 from models import AccountStatus, Institution, Permission, Role, SmsPurpose, User, UserPermission
-from services import accounts, audit, permissions, sms
+from services import accounts, audit, password_links, permissions, sms
 from services.validators import Mobile, Username, mask_phone
 
 
@@ -108,18 +108,13 @@ class SubUserForm(SecureForm):
         self._unique(field, User.phone, _("This mobile number is already bound to an account"))
 
 
-def send_one_time_code(user):
-    """Set a one-time code as the password, force a new password at login, SMS the code
-    (never a chosen password: SPEC §5)."""
-    code = accounts.reset_to_one_time_code(user)
-    sms.send(
-        user.phone,
-        _("[Credit Bank] %(institution)s: your account %(username)s has the one-time login code %(code)s; "
-          "you will choose a new password when you log in.",
-          institution=current_user.institution.name, username=user.username, code=code),
-        SmsPurpose.NOTICE,
-        secrets=(code,),
-    )
+def send_password_link(user):
+    """SMS the sub-user's login name and a link to set the password (never a chosen
+    password: SPEC §5); in development the page shows the link."""
+    link = password_links.send(user, by=current_user._get_current_object(), institution=current_user.institution.name)
+    shown = password_links.development_link(link)
+    if shown:
+        flash(_("Development: %(username)s sets the password at %(link)s", username=user.username, link=shown), "info")
 
 
 class SubUserView(InstitutionModelView):
@@ -184,8 +179,8 @@ class SubUserView(InstitutionModelView):
     def create_model(self, form):
         user = accounts.save_subuser(current_user.institution_id, None, form.username.data, form.real_name.data,
                                      form.phone.data, form.menus.data)
-        send_one_time_code(user)
-        flash(_("A one-time login code was sent to the sub-user's mobile phone."), "success")
+        send_password_link(user)
+        flash(_("A link to set the password was sent to the sub-user's mobile phone."), "success")
         return user
 
     def update_model(self, form, model):
@@ -206,14 +201,14 @@ class SubUserView(InstitutionModelView):
         self.move_status(ids, AccountStatus.ACTIVE, (AccountStatus.DISABLED,), _("%(count)s sub-users were enabled."),
                          "subuser")
 
-    @action("reset_password", _l("Reset password"), _l("Send the selected sub-users a one-time login code?"))
+    @action("reset_password", _l("Reset password"), _l("Send the selected sub-users a new link to set the password?"))
     def action_reset_password(self, ids):
         users = self.scoped(ids)
         for user in users:
-            send_one_time_code(user)
+            send_password_link(user)
             audit.record("subuser_password_reset", user)
         if users:
-            flash(_("%(count)s sub-users received a one-time login code by SMS.", count=len(users)), "success")
+            flash(_("%(count)s sub-users received a link to set the password by SMS.", count=len(users)), "success")
 
 
 def register(admin):

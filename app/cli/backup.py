@@ -17,13 +17,23 @@ def backup_command(archive):
 
 @click.command("restore")
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="check everything, write nothing")
 @with_appcontext
-def restore_command(archive):
-    """Restore ARCHIVE into an empty database and the upload folder."""
+def restore_command(archive, dry_run):
+    """Restore ARCHIVE into an empty database and the file store. Every check runs before
+    anything is written; the files go first, the database last in one step."""
+    url, store = current_app.config["DATABASE_URL"], filestore.current()
     try:
-        summary = backup.restore(archive, current_app.config["DATABASE_URL"], filestore.current())
+        if dry_run:
+            for line in backup.plan(archive, url, store)["lines"]:
+                click.echo(line)
+            click.echo("dry run: every check passed, nothing was written")
+            return
+        summary = backup.restore(archive, url, store)
     except backup.RestoreRefused as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(f"restore refused before writing: {error}") from None
+    except backup.RestoreInterrupted as error:
+        raise click.ClickException(f"restore interrupted: {error}") from None
     click.echo(f"restored {archive}: {summary}")
 
 

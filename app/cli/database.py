@@ -13,12 +13,15 @@ from services.credentials import keys
 
 def init_database():
     """Schema first (create or migrate), then the reference data every installation needs,
-    and the first credential signing key (the published key set is never empty)."""
-    version = database.init_db()
-    with db.connection_context(), db.atomic():
-        reference.load()
-    with db.connection_context():
-        keys.active_key()
+    and the first credential signing key (the published key set is never empty), under the
+    init lock: hosts starting together take turns, and the later ones find the work done
+    (every step only adds what is missing)."""
+    with database.init_lock(current_app.config["DATABASE_URL"]):
+        version = database.init_db()
+        with db.connection_context(), db.atomic():
+            reference.load()
+        with db.connection_context():
+            keys.active_key()
     return version
 
 

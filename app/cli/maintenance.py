@@ -4,7 +4,8 @@ import click
 from flask.cli import with_appcontext
 
 from models import db
-from services import housekeeping, jobs, storage
+from services import housekeeping, storage
+from services import queue as job_queue
 from services.credentials import keys
 
 
@@ -14,7 +15,7 @@ from services.credentials import keys
 def housekeeping_command(queue):
     """Remove old codes, attempt records and orphan files; optimise SQLite (nightly job)."""
     if queue:
-        jobs.housekeeping_now()
+        job_queue.enqueue("housekeeping")
         click.echo("housekeeping queued")
         return
     with db.connection_context():

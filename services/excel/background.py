@@ -1,50 +1,38 @@
 """Large imports and every export as background jobs (SPEC §15): the web request stores
-the upload (or the export's filter) and a ``Job`` row, the job consumer does the work and
-records its stage and counts, the page shows a progress bar and the result links.
+the upload (or the export's filter) and a ``Job`` row, the job consumer does the work
+under the job's lease (services/jobs.py) and records its stage and counts, the page
+shows a progress bar and the result links.
+
+Each run is all-or-nothing — an import is one transaction that also records the job as
+done, an export's file counts only once the job says done — so a run cut short (its
+consumer killed, the job cancelled) leaves nothing, and starting the job again from its
+beginning is safe.
 
 A job runs with the rights of the person who asked: an export is rebuilt inside a request
 context for the saved list URL with that person signed in, so the list view's own scope
 (``scope()``, filters, selection) decides what goes into the file — the same rows the
-person would have downloaded at once."""
+person would have downloaded at once. The list views are found by endpoint through
+``current_app.extensions["list_views"]``, which the admin registers (services import
+nothing from admin)."""
+import logging
 import os
 import tempfile
 
 from flask import current_app
 from flask_babel import gettext as _
 
-from admin import flask_admin_adapter
-from models import Job, JobStatus, User, now
-from services import audit, storage, transitions
+from models import Attachment, Job, User, db, now
+from services import audit, jobs, storage
 from services.excel.columns import ImportFileError
 from services.excel.export import write_export
 from services.excel.kinds import KINDS
 from services.excel.pipeline import run_import as import_file
 
+log = logging.getLogger(__name__)
 XLSX_MIME = storage.XLSX_MIME
 
 
-def _update(job_id, to=None, **fields):
-    """Progress fields; with ``to`` the status too, as a declared move (services.transitions)."""
-    if to is None:
-        Job.update(**fields).where(Job.id == job_id).execute()
-    else:
-        transitions.move(Job, to, where=[Job.id == job_id], changes=fields)
-
-
-def _claim(job_id):
-    """queued → running by a conditional update: a job delivered twice runs once."""
-    return transitions.move(Job, JobStatus.RUNNING, where=[Job.id == job_id])
-
-
-def _finish(job_id, **fields):
-    _update(job_id, to=JobStatus.DONE, stage="done", finished_at=now(), **fields)
-
-
-def _fail(job_id, message):
-    _update(job_id, to=JobStatus.FAILED, stage="failed", error=str(message)[:500], finished_at=now())
-
-
-# --- imports ----------------------------------------------------------------------------
+# --- starting ----------------------------------------------------------------------------
 
 
 def start_import(view_endpoint, kind, path, filename, user, target):
@@ -53,29 +41,47 @@ def start_import(view_endpoint, kind, path, filename, user, target):
     stored_name = f"import-source.{extension if extension in ('xls', 'xlsx') else 'bin'}"
     source = storage.save_file(path, stored_name, "job", purpose="import_source", mime="application/octet-stream",
                                user=user)
-    job = Job.create(
-        kind="import", user=user, view=view_endpoint,
-        params={"kind": kind.code, "target": getattr(target, "id", None), "filename": filename, "source": source.id},
-    )
-    storage.attach([source], job.id)
-    from services import jobs
-
-    jobs.run_import_job(job.id)
-    return job
+    params = {"kind": kind.code, "target": getattr(target, "id", None), "filename": filename, "source": source.id}
+    with db.atomic():
+        job = Job.create(kind="import", user=user, view=view_endpoint, params=params, queued_at=now())
+        storage.attach([source], job.id)
+    jobs.hand_over(job.id)
+    return Job.get_by_id(job.id)
 
 
-def run_import(job_id):
-    if not _claim(job_id):
-        return
+def start_export(view_endpoint, url, user, name):
+    """Queue the export of the list at ``url`` (its filter, sort or selection) for ``user``."""
+    return jobs.start("export", user, view_endpoint, {"url": url, "name": str(name)})
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+def run(job_id):
+    """Run job ``job_id`` if it is queued (the consumer's task, and the tests' immediate mode)."""
+    lease = jobs.claim(job_id)
+    if lease is None:
+        return  # delivered twice, cancelled, or running elsewhere
     job = Job.get_by_id(job_id)
+    with jobs.holding(lease):
+        try:
+            RUNNERS[job.kind](job, lease)
+        except jobs.LeaseLost:
+            log.info("job %s attempt %s stopped: cancelled or taken over", job_id, lease.attempt)
+        except ImportFileError as error:
+            lease.fail(error)
+        except Exception:
+            lease.fail(FAILURES[job.kind]())
+            raise
+
+
+def _run_import(job, lease):
     params = job.params
     kind = KINDS[params["kind"]]
     target = kind.get_target(job.user, params["target"]) if params.get("target") else None
 
     def progress(stage, done, total):
-        _update(job_id, stage=stage, done=done, total=total)
-
-    from models import Attachment
+        lease.progress(stage=stage, done=done, total=total)
 
     source = Attachment.get_by_id(params["source"])
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,64 +89,49 @@ def run_import(job_id):
         with storage.open_stored(source) as stored, open(path, "wb") as copy:
             for chunk in iter(lambda: stored.read(1024 * 1024), b""):
                 copy.write(chunk)
-        try:
-            batch = import_file(kind, path, params["filename"], job.user, target, progress=progress)
-        except ImportFileError as error:
-            _fail(job_id, error)
-            return
-        except Exception:
-            _fail(job_id, _("The import failed; nothing was imported. Please try again or contact the center."))
-            raise
-    rows = batch.accepted + batch.rejected  # every row was processed; the result page splits them
-    _finish(job_id, result_batch=batch.id, done=rows, total=rows)
+        lease.progress(stage="reading", done=0, total=None)
 
+        def finish(batch):  # inside the import's transaction: done with its rows, or neither
+            rows = batch.accepted + batch.rejected  # every row was processed; the result page splits them
+            lease.finish(result_batch=batch.id, done=rows, total=rows)
 
-# --- exports ----------------------------------------------------------------------------
-
-
-def start_export(view_endpoint, url, user, name):
-    """Queue the export of the list at ``url`` (its filter, sort or selection) for ``user``."""
-    job = Job.create(kind="export", user=user, view=view_endpoint, params={"url": url, "name": str(name)})
-    from services import jobs
-
-    jobs.run_export_job(job.id)
-    return job
+        import_file(kind, path, params["filename"], job.user, target, progress=progress, before_commit=finish)
 
 
 def _view(endpoint):
-    return flask_admin_adapter.view_by_endpoint(current_app.extensions["admin"][0], endpoint)
+    return current_app.extensions["list_views"](endpoint)
 
 
-def run_export(job_id):
-    if not _claim(job_id):
-        return
-    job = Job.get_by_id(job_id)
+def _run_export(job, lease):
     user = User.get_by_id(job.user_id)
     view = _view(job.view)
-    try:
-        with current_app.test_request_context(job.params["url"]):
-            from flask_login import login_user
+    with current_app.test_request_context(job.params["url"]):
+        from flask import request
+        from flask_login import login_user
 
-            login_user(user)
-            if not view.is_accessible():  # rights withdrawn since the export was asked for
-                _fail(job_id, _("You may no longer export this list."))
-                return
-            query = view.export_query()
-            _update(job_id, stage="writing", total=query.order_by().count())
-            with tempfile.TemporaryDirectory() as tmp:
-                path = os.path.join(tmp, "export.xlsx")
-                rows = write_export(path, query, view.export_columns, sheet_name=job.params["name"],
-                                          progress=lambda done: _update(job_id, done=done))
-                stamp = now().strftime("%Y%m%d%H%M")
-                result = storage.save_file(path, f"{job.params['name']}-{stamp}.xlsx", "job", job_id,
-                                           purpose="export", user=user)
-            from flask import request
-
+        login_user(user)
+        if not view.is_accessible():  # rights withdrawn since the export was asked for
+            lease.fail(_("You may no longer export this list."))
+            return
+        query = view.export_query()
+        lease.progress(stage="writing", total=query.order_by().count())
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "export.xlsx")
+            rows = write_export(path, query, view.export_columns, sheet_name=job.params["name"],
+                                progress=lambda done: lease.progress(done=done))
+            stamp = now().strftime("%Y%m%d%H%M")
             filters = {k: v for k, v in request.args.items() if k != "ids"}
-            selected = len(view._selected_ids()) or None
-            audit.record("export", None, user=user, view=job.view, rows=rows, filter=filters, selected=selected,
-                         job=job_id)
-    except Exception:
-        _fail(job_id, _("The export failed. Please try again."))
-        raise
-    _finish(job_id, result_file=result.id, done=rows, total=rows)
+            selected = len(view.selected_ids()) or None
+            with db.atomic():  # the file counts only with the job done (an orphan otherwise, swept)
+                result = storage.save_file(path, f"{job.params['name']}-{stamp}.xlsx", "job", job.id,
+                                           purpose="export", user=user)
+                audit.record("export", None, user=user, view=job.view, rows=rows, filter=filters, selected=selected,
+                             job=job.id)
+                lease.finish(result_file=result.id, done=rows, total=rows)
+
+
+RUNNERS = {"import": _run_import, "export": _run_export}
+FAILURES = {
+    "import": lambda: _("The import failed; nothing was imported. Please try again or contact the center."),
+    "export": lambda: _("The export failed. Please try again."),
+}

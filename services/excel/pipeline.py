@@ -51,12 +51,14 @@ def institution_of(user):
     return permissions.institution_of(user)
 
 
-def run_import(kind, path, filename, user, target=None, progress=None):
+def run_import(kind, path, filename, user, target=None, progress=None, before_commit=None):
     """Parse, validate and store one uploaded file; returns the ImportBatch. Raises
     ImportFileError (nothing changed) when the file as a whole is refused. ``progress``,
-    when given, is told each stage as ``progress(stage, done, total)``."""
+    when given, is told each stage as ``progress(stage, done, total)``; ``before_commit(batch)``
+    runs last inside the import's transaction (a job records its end there, and an
+    exception from it rolls the import back)."""
     with paused_gc():
-        batch = _run_import(kind, path, filename, user, target, progress or _no_progress)
+        batch = _run_import(kind, path, filename, user, target, progress or _no_progress, before_commit)
     database.analyse()  # thousands of new rows: the planner's statistics are stale
     return batch
 
@@ -97,7 +99,7 @@ def paused_gc():
                 gc.enable()
 
 
-def _run_import(kind, path, filename, user, target, progress):
+def _run_import(kind, path, filename, user, target, progress, before_commit=None):
     columns = list(kind.columns(target))
     progress("reading", 0, None)
     rows = parse_rows(read_rows(path), columns)
@@ -155,4 +157,6 @@ def _run_import(kind, path, filename, user, target, progress):
             )
             batch.save()
             audit.record("import", batch, user=user, kind=kind.code, accepted=len(accepted), rejected=len(rejected))
+            if before_commit is not None:
+                before_commit(batch)
     return batch

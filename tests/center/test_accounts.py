@@ -1,4 +1,4 @@
-"""Staff and learner accounts (SPEC §5): one-time codes by SMS, never a password."""
+"""Staff and learner accounts (SPEC §5): a link to set the password by SMS, never a password."""
 from models import AccountStatus, AuditLog, Role, SmsOutbox, User
 from services import accounts
 from tests import factories
@@ -10,21 +10,22 @@ def created_staff(center, **fields):
     return center.post("/admin/users/new/", data=data)
 
 
-def test_staff_creation_sends_the_account_and_a_one_time_code_but_no_password(center, sms_delivered):
+def test_staff_creation_sends_the_account_and_a_link_but_no_password(center, sms_delivered):
     point = factories.make_teaching_point(name="广州天河教学点")
     response = created_staff(center, institution=str(point.id))
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     user = User.get(User.username == "tp_admin1")
     assert user.role == Role.REVIEWER and user.institution_id == point.id and user.must_change_password
     sms = SmsOutbox.get(SmsOutbox.phone == "13800001111")
-    assert "tp_admin1" in sms.body and "一次性登录码" in sms.body
+    assert "tp_admin1" in sms.body and "设置密码" in sms.body
     assert "密码：" not in sms.body and "password:" not in sms.body.lower()
-    assert "一次性登录码：******" in sms.body  # the stored copy is masked (issue 14)
-    code = sms_delivered[-1][1].split("一次性登录码：")[1].split("，")[0]
-    # The code opens the account once, and only to choose a password (/password).
+    assert "/password/set/******" in sms.body  # the stored copy is masked (issue 14)
+    link = factories.password_link(sms_delivered[-1][1])
+    # The link opens once, only to choose a password; then the account logs in with it.
     client = center.application.test_client()
-    login = client.post("/login", data={"identity": "person", "identifier": "tp_admin1", "password": code})
-    assert login.status_code == 302 and "/password" in login.headers["Location"]
+    assert client.post(link, data={"new_password": "Chosen2026x", "confirm": "Chosen2026x"}).status_code == 302
+    login = client.post("/login", data={"identity": "person", "identifier": "tp_admin1", "password": "Chosen2026x"})
+    assert login.status_code == 302 and "/password" not in login.headers["Location"]
     assert AuditLog.get(AuditLog.action == "staff_created").object_id == user.id
 
 

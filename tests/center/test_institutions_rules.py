@@ -25,7 +25,7 @@ from tests.rules.conftest import has_read_commitment
 PDF = factories.pdf_bytes()
 
 
-def test_institution_created_with_an_account_gets_a_one_time_code(center):
+def test_institution_created_with_an_account_gets_its_login_name_and_a_link(center, sms_delivered):
     dept = factories.make_institution("province_dept", name="广东省教育厅")
     response = center.post("/admin/institutions/new/", data={
         "name": "广东开放大学", "kind": "college", "department": str(dept.id), "school_code": "10001",
@@ -35,7 +35,9 @@ def test_institution_created_with_an_account_gets_a_one_time_code(center):
     account = User.get(User.username == "gdou")
     assert account.role == Role.INSTITUTION and account.institution_id == institution.id and account.must_change_password
     body = SmsOutbox.get(SmsOutbox.phone == "13700003333").body
-    assert "gdou" in body and "一次性登录码" in body
+    assert "gdou" in body and "广东开放大学" in body and "设置密码" in body
+    sent = sms_delivered[-1][1]  # the notice template carries the whole text: login name and link
+    assert "gdou" in sent and factories.password_link(sent)
     assert AuditLog.get(AuditLog.action == "institution_created").object_id == institution.id
     page = center.get(f"/admin/institutions/?flt0_1={dept.id}").get_data(as_text=True)
     assert "广东开放大学" in page

@@ -11,6 +11,7 @@ import time
 import psycopg2
 import requests
 
+from tests.conftest import fresh_postgres_database as create_database
 from tests.sms_provider import GATEWAY, FakeProvider
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -80,14 +81,15 @@ class Session:
 
 
 class Deployment:
-    """PostgreSQL database, gunicorn (2 workers), one huey consumer on Redis, S3 storage."""
+    """PostgreSQL database, gunicorn (2 workers), one huey consumer on Redis, S3 storage.
+    ``settings`` are added to every process's environment."""
 
     institution_phone = "13900000004"
 
-    def __init__(self, folder, pg_url, s3_endpoint, redis_url):
+    def __init__(self, folder, pg_url, s3_endpoint, redis_url, name="load", settings=None):
         self.folder, self.s3_endpoint, self.redis_url = folder, s3_endpoint, redis_url
-        base, name = pg_url.rsplit("/", 1)
-        self.admin_url, self.database_url = pg_url, f"{base}/{name}_load"
+        self.admin_url, self.name, self.settings = pg_url, name, settings or {}
+        self.database_url = f"{pg_url.rsplit('/', 1)[0]}/{pg_url.rsplit('/', 1)[1]}_{name}"
         self.processes, self.import_state, self.export_size = [], {}, 0
 
     def _env(self):
@@ -96,18 +98,13 @@ class Deployment:
             "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "HUEY_IMMEDIATE": "0",
             "SMS_GATEWAY_URL": self.provider.url, "SECRET_KEY": "load-test-secret",
             "STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": self.s3_endpoint, "S3_BUCKET": "creditbank-test",
-            "S3_PREFIX": f"load-{int(time.time())}/", "S3_ACCESS_KEY": "test", "S3_SECRET_KEY": "test",
+            "S3_PREFIX": f"{self.name}-{int(time.time())}/", "S3_ACCESS_KEY": "test", "S3_SECRET_KEY": "test",
             "UPLOAD_DIR": str(self.folder / "uploads"), "WEB_CONCURRENCY": "2", "GUNICORN_ACCESS_LOG": "",
+            **self.settings,
         }
 
     def _create_database(self):
-        connection = psycopg2.connect(self.admin_url)
-        connection.autocommit = True
-        name = self.database_url.rsplit("/", 1)[1]
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        connection.close()
+        create_database(self.admin_url, self.database_url.rsplit("/", 1)[1])
 
     def _start(self, args, log_name):
         log = open(self.folder / log_name, "wb")  # noqa: SIM115 - lives as long as the process; closed in __exit__
@@ -130,8 +127,7 @@ class Deployment:
         flask = [os.path.join(BIN, "flask"), "--app", "app"]
         for command in ("init-db", "seed-demo"):
             subprocess.run(flask + [command], cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=300)
-        self._start([os.path.join(BIN, "huey_consumer"), "services.jobs.huey", "-w", "2", "-k", "thread", "-d", "0.1"],
-                    "consumer.log")
+        self.consumer = self.start_consumer()
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self._start([os.path.join(BIN, "gunicorn"), "-c", "python:app.gunicorn_conf", "--bind", f"127.0.0.1:{port}"],
@@ -146,6 +142,19 @@ class Deployment:
             if time.time() > deadline:
                 raise AssertionError((self.folder / "gunicorn.log").read_text()[-3000:])
             time.sleep(0.3)
+
+    def start_consumer(self):
+        """A job consumer as the README runs it (its log: consumer-N.log)."""
+        return self._start([os.path.join(BIN, "huey_consumer"), "app.consumer.huey", "-w", "2", "-k", "thread",
+                            "-d", "0.1"], f"consumer-{len(self.processes)}.log")
+
+    def log_tail(self, name, size=4000):
+        return (self.folder / name).read_text(errors="replace")[-size:]
+
+    def flask(self, *args, env=None, timeout=300):
+        """`flask --app app …` with the deployment's settings (and ``env`` on top)."""
+        return subprocess.run([os.path.join(BIN, "flask"), "--app", "app", *args], cwd=ROOT,
+                              env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout)
 
     def __exit__(self, *exc):
         for process, log in self.processes:
@@ -220,3 +229,83 @@ class Deployment:
                                                                      Prefix=self.env["S3_PREFIX"]):
             names.update(item["Key"].rsplit("/", 1)[-1] for item in page.get("Contents", ()))
         return names
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of its own (Debian's binaries, as scripts/with-postgres.sh) that a
+    test may stop and start again without touching the other tests' server."""
+
+    def __init__(self):
+        import glob
+        import pathlib
+        import shutil
+        import tempfile
+
+        self.bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+        # Under /tmp itself: pytest's folders are private to root, and the cluster is postgres's.
+        folder = pathlib.Path(tempfile.mkdtemp(prefix="creditbank-faults-pg."))
+        self.folder, self.port = folder, free_port()
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_postgres:
+            shutil.chown(folder, "postgres")  # initdb refuses to run as root
+        self._run("initdb", "-D", str(folder / "data"), "-U", "creditbank", "-A", "trust", "-E", "UTF8",
+                  "--locale=C.UTF-8")
+        self.url = f"postgresql://creditbank@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool, *args):
+        subprocess.run([*self.as_postgres, os.path.join(self.bindir, tool), *args], check=True,
+                       capture_output=True, timeout=120)
+
+    def start(self):
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"), "-w", "-o",
+                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                  "-c synchronous_commit=off -c full_page_writes=off", "start")
+
+    def stop(self):
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        import shutil
+
+        subprocess.run([*self.as_postgres, os.path.join(self.bindir, "pg_ctl"), "-D", str(self.folder / "data"),
+                        "-m", "immediate", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PrivateRedis:
+    """A redis-server on a fixed loopback port that a test may stop and start again."""
+
+    def __init__(self, folder):
+        self.folder, self.port, self.process = folder, free_port(), None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        import redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while True:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.ConnectionError:
+                assert time.time() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.stop()

@@ -18,7 +18,7 @@ import pytest
 
 from tests.deployment.harness import Deployment, Session, png, workbook_of_learners
 
-pytestmark = pytest.mark.load
+pytestmark = [pytest.mark.load, pytest.mark.xdist_group("deployment")]  # one deployment at a time
 LOAD_SECONDS = int(os.environ.get("LOAD_SECONDS", 60))
 IMPORT_ROWS = 20_000
 

@@ -137,7 +137,7 @@ def test_delete_keeps_holders_and_refuses_referenced_rows(app, reference, client
 ALWAYS_DELETABLE = {
     "SubUserView": "用户管理: a sub-user is the institution's grant of menus to a person",
     "ArticleView": "资讯/指南/规章: the center's own articles, drafts or withdrawn ones included",
-    "FaqEntryView": "常见问题: a question and its answer, which nothing else refers to",
+    "FaqEntryView": "在线解答: the center's own questions and answers, which nothing else refers to",
 }
 
 

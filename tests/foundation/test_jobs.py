@@ -10,6 +10,14 @@ from models import ThrottleHit, VerificationCode, db, now
 from tests.foundation.test_storage import put
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QUEUE_HOUSEKEEPING = ("from app import create_app\nfrom services import queue\n"
+                      "with create_app().app_context():\n    queue.enqueue('housekeeping')\n")
+
+
+def consumer_command(workers=1):
+    """The job consumer as the README runs it."""
+    return [os.path.join(os.path.dirname(sys.executable), "huey_consumer"), "app.consumer.huey",
+            "-w", str(workers), "-k", "thread", "-d", "0.1"]
 
 
 def old_and_new_rows():
@@ -43,13 +51,10 @@ def run_consumer(env, database_url, tmp_path):
     """Queue the housekeeping job from one process, run it in a consumer in another."""
     env = {**os.environ, **env, "HUEY_IMMEDIATE": "0", "DATABASE_URL": database_url,
            "UPLOAD_DIR": str(tmp_path / "uploads"), "SECRET_KEY": "test-secret"}
-    subprocess.run([sys.executable, "-c", "from services import jobs; jobs.housekeeping_now()"],
-                   cwd=ROOT, env=env, check=True, timeout=60)
+    subprocess.run([sys.executable, "-c", QUEUE_HOUSEKEEPING], cwd=ROOT, env=env, check=True, timeout=60)
     assert VerificationCode.select().count() == 2  # queued, not run
-    consumer_bin = os.path.join(os.path.dirname(sys.executable), "huey_consumer")
     with open(tmp_path / "consumer.log", "wb") as log:
-        consumer = subprocess.Popen([consumer_bin, "services.jobs.huey", "-w", "1", "-k", "thread"],
-                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        consumer = subprocess.Popen(consumer_command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.time() + 60
             while VerificationCode.select().count() != 1:

@@ -14,17 +14,9 @@ def _empty_database(database_url, tmp_path, name):
     """A new, empty database of the kind under test (SQLite file or PostgreSQL database)."""
     if database_url.startswith("sqlite"):
         return "sqlite:///" + str(tmp_path / f"{name}.db")
-    import psycopg2
+    from tests.deployment.harness import create_database
 
-    base, worker_db = database_url.rsplit("/", 1)
-    target = f"{worker_db}_{name}"
-    admin = psycopg2.connect(database_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{target}"')
-        cursor.execute(f'CREATE DATABASE "{target}"')
-    admin.close()
-    return f"{base}/{target}"
+    return create_database(database_url, f"{database_url.rsplit('/', 1)[1]}_{name}")
 
 
 @pytest.fixture
@@ -107,14 +99,15 @@ def test_seed_demo_refuses_in_production_unless_forced(fresh_app, monkeypatch):
 
 
 def test_healthz_answers_200_with_the_database_and_503_without(client, monkeypatch):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json()["checks"]["database"] == {"status": "ok"}
 
     def unreachable(*_args, **_kwargs):
         raise db.obj.OperationalError("connection refused") if hasattr(db.obj, "OperationalError") else RuntimeError()
 
     monkeypatch.setattr(db.obj, "execute_sql", unreachable)
     response = client.get("/healthz")
-    assert response.status_code == 503 and response.get_json() == {"status": "unavailable"}
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "checks": {"database": {"status": "down"}}}
 
 
 def _write_upload(folder, relative, body):

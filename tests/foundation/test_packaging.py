@@ -41,7 +41,7 @@ def test_the_lock_files_pin_every_requirement_as_the_inputs_do():
     assert all(dev[name] == version for name, version in runtime.items())
 
 
-CODE = ("app", "admin", "forms", "migrations", "models", "services", "views")
+CODE = ("app", "admin", "forms", "migrations", "models", "services", "tasks", "views")
 
 
 def imported_distributions(root=ROOT, folders=CODE):

@@ -70,57 +70,51 @@ def test_app_starts_on_an_empty_database(tmp_path):
             db.close()
 
 
+LATER_TABLE_NAMES = ("ThrottleHit", "UserSession", "Job", "EmailOutbox", "ActivationRequest", "RuleAlert", "ApiToken",
+                     "SigningKey", "IssuedCredential", "ConsumerHeartbeat", "FaqCategory", "FaqEntry", "RecordStatement",
+                     "ShareLink", "ReportCell", "ReportHours", "ReportBuild")
+# Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
+LATER_COLUMNS = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
+                 ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),
+                 ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until"),
+                 ("application", "revoked_at"), ("application", "revoked_reason"), ("application", "withdrawn_at"),
+                 ("learner_achievement", "revoked_at"), ("learner_achievement", "revoked_reason"),
+                 ("sms_outbox", "payload"), ("sms_outbox", "next_attempt_at"), ("sms_outbox", "reference")]
+
+
+def make_version_1_database():
+    """The tables and columns of version 1 in the (empty) database the models are bound to."""
+    from playhouse.migrate import migrate
+
+    import models
+    from models import SchemaVersion, db
+
+    later_tables = [getattr(models, name) for name in LATER_TABLE_NAMES]
+    with db.connection_context():
+        db.create_tables([m for m in MODELS if m not in later_tables])
+        migrate(*(migrator().drop_column(table, column) for table, column in LATER_COLUMNS))
+        SchemaVersion.create(version=1)
+    return later_tables
+
+
 def test_a_version_1_database_is_migrated(tmp_path):
     """A database made at version 1 gets every later table and column from `flask init-db`,
     through every step, on the kind of database the suite runs on (SQLite or PostgreSQL)."""
-    from playhouse.migrate import migrate
-
     from app import create_app
-    from models import (
-        ActivationRequest,
-        ApiToken,
-        EmailOutbox,
-        FaqCategory,
-        FaqEntry,
-        IssuedCredential,
-        Job,
-        RecordStatement,
-        ReportBuild,
-        ReportCell,
-        ReportHours,
-        RuleAlert,
-        SchemaVersion,
-        ShareLink,
-        SigningKey,
-        ThrottleHit,
-        UserSession,
-        db,
-    )
+    from models import SchemaVersion, db
     from tests.conftest import TEST_CONFIG, scratch_database_url
 
-    later_tables = (ThrottleHit, UserSession, Job, EmailOutbox, ActivationRequest, RuleAlert, ApiToken, SigningKey,
-                    IssuedCredential, FaqCategory, FaqEntry, RecordStatement, ShareLink, ReportCell, ReportHours,
-                    ReportBuild)
-    # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
-    later_columns = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
-                     ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),
-                     ("conversion_rule", "effective_from"), ("conversion_rule", "effective_until"),
-                     ("application", "revoked_at"), ("application", "revoked_reason"), ("application", "withdrawn_at"),
-                     ("learner_achievement", "revoked_at"), ("learner_achievement", "revoked_reason")]
     url = scratch_database_url(tmp_path)
     try:
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "UPLOAD_DIR": str(tmp_path / "up")})
-        with db.connection_context():
-            db.create_tables([m for m in MODELS if m not in later_tables])
-            migrate(*(migrator().drop_column(table, column) for table, column in later_columns))
-            SchemaVersion.create(version=1)
+        later_tables = make_version_1_database()
         result = app.test_cli_runner().invoke(args=["init-db"])
         assert result.exit_code == 0 and f"schema version {LATEST}" in result.output, result.output
         with db.connection_context():
             assert all(model.table_exists() for model in later_tables)
             versions = [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()]
             assert versions == [1] + [v for v, _ in MIGRATIONS]
-            for table, column in later_columns:
+            for table, column in LATER_COLUMNS:
                 assert column in {c.name for c in db.get_columns(table)}, (table, column)
     finally:
         if not db.is_closed():

@@ -85,7 +85,7 @@ def test_bound_phone_change_needs_password_and_code_to_the_new_phone(spaces, cli
 # --- 用户管理 ------------------------------------------------------------------------------
 
 
-def test_create_subuser_with_permissions_and_a_one_time_code(spaces, client_as, app, sms_delivered):
+def test_create_subuser_with_permissions_and_a_link_to_set_the_password(spaces, client_as, app, sms_delivered):
     client = client_as(spaces.a.admin)
     response = client.post("/admin/inst_users/new/", data={
         "username": "asub2", "real_name": "王助理", "phone": "13612345678",
@@ -96,14 +96,15 @@ def test_create_subuser_with_permissions_and_a_one_time_code(spaces, client_as, 
     assert sub.role == "subuser" and sub.institution_id == spaces.a.institution.id and sub.must_change_password
     assert {p.permission for p in sub.permissions} == {"learner_achievements", "feedback"}
     message = SmsOutbox.get(SmsOutbox.phone == "13612345678")
-    code = sms_delivered[-1][1].split("一次性登录码")[1][:10]
-    assert code not in message.body
-    assert "asub2" in message.body
-    # The code logs in once and forces a new password; then only the granted menus open.
+    link = factories.password_link(sms_delivered[-1][1])
+    assert link.rsplit("/", 1)[1] not in message.body and "******" in message.body
+    assert "asub2" in message.body and "asub2" in sms_delivered[-1][1]
+    # The link sets the password once; then only the granted menus open.
     sub_client = app.test_client()
-    factories.login(sub_client, sub, password=code)
-    assert sub_client.get("/admin/inst_feedback/").headers["Location"].endswith("/password")
-    sub_client.post("/password", data={"new_password": "MyOwn1234", "confirm": "MyOwn1234"})
+    assert "asub2" in sub_client.get(link).get_data(as_text=True)
+    assert sub_client.post(link, data={"new_password": "MyOwn1234", "confirm": "MyOwn1234"}).status_code == 302
+    assert sub_client.get(link).status_code == 410  # spent
+    factories.login(sub_client, sub, password="MyOwn1234")
     assert sub_client.get("/admin/inst_feedback/").status_code == 200
     assert sub_client.get("/admin/inst_learners/").status_code == 403
 
@@ -136,14 +137,15 @@ def test_disabled_subuser_is_logged_out_at_the_next_request(spaces, few_permissi
     assert sub_client.get("/admin/inst_achievements/").status_code == 200
 
 
-def test_reset_password_sends_a_one_time_code(spaces, client_as, sms_delivered):
+def test_reset_password_sends_a_link_to_set_it(spaces, client_as, sms_delivered, app):
     sub = spaces.a.subuser
     client_as(spaces.a.admin).post("/admin/inst_users/action/", data={"action": "reset_password", "rowid": [sub.id]})
     after = User.get_by_id(sub.id)
     assert after.must_change_password
     assert not accounts.verify_password(after, factories.PASSWORD)
-    body = sms_delivered[-1][1]
-    assert accounts.verify_password(after, body.split("一次性登录码")[1][:10])
+    link = factories.password_link(sms_delivered[-1][1])
+    app.test_client().post(link, data={"new_password": "Again2026x", "confirm": "Again2026x"})
+    assert accounts.verify_password(User.get_by_id(sub.id), "Again2026x")
 
 
 def test_delete_subuser(spaces, client_as):

@@ -75,3 +75,4 @@ def test_only_center_staff_open_reports(ledger_world, converted, client_as, role
     assert client.post(URL + "refresh/").status_code in (302, 403, 404)
     assert ReportBuild.select().count() == 1
     assert client_as(Role.CENTER).get(URL + args).status_code == 200
+

@@ -7,9 +7,10 @@ from email.policy import default as default_policy
 
 import pytest
 
-from models import AccountStatus, EmailOutbox, Message, RuleAlert, RuleStatus, SmsStatus, User
-from services import jobs, mail, rule_alerts, rules
+from models import AccountStatus, EmailOutbox, Message, RuleAlert, RuleStatus, SmsStatus, User, now
+from services import mail, queue, rule_alerts, rules
 from tests import factories
+from tests.foundation.test_jobs import consumer_command
 from tests.rules.conftest import has_read_commitment
 
 pytestmark = pytest.mark.usefixtures("reference")
@@ -156,20 +157,23 @@ def test_the_alert_is_set_based(world, app, monkeypatch):
 
 
 def test_smtp_failures_are_retried_then_marked_failed(app, smtp):
-    app.config.update(SMTP_PORT=1)  # nothing listens there
+    app.config.update(SMTP_PORT=1, SMS_RETRY_DELAY=300)  # nothing listens there
     row = EmailOutbox.create(email="x@example.cn", subject="s", body="b")
-    with pytest.raises(mail.DeliveryError):
-        mail.deliver([row.id], last_try=False)
+    assert mail.deliver([row.id]) == 0
     row = EmailOutbox.get_by_id(row.id)
     assert row.status == SmsStatus.PENDING and row.attempts == 1 and row.error
-    with pytest.raises(mail.DeliveryError):
-        mail.deliver([row.id], last_try=True)
+    assert row.next_attempt_at > now()  # due again after the consumer's SMS_RETRY_DELAY
+    assert mail.deliver([row.id]) == 0 and EmailOutbox.get_by_id(row.id).attempts == 1  # not due yet
+    EmailOutbox.update(attempts=mail.ATTEMPTS - 1, next_attempt_at=now()).where(EmailOutbox.id == row.id).execute()
+    mail.sweep()
     assert EmailOutbox.get_by_id(row.id).status == SmsStatus.FAILED
     app.config.update(SMTP_PORT=smtp.port)
     EmailOutbox.update(status=SmsStatus.PENDING).where(EmailOutbox.id == row.id).execute()
-    jobs.deliver_emails([row.id])
+    queue.enqueue("deliver_emails", [row.id])
     assert EmailOutbox.get_by_id(row.id).status == SmsStatus.SENT and len(smtp.messages) == 1
-    assert mail.deliver([row.id], last_try=True) == 0  # sent once, never twice
+    assert mail.deliver([row.id]) == 0  # sent once, never twice
+    (_rcpt, message), = smtp.messages
+    assert message["Date"] and f".outbox{row.id}@" in message["Message-ID"]
 
 
 def test_activation_emails_now_leave_through_the_backend(app, smtp):
@@ -199,13 +203,12 @@ def test_a_real_consumer_tells_the_holders_and_delivers_the_emails(world, smtp_s
            "UPLOAD_DIR": str(tmp_path / "uploads"), "SECRET_KEY": "test-secret", "EMAIL_BACKEND": "smtp",
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_server.port), "PUBLIC_URL": "https://xfyh.example.cn"}
     env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "-c", f"from services import jobs; jobs.alert_rule_published({rule.id})"],
-                   cwd=root, env=env, check=True, timeout=60)
+    writer = ("from app import create_app\nfrom services import queue\nwith create_app().app_context():\n"
+              f"    queue.enqueue('alert_rule_published', {rule.id})\n")
+    subprocess.run([sys.executable, "-c", writer], cwd=root, env=env, check=True, timeout=60)
     assert not Message.select().exists()  # queued, not run
-    consumer_bin = os.path.join(os.path.dirname(sys.executable), "huey_consumer")
     with open(tmp_path / "consumer.log", "wb") as log:
-        consumer = subprocess.Popen([consumer_bin, "services.jobs.huey", "-w", "1", "-k", "thread"],
-                                    cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        consumer = subprocess.Popen(consumer_command(), cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.time() + 60
             while len(smtp_server.messages) < 2:

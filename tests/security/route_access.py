@@ -109,6 +109,7 @@ BLUEPRINT_ROUTES = {
     "files.show": PUBLIC,
     # A share link's page: anyone holding the unguessable token (no login).
     "shared.view": PUBLIC,
+    "password_link.set_password": PUBLIC,  # the signed link is the credential
     # The institution API (a bearer token only: no session opens it, whatever the role) and
     # its OpenAPI document (public: it describes, never shows data).
     "api-docs.openapi_json": PUBLIC,
@@ -130,10 +131,10 @@ PATH_ARGUMENTS = {
     "category_id": "category",
     "id": "any",
     "article_id": "any",  # public pages of published articles
-    "job_id": "any",  # job pages answer their starter only (tests/excel/test_jobs.py)
+    "job_id": "any",  # job pages answer their starter and center staff (tests/excel/test_jobs.py)
     "export_type": "csv",
     "code": "text",
-    "token": "text",  # 找回密码 by e-mail: a signed link (a forged one opens nothing); a share link's token
+    "token": "text",  # a signed link (找回密码 by e-mail, setting a password): a forged one opens nothing; a share link's token
     "name": "text",  # a model document's name (/templates/<name>.pdf)
     "kid": "text",
     "kind": "text",

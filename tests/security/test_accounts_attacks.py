@@ -2,7 +2,7 @@
 import datetime as dt
 
 from models import AuditLog, SmsOutbox, User, UserSession, now
-from services import accounts, login_policy, sessions
+from services import accounts, login_policy, password_links, sessions
 from tests import factories
 
 
@@ -79,7 +79,7 @@ def test_reset_disable_and_role_change_end_sessions(app):
         clients[user.id] = app.test_client()
         login_as(clients[user.id], user)
     assert clients[learner.id].get("/me/").status_code == 200
-    accounts.reset_to_one_time_code(learner)  # the center's 重置密码
+    password_links.send(learner)  # the center's 重置密码
     assert clients[learner.id].get("/me/").status_code == 302
     assert clients[staff.id].get("/admin/").status_code == 200
     User.update(role="committee").where(User.id == staff.id).execute()

@@ -5,8 +5,8 @@ import re
 import statistics
 import time
 
-from models import EmailOutbox, SmsOutbox, ThrottleHit
-from services import login_policy, sms
+from models import EmailOutbox, SmsOutbox, SmsStatus, ThrottleHit
+from services import login_policy, mail, sms
 from tests import factories
 
 
@@ -175,6 +175,21 @@ def test_an_account_without_a_phone_gets_an_email_code_instead_of_a_lock(app):
     row = EmailOutbox.get(EmailOutbox.email == "staff@example.cn")
     assert code not in row.body and sms.MASK in row.body  # masked in the outbox, as SMS codes are
     assert login(owner, staff.username, factories.PASSWORD, SCHOOL, sms_code=code).status_code == 302
+
+
+def test_an_email_code_travels_sealed_and_leaves_in_clear(app, monkeypatch):
+    """The body staff read is masked; the sealed text waits in the row (so the sweeper, not
+    only the request's own task, can deliver it) and is erased once the row is sent."""
+    sent = []
+    monkeypatch.setattr(mail.ConsoleBackend, "send", lambda self, row, body=None: sent.append(body or row.body))
+    monkeypatch.setattr(mail, "later", lambda *row_ids: None)  # the sweeper, not the request, delivers it
+    with app.test_request_context():
+        row = mail.send("staff@example.cn", "登录验证码", "您的验证码为 123456。", secrets=("123456",))
+    waiting = EmailOutbox.get_by_id(row.id)
+    assert "123456" not in waiting.body and "123456" not in (waiting.payload or "") and waiting.payload
+    mail.deliver([row.id])
+    delivered = EmailOutbox.get_by_id(row.id)
+    assert sent == ["您的验证码为 123456。"] and delivered.status == SmsStatus.SENT and delivered.payload is None
 
 
 def test_the_owner_behind_the_attackers_address_gets_in_with_a_code(app, sms_delivered):
