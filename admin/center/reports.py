@@ -3,6 +3,8 @@ table and a chart; each row drills down to the records it counted; 导出 writes
 (every measure) through the export job. Figures come from the aggregates that
 services/reports/build.py rebuilds from the records; the page says when, and 立即更新
 queues a rebuild."""
+import logging
+
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -18,6 +20,8 @@ from services import excel, queue
 from services.reports import build, query
 from services.reports import dimensions as d
 from services.validators import mask_id, mask_name
+
+log = logging.getLogger(__name__)
 
 
 class Choice:
@@ -68,8 +72,16 @@ class ReportView(ExcelMixin, CenterModelView):
         """立即更新: queue a rebuild of the aggregates (the consumer runs it)."""
         if not FlaskForm().validate_on_submit():
             abort(400)
-        queue.enqueue("rebuild_reports_now", current_user.id)
-        flash(_("The figures are being brought up to date; reload the page in a minute."), "success")
+        try:
+            queue.enqueue("rebuild_reports_now", current_user.id)
+        except queue.QueueUnavailable as error:
+            # Nothing is lost (the figures stay as built, and the periodic rebuild comes
+            # back with the queue), but the person asked for now: say it did not happen.
+            log.warning("report rebuild not queued: %s", error)
+            flash(_("The job queue is not answering, so the figures could not be brought up to date now; "
+                    "please try again in a few minutes."), "error")
+        else:
+            flash(_("The figures are being brought up to date; reload the page in a minute."), "success")
         return redirect(self.get_url(".index_view", **request.args.to_dict()))
 
     @expose("/records/")

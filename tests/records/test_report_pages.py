@@ -76,3 +76,37 @@ def test_only_center_staff_open_reports(ledger_world, converted, client_as, role
     assert ReportBuild.select().count() == 1
     assert client_as(Role.CENTER).get(URL + args).status_code == 200
 
+
+def test_refresh_says_so_when_the_queue_is_down(ledger_world, converted, client_as, monkeypatch):
+    """立即更新 with the queue down: no 500 and no false promise; the figures stay as built."""
+    from services import queue
+
+    def down(*args):
+        raise queue.QueueUnavailable("ConnectionError: Redis is down")
+
+    monkeypatch.setattr(queue, "enqueue", down)
+    center = client_as(ledger_world.center)
+    builds = ReportBuild.select().count()
+    page = center.post(URL + "refresh/", follow_redirects=True)
+    assert page.status_code == 200 and "后台任务队列暂无响应" in page.get_data(as_text=True)
+    assert ReportBuild.select().count() == builds
+
+
+def test_the_consumer_rebuilds_every_reports_every_minutes(tmp_path):
+    """The periodic rebuild is registered by name with the consumer's other tasks, on the
+    schedule ``REPORTS_EVERY_MINUTES`` sets when the consumer starts."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import datetime as dt, tasks\n"
+        "from services import queue\n"
+        "assert {'rebuild_reports', 'rebuild_reports_now'} <= set(queue.registered())\n"
+        "[task] = [t for t in queue.huey._registry.periodic_tasks if t.name == 'rebuild_reports']\n"
+        "print([m for m in range(60) if task.validate_datetime(dt.datetime(2026, 3, 1, 8, m))])\n"
+    )
+    env = {**os.environ, "REPORTS_EVERY_MINUTES": "15", "HUEY_SQLITE": str(tmp_path / "huey.db")}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[0, 15, 30, 45]"
