@@ -31,6 +31,7 @@ from migrations import (
     v21_real_shapes,
     v23_leases_and_delivery_reports,
     v24_faq,
+    v25_records_and_reports,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -56,6 +57,7 @@ STEPS = (
     v21_real_shapes,
     v23_leases_and_delivery_reports,
     v24_faq,
+    v25_records_and_reports,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])

@@ -6,7 +6,7 @@ forms: each model with a status declares its moves (``STATES``, a ``StateMachine
 only ``services.core.transitions.move`` writes them (see README, "State changes").
 
 A package split by concern (base, enums, accounts, catalogue, system, achievements,
-conversion, communication, faq); every public name is re-exported here, so ``from models import X``
+conversion, communication, faq, sharing, reports); every public name is re-exported here, so ``from models import X``
 and ``models.MODELS`` keep reaching them.
 """
 from models.accounts import (
@@ -88,6 +88,8 @@ from models.enums import (
     SmsStatus,
 )
 from models.faq import FaqCategory, FaqEntry
+from models.reports import ReportBuild, ReportCell, ReportHours
+from models.sharing import RecordStatement, ShareLink
 from models.system import (
     Attachment,
     AuditLog,
@@ -136,6 +138,11 @@ MODELS = [
     SigningKey,
     IssuedCredential,
     SchemaVersion,
+    RecordStatement,
+    ShareLink,
+    ReportCell,
+    ReportHours,
+    ReportBuild,
 ]
 
 __all__ = [
@@ -211,6 +218,11 @@ __all__ = [
     "ApiTokenScope",
     "SigningKey",
     "IssuedCredential",
+    "RecordStatement",
+    "ShareLink",
+    "ReportCell",
+    "ReportHours",
+    "ReportBuild",
     "MODELS",
     "FaqCategory",
     "FaqEntry",

@@ -266,6 +266,8 @@ class Application(BaseModel):
             # tab taking two stages (转换初审: initial or final) is not a sort of every match.
             (("kind", "submitted_at", "decided_stage", "id"), False),
             (("teaching_point", "kind", "submitted_at", "decided_stage", "id"), False),
+            # 统计报表's drill-down into the applications decided in a period, newest first.
+            (("decided_at", "id"), False),
         )
 
     def save(self, *args, **kwargs):

@@ -273,6 +273,27 @@ document.addEventListener("submit", function (event) {
   token.disabled = true;
   setTimeout(function () { token.disabled = false; }, 0);
 });
+// 统计报表: the chart of the table (the local Chart.js), and a new period kind shows its
+// latest period at once.
+window.addEventListener("load", function () {
+  var canvas = document.getElementById("report-chart");
+  var source = document.getElementById("report-data");
+  if (!canvas || !source || !window.Chart) return;
+  var data = JSON.parse(source.textContent);
+  new window.Chart(canvas, {
+    type: "bar",
+    data: {labels: data.labels, datasets: [{label: data.label, data: data.values, backgroundColor: "#007bff", maxBarThickness: 48}]},
+    options: {responsive: true, animation: false, indexAxis: data.labels.length > 8 ? "y" : "x",
+              plugins: {legend: {display: false}}, scales: {x: {beginAtZero: true}, y: {beginAtZero: true}}}
+  });
+});
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!select.hasAttribute || !select.hasAttribute("data-report-period")) return;
+  var which = select.form.querySelector("select[name='value']");
+  if (which) which.disabled = true;
+  select.form.submit();
+});
 
 // 学分银行移动应用 (static/sw.js): pages that offer the manifest register the service
 // worker. A new version waits until the person chooses to switch (no page ever runs two

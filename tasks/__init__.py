@@ -2,4 +2,4 @@
 package registers them all (the app factory does; so does the consumer's entry point,
 ``app/consumer.py``, by building the app). Domain code never imports it: it enqueues by
 name (``queue.enqueue("deliver_sms", row_id)``)."""
-from tasks import delivery, periodic, work  # noqa: F401  (registration)
+from tasks import delivery, periodic, reports, work  # noqa: F401  (registration)

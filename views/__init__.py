@@ -1,4 +1,4 @@
-"""Blueprints: auth (login, passwords, SMS codes), learner (/me/), portal (public pages), health (/healthz)."""
+"""Blueprints: auth (login, passwords, SMS codes), learner (/me/), portal (public pages), shared (a share link's page), health (/healthz)."""
 
 
 def register_blueprints(app):
@@ -16,10 +16,11 @@ def register_blueprints(app):
         password_link,
         portal,
         portal_content,
+        shared,
     )
 
     for module in (auth, account, avatar, credentials, files, health, institution, learner, mobile, password_email,
-                   password_link, portal, portal_content):
+                   password_link, portal, portal_content, shared):
         app.register_blueprint(module.bp)
     from views import api
 

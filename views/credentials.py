@@ -112,5 +112,9 @@ def verify_credential():
         token = verify.read_token(request.files.get("credential"), request.form.get("jwt"))
     except verify.InputError as error:
         return render_template("portal/verify_form.html", credential_error=str(error)), 400
+    if verify.is_presentation(token):  # a 学习档案 as one presentation
+        outcome = verify.verify_presentation(token)
+        return render_template("portal/verify_presentation.html", outcome=outcome, labels=STATE_LABELS,
+                               label=STATE_LABELS[outcome.state])
     outcome = verify.verify(token)
     return render_template("portal/verify_credential.html", outcome=outcome, label=STATE_LABELS[outcome.state])

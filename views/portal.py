@@ -14,9 +14,11 @@ from models import (
     RuleSource,
     RuleTarget,
     RuleType,
+    User,
 )
 from services.accounts import permissions
 from services.core.pagination import paginate
+from services.learning_record import statements
 from services.ledger import rule_versions
 from services.ledger.certificate import certificate_facts
 from services.records.validators import mask_name
@@ -118,8 +120,14 @@ def rule(rule_id):
 
 @bp.route("/verify/<code>")
 def verify(code):
-    """Anyone holding a conversion certificate can check its code (no login): a genuine one,
-    or one revoked since (when and why)."""
+    """Anyone holding a conversion certificate or a 学习档案 can check its code (no login): a
+    genuine one, or one revoked since (when and why); a statement as issued, with each item
+    revoked or withdrawn since marked."""
+    statement = statements.for_code(code)
+    if statement is not None:
+        learner = User.get_by_id(statement.learner_id)
+        return render_template("portal/verify_statement.html", statement=statement, learner=learner,
+                               items=statements.with_current_states(statement), item_state=statements.state_label)
     application = Application.get_or_none(
         Application.certificate_code == code.strip().upper()[:32],
         Application.status.in_([ApplicationStatus.PASSED, ApplicationStatus.REVOKED]),

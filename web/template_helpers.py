@@ -5,7 +5,7 @@ from flask_login import current_user
 import models
 from services.accounts import permissions
 from services.messaging import sms
-from services.records.validators import mask_email, mask_id, mask_phone
+from services.records.validators import mask_email, mask_id, mask_name, mask_phone
 
 
 def enum_label(value, enum_name):
@@ -31,7 +31,8 @@ def has_endpoint(name):
 
 
 def register(app):
-    app.jinja_env.filters.update(mask_id=mask_id, mask_phone=mask_phone, mask_email=mask_email, label=enum_label)
+    app.jinja_env.filters.update(mask_id=mask_id, mask_phone=mask_phone, mask_email=mask_email, mask_name=mask_name,
+                                 label=enum_label)
     app.jinja_env.globals.update(
         unread_messages=unread_messages,
         has_endpoint=has_endpoint,

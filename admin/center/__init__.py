@@ -9,6 +9,7 @@ from admin.center import (
     duplicates,
     home,  # noqa: F401 (registers the center's home page)
     jobs,
+    reports,
 )
 from admin.center.accounts import LearnerView, StaffView
 from admin.center.articles import ArticleView
@@ -54,4 +55,5 @@ def register(admin):
     activation.register(admin, MENU_ACCOUNTS, MENU_SYSTEM)
     duplicates.register(admin, MENU_CATALOGUE)
     conversions.register(admin, MENU_INSTITUTIONS)
+    reports.register(admin, MENU_SYSTEM)
     jobs.register(admin, MENU_SYSTEM)

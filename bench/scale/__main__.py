@@ -114,6 +114,7 @@ def prepare(url, achievements, log, reuse=False, shape=None):
             database.init_db()
             database.analyse(full=True)
             log("  kept dataset reused (migrated and analysed)")
+            data.build_reports(log)
             return app, size
         if "postgres" in url:
             db.drop_tables(MODELS, cascade=True)

@@ -22,7 +22,8 @@ ROLES = {  # demo username: login identity
     "learner": "person",
 }
 LEARNER_PAGES = ("/me/", "/me/catalogue", "/me/recognition", "/me/conversions", "/me/performance", "/me/feedback",
-                 "/me/inbox", "/me/credits")
+                 "/me/inbox", "/me/credits", "/me/record", "/me/record/statements")
+REPORTS = "center_reports"
 DEEP_PAGE = 1999  # Flask-Admin pages count from 0: page 2 000
 # Values for the filters that take typed text rather than an option, by the filtered column.
 DATETIME_VALUES = {
@@ -82,7 +83,36 @@ def admin_pages(app, sample):
                 ("first", ""), *_filter_variants(view, sample), *_search_variants(view, sample),
                 ("page 2000", f"page={DEEP_PAGE}"), ("last page", "page=999999"),
             ]
+        if REPORTS in pages:
+            pages[REPORTS], pages[f"{REPORTS}/records"] = report_variants()
     return pages
+
+
+def report_variants():
+    """统计报表: each dimension over the latest year with each measure it counts, and the
+    drill-down into each dimension's largest row (its first page and a second one)."""
+    from models import db
+    from services.reports import dimensions as d
+    from services.reports import query
+
+    with db.connection_context():
+        years = query.periods()[d.YEAR]
+        if not years:
+            return [("first", "")], []
+        months = d.months_of(d.YEAR, years[0])
+        reports, drills = [], []
+        for dimension in d.DIMENSIONS:
+            for measure in d.MEASURES:
+                if not d.applies(measure, dimension):
+                    continue
+                args = f"period=year&value={years[0]}&dimension={dimension}&measure={measure}"
+                reports.append((f"{dimension} {measure}", args))
+                if measure not in (d.STORED, d.APPLICATIONS):
+                    continue
+                rows = query.run(dimension, measure, months).rows
+                if rows:
+                    drills.append((f"{dimension} {measure}", f"{args}&key={quote(rows[0]['key'])}"))
+    return reports, drills
 
 
 def _links(path, page):

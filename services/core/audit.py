@@ -93,6 +93,11 @@ ACTIONS = {
     "certificate_printed": _l("Printed a conversion certificate"),
     "credential_issued": _l("Downloaded a verifiable credential"),
     "signing_key_created": _l("Created a credential signing key"),
+    "record_statement_issued": _l("Downloaded a learning record statement"),
+    "share_link_created": _l("Created a share link"),
+    "share_link_extended": _l("Extended a share link"),
+    "share_link_revoked": _l("Revoked a share link"),
+    "reports_rebuilt": _l("Rebuilt the statistics reports"),
     "feedback_added": _l("Raised feedback"),
     "feedback_handled": _l("Handled feedback"),
     "import": _l("Imported a workbook"),
@@ -170,6 +175,8 @@ OBJECTS = {
     "Institution": _l("Organisation"),
     "LearnerAchievement": _l("Learner achievement"),
     "SigningKey": _l("Credential signing key"),
+    "RecordStatement": _l("Learning record statement"),
+    "ShareLink": _l("Share link"),
     "Article": _l("Article"),
     "User": _l("User"),
     "ApiToken": _l("API token"),
@@ -181,6 +188,8 @@ OBJECTS = {
 }
 
 DETAILS = {
+    "items": _l("Records"),
+    "days": _l("Days"),
     "name": _l("Name of the record"),
     "code": _l("Code"),
     "title": _l("Title"),

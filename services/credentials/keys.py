@@ -127,6 +127,6 @@ def jwks():
 def sign(payload, typ="vc+jwt"):
     """A compact JWS of ``payload`` by the signing key, naming it by its key URL. Open
     Badges credentials pass ``typ="JWT"`` (OB 3.0: "if present, MUST be JWT"); status lists
-    keep VC-JOSE's ``vc+jwt``."""
+    keep VC-JOSE's ``vc+jwt`` and presentations of 学习档案 pass ``vp+jwt``."""
     row = active_key()
     return jwt.encode(payload, private_key(row), algorithm=ALGORITHM, headers={"kid": key_url(row.kid), "typ": typ})

@@ -25,7 +25,9 @@ from openbadgeslib.ob3 import (
 
 from services.credentials import addresses, keys, status
 
-MAX_BYTES = 64 * 1024  # a credential is a few kilobytes
+# A credential is a few kilobytes; a 学习档案 presentation holds one per record (a heavy
+# learner's, a thousand or more).
+MAX_BYTES = 4 * 1024 * 1024
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 JSON_KEYS = ("credential", "jwt", "vc", "token")
 
@@ -56,7 +58,7 @@ def read_token(upload=None, text=None):
     else:
         raise InputError(_l("Choose a credential file or paste the credential."))
     if len(data) > MAX_BYTES:
-        raise InputError(_l("This file is too large for a credential (at most 64 KB)."))
+        raise InputError(_l("This file is too large for a credential or a presentation (at most 4 MB)."))
     try:
         raw = data.decode("utf-8-sig").strip()
     except UnicodeDecodeError:
@@ -94,8 +96,9 @@ def _expired(payload):
         return False
 
 
-def verify(token):
-    """The verdict on a compact JWT, with what it states when its signature holds."""
+def verify(token, served=None):
+    """The verdict on a compact JWT, with what it states when its signature holds.
+    ``served`` keeps the status lists fetched (a presentation's credentials share them)."""
     try:
         header = jwt.get_unverified_header(token)
     except (jwt.InvalidTokenError, ValueError, RecursionError):
@@ -121,15 +124,16 @@ def verify(token):
     if credential.issuer.id != addresses.issuer_id():
         return Outcome(INVALID, _l("Not issued by this platform: the issuer is someone else."),
                        detail=credential.issuer.id)
-    return _status_outcome(credential, facts)
+    return _status_outcome(credential, facts, {} if served is None else served)
 
 
-def _status_outcome(credential, facts):
+def _status_outcome(credential, facts, served):
     """Revocation, read from our published status list through openbadgeslib."""
     prefix = addresses.public_url("credentials.status_list", number=0)[:-1]
-    served = {}
 
     def fetch(url):
+        if url in served:
+            return served[url].encode("ascii")
         number = url[len(prefix):] if url.startswith(prefix) else ""
         if not number.isdigit() or int(number) not in status.lists():
             raise ValueError(f"not a status list of this platform: {url}")
@@ -186,3 +190,69 @@ def _facts(payload, header):
         "id": payload.get("id", ""),
         "kid": header.get("kid", ""),
     }
+
+
+# --- presentations (学习档案 as one JWT) ------------------------------------------------------
+
+PRESENTATION_TYPE = "VerifiablePresentation"
+ENVELOPE = "data:application/vc+jwt,"
+MAX_CREDENTIALS = 5000
+
+
+@dataclass
+class PresentationOutcome:
+    state: str
+    message: str
+    detail: str = ""
+    code: str = ""
+    items: list = field(default_factory=list)  # one Outcome per enveloped credential
+
+
+def is_presentation(token):
+    """Whether a compact JWT is a presentation (by its header or, unsigned, its type)."""
+    try:
+        if jwt.get_unverified_header(token).get("typ") == "vp+jwt":
+            return True
+        payload = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.InvalidTokenError, ValueError, RecursionError):
+        return False
+    kinds = payload.get("type") if isinstance(payload, dict) else None
+    return isinstance(kinds, list) and PRESENTATION_TYPE in kinds
+
+
+def verify_presentation(token):
+    """A presentation signed by this platform: its signature and issuer, then each
+    credential it holds checked like a single one (signature, issuer, expiry, status)."""
+    header = jwt.get_unverified_header(token)
+    key = keys.public_key(header.get("kid"))
+    if key is None:
+        return PresentationOutcome(INVALID, _l("Not issued by this platform: the signing key is not one of ours."))
+    try:
+        payload = jwt.decode(token, key, algorithms=[keys.ALGORITHM],
+                             options={"verify_exp": False, "verify_nbf": False, "verify_aud": False})
+    except jwt.InvalidSignatureError:
+        return PresentationOutcome(INVALID, _l("The signature does not match: the presentation has been altered."))
+    except jwt.InvalidTokenError as error:
+        return PresentationOutcome(INVALID, _l("This is not a credential: it cannot be read as a JWT."),
+                                   detail=str(error))
+    if payload.get("iss") != addresses.issuer_id():
+        return PresentationOutcome(INVALID, _l("Not issued by this platform: the issuer is someone else."))
+    envelopes = payload.get("verifiableCredential")
+    if not isinstance(envelopes, list) or len(envelopes) > MAX_CREDENTIALS:
+        return PresentationOutcome(INVALID, _l("This presentation holds no credentials this platform can read."))
+    items, served = [], {}
+    for envelope in envelopes:
+        inner = envelope.get("id", "") if isinstance(envelope, dict) else ""
+        inner = inner[len(ENVELOPE):] if inner.startswith(ENVELOPE) else ""
+        items.append(verify(inner, served) if COMPACT_JWS.match(inner) else
+                     Outcome(INVALID, _l("This is not a credential: it cannot be read as a JWT.")))
+    code = str(payload.get("statementCode") or "")
+    states = {item.state for item in items}
+    if INVALID in states or EXPIRED in states:
+        return PresentationOutcome(INVALID, _l("Some credentials in this presentation are not valid."), code=code,
+                                   items=items)
+    if REVOKED in states:
+        return PresentationOutcome(REVOKED, _l("Signed by this platform, but some records in it have been revoked "
+                                               "since; they are marked below."), code=code, items=items)
+    return PresentationOutcome(VALID, _l("This presentation is valid: signed by this platform, and no record in it "
+                                         "has been revoked."), code=code, items=items)

@@ -11,7 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.ledger.certificate import FONT_NAME, _register_font
+from services.ledger.certificate import FONT_NAME, register_font
 
 METHOD = ("成果转换办法（模板）", [
     ("第一章 总则", [
@@ -61,7 +61,7 @@ RULE_NOTES = [
 
 
 def _styles():
-    _register_font()
+    register_font()
     return (ParagraphStyle("title", fontName=FONT_NAME, fontSize=18, leading=26, alignment=1),
             ParagraphStyle("head", fontName=FONT_NAME, fontSize=12, leading=20, spaceBefore=8),
             ParagraphStyle("body", fontName=FONT_NAME, fontSize=10.5, leading=17, firstLineIndent=21))

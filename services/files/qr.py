@@ -22,7 +22,8 @@ def svg(url, label, scale=4):
 
 
 def drawing(url, size):
-    """A ReportLab drawing ``size`` points wide: one square per dark module."""
+    """A ReportLab drawing ``size`` points wide: one rectangle per run of dark modules in a
+    row (a fraction of the shapes one square per module would take, so smaller PDFs)."""
     matrix = make(url).matrix
     border = 4
     count = len(matrix) + 2 * border
@@ -30,8 +31,15 @@ def drawing(url, size):
     picture = Drawing(size, size)
     picture.add(Rect(0, 0, size, size, fillColor=colors.white, strokeColor=None))
     for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                picture.add(Rect((x + border) * module, size - (y + border + 1) * module, module, module,
-                                 fillColor=colors.black, strokeColor=None))
+        top = size - (y + border + 1) * module
+        x = 0
+        while x < len(row):
+            if not row[x]:
+                x += 1
+                continue
+            start = x
+            while x < len(row) and row[x]:
+                x += 1
+            picture.add(Rect((start + border) * module, top, (x - start) * module, module,
+                             fillColor=colors.black, strokeColor=None, strokeWidth=0))
     return picture

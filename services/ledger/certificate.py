@@ -28,7 +28,7 @@ FONT_PATHS = (
 )
 
 
-def _register_font():
+def register_font():
     if FONT_NAME in pdfmetrics.getRegisteredFontNames():
         return
     path = next((p for p in FONT_PATHS if p and os.path.exists(p)), None)
@@ -80,7 +80,7 @@ def certificate_facts(application):
 
 def render(application, verify_url):
     """The PDF bytes of ``application``'s certificate (it must have a certificate code)."""
-    _register_font()
+    register_font()
     facts = certificate_facts(application)
     title = ParagraphStyle("title", fontName=FONT_NAME, fontSize=20, leading=28, alignment=1)
     body = ParagraphStyle("body", fontName=FONT_NAME, fontSize=11, leading=17)

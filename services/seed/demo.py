@@ -530,6 +530,10 @@ def seed_demo():
         _institution_space(institutions, learners)
         _rule_version_and_duplicate_demo(learners, entries, center)
         seed_portal(center)
+    from services.reports import build
+
+    if build.last_build() is None:
+        build.rebuild()  # 统计报表 shows the demo at once (the periodic job keeps it current)
     return {
         "institutions": Institution.select().count(),
         "catalogue": CatalogueAchievement.select().count(),

@@ -22,7 +22,7 @@ from models import (
     now,
 )
 from services import ledger
-from services.credentials import keys
+from services.credentials import keys, verify
 from tests import factories
 from tests.learner.helpers import learner_with_point
 
@@ -269,7 +269,8 @@ def test_learners_download_only_their_own_credentials(holder, client_as, client)
     ({"jwt": '{"name": "x"}'}, "没有 JWT 凭证"),
     ({"jwt": "a.b.c"}, "无法按 JWT 读取"),
     ({"credential": (io.BytesIO(b"\xff\xfe\x00\x01binary"), "x.jwt")}, "文件不是文本"),
-    ({"credential": (io.BytesIO(b"a" * (64 * 1024 + 1)), "big.jwt")}, "文件过大"),
+    # One byte over the largest upload /verify reads (a 学习档案 presentation holds many credentials).
+    ({"credential": (io.BytesIO(b"a" * (verify.MAX_BYTES + 1)), "big.jwt")}, "文件过大"),
     ({"jwt": "eyJhbGciOiJub25lIn0.eyJ4IjoxfQ."}, "凭证应为 JWT"),
     ({"jwt": f"{b64({'alg': 'none', 'kid': 'x'})}.{b64({'x': 1})}.c2ln"}, "签名密钥不属于本平台"),
     ({"jwt": base64.urlsafe_b64encode(b"[" * 40000).decode().rstrip("=") + ".e30.c2ln"}, "无法按 JWT 读取"),

@@ -67,6 +67,15 @@ BLUEPRINT_ROUTES = {
     "learner.performance": LEARNER_ONLY,
     "learner.performance_apply": LEARNER_ONLY,
     "learner.credits": LEARNER_ONLY,  # 学分账户: the learner's own credits and pathways
+    # 学习档案: the learner's own statements and share links (another learner's id: 404).
+    "learner.record_page": LEARNER_ONLY,
+    "learner.statements_page": LEARNER_ONLY,
+    "learner.issue_statement": LEARNER_ONLY,
+    "learner.statement_pdf": LEARNER_ONLY,
+    "learner.statement_presentation": LEARNER_ONLY,
+    "learner.create_link": LEARNER_ONLY,
+    "learner.extend_link": LEARNER_ONLY,
+    "learner.revoke_link": LEARNER_ONLY,
     "learner.feedback_list": LEARNER_ONLY,
     "learner.add_feedback": LEARNER_ONLY,
     "learner.inbox": LEARNER_ONLY,
@@ -98,6 +107,8 @@ BLUEPRINT_ROUTES = {
     "credentials.verify_credential": PUBLIC,
     # Stored files: open to whoever may see the record they belong to (checked per record).
     "files.show": PUBLIC,
+    # A share link's page: anyone holding the unguessable token (no login).
+    "shared.view": PUBLIC,
     "password_link.set_password": PUBLIC,  # the signed link is the credential
     # The institution API (a bearer token only: no session opens it, whatever the role) and
     # its OpenAPI document (public: it describes, never shows data).
@@ -123,12 +134,14 @@ PATH_ARGUMENTS = {
     "job_id": "any",  # job pages answer their starter and center staff (tests/excel/test_jobs.py)
     "export_type": "csv",
     "code": "text",
-    "token": "text",  # a signed link (找回密码 by e-mail, setting a password): a forged one opens nothing
+    "token": "text",  # a signed link (找回密码 by e-mail, setting a password): a forged one opens nothing; a share link's token
     "name": "text",  # a model document's name (/templates/<name>.pdf)
     "kid": "text",
     "kind": "text",
     "filename": "text",
     "number": "any",  # a public revocation status list
+    "statement_id": "statement",  # a learner's 学习档案 statement
+    "link_id": "share_link",  # a learner's share link
 }
 
 

@@ -33,7 +33,7 @@ def foreign_ids(other):
         "learner_achievement": other.stored.id, "application": other.application.id,
         "message": other.learner_message.id, "attachment": other.evidence.id, "batch": other.batch.id,
         "rule": other.rule.id, "entry": other.entry.id, "any": other.stored.id, "category": other.entry.category_id,
-        "csv": "csv", "text": "x",
+        "csv": "csv", "text": "x", "statement": other.statement.id, "share_link": other.share_link.id,
     }
 
 

@@ -15,6 +15,7 @@ from models import (
     Role,
     UserPermission,
 )
+from services.learning_record import sharing, statements
 from tests import factories
 
 
@@ -39,6 +40,8 @@ def build(spaces):
             original_name=f"{label}私人证明.png", stored_name=f"{ord(label):032x}.png", size=1,
             mime="image/png", sha256="0" * 64)
         space.learner_message = Message.create(user=space.learner, title=f"{label}消息标题", body="x", link="/me/")
+        space.statement = statements.issue(space.learner)
+        space.share_link, _token = sharing.create(space.learner, [], 7, everything=True)
     UserPermission.create(user=a.subuser, permission=Permission.LEARNER_ACHIEVEMENTS)
     UserPermission.create(user=a.subuser, permission=Permission.MESSAGES)
     people = {
