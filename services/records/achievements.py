@@ -223,7 +223,7 @@ def check_holdings(entry, items, today=None):
             found.append(_holding_refusal(problem, "id_number"))
             continue
         if entry.disabled:
-            found.append(Refusal(ENTRY_DISABLED, "institution_achievement_id"))
+            found.append(Refusal(ENTRY_DISABLED, "catalogue_achievement_id"))
         check_date(found, "obtained_on", HOLDING_LABELS["obtained_on"], item.get("obtained_on"),
                    birth_date(item.get("id_number")), today)
     numbers = [item["id_number"] for found, item in zip(refusals, items, strict=True) if not found]

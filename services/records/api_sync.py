@@ -26,7 +26,7 @@ from services.records import achievements
 KIND = "learner_achievements"
 ACCEPTED, UPDATED, UNCHANGED, REJECTED = "accepted", "updated", "unchanged", "rejected"
 FIRST_ROW = 2  # the template's header is row 1
-TARGET = excel.Column("institution_achievement_id", "机构成果", required=True)
+TARGET = excel.Column("catalogue_achievement_id", "机构成果", required=True)
 # Unique inside one institution achievement of one push: the import's key (the ID number)
 # and the idempotency key.
 UNIQUE = SimpleNamespace(keys=("id_number", "personal_code"))
@@ -44,15 +44,15 @@ def columns():
 
 def push(principal, user, items):
     """Validate and store ``items`` (dicts of the template's keys plus
-    ``institution_achievement_id``) for ``principal``'s institution; returns one result per
+    ``catalogue_achievement_id``) for ``principal``'s institution; returns one result per
     item, in order: {index, row, status, learner_achievement_id, reasons}."""
     kind = excel.KINDS[KIND]
     cols = columns()
     rows = _parse(items, cols)
-    entries = _entries(principal, {item.get("institution_achievement_id") for item in items})
+    entries = _entries(principal, {item.get("catalogue_achievement_id") for item in items})
     groups = {}
     for index, row in enumerate(rows):
-        entry = entries.get(items[index].get("institution_achievement_id"))
+        entry = entries.get(items[index].get("catalogue_achievement_id"))
         if entry is None:
             excel.refuse(row, TARGET, _("is not one of your institution's achievements"))
         else:

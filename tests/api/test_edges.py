@@ -41,9 +41,9 @@ def test_out_of_range_query_values_are_refused_with_a_reason(app, world, query, 
 
 def test_an_id_beyond_the_database_is_refused_with_a_reason(app, world):
     response = app.test_client().post("/api/v1/achievements", headers=bearer(world.a.write), json={
-        "items": [{"institution_achievement_id": 2**70, "real_name": "张三", "personal_code": "P-1"}]})
+        "items": [{"catalogue_achievement_id": 2**70, "real_name": "张三", "personal_code": "P-1"}]})
     body = assert_json_error(response, 422)
-    assert "institution_achievement_id" in json.dumps(body["errors"])
+    assert "catalogue_achievement_id" in json.dumps(body["errors"])
 
 
 def test_a_body_nested_thousands_deep_is_refused(app, world):
@@ -54,7 +54,7 @@ def test_a_body_nested_thousands_deep_is_refused(app, world):
 
 
 def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read(app, world):
-    items = [{"institution_achievement_id": world.a.entry.id, "real_name": "x" * 100}] * 20000
+    items = [{"catalogue_achievement_id": world.a.entry.id, "real_name": "x" * 100}] * 20000
     payload = json.dumps({"items": items}).encode()
     assert len(payload) > 2 * 1024 * 1024
     response = app.test_client().post(
@@ -107,4 +107,4 @@ def test_the_document_names_its_server_security_and_every_error(app):
     date_time = document["components"]["schemas"]["Application"]["properties"]["submitted_at"]
     assert date_time["format"] == "date-time"
     assert document["components"]["schemas"]["Entry"]["properties"]["credits"]["type"] == "number"
-    assert document["components"]["schemas"]["PushItem"]["properties"]["institution_achievement_id"]["maximum"] == 2**31 - 1
+    assert document["components"]["schemas"]["PushItem"]["properties"]["catalogue_achievement_id"]["maximum"] == 2**31 - 1

@@ -15,7 +15,7 @@ URL = "/api/v1/achievements"
 
 
 def item(entry, name, id_number, code, date="2024-06-30"):
-    return {"institution_achievement_id": entry.id, "real_name": name, "id_number": id_number,
+    return {"catalogue_achievement_id": entry.id, "real_name": name, "id_number": id_number,
             "personal_code": code, "obtained_on": date}
 
 
@@ -138,7 +138,7 @@ def test_another_institution_s_achievements_are_out_of_reach(app, world):
     result = push(app.test_client(), a.write, [
         item(b.entry, b.learner.real_name, b.learner.id_number, "B-P001", "2020-01-01"),  # B's own row, new date
         item(b.entry, "新人", factories.valid_id_number(961), "N-1"),
-        {**item(a.entry, "钱", factories.valid_id_number(962), "N-2"), "institution_achievement_id": 10**9},
+        {**item(a.entry, "钱", factories.valid_id_number(962), "N-2"), "catalogue_achievement_id": 10**9},
     ])
     assert [r["status"] for r in result["results"]] == ["rejected"] * 3
     assert result["results"][0]["reasons"] == ["第2行 机构成果 不是本机构的机构成果"]
@@ -147,7 +147,7 @@ def test_another_institution_s_achievements_are_out_of_reach(app, world):
 
 def test_blank_items_limits_and_malformed_bodies(app, world):
     a, client = world.a, app.test_client()
-    blank = push(client, a.write, [{"institution_achievement_id": a.entry.id}])
+    blank = push(client, a.write, [{"catalogue_achievement_id": a.entry.id}])
     assert blank["results"][0]["status"] == "rejected"
     assert blank["results"][0]["reasons"] == ["第2行 学员姓名 不能为空", "第2行 身份证号 不能为空",
                                               "第2行 个人成果编号 不能为空", "第2行 颁证日期 不能为空"]
@@ -157,7 +157,7 @@ def test_blank_items_limits_and_malformed_bodies(app, world):
     too_many = client.post(URL, json={"items": items}, headers=bearer(a.write))
     assert too_many.status_code == 422 and "2" in too_many.get_json()["message"]
     for body in ({}, {"items": []}, {"items": "x"}, {"items": [{"real_name": "无机构成果"}]},
-                 {"items": [{"institution_achievement_id": "7"}]}):
+                 {"items": [{"catalogue_achievement_id": "7"}]}):
         response = client.post(URL, json=body, headers=bearer(a.write))
         assert response.status_code == 422 and response.get_json()["errors"], body
     assert client.post(URL, data="not json", headers=bearer(a.write),
@@ -187,3 +187,20 @@ def test_a_concurrent_push_of_the_same_holding_answers_409_and_keeps_nothing(app
     assert holders(a.target) == [] and not User.select().where(User.real_name == "新来的").exists()
     factories.make_achievement(a.learner, a.target, personal_code="RACE-1", obtained_on=dt.date(2024, 6, 30))
     assert [r["status"] for r in push(client, a.write, items)["results"]] == ["accepted", "unchanged"]
+
+
+def test_the_field_s_former_name_is_still_read_and_documented_as_deprecated(app, world):
+    """Clients written against ``institution_achievement_id`` keep working; the document
+    names ``catalogue_achievement_id`` (the catalogue achievement, 机构成果) as the field."""
+    a, client = world.a, app.test_client()
+    former = {"institution_achievement_id": a.entry.id, "real_name": "旧字段", "id_number": factories.valid_id_number(970),
+              "personal_code": "OLD-1", "obtained_on": "2024-06-30"}
+    result = push(client, a.write, [former])
+    assert result["accepted"] == 1
+    assert LearnerAchievement.get_by_id(result["results"][0]["learner_achievement_id"]).catalogue_id == a.entry.id
+    item_schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["PushItem"]
+    assert "required" not in item_schema and item_schema["anyOf"] == [
+        {"required": ["catalogue_achievement_id"]}, {"required": ["institution_achievement_id"]}]
+    assert item_schema["properties"]["institution_achievement_id"]["deprecated"] is True
+    missing = client.post(URL, json={"items": [{"real_name": "无字段"}]}, headers=bearer(a.write))
+    assert missing.status_code == 422 and "catalogue_achievement_id" in missing.get_data(as_text=True)

@@ -92,7 +92,7 @@ def through_import(suffix):
 def through_api(s, client_as, values, tmp_path):
     item = dict(zip(("real_name", "id_number", "personal_code", "obtained_on"), values, strict=True))
     response = s["app"].test_client().post("/api/v1/achievements", headers={"Authorization": f"Bearer {s['token']}"},
-                                    json={"items": [{"institution_achievement_id": s["entry"].id, **item}]})
+                                    json={"items": [{"catalogue_achievement_id": s["entry"].id, **item}]})
     result = response.get_json()["results"][0]
     return " ".join(r.removeprefix("第2行 ") for r in result["reasons"]), result["status"] == "accepted"
 
@@ -254,7 +254,7 @@ def test_a_push_that_redates_a_holding_keeps_the_same_date_rule(side):
     client = side["app"].test_client()
     for day, status in (("1994-12-31", "rejected"), ("2021-05-01", "updated")):
         response = client.post("/api/v1/achievements", headers={"Authorization": f"Bearer {side['token']}"},
-                               json={"items": [{"institution_achievement_id": side["entry"].id,
+                               json={"items": [{"catalogue_achievement_id": side["entry"].id,
                                                 "real_name": "重推学员", "id_number": holder.id_number,
                                                 "personal_code": "R-1", "obtained_on": day}]})
         result = response.get_json()["results"][0]

@@ -22,6 +22,7 @@ from services.accounts import api_tokens, permissions, throttle
 from services.core import audit
 from views.api import achievements, lists  # noqa: F401  (their routes join ``bp``)
 from views.api.blueprint import bp
+from views.api.schemas import ONE_OF_THE_NAMES
 
 
 class PlatformApi(Api):
@@ -81,6 +82,8 @@ def init(app):
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "an API token (cbk_…) of 接口令牌"})
     api.register_blueprint(bp)
+    # marshmallow has no way to say "this field or its former name": the document says it.
+    api.spec.components.schemas["PushItem"].update(ONE_OF_THE_NAMES)
     app.extensions["csrf"].exempt(bp)  # token authentication, no cookies
     app.register_error_handler(HTTPException, _api_or_page)
     return api

@@ -1,7 +1,7 @@
 """Request and response schemas of /api/v1/ (marshmallow): they validate what comes in and
 describe what goes out in the OpenAPI document — exactly: numbers as JSON numbers,
 date-times in RFC 3339 with their UTC offset, integers within the database's range."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from models import ApplicationStatus, RuleType
 
@@ -147,12 +147,33 @@ class PushItem(Schema):
     """One learner achievement, as a row of the 学员成果 import template. The values are
     checked by the import itself (same reasons), so they are plain strings here."""
 
-    institution_achievement_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID),
-                                                metadata={"description": "id of one of your 机构成果"})
+    # Required, under this name or its former one (the document says so with anyOf: ONE_OF_THE_NAMES).
+    catalogue_achievement_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID),
+                                              metadata={"description": "id of one of your 机构成果 (catalogue achievements)"})
+    # The field's first name, kept for clients written against it.
+    institution_achievement_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), metadata={
+        "deprecated": True, "description": "Deprecated: the former name of catalogue_achievement_id, read only "
+                                           "when catalogue_achievement_id is absent"})
     real_name = fields.String(allow_none=True, metadata={"description": "学员姓名"})
     id_number = fields.String(allow_none=True, metadata={"description": "身份证号"})
     personal_code = fields.String(allow_none=True, metadata={"description": "个人成果编号 (the idempotency key)"})
     obtained_on = fields.String(allow_none=True, metadata={"description": "颁证日期, YYYY-MM-DD"})
+
+
+    @pre_load
+    def _former_name(self, data, **kwargs):
+        if isinstance(data, dict) and "catalogue_achievement_id" not in data and "institution_achievement_id" in data:
+            return {**data, "catalogue_achievement_id": data["institution_achievement_id"]}
+        return data
+
+    @validates_schema
+    def _named(self, data, **kwargs):
+        if data.get("catalogue_achievement_id") is None:
+            raise ValidationError("Missing data for required field.", "catalogue_achievement_id")
+
+
+# What PushItem's document adds to its properties: one of the two names must be there.
+ONE_OF_THE_NAMES = {"anyOf": [{"required": ["catalogue_achievement_id"]}, {"required": ["institution_achievement_id"]}]}
 
 
 class Push(Schema):
