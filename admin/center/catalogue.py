@@ -465,7 +465,7 @@ class CatalogueView(ExcelMixin, CenterModelView):
                 "intro": form.intro.data,
             }
             try:
-                entry = catalogue.create_entry(current_user._get_current_object(), category, item)
+                entry = catalogue.create(current_user._get_current_object(), category, item)
             except Refused as refused:
                 show_refusals(form, refused, "name")
             else:
@@ -500,7 +500,7 @@ class CatalogueView(ExcelMixin, CenterModelView):
         return catalogue.deletable(model)
 
     def delete_record(self, model):
-        catalogue.delete_entry(current_user._get_current_object(), model)
+        catalogue.delete(current_user._get_current_object(), model)
 
     def _set(self, ids, message, disabled):
         entries = self.scoped(ids)

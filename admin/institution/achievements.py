@@ -218,7 +218,7 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
         return catalogue.deletable(model)
 
     def delete_record(self, model):
-        catalogue.delete_entry(current_user._get_current_object(), model)
+        catalogue.delete(current_user._get_current_object(), model)
 
     # --- details ----------------------------------------------------------------------
 
@@ -263,7 +263,7 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
                 "valid_from": form.valid_from.data, "intro": form.intro.data,
             }
             try:
-                entry = catalogue.create_entry(current_user._get_current_object(), category, item)
+                entry = catalogue.create(current_user._get_current_object(), category, item)
             except Refused as refused:
                 show_refusals(form, refused, "name")
             else:

@@ -216,12 +216,12 @@ class CatalogueEntriesKind(ImportKind[Category]):
                 "valid_from": values["valid_from"], "intro": values["intro"],
             })
             values["entry"] = items[-1]
-        found = catalogue.check_entries(ctx.target, items, by_hand=False, acting_institution=ctx.institution_id)
+        found = catalogue.check_new(ctx.target, items, by_hand=False, acting_institution=ctx.institution_id)
         for row, refusals in zip(rows, found, strict=True):
             refuse_for(row, refusals)
 
     def insert(self, ctx: ImportContext[Category], rows: list[Row]) -> None:
-        catalogue.insert_entries(ctx.target, [r.values["entry"] for r in rows], ctx.user, ctx.when)
+        catalogue.insert_many(ctx.target, [r.values["entry"] for r in rows], ctx.user, ctx.when)
 
 
 def _json_value(value: object) -> object:

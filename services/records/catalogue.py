@@ -1,10 +1,12 @@
-"""Catalogue entries (名录成果 / 机构成果): the one writer of ``CatalogueAchievement``.
+"""Catalogue achievements (名录成果 / 机构成果; in code ``CatalogueAchievement``, in the API
+``catalogue_achievement_id``): the one writer of ``CatalogueAchievement``. Call them
+``catalogue.create`` / ``check_new`` / ``insert_many`` / ``delete``.
 
 The center's 名录成果 form and import, an institution's 存储新成果 form and 机构成果导入 all
 come here. Invariants: the subcategory's required catalogue fields; the type may be stored
 (by hand only where it is not synchronised; authorised types only for institutions); one
-entry per institution, name and course/certificate code (``identity_key``, unique in the
-database too); saved entries are immutable (the model refuses changes) and may be deleted
+catalogue achievement per institution, name and course/certificate code (``identity_key``, unique in the
+database too); saved ones are immutable (the model refuses changes) and may be deleted
 only while 未认定.
 """
 import unicodedata
@@ -52,7 +54,7 @@ def storable_refusal(category, institution_id, by_hand=True):
     return None
 
 
-def check_entries(category, items, by_hand=False, acting_institution=None):
+def check_new(category, items, by_hand=False, acting_institution=None):
     """The refusals of each item (dicts: institution_id, project_name, name, fields) as a
     new entry of ``category``, in one query for the catalogue clashes; ``acting_institution``
     is the institution storing them (None: the center). Returns refusal lists, in order;
@@ -97,7 +99,7 @@ def _record(category, item, user, when):
     }
 
 
-def insert_entries(category, items, user, when=None):
+def insert_many(category, items, user, when=None):
     """Bulk insert of checked items (an import; the caller holds the transaction)."""
     when = when or now()
     to_json = CatalogueAchievement.fields.db_value
@@ -105,13 +107,13 @@ def insert_entries(category, items, user, when=None):
                                                for record in (_record(category, item, user, when) for item in items)))
 
 
-def create_entry(user, category, item, by_hand=True):
+def create(user, category, item, by_hand=True):
     """One new entry (名录成果 新增 by the center, 存储新成果 by an institution). ``item`` as
-    in ``check_entries`` plus level, credits, framework_level, valid_from, intro. Returns
+    in ``check_new`` plus level, credits, framework_level, valid_from, intro. Returns
     the entry; raises ``Refused``."""
     acting = None if permissions.is_center(user) else user.institution_id
     with transaction():
-        refuse_if(check_entries(category, [item], by_hand, acting)[0])
+        refuse_if(check_new(category, [item], by_hand, acting)[0])
         try:
             with transaction():
                 entry = CatalogueAchievement.create(**_record(category, item, user, now()))
@@ -127,7 +129,7 @@ def deletable(entry):
     return None if entry.recognition_status == RecognitionStatus.UNRECOGNISED else NOT_DELETABLE
 
 
-def delete_entry(user, entry):
+def delete(user, entry):
     problem = deletable(entry)
     if problem:
         raise Refused(problem)
