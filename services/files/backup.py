@@ -249,7 +249,7 @@ def plan(archive, database_url, store):
     _need("the database dump", tempfile.gettempdir(), found[dump]["size"])
     if kind == "sqlite":
         _need("the SQLite database", os.path.dirname(os.path.abspath(_sqlite_path(database_url))), found[dump]["size"])
-    bucket = store.bucket_state()
+    bucket = store.bucket_state(patient=True)
     if bucket not in (EXISTS, MISSING):
         raise RestoreRefused(f"the file store cannot be used ({bucket}): check S3_ENDPOINT_URL, S3_BUCKET and "
                              "the access keys")

@@ -61,7 +61,7 @@ class LocalStore:
     def reachable(self):
         return os.path.isdir(self.root) and os.access(self.root, os.W_OK)
 
-    def bucket_state(self):
+    def bucket_state(self, patient=False):
         """As ``S3Store.bucket_state``: the folder exists, or can be made, or cannot."""
         folder = self.root
         while not os.path.exists(folder):
@@ -150,12 +150,14 @@ class S3Store:
         response.content_length = obj["ContentLength"]
         return response
 
-    def bucket_state(self):
-        """EXISTS, MISSING, FORBIDDEN (these credentials may not use it) or UNREACHABLE."""
+    def bucket_state(self, patient=False):
+        """EXISTS, MISSING, FORBIDDEN (these credentials may not use it) or UNREACHABLE.
+        ``patient``: with the retries of real work (restore's checks may take seconds; a
+        health check may not)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            self.probe.head_bucket(Bucket=self.bucket)
+            (self.client if patient else self.probe).head_bucket(Bucket=self.bucket)
             return EXISTS
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code"))
