@@ -122,10 +122,8 @@ def send(email, subject, body, secrets=()):
     the clear text waits sealed (services.messaging.sealing) for the delivery."""
     if not email:
         return None
-    from services.messaging.sms import mask
-
     text = str(body)
-    row = EmailOutbox.create(email=email, subject=str(subject)[:200], body=mask(text, secrets),
+    row = EmailOutbox.create(email=email, subject=str(subject)[:200], body=sealing.mask(text, secrets),
                              payload=sealing.seal({"text": text}) if secrets else None)
     later(row.id)
     return row

@@ -10,6 +10,18 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+MASK = "******"
+
+
+def mask(body, secrets):
+    """``body`` with each of ``secrets`` (a code, a link's token) replaced by ``MASK``: the
+    copy of a message staff read in an outbox."""
+    text = str(body)
+    for secret in secrets:
+        if secret:
+            text = text.replace(str(secret), MASK)
+    return text
+
 
 class Unreadable(ValueError):
     """Sealed under another SECRET_KEY, or damaged."""

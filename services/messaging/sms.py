@@ -22,7 +22,7 @@ from peewee import fn
 
 from models import SmsOutbox, SmsPurpose, VerificationCode, db, now
 from services.accounts import throttle
-from services.messaging import sms_delivery
+from services.messaging import sealing, sms_delivery
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +42,8 @@ NEUTRAL_NOTICE_DAILY = throttle.Limit("sms_notice_day", 1, dt.timedelta(days=1))
 DAILY_BUDGET = 30
 
 
-MASK = sms_delivery.MASK
-
-
-def mask(body, secrets):
-    text = str(body)
-    for secret in secrets:
-        if secret:
-            text = text.replace(str(secret), MASK)
-    return text
+MASK = sealing.MASK
+mask = sealing.mask
 
 
 def send(phone, body, purpose=SmsPurpose.NOTICE, secrets=()):

@@ -31,9 +31,9 @@ ATTEMPTS = 5  # a few tries over a few minutes, then the row is failed
 GRACE = dt.timedelta(seconds=15)  # a new row's own task normally delivers it within this
 REPORTS_FOR = dt.timedelta(days=1)  # an unknown row's report is asked for this long
 # What services.messaging.sms writes and validates: a code's validity (one not delivered within it is
-# failed, not sent late) and the mask of codes in the outbox's bodies.
+# failed, not sent late).
 CODE_TTL = dt.timedelta(minutes=10)
-MASK = "******"
+MASK = sealing.MASK
 
 
 class Undeliverable(Exception):
