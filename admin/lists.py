@@ -324,8 +324,9 @@ class ListQueryMixin:
         # Pick the page's ids on the base table (an index serves filter + sort); join
         # only those rows for display — without the search and filters again, which the
         # chosen ids already meet (a name search would look its names up twice).
-        if search and self.search_narrows and not isinstance(count, CappedCount) and not isinstance(
-                db.obj, SqliteDatabase):
+        narrowed = (search and self.search_narrows) or any(
+            getattr(fa.list_filter(self, index), "narrows", False) for index, _name, _value in filters or ())
+        if narrowed and not isinstance(count, CappedCount) and not isinstance(db.obj, SqliteDatabase):
             chosen = self._few_matches_page(ids, order, page_size, offset)
         else:
             ids, _joins = self._order(ids, order, set())
