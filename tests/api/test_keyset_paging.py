@@ -1,8 +1,10 @@
 """Keyset paging of the API lists: reading a list to its end by ``next_cursor`` returns
-every row that was there once — none twice, none skipped — in the list's order, while
-other requests insert rows between the pages (newer ones, and ones of the very same
-time as the page boundary); a cursor the list never gave is refused."""
+every row that was there once — none twice, none skipped — in the list's order, its
+received and initiated rows interleaved, while other requests insert rows between the
+pages (newer ones, and ones of the very same time as the page boundary); a cursor the
+list never gave is refused."""
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -36,15 +38,20 @@ def test_every_row_once_while_rows_are_inserted(app, world, path, key):
     decided = key == "decided_at"
     status = ApplicationStatus.PASSED if decided else ApplicationStatus.PENDING
 
+    sides = itertools.count()
+
     def add(moment):
         times = {"decided_at": moment, "submitted_at": moment} if decided else {"submitted_at": moment}
+        if next(sides) % 3 == 2:  # every third one initiated by A (a batch under B's rule): both sides interleave
+            return make_application(factories.make_learner(), a.own.achievement, world.rule_b_from_a,
+                                    ApplicationKind.BATCH, batch=world.initiated.batch, status=status, **times).id
         return make_application(factories.make_learner(), a.own.achievement, a.rule, ApplicationKind.CONVERSION,
                                 status=status, **times).id
 
     # Ties: a dozen rows share one time, so pages end inside the tie (the id decides).
     for _ in range(12):
         add(SAME_TIME)
-    for n in range(9):
+    for n in range(21):
         add(SAME_TIME - dt.timedelta(days=n + 1))
     before = {item["id"] for item in read_to_end(client, a.read, path, 100, lambda page: None)[0]}
     inserted = []

@@ -34,7 +34,7 @@ def page_size(monkeypatch):
     """Set the learner area's page size (paginate's and 学分账户's default)."""
 
     def set_size(size):
-        monkeypatch.setattr(pagination.paginate, "__defaults__", (size,))
+        monkeypatch.setattr(pagination.paginate, "__defaults__", (size, None))  # (size, total)
         monkeypatch.setattr(pathways.pathways, "__defaults__", (1, None, size))
 
     return set_size

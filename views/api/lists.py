@@ -79,21 +79,36 @@ def after(query, time_field, id_field, cursor):
     return query.where(time_field <= moment, (time_field < moment) | (id_field < row_id))
 
 
+def not_older(query, time_field, id_field, last):
+    """``query`` at or before ``last`` (a position) in (time, id) descending order."""
+    if time_field is None:
+        return query.where(id_field >= last[-1])
+    moment, row_id = last
+    return query.where(time_field >= moment, (time_field > moment) | (id_field >= row_id))
+
+
 def keyset_page(queries, time_field, id_field, args):
     """(rows of one page, next cursor) from queries each read in (time, id) descending
     order — one statement each, one row more than asked to tell whether another page
     follows — and merged."""
     limit = args["limit"]
     order = ([time_field.desc()] if time_field is not None else []) + [id_field.desc()]
+
+    def position(row):
+        return (getattr(row, time_field.name), row.id) if time_field is not None else (row.id,)
+
     rows = {}
     for query in queries:
         if args.get("cursor"):
             query = after(query, time_field, id_field, args["cursor"])
+        if len(rows) > limit:
+            # The page is full and another follows: a later query's rows older than the
+            # page's last cannot be on it (a received list's 100 rows would be read and
+            # built again from the initiated side only to be dropped).
+            last = sorted(rows.values(), key=position, reverse=True)[limit - 1]
+            query = not_older(query, time_field, id_field, position(last))
         for row in query.order_by(*order).limit(limit + 1):
             rows[row.id] = row
-
-    def position(row):
-        return (getattr(row, time_field.name), row.id) if time_field is not None else (row.id,)
 
     ordered = sorted(rows.values(), key=position, reverse=True)
     page = ordered[:limit]
