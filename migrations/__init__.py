@@ -32,6 +32,7 @@ from migrations import (
     v23_leases_and_delivery_reports,
     v24_faq,
     v25_records_and_reports,
+    v26_learner_status_in_creation_order,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -58,6 +59,7 @@ STEPS = (
     v23_leases_and_delivery_reports,
     v24_faq,
     v25_records_and_reports,
+    v26_learner_status_in_creation_order,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
@@ -80,10 +82,11 @@ def steps_above(version):
 
 def list_indexes():
     """(table, columns) of every list index at the newest version: versions 9 and 11, with
-    those version 17 extended, less those version 21 replaced, plus version 21's."""
+    those version 17 extended, less those versions 21 and 26 replaced, plus their replacements
+    and version 21's."""
     covered = set(v17_cover_pending_tabs.COVERED)
-    replaced = {old for old, _new in v21_real_shapes.REPLACED}
+    replacements = (*v21_real_shapes.REPLACED, *v26_learner_status_in_creation_order.REPLACED)
+    replaced = {old for old, _new in replacements}
     return [(table, columns + ("id",) if (table, columns) in covered else columns)
             for table, columns in [*v09_list_indexes.INDEXES, *v11_application_owners.INDEXES]
-            if (table, columns) not in replaced] + [
-        new for _old, new in v21_real_shapes.REPLACED] + list(v21_real_shapes.INDEXES)
+            if (table, columns) not in replaced] + [new for _old, new in replacements] + list(v21_real_shapes.INDEXES)

@@ -131,7 +131,7 @@ class User(BaseModel):
             (("teaching_point", "created_at"), False),
             (("added_by_institution", "created_at"), False),
             (("added_by_institution", "real_name"), False),
-            (("added_by_institution", "status"), False),
+            (("added_by_institution", "status", "created_at"), False),
         )
 
     def __str__(self):
