@@ -106,5 +106,5 @@ def test_the_document_names_its_server_security_and_every_error(app):
             assert "Retry-After" in operation["responses"]["429"]["headers"]
     date_time = document["components"]["schemas"]["Application"]["properties"]["submitted_at"]
     assert date_time["format"] == "date-time"
-    assert document["components"]["schemas"]["Entry"]["properties"]["credits"]["type"] == "number"
+    assert document["components"]["schemas"]["CatalogueAchievement"]["properties"]["credits"]["type"] == "number"
     assert document["components"]["schemas"]["PushItem"]["properties"]["catalogue_achievement_id"]["maximum"] == 2**31 - 1
