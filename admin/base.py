@@ -53,9 +53,12 @@ class WhereFilter(BasePeeweeFilter):
     field of that model): Flask-Admin joins the model of a related column a second time
     when the list query already joins it (flask-admin #1432)."""
 
-    def __init__(self, column, name, condition, options=None, data_type=None):
+    def __init__(self, column, name, condition, options=None, data_type=None, narrows=False):
         super().__init__(column, name, options, data_type)
         self.condition = condition
+        # Keeps few of the list's rows (a learner's name or ID number): the page is picked
+        # from its matches like a search's (admin/lists.py, _few_matches_page).
+        self.narrows = narrows
 
     def get_options(self, view):
         # Options that are data (categories, years…) are read per request, never at

@@ -81,6 +81,7 @@ def _init_extensions(app):
     headers.init(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    i18n.install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.anonymous_user = Anonymous

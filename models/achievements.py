@@ -100,7 +100,8 @@ class LearnerAchievement(BaseModel):
     @classmethod
     def for_learner(cls, user):
         return (
-            cls.select(cls, Category, Institution)
+            # The institution's name only: the lists show it (its other columns are many).
+            cls.select(cls, Category, Institution.id, Institution.name)
             .join(Category)
             .switch(cls)
             .join(Institution, on=(cls.institution == Institution.id), join_type=JOIN.LEFT_OUTER)

@@ -43,9 +43,15 @@ class Choices:
     def choices(cls):
         return [(str(m), m.label) for m in cls.members()]
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Looked up by code on every row a list or the API shows: a dict made once.
+        cls._by_code = {str(m): m for m in cls.members()}
+
     @classmethod
     def label(cls, value):
-        return dict(cls.choices()).get(value, value or "")
+        member = cls._by_code.get(value)
+        return member.label if member is not None else (value or "")
 
 
 class JSONField(TextField):

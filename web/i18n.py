@@ -9,6 +9,8 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import g
+from flask_babel import get_translations
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAGMENTS = os.path.join(ROOT, "i18n")
@@ -118,3 +120,29 @@ def untranslated(root=ROOT):
 if __name__ == "__main__":  # python -m web.i18n: list what still needs a translation
     for msgid, (filename, lineno) in untranslated():
         print(f"{filename}:{lineno}\t{msgid!r}")
+
+
+def _request_translations():
+    """The current catalogue, looked up once per locale and context: Flask-Babel finds its
+    context, domain and locale again on every call, and a page asks for 100–150 words.
+    Kept beside Flask-Babel's own locale, so ``force_locale`` still switches it."""
+    state = getattr(g, "_flask_babel", None) if g else None
+    cached = getattr(state, "cb_translations", None)
+    if cached is not None and cached[0] is getattr(state, "babel_locale", None):
+        return cached[1]
+    translations = get_translations()
+    state = getattr(g, "_flask_babel", None) if g else None
+    if state is not None:
+        state.cb_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
+def install_template_gettext(app):
+    """Templates translate through ``_request_translations`` (call after Babel's init_app)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+    )

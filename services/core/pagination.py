@@ -28,8 +28,9 @@ class Page:
         return self.number < self.pages
 
 
-def paginate(query, args, sorts, default_sort, size=PAGE_SIZE):
-    """``sorts`` maps a public sort key to a field; ``-key`` sorts descending."""
+def paginate(query, args, sorts, default_sort, size=PAGE_SIZE, total=None):
+    """``sorts`` maps a public sort key to a field; ``-key`` sorts descending. ``total``:
+    the query's row count when the caller has it already (not counted again)."""
     sort = args.get("sort") or default_sort
     key = sort.lstrip("-")
     if key not in sorts:
@@ -41,7 +42,8 @@ def paginate(query, args, sorts, default_sort, size=PAGE_SIZE):
         number = min(max(1, int(args.get("page", 1))), MAX_PAGE)
     except ValueError:
         number = 1
-    total = query.count()
+    if total is None:
+        total = query.count()
     # The page's ids are chosen first (a subquery of the same statement), so the joined and
     # computed columns are read for its rows only, not for every row sorted (a learner
     # with thousands of achievements sorted by name).

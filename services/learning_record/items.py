@@ -57,11 +57,18 @@ def _achievements(learner_id, ids=None, page=None):
         .where(LearnerAchievement.learner == learner_id)
         .order_by(LearnerAchievement.obtained_on.desc(nulls="LAST"), LearnerAchievement.id.desc())
     )
-    if ids is None:
-        query = query.where(LearnerAchievement.status.in_(STANDING[ACHIEVEMENT]))
-    else:
-        query = query.where(LearnerAchievement.id.in_(list(ids) or [0]))
-    return [_achievement_item(row) for row in (query if page is None else query.paginate(*page))]
+    if ids is not None:
+        return [_achievement_item(row) for row in query.where(LearnerAchievement.id.in_(list(ids) or [0]))]
+    standing = LearnerAchievement.status.in_(STANDING[ACHIEVEMENT])
+    if page is not None:
+        # The page's ids first, from the achievements alone: sorting a heavy learner's 2 000
+        # rows joined to six tables (their widest columns too) cost 12 ms on PostgreSQL.
+        query = query.where(LearnerAchievement.id.in_(
+            LearnerAchievement.select(LearnerAchievement.id)
+            .where(LearnerAchievement.learner == learner_id, standing)
+            .order_by(LearnerAchievement.obtained_on.desc(nulls="LAST"), LearnerAchievement.id.desc())
+            .paginate(*page)))
+    return [_achievement_item(row) for row in query.where(standing)]
 
 
 def _achievement_item(row):

@@ -47,10 +47,15 @@ def test_the_learner_achievements_list_is_searched_by_learner_name_and_id(app):
     row = (LearnerAchievement.select(LearnerAchievement, User).join(User, on=(LearnerAchievement.learner == User.id))
            .where(LearnerAchievement.stored_by == college.id).first())
     client = logged_in(app, "institution")
-    for term in (row.learner.real_name, row.learner.id_number):
+    # 成果名称 and the learner's name are asked as one union of ids: either finds the row,
+    # and the union never brings in another institution's achievements.
+    for term in (row.learner.real_name, row.learner.id_number, row.name[:2]):
         page = client.get("/admin/inst_learner_achievements/", query_string={"search": term}).get_data(as_text=True)
         assert f'value="{row.id}"' in page, term
         assert 'placeholder="成果名称 / 学员姓名 / 身份证号"' in page
+        shown = {int(found) for found in re.findall(r'name="rowid"[^>]*value="(\d+)"', page)}
+        assert shown and not (LearnerAchievement.select().where(LearnerAchievement.id.in_(shown),
+                                                                LearnerAchievement.stored_by != college.id).exists())
 
 
 def test_the_withdraw_page_states_the_lists_achievement_status(app):
