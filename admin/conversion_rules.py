@@ -50,7 +50,7 @@ COMMITMENT_LABEL = _l("I solemnly promise that the information I publish is true
 
 def owner_institutions():
     """Institutions that award achievements (not departments, teaching points, review bodies):
-    the owners the center may choose for a catalogue entry, a method or a rule."""
+    the owners the center may choose for a catalogue achievement, a method or a rule."""
     kinds = [InstitutionKind.COLLEGE, InstitutionKind.TRAINING, InstitutionKind.EXAM]
     return Institution.select().where(Institution.kind.in_(kinds)).order_by(Institution.name)
 
@@ -59,9 +59,9 @@ def owner_institutions():
 
 
 class CatalogueLoader(QueryAjaxModelLoader):
-    """成果 search for the rule form by 项目名称, 成果名称 or 颁证机构; enabled entries only.
-    ``kind`` narrows to 学历/非学历, ``courses`` to courses (True) or certificates (False),
-    ``own`` to the user's institution (center staff see every institution's)."""
+    """成果 search for the rule form by 项目名称, 成果名称 or 颁证机构; enabled catalogue achievements only.
+    ``kind`` narrows to 学历/非学历, ``courses`` to courses (True) or certificates (False), ``own``
+    to the user's institution (center staff see every institution's)."""
 
     def __init__(self, name, kind=None, courses=None, own=False):
         super().__init__(name, CatalogueAchievement, fields=[CatalogueAchievement.project_name,
@@ -169,12 +169,13 @@ class RuleForm(CommitmentFields, SecureForm):
             raise ValidationError(str(refusal))
 
     def targets(self):
-        """(catalogue entry, 免考模块) pairs of the target side the rule type names."""
+        """(catalogue achievement, 免考模块) pairs of the target side the rule type names."""
         if self.rule_type.data in rules.DEGREE_TARGETS:
-            return [(entry, None) for entry in list(self.majors.data or ()) + list(self.courses.data or ())]
+            chosen = list(self.majors.data or ()) + list(self.courses.data or ())
+            return [(catalogue_achievement, None) for catalogue_achievement in chosen]
         modules = [{"name": row.form.name.data.strip(), "credits": row.form.credits.data.strip()}
                    for row in self.modules if (row.form.name.data or "").strip()]
-        return [(entry, modules) for entry in self.non_degree.data or ()]
+        return [(catalogue_achievement, modules) for catalogue_achievement in self.non_degree.data or ()]
 
 
 def pdf_upload(file, owner_type):
@@ -360,7 +361,7 @@ class RuleEditing(CommitmentViewMixin):
         degree_target = form.rule_type.data in rules.DEGREE_TARGETS
         if not degree_target:
             fields.update(target_major=None, target_major_code=None, target_level=None)
-        sources = [(entry, None) for entry in form.sources.data or ()]
+        sources = [(catalogue_achievement, None) for catalogue_achievement in form.sources.data or ()]
         user = current_user._get_current_object()
         try:
             self._accept_commitment(form)
@@ -432,7 +433,7 @@ class RuleEditing(CommitmentViewMixin):
             links = rules.rule_links([rule.id])[rule.id]
             modules = next((t.modules for t in links["non_degree"] if t.modules), None) or []
             # Keyword data only: ``obj=rule`` would hand the form the rule's RuleSource rows
-            # (its ``sources`` backref) where catalogue entries belong, and fail with a 500.
+            # (its ``sources`` backref) where catalogue achievements belong, and fail with a 500.
             form.process(data={
                 "name": rule.name, "rule_type": rule.rule_type, "description": rule.description,
                 "target_major": rule.target_major, "target_major_code": rule.target_major_code,

@@ -132,7 +132,7 @@ def seed_achievements(count):
     demo.seed_reference()
     institution = Institution.create(name="基准测试学院", kind=InstitutionKind.COLLEGE)
     category = Category.get(Category.code == "inst_he_diploma")
-    entry = CatalogueAchievement.create(
+    catalogue_achievement = CatalogueAchievement.create(
         project_name="基准项目", name="经济统计学毕业证书", institution=institution, category=category
     )
     learners = [i for (i,) in User.select(User.id).where(User.role == "learner").order_by(User.id).tuples()]
@@ -142,9 +142,9 @@ def seed_achievements(count):
         records.append(
             {
                 "learner": learners[n % len(learners)],
-                "catalogue": entry.id if n < len(learners) else None,
+                "catalogue": catalogue_achievement.id if n < len(learners) else None,
                 "category": category.learner_category_id,
-                "name": entry.name if n % 50 else "=HYPERLINK(\"http://x\",\"点我\")",
+                "name": catalogue_achievement.name if n % 50 else "=HYPERLINK(\"http://x\",\"点我\")",
                 "institution": institution.id,
                 "fields": "{}",
                 "status": AchievementStatus.CATALOGUE,

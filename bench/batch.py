@@ -47,7 +47,8 @@ def id_number(n):
 
 
 def make_world(learners, start):
-    """Two institutions, a rule of A from B's entry, ``learners`` learners of B holding it."""
+    """Two institutions, a rule of A from B's catalogue achievement, ``learners`` learners of B
+    holding it."""
     import models as m
 
     tag = f"{start}"
@@ -55,12 +56,13 @@ def make_world(learners, start):
     b = m.Institution.create(name=f"乙学院{tag}", kind="college")
     staff = m.User.create(role=m.Role.INSTITUTION, username=f"b{tag}", real_name="乙管理员", institution=b)
     category = m.Category.get(m.Category.code == "course")
-    entry = m.CatalogueAchievement.create(project_name="项目", name=f"乙证书{tag}", institution=b, category=category)
+    catalogue_achievement = m.CatalogueAchievement.create(project_name="项目", name=f"乙证书{tag}", institution=b,
+                                                          category=category)
     course = m.CatalogueAchievement.create(project_name="项目", name=f"甲课程{tag}", institution=a, category=category)
     method = m.ConversionMethod.create(institution=a, name="办法", status=m.PublishStatus.PUBLISHED)
     rule = m.ConversionRule.create(code=f"2026{start:08d}", name="规则", rule_type=m.RuleType.DEGREE_TO_DEGREE,
                                    institution=a, method=method, status=m.RuleStatus.PUBLISHED)
-    m.RuleSource.create(rule=rule, catalogue=entry)
+    m.RuleSource.create(rule=rule, catalogue=catalogue_achievement)
     m.RuleTarget.create(rule=rule, catalogue=course)
     users = [
         {"role": m.Role.LEARNER, "real_name": f"学员{n}", "id_number": id_number(n), "username": None,
@@ -71,8 +73,9 @@ def make_world(learners, start):
         m.User.insert_many(users[chunk:chunk + 500]).execute()
     ids = [u.id for u in m.User.select(m.User.id).where(m.User.id_number.in_([u["id_number"] for u in users]))]
     rows = [
-        {"learner": uid, "catalogue": entry.id, "category": category.id, "name": entry.name,
-         "status": m.AchievementStatus.CATALOGUE, "source": m.AchievementSource.INSTITUTION, "stored_by": b.id}
+        {"learner": uid, "catalogue": catalogue_achievement.id, "category": category.id,
+         "name": catalogue_achievement.name, "status": m.AchievementStatus.CATALOGUE,
+         "source": m.AchievementSource.INSTITUTION, "stored_by": b.id}
         for uid in ids
     ]
     for chunk in range(0, len(rows), 500):

@@ -1,5 +1,5 @@
 """Benchmark of 学分账户 / 转换路径 (``services.ledger.pathways``, ``/me/credits``): one learner with
-200 achievements against 10 000 published rules, among 20 000 catalogue entries and other
+200 achievements against 10 000 published rules, among 20 000 catalogue achievements and other
 learners' 50 000 achievements. Sources are drawn from 2 000 popular certificates, so the
 learner's achievements touch about 2 000 rules (complete and partial): the pathways are
 aggregated in SQL, not rule by rule.
@@ -43,15 +43,16 @@ def make_world(rules, achievements, rng):
         institution = m.Institution.create(name=f"院校{n:03d}", kind="college")
         method = m.ConversionMethod.create(institution=institution, name="办法", status=m.PublishStatus.PUBLISHED)
         institutions.append((institution.id, method.id))
-    entries = [
+    catalogue_achievements = [
         {"project_name": f"项目{n}", "name": f"成果{n}", "institution": institutions[n % 100][0],
          "category": (certificate if n < 10_000 else course).id, "credits": rng.choice((1, 2, 2.5, 3, 4)),
          "framework_level": rng.choice(levels)}
         for n in range(20_000)
     ]
-    _insert(m.CatalogueAchievement, entries)
-    entry_ids = [row.id for row in m.CatalogueAchievement.select(m.CatalogueAchievement.id).order_by(m.CatalogueAchievement.id)]
-    popular, courses = entry_ids[:2000], entry_ids[10_000:]
+    _insert(m.CatalogueAchievement, catalogue_achievements)
+    catalogue_achievement_ids = [row.id for row in m.CatalogueAchievement.select(m.CatalogueAchievement.id)
+                                 .order_by(m.CatalogueAchievement.id)]
+    popular, courses = catalogue_achievement_ids[:2000], catalogue_achievement_ids[10_000:]
     now = dt.datetime.now().replace(microsecond=0)
     rule_rows = []
     for n in range(rules):
@@ -62,8 +63,8 @@ def make_world(rules, achievements, rng):
     _insert(m.ConversionRule, rule_rows)
     rule_ids = [(row.id, row.institution_id) for row in m.ConversionRule.select(m.ConversionRule.id, m.ConversionRule.institution)]
     courses_of = {}  # a rule's targets are its own institution's courses
-    for position, entry_id in enumerate(courses):
-        courses_of.setdefault(institutions[position % 100][0], []).append(entry_id)
+    for position, catalogue_achievement_id in enumerate(courses):
+        courses_of.setdefault(institutions[position % 100][0], []).append(catalogue_achievement_id)
     sources, targets = [], []
     for rule_id, institution in rule_ids:
         sources += [{"rule": rule_id, "catalogue": c, "credits": 2} for c in rng.sample(popular, rng.randint(1, 3))]
@@ -76,11 +77,12 @@ def make_world(rules, achievements, rng):
     other_ids = [u.id for u in m.User.select(m.User.id).where(m.User.role == m.Role.LEARNER)]
     held = [{"learner": uid, "catalogue": c, "category": certificate.id, "name": "成果",
              "status": m.AchievementStatus.CATALOGUE, "source": m.AchievementSource.SELF}
-            for uid in other_ids for c in rng.sample(entry_ids[:10_000], 25)]
+            for uid in other_ids for c in rng.sample(catalogue_achievement_ids[:10_000], 25)]
     _insert(m.LearnerAchievement, held)
     learner = m.User.create(role=m.Role.LEARNER, username="bench_learner", real_name="基准学员",
                             id_number=id_number(9999), password_hash=users.hash_password(PASSWORD))
-    mine = rng.sample(popular, achievements // 2) + rng.sample(entry_ids[2000:10_000], achievements - achievements // 2)
+    mine = (rng.sample(popular, achievements // 2)
+            + rng.sample(catalogue_achievement_ids[2000:10_000], achievements - achievements // 2))
     _insert(m.LearnerAchievement, [
         {"learner": learner.id, "catalogue": c, "category": certificate.id, "name": f"我的成果{c}",
          "status": rng.choice((m.AchievementStatus.CATALOGUE, m.AchievementStatus.RECOGNISED)),

@@ -47,7 +47,7 @@ class LearnerAchievement(BaseModel):
     category = ForeignKeyField(Category, on_delete="RESTRICT")
     name = CharField(max_length=200, index=True)
     institution = ForeignKeyField(Institution, null=True, on_delete="SET NULL")  # 来源机构
-    institution_name = CharField(max_length=200, null=True)  # for 非名录 entries
+    institution_name = CharField(max_length=200, null=True)  # for 非名录 achievements
     fields = JSONField(default=dict)  # manual field values of the subcategory schema
     description = TextField(null=True)  # 成果描述
     status = CharField(max_length=20, choices=AchievementStatus.choices(), index=True)
@@ -56,7 +56,7 @@ class LearnerAchievement(BaseModel):
     personal_code = CharField(max_length=100, null=True)  # 个人成果编号
     # Duplicate certificates (services/records/duplicates.py): the certificate number normalised
     # (个人成果编号, else the 证书编号 / 电子注册号 field), and the earliest other row of the
-    # same catalogue entry with the same number, set when the row is written.
+    # same catalogue achievement with the same number, set when the row is written.
     certificate_key = CharField(max_length=100, null=True)
     duplicate_of = IntegerField(null=True)  # its list reads partial indexes (below the class)
     stored_by = ForeignKeyField(Institution, null=True, backref="stored_achievements", on_delete="SET NULL")
@@ -73,9 +73,9 @@ class LearnerAchievement(BaseModel):
     updated_at = DateTimeField(default=now)
 
     class Meta:
-        # A learner holds one catalogue entry once (NULL catalogue = 非名录, unlimited).
-        # 学员成果 lists an institution's stored rows newest first; 机构成果 counts an
-        # entry's holders among them.
+        # A learner holds one catalogue achievement once (NULL catalogue = 非名录, unlimited).
+        # 学员成果 lists an institution's stored rows newest first; 机构成果 counts a
+        # catalogue achievement's holders among them.
         indexes = (
             (("learner", "catalogue"), True),
             # A learner's own rows newest first, by name, and counted by state (thousands for

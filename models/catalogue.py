@@ -109,7 +109,7 @@ class ImmutableError(Exception):
 
 
 class CatalogueAchievement(BaseModel):
-    """名录成果 / 机构成果. Saved entries are immutable except for the fields in
+    """名录成果 / 机构成果. Saved catalogue achievements are immutable except for the fields in
     ``MUTABLE_FIELDS`` (status flags changed by named actions): delete and re-create."""
 
     MUTABLE_FIELDS = frozenset({"recognition_status", "disabled"})
@@ -135,8 +135,8 @@ class CatalogueAchievement(BaseModel):
     disabled = BooleanField(default=False, index=True)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now, index=True)
-    # What makes two entries the same achievement: the name and the course or certificate
-    # code, normalised (services/records/catalogue.py); one entry per institution and key.
+    # What makes two catalogue achievements the same achievement: the name and the course or
+    # certificate code, normalised (services/records/catalogue.py); one per institution and key.
     identity_key = CharField(max_length=320, null=True)
 
     class Meta:
@@ -170,7 +170,7 @@ class CatalogueAchievement(BaseModel):
 
     @property
     def issuing_body(self):
-        """资历机构名称 as the picker shows it: the entry's issuing-body field, else its institution."""
+        """资历机构名称 as the picker shows it: its issuing-body field, else its institution."""
         for spec in self.category.issuer_fields():
             if (self.fields or {}).get(spec["name"]):
                 return str(self.fields[spec["name"]])
@@ -197,8 +197,8 @@ class CatalogueAchievement(BaseModel):
         if name:
             query = query.where(cls.name.contains(name))
         if institution:
-            # 资历机构名称: the institution row, or any issuing-body field of the entry (the
-            # manuals' "教育部考试中心" is the 职业技能鉴定机构名称 of entries another body holds).
+            # 资历机构名称: the institution row, or any issuing-body field of the catalogue achievement
+            # (the manuals' "教育部考试中心" is the 职业技能鉴定机构名称 of those another body holds).
             matches = [cls.fields.key_text(key).contains(institution) for key in Category.issuer_field_names()]
             query = query.where(reduce(operator.or_, matches, Institution.name.contains(institution)))
         if category is not None:

@@ -78,8 +78,8 @@ ConversionMethod.add_index(
 
 
 class ConversionRule(BaseModel):
-    """转换规则: sources (catalogue entries) convert into targets (catalogue entries, with
-    exempt modules) of the publishing institution. Code: date + 4-digit daily sequence."""
+    """转换规则: sources (catalogue achievements) convert into targets (catalogue achievements,
+    with exempt modules) of the publishing institution. Code: date + 4-digit daily sequence."""
 
     STATES = StateMachine("status", {
         RuleStatus.DRAFT: {RuleStatus.PUBLISHED},
@@ -142,7 +142,7 @@ class ConversionRule(BaseModel):
 
     @classmethod
     def applicable_to(cls, achievement):
-        """Published rules one of whose sources is the achievement's catalogue entry."""
+        """Published rules one of whose sources is the catalogue achievement of ``achievement`` (a learner's)."""
         if achievement.catalogue_id is None:
             return cls.select().where(SQL("1 = 0"))
         sources = RuleSource.select(RuleSource.rule).where(RuleSource.catalogue == achievement.catalogue_id)

@@ -102,7 +102,9 @@ def rule(rule_id):
     if item is None:
         abort(404)
 
-    def entries(model):
+    def catalogue_achievements(model):
+        """The rule's links of one side (``RuleSource`` or ``RuleTarget``), each with its
+        catalogue achievement and that one's institution."""
         return list(
             model.select(model, CatalogueAchievement, Institution)
             .join(CatalogueAchievement)
@@ -112,7 +114,8 @@ def rule(rule_id):
         )
 
     return render_template(
-        "portal/rule.html", rule=item, sources=entries(RuleSource), targets=entries(RuleTarget), layout=layout(),
+        "portal/rule.html", rule=item, sources=catalogue_achievements(RuleSource),
+        targets=catalogue_achievements(RuleTarget), layout=layout(),
         versions=rule_versions.history(item), in_force=rule_versions.in_force(item),
         not_in_force=rule_versions.not_in_force_reason(item), in_force_version=rule_versions.version_in_force(item),
     )

@@ -2,12 +2,12 @@
 
 A subcategory's ``field_schema`` is edited as rows (name, label, type, source, required,
 options) and checked before saving: a change that would strand stored values — removing
-or renaming a field that achievements or catalogue entries use, changing its type or
+or renaming a field that learner or catalogue achievements use, changing its type or
 source, dropping an enumeration option in use — is refused with the reason.
 
-Catalogue entries are created from their subcategory's catalogue fields and are never
-edited afterwards (the model refuses it too): 认定状态 and 停用 change through actions,
-and an entry is deleted only while 未认定.
+Catalogue achievements are created from their subcategory's catalogue fields and are never
+edited afterwards (the model refuses it too): 认定状态 and 停用 change through actions, and a
+catalogue achievement is deleted only while 未认定.
 """
 import re
 
@@ -73,7 +73,7 @@ def _uses(model, category_id, pattern):
 
 
 def _stored(category_id, name, value=None):
-    """Rows (learner achievements + catalogue entries) that store field ``name``
+    """Rows (learner achievements + catalogue achievements) that store field ``name``
     (with ``value`` when given). Values are JSON text: ``"name": "value"``."""
     pattern = f'"{name}": ' if value is None else f'"{name}": "{value}"'
     return _uses(LearnerAchievement, category_id, pattern) + _uses(CatalogueAchievement, category_id, pattern)
@@ -465,13 +465,13 @@ class CatalogueView(ExcelMixin, CenterModelView):
                 "intro": form.intro.data,
             }
             try:
-                entry = catalogue.create(current_user._get_current_object(), category, item)
+                catalogue_achievement = catalogue.create(current_user._get_current_object(), category, item)
             except Refused as refused:
                 show_refusals(form, refused, "name")
             else:
                 flash(_("The catalogue achievement was saved. Saved achievements cannot be modified; delete and "
                         "create again."), "success")
-                return redirect(self.get_url(".details_view", id=entry.id))
+                return redirect(self.get_url(".details_view", id=catalogue_achievement.id))
         return self.render(
             "admin/center/catalogue_form.html",
             form=form,
@@ -483,15 +483,16 @@ class CatalogueView(ExcelMixin, CenterModelView):
 
     @expose("/details/")
     def details_view(self):
-        entry = self.get_one(request.args.get("id"))
-        if entry is None:
+        catalogue_achievement = self.get_one(request.args.get("id"))
+        if catalogue_achievement is None:
             abort(404)
-        values = entry.fields or {}
-        fields = [(spec.get("label", spec["name"]), values.get(spec["name"], "")) for spec in entry.category.catalogue_fields()]
-        holders = LearnerAchievement.select().where(LearnerAchievement.catalogue == entry.id).count()
+        values = catalogue_achievement.fields or {}
+        fields = [(spec.get("label", spec["name"]), values.get(spec["name"], ""))
+                  for spec in catalogue_achievement.category.catalogue_fields()]
+        holders = LearnerAchievement.select().where(LearnerAchievement.catalogue == catalogue_achievement.id).count()
         return self.render(
-            self.details_template, entry=entry, fields=fields, holders=holders,
-            deletable=self.deletable(entry) is None, return_url=self.get_url(".index_view"),
+            self.details_template, catalogue_achievement=catalogue_achievement, fields=fields, holders=holders,
+            deletable=self.deletable(catalogue_achievement) is None, return_url=self.get_url(".index_view"),
         )
 
     # --- 认定状态, 停用, delete ------------------------------------------------------------
@@ -503,9 +504,9 @@ class CatalogueView(ExcelMixin, CenterModelView):
         catalogue.delete(current_user._get_current_object(), model)
 
     def _set(self, ids, message, disabled):
-        entries = self.scoped(ids)
-        catalogue.set_disabled(current_user._get_current_object(), entries, disabled)
-        flash(message % {"count": len(entries)}, "success")
+        catalogue_achievements = self.scoped(ids)
+        catalogue.set_disabled(current_user._get_current_object(), catalogue_achievements, disabled)
+        flash(message % {"count": len(catalogue_achievements)}, "success")
 
     @action("recognising", _l("Mark as being recognised"), _l("Mark the selected achievements as being recognised?"))
     def action_recognising(self, ids):

@@ -1,5 +1,5 @@
 """重复证书: learner achievements whose certificate number of the same
-catalogue entry is also recorded for another account, each row with the record it
+catalogue achievement is also recorded for another account, each row with the record it
 duplicates. The flag is kept when rows are written (services/records/duplicates.py), so the list
 reads the flagged rows through their index (``duplicate_of``) and counts them there too:
 no grouping over the table when the page is viewed. Center staff only."""

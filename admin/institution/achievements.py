@@ -1,6 +1,6 @@
-"""机构成果管理 (seed 004 §2.2.1): the institution's own catalogue entries. 存储新成果 picks
-a type, then renders that type's form from its schema (types are data); saved entries
-are read-only (the model refuses changes) and may be deleted only while 未认定."""
+"""机构成果管理 (seed 004 §2.2.1): the institution's own catalogue achievements. 存储新成果 picks a
+type, then renders that type's form from its schema (types are data); saved catalogue
+achievements are read-only (the model refuses changes) and may be deleted only while 未认定."""
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
@@ -32,7 +32,7 @@ from services.records import catalogue
 from services.records.errors import Refused
 from services.records.field_schema import FIELD_PREFIX, Marked, schema_field, schema_values, show_refusals
 
-# 成果类型 is the parent of the entry's subcategory (成果子类型).
+# 成果类型 is the parent of the catalogue achievement's subcategory (成果子类型).
 TypeParent = Category.alias("type_parent")
 
 
@@ -263,12 +263,12 @@ class InstitutionAchievementView(ExcelMixin, InstitutionModelView):
                 "valid_from": form.valid_from.data, "intro": form.intro.data,
             }
             try:
-                entry = catalogue.create(current_user._get_current_object(), category, item)
+                catalogue_achievement = catalogue.create(current_user._get_current_object(), category, item)
             except Refused as refused:
                 show_refusals(form, refused, "name")
             else:
                 flash(_("The achievement was stored. Saved achievements cannot be modified."), "success")
-                return redirect(url_for(".details_view", id=entry.id))
+                return redirect(url_for(".details_view", id=catalogue_achievement.id))
         return self.render(
             "admin/institution/achievement_form.html",
             form=form,

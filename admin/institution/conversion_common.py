@@ -64,14 +64,15 @@ def target_names(rule_ids):
 def joined_names(model, rule_field):
     """A correlated subquery of the rule's source or target names joined with 、 (for
     exports: one cell per row, computed by the database)."""
-    entry = CatalogueAchievement.alias()
+    catalogue_achievement = CatalogueAchievement.alias()
     link = model.alias()
     agg = (
-        fn.GROUP_CONCAT(entry.name, "、")
+        fn.GROUP_CONCAT(catalogue_achievement.name, "、")
         if isinstance(db.obj, SqliteDatabase)
-        else fn.string_agg(entry.name, "、")
+        else fn.string_agg(catalogue_achievement.name, "、")
     )
-    return entry.select(agg).join(link, on=(link.catalogue == entry.id)).where(link.rule == rule_field)
+    return (catalogue_achievement.select(agg).join(link, on=(link.catalogue == catalogue_achievement.id))
+            .where(link.rule == rule_field))
 
 
 # --- list filters ------------------------------------------------------------------------

@@ -44,9 +44,10 @@ from services.records.errors import Refused
 from services.records.field_schema import Marked, show_refusals
 from services.records.validators import mask_id, mask_phone
 
-# 成果子类型 of a stored achievement is its entry's category; 成果类型 that category's parent.
-EntryCategory = Category.alias("entry_category")
-EntryParent = Category.alias("entry_parent")
+# 成果子类型 of a stored achievement is its catalogue achievement's category; 成果类型 that
+# category's parent.
+CatalogueAchievementCategory = Category.alias("catalogue_achievement_category")
+CatalogueAchievementParentCategory = Category.alias("catalogue_achievement_parent_category")
 ImportRecord = ImportBatch.alias("import_record")
 
 
@@ -104,8 +105,8 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
     export_name = _l("Learner achievements")
     export_columns = (
         ExportColumn("成果名称", LearnerAchievement.name),
-        ExportColumn("成果类型", EntryParent.name),
-        ExportColumn("成果子类型", EntryCategory.name),
+        ExportColumn("成果类型", CatalogueAchievementParentCategory.name),
+        ExportColumn("成果子类型", CatalogueAchievementCategory.name),
         ExportColumn("学员姓名", User.real_name),
         ExportColumn("身份证号", User.id_number),
         ExportColumn("手机号码", User.phone),
@@ -155,10 +156,10 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
     )
 
     def _format_kind(view, context, model, name):
-        entry_category = model.catalogue.category if model.catalogue_id else model.category
+        subcategory = model.catalogue.category if model.catalogue_id else model.category
         if name == "category":
-            return entry_category.name
-        return entry_category.parent.name if entry_category.parent_id else ""
+            return subcategory.name
+        return subcategory.parent.name if subcategory.parent_id else ""
 
     def _format_status(view, context, model, name):
         return StoredBy.label(model.stored_state)
@@ -174,15 +175,17 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
 
     def base_query(self):
         return (
-            LearnerAchievement.select(LearnerAchievement, User, CatalogueAchievement, EntryCategory, EntryParent,
-                                      STORED_BY.alias("stored_state"))
+            LearnerAchievement.select(LearnerAchievement, User, CatalogueAchievement, CatalogueAchievementCategory,
+                                      CatalogueAchievementParentCategory, STORED_BY.alias("stored_state"))
             .join(User, on=(LearnerAchievement.learner == User.id))
             .switch(LearnerAchievement)
             .join(ImportRecord, JOIN.LEFT_OUTER, on=(LearnerAchievement.import_batch == ImportRecord.id))
             .switch(LearnerAchievement)
             .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(LearnerAchievement.catalogue == CatalogueAchievement.id))
-            .join(EntryCategory, JOIN.LEFT_OUTER, on=(CatalogueAchievement.category == EntryCategory.id))
-            .join(EntryParent, JOIN.LEFT_OUTER, on=(EntryCategory.parent == EntryParent.id))
+            .join(CatalogueAchievementCategory, JOIN.LEFT_OUTER,
+                  on=(CatalogueAchievement.category == CatalogueAchievementCategory.id))
+            .join(CatalogueAchievementParentCategory, JOIN.LEFT_OUTER,
+                  on=(CatalogueAchievementCategory.parent == CatalogueAchievementParentCategory.id))
             .switch(LearnerAchievement)
         )
 
@@ -216,31 +219,32 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
 
     # --- 存储学员成果 ----------------------------------------------------------------------
 
-    def own_entries(self):
+    def own_catalogue_achievements(self):
         query = CatalogueAchievement.select().where(~CatalogueAchievement.disabled)
         return permissions.scope_by_institution(query, CatalogueAchievement.institution, current_user)
 
     @expose("/store/")
-    def choose_entry_view(self):
+    def choose_catalogue_achievement_view(self):
         """选择机构成果: the institution's achievements to store learners under."""
-        query = self.own_entries().join(Category).switch(CatalogueAchievement)
+        query = self.own_catalogue_achievements().join(Category).switch(CatalogueAchievement)
         name = (request.args.get("name") or "").strip()
         if name:
             query = query.where(CatalogueAchievement.name.contains(name))
         page = paginate(query.select(CatalogueAchievement, Category), request.args,
                         {"name": CatalogueAchievement.name, "created_at": CatalogueAchievement.created_at}, "-created_at")
-        return self.render("admin/institution/choose_entry.html", page=page, name=name)
+        return self.render("admin/institution/choose_catalogue_achievement.html", page=page, name=name)
 
-    @expose("/store/<int:entry_id>/", methods=("GET", "POST"))
-    def store_view(self, entry_id):
-        entry = self.own_entries().where(CatalogueAchievement.id == entry_id).first()
-        if entry is None:
+    @expose("/store/<int:catalogue_achievement_id>/", methods=("GET", "POST"))
+    def store_view(self, catalogue_achievement_id):
+        catalogue_achievement = (self.own_catalogue_achievements()
+                                 .where(CatalogueAchievement.id == catalogue_achievement_id).first())
+        if catalogue_achievement is None:
             abort(404)
         form = NewLearnerForm()
         if form.validate_on_submit():
             try:
                 achievements.store_holding(
-                    entry, current_user._get_current_object(), (form.real_name.data or "").strip(),
+                    catalogue_achievement, current_user._get_current_object(), (form.real_name.data or "").strip(),
                     form.id_number.data, (form.personal_code.data or "").strip(), form.obtained_on.data,
                 )
             except Refused as refused:
@@ -252,8 +256,9 @@ class LearnerAchievementView(ExcelMixin, InstitutionModelView):
                 show_refusals(form, refused, "id_number")
             else:
                 flash(_("The learner achievement was stored."), "success")
-                return redirect(url_for(".store_view", entry_id=entry.id))
-        return self.render("admin/institution/store_learner.html", entry=entry, form=form)
+                return redirect(url_for(".store_view", catalogue_achievement_id=catalogue_achievement.id))
+        return self.render("admin/institution/store_learner.html", catalogue_achievement=catalogue_achievement,
+                           form=form)
 
     # --- 撤回 / 批量撤回 ---------------------------------------------------------------------
 

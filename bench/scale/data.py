@@ -1,6 +1,6 @@
 """The scale dataset: on top of the demo data, ``achievements`` learner achievements,
 five for each learner and thousands for a few heavy ones, as many applications as
-learners with about 1.025 review records each, 5 000 catalogue entries and 300 rules
+learners with about 1.025 review records each, 5 000 catalogue achievements and 300 rules
 (from 100 000 achievements up; fewer below), a certificate number on one achievement in
 five and one in 200 flagged as the duplicate of another learner's, institution batches,
 plus the messages, feedback, audit and SMS rows the other lists show. Rows are written
@@ -154,19 +154,19 @@ def generate(achievements, log=print, shape=SHAPE):
     with db.atomic():
         colleges, points = _institutions(size)
         publishers = [home] + colleges
-        entries = _catalogue(size, publishers, demo["center"].id, shape)
-        rules = _rules(size, publishers, entries, demo["center"].id, shape)
-    log(f"  catalogue {len(entries)}, published rules {sum(len(pool) for pool in rules.values())}")
+        catalogue_achievements = _catalogue(size, publishers, demo["center"].id, shape)
+        rules = _rules(size, publishers, catalogue_achievements, demo["center"].id, shape)
+    log(f"  catalogue {len(catalogue_achievements)}, published rules {sum(len(pool) for pool in rules.values())}")
     with db.atomic():
         learners = _learners(size, [point] + points, home, shape)
     log(f"  learners {size['learners']}")
     with db.atomic():
-        first_achievement = _achievements(size, learners, entries)
-        heavy = _heavy_learners(size, demo["learner"], learners, entries)
+        first_achievement = _achievements(size, learners, catalogue_achievements)
+        heavy = _heavy_learners(size, demo["learner"], learners, catalogue_achievements)
     log(f"  achievements {size['achievements']} (heavy learners: {', '.join(str(len(h[1])) for h in heavy)})")
     with db.atomic():
-        records = _applications(size, learners, first_achievement, entries, rules, demo, shape)
-        records += _heavy_applications(heavy, rules, entries, demo)
+        records = _applications(size, learners, first_achievement, catalogue_achievements, rules, demo, shape)
+        records += _heavy_applications(heavy, rules, catalogue_achievements, demo)
     log(f"  applications {size['applications']}, review records {records}")
     with db.atomic():
         _other_rows(size, learners, first_achievement, home, demo, heavy)
@@ -208,7 +208,7 @@ def _catalogue(size, publishers, center_id, shape):
                                 Category.learner_category.is_null(False))
     )
     first = next_id(CatalogueAchievement)
-    rows, entries = [], []
+    rows, catalogue_achievements = [], []
     for i in range(size["catalogue"]):
         category = types[i % len(types)]
         institution = publishers[0] if _dominant(i, shape.dominant_share) else publishers[1 + i % (len(publishers) - 1)]
@@ -222,12 +222,12 @@ def _catalogue(size, publishers, center_id, shape):
             "created_at": moment(i, size["catalogue"]),
             "identity_key": catalogue_records.identity_key(f"规模成果{i:05d}", {}),
         })
-        entries.append((first + i, institution, category.learner_category_id))
+        catalogue_achievements.append((first + i, institution, category.learner_category_id))
     excel.insert_chunked(CatalogueAchievement, rows, fields={}, created_by=center_id, disabled=False)
-    return entries
+    return catalogue_achievements
 
 
-def _rules(size, publishers, entries, center_id, shape):
+def _rules(size, publishers, catalogue_achievements, center_id, shape):
     """{"home": [(rule id, institution)], "other": […]}: the published rules of the
     dominant institution and of the others."""
     method_first = next_id(ConversionMethod)
@@ -244,8 +244,8 @@ def _rules(size, publishers, entries, center_id, shape):
     first = next_id(ConversionRule)
     rules, rows, sources, targets = {"home": [], "other": []}, [], [], []
     own = {}
-    for entry_id, institution, _category in entries:
-        own.setdefault(institution, []).append(entry_id)
+    for catalogue_achievement_id, institution, _category in catalogue_achievements:
+        own.setdefault(institution, []).append(catalogue_achievement_id)
     for i in range(size["rules"]):
         institution = publishers[0] if _dominant(i, shape.dominant_share) else publishers[1 + i % (len(publishers) - 1)]
         status = RuleStatus.PUBLISHED if i % 10 < 8 else (RuleStatus.DRAFT if i % 10 == 8 else RuleStatus.WITHDRAWN)
@@ -256,8 +256,9 @@ def _rules(size, publishers, entries, center_id, shape):
         if status == RuleStatus.PUBLISHED:
             rules["home" if institution == publishers[0] else "other"].append((first + i, institution))
         for k in (0, 1):
-            sources.append({"rule": first + i, "catalogue": entries[(i * 2 + k) % len(entries)][0]})
-        mine = own.get(institution) or [entries[i % len(entries)][0]]
+            source = catalogue_achievements[(i * 2 + k) % len(catalogue_achievements)]
+            sources.append({"rule": first + i, "catalogue": source[0]})
+        mine = own.get(institution) or [catalogue_achievements[i % len(catalogue_achievements)][0]]
         target = mine[i % len(mine)]
         targets.append({"rule": first + i, "catalogue": target})
     excel.insert_chunked(ConversionRule, rows, commitment_accepted=True, created_by=center_id)
@@ -287,14 +288,15 @@ def _learners(size, points, home, shape):
     return [(first + n, points[0] if n % 2 == 0 else points[1 + n % (len(points) - 1)]) for n in range(total)]
 
 
-def _achievement_row(row_id, learner, entry, stored, status, number, total, certificate=None, duplicate_of=None):
-    entry_id, institution, category = entry
+def _achievement_row(row_id, learner, catalogue_achievement, stored, status, number, total, certificate=None,
+                     duplicate_of=None):
+    catalogue_achievement_id, institution, category = catalogue_achievement
     return {
         "id": row_id,
         "learner": learner,
-        "catalogue": entry_id,
+        "catalogue": catalogue_achievement_id,
         "category": category,
-        "name": f"规模成果{entry_id:05d}" if entry_id else f"规模业绩{number:07d}",
+        "name": f"规模成果{catalogue_achievement_id:05d}" if catalogue_achievement_id else f"规模业绩{number:07d}",
         "institution": institution,
         "status": status,
         "source": AchievementSource.INSTITUTION if stored else AchievementSource.SELF,
@@ -307,26 +309,26 @@ def _achievement_row(row_id, learner, entry, stored, status, number, total, cert
     }
 
 
-def _achievements(size, learners, entries):
+def _achievements(size, learners, catalogue_achievements):
     first = next_id(LearnerAchievement)
-    step = len(entries) // 5 + 1
+    step = len(catalogue_achievements) // 5 + 1
     total = size["learners"] * 5
 
     def rows():
         for n, (learner, _point) in enumerate(learners):
             for k in range(5):
-                entry = entries[(n * 7 + k * step) % len(entries)]
+                catalogue_achievement = catalogue_achievements[(n * 7 + k * step) % len(catalogue_achievements)]
                 stored = (n + k) % 5 < 3
                 certificate, duplicate_of = None, None
                 if k == 0:  # every learner's first achievement has a certificate number
                     certificate = f"ZS{n:09d}"
                     if n % 40 == 39:  # … and one in 40 repeats the previous learner's (重复证书)
-                        entry = entries[((n - 1) * 7) % len(entries)]
+                        catalogue_achievement = catalogue_achievements[((n - 1) * 7) % len(catalogue_achievements)]
                         certificate, duplicate_of = f"ZS{n - 1:09d}", first + (n - 1) * 5
                 status = AchievementStatus.CATALOGUE if stored else (
                     AchievementStatus.RECOGNISED if k % 2 else AchievementStatus.NOT_APPLIED)
-                yield _achievement_row(first + n * 5 + k, learner, entry, stored, status, n * 5 + k, total,
-                                       certificate, duplicate_of)
+                yield _achievement_row(first + n * 5 + k, learner, catalogue_achievement, stored, status, n * 5 + k,
+                                       total, certificate, duplicate_of)
 
     excel.insert_chunked(LearnerAchievement, rows(), fields={})
     return first
@@ -336,12 +338,12 @@ HEAVY_STATUSES = (AchievementStatus.NOT_APPLIED, AchievementStatus.RECOGNISED, A
                   AchievementStatus.RECOGNISED, AchievementStatus.REFUSED)
 
 
-def _heavy_learners(size, demo_learner, learners, entries):
+def _heavy_learners(size, demo_learner, learners, catalogue_achievements):
     """The heavy learners' achievements: the demo learner's first, then the generated
-    learners 1 and 2 (whose five are already written). Half are catalogue entries the
+    learners 1 and 2 (whose five are already written). Half are catalogue achievements the
     learner does not hold yet (stored by their institution, or self-added and recognised),
     half informal achievements (业绩类) in every state. Returns [(learner id, [(row id,
-    catalogue entry or None, status)])]."""
+    catalogue achievement or None, status)])]."""
     informal = Category.get(Category.code == "perf_competition").id
     owners = [demo_learner.id] + [learners[i][0] for i in range(1, len(size["heavy"]))]
     held = set(LearnerAchievement.select(LearnerAchievement.learner, LearnerAchievement.catalogue)
@@ -350,17 +352,19 @@ def _heavy_learners(size, demo_learner, learners, entries):
     rows, heavy, number = [], [], 0
     for owner, count in zip(owners, size["heavy"], strict=True):
         mine = []
-        free = (entry for entry in entries if (owner, entry[0]) not in held)
+        free = (catalogue_achievement for catalogue_achievement in catalogue_achievements
+                if (owner, catalogue_achievement[0]) not in held)
         for k in range(count):
-            entry = next(free, None) if k % 2 == 0 else None
-            if entry is not None:
+            catalogue_achievement = next(free, None) if k % 2 == 0 else None
+            if catalogue_achievement is not None:
                 stored = k % 4 == 0
                 status = AchievementStatus.CATALOGUE if stored else AchievementStatus.RECOGNISED
             else:
-                entry, stored, status = (None, None, informal), False, HEAVY_STATUSES[k % len(HEAVY_STATUSES)]
+                catalogue_achievement, stored = (None, None, informal), False
+                status = HEAVY_STATUSES[k % len(HEAVY_STATUSES)]
             row_id = first + number
-            rows.append(_achievement_row(row_id, owner, entry, stored, status, k, count))
-            mine.append((row_id, entry[0], status))
+            rows.append(_achievement_row(row_id, owner, catalogue_achievement, stored, status, k, count))
+            mine.append((row_id, catalogue_achievement[0], status))
             number += 1
         heavy.append((owner, mine))
     excel.insert_chunked(LearnerAchievement, rows, fields={})
@@ -443,7 +447,7 @@ def _batches(count, rules, home, when_of):
     return [(row["id"], row["rule"], row["institution"]) for row in rows]
 
 
-def _applications(size, learners, first_achievement, entries, rules, demo, shape):
+def _applications(size, learners, first_achievement, catalogue_achievements, rules, demo, shape):
     first = next_id(Application)
     total = size["applications"]
     home = demo["institution"].institution_id
@@ -469,7 +473,7 @@ def _applications(size, learners, first_achievement, entries, rules, demo, shape
                 batch, rule_id, initiator = batches[(n // 20 // BATCH_SIZE) % len(batches)]
                 rule = owners[rule_id]
             elif kind == ApplicationKind.PERFORMANCE:
-                target = entries[n % len(entries)][0]
+                target = catalogue_achievements[n % len(catalogue_achievements)][0]
             yield _application_row(first + n, kind, status, stages, learner, point, first_achievement + n * 5, rule,
                                    target, moment(n, total), demo, records, batch, initiator)
 
@@ -479,7 +483,7 @@ def _applications(size, learners, first_achievement, entries, rules, demo, shape
     return len(records)
 
 
-def _heavy_applications(heavy, rules, entries, demo):
+def _heavy_applications(heavy, rules, catalogue_achievements, demo):
     """One application for every fourth achievement of a heavy learner: recognition of
     informal ones, conversion (catalogue) and performance (recognised informal ones)."""
     first = next_id(Application)
@@ -487,15 +491,15 @@ def _heavy_applications(heavy, rules, entries, demo):
     records, rows, number = [], [], 0
     for owner, mine in heavy:
         point = User.get_by_id(owner).teaching_point_id
-        for k, (achievement, entry_id, status) in enumerate(mine):
+        for k, (achievement, catalogue_achievement_id, status) in enumerate(mine):
             if k % 4:
                 continue
-            if entry_id is not None:
+            if catalogue_achievement_id is not None:
                 kind, stages = ApplicationKind.CONVERSION, [ReviewStage.INITIAL, ReviewStage.FINAL]
                 rule, target = every_rule[k % len(every_rule)], None
             elif status == AchievementStatus.RECOGNISED and k % 8 == 0:
                 kind, stages, rule = ApplicationKind.PERFORMANCE, [ReviewStage.PERFORMANCE], None
-                target = entries[k % len(entries)][0]
+                target = catalogue_achievements[k % len(catalogue_achievements)][0]
             else:
                 kind, stages, rule, target = ApplicationKind.RECOGNITION, [ReviewStage.RECOGNITION], None, None
             pending = k % 3 == 0

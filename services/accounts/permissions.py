@@ -274,15 +274,15 @@ def _authorised_types(institution_id: int | None) -> Expression:
 
 
 def storable_types(query: Query, user: Who) -> Query:
-    """The categories of ``query`` that ``user`` may store entries of: all for center
-    staff, the authorised ones for institution users."""
+    """The categories of ``query`` that ``user`` may store catalogue achievements of: all for
+    center staff, the authorised ones for institution users."""
     if is_center(user):
         return query
     return query.where(_authorised_types(user.institution_id))
 
 
 def may_store_type(institution_id: int | None, category: Category) -> bool:
-    """May the institution store entries of ``category`` (the same rule as
+    """May the institution store catalogue achievements of ``category`` (the same rule as
     ``storable_types``, for one category)?"""
     return not category.requires_authorisation or (
         Category.select().where(Category.id == category.id, _authorised_types(institution_id)).exists()

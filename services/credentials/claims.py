@@ -5,12 +5,12 @@ A credential names the learner by name and by an opaque identifier of this platf
 number, so nothing in the file leads back to the number — not even by trying every number
 the masked one allows. It states the achievement with its type, credits, level and issuing
 body (one name per body: the institution's own name, or the body named on the catalogue
-entry under an id of that name); the award date, which is also ``validFrom`` and ``nbf``;
-and the platform as issuer, whose profile is at ``/credentials/issuer``. Its
+achievement under an id of that name); the award date, which is also ``validFrom`` and
+``nbf``; and the platform as issuer, whose profile is at ``/credentials/issuer``. Its
 ``credentialStatus`` points at a bit of the revocation status list
-(services.credentials.status). The JWT follows Open Badges 3.0 §8.2: ``typ`` JWT, ``kid``
-a URL answering with the key, ``iss``, ``sub``, ``nbf`` and ``jti`` from the credential.
-Texts are in the platform's default language, whoever downloads: a credential says the
+(services.credentials.status). The JWT follows Open Badges 3.0 §8.2: ``typ`` JWT, ``kid`` a
+URL answering with the key, ``iss``, ``sub``, ``nbf`` and ``jti`` from the credential. Texts
+are in the platform's default language, whoever downloads: a credential says the
 same thing to every reader.
 """
 import base64
@@ -87,8 +87,8 @@ def _institution_profile(institution_id):
 
 
 def _body_profile(name):
-    """An issuing body known only by the name a catalogue entry gives: its id is made from
-    that name, so one id never carries two names."""
+    """An issuing body known only by the name a catalogue achievement gives: its id is made
+    from that name, so one id never carries two names."""
     key = hashlib.sha256(name.encode()).hexdigest()[:16]
     return _profile("issuing-body", key, name)
 
@@ -168,11 +168,11 @@ def achievement_credential(item):
 
 def _target_credits(application):
     if application.kind == ApplicationKind.PERFORMANCE:
-        entries = CatalogueAchievement.select().where(CatalogueAchievement.id == application.target_id)
+        catalogue_achievements = CatalogueAchievement.select().where(CatalogueAchievement.id == application.target_id)
     else:
-        entries = (CatalogueAchievement.select(CatalogueAchievement).join(RuleTarget)
-                   .where(RuleTarget.rule == application.rule_id))
-    values = [e.credits for e in entries if e.credits is not None]
+        catalogue_achievements = (CatalogueAchievement.select(CatalogueAchievement).join(RuleTarget)
+                                  .where(RuleTarget.rule == application.rule_id))
+    values = [e.credits for e in catalogue_achievements if e.credits is not None]
     return float(sum(values)) if values else None
 
 

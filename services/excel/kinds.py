@@ -50,7 +50,7 @@ from services.records import achievements, catalogue, learners
 # Column keys whose values must be unique inside one file: a key, or a tuple of keys
 # unique together.
 Keys = tuple[str | tuple[str, ...], ...]
-# What a kind imports under: nothing, a subcategory (catalogue entries of that type) or an
+# What a kind imports under: nothing, a subcategory (catalogue achievements of that type) or an
 # institution achievement (its holders).
 Target = TypeVar("Target", None, Category, CatalogueAchievement)
 
@@ -163,13 +163,13 @@ def _schema_column(spec: dict[str, Any]) -> Column:
     )
 
 
-class CatalogueEntriesKind(ImportKind[Category]):
-    """Catalogue entries of one subcategory: columns come from its ``field_schema``; the
-    entries are checked and written by ``services.records.catalogue``."""
+class CatalogueAchievementsKind(ImportKind[Category]):
+    """Catalogue achievements of one subcategory: columns come from its ``field_schema``; the
+    catalogue achievements are checked and written by ``services.records.catalogue``."""
 
     needs_target = True
     target_label = _l("Achievement type")
-    keys = ()  # two rows of one entry: the catalogue service refuses the second
+    keys = ()  # two rows of one catalogue achievement: the catalogue service refuses the second
     WITH_INSTITUTION = False
 
     def columns(self, target: Category) -> list[Column]:
@@ -215,13 +215,13 @@ class CatalogueEntriesKind(ImportKind[Category]):
                 "credits": values["credits"], "framework_level": levels.get(values["framework_level"]),
                 "valid_from": values["valid_from"], "intro": values["intro"],
             })
-            values["entry"] = items[-1]
+            values["catalogue_achievement"] = items[-1]
         found = catalogue.check_new(ctx.target, items, by_hand=False, acting_institution=ctx.institution_id)
         for row, refusals in zip(rows, found, strict=True):
             refuse_for(row, refusals)
 
     def insert(self, ctx: ImportContext[Category], rows: list[Row]) -> None:
-        catalogue.insert_many(ctx.target, [r.values["entry"] for r in rows], ctx.user, ctx.when)
+        catalogue.insert_many(ctx.target, [r.values["catalogue_achievement"] for r in rows], ctx.user, ctx.when)
 
 
 def _json_value(value: object) -> object:
@@ -232,9 +232,9 @@ def _json_value(value: object) -> object:
     return value
 
 
-class CatalogueKind(CatalogueEntriesKind):
-    """名录成果导入 (名录成果 → 导入, the center): entries of any subcategory, the institution
-    named per row."""
+class CatalogueKind(CatalogueAchievementsKind):
+    """名录成果导入 (名录成果 → 导入, the center): catalogue achievements of any subcategory, the
+    institution named per row."""
 
     code = "catalogue"
     screen_name = "名录成果导入"
@@ -260,9 +260,9 @@ class CatalogueKind(CatalogueEntriesKind):
 CATALOGUE = register(CatalogueKind())
 
 
-class InstitutionAchievementsKind(CatalogueEntriesKind):
+class InstitutionAchievementsKind(CatalogueAchievementsKind):
     """机构成果导入 (机构成果 → 导入, the window 批量导入机构成果): an institution's own
-    entries of one institution-side type."""
+    catalogue achievements of one institution-side type."""
 
     code = "institution_achievements"
     screen_name = "机构成果导入"
@@ -299,15 +299,16 @@ class LearnerAchievementsKind(ImportKind[CatalogueAchievement]):
     def columns(self, target: CatalogueAchievement) -> Sequence[Column]:
         return self.COLUMNS
 
-    def _entries(self, user: User) -> Any:  # a peewee query of CatalogueAchievement
+    def _catalogue_achievements(self, user: User) -> Any:  # a peewee query of CatalogueAchievement
         query = CatalogueAchievement.select().where(~CatalogueAchievement.disabled)
         return permissions.scope_by_institution(query, CatalogueAchievement.institution, user)
 
     def targets(self, user: User) -> list[tuple[int, str]]:
-        return [(a.id, f"{a.project_name} {a.name}") for a in self._entries(user).order_by(CatalogueAchievement.name)]
+        query = self._catalogue_achievements(user).order_by(CatalogueAchievement.name)
+        return [(a.id, f"{a.project_name} {a.name}") for a in query]
 
     def get_target(self, user: User, target_id: int) -> CatalogueAchievement | None:
-        return self._entries(user).where(CatalogueAchievement.id == target_id).first()
+        return self._catalogue_achievements(user).where(CatalogueAchievement.id == target_id).first()
 
     def template_name(self, target: CatalogueAchievement) -> str:
         return f"{target.name}学员导入模板.xlsx"

@@ -29,8 +29,8 @@ ACHIEVEMENT, CONVERSION = "achievement", "conversion"
 TYPES = (ACHIEVEMENT, CONVERSION)
 STANDING = {ACHIEVEMENT: (AchievementStatus.CATALOGUE, AchievementStatus.RECOGNISED),
             CONVERSION: (ApplicationStatus.PASSED,)}
-EntryCategory = Category.alias("entry_category")
-EntryInstitution = Institution.alias("entry_institution")
+CatalogueAchievementCategory = Category.alias("catalogue_achievement_category")
+CatalogueAchievementInstitution = Institution.alias("catalogue_achievement_institution")
 RuleInstitution = Institution.alias("rule_institution")
 
 
@@ -40,17 +40,18 @@ def _number(value):
 
 def _achievements(learner_id, ids=None, page=None):
     query = (
-        LearnerAchievement.select(LearnerAchievement, Category, CatalogueAchievement, EntryCategory,
-                                  EntryInstitution, FrameworkLevel, Institution)
+        LearnerAchievement.select(LearnerAchievement, Category, CatalogueAchievement, CatalogueAchievementCategory,
+                                  CatalogueAchievementInstitution, FrameworkLevel, Institution)
         .join(Category, on=(LearnerAchievement.category == Category.id))
         .switch(LearnerAchievement)
         .join(Institution, JOIN.LEFT_OUTER, on=(LearnerAchievement.institution == Institution.id))
         .switch(LearnerAchievement)
         .join(CatalogueAchievement, JOIN.LEFT_OUTER, on=(LearnerAchievement.catalogue == CatalogueAchievement.id))
-        .join(EntryCategory, JOIN.LEFT_OUTER, on=(CatalogueAchievement.category == EntryCategory.id), attr="category")
+        .join(CatalogueAchievementCategory, JOIN.LEFT_OUTER,
+              on=(CatalogueAchievement.category == CatalogueAchievementCategory.id), attr="category")
         .switch(CatalogueAchievement)
-        .join(EntryInstitution, JOIN.LEFT_OUTER, on=(CatalogueAchievement.institution == EntryInstitution.id),
-              attr="institution")
+        .join(CatalogueAchievementInstitution, JOIN.LEFT_OUTER,
+              on=(CatalogueAchievement.institution == CatalogueAchievementInstitution.id), attr="institution")
         .switch(CatalogueAchievement)
         .join(FrameworkLevel, JOIN.LEFT_OUTER, on=(CatalogueAchievement.framework_level == FrameworkLevel.id))
         .where(LearnerAchievement.learner == learner_id)
@@ -71,15 +72,16 @@ def _achievements(learner_id, ids=None, page=None):
 
 
 def _achievement_item(row):
-    entry = row.catalogue if row.catalogue_id else None
-    level = entry.framework_level if entry is not None and entry.framework_level_id else None
+    catalogue_achievement = row.catalogue if row.catalogue_id else None
+    in_catalogue = catalogue_achievement is not None
+    level = catalogue_achievement.framework_level if in_catalogue and catalogue_achievement.framework_level_id else None
     return {
         "type": ACHIEVEMENT, "id": row.id, "name": row.name,
-        "issuer": entry.issuing_body if entry is not None else row.source_institution_name,
+        "issuer": catalogue_achievement.issuing_body if in_catalogue else row.source_institution_name,
         "date": row.obtained_on.isoformat() if row.obtained_on else "",
-        "credits": _number(entry.credits) if entry is not None else None,
+        "credits": _number(catalogue_achievement.credits) if in_catalogue else None,
         "level": level.name if level else "", "level_no": level.level if level else None,
-        "category": row.category.name, "kind": row.category.kind, "catalogue": entry is not None, "state": row.status,
+        "category": row.category.name, "kind": row.category.kind, "catalogue": in_catalogue, "state": row.status,
         "changed_at": _moment(row.revoked_at or row.withdrawn_at), "reason": row.revoked_reason or row.withdrawn_reason,
     }
 
@@ -112,26 +114,28 @@ def _conversions(learner_id, ids=None, page=None):
 
 def _targets(rows):
     """{application id: [(name, institution, credits)]}: one query for every row (the rules'
-    targets and the performance conversions' entries, as one UNION ALL)."""
+    targets and the performance conversions' catalogue achievements, as one UNION ALL)."""
     rule_ids = sorted({r.rule_id for r in rows if r.rule_id})
-    entry_ids = sorted({r.target_id for r in rows if r.kind == ApplicationKind.PERFORMANCE and r.target_id})
-    by_rule, by_entry = {}, {}
-    if rule_ids or entry_ids:
+    catalogue_achievement_ids = sorted({r.target_id for r in rows
+                                        if r.kind == ApplicationKind.PERFORMANCE and r.target_id})
+    by_rule, by_catalogue_achievement = {}, {}
+    if rule_ids or catalogue_achievement_ids:
         none = Cast(Value(None), "INTEGER")
         by_rules = (RuleTarget.select(RuleTarget.rule, none, CatalogueAchievement.name, Institution.name,
                                       CatalogueAchievement.credits, RuleTarget.id)
                     .join(CatalogueAchievement).join(Institution).where(RuleTarget.rule.in_(rule_ids or [0])))
-        by_entries = (CatalogueAchievement.select(none, CatalogueAchievement.id, CatalogueAchievement.name,
-                                                  Institution.name, CatalogueAchievement.credits, Value(0))
-                      .join(Institution).where(CatalogueAchievement.id.in_(entry_ids or [0])))
-        for rule, entry, name, institution, credits, _order in sorted((by_rules + by_entries).tuples(),
-                                                                     key=lambda row: row[5]):
+        by_catalogue_achievements = (
+            CatalogueAchievement.select(none, CatalogueAchievement.id, CatalogueAchievement.name,
+                                        Institution.name, CatalogueAchievement.credits, Value(0))
+            .join(Institution).where(CatalogueAchievement.id.in_(catalogue_achievement_ids or [0])))
+        rows_in_order = sorted((by_rules + by_catalogue_achievements).tuples(), key=lambda row: row[5])
+        for rule, catalogue_achievement, name, institution, credits, _order in rows_in_order:
             found = (name, institution, _number(credits))
             if rule is not None:
                 by_rule.setdefault(rule, []).append(found)
             else:
-                by_entry[entry] = [found]
-    return {r.id: (by_entry.get(r.target_id, []) if r.kind == ApplicationKind.PERFORMANCE
+                by_catalogue_achievement[catalogue_achievement] = [found]
+    return {r.id: (by_catalogue_achievement.get(r.target_id, []) if r.kind == ApplicationKind.PERFORMANCE
                    else by_rule.get(r.rule_id, [])) for r in rows}
 
 

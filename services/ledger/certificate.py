@@ -47,12 +47,12 @@ def certificate_facts(application):
         .get()
     )
     if application.kind == ApplicationKind.PERFORMANCE:
-        entries = list(
+        catalogue_achievements = list(
             CatalogueAchievement.select(CatalogueAchievement, Institution)
             .join(Institution)
             .where(CatalogueAchievement.id == application.target_id)
         )
-        targets = [(e.name, e.institution.name, "") for e in entries]
+        targets = [(e.name, e.institution.name, "") for e in catalogue_achievements]
     else:
         rows = (
             RuleTarget.select(RuleTarget, CatalogueAchievement, Institution)

@@ -55,7 +55,7 @@ def grant(application):
 
 def grant_many(applications, targets):
     """Grant passed ``applications`` (each with ``learner_id``), ``targets`` {application
-    id: [catalogue entries]}: a target the learner does not hold is added; one held but
+    id: [catalogue achievements]}: a target the learner does not hold is added; one held but
     withdrawn or revoked since is granted again; one held and standing is left alone. Every
     application gets its certificate code. A fixed number of queries for any number of
     applications. Returns {application id: [targets added]}."""
@@ -63,26 +63,28 @@ def grant_many(applications, targets):
     wanted = {(a.learner_id, t.id): a for a in applications for t in targets.get(a.id, [])}
     held = {}
     learners = sorted({a.learner_id for a in applications})
-    entries = sorted({t.id for ts in targets.values() for t in ts})
+    catalogue_achievement_ids = sorted({t.id for ts in targets.values() for t in ts})
     for start in range(0, len(learners), bulk.LOOKUP_CHUNK):
         rows = LearnerAchievement.select(LearnerAchievement.id, LearnerAchievement.learner,
                                          LearnerAchievement.catalogue, LearnerAchievement.status).where(
             LearnerAchievement.learner.in_(learners[start:start + bulk.LOOKUP_CHUNK]),
-            LearnerAchievement.catalogue.in_(entries))
+            LearnerAchievement.catalogue.in_(catalogue_achievement_ids))
         held.update({(row.learner_id, row.catalogue_id): row for row in rows})
-    entry_by_id = {t.id: t for ts in targets.values() for t in ts}
+    catalogue_achievement_by_id = {t.id: t for ts in targets.values() for t in ts}
     added = {a.id: [] for a in applications}
     new_rows, regrant = [], []
-    for (learner_id, entry_id), application in wanted.items():
-        row, entry = held.get((learner_id, entry_id)), entry_by_id[entry_id]
+    for (learner_id, catalogue_achievement_id), application in wanted.items():
+        row = held.get((learner_id, catalogue_achievement_id))
+        catalogue_achievement = catalogue_achievement_by_id[catalogue_achievement_id]
         if row is None:
-            new_rows.append({"learner": learner_id, "catalogue": entry.id, "category": entry.holder_category_id,
-                             "name": entry.name, "institution": entry.institution_id, "granted_by": application.id})
+            new_rows.append({"learner": learner_id, "catalogue": catalogue_achievement.id,
+                             "category": catalogue_achievement.holder_category_id, "name": catalogue_achievement.name,
+                             "institution": catalogue_achievement.institution_id, "granted_by": application.id})
         elif row.status in REGRANTABLE:
             regrant.append((row.id, application.id))
         else:
             continue
-        added[application.id].append(entry)
+        added[application.id].append(catalogue_achievement)
     if new_rows:
         bulk.insert_chunked(LearnerAchievement, new_rows, status=AchievementStatus.RECOGNISED,
                             source=AchievementSource.CONVERSION, obtained_on=moment.date(), fields={},

@@ -3,7 +3,7 @@
 Everything is computed in the database with aggregate queries, a fixed number per page
 whatever the number of rules or achievements:
 
-- the credit account sums the 学分银行学分 of the catalogue entries the learner holds in a
+- the credit account sums the 学分银行学分 of the catalogue achievements the learner holds in a
   usable state (名录成果 or 已认定, the states a conversion accepts), by framework level and
   by kind (学历 / 非学历 / 非正式学习);
 - a pathway is a published rule one of whose sources the learner holds: per rule, how many
@@ -54,7 +54,7 @@ def _held(learner_id):
 def credit_account(learner_id):
     """{"total": credits, "count": n, "by_level": [(level or None, name, count, credits)],
     "by_kind": [(kind, label, count, credits)]} in one query: the held achievements grouped
-    by level, kind and whether they are catalogue entries (by level counts those only)."""
+    by level, kind and whether they are catalogue achievements (by level counts those only)."""
     rows = (
         LearnerAchievement.select(FrameworkLevel.level, FrameworkLevel.name, Category.kind,
                                   LearnerAchievement.catalogue.is_null(False).alias("listed"),
@@ -226,13 +226,14 @@ def _attach_details(learner_id, rules):
         .where(RuleTarget.rule.in_(list(by_id)))
     )
     # Sources and targets in one statement (UNION ALL), each row in its order of entry.
-    for side, rule_id, _link, entry_id, name, credits, exempt, held_id in (sources + targets).order_by(
-            SQL("1"), SQL("3")).tuples():
-        entry = SimpleNamespace(id=entry_id, name=name, credits=credits)
+    links = (sources + targets).order_by(SQL("1"), SQL("3")).tuples()
+    for side, rule_id, _link, catalogue_achievement_id, name, credits, exempt, held_id in links:
+        catalogue_achievement = SimpleNamespace(id=catalogue_achievement_id, name=name, credits=credits)
         if side == "source":
-            by_id[rule_id].source_rows.append(SimpleNamespace(catalogue=entry, credits=credits, held_id=held_id))
+            by_id[rule_id].source_rows.append(
+                SimpleNamespace(catalogue=catalogue_achievement, credits=credits, held_id=held_id))
         else:
-            by_id[rule_id].target_rows.append(SimpleNamespace(catalogue=entry, exempt_modules=exempt))
+            by_id[rule_id].target_rows.append(SimpleNamespace(catalogue=catalogue_achievement, exempt_modules=exempt))
     for rule in rules:
         rule.target_credits = sum((row.catalogue.credits or 0 for row in rule.target_rows), 0)
     version = ConversionRule.alias("version")

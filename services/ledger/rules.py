@@ -158,13 +158,13 @@ DEGREE_SOURCES = frozenset({RuleType.DEGREE_TO_NON_DEGREE, RuleType.DEGREE_TO_DE
 DEGREE_TARGETS = frozenset({RuleType.NON_DEGREE_TO_DEGREE, RuleType.DEGREE_TO_DEGREE})
 
 
-def is_degree(entry):
-    return entry.category.kind == CategoryKind.DEGREE
+def is_degree(catalogue_achievement):
+    return catalogue_achievement.category.kind == CategoryKind.DEGREE
 
 
-def is_course(entry):
+def is_course(catalogue_achievement):
     """A course (课程) rather than a certificate: its type's form has a course name."""
-    return any(item.get("name") == "course_name" for item in entry.category.field_schema or ())
+    return any(item.get("name") == "course_name" for item in catalogue_achievement.category.field_schema or ())
 
 
 def modules_text(modules):
@@ -196,10 +196,11 @@ def _check_links(institution_id, rule_type, sources, targets):
 def _write_links(rule, sources, targets):
     RuleSource.delete().where(RuleSource.rule == rule.id).execute()
     RuleTarget.delete().where(RuleTarget.rule == rule.id).execute()
-    for entry, credits in sources:
-        RuleSource.create(rule=rule, catalogue=entry, credits=entry.credits if credits is None else credits)
-    for entry, modules in targets:
-        RuleTarget.create(rule=rule, catalogue=entry, modules=list(modules or ()) or None,
+    for catalogue_achievement, credits in sources:
+        RuleSource.create(rule=rule, catalogue=catalogue_achievement,
+                          credits=catalogue_achievement.credits if credits is None else credits)
+    for catalogue_achievement, modules in targets:
+        RuleTarget.create(rule=rule, catalogue=catalogue_achievement, modules=list(modules or ()) or None,
                           exempt_modules=modules_text(modules))
 
 
@@ -213,9 +214,9 @@ def _check_dates(fields, rule=None):
 
 
 def create_rule(institution, user, sources, targets, **fields):
-    """转换规则制定 (saved as 未提交). ``sources``: (catalogue entry, credits or None) pairs;
-    ``targets``: (catalogue entry, 免考模块 [{"name", "credits"}] or None) pairs; ``fields``: name,
-    rule_type, description, target_major, target_major_code, target_level, file,
+    """转换规则制定 (saved as 未提交). ``sources``: (catalogue achievement, credits or None) pairs;
+    ``targets``: (catalogue achievement, 免考模块 [{"name", "credits"}] or None) pairs; ``fields``:
+    name, rule_type, description, target_major, target_major_code, target_level, file,
     commitment_accepted. The institution must have a conversion method."""
     if not fields.get("commitment_accepted"):
         raise RuleError(_l("Please accept the information publication security commitment"))
@@ -306,7 +307,7 @@ def delete_rule(rule, user):
 
 
 def course_category_ids():
-    """The types whose entries are courses (``is_course``), read in one query."""
+    """The types whose catalogue achievements are courses (``is_course``), read in one query."""
     rows = Category.select(Category.id, Category.field_schema)
     return [c.id for c in rows if any(item.get("name") == "course_name" for item in c.field_schema or ())]
 
@@ -314,7 +315,7 @@ def course_category_ids():
 def rule_links(rule_ids):
     """源成果 and 目标成果 of ``rule_ids`` in two queries: {rule_id: {"sources": [RuleSource],
     "majors": [...], "courses": [...], "non_degree": [RuleTarget]}}, each with its catalogue
-    entry, the entry's type and institution."""
+    achievement and that achievement's type and institution."""
     links = {rule_id: {"sources": [], "majors": [], "courses": [], "non_degree": []} for rule_id in rule_ids}
     if not links:
         return links
@@ -329,8 +330,9 @@ def rule_links(rule_ids):
             .order_by(model.id)
         )
         for row in rows:
-            entry = row.catalogue
-            group = key or ("non_degree" if not is_degree(entry) else "courses" if is_course(entry) else "majors")
+            catalogue_achievement = row.catalogue
+            group = key or ("non_degree" if not is_degree(catalogue_achievement)
+                            else "courses" if is_course(catalogue_achievement) else "majors")
             links[row.rule_id][group].append(row)
     return links
 

@@ -9,10 +9,11 @@ Two ways in, each with every entry point behind it:
   pushes, set-based), ``store_holding`` for one (新增学员).
 
 Every invariant of the record is decided here: the subcategory's required fields, dates
-not in the future nor before the learner's birth, one holding of a catalogue entry per
-learner, a disabled entry takes no holdings, the name must match the account of an ID
-number, the duplicate-certificate flag is kept, and each write is audited. Withdrawal and
-revocation belong to the ledger (``services.ledger``); grants by a conversion too.
+not in the future nor before the learner's birth, one holding of a catalogue achievement
+per learner, a disabled catalogue achievement takes no holdings, the name must match the
+account of an ID number, the duplicate-certificate flag is kept, and each write is
+audited. Withdrawal and revocation belong to the ledger (``services.ledger``); grants by a
+conversion too.
 """
 import datetime as dt
 
@@ -42,7 +43,7 @@ from services.records.validators import check_id_number
 
 ALREADY_HELD = _l("already holds this achievement")
 NAME_MISMATCH = _l("the name and the ID number do not match a learner account")
-ENTRY_DISABLED = _l("This institution achievement is disabled")
+CATALOGUE_ACHIEVEMENT_DISABLED = _l("This institution achievement is disabled")
 EVIDENCE_MISSING = _l("Please upload the related materials")
 NOT_EDITABLE = _l("This achievement cannot be modified while it is under review.")
 NOT_DELETABLE = _l("This achievement has applications and cannot be deleted.")
@@ -68,8 +69,8 @@ def initial_status(category, catalogue):
 
 
 def _own_refusals(learner, category, values, manual_entry, files, evidence_kept=0):
-    """Required fields of the form (the schema's manual fields, every field for an entry
-    typed by hand), dates, and the evidence the subcategory requires."""
+    """Required fields of the form (the schema's manual fields, every field for an
+    achievement typed by hand), dates, and the evidence the subcategory requires."""
     specs = [s for s in category.field_schema or [] if manual_entry or s.get("source") == "manual"]
     refusals = schema_refusals(specs, values, birth_date(user=learner))
     if not files and not evidence_kept and any(item.get("required") for item in category.evidence or []):
@@ -77,16 +78,17 @@ def _own_refusals(learner, category, values, manual_entry, files, evidence_kept=
     return refusals
 
 
-def add_own(learner, category, entry, values, *, name=None, institution_name=None, description=None, files=()):
-    """成果添加: the learner adds an achievement from the catalogue (``entry``) or typed by
-    hand (``entry`` None: ``name`` and ``institution_name``). ``values`` are the schema
-    field values ({name: value}). Returns the row; raises ``Refused``."""
-    refusals = _own_refusals(learner, category, values, entry is None, files)
-    if entry is not None:
-        if entry.disabled:
-            refusals.append(Refusal(ENTRY_DISABLED, "catalogue_id"))
+def add_own(learner, category, catalogue_achievement, values, *, name=None, institution_name=None, description=None,
+            files=()):
+    """成果添加: the learner adds an achievement from the catalogue (``catalogue_achievement``)
+    or typed by hand (``catalogue_achievement`` None: ``name`` and ``institution_name``).
+    ``values`` are the schema field values ({name: value}). Returns the row; raises ``Refused``."""
+    refusals = _own_refusals(learner, category, values, catalogue_achievement is None, files)
+    if catalogue_achievement is not None:
+        if catalogue_achievement.disabled:
+            refusals.append(Refusal(CATALOGUE_ACHIEVEMENT_DISABLED, "catalogue_id"))
         elif LearnerAchievement.select().where(LearnerAchievement.learner == learner.id,
-                                               LearnerAchievement.catalogue == entry.id).exists():
+                                               LearnerAchievement.catalogue == catalogue_achievement.id).exists():
             refusals.append(Refusal(ALREADY_HELD, "catalogue_id", code="held"))
     else:
         refusals += _manual_name_refusals(category, name, institution_name)
@@ -95,22 +97,23 @@ def add_own(learner, category, entry, values, *, name=None, institution_name=Non
         with transaction():
             achievement = LearnerAchievement.create(
                 learner=learner,
-                catalogue=entry and entry.id,
+                catalogue=catalogue_achievement and catalogue_achievement.id,
                 category=category,
-                name=entry.name if entry else name.strip(),
-                institution=entry.institution_id if entry else None,
-                institution_name=None if entry else institution_name,
+                name=catalogue_achievement.name if catalogue_achievement else name.strip(),
+                institution=catalogue_achievement.institution_id if catalogue_achievement else None,
+                institution_name=None if catalogue_achievement else institution_name,
                 fields=values,
                 description=description or None,
-                status=initial_status(category, entry),
+                status=initial_status(category, catalogue_achievement),
                 source=AchievementSource.SELF,
                 obtained_on=_date(values.get("obtained_on")),
             )
             for file in files:
                 storage.save_upload(file, "learner_achievement", achievement.id, user=learner)
             duplicates.note(achievement)
-            audit.record("achievement_added", achievement, user=learner, catalogue=entry and entry.id)
-    except IntegrityError:  # the same entry added twice at once
+            audit.record("achievement_added", achievement, user=learner,
+                         catalogue=catalogue_achievement and catalogue_achievement.id)
+    except IntegrityError:  # the same catalogue achievement added twice at once
         raise Refused(Refusal(ALREADY_HELD, "catalogue_id", code="held")) from None
     return achievement
 
@@ -213,17 +216,17 @@ def _holding_refusal(problem, field, code=None):
     return Refusal(problem, field, HOLDING_LABELS[field], code=code)
 
 
-def check_holdings(entry, items, today=None):
+def check_holdings(catalogue_achievement, items, today=None):
     """The refusals of each holding ``items`` (dicts of ``HOLDING_LABELS`` keys with
-    parsed values) would store under ``entry``, in batched queries; sets ``learner_id`` on
+    parsed values) would store under ``catalogue_achievement``, in batched queries; sets ``learner_id`` on
     the items whose ID number has an account. Returns a list of refusal lists, in order."""
     refusals = [[] for _ in items]
     for found, item in zip(refusals, items, strict=True):
         if (problem := check_id_number(item.get("id_number"))) is not None:
             found.append(_holding_refusal(problem, "id_number"))
             continue
-        if entry.disabled:
-            found.append(Refusal(ENTRY_DISABLED, "catalogue_achievement_id"))
+        if catalogue_achievement.disabled:
+            found.append(Refusal(CATALOGUE_ACHIEVEMENT_DISABLED, "catalogue_achievement_id"))
         check_date(found, "obtained_on", HOLDING_LABELS["obtained_on"], item.get("obtained_on"),
                    birth_date(item.get("id_number")), today)
     numbers = [item["id_number"] for found, item in zip(refusals, items, strict=True) if not found]
@@ -235,7 +238,7 @@ def check_holdings(entry, items, today=None):
     holders = {
         learner for (learner,) in select_in(
             [LearnerAchievement.learner], LearnerAchievement.learner,
-            [account[0] for account in accounts_by_number.values()], catalogue=entry.id)
+            [account[0] for account in accounts_by_number.values()], catalogue=catalogue_achievement.id)
     }
     for found, item in zip(refusals, items, strict=True):
         account = accounts_by_number.get(item["id_number"])
@@ -252,11 +255,11 @@ def check_holdings(entry, items, today=None):
     return refusals
 
 
-def store_holdings(entry, items, *, institution_id, user, source=AchievementSource.IMPORT, batch_id=None,
-                   when=None):
-    """Store checked ``items`` under ``entry`` in bulk: 未激活 learners for ID numbers
-    without an account, one row each, the duplicate flags of their numbers, an inbox
-    message to each activated learner. The caller holds the transaction."""
+def store_holdings(catalogue_achievement, items, *, institution_id, user, source=AchievementSource.IMPORT,
+                   batch_id=None, when=None):
+    """Store checked ``items`` under ``catalogue_achievement`` in bulk: 未激活 learners for
+    ID numbers without an account, one row each, the duplicate flags of their numbers, an
+    inbox message to each activated learner. The caller holds the transaction."""
     when = when or now()
     new = [item for item in items if "learner_id" not in item]
     known = [item["learner_id"] for item in items if "learner_id" in item]
@@ -269,22 +272,24 @@ def store_holdings(entry, items, *, institution_id, user, source=AchievementSour
         LearnerAchievement,
         ({"learner": item["learner_id"], "obtained_on": item["obtained_on"], "personal_code": item["personal_code"],
           "certificate_key": duplicates.certificate_key(item["personal_code"])} for item in items),
-        catalogue=entry.id, category=entry.holder_category_id, name=entry.name, institution=entry.institution_id,
-        fields={}, status=initial_status(entry.category, entry), source=source, stored_by=institution_id,
+        catalogue=catalogue_achievement.id, category=catalogue_achievement.holder_category_id,
+        name=catalogue_achievement.name, institution=catalogue_achievement.institution_id, fields={},
+        status=initial_status(catalogue_achievement.category, catalogue_achievement), source=source,
+        stored_by=institution_id,
         import_batch=batch_id, created_at=when, updated_at=when,
     )
-    duplicates.refresh(entry.id, (duplicates.certificate_key(item["personal_code"]) for item in items))
-    _tell_holders(entry, known)
+    duplicates.refresh(catalogue_achievement.id, (duplicates.certificate_key(item["personal_code"]) for item in items))
+    _tell_holders(catalogue_achievement, known)
 
 
-def _tell_holders(entry, learner_ids):
+def _tell_holders(catalogue_achievement, learner_ids):
     """An inbox message to each activated learner an institution stored an achievement for
     (one INSERT however many: an import may name thousands)."""
     if not learner_ids:
         return
     title = _l("An institution stored an achievement for you")
     body = _l("%(institution)s stored the achievement %(name)s in your learning account.",
-              institution=entry.institution.name, name=entry.name)
+              institution=catalogue_achievement.institution.name, name=catalogue_achievement.name)
     for part in chunks(learner_ids, LOOKUP_CHUNK):
         active = User.select(User.id, User.locale, User.phone).where(
             User.id.in_(part), User.status == AccountStatus.ACTIVE)
@@ -306,22 +311,22 @@ def redate_holdings(changes, today=None):
     return refusals
 
 
-def store_holding(entry, user, real_name, id_number, personal_code, obtained_on):
-    """新增学员: store ``entry`` for one learner; returns the row, raises ``Refused``."""
+def store_holding(catalogue_achievement, user, real_name, id_number, personal_code, obtained_on):
+    """新增学员: store ``catalogue_achievement`` for one learner; returns the row, raises ``Refused``."""
     item = {"real_name": real_name, "id_number": id_number, "personal_code": personal_code,
             "obtained_on": obtained_on}
     refusals = [Refusal(REQUIRED, key, label, code="required")
                 for key, label in HOLDING_LABELS.items() if not present(item[key])]
     refuse_if(refusals)
     with transaction():
-        refuse_if(check_holdings(entry, [item])[0])
+        refuse_if(check_holdings(catalogue_achievement, [item])[0])
         try:
             with transaction():
-                store_holdings(entry, [item], institution_id=user.institution_id, user=user,
+                store_holdings(catalogue_achievement, [item], institution_id=user.institution_id, user=user,
                                source=AchievementSource.INSTITUTION)
         except IntegrityError:  # stored by someone else at the same moment
             raise Refused(_holding_refusal(ALREADY_HELD, "id_number", code="held")) from None
         achievement = LearnerAchievement.get(LearnerAchievement.learner == item["learner_id"],
-                                             LearnerAchievement.catalogue == entry.id)
+                                             LearnerAchievement.catalogue == catalogue_achievement.id)
         audit.record("learner_achievement_stored", achievement, user=user, learner=item["learner_id"])
     return achievement

@@ -49,19 +49,20 @@ def push(principal, user, items):
     kind = excel.KINDS[KIND]
     cols = columns()
     rows = _parse(items, cols)
-    entries = _entries(principal, {item.get("catalogue_achievement_id") for item in items})
+    wanted = {item.get("catalogue_achievement_id") for item in items}
+    catalogue_achievements = _catalogue_achievements(principal, wanted)
     groups = {}
     for index, row in enumerate(rows):
-        entry = entries.get(items[index].get("catalogue_achievement_id"))
-        if entry is None:
+        catalogue_achievement = catalogue_achievements.get(items[index].get("catalogue_achievement_id"))
+        if catalogue_achievement is None:
             excel.refuse(row, TARGET, _("is not one of your institution's achievements"))
         else:
-            groups.setdefault(entry.id, (entry, []))[1].append(row)
+            groups.setdefault(catalogue_achievement.id, (catalogue_achievement, []))[1].append(row)
     outcome = {}
     try:
         with database.transaction():
-            for entry, group in groups.values():
-                outcome.update(_store(kind, cols, entry, group, principal, user))
+            for catalogue_achievement, group in groups.values():
+                outcome.update(_store(kind, cols, catalogue_achievement, group, principal, user))
     except INTEGRITY_ERRORS as error:
         raise Conflict() from error
     return [
@@ -102,16 +103,16 @@ def _cell(value):
     return "" if value is None else value
 
 
-def _entries(principal, ids):
+def _catalogue_achievements(principal, ids):
     """The institution's own, enabled institution achievements among ``ids`` (one query);
     another institution's id is simply not among them."""
     ids = [i for i in ids if isinstance(i, int)]
     query = CatalogueAchievement.select().where(CatalogueAchievement.id.in_(ids), ~CatalogueAchievement.disabled)
     query = permissions.scope_by_institution(query, CatalogueAchievement.institution, principal)
-    return {entry.id: entry for entry in query}
+    return {catalogue_achievement.id: catalogue_achievement for catalogue_achievement in query}
 
 
-def _store(kind, cols, entry, group, principal, user):
+def _store(kind, cols, catalogue_achievement, group, principal, user):
     """Results {row number: (status, learner achievement id)} of one institution
     achievement's rows; refused rows get their reasons."""
     excel.refuse_duplicates(group, UNIQUE, cols)
@@ -124,7 +125,7 @@ def _store(kind, cols, entry, group, principal, user):
                                       LearnerAchievement.personal_code, LearnerAchievement.obtained_on,
                                       User.id_number, User.real_name)
             .join(User, on=(LearnerAchievement.learner == User.id))
-            .where(LearnerAchievement.catalogue == entry.id,
+            .where(LearnerAchievement.catalogue == catalogue_achievement.id,
                    LearnerAchievement.personal_code.in_([r.values["personal_code"] for r in candidates]))
             .tuples()
         )
@@ -152,7 +153,8 @@ def _store(kind, cols, entry, group, principal, user):
         if refusals:
             excel.refuse_for(row, refusals)
             del results[row.number]
-    ctx = excel.ImportContext(user=user, institution_id=principal.institution_id, target=entry, when=now())
+    ctx = excel.ImportContext(user=user, institution_id=principal.institution_id, target=catalogue_achievement,
+                              when=now())
     kind.check_existing(ctx, fresh)
     accepted = [row for row in fresh if not row.errors]
     if accepted:
@@ -160,7 +162,7 @@ def _store(kind, cols, entry, group, principal, user):
         stored = dict(
             LearnerAchievement.select(User.id_number, LearnerAchievement.id)
             .join(User, on=(LearnerAchievement.learner == User.id))
-            .where(LearnerAchievement.catalogue == entry.id,
+            .where(LearnerAchievement.catalogue == catalogue_achievement.id,
                    User.id_number.in_([row.values["id_number"] for row in accepted]))
             .tuples()
         )

@@ -2,11 +2,11 @@
 ``catalogue_achievement_id``): the one writer of ``CatalogueAchievement``. Call them
 ``catalogue.create`` / ``check_new`` / ``insert_many`` / ``delete``.
 
-The center's 名录成果 form and import, an institution's 存储新成果 form and 机构成果导入 all
-come here. Invariants: the subcategory's required catalogue fields; the type may be stored
-(by hand only where it is not synchronised; authorised types only for institutions); one
-catalogue achievement per institution, name and course/certificate code (``identity_key``, unique in the
-database too); saved ones are immutable (the model refuses changes) and may be deleted
+The center's 名录成果 form and import, an institution's 存储新成果 form and 机构成果导入 all come here.
+Invariants: the subcategory's required catalogue fields; the type may be stored (by hand
+only where it is not synchronised; authorised types only for institutions); one catalogue
+achievement per institution, name and course/certificate code (``identity_key``, unique in
+the database too); saved ones are immutable (the model refuses changes) and may be deleted
 only while 未认定.
 """
 import unicodedata
@@ -21,7 +21,7 @@ from services.core.database import transaction
 from services.records.checks import REQUIRED, present, schema_refusals
 from services.records.errors import Refusal, Refused, refuse_if
 
-# The catalogue fields that tell two entries of one name apart (a course's code).
+# The catalogue fields that tell two catalogue achievements of one name apart (a course's code).
 IDENTITY_FIELDS = ("course_code", "certificate_code")
 IN_CATALOGUE = _l("is already in the catalogue")
 NAME = _l("Achievement name")
@@ -34,15 +34,15 @@ def _normal(value):
 
 
 def identity_key(name, fields):
-    """What makes an entry the same achievement as another of its institution: the name and
-    the course or certificate code, normalised (case, width, spaces)."""
+    """What makes a catalogue achievement the same achievement as another of its institution:
+    the name and the course or certificate code, normalised (case, width, spaces)."""
     code = next((fields.get(f) for f in IDENTITY_FIELDS if (fields or {}).get(f)), "") if fields else ""
     return f"{_normal(name)}|{_normal(code)}"[:320]
 
 
 def storable_refusal(category, institution_id, by_hand=True):
-    """Why an institution may not store entries of ``category`` (by hand, or by import:
-    synchronised types arrive only by import), or None. The center stores any type."""
+    """Why an institution may not store catalogue achievements of ``category`` (by hand, or by
+    import: synchronised types arrive only by import), or None. The center stores any type."""
     if institution_id is None:
         return None
     if by_hand and not category.manual_storage:
@@ -55,10 +55,10 @@ def storable_refusal(category, institution_id, by_hand=True):
 
 
 def check_new(category, items, by_hand=False, acting_institution=None):
-    """The refusals of each item (dicts: institution_id, project_name, name, fields) as a
-    new entry of ``category``, in one query for the catalogue clashes; ``acting_institution``
-    is the institution storing them (None: the center). Returns refusal lists, in order;
-    sets ``identity_key`` on every item."""
+    """The refusals of each item (dicts: institution_id, project_name, name, fields) as a new
+    catalogue achievement of ``category``, in one query for the catalogue clashes;
+    ``acting_institution`` is the institution storing them (None: the center). Returns refusal
+    lists, in order; sets ``identity_key`` on every item."""
     refusals = [schema_refusals(category.catalogue_fields(), item.get("fields") or {}, prefix="fields.")
                 for item in items]
     blocked = storable_refusal(category, acting_institution, by_hand)
@@ -108,41 +108,42 @@ def insert_many(category, items, user, when=None):
 
 
 def create(user, category, item, by_hand=True):
-    """One new entry (名录成果 新增 by the center, 存储新成果 by an institution). ``item`` as
-    in ``check_new`` plus level, credits, framework_level, valid_from, intro. Returns
-    the entry; raises ``Refused``."""
+    """One new catalogue achievement (名录成果 新增 by the center, 存储新成果 by an institution). ``item``
+    as in ``check_new`` plus level, credits, framework_level, valid_from, intro. Returns the
+    catalogue achievement; raises ``Refused``."""
     acting = None if permissions.is_center(user) else user.institution_id
     with transaction():
         refuse_if(check_new(category, [item], by_hand, acting)[0])
         try:
             with transaction():
-                entry = CatalogueAchievement.create(**_record(category, item, user, now()))
-        except IntegrityError:  # the same entry stored at the same moment
+                catalogue_achievement = CatalogueAchievement.create(**_record(category, item, user, now()))
+        except IntegrityError:  # the same catalogue achievement stored at the same moment
             raise Refused(Refusal(IN_CATALOGUE, "name", NAME, code="in_catalogue")) from None
         action = "catalogue_created" if acting is None else "institution_achievement_stored"
-        audit.record(action, entry, user=user, name=entry.name, category=category.code)
-    return entry
+        audit.record(action, catalogue_achievement, user=user, name=catalogue_achievement.name, category=category.code)
+    return catalogue_achievement
 
 
-def deletable(entry):
-    """Why ``entry`` cannot be deleted, or None (only 未认定 entries; holders keep theirs)."""
-    return None if entry.recognition_status == RecognitionStatus.UNRECOGNISED else NOT_DELETABLE
+def deletable(catalogue_achievement):
+    """Why ``catalogue_achievement`` cannot be deleted, or None (only 未认定 catalogue
+    achievements; holders keep theirs)."""
+    return None if catalogue_achievement.recognition_status == RecognitionStatus.UNRECOGNISED else NOT_DELETABLE
 
 
-def delete(user, entry):
-    problem = deletable(entry)
+def delete(user, catalogue_achievement):
+    problem = deletable(catalogue_achievement)
     if problem:
         raise Refused(problem)
     with transaction():
-        entry.delete_instance()
+        catalogue_achievement.delete_instance()
         action = "catalogue_deleted" if permissions.is_center(user) else "institution_achievement_deleted"
-        audit.record(action, entry, user=user, name=entry.name)
+        audit.record(action, catalogue_achievement, user=user, name=catalogue_achievement.name)
 
 
-def set_disabled(user, entries, disabled):
-    """停用 / 启用: learners no longer choose (or again choose) the entries."""
+def set_disabled(user, catalogue_achievements, disabled):
+    """停用 / 启用: learners no longer choose (or again choose) the catalogue achievements."""
     with transaction():
         CatalogueAchievement.update(disabled=disabled).where(
-            CatalogueAchievement.id.in_([e.id for e in entries])).execute()
-        for entry in entries:
-            audit.record("catalogue_changed", entry, user=user, disabled=disabled)
+            CatalogueAchievement.id.in_([e.id for e in catalogue_achievements])).execute()
+        for catalogue_achievement in catalogue_achievements:
+            audit.record("catalogue_changed", catalogue_achievement, user=user, disabled=disabled)

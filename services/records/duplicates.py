@@ -1,16 +1,17 @@
 """Duplicate certificates: the same certificate number of the same
-catalogue entry held by two people, or stored twice by institutions.
+catalogue achievement held by two people, or stored twice by institutions.
 
-How it stays cheap at a million rows: every learner achievement of a catalogue entry keeps
-its number normalised in ``certificate_key`` (个人成果编号, else the 证书编号 / 电子注册号
-field of its form), indexed with the entry as (catalogue, certificate_key). When rows are
-written (added by a learner, stored by an institution, imported in bulk, edited,
-deleted), ``refresh`` recomputes ``duplicate_of`` for just the (entry, number) groups
-touched — index look-ups — to the id of the group's earliest row, NULL on that row
-itself. The center's list is then the rows with ``duplicate_of`` set (its own index), each
-shown with the record it duplicates: no GROUP BY over the table when a page is viewed.
-(A learner holds an entry once — unique (learner, catalogue) — so two rows of a group are
-always two accounts: two people, or one person stored twice under two accounts.)
+How it stays cheap at a million rows: every learner achievement of a catalogue achievement
+keeps its number normalised in ``certificate_key`` (个人成果编号, else the 证书编号 / 电子注册号 field of
+its form), indexed with the catalogue achievement as (catalogue, certificate_key). When rows
+are written (added by a learner, stored by an institution, imported in bulk, edited,
+deleted), ``refresh`` recomputes ``duplicate_of`` for just the (catalogue achievement,
+number) groups touched — index look-ups — to the id of the group's earliest row, NULL on
+that row itself. The center's list is then the rows with ``duplicate_of`` set (its own
+index), each shown with the record it duplicates: no GROUP BY over the table when a page is
+viewed.
+(A learner holds a catalogue achievement once — unique (learner, catalogue) — so two rows of
+a group are always two accounts: two people, or one person stored twice under two accounts.)
 """
 import unicodedata
 
@@ -33,7 +34,7 @@ def certificate_key(personal_code, fields=None):
 
 
 def refresh(catalogue_id, keys):
-    """Recompute ``duplicate_of`` of every row of the entry whose number is in ``keys``."""
+    """Recompute ``duplicate_of`` of every row of the catalogue achievement whose number is in ``keys``."""
     keys = sorted({k for k in keys if k})
     if catalogue_id is None or not keys:
         return
@@ -81,8 +82,8 @@ def refresh_all():
 
 
 def others(achievement):
-    """The other rows with the same entry and number (the reviewer's warning), with their
-    learner and storing institution; [] when there are none."""
+    """The other rows with the same catalogue achievement and number (the reviewer's warning),
+    with their learner and storing institution; [] when there are none."""
     if not achievement.catalogue_id or not getattr(achievement, "certificate_key", None):
         return []
     return list(

@@ -32,7 +32,7 @@ from services.core import audit, bulk
 from services.core.database import transaction
 from services.reports import dimensions as d
 
-TargetEntry = CatalogueAchievement.alias("report_target")
+TargetCatalogueAchievement = CatalogueAchievement.alias("report_target_catalogue_achievement")
 
 
 def _key(value):
@@ -79,10 +79,12 @@ def _applications(cells, hours):
         query = (query.switch(Application)
                  .join(rule_credits, JOIN.LEFT_OUTER, on=(rule_credits.c.rule_id == Application.rule))
                  .switch(Application)
-                 .join(TargetEntry, JOIN.LEFT_OUTER, on=(Application.target == TargetEntry.id))
+                 .join(TargetCatalogueAchievement, JOIN.LEFT_OUTER,
+                       on=(Application.target == TargetCatalogueAchievement.id))
                  .where(Application.status.in_(d.DECIDED), Application.decided_at.is_null(False)))
         granted = passed & (Application.kind != ApplicationKind.RECOGNITION)
-        credits = fn.SUM(Case(None, [(granted, fn.COALESCE(rule_credits.c.credits, TargetEntry.credits, 0))], 0))
+        target_credits = fn.COALESCE(rule_credits.c.credits, TargetCatalogueAchievement.credits, 0)
+        credits = fn.SUM(Case(None, [(granted, target_credits)], 0))
         rows = (query.select(decided, key, fn.COUNT(Application.id), fn.SUM(Case(None, [(passed, 1)], 0)), credits)
                 .group_by(decided, key).tuples())
         for value, found, count, passes, converted in rows:

@@ -53,7 +53,7 @@ NONE_LABEL = _l("Not specified")
 
 Learner = User.alias("report_learner")
 Source = LearnerAchievement.alias("report_source")
-SourceEntry = CatalogueAchievement.alias("report_source_entry")
+SourceCatalogueAchievement = CatalogueAchievement.alias("report_source_catalogue_achievement")
 
 
 def applies(measure, dimension):
@@ -101,8 +101,9 @@ def application_key(query, dimension):
     if dimension == CATEGORY:
         return joined, Source.category
     if dimension == LEVEL:
-        joined = joined.join(SourceEntry, JOIN.LEFT_OUTER, on=(Source.catalogue == SourceEntry.id))
-        return joined, SourceEntry.framework_level
+        joined = joined.join(SourceCatalogueAchievement, JOIN.LEFT_OUTER,
+                             on=(Source.catalogue == SourceCatalogueAchievement.id))
+        return joined, SourceCatalogueAchievement.framework_level
     raise ValueError(dimension)
 
 

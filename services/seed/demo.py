@@ -261,10 +261,10 @@ def _institutions():
 
 
 def _catalogue(institutions, center):
-    entries = {}
+    catalogue_achievements = {}
     levels = {lv.level: lv for lv in FrameworkLevel.select()}
     for project, name, institution, category_code, fields, credits, level in CATALOGUE:
-        entries[name] = _upsert(
+        catalogue_achievements[name] = _upsert(
             CatalogueAchievement,
             {"name": name, "institution": institutions[institution]},
             project_name=project,
@@ -277,10 +277,10 @@ def _catalogue(institutions, center):
             recognition_status=RecognitionStatus.RECOGNISED,
             created_by=center,
         )
-    return entries
+    return catalogue_achievements
 
 
-def _rules(institutions, entries, center):
+def _rules(institutions, catalogue_achievements, center):
     for publisher in sorted({rule[2] for rule in RULES}):
         _upsert(
             ConversionMethod,
@@ -319,22 +319,24 @@ def _rules(institutions, entries, center):
             created_by=center,
         )
         for source in sources:
-            RuleSource.create(rule=rule, catalogue=entries[source], credits=entries[source].credits)
+            held = catalogue_achievements[source]
+            RuleSource.create(rule=rule, catalogue=held, credits=held.credits)
         for target in targets:
-            RuleTarget.create(rule=rule, catalogue=entries[target], exempt_modules=exempt)
+            RuleTarget.create(rule=rule, catalogue=catalogue_achievements[target], exempt_modules=exempt)
 
 
-def _hold(learner, entry, status, source=AchievementSource.SELF, stored_by=None, **fields):
+def _hold(learner, catalogue_achievement, status, source=AchievementSource.SELF, stored_by=None, **fields):
     return _upsert(
         LearnerAchievement,
-        {"learner": learner, "catalogue": entry},
-        category=entry.holder_category_id,
-        name=entry.name,
-        institution=entry.institution,
+        {"learner": learner, "catalogue": catalogue_achievement},
+        category=catalogue_achievement.holder_category_id,
+        name=catalogue_achievement.name,
+        institution=catalogue_achievement.institution,
         status=status,
         source=source,
         stored_by=stored_by,
-        fields=fields or {"certificate_no": f"C{learner.id:05d}{entry.id:03d}", "obtained_on": "2021-06-30"},
+        fields=fields or {"certificate_no": f"C{learner.id:05d}{catalogue_achievement.id:03d}",
+                          "obtained_on": "2021-06-30"},
         obtained_on=dt.date(2021, 6, 30),
     )
 
@@ -382,18 +384,18 @@ def _application(kind, learner, achievement, status, rule=None, target=None, rev
     return application
 
 
-def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
+def _demo_learners(teaching_points, institutions, catalogue_achievements, reviewer, committee):
     # Six learners per teaching point in turn, so each point has work at every stage.
     learners = [_learner(i, teaching_points[(i // 6) % 2]) for i in range(22)]
     catalogue_status = AchievementStatus.CATALOGUE
     tp_opinion = f"教学点：{teaching_points[0].name} 审核人：{reviewer.real_name} 意见：同意"
     cmt_opinion = f"审核人：{committee.department} {committee.real_name}"
-    cloud = entries["云计算平台运维与开发中级工程师"]
+    cloud = catalogue_achievements["云计算平台运维与开发中级工程师"]
     cloud_rules = list(ConversionRule.select().where(ConversionRule.name.contains("云计算平台运维与开发中级工程师")).order_by(ConversionRule.code))
     for i, learner in enumerate(learners):
         own_tp = learner.teaching_point
         own_tp_opinion = tp_opinion.replace(teaching_points[0].name, own_tp.name)
-        _hold(learner, entries["全国计算机等级考试一级证书"], catalogue_status)
+        _hold(learner, catalogue_achievements["全国计算机等级考试一级证书"], catalogue_status)
         stage = i % 6
         if stage == 0:  # informal, not yet applied
             _informal(learner, "广东省职业技能大赛三等奖", AchievementStatus.NOT_APPLIED)
@@ -404,7 +406,8 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
             a = _informal(learner, "广东省职业技能大赛一等奖", AchievementStatus.RECOGNISED)
             _application(ApplicationKind.RECOGNITION, learner, a, ApplicationStatus.PASSED,
                          reviews=[(ReviewStage.RECOGNITION, reviewer, Decision.AGREE, own_tp_opinion)])
-            _application(ApplicationKind.PERFORMANCE, learner, a, ApplicationStatus.PENDING, target=entries["电子商务概论"])
+            _application(ApplicationKind.PERFORMANCE, learner, a, ApplicationStatus.PENDING,
+                         target=catalogue_achievements["电子商务概论"])
         elif stage == 3:  # recognition refused
             a = _informal(learner, "社区志愿服务证明", AchievementStatus.REFUSED)
             _application(ApplicationKind.RECOGNITION, learner, a, ApplicationStatus.REFUSED,
@@ -418,36 +421,37 @@ def _demo_learners(teaching_points, institutions, entries, reviewer, committee):
                          reviews=[(ReviewStage.INITIAL, reviewer, Decision.AGREE, own_tp_opinion)])
     # A completed conversion: the target course was granted to the learner.
     done = learners[6]
-    a = _hold(done, entries["大学英语等级考试(CET)四级及以上证书"], catalogue_status)
+    a = _hold(done, catalogue_achievements["大学英语等级考试(CET)四级及以上证书"], catalogue_status)
     rule = ConversionRule.get(ConversionRule.name.contains("大学英语四级"), ConversionRule.version == 1)
     app = _application(ApplicationKind.CONVERSION, done, a, ApplicationStatus.PASSED, rule=rule, reviews=[
         (ReviewStage.INITIAL, reviewer, Decision.AGREE, tp_opinion.replace(teaching_points[0].name, done.teaching_point.name)),
         (ReviewStage.FINAL, committee, Decision.AGREE, cmt_opinion),
     ])
     _with_code(app)
-    granted = _hold(done, entries["大学英语(1)"], AchievementStatus.RECOGNISED, source=AchievementSource.CONVERSION)
+    granted = _hold(done, catalogue_achievements["大学英语(1)"], AchievementStatus.RECOGNISED,
+                    source=AchievementSource.CONVERSION)
     if granted.granted_by is None:
         LearnerAchievement.update(granted_by=app.id).where(LearnerAchievement.id == granted.id).execute()
     # The same conversion for another learner, revoked since by the center (the ledger takes
     # back the course it granted), and a recognition application its learner withdrew.
-    _revoked_conversion(learners[13], entries, rule, reviewer, committee, tp_opinion, cmt_opinion)
+    _revoked_conversion(learners[13], catalogue_achievements, rule, reviewer, committee, tp_opinion, cmt_opinion)
     withdrawn = _informal(learners[12], "广东省青年创新创业大赛优秀奖", AchievementStatus.NOT_APPLIED)
     if _application(ApplicationKind.RECOGNITION, learners[12], withdrawn, ApplicationStatus.WITHDRAWN).withdrawn_at is None:
         Application.update(withdrawn_at=now()).where(Application.achievement == withdrawn.id).execute()
     # A refused final review, and an institution-stored (then withdrawn) achievement.
     refused = learners[7]
-    a = _hold(refused, entries["HCIA-Cloud Computing华为认证云计算工程师"], catalogue_status)
-    _hold(refused, entries["经济统计学毕业证书(本科)"], catalogue_status, source=AchievementSource.INSTITUTION,
+    a = _hold(refused, catalogue_achievements["HCIA-Cloud Computing华为认证云计算工程师"], catalogue_status)
+    _hold(refused, catalogue_achievements["经济统计学毕业证书(本科)"], catalogue_status, source=AchievementSource.INSTITUTION,
           stored_by=institutions["长沙理工大学"])
-    stored = _hold(learners[8], entries["计算机网络技术毕业证书(高职)"], AchievementStatus.WITHDRAWN,
+    stored = _hold(learners[8], catalogue_achievements["计算机网络技术毕业证书(高职)"], AchievementStatus.WITHDRAWN,
                    source=AchievementSource.INSTITUTION, stored_by=institutions["广东理工职业学院"])
     if not stored.withdrawn_reason:
         LearnerAchievement.update(withdrawn_reason="证书编号录入错误", withdrawn_at=now()).where(
             LearnerAchievement.id == stored.id).execute()
     # Institution-stored achievements for the demo institution's 学员成果.
     for learner in learners[9:15]:
-        _hold(learner, entries["计算机网络技术毕业证书(高职)"], catalogue_status, source=AchievementSource.INSTITUTION,
-              stored_by=institutions["广东理工职业学院"], personal_code=None)
+        _hold(learner, catalogue_achievements["计算机网络技术毕业证书(高职)"], catalogue_status,
+              source=AchievementSource.INSTITUTION, stored_by=institutions["广东理工职业学院"], personal_code=None)
     # Imported, not yet activated learners (they activate with their ID number).
     for index in range(22, 25):
         id_number = demo_id_number(index)
@@ -465,13 +469,14 @@ def _with_code(application):
         Application.id == application.id, Application.certificate_code.is_null()).execute()
 
 
-def _revoked_conversion(learner, entries, rule, reviewer, committee, tp_opinion, cmt_opinion):
-    source = _hold(learner, entries["大学英语等级考试(CET)四级及以上证书"], AchievementStatus.CATALOGUE)
+def _revoked_conversion(learner, catalogue_achievements, rule, reviewer, committee, tp_opinion, cmt_opinion):
+    source = _hold(learner, catalogue_achievements["大学英语等级考试(CET)四级及以上证书"], AchievementStatus.CATALOGUE)
     app = _application(ApplicationKind.CONVERSION, learner, source, ApplicationStatus.PASSED, rule=rule, reviews=[
         (ReviewStage.INITIAL, reviewer, Decision.AGREE, tp_opinion),
         (ReviewStage.FINAL, committee, Decision.AGREE, cmt_opinion),
     ])
-    granted = _hold(learner, entries["大学英语(1)"], AchievementStatus.RECOGNISED, source=AchievementSource.CONVERSION)
+    granted = _hold(learner, catalogue_achievements["大学英语(1)"], AchievementStatus.RECOGNISED,
+                    source=AchievementSource.CONVERSION)
     if app.status == ApplicationStatus.PASSED:
         LearnerAchievement.update(granted_by=app.id).where(LearnerAchievement.id == granted.id).execute()
         _with_code(app)
@@ -479,7 +484,7 @@ def _revoked_conversion(learner, entries, rule, reviewer, committee, tp_opinion,
         ledger.revoke_conversion(app, center, "经核查，源成果证书编号与颁证机构记录不符")
 
 
-def _rule_version_and_duplicate_demo(learners, entries, center):
+def _rule_version_and_duplicate_demo(learners, catalogue_achievements, center):
     """A rule changed after publication (version 1 keeps the conversion judged by it) and
     one duplicate certificate: two learners holding the same 云计算 certificate number."""
     from services.ledger import rules
@@ -493,7 +498,7 @@ def _rule_version_and_duplicate_demo(learners, entries, center):
             [(t.catalogue, t.modules) for t in links["majors"] + links["courses"] + links["non_degree"]],
             description=first.description + "证书须在申请前三年内取得。", effective_from=dt.date.today(),
         )
-    cloud = entries["云计算平台运维与开发中级工程师"]
+    cloud = catalogue_achievements["云计算平台运维与开发中级工程师"]
     original = LearnerAchievement.get(LearnerAchievement.learner == learners[4], LearnerAchievement.catalogue == cloud)
     LearnerAchievement.update(fields={**original.fields}).where(
         LearnerAchievement.learner == learners[10], LearnerAchievement.catalogue == cloud).execute()
@@ -524,11 +529,11 @@ def seed_demo():
                           institution=institutions["学分银行专业认定委员会"])
         _user("institution", Role.INSTITUTION, "广东理工职业学院管理员", phone="13900000004",
               institution=institutions["广东理工职业学院"])
-        entries = _catalogue(institutions, center)
-        _rules(institutions, entries, center)
-        learners = _demo_learners(teaching_points, institutions, entries, reviewer, committee)
+        catalogue_achievements = _catalogue(institutions, center)
+        _rules(institutions, catalogue_achievements, center)
+        learners = _demo_learners(teaching_points, institutions, catalogue_achievements, reviewer, committee)
         _institution_space(institutions, learners)
-        _rule_version_and_duplicate_demo(learners, entries, center)
+        _rule_version_and_duplicate_demo(learners, catalogue_achievements, center)
         seed_portal(center)
     from services.reports import build
 

@@ -29,11 +29,12 @@ from tests import factories
 def make_side(label, exam):
     institution = factories.make_institution(name=f"{label}学院")
     admin = factories.make_user(Role.INSTITUTION, institution=institution, real_name=f"{label}管理员")
-    entry = factories.make_catalogue("inst_he_diploma", institution=institution, name=f"{label}经济学毕业证书")
+    catalogue_achievement = factories.make_catalogue("inst_he_diploma", institution=institution, name=f"{label}经济学毕业证书")
     target = factories.make_catalogue("inst_he_diploma", institution=institution, name=f"{label}会计学课程")
     learner = factories.make_learner(real_name=f"{label}学员", added_by_institution=institution)
-    stored = factories.make_achievement(learner, entry, source=AchievementSource.INSTITUTION, stored_by=institution,
-                                        personal_code=f"{label}-P001", obtained_on=dt.date(2022, 3, 1))
+    stored = factories.make_achievement(learner, catalogue_achievement, source=AchievementSource.INSTITUTION,
+                                        stored_by=institution, personal_code=f"{label}-P001",
+                                        obtained_on=dt.date(2022, 3, 1))
     rule = factories.make_rule([exam], [target], institution=institution, name=f"{label}转换规则")
     draft = factories.make_rule([exam], [target], institution=institution, status=RuleStatus.DRAFT,
                                 name=f"{label}未提交规则")
@@ -42,9 +43,9 @@ def make_side(label, exam):
     write_row, write = api_tokens.create(institution.id, f"{label}写令牌", "write", admin)
     read_row, read = api_tokens.create(institution.id, f"{label}读令牌", "read", admin)
     return SimpleNamespace(
-        label=label, institution=institution, admin=admin, entry=entry, target=target, learner=learner,
-        stored=stored, rule=rule, draft=draft, own=own, write=write, read=read, write_row=write_row,
-        read_row=read_row,
+        label=label, institution=institution, admin=admin, catalogue_achievement=catalogue_achievement,
+        target=target, learner=learner, stored=stored, rule=rule, draft=draft, own=own, write=write, read=read,
+        write_row=write_row, read_row=read_row,
     )
 
 
@@ -58,8 +59,9 @@ def world(app, reference):
     exam = factories.make_catalogue("qualification", institution=factories.make_institution(InstitutionKind.EXAM),
                                     name="会计专业技术资格")
     a, b = make_side("A", exam), make_side("B", exam)
-    # A initiates a batch under B's rule for its learner's achievement of A's entry.
-    rule_b_from_a = factories.make_rule([a.entry], [b.target], institution=b.institution, name="B接收A成果规则")
+    # A initiates a batch under B's rule for its learner's achievement of A's catalogue achievement.
+    rule_b_from_a = factories.make_rule([a.catalogue_achievement], [b.target], institution=b.institution,
+                                        name="B接收A成果规则")
     batch = ConversionBatch.create(institution=a.institution, rule=rule_b_from_a, created_by=a.admin)
     initiated = make_application(a.learner, a.stored, rule_b_from_a, ApplicationKind.BATCH, batch=batch)
     # A decided one of its received applications: review records and a certificate code.

@@ -54,7 +54,7 @@ def test_a_body_nested_thousands_deep_is_refused(app, world):
 
 
 def test_a_chunked_body_over_the_limit_is_refused_before_it_is_read(app, world):
-    items = [{"catalogue_achievement_id": world.a.entry.id, "real_name": "x" * 100}] * 20000
+    items = [{"catalogue_achievement_id": world.a.catalogue_achievement.id, "real_name": "x" * 100}] * 20000
     payload = json.dumps({"items": items}).encode()
     assert len(payload) > 2 * 1024 * 1024
     response = app.test_client().post(
@@ -85,8 +85,10 @@ def test_a_read_token_is_refused_before_its_body_is_looked_at(app, world):
 def test_numbers_are_numbers_and_date_times_carry_their_offset(app, world):
     client = app.test_client()
     rules = client.get("/api/v1/rules", headers=bearer(world.a.read)).get_json()["items"]
-    entries = [entry for rule in rules for entry in rule["sources"] + rule["targets"]]
-    assert entries and all(entry["credits"] is None or isinstance(entry["credits"], int | float) for entry in entries)
+    catalogue_achievements = [side for rule in rules for side in rule["sources"] + rule["targets"]]
+    assert catalogue_achievements and all(catalogue_achievement["credits"] is None
+                                          or isinstance(catalogue_achievement["credits"], int | float)
+                                          for catalogue_achievement in catalogue_achievements)
     records = client.get("/api/v1/records", headers=bearer(world.a.read)).get_json()["items"]
     stamps = [record["decided_at"] for record in records] + [record["submitted_at"] for record in records] + \
         [review["created_at"] for record in records for review in record["reviews"]]
@@ -106,5 +108,5 @@ def test_the_document_names_its_server_security_and_every_error(app):
             assert "Retry-After" in operation["responses"]["429"]["headers"]
     date_time = document["components"]["schemas"]["Application"]["properties"]["submitted_at"]
     assert date_time["format"] == "date-time"
-    assert document["components"]["schemas"]["Entry"]["properties"]["credits"]["type"] == "number"
+    assert document["components"]["schemas"]["CatalogueAchievement"]["properties"]["credits"]["type"] == "number"
     assert document["components"]["schemas"]["PushItem"]["properties"]["catalogue_achievement_id"]["maximum"] == 2**31 - 1

@@ -71,7 +71,7 @@ def test_a_disabled_institution_s_tokens_stop_working(app, world):
 
 def test_a_read_token_cannot_write_and_a_write_token_can_also_read(app, world):
     client = app.test_client()
-    body = {"items": [{"catalogue_achievement_id": world.a.entry.id, "real_name": "新学员",
+    body = {"items": [{"catalogue_achievement_id": world.a.catalogue_achievement.id, "real_name": "新学员",
                        "id_number": factories.valid_id_number(901), "personal_code": "R-1",
                        "obtained_on": "2024-01-01"}]}
     before = LearnerAchievement.select().count()
@@ -88,11 +88,11 @@ def test_a_read_token_cannot_write_and_a_write_token_can_also_read(app, world):
 def test_the_api_needs_no_csrf_token_and_sets_no_session(csrf_app, reference):
     admin = factories.make_user("institution")
     _row, token = api_tokens.create(admin.institution_id, "同步", "write", admin)
-    entry = factories.make_catalogue("inst_he_diploma", institution=admin.institution)
+    catalogue_achievement = factories.make_catalogue("inst_he_diploma", institution=admin.institution)
     client = csrf_app.test_client()
     response = client.post("/api/v1/achievements", headers=bearer(token), json={"items": [
-        {"catalogue_achievement_id": entry.id, "real_name": "张三", "id_number": factories.valid_id_number(902),
-         "personal_code": "C-1", "obtained_on": "2024-02-01"}]})
+        {"catalogue_achievement_id": catalogue_achievement.id, "real_name": "张三",
+         "id_number": factories.valid_id_number(902), "personal_code": "C-1", "obtained_on": "2024-02-01"}]})
     assert response.status_code == 200, response.data
     assert response.get_json()["accepted"] == 1
     assert "Set-Cookie" not in response.headers
@@ -116,10 +116,10 @@ def test_every_authenticated_call_leaves_one_audit_row(app, world):
     client.get("/api/v1/rules?limit=2", headers=bearer(world.a.read))
     client.post("/api/v1/achievements", json=PUSH_BODY, headers=bearer(world.a.read))  # 403
     client.post("/api/v1/achievements", headers=bearer(world.a.write), json={"items": [
-        {"catalogue_achievement_id": world.a.entry.id, "real_name": "李四", "id_number": factories.valid_id_number(903),
-         "personal_code": "L-1", "obtained_on": "2024-02-01"},
-        {"catalogue_achievement_id": world.a.entry.id, "real_name": "", "id_number": "", "personal_code": "L-2",
-         "obtained_on": ""}]})
+        {"catalogue_achievement_id": world.a.catalogue_achievement.id, "real_name": "李四",
+         "id_number": factories.valid_id_number(903), "personal_code": "L-1", "obtained_on": "2024-02-01"},
+        {"catalogue_achievement_id": world.a.catalogue_achievement.id, "real_name": "", "id_number": "",
+         "personal_code": "L-2", "obtained_on": ""}]})
     rows = list(AuditLog.select().where(AuditLog.action == "api_call").order_by(AuditLog.id))
     assert [(r.object_type, r.object_id, r.user_id) for r in rows] == [
         ("ApiToken", world.a.read_row.id, world.a.admin.id), ("ApiToken", world.a.read_row.id, world.a.admin.id),

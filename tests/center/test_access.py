@@ -40,19 +40,20 @@ def test_center_registers_every_area(app):
 
 @pytest.mark.parametrize("role", OTHER_ROLES)
 def test_every_center_url_refuses_other_roles(app, reference, client_as, role):
-    entry = factories.make_catalogue(name="不可改")
+    catalogue_achievement = factories.make_catalogue(name="不可改")
     client = client_as(role)
     checked = 0
     for view in center_views(app):
-        for url, methods in view_urls(app, view, entry.id):
+        for url, methods in view_urls(app, view, catalogue_achievement.id):
             for method in methods:
-                query = f"?id={entry.id}"
-                data = {"id": entry.id, "rowid": [entry.id], "action": "delete", "name": "改"}
+                query = f"?id={catalogue_achievement.id}"
+                data = {"id": catalogue_achievement.id, "rowid": [catalogue_achievement.id], "action": "delete",
+                        "name": "改"}
                 response = client.open(url + query, method=method, data=data if method == "POST" else None)
                 assert response.status_code == 403, (role, method, url, response.status_code)
                 checked += 1
     assert checked > 40
-    assert CatalogueAchievement.get_by_id(entry.id).name == "不可改"
+    assert CatalogueAchievement.get_by_id(catalogue_achievement.id).name == "不可改"
 
 
 def test_anonymous_visitors_are_sent_to_login(client, reference):

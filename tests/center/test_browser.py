@@ -1,4 +1,4 @@
-"""Center staff add a catalogue entry in the admin; a learner finds it in 成果选择 (Debian chromium)."""
+"""Center staff add a catalogue achievement in the admin; a learner finds it in 成果选择 (Debian chromium)."""
 import os
 
 import pytest
@@ -10,7 +10,7 @@ from tests.browser import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reference")]
 
 
-def test_center_adds_a_catalogue_entry_and_the_learner_finds_it(page, output_dir):
+def test_center_adds_a_catalogue_achievement_and_the_learner_finds_it(page, output_dir):
     center = factories.make_user("center", username="zhongxin")
     factories.make_institution(name="华为技术有限公司", kind="training")
     learner = factories.make_learner(username="xuexizhe")
@@ -31,8 +31,8 @@ def test_center_adds_a_catalogue_entry_and_the_learner_finds_it(page, output_dir
     page.click("[data-action=save-catalogue]")
     page.wait_for_selector("[data-readonly]")
     assert "已保存成果不可修改" in page.content()
-    entry = CatalogueAchievement.get(CatalogueAchievement.project_name == "HCIA认证")
-    assert entry.fields["certificate_level"] == "初级"
+    catalogue_achievement = CatalogueAchievement.get(CatalogueAchievement.project_name == "HCIA认证")
+    assert catalogue_achievement.fields["certificate_level"] == "初级"
     page.context.clear_cookies()
 
     log_in(page, learner)

@@ -107,7 +107,7 @@ def test_a_removed_enumeration_option_in_use_is_refused(center):
     assert Category.get_by_id(category.id).field_schema == category.field_schema
 
 
-def test_catalogue_entry_is_created_from_the_subcategory_fields(center):
+def test_catalogue_achievement_is_created_from_the_subcategory_fields(center):
     exam = factories.make_institution(name="教育部考试中心")
     category = factories.category("qualification")
     form = center.get(f"/admin/catalogue/new/?category={category.id}").get_data(as_text=True)
@@ -120,9 +120,10 @@ def test_catalogue_entry_is_created_from_the_subcategory_fields(center):
         "f_education": "不限", "credits": "3", "framework_level": "0", "level": "",
     })
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
-    entry = CatalogueAchievement.get(CatalogueAchievement.name == "全国计算机等级考试二级证书")
-    assert entry.fields["certificate_level"] == "二级" and entry.institution_id == exam.id
-    assert entry.recognition_status == RecognitionStatus.UNRECOGNISED and entry.created_by_id == center.user.id
+    catalogue_achievement = CatalogueAchievement.get(CatalogueAchievement.name == "全国计算机等级考试二级证书")
+    assert catalogue_achievement.fields["certificate_level"] == "二级" and catalogue_achievement.institution_id == exam.id
+    assert catalogue_achievement.recognition_status == RecognitionStatus.UNRECOGNISED
+    assert catalogue_achievement.created_by_id == center.user.id
     # A required catalogue field left empty re-renders with the input kept.
     response = center.post(f"/admin/catalogue/new/?category={category.id}", data={
         "project_name": "全国计算机等级考试", "name": "三级证书", "institution": str(exam.id), "framework_level": "0"})
@@ -130,23 +131,24 @@ def test_catalogue_entry_is_created_from_the_subcategory_fields(center):
     assert CatalogueAchievement.select().count() == 1
 
 
-def test_a_saved_catalogue_entry_cannot_be_edited_through_any_admin_url(center):
-    entry = factories.make_catalogue(name="原名")
-    before = CatalogueAchievement.get_by_id(entry.id).__data__.copy()
-    center.get(f"/admin/catalogue/edit/?id={entry.id}")
-    center.post(f"/admin/catalogue/edit/?id={entry.id}", data={"name": "改名", "project_name": "改"})
-    center.post("/admin/catalogue/ajax/update/", data={"list_form_pk": entry.id, "name": "改名"})
-    center.post(f"/admin/catalogue/new/?category={entry.category_id}&id={entry.id}", data={"id": entry.id, "name": "改名"})
-    details = center.get(f"/admin/catalogue/details/?id={entry.id}").get_data(as_text=True)
+def test_a_saved_catalogue_achievement_cannot_be_edited_through_any_admin_url(center):
+    catalogue_achievement = factories.make_catalogue(name="原名")
+    before = CatalogueAchievement.get_by_id(catalogue_achievement.id).__data__.copy()
+    center.get(f"/admin/catalogue/edit/?id={catalogue_achievement.id}")
+    center.post(f"/admin/catalogue/edit/?id={catalogue_achievement.id}", data={"name": "改名", "project_name": "改"})
+    center.post("/admin/catalogue/ajax/update/", data={"list_form_pk": catalogue_achievement.id, "name": "改名"})
+    center.post(f"/admin/catalogue/new/?category={catalogue_achievement.category_id}&id={catalogue_achievement.id}",
+                data={"id": catalogue_achievement.id, "name": "改名"})
+    details = center.get(f"/admin/catalogue/details/?id={catalogue_achievement.id}").get_data(as_text=True)
     assert "data-readonly" in details and "/admin/catalogue/edit/" not in details
-    assert CatalogueAchievement.get_by_id(entry.id).__data__ == before
-    assert CatalogueAchievement.select().count() <= 2  # at most a new entry, never a change
+    assert CatalogueAchievement.get_by_id(catalogue_achievement.id).__data__ == before
+    assert CatalogueAchievement.select().count() <= 2  # at most a new catalogue achievement, never a change
     with pytest.raises(ImmutableError):
-        entry.name = "改名"
-        entry.save()
+        catalogue_achievement.name = "改名"
+        catalogue_achievement.save()
 
 
-def test_catalogue_entries_are_deleted_only_while_not_recognised(center):
+def test_catalogue_achievements_are_deleted_only_while_not_recognised(center):
     learner = factories.make_learner()
     unrecognised = factories.make_catalogue()
     held = factories.make_achievement(learner, unrecognised)
@@ -161,14 +163,14 @@ def test_catalogue_entries_are_deleted_only_while_not_recognised(center):
 
 
 def test_recognition_status_and_disable_change_through_actions_only(center):
-    entry = factories.make_catalogue()
-    center.post("/admin/catalogue/action/", data={"action": "recognised", "rowid": [entry.id]})
-    assert CatalogueAchievement.get_by_id(entry.id).recognition_status == RecognitionStatus.RECOGNISED
-    center.post("/admin/catalogue/action/", data={"action": "disable", "rowid": [entry.id]})
-    assert CatalogueAchievement.get_by_id(entry.id).disabled is True
-    assert not CatalogueAchievement.search().where(CatalogueAchievement.id == entry.id).exists()
-    center.post("/admin/catalogue/action/", data={"action": "enable", "rowid": [entry.id]})
-    assert CatalogueAchievement.search().where(CatalogueAchievement.id == entry.id).exists()
+    catalogue_achievement = factories.make_catalogue()
+    center.post("/admin/catalogue/action/", data={"action": "recognised", "rowid": [catalogue_achievement.id]})
+    assert CatalogueAchievement.get_by_id(catalogue_achievement.id).recognition_status == RecognitionStatus.RECOGNISED
+    center.post("/admin/catalogue/action/", data={"action": "disable", "rowid": [catalogue_achievement.id]})
+    assert CatalogueAchievement.get_by_id(catalogue_achievement.id).disabled is True
+    assert not CatalogueAchievement.search().where(CatalogueAchievement.id == catalogue_achievement.id).exists()
+    center.post("/admin/catalogue/action/", data={"action": "enable", "rowid": [catalogue_achievement.id]})
+    assert CatalogueAchievement.search().where(CatalogueAchievement.id == catalogue_achievement.id).exists()
 
 
 def test_catalogue_list_searches_by_project_name_and_institution(center):

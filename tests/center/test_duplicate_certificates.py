@@ -1,4 +1,4 @@
-"""重复证书: the same certificate number of the same catalogue entry held
+"""重复证书: the same certificate number of the same catalogue achievement held
 by two people, or stored twice by institutions, is flagged when the rows are written
 (by a learner, by an institution's form, by an import) and listed to the center with both
 records; the reviewer of an application on such an achievement is warned."""
@@ -15,27 +15,28 @@ from tests.learner.helpers import learner_with_point, png
 LIST = "/admin/duplicate_certificates/"
 
 
-def add(client, entry, number):
-    """成果添加 of ``entry`` with 证书编号 ``number``, as a learner does."""
-    response = client.post(f"/me/achievements/new?category={entry.category_id}",
-                           data={"catalogue_id": str(entry.id), "f_certificate_no": number,
+def add(client, catalogue_achievement, number):
+    """成果添加 of ``catalogue_achievement`` with 证书编号 ``number``, as a learner does."""
+    response = client.post(f"/me/achievements/new?category={catalogue_achievement.category_id}",
+                           data={"catalogue_id": str(catalogue_achievement.id), "f_certificate_no": number,
                                  "f_obtained_on": "2021-06-30", "evidence": [png()]},
                            content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return LearnerAchievement.get(LearnerAchievement.learner == client.user, LearnerAchievement.catalogue == entry)
+    return LearnerAchievement.get(LearnerAchievement.learner == client.user,
+                                  LearnerAchievement.catalogue == catalogue_achievement)
 
 
-def store(client, entry, code, real_name="王小明"):
+def store(client, catalogue_achievement, code, real_name="王小明"):
     """存储学员成果 by an institution, with 个人成果编号 ``code``; returns the stored row."""
     id_number = factories.valid_id_number()
-    response = client.post(f"/admin/inst_learner_achievements/store/{entry.id}/", data={
+    response = client.post(f"/admin/inst_learner_achievements/store/{catalogue_achievement.id}/", data={
         "real_name": real_name, "id_number": id_number, "personal_code": code, "obtained_on": "2022-07-01"})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return LearnerAchievement.get(LearnerAchievement.catalogue == entry,
+    return LearnerAchievement.get(LearnerAchievement.catalogue == catalogue_achievement,
                                   LearnerAchievement.learner == User.get(User.id_number == id_number))
 
 
-def import_rows(client, entry, rows):
+def import_rows(client, catalogue_achievement, rows):
     book = openpyxl.Workbook()
     book.active.append(["学员姓名", "身份证号", "个人成果编号", "颁证日期"])
     for row in rows:
@@ -43,8 +44,8 @@ def import_rows(client, entry, rows):
     buffer = io.BytesIO()
     book.save(buffer)
     buffer.seek(0)
-    response = client.post(f"/admin/inst_learner_achievements/import/?target={entry.id}",
-                           data={"kind": "learner_achievements", "target": entry.id,
+    response = client.post(f"/admin/inst_learner_achievements/import/?target={catalogue_achievement.id}",
+                           data={"kind": "learner_achievements", "target": catalogue_achievement.id,
                                  "file": (buffer, "learners.xlsx")}, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:1000]
 
@@ -59,20 +60,22 @@ def learners(client_as, reference):
 
 @pytest.fixture
 def college(client_as, reference):
-    """An institution account with an entry of its own (its X certificate, say)."""
+    """An institution account with a catalogue achievement of its own (its X certificate, say)."""
     user = factories.make_user(Role.INSTITUTION)
-    entry = factories.make_catalogue("inst_he_diploma", institution=user.institution, name="经济学毕业证书")
+    catalogue_achievement = factories.make_catalogue("inst_he_diploma", institution=user.institution,
+                                                     name="经济学毕业证书")
     client = client_as(user)
-    client.entry = entry
+    client.catalogue_achievement = catalogue_achievement
     return client
 
 
-def test_the_same_number_held_by_two_people_is_flagged_not_across_entries(learners):
+def test_the_same_number_held_by_two_people_is_flagged_not_across_catalogue_achievements(learners):
     first, second, third = learners("张三丰"), learners("李四光"), learners("王五")
-    entry, other_entry = factories.make_catalogue(name="全国计算机等级考试一级证书"), factories.make_catalogue()
-    a = add(first, entry, "NCRE-2021-001")
-    b = add(second, entry, " ncre-2021-001 ")  # the same number, typed differently
-    c = add(second, other_entry, "NCRE-2021-001")  # the same number of another entry: no duplicate
+    catalogue_achievement = factories.make_catalogue(name="全国计算机等级考试一级证书")
+    other_catalogue_achievement = factories.make_catalogue()
+    a = add(first, catalogue_achievement, "NCRE-2021-001")
+    b = add(second, catalogue_achievement, " ncre-2021-001 ")  # the same number, typed differently
+    c = add(second, other_catalogue_achievement, "NCRE-2021-001")  # another one's number: no duplicate
     rows = {row.id: row for row in LearnerAchievement.select()}
     assert rows[a.id].certificate_key == rows[b.id].certificate_key == "NCRE-2021-001"
     assert (rows[a.id].duplicate_of, rows[b.id].duplicate_of, rows[c.id].duplicate_of) == (None, a.id, None)
@@ -83,20 +86,20 @@ def test_the_same_number_held_by_two_people_is_flagged_not_across_entries(learne
     assert LearnerAchievement.get_by_id(b.id).duplicate_of is None
     # A third holder of that number is flagged against it; when the second deletes theirs,
     # the third is no longer a duplicate of anything.
-    d = add(third, entry, "NCRE-2021-777")
+    d = add(third, catalogue_achievement, "NCRE-2021-777")
     assert LearnerAchievement.get_by_id(d.id).duplicate_of == b.id
     assert second.post(f"/me/achievements/{b.id}/delete").status_code == 302
     assert LearnerAchievement.get_by_id(d.id).duplicate_of is None
 
 
 def test_double_storage_by_institutions_is_flagged_by_the_form_and_by_an_import(college):
-    first = store(college, college.entry, "GD2022001", real_name="赵一")
-    second = store(college, college.entry, "gd2022001", real_name="钱二")
-    other = store(college, college.entry, "GD2022002", real_name="孙三")
+    first = store(college, college.catalogue_achievement, "GD2022001", real_name="赵一")
+    second = store(college, college.catalogue_achievement, "gd2022001", real_name="钱二")
+    other = store(college, college.catalogue_achievement, "GD2022002", real_name="孙三")
     assert (LearnerAchievement.get_by_id(second.id).duplicate_of, LearnerAchievement.get_by_id(other.id).duplicate_of
             ) == (first.id, None)
     # The bulk insert of an import flags its rows too (against stored rows and each other).
-    import_rows(college, college.entry, [
+    import_rows(college, college.catalogue_achievement, [
         ("周四", factories.valid_id_number(), "GD2022002", "2022-06-30"),
         ("吴五", factories.valid_id_number(), "GD2022009", "2022-06-30"),
         ("郑六", factories.valid_id_number(), "GD2022009", "2022-06-30"),
@@ -109,11 +112,11 @@ def test_double_storage_by_institutions_is_flagged_by_the_form_and_by_an_import(
 
 
 def test_the_center_lists_both_records_masked_filtered_and_searched(college, client_as, learners):
-    first = store(college, college.entry, "GD2022001", real_name="赵一")
-    second = store(college, college.entry, "GD2022001", real_name="钱二")
-    entry = factories.make_catalogue(name="全国计算机等级考试一级证书")
-    add(learners("张三丰"), entry, "NCRE-1")
-    add(learners("李四光"), entry, "NCRE-1")
+    first = store(college, college.catalogue_achievement, "GD2022001", real_name="赵一")
+    second = store(college, college.catalogue_achievement, "GD2022001", real_name="钱二")
+    catalogue_achievement = factories.make_catalogue(name="全国计算机等级考试一级证书")
+    add(learners("张三丰"), catalogue_achievement, "NCRE-1")
+    add(learners("李四光"), catalogue_achievement, "NCRE-1")
     center = client_as("center")
     page = center.get(LIST).get_data(as_text=True)
     assert page.count('class="col-certificate_key"') == 2  # one row per duplicate, with the record it duplicates
@@ -141,13 +144,13 @@ def test_only_the_center_sees_the_list(client_as, reference, role):
 
 
 def test_the_reviewer_is_warned_on_the_review_page(learners, client_as):
-    entry = factories.make_catalogue(name="全国计算机等级考试一级证书")
+    catalogue_achievement = factories.make_catalogue(name="全国计算机等级考试一级证书")
     course = factories.make_catalogue("course", name="计算机应用基础", institution=factories.make_institution())
-    rule = factories.make_rule([entry], [course])
+    rule = factories.make_rule([catalogue_achievement], [course])
     holder, copier, honest = learners("张三丰"), learners("李四光"), learners("王五")
-    original = add(holder, entry, "NCRE-2021-001")
-    duplicate = add(copier, entry, "NCRE-2021-001")
-    clean = add(honest, entry, "NCRE-2021-002")
+    original = add(holder, catalogue_achievement, "NCRE-2021-001")
+    duplicate = add(copier, catalogue_achievement, "NCRE-2021-001")
+    clean = add(honest, catalogue_achievement, "NCRE-2021-002")
     applications = {row.id: ledger.submit_conversion(row, rule, row.learner) for row in (duplicate, clean)}
     reviewer = client_as(factories.make_user(Role.REVIEWER, institution=copier.user.teaching_point))
     page = reviewer.get(f"/admin/initial_review/review/{applications[duplicate.id].id}").get_data(as_text=True)

@@ -49,8 +49,8 @@ def test_catalogue_import_names_the_institution_per_row(center):
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     batch = ImportBatch.get()
     assert (batch.accepted, batch.rejected) == (1, 1)
-    entry = CatalogueAchievement.get()
-    assert entry.name == "一级证书" and entry.fields["certificate_level"] == "一级"
+    catalogue_achievement = CatalogueAchievement.get()
+    assert catalogue_achievement.name == "一级证书" and catalogue_achievement.fields["certificate_level"] == "一级"
     page = center.get("/admin/catalogue/").get_data(as_text=True)
     assert 'data-excel="import"' in page and 'data-excel="export"' in page
 

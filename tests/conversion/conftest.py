@@ -11,12 +11,12 @@ from tests.institution.conftest import make_space
 
 
 def holders(space, count, prefix):
-    """``count`` learners of ``space``'s institution holding its entry, stored by it."""
+    """``count`` learners of ``space``'s institution holding its catalogue achievement, stored by it."""
     rows = []
     for n in range(count):
         learner = factories.make_learner(real_name=f"{prefix}{n + 1:02d}", added_by_institution=space.institution)
         rows.append(factories.make_achievement(
-            learner, space.entry, source=AchievementSource.INSTITUTION, stored_by=space.institution,
+            learner, space.catalogue_achievement, source=AchievementSource.INSTITUTION, stored_by=space.institution,
             personal_code=f"{prefix}-{n + 1:03d}", obtained_on=dt.date(2022, 3, 1),
         ))
     return rows
@@ -24,13 +24,13 @@ def holders(space, count, prefix):
 
 @pytest.fixture
 def world(app, reference):
-    """A: publisher of ``rule`` (B's entry → A's course); B: holds 3 more learners."""
+    """A: publisher of ``rule`` (B's catalogue achievement → A's course); B: holds 3 more learners."""
     a, b = make_space("A"), make_space("B")
     course = factories.make_catalogue("course", institution=a.institution, name="A课程：经济学基础")
-    rule = factories.make_rule([b.entry], [course], institution=a.institution, code="202611290001")
-    # B's rule from A's entry: the mirror, so A has batches and records of its own to hide.
+    rule = factories.make_rule([b.catalogue_achievement], [course], institution=a.institution, code="202611290001")
+    # B's rule from A's catalogue achievement: the mirror, so A has batches and records of its own to hide.
     b_course = factories.make_catalogue("course", institution=b.institution, name="B课程：统计学")
-    mirror = factories.make_rule([a.entry], [b_course], institution=b.institution, code="202611290002")
+    mirror = factories.make_rule([a.catalogue_achievement], [b_course], institution=b.institution, code="202611290002")
     return SimpleNamespace(a=a, b=b, rule=rule, course=course, mirror=mirror, b_course=b_course,
                            b_holders=[b.stored] + holders(b, 3, "B学员"))
 

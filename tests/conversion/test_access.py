@@ -24,8 +24,8 @@ def triangle(app, reference):
     a, b, c = make_space("A"), make_space("B"), make_space("C")
     b_course = factories.make_catalogue("course", institution=b.institution, name="乙接收课程")
     c_course = factories.make_catalogue("course", institution=c.institution, name="丙接收课程")
-    into_b = factories.make_rule([c.entry], [b_course], institution=b.institution, code="202611290101")
-    into_c = factories.make_rule([b.entry], [c_course], institution=c.institution, code="202611290102")
+    into_b = factories.make_rule([c.catalogue_achievement], [b_course], institution=b.institution, code="202611290101")
+    into_c = factories.make_rule([b.catalogue_achievement], [c_course], institution=c.institution, code="202611290102")
     c_holders = holders(c, 2, "丙学员")
     b_holders = holders(b, 2, "乙学员")
     received = ledger.submit_batch(c.institution, into_b, c_holders, c.admin)
@@ -33,7 +33,7 @@ def triangle(app, reference):
     # C's learner applied on their own under B's rule (past the initial review).
     point = factories.make_teaching_point()
     learner = factories.make_learner(real_name="丙个人申请者", teaching_point=point)
-    own = factories.make_achievement(learner, c.entry)
+    own = factories.make_achievement(learner, c.catalogue_achievement)
     personal = ledger.submit_conversion(own, into_b, learner)
     ledger.initial_review(personal, factories.make_user("reviewer", institution=point), True, "同意")
     received_apps = [a.id for a in Application.select().where(Application.batch == received)]

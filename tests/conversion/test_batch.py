@@ -94,10 +94,10 @@ def test_only_other_institutions_published_rules_with_my_source(world, client_as
     """A rule of my own, an unpublished one, one whose source is not mine: 404, nothing created."""
     rule = {
         "own": world.mirror,  # B's own rule
-        "draft": factories.make_rule([world.b.entry], [world.course], institution=world.a.institution,
+        "draft": factories.make_rule([world.b.catalogue_achievement], [world.course], institution=world.a.institution,
                                      status=RuleStatus.DRAFT),
-        "withdrawn": factories.make_rule([world.b.entry], [world.course], institution=world.a.institution,
-                                         status=RuleStatus.WITHDRAWN),
+        "withdrawn": factories.make_rule([world.b.catalogue_achievement], [world.course],
+                                         institution=world.a.institution, status=RuleStatus.WITHDRAWN),
         "unrelated": factories.make_rule([factories.make_catalogue()], [world.course], institution=world.a.institution),
         "missing": type("R", (), {"id": 99999})(),
     }[which]
@@ -110,7 +110,7 @@ def test_only_other_institutions_published_rules_with_my_source(world, client_as
 def test_only_my_learners_holding_my_source(world, client_as):
     """Forged ids (A's learner, a B learner whose source was stored by someone else) are left out."""
     stray = factories.make_learner(real_name="他人存储学员")
-    foreign = factories.make_achievement(stray, world.b.entry, stored_by=world.a.institution)
+    foreign = factories.make_achievement(stray, world.b.catalogue_achievement, stored_by=world.a.institution)
     client = client_as(world.b.admin)
     assert "他人存储学员" not in client.get(apply_url(world.rule)).get_data(as_text=True)
     client.post(apply_url(world.rule), data={"ids": [world.a.stored.id, foreign.id]})
@@ -137,9 +137,9 @@ def test_batch_is_set_based(world):
     """The number of queries building a batch does not grow with its learners."""
     counts = []
     for size, prefix in ((2, "小批"), (40, "大批")):
-        entry = factories.make_catalogue("course", institution=world.b.institution)
-        rule = factories.make_rule([entry], [world.course], institution=world.a.institution)
-        space = type("S", (), {"institution": world.b.institution, "entry": entry})
+        catalogue_achievement = factories.make_catalogue("course", institution=world.b.institution)
+        rule = factories.make_rule([catalogue_achievement], [world.course], institution=world.a.institution)
+        space = type("S", (), {"institution": world.b.institution, "catalogue_achievement": catalogue_achievement})
         holders(space, size, prefix)
         with counted_queries(db.obj) as statements:
             batch = ledger.submit_batch(world.b.institution, rule, ledger.batch_holders(world.b.institution.id,

@@ -10,7 +10,7 @@ from tests.institution.test_lists import login_with_token
 def test_conversion_posts_without_token_are_refused(csrf_app, reference):
     a, b = make_space("A"), make_space("B")
     course = factories.make_catalogue("course", institution=a.institution)
-    rule = factories.make_rule([b.entry], [course], institution=a.institution)
+    rule = factories.make_rule([b.catalogue_achievement], [course], institution=a.institution)
     held = holders(b, 2, "B学员")
     batch = ledger.submit_batch(b.institution, rule, held, b.admin)
     b_client, a_client = csrf_app.test_client(), csrf_app.test_client()

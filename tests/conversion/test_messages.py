@@ -19,7 +19,7 @@ def opened(client, message):
 
 def test_feedback_message_opens_the_feedback_to_handle(world, client_as):
     learner = factories.make_learner(real_name="反馈学员")
-    stored = factories.make_achievement(learner, world.a.entry, source=AchievementSource.INSTITUTION,
+    stored = factories.make_achievement(learner, world.a.catalogue_achievement, source=AchievementSource.INSTITUTION,
                                         stored_by=world.a.institution, obtained_on=dt.date(2022, 1, 1))
     client_as(learner).post(f"/me/achievements/{stored.id}/feedback", data={"content": "发证日期有误"})
     message = latest(world.a.admin)

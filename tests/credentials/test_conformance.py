@@ -88,7 +88,7 @@ def test_valid_from_is_the_award_date(client_as):
 
 
 def test_each_issuing_body_has_one_name(client_as):
-    """A catalogue entry whose issuing body is its institution, one naming another body,
+    """A catalogue achievement whose issuing body is its institution, one naming another body,
     and a conversion under the same institution's rule: one id, one name, everywhere."""
     learner = learner_with_point()
     owner = client_as(learner)
@@ -97,8 +97,8 @@ def test_each_issuing_body_has_one_name(client_as):
     other = factories.make_catalogue(name="计算机一级证书", institution=college,
                                      fields={name: "教育部教育考试院" for name in ISSUER_FIELDS})
     tokens = []
-    for entry in (own, other):
-        item = factories.make_achievement(learner, entry, status=AchievementStatus.RECOGNISED)
+    for catalogue_achievement in (own, other):
+        item = factories.make_achievement(learner, catalogue_achievement, status=AchievementStatus.RECOGNISED)
         tokens.append(owner.get(f"/me/credentials/achievements/{item.id}.jwt").get_data(as_text=True))
     application = passed_conversion(learner)
     tokens.append(owner.get(f"/me/credentials/conversions/{application.id}.jwt").get_data(as_text=True))

@@ -64,12 +64,13 @@ def test_export_follows_the_filter_or_the_selection(client_as):
 def test_export_of_joined_learner_achievements(client_as, reference):
     user = factories.make_user("institution")
     client = client_as(user)
-    entry = factories.make_catalogue("inst_he_diploma", institution=user.institution)
+    catalogue_achievement = factories.make_catalogue("inst_he_diploma", institution=user.institution)
     learner = factories.make_learner()
     from models import AchievementSource, AchievementStatus, LearnerAchievement
 
     LearnerAchievement.create(
-        learner=learner, catalogue=entry, category=entry.category, name=entry.name, institution=user.institution,
+        learner=learner, catalogue=catalogue_achievement, category=catalogue_achievement.category,
+        name=catalogue_achievement.name, institution=user.institution,
         status=AchievementStatus.CATALOGUE, source=AchievementSource.IMPORT, personal_code="+86", stored_by=user.institution,
     )
     factories.make_learner()  # not stored by this institution

@@ -226,7 +226,7 @@ def test_template_marks_required_columns_and_formats(client_as):
 def test_learner_achievements_import_creates_inactive_learners(client_as, reference):
     institution_user = factories.make_user("institution")
     client = client_as(institution_user)
-    entry = factories.make_catalogue("inst_he_diploma", institution=institution_user.institution)
+    catalogue_achievement = factories.make_catalogue("inst_he_diploma", institution=institution_user.institution)
     holder = factories.make_learner()
     rows = [
         ["学员姓名", "身份证号", "个人成果编号", "颁证日期"],
@@ -235,21 +235,23 @@ def test_learner_achievements_import_creates_inactive_learners(client_as, refere
         ["错名字", holder.id_number, "A-3", 44621.0],
         ["未来", ids(1, 960)[0], "A-4", (dt.date.today() + dt.timedelta(days=3)).isoformat()],
     ]
-    url = f"/admin/x_learner_achievements/import/?target={entry.id}"
-    result_page(client, upload(client, url, workbook_bytes(rows), target=entry.id))
+    url = f"/admin/x_learner_achievements/import/?target={catalogue_achievement.id}"
+    result_page(client, upload(client, url, workbook_bytes(rows), target=catalogue_achievement.id))
     batch = ImportBatch.get()
-    assert (batch.accepted, batch.rejected, batch.target_id) == (2, 2, entry.id)
+    assert (batch.accepted, batch.rejected, batch.target_id) == (2, 2, catalogue_achievement.id)
     new = User.get(User.real_name == "新学员")
     assert new.status == AccountStatus.INACTIVE and new.added_by_institution_id == institution_user.institution_id
-    stored = LearnerAchievement.select().where(LearnerAchievement.catalogue == entry.id).order_by(LearnerAchievement.id)
+    stored = (LearnerAchievement.select().where(LearnerAchievement.catalogue == catalogue_achievement.id)
+              .order_by(LearnerAchievement.id))
     assert [(a.learner_id, a.obtained_on, a.personal_code) for a in stored] == [
         (new.id, dt.date(2022, 3, 1), "A-1"),
         (holder.id, dt.date(2022, 3, 1), "A-2"),
     ]
     assert all(a.stored_by_id == institution_user.institution_id and a.import_batch == batch.id for a in stored)
     # Another institution's achievement cannot be the target.
-    other_entry = factories.make_catalogue("inst_he_diploma")
-    assert client.get(f"/admin/x_learner_achievements/import/?target={other_entry.id}").status_code == 404
+    other_catalogue_achievement = factories.make_catalogue("inst_he_diploma")
+    url = f"/admin/x_learner_achievements/import/?target={other_catalogue_achievement.id}"
+    assert client.get(url).status_code == 404
 
 
 def test_overlapping_imports_restore_the_garbage_collector_once_all_are_done():

@@ -9,7 +9,7 @@ from services.accounts import permissions
 from tests import factories
 
 
-class ScopedEntries(SecureModelView):
+class ScopedCatalogueAchievements(SecureModelView):
     """A view like every institution-space view: editable, deletable, with an action."""
 
     roles = permissions.INSTITUTION_USERS | {permissions.CENTER}
@@ -24,14 +24,14 @@ class ScopedEntries(SecureModelView):
 
     @action("stop", "停用", "确认停用？")
     def action_stop(self, ids):
-        for entry in self.scoped(ids):
-            entry.disabled = True
-            entry.save()
+        for catalogue_achievement in self.scoped(ids):
+            catalogue_achievement.disabled = True
+            catalogue_achievement.save()
 
 
 def add_scoped_view(app):
     admin = app.extensions["admin"][0]
-    admin.add_view(ScopedEntries(CatalogueAchievement, name="scoped", endpoint="scoped"))
+    admin.add_view(ScopedCatalogueAchievements(CatalogueAchievement, name="scoped", endpoint="scoped"))
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_admin_delete_and_action_without_csrf_token_change_nothing(csrf_app, ref
     """With CSRF on (as in production), a forged POST without the token is refused."""
     add_scoped_view(csrf_app)
     user = factories.make_user("center")
-    entry = factories.make_catalogue()
+    catalogue_achievement = factories.make_catalogue()
     client = csrf_app.test_client()
     login_page = client.get("/login").get_data(as_text=True)
     token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
@@ -94,14 +94,15 @@ def test_admin_delete_and_action_without_csrf_token_change_nothing(csrf_app, ref
         data={"csrf_token": token, "identity": "person", "identifier": user.username, "password": factories.PASSWORD},
     )
     assert client.get("/admin/").status_code == 200
-    assert client.post("/admin/scoped/delete/", data={"id": entry.id}).status_code == 400
-    assert client.post("/admin/scoped/action/", data={"action": "stop", "rowid": [entry.id]}).status_code == 400
-    assert CatalogueAchievement.get_by_id(entry.id).disabled is False
+    assert client.post("/admin/scoped/delete/", data={"id": catalogue_achievement.id}).status_code == 400
+    stop = {"action": "stop", "rowid": [catalogue_achievement.id]}
+    assert client.post("/admin/scoped/action/", data=stop).status_code == 400
+    assert CatalogueAchievement.get_by_id(catalogue_achievement.id).disabled is False
     # The same action with the page's token goes through: the token is what is checked.
     page = client.get("/admin/scoped/").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    client.post("/admin/scoped/action/", data={"csrf_token": token, "action": "stop", "rowid": [entry.id]})
-    assert CatalogueAchievement.get_by_id(entry.id).disabled is True
+    client.post("/admin/scoped/action/", data={"csrf_token": token, **stop})
+    assert CatalogueAchievement.get_by_id(catalogue_achievement.id).disabled is True
 
 
 def test_login_without_csrf_token_is_refused(csrf_app):
@@ -113,8 +114,9 @@ def test_login_without_csrf_token_is_refused(csrf_app):
 
 
 def test_delete_keeps_holders_and_refuses_referenced_rows(app, reference, client_as):
-    """Deleting a catalogue entry never touches learners who hold it; an entry that a
-    rule still uses is not deleted (Flask-Admin's own delete would cascade)."""
+    """Deleting a catalogue achievement never touches learners who hold it; a catalogue
+    achievement that a rule still uses is not deleted (Flask-Admin's own delete would
+    cascade)."""
     add_scoped_view(app)
     held = factories.make_catalogue()
     holder = factories.make_learner()

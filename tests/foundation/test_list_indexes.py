@@ -75,10 +75,11 @@ def test_migration_11_names_each_applications_institutions(reference):
     from tests import factories
 
     college, other = factories.make_institution(), factories.make_institution()
-    entry = factories.make_catalogue(institution=other)
-    rule = factories.make_rule([entry], [factories.make_catalogue(institution=college)], institution=college)
+    catalogue_achievement = factories.make_catalogue(institution=other)
+    rule = factories.make_rule([catalogue_achievement], [factories.make_catalogue(institution=college)],
+                               institution=college)
     learner = factories.make_learner()
-    achievement = factories.make_achievement(learner, entry)
+    achievement = factories.make_achievement(learner, catalogue_achievement)
     batch = ConversionBatch.create(institution=other, rule=rule)
     own = Application.create(kind=ApplicationKind.CONVERSION, learner=learner, achievement=achievement, rule=rule)
     batched = Application.create(kind=ApplicationKind.BATCH, learner=learner, achievement=achievement, rule=rule,

@@ -1,4 +1,4 @@
-"""Model-layer rules: immutable catalogue entries, unique and foreign-key constraints."""
+"""Model-layer rules: immutable catalogue achievements, unique and foreign-key constraints."""
 import pytest
 from peewee import IntegrityError
 
@@ -7,31 +7,31 @@ from tests import factories
 
 
 def test_saved_catalogue_achievement_cannot_be_changed(app, reference):
-    entry = factories.make_catalogue(name="全国计算机等级考试一级证书")
-    entry.name = "改过的名字"
+    catalogue_achievement = factories.make_catalogue(name="全国计算机等级考试一级证书")
+    catalogue_achievement.name = "改过的名字"
     with pytest.raises(ImmutableError):
-        entry.save()
+        catalogue_achievement.save()
     with pytest.raises(ImmutableError):
-        CatalogueAchievement.update(name="x").where(CatalogueAchievement.id == entry.id).execute()
-    assert CatalogueAchievement.get_by_id(entry.id).name == "全国计算机等级考试一级证书"
+        CatalogueAchievement.update(name="x").where(CatalogueAchievement.id == catalogue_achievement.id).execute()
+    assert CatalogueAchievement.get_by_id(catalogue_achievement.id).name == "全国计算机等级考试一级证书"
 
 
 def test_catalogue_status_flags_change_through_named_fields(app, reference):
-    entry = factories.make_catalogue()
-    entry = CatalogueAchievement.get_by_id(entry.id)
-    entry.recognition_status = RecognitionStatus.RECOGNISED
-    entry.disabled = True
-    entry.save()
-    fresh = CatalogueAchievement.get_by_id(entry.id)
+    catalogue_achievement = factories.make_catalogue()
+    catalogue_achievement = CatalogueAchievement.get_by_id(catalogue_achievement.id)
+    catalogue_achievement.recognition_status = RecognitionStatus.RECOGNISED
+    catalogue_achievement.disabled = True
+    catalogue_achievement.save()
+    fresh = CatalogueAchievement.get_by_id(catalogue_achievement.id)
     assert (fresh.recognition_status, fresh.disabled) == ("recognised", True)
 
 
 def test_learner_holds_a_catalogue_achievement_once(app, reference):
     learner = factories.make_learner()
-    entry = factories.make_catalogue()
-    factories.make_achievement(learner, entry)
+    catalogue_achievement = factories.make_catalogue()
+    factories.make_achievement(learner, catalogue_achievement)
     with pytest.raises(IntegrityError), db.atomic():
-        factories.make_achievement(learner, entry)
+        factories.make_achievement(learner, catalogue_achievement)
     # Non-catalogue (非名录) achievements are not limited.
     factories.make_achievement(learner)
     factories.make_achievement(learner)

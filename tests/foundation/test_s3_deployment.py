@@ -31,10 +31,10 @@ def disk_files(app):
 
 
 def upload_evidence(client):
-    entry = factories.make_catalogue(name="全国计算机等级考试一级证书")
+    catalogue_achievement = factories.make_catalogue(name="全国计算机等级考试一级证书")
     response = client.post(
-        f"/me/achievements/new?category={entry.category_id}",
-        data={"catalogue_id": str(entry.id), "f_certificate_no": "No.1", "f_obtained_on": "2021-06-30",
+        f"/me/achievements/new?category={catalogue_achievement.category_id}",
+        data={"catalogue_id": str(catalogue_achievement.id), "f_certificate_no": "No.1", "f_obtained_on": "2021-06-30",
               "evidence": [png()]},
         content_type="multipart/form-data",
     )

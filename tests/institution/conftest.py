@@ -26,12 +26,12 @@ def make_space(label):
     a 未激活 learner it added, feedback, a message, a sub-user and an import record."""
     institution = factories.make_institution(name=f"{label}学院")
     admin = factories.make_user(Role.INSTITUTION, institution=institution, real_name=f"{label}管理员")
-    entry = factories.make_catalogue("inst_he_diploma", institution=institution, name=f"{label}经济学毕业证书",
-                                     fields={"issuer": f"{label}学院"})
+    catalogue_achievement = factories.make_catalogue("inst_he_diploma", institution=institution,
+                                                     name=f"{label}经济学毕业证书", fields={"issuer": f"{label}学院"})
     learner = factories.make_learner(real_name=f"{label}学员", added_by_institution=institution)
     stored = factories.make_achievement(
-        learner, entry, source=AchievementSource.INSTITUTION, stored_by=institution, personal_code=f"{label}-P001",
-        obtained_on=dt.date(2022, 3, 1),
+        learner, catalogue_achievement, source=AchievementSource.INSTITUTION, stored_by=institution,
+        personal_code=f"{label}-P001", obtained_on=dt.date(2022, 3, 1),
     )
     inactive = factories.make_learner(real_name=f"{label}未激活学员", status=AccountStatus.INACTIVE,
                                       added_by_institution=institution, phone=None, password=None)
@@ -41,14 +41,15 @@ def make_space(label):
     subuser = factories.make_user(Role.SUBUSER, institution=institution, username=f"{label.lower()}sub1",
                                   real_name=f"{label}子用户")
     batch = ImportBatch.create(kind="learner_achievements", operator=admin, institution=institution,
-                               target_id=entry.id, filename=f"{label}导入.xlsx", accepted=1, rejected=1)
+                               target_id=catalogue_achievement.id, filename=f"{label}导入.xlsx", accepted=1, rejected=1)
     result = Attachment.create(owner_type="import", owner_id=batch.id, purpose="rejected",
                                original_name=f"{label}失败.xlsx", stored_name=f"{label.lower()}-{batch.id}.xlsx",
                                size=1, mime="application/octet-stream", sha256="0" * 64)
     ImportBatch.update(rejected_file=result).where(ImportBatch.id == batch.id).execute()
     return SimpleNamespace(
-        institution=institution, admin=admin, entry=entry, learner=learner, stored=stored, inactive=inactive,
-        feedback=feedback, message=message, subuser=subuser, batch=batch, result=result,
+        institution=institution, admin=admin, catalogue_achievement=catalogue_achievement, learner=learner,
+        stored=stored, inactive=inactive, feedback=feedback, message=message, subuser=subuser, batch=batch,
+        result=result,
     )
 
 

@@ -42,33 +42,34 @@ def snapshot():
 
 def b_markers(b):
     return [
-        b.institution.name, b.entry.name, b.learner.real_name, b.learner.id_number, b.inactive.real_name,
-        b.inactive.id_number, b.feedback.content, b.message.title, b.message.body, b.subuser.username,
-        b.subuser.real_name, b.batch.filename, b.result.original_name, b.stored.personal_code,
+        b.institution.name, b.catalogue_achievement.name, b.learner.real_name, b.learner.id_number,
+        b.inactive.real_name, b.inactive.id_number, b.feedback.content, b.message.title, b.message.body,
+        b.subuser.username, b.subuser.real_name, b.batch.filename, b.result.original_name, b.stored.personal_code,
     ]
 
 
 def forged_requests(b):
     """(method, url, data) for every institution-space route, aimed at B's rows."""
-    entry, stored, inactive, learner = b.entry.id, b.stored.id, b.inactive.id, b.learner.id
+    catalogue_achievement_id, stored, inactive = b.catalogue_achievement.id, b.stored.id, b.inactive.id
+    learner = b.learner.id
     pdf = pdf_upload
     requests = [
         # 机构成果
         ("get", "/admin/inst_achievements/", None),
-        ("get", f"/admin/inst_achievements/details/?id={entry}", None),
-        ("get", f"/admin/inst_achievements/edit/?id={entry}", None),
-        ("post", f"/admin/inst_achievements/edit/?id={entry}", {"intro": "changed"}),
-        ("post", "/admin/inst_achievements/delete/", {"id": entry}),
-        ("post", "/admin/inst_achievements/action/", {"action": "delete", "rowid": [entry]}),
+        ("get", f"/admin/inst_achievements/details/?id={catalogue_achievement_id}", None),
+        ("get", f"/admin/inst_achievements/edit/?id={catalogue_achievement_id}", None),
+        ("post", f"/admin/inst_achievements/edit/?id={catalogue_achievement_id}", {"intro": "changed"}),
+        ("post", "/admin/inst_achievements/delete/", {"id": catalogue_achievement_id}),
+        ("post", "/admin/inst_achievements/action/", {"action": "delete", "rowid": [catalogue_achievement_id]}),
         # 学员成果
         ("get", "/admin/inst_learner_achievements/", None),
-        ("get", f"/admin/inst_learner_achievements/?catalogue={entry}", None),
+        ("get", f"/admin/inst_learner_achievements/?catalogue={catalogue_achievement_id}", None),
         ("get", f"/admin/inst_learner_achievements/?learner={learner}", None),
         ("get", f"/admin/inst_learner_achievements/details/?id={stored}", None),
         ("get", f"/admin/inst_learner_achievements/edit/?id={stored}", None),
         ("post", "/admin/inst_learner_achievements/delete/", {"id": stored}),
-        ("get", f"/admin/inst_learner_achievements/store/{entry}/", None),
-        ("post", f"/admin/inst_learner_achievements/store/{entry}/",
+        ("get", f"/admin/inst_learner_achievements/store/{catalogue_achievement_id}/", None),
+        ("post", f"/admin/inst_learner_achievements/store/{catalogue_achievement_id}/",
          {"real_name": "伪造学员", "id_number": "110101199003070011", "personal_code": "X1", "obtained_on": "2022-01-01"}),
         ("get", f"/admin/inst_learner_achievements/withdraw/?ids={stored}", None),
         ("post", f"/admin/inst_learner_achievements/withdraw/?ids={stored}",
@@ -119,11 +120,11 @@ def excel_requests(b):
         base = f"/admin/{view}"
         found += [
             ("get", f"{base}/imports/", None),
-            ("get", f"{base}/imports/?target={b.entry.id}", None),
+            ("get", f"{base}/imports/?target={b.catalogue_achievement.id}", None),
             ("get", f"{base}/import/{b.batch.id}/", None),
             ("get", f"{base}/import/{b.batch.id}/?file=rejected", None),
-            ("get", f"{base}/import/?target={b.entry.id}", None),
-            ("get", f"{base}/export/?ids={b.entry.id},{b.stored.id},{b.inactive.id}", None),
+            ("get", f"{base}/import/?target={b.catalogue_achievement.id}", None),
+            ("get", f"{base}/export/?ids={b.catalogue_achievement.id},{b.stored.id},{b.inactive.id}", None),
         ]
     return found
 
@@ -165,7 +166,7 @@ def test_export_with_forged_ids_holds_nothing_of_another_institution(spaces, act
     """导出 with a valid SMS code: B's ids select nothing; the unfiltered export has A's rows only."""
     client = client_as(actor)
     b = spaces.b
-    ids = f"{b.entry.id},{b.stored.id},{b.inactive.id},{b.learner.id}"
+    ids = f"{b.catalogue_achievement.id},{b.stored.id},{b.inactive.id},{b.learner.id}"
     markers = b_markers(b)
     exported = 0
     for view in ("inst_achievements", "inst_learner_achievements", "inst_learners"):
@@ -177,7 +178,7 @@ def test_export_with_forged_ids_holds_nothing_of_another_institution(spaces, act
             cells = exported_cells(response)
             assert not [m for m in markers if m and m in cells], (view, query)
             if view == "inst_achievements" and not query:
-                assert spaces.a.entry.name in cells
+                assert spaces.a.catalogue_achievement.name in cells
             exported += 1
     assert exported >= 2
 
@@ -187,7 +188,7 @@ def test_own_rows_are_reachable(spaces, client_as):
     client = client_as(spaces.a.admin)
     a = spaces.a
     for url in (
-        f"/admin/inst_achievements/details/?id={a.entry.id}",
+        f"/admin/inst_achievements/details/?id={a.catalogue_achievement.id}",
         f"/admin/inst_learner_achievements/details/?id={a.stored.id}",
         f"/admin/inst_learners/details/?id={a.inactive.id}",
         f"/admin/inst_feedback/details/?id={a.feedback.id}",
@@ -195,7 +196,8 @@ def test_own_rows_are_reachable(spaces, client_as):
     ):
         response = client.get(url)
         assert response.status_code == 200, url
-    assert a.entry.name in client.get(f"/admin/inst_achievements/details/?id={a.entry.id}").get_data(as_text=True)
+    details = client.get(f"/admin/inst_achievements/details/?id={a.catalogue_achievement.id}")
+    assert a.catalogue_achievement.name in details.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

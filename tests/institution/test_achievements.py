@@ -1,5 +1,5 @@
 """机构成果管理: storing by type from the type's schema, authorisation, X certificates,
-read-only entries, delete only 未认定 (holders keep theirs), counts and links."""
+read-only catalogue achievements, delete only 未认定 (holders keep theirs), counts and links."""
 import re
 
 import pytest
@@ -42,12 +42,12 @@ def test_store_new_achievement_from_the_type_form(spaces, client_as):
         assert label in form_page
     response = client.post(store_url("inst_voc_diploma"), data=DIPLOMA_FORM)
     assert response.status_code == 302
-    entry = CatalogueAchievement.get(CatalogueAchievement.name == "会计学毕业证书(高职)")
-    assert entry.institution_id == spaces.a.institution.id
-    assert entry.category.code == "inst_voc_diploma"
-    assert entry.fields["major"] == "会计" and entry.fields["duration_years"] == 3
-    assert entry.recognition_status == RecognitionStatus.UNRECOGNISED
-    assert entry.created_by_id == spaces.a.admin.id
+    catalogue_achievement = CatalogueAchievement.get(CatalogueAchievement.name == "会计学毕业证书(高职)")
+    assert catalogue_achievement.institution_id == spaces.a.institution.id
+    assert catalogue_achievement.category.code == "inst_voc_diploma"
+    assert catalogue_achievement.fields["major"] == "会计" and catalogue_achievement.fields["duration_years"] == 3
+    assert catalogue_achievement.recognition_status == RecognitionStatus.UNRECOGNISED
+    assert catalogue_achievement.created_by_id == spaces.a.admin.id
     details = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "财务会计类" in details and "2022-03-01" in details
 
@@ -97,10 +97,10 @@ def test_learner_types_are_not_storable_here(spaces, client_as):
 
 def test_saved_achievements_are_read_only(spaces, client_as):
     client = client_as(spaces.a.admin)
-    entry = spaces.a.entry
-    client.post(f"/admin/inst_achievements/edit/?id={entry.id}", data={"name": "改名", "intro": "改"})
-    after = CatalogueAchievement.get_by_id(entry.id)
-    assert after.name == entry.name and after.intro == entry.intro
+    catalogue_achievement = spaces.a.catalogue_achievement
+    client.post(f"/admin/inst_achievements/edit/?id={catalogue_achievement.id}", data={"name": "改名", "intro": "改"})
+    after = CatalogueAchievement.get_by_id(catalogue_achievement.id)
+    assert after.name == catalogue_achievement.name and after.intro == catalogue_achievement.intro
     assert "edit/?id=" not in client.get("/admin/inst_achievements/").get_data(as_text=True)
 
 
@@ -110,27 +110,30 @@ def test_delete_only_unrecognised_and_holders_keep_theirs(spaces, client_as):
     recognised = factories.make_catalogue("inst_he_diploma", institution=a.institution, name="已认定成果",
                                           recognition_status=RecognitionStatus.RECOGNISED)
     response = client.post(
-        "/admin/inst_achievements/action/", data={"action": "delete", "rowid": [a.entry.id, recognised.id]},
-        follow_redirects=True,
+        "/admin/inst_achievements/action/",
+        data={"action": "delete", "rowid": [a.catalogue_achievement.id, recognised.id]}, follow_redirects=True,
     )
     page = response.get_data(as_text=True)
-    assert CatalogueAchievement.get_or_none(CatalogueAchievement.id == a.entry.id) is None
+    assert CatalogueAchievement.get_or_none(CatalogueAchievement.id == a.catalogue_achievement.id) is None
     assert CatalogueAchievement.get_or_none(CatalogueAchievement.id == recognised.id) is not None
     assert "已认定成果" in page  # the refusal names it
     held = LearnerAchievement.get_by_id(a.stored.id)
-    assert held.catalogue_id is None and held.name == a.entry.name and held.status == AchievementStatus.CATALOGUE
+    assert held.catalogue_id is None and held.name == a.catalogue_achievement.name
+    assert held.status == AchievementStatus.CATALOGUE
 
 
 def test_list_counts_link_to_holders_and_rules(spaces, client_as):
     a = spaces.a
     other = factories.make_catalogue("qualification")
-    factories.make_rule([a.entry], [other])
+    factories.make_rule([a.catalogue_achievement], [other])
     page = client_as(a.admin).get("/admin/inst_achievements/").get_data(as_text=True)
-    assert f'href="/admin/inst_learner_achievements/?catalogue={a.entry.id}">1</a>' in page
-    assert f'/admin/inst_achievements/details/?id={a.entry.id}#rules">1</a>' in page
-    details = client_as(a.admin).get(f"/admin/inst_achievements/details/?id={a.entry.id}").get_data(as_text=True)
+    assert f'href="/admin/inst_learner_achievements/?catalogue={a.catalogue_achievement.id}">1</a>' in page
+    assert f'/admin/inst_achievements/details/?id={a.catalogue_achievement.id}#rules">1</a>' in page
+    details = client_as(a.admin).get(f"/admin/inst_achievements/details/?id={a.catalogue_achievement.id}")
+    details = details.get_data(as_text=True)
     assert "转换规则" in details or "Related conversion rules" in details
-    holders = client_as(a.admin).get(f"/admin/inst_learner_achievements/?catalogue={a.entry.id}").get_data(as_text=True)
+    holders = client_as(a.admin).get(f"/admin/inst_learner_achievements/?catalogue={a.catalogue_achievement.id}")
+    holders = holders.get_data(as_text=True)
     assert a.learner.real_name in holders
 
 
@@ -141,7 +144,7 @@ def test_home_counts_link_to_the_filtered_list(spaces, client_as, kind, shown):
     assert 'data-count="achievements_degree" href="/admin/inst_achievements/?kind=degree">1<' in home
     assert 'data-count="learner_achievements">1<' not in home  # a link, not plain text
     listed = client.get(f"/admin/inst_achievements/?kind={kind}").get_data(as_text=True)
-    assert (spaces.a.entry.name in listed) is shown
+    assert (spaces.a.catalogue_achievement.name in listed) is shown
 
 
 def test_home_counts_rules_by_status(spaces, client_as):
@@ -151,7 +154,7 @@ def test_home_counts_rules_by_status(spaces, client_as):
     target = factories.make_catalogue("inst_he_course", institution=a.institution)
     factories.make_rule([factories.make_catalogue("qualification")], [target])
     factories.make_rule([factories.make_catalogue("qualification")], [target], status=RuleStatus.DRAFT)
-    factories.make_rule([factories.make_catalogue("qualification")], [spaces.b.entry])  # B's rule
+    factories.make_rule([factories.make_catalogue("qualification")], [spaces.b.catalogue_achievement])  # B's rule
     home = client_as(a.admin).get("/admin/").get_data(as_text=True)
     for key, value in (("rules", 2), ("rules_published", 1), ("rules_draft", 1), ("rules_withdrawn", 0)):
         assert re.search(rf'data-count="{key}"[^>]*>{value}<', home), key
@@ -163,5 +166,5 @@ def test_delete_button_only_on_unrecognised_rows(spaces, client_as):
                                           recognition_status=RecognitionStatus.RECOGNISED)
     page = client_as(a.admin).get("/admin/inst_achievements/").get_data(as_text=True)
     rows = {m.group(1): m.group(0) for m in re.finditer(r'value="(\d+)"[\s\S]*?</tr>', page)}
-    assert "delete" in rows[str(a.entry.id)].lower()
+    assert "delete" in rows[str(a.catalogue_achievement.id)].lower()
     assert "delete_form" not in rows[str(recognised.id)] and "/delete/" not in rows[str(recognised.id)]

@@ -21,21 +21,21 @@ from tests import factories
 from tests.institution.conftest import pdf_upload
 
 
-def store(client, entry, **fields):
+def store(client, catalogue_achievement, **fields):
     data = {"real_name": "王小明", "id_number": factories.valid_id_number(), "personal_code": "GD2022001",
             "obtained_on": "2022-07-01", **fields}
-    return client.post(f"/admin/inst_learner_achievements/store/{entry.id}/", data=data), data
+    return client.post(f"/admin/inst_learner_achievements/store/{catalogue_achievement.id}/", data=data), data
 
 
 def test_storing_for_an_unknown_id_creates_an_inactive_learner(spaces, client_as):
     a = spaces.a
-    response, data = store(client_as(a.admin), a.entry, id_number=" 44010619851231003x ")
+    response, data = store(client_as(a.admin), a.catalogue_achievement, id_number=" 44010619851231003x ")
     assert response.status_code == 302
     learner = User.get(User.id_number == "44010619851231003X")
     assert learner.role == Role.LEARNER and learner.status == AccountStatus.INACTIVE
     assert learner.added_by_institution_id == a.institution.id and learner.password_hash is None
     held = LearnerAchievement.get(LearnerAchievement.learner == learner)
-    assert held.catalogue_id == a.entry.id and held.stored_by_id == a.institution.id
+    assert held.catalogue_id == a.catalogue_achievement.id and held.stored_by_id == a.institution.id
     assert held.source == AchievementSource.INSTITUTION and held.status == AchievementStatus.CATALOGUE
     assert held.personal_code == "GD2022001" and str(held.obtained_on) == "2022-07-01"
     assert held.category.code == "diploma"  # shown to the learner under their own subcategory
@@ -44,7 +44,7 @@ def test_storing_for_an_unknown_id_creates_an_inactive_learner(spaces, client_as
 def test_storing_for_an_existing_learner_notifies_them(spaces, client_as):
     a = spaces.a
     learner = factories.make_learner(real_name="李华")
-    response, _ = store(client_as(a.admin), a.entry, real_name="李华", id_number=learner.id_number)
+    response, _ = store(client_as(a.admin), a.catalogue_achievement, real_name="李华", id_number=learner.id_number)
     assert response.status_code == 302
     assert LearnerAchievement.get(LearnerAchievement.learner == learner).stored_by_id == a.institution.id
     assert Message.select().where(Message.user == learner).count() == 1
@@ -67,7 +67,7 @@ def test_refused_storage_changes_nothing(spaces, client_as, case, message):
         "check_digit": {"id_number": a.learner.id_number[:17] + ("0" if a.learner.id_number[17] != "0" else "1")},
     }[case]
     before = (User.select().count(), LearnerAchievement.select().count())
-    response, _ = store(client, a.entry, **fields)
+    response, _ = store(client, a.catalogue_achievement, **fields)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert message in page
@@ -119,10 +119,10 @@ def test_batch_withdraw_withdraws_and_notifies(spaces, client_as):
         assert Message.select().where(Message.user == row.learner_id).exists()
 
 
-def import_workbook(client, entry, rows):
+def import_workbook(client, catalogue_achievement, rows):
     """Fill the downloaded 导入学员 template with ``rows`` and upload it."""
     template = client.get(
-        f"/admin/inst_learner_achievements/import/template/?kind=learner_achievements&target={entry.id}"
+        f"/admin/inst_learner_achievements/import/template/?kind=learner_achievements&target={catalogue_achievement.id}"
     )
     assert template.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(template.data))
@@ -136,8 +136,8 @@ def import_workbook(client, entry, rows):
     book.save(buffer)
     buffer.seek(0)
     return client.post(
-        f"/admin/inst_learner_achievements/import/?kind=learner_achievements&target={entry.id}",
-        data={"kind": "learner_achievements", "target": entry.id, "file": (buffer, "learners.xlsx")},
+        f"/admin/inst_learner_achievements/import/?kind=learner_achievements&target={catalogue_achievement.id}",
+        data={"kind": "learner_achievements", "target": catalogue_achievement.id, "file": (buffer, "learners.xlsx")},
         content_type="multipart/form-data",
     )
 
@@ -147,14 +147,15 @@ def test_import_learners_with_one_bad_row(spaces, client_as):
     client = client_as(a.admin)
     rows = [(f"学员{i}", factories.valid_id_number(), f"P{i:03d}", "2022-06-30") for i in range(4)]
     rows.append(("坏行", "123456", "P999", "2022-06-30"))
-    response = import_workbook(client, a.entry, rows)
+    response = import_workbook(client, a.catalogue_achievement, rows)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     batch = ImportBatch.get(ImportBatch.institution == a.institution, ImportBatch.kind == "learner_achievements",
-                            ImportBatch.target_id == a.entry.id, ImportBatch.accepted == 4)
+                            ImportBatch.target_id == a.catalogue_achievement.id, ImportBatch.accepted == 4)
     assert batch.rejected == 1
     imported = User.select().where(User.id_number.in_([r[1] for r in rows[:4]]))
     assert all(u.status == AccountStatus.INACTIVE and u.added_by_institution_id == a.institution.id for u in imported)
-    records = client.get(f"/admin/inst_learner_achievements/imports/?target={a.entry.id}").get_data(as_text=True)
+    records = client.get(f"/admin/inst_learner_achievements/imports/?target={a.catalogue_achievement.id}")
+    records = records.get_data(as_text=True)
     assert f"/files/{batch.rejected_file_id}" in records
     failed = client.get(f"/files/{batch.rejected_file_id}?download=1")
     assert failed.status_code == 200
@@ -248,8 +249,8 @@ def test_details_pages_mask_id_and_phone(app, reference, client_as):
     college = factories.make_institution()
     staff = client_as("institution", institution=college)
     learner = factories.make_learner(added_by_institution=college)
-    entry = factories.make_catalogue(institution=college)
-    stored = factories.make_achievement(learner, entry, stored_by=college, source="institution")
+    catalogue_achievement = factories.make_catalogue(institution=college)
+    stored = factories.make_achievement(learner, catalogue_achievement, stored_by=college, source="institution")
     assert LearnerAchievement.get_by_id(stored.id).stored_by_id == college.id
     for url in (f"/admin/inst_learners/details/?id={learner.id}",
                 f"/admin/inst_learner_achievements/details/?id={stored.id}"):

@@ -15,9 +15,9 @@ LISTS = ("inst_achievements", "inst_learner_achievements", "inst_learners", "ins
 
 def add_rows(space, n):
     for i in range(n):
-        entry = factories.make_catalogue("inst_voc_course", institution=space.institution)
+        catalogue_achievement = factories.make_catalogue("inst_voc_course", institution=space.institution)
         learner = factories.make_learner(added_by_institution=space.institution)
-        held = factories.make_achievement(learner, entry, source=AchievementSource.INSTITUTION,
+        held = factories.make_achievement(learner, catalogue_achievement, source=AchievementSource.INSTITUTION,
                                           stored_by=space.institution)
         Feedback.create(learner=learner, achievement=held, institution=space.institution, content=f"反馈{i}")
         Message.create(user=space.admin, title=f"消息{i}", body="x", link="/admin/")
@@ -62,13 +62,13 @@ def test_posts_without_csrf_token_are_refused(csrf_app, csrf_space):
     client = csrf_app.test_client()
     login_with_token(client, space.admin)
     posts = [
-        (f"/admin/inst_learner_achievements/store/{space.entry.id}/",
+        (f"/admin/inst_learner_achievements/store/{space.catalogue_achievement.id}/",
          {"real_name": "某人", "id_number": factories.valid_id_number(), "personal_code": "1", "obtained_on": "2022-01-01"}),
         ("/admin/inst_learner_achievements/withdraw/", {"ids": str(space.stored.id), "reason": "x"}),
         (f"/admin/inst_feedback/handle/?id={space.feedback.id}", {"reply": "x", "result": "resolved"}),
         ("/admin/inst_learners/action/", {"action": "delete", "rowid": [space.inactive.id]}),
         ("/admin/inst_users/action/", {"action": "disable", "rowid": [space.subuser.id]}),
-        ("/admin/inst_achievements/action/", {"action": "delete", "rowid": [space.entry.id]}),
+        ("/admin/inst_achievements/action/", {"action": "delete", "rowid": [space.catalogue_achievement.id]}),
         ("/admin/inst_info/edit/", {"address": "x"}),
     ]
     users, held = User.select().count(), LearnerAchievement.get_by_id(space.stored.id).status
@@ -77,6 +77,6 @@ def test_posts_without_csrf_token_are_refused(csrf_app, csrf_space):
         assert response.status_code in (400, 302, 200), url
     assert User.select().count() == users
     assert LearnerAchievement.get_by_id(space.stored.id).status == held
-    assert CatalogueAchievement.get_or_none(CatalogueAchievement.id == space.entry.id) is not None
+    assert CatalogueAchievement.get_or_none(CatalogueAchievement.id == space.catalogue_achievement.id) is not None
     assert Feedback.get_by_id(space.feedback.id).reply is None
     assert User.get_by_id(space.subuser.id).status == "active"

@@ -72,10 +72,10 @@ def test_seeded_institution_achievements_carry_institution_types(app):
 
     demo.seed_demo()
     colleges = Institution.select().where(Institution.name.in_(["广东理工职业学院", "长沙理工大学", "广东开放大学"]))
-    entries = list(CatalogueAchievement.select().where(CatalogueAchievement.institution.in_(colleges)))
-    assert entries
-    # 学位证书 and 技师教育 have no institution type (SPEC §2); every other entry must be one.
-    wrong = [e.name for e in entries
+    catalogue_achievements = list(CatalogueAchievement.select().where(CatalogueAchievement.institution.in_(colleges)))
+    assert catalogue_achievements
+    # 学位证书 and 技师教育 have no institution type (SPEC §2); every other catalogue achievement must be one.
+    wrong = [e.name for e in catalogue_achievements
              if e.category.scope != CategoryScope.INSTITUTION and e.category.code not in ("degree", "technician")]
     assert wrong == []
     diploma = CatalogueAchievement.get(CatalogueAchievement.name == "经济统计学毕业证书(本科)")

@@ -68,19 +68,20 @@ def test_catalogue_search_combines_the_three_criteria(learner_client):
     assert (data["pages"], len(data["items"])) == (2, 2)
 
 
-def add_from_catalogue(client, entry, files=None, **extra):
-    data = {"catalogue_id": str(entry.id), "f_certificate_no": "No.123", "f_obtained_on": "2021-06-30",
+def add_from_catalogue(client, catalogue_achievement, files=None, **extra):
+    data = {"catalogue_id": str(catalogue_achievement.id), "f_certificate_no": "No.123", "f_obtained_on": "2021-06-30",
             "description": "考试通过", **extra}
     data["evidence"] = files if files is not None else [png()]
-    return client.post(new_url(entry.category.code), data=data, content_type="multipart/form-data")
+    return client.post(new_url(catalogue_achievement.category.code), data=data, content_type="multipart/form-data")
 
 
 def test_adding_a_catalogue_achievement_with_evidence(learner_client):
-    entry = factories.make_catalogue(name="全国计算机等级考试一级证书")
-    response = add_from_catalogue(learner_client, entry)
+    catalogue_achievement = factories.make_catalogue(name="全国计算机等级考试一级证书")
+    response = add_from_catalogue(learner_client, catalogue_achievement)
     assert response.status_code == 302
     row = LearnerAchievement.get(LearnerAchievement.learner == learner_client.user)
-    assert (row.catalogue_id, row.name, row.institution_id) == (entry.id, entry.name, entry.institution_id)
+    assert (row.catalogue_id, row.name, row.institution_id) == (
+        catalogue_achievement.id, catalogue_achievement.name, catalogue_achievement.institution_id)
     assert row.status == AchievementStatus.CATALOGUE  # recognised on adding, no application
     assert row.fields == {"certificate_no": "No.123", "obtained_on": "2021-06-30"}
     assert str(row.obtained_on) == "2021-06-30"
@@ -91,14 +92,14 @@ def test_adding_a_catalogue_achievement_with_evidence(learner_client):
 
 
 def test_the_same_catalogue_achievement_cannot_be_added_twice(learner_client):
-    entry = factories.make_catalogue()
-    assert add_from_catalogue(learner_client, entry).status_code == 302
-    body = add_from_catalogue(learner_client, entry).get_data(as_text=True)
+    catalogue_achievement = factories.make_catalogue()
+    assert add_from_catalogue(learner_client, catalogue_achievement).status_code == 302
+    body = add_from_catalogue(learner_client, catalogue_achievement).get_data(as_text=True)
     assert "已存有该成果" in body
     assert LearnerAchievement.select().count() == 1
 
 
-def test_catalogue_mode_needs_a_chosen_entry_and_keeps_input(learner_client):
+def test_catalogue_mode_needs_a_chosen_catalogue_achievement_and_keeps_input(learner_client):
     body = learner_client.post(new_url("qualification"), data={"f_certificate_no": "No.9"},
                                content_type="multipart/form-data").get_data(as_text=True)
     assert "请搜索并选择成果" in body and 'value="No.9"' in body
@@ -125,15 +126,15 @@ def test_manual_required_fields_are_reported(learner_client):
 
 @pytest.mark.parametrize("upload, message", [(exe_as_jpg, "上传附件格式为"), (big_jpg, "超过10 MB")])
 def test_bad_evidence_is_refused_and_nothing_is_stored(learner_client, upload, message):
-    entry = factories.make_catalogue()
-    body = add_from_catalogue(learner_client, entry, files=[upload()]).get_data(as_text=True)
+    catalogue_achievement = factories.make_catalogue()
+    body = add_from_catalogue(learner_client, catalogue_achievement, files=[upload()]).get_data(as_text=True)
     assert message in body
     assert LearnerAchievement.select().count() == 0 and Attachment.select().count() == 0
 
 
 def test_required_evidence_must_be_uploaded(learner_client):
-    entry = factories.make_catalogue()
-    body = add_from_catalogue(learner_client, entry, files=[]).get_data(as_text=True)
+    catalogue_achievement = factories.make_catalogue()
+    body = add_from_catalogue(learner_client, catalogue_achievement, files=[]).get_data(as_text=True)
     assert "请上传相关材料" in body and LearnerAchievement.select().count() == 0
 
 

@@ -17,13 +17,13 @@ def test_the_degree_language_chapter_completes(app):
     category = Category.get(Category.code == "qualification")
     assert client.get(f"/me/achievements/new?category={category.id}").status_code == 200
     found = client.get(f"/me/catalogue?category={category.id}&name=学士学位外语").get_json()
-    entry = CatalogueAchievement.get(CatalogueAchievement.name == "广东省成人高等教育学士学位外语水平统一考试")
-    assert [item["name"] for item in found["items"]] == [entry.name]
+    catalogue_achievement = CatalogueAchievement.get(CatalogueAchievement.name == "广东省成人高等教育学士学位外语水平统一考试")
+    assert [item["name"] for item in found["items"]] == [catalogue_achievement.name]
     added = client.post(f"/me/achievements/new?category={category.id}", data={
-        "catalogue_id": str(entry.id), "f_certificate_no": "XWWY2021-0088", "f_obtained_on": "2021-11-20",
-        "evidence": [png("成绩单.png")]}, content_type="multipart/form-data")
+        "catalogue_id": str(catalogue_achievement.id), "f_certificate_no": "XWWY2021-0088",
+        "f_obtained_on": "2021-11-20", "evidence": [png("成绩单.png")]}, content_type="multipart/form-data")
     assert added.status_code == 302
-    row = LearnerAchievement.select().where(LearnerAchievement.catalogue == entry.id).order_by(
+    row = LearnerAchievement.select().where(LearnerAchievement.catalogue == catalogue_achievement.id).order_by(
         LearnerAchievement.id.desc()).first()
     apply_page = client.get(f"/me/conversions/{row.id}/apply").get_data(as_text=True)
     assert "暂无适用于该成果的已发布转换规则" not in apply_page and "大学英语(2)" in apply_page

@@ -21,16 +21,16 @@ HEADER = ["学员姓名", "身份证号", "个人成果编号", "颁证日期"]
 
 @pytest.fixture
 def side(app, reference):
-    """Institution A with an entry, a learner holding it, and an API token."""
+    """Institution A with a catalogue achievement, a learner holding it, and an API token."""
     institution = factories.make_institution(name="A学院")
     admin = factories.make_user(Role.INSTITUTION, institution=institution)
-    entry = factories.make_catalogue("inst_he_diploma", institution=institution, name="A学院经济学毕业证书")
+    catalogue_achievement = factories.make_catalogue("inst_he_diploma", institution=institution, name="A学院经济学毕业证书")
     holder = factories.make_learner(real_name="持有人", birth_date=None)
-    factories.make_achievement(holder, entry, personal_code="H-1", stored_by=institution)
+    factories.make_achievement(holder, catalogue_achievement, personal_code="H-1", stored_by=institution)
     other = factories.make_learner(real_name="另一学员")
     _row, token = api_tokens.create(institution.id, "写令牌", "write", admin)
-    return {"institution": institution, "admin": admin, "entry": entry, "holder": holder, "other": other,
-            "token": token, "center": factories.make_user("center"), "app": app}
+    return {"institution": institution, "admin": admin, "catalogue_achievement": catalogue_achievement,
+            "holder": holder, "other": other, "token": token, "center": factories.make_user("center"), "app": app}
 
 
 def fresh_id(birth="19900101"):
@@ -76,14 +76,15 @@ def import_messages(kind, user, target, rows, header, tmp_path, suffix):
 
 def through_institution_form(s, client_as, values, tmp_path):
     data = dict(zip(("real_name", "id_number", "personal_code", "obtained_on"), values, strict=True))
-    page = client_as(s["admin"]).post(f"/admin/inst_learner_achievements/store/{s['entry'].id}/", data=data)
+    url = f"/admin/inst_learner_achievements/store/{s['catalogue_achievement'].id}/"
+    page = client_as(s["admin"]).post(url, data=data)
     return page.get_data(as_text=True), page.status_code == 302
 
 
 def through_import(suffix):
     def run(s, client_as, values, tmp_path):
-        messages, accepted = import_messages("learner_achievements", s["admin"], s["entry"], [values], HEADER,
-                                             tmp_path, suffix)
+        messages, accepted = import_messages("learner_achievements", s["admin"], s["catalogue_achievement"], [values],
+                                             HEADER, tmp_path, suffix)
         assert all(m.startswith("第2行 ") for m in messages)
         return " ".join(m.removeprefix("第2行 ") for m in messages), accepted == 1
     return run
@@ -91,8 +92,9 @@ def through_import(suffix):
 
 def through_api(s, client_as, values, tmp_path):
     item = dict(zip(("real_name", "id_number", "personal_code", "obtained_on"), values, strict=True))
+    body = {"items": [{"catalogue_achievement_id": s["catalogue_achievement"].id, **item}]}
     response = s["app"].test_client().post("/api/v1/achievements", headers={"Authorization": f"Bearer {s['token']}"},
-                                    json={"items": [{"catalogue_achievement_id": s["entry"].id, **item}]})
+                                           json=body)
     result = response.get_json()["results"][0]
     return " ".join(r.removeprefix("第2行 ") for r in result["reasons"]), result["status"] == "accepted"
 
@@ -124,13 +126,14 @@ def test_a_learner_s_own_dates_obey_the_same_rule(app, reference, client_as, cas
     """成果添加: the learner's date fields are held to the same rule, in the same words (under
     the subcategory's own label)."""
     learner = factories.make_learner(id_number=fresh_id("19900101"), birth_date=dt.date(1990, 1, 1))
-    entry = factories.make_catalogue()  # 职业资格证书: 发证日期
+    catalogue_achievement = factories.make_catalogue()  # 职业资格证书: 发证日期
     informal = Category.get(Category.code == "perf_work")  # 业绩完成时间
     client = client_as(learner)
     before = counts()
     from tests.learner.helpers import png
     for category, data, label in (
-        (entry.category, {"catalogue_id": str(entry.id), "f_certificate_no": "No.1"}, "发证日期"),
+        (catalogue_achievement.category, {"catalogue_id": str(catalogue_achievement.id), "f_certificate_no": "No.1"},
+         "发证日期"),
         (informal, {"name": "工作经历", "f_completed_by": "某公司"}, "业绩完成时间"),
     ):
         field = "f_obtained_on"
@@ -140,7 +143,7 @@ def test_a_learner_s_own_dates_obey_the_same_rule(app, reference, client_as, cas
     assert counts() == before
 
 
-# --- catalogue entries ------------------------------------------------------------------------
+# --- catalogue achievements -----------------------------------------------------------------------
 
 COURSE = "inst_he_course"
 CATALOGUE_HEADER = ["项目名称", "成果名称", "课程名称", "课程代码", "专业", "层次", "原始学时", "原始学分", "学分银行学分",
@@ -205,7 +208,7 @@ CATALOGUE_ENTRY_POINTS = {
 
 @pytest.mark.parametrize("entry_point", sorted(CATALOGUE_ENTRY_POINTS))
 @pytest.mark.parametrize("invariant", sorted(CATALOGUE_CASES))
-def test_a_catalogue_entry_is_refused_alike_everywhere(side, client_as, tmp_path, invariant, entry_point):
+def test_a_catalogue_achievement_is_refused_alike_everywhere(side, client_as, tmp_path, invariant, entry_point):
     factories.make_catalogue(COURSE, institution=side["institution"], name="统计学",
                              fields=course_values())
     build, message = CATALOGUE_CASES[invariant]
@@ -249,12 +252,12 @@ def test_a_type_needing_authorisation_is_refused_alike(side, client_as, tmp_path
 def test_a_push_that_redates_a_holding_keeps_the_same_date_rule(side):
     """The API names a stored holding again with another 颁证日期: the same rule, the same words."""
     holder = factories.make_learner(real_name="重推学员", id_number=fresh_id("19950101"))
-    held = factories.make_achievement(holder, side["entry"], personal_code="R-1", stored_by=side["institution"],
-                                      obtained_on=dt.date(2020, 1, 1))
+    held = factories.make_achievement(holder, side["catalogue_achievement"], personal_code="R-1",
+                                      stored_by=side["institution"], obtained_on=dt.date(2020, 1, 1))
     client = side["app"].test_client()
     for day, status in (("1994-12-31", "rejected"), ("2021-05-01", "updated")):
         response = client.post("/api/v1/achievements", headers={"Authorization": f"Bearer {side['token']}"},
-                               json={"items": [{"catalogue_achievement_id": side["entry"].id,
+                               json={"items": [{"catalogue_achievement_id": side["catalogue_achievement"].id,
                                                 "real_name": "重推学员", "id_number": holder.id_number,
                                                 "personal_code": "R-1", "obtained_on": day}]})
         result = response.get_json()["results"][0]

@@ -37,10 +37,13 @@ def varied(app, reference):
     levels = list(FrameworkLevel.select())
     colleges = [factories.make_institution(name=f"学院{i}") for i in range(3)]
     points = [factories.make_teaching_point(name=f"教学点{i}") for i in range(2)]
-    entries = [factories.make_catalogue(code, institution=rng.choice(colleges), credits=Decimal(rng.randint(1, 5)),
-                                        framework_level=rng.choice(levels + [None]))
-               for code in ("qualification", "course", "inst_he_diploma", "course", "qualification")]
-    rules = [factories.make_rule([entries[i]], [entries[(i + 1) % 5], entries[(i + 2) % 5]][: 1 + i % 2],
+    catalogue_achievements = [
+        factories.make_catalogue(code, institution=rng.choice(colleges), credits=Decimal(rng.randint(1, 5)),
+                                 framework_level=rng.choice(levels + [None]))
+        for code in ("qualification", "course", "inst_he_diploma", "course", "qualification")]
+    rules = [factories.make_rule([catalogue_achievements[i]],
+                                 [catalogue_achievements[(i + 1) % 5],
+                                  catalogue_achievements[(i + 2) % 5]][: 1 + i % 2],
                                  rule_type=rule_type)
              for i, rule_type in enumerate((RuleType.NON_DEGREE_TO_DEGREE, RuleType.DEGREE_TO_DEGREE,
                                             RuleType.NON_DEGREE_TO_NON_DEGREE))]
@@ -49,8 +52,9 @@ def varied(app, reference):
               AchievementStatus.WITHDRAWN, AchievementStatus.REVOKED, AchievementStatus.REFUSED]
     held = []
     for learner in learners:
-        for entry in rng.sample(entries, 3):
-            held.append(factories.make_achievement(learner, entry, status=rng.choice(states), created_at=_moment(rng)))
+        for catalogue_achievement in rng.sample(catalogue_achievements, 3):
+            held.append(factories.make_achievement(learner, catalogue_achievement, status=rng.choice(states),
+                                                   created_at=_moment(rng)))
         held.append(factories.make_achievement(learner, status=rng.choice(states), created_at=_moment(rng)))
     kinds = [ApplicationKind.RECOGNITION, ApplicationKind.CONVERSION, ApplicationKind.PERFORMANCE,
              ApplicationKind.BATCH]
@@ -65,7 +69,7 @@ def varied(app, reference):
         rule = rng.choice(rules) if kind in (ApplicationKind.CONVERSION, ApplicationKind.BATCH) else None
         Application.create(
             kind=kind, learner=achievement.learner_id, achievement=achievement, rule=rule,
-            target=rng.choice(entries) if kind == ApplicationKind.PERFORMANCE else None,
+            target=rng.choice(catalogue_achievements) if kind == ApplicationKind.PERFORMANCE else None,
             teaching_point=rng.choice(points + [None]), status=status, submitted_at=submitted,
             decided_at=submitted + dt.timedelta(hours=rng.randint(0, 400)) if decided else None,
             decided_stage=stages[kind] if decided else (ReviewStage.INITIAL if status == "initial_passed" else None))
@@ -77,10 +81,10 @@ def _in(moment, months):
 
 
 def _achievement_key(row, dimension):
-    entry = CatalogueAchievement.get_by_id(row.catalogue_id) if row.catalogue_id else None
+    catalogue_achievement = CatalogueAchievement.get_by_id(row.catalogue_id) if row.catalogue_id else None
     return {d.INSTITUTION: row.institution_id, d.CATEGORY: row.category_id,
             d.TEACHING_POINT: User.get_by_id(row.learner_id).teaching_point_id,
-            d.LEVEL: entry.framework_level_id if entry else None}[dimension]
+            d.LEVEL: catalogue_achievement.framework_level_id if catalogue_achievement else None}[dimension]
 
 
 def _application_key(row, dimension):

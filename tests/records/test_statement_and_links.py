@@ -197,8 +197,8 @@ def test_record_totals_are_the_credit_accounts(ledger_world, client_as, referenc
                                 ("course", levels[4], AchievementStatus.CATALOGUE),
                                 ("course", levels[4], AchievementStatus.WITHDRAWN),
                                 ("qualification", None, AchievementStatus.NOT_APPLIED)):
-        entry = factories.make_catalogue(code, framework_level=level)
-        factories.make_achievement(learner, entry, status=status)
+        catalogue_achievement = factories.make_catalogue(code, framework_level=level)
+        factories.make_achievement(learner, catalogue_achievement, status=status)
     factories.make_achievement(learner, status=AchievementStatus.RECOGNISED)  # 非名录: no credits
     account = pathways.credit_account(learner.id)
     totals = record.totals(record.record_items(learner.id))

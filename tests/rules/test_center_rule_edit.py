@@ -24,7 +24,7 @@ def test_the_center_opens_and_saves_the_edit_form_of_an_editable_rule(center, st
     page = center.get(f"/admin/center_rules/edit/?id={rule.id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    # The pickers carry the chosen entries (as JSON in the select2 input).
+    # The pickers carry the chosen catalogue achievements (as JSON in the select2 input).
     assert json.dumps("全国计算机等级考试一级证书")[1:-1] in html and json.dumps("计算机应用基础")[1:-1] in html
 
     response = center.post(f"/admin/center_rules/edit/?id={rule.id}", data={

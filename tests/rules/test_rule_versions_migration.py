@@ -10,14 +10,15 @@ from tests import factories
 
 
 def test_step_12_dates_published_rules_and_flags_stored_duplicates(app, reference):
-    entry, other = factories.make_catalogue(), factories.make_catalogue()
+    catalogue_achievement, other = factories.make_catalogue(), factories.make_catalogue()
     course = factories.make_catalogue("course")
-    published = factories.make_rule([entry], [course], published_at=dt.datetime(2024, 5, 6, 9, 30))
-    draft = factories.make_rule([entry], [course], status=RuleStatus.DRAFT)
-    rows = [factories.make_achievement(factories.make_learner(), entry, personal_code="X-1"),
-            factories.make_achievement(factories.make_learner(), entry, fields={"certificate_no": " x-1 "}),
+    published = factories.make_rule([catalogue_achievement], [course], published_at=dt.datetime(2024, 5, 6, 9, 30))
+    draft = factories.make_rule([catalogue_achievement], [course], status=RuleStatus.DRAFT)
+    rows = [factories.make_achievement(factories.make_learner(), catalogue_achievement, personal_code="X-1"),
+            factories.make_achievement(factories.make_learner(), catalogue_achievement,
+                                       fields={"certificate_no": " x-1 "}),
             factories.make_achievement(factories.make_learner(), other, personal_code="X-1"),
-            factories.make_achievement(factories.make_learner(), entry, personal_code="-")]
+            factories.make_achievement(factories.make_learner(), catalogue_achievement, personal_code="-")]
     # As a version-10 database holds them: no dates, no numbers, no flags.
     db.execute_sql("UPDATE conversion_rule SET effective_from = NULL")
     db.execute_sql("UPDATE learner_achievement SET certificate_key = NULL, duplicate_of = NULL")
@@ -71,11 +72,11 @@ def test_step_12_adds_the_version_column_while_applications_refer_to_rules(app, 
 
     if "postgres" in type(db.obj).__name__.lower():
         pytest.skip("PostgreSQL adds the column in place anyway")
-    entry = factories.make_catalogue()
-    rule = factories.make_rule([entry], [factories.make_catalogue("course")])
+    catalogue_achievement = factories.make_catalogue()
+    rule = factories.make_rule([catalogue_achievement], [factories.make_catalogue("course")])
     learner = factories.make_learner()
     Application.create(kind=ApplicationKind.CONVERSION, learner=learner, rule=rule,
-                       achievement=factories.make_achievement(learner, entry))
+                       achievement=factories.make_achievement(learner, catalogue_achievement))
     db.execute_sql('DROP INDEX "conversion_rule_code_version"')
     db.execute_sql('ALTER TABLE "conversion_rule" DROP COLUMN "version"')
     v12_rule_versions_and_duplicates.upgrade(migrator())

@@ -127,7 +127,7 @@ PATH_ARGUMENTS = {
     "attachment_id": "attachment",
     "batch_id": "batch",
     "rule_id": "rule",
-    "entry_id": "entry",
+    "catalogue_achievement_id": "catalogue_achievement",
     "category_id": "category",
     "id": "any",
     "article_id": "any",  # public pages of published articles

@@ -32,7 +32,8 @@ def foreign_ids(other):
     return {
         "learner_achievement": other.stored.id, "application": other.application.id,
         "message": other.learner_message.id, "attachment": other.evidence.id, "batch": other.batch.id,
-        "rule": other.rule.id, "entry": other.entry.id, "any": other.stored.id, "category": other.entry.category_id,
+        "rule": other.rule.id, "catalogue_achievement": other.catalogue_achievement.id, "any": other.stored.id,
+        "category": other.catalogue_achievement.category_id,
         "csv": "csv", "text": "x", "statement": other.statement.id, "share_link": other.share_link.id,
     }
 

@@ -12,7 +12,7 @@ HUGE = "9" * 25
 BAD_VALUES = [HUGE, "9" * 18, "-1", "abc", "1e309", "2024-13-45", "99999999999999999999.5"]
 # Query arguments the pages read: ids, paging, sorting, filters (Flask-Admin flt<n>_<op>), enums.
 QUERY_NAMES = ["id", "ids", "page", "page_size", "sort", "desc", "category", "kind", "status", "year", "root",
-               "target", "source", "rule", "batch", "entry", "achievement", "url", "lang"]
+               "target", "source", "rule", "batch", "catalogue", "achievement", "url", "lang"]
 
 
 def filter_names(view):

@@ -97,13 +97,13 @@ def test_storing_a_learner_achievement_does_not_reveal_registered_names(spaces, 
     before = LearnerAchievement.select().count()
     answers = set()
     for name, id_number in (("别人", a.learner.id_number), (staff.real_name, staff.id_number)):
-        response, _ = store(client, a.entry, real_name=name, id_number=id_number)
+        response, _ = store(client, a.catalogue_achievement, real_name=name, id_number=id_number)
         page = response.get_data(as_text=True)
         assert a.learner.real_name not in page.split("<form")[-1]
         answers.add(tuple(error_text(page)))
     assert len(answers) == 1
     for n in range(20):
-        store(client, a.entry, real_name=f"猜{n}", id_number=a.learner.id_number)
-    response, _ = store(client, a.entry, real_name="猜最后", id_number=a.learner.id_number)
+        store(client, a.catalogue_achievement, real_name=f"猜{n}", id_number=a.learner.id_number)
+    response, _ = store(client, a.catalogue_achievement, real_name="猜最后", id_number=a.learner.id_number)
     assert "尝试次数过多" in response.get_data(as_text=True)
     assert LearnerAchievement.select().count() == before

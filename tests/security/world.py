@@ -30,7 +30,7 @@ def build(spaces):
     for space, label in ((a, "A"), (b, "B")):
         space.label = label
         target = factories.make_catalogue(institution=space.institution, name=f"{label}目标课程")
-        space.rule = factories.make_rule([space.entry], [target], institution=space.institution)
+        space.rule = factories.make_rule([space.catalogue_achievement], [target], institution=space.institution)
         space.application = Application.create(
             kind=ApplicationKind.CONVERSION, learner=space.learner, achievement=space.stored, rule=space.rule,
             status=ApplicationStatus.PENDING, teaching_point=None,

@@ -239,8 +239,8 @@ def records(args):
     return {"items": items, "next_cursor": cursor}
 
 
-def _entries(model, rule_ids):
-    entries = {}
+def _catalogue_achievements(model, rule_ids):
+    catalogue_achievements = {}
     query = (
         model.select(model, CatalogueAchievement, Institution)
         .join(CatalogueAchievement, on=(model.catalogue == CatalogueAchievement.id))
@@ -249,13 +249,14 @@ def _entries(model, rule_ids):
         .order_by(model.id)
     )
     for link in query:
-        entry = link.catalogue
-        entries.setdefault(link.rule_id, []).append({
-            "id": entry.id, "name": entry.name, "institution": entry.institution.name,
-            "credits": link.credits if model is RuleSource else entry.credits,
+        catalogue_achievement = link.catalogue
+        catalogue_achievements.setdefault(link.rule_id, []).append({
+            "id": catalogue_achievement.id, "name": catalogue_achievement.name,
+            "institution": catalogue_achievement.institution.name,
+            "credits": link.credits if model is RuleSource else catalogue_achievement.credits,
             "exempt_modules": getattr(link, "exempt_modules", None),
         })
-    return entries
+    return catalogue_achievements
 
 
 @bp.route("/rules", methods=["GET"])
@@ -277,7 +278,7 @@ def rules(args):
         query = query.where(ConversionRule.rule_type == args["rule_type"])
     rows, cursor = keyset_page([query], None, ConversionRule.id, args)
     ids = [row.id for row in rows]
-    sources, targets = _entries(RuleSource, ids), _entries(RuleTarget, ids)
+    sources, targets = _catalogue_achievements(RuleSource, ids), _catalogue_achievements(RuleTarget, ids)
     items = [
         {
             "id": row.id, "code": row.code, "name": row.name, "rule_type": row.rule_type,

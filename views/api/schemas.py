@@ -101,7 +101,7 @@ class Record(Application):
     reviews = fields.List(fields.Nested(Review))
 
 
-class Entry(Schema):
+class CatalogueAchievement(Schema):
     id = fields.Integer()
     name = fields.String()
     institution = fields.String()
@@ -124,8 +124,8 @@ class Rule(Schema):
     target_level = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     published_at = DateTime(allow_none=True)
-    sources = fields.List(fields.Nested(Entry))
-    targets = fields.List(fields.Nested(Entry))
+    sources = fields.List(fields.Nested(CatalogueAchievement))
+    targets = fields.List(fields.Nested(CatalogueAchievement))
 
 
 class ApplicationPage(Page):

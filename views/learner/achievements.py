@@ -37,21 +37,21 @@ def learner_subcategory(category_id):
     )
 
 
-def catalogue_json(entry, category):
-    """What 成果选择 shows of an entry, and the catalogue fields 确认 fills in."""
-    values = entry.fields or {}
+def catalogue_json(catalogue_achievement, category):
+    """What 成果选择 shows of a catalogue achievement, and the catalogue fields 确认 fills in."""
+    values = catalogue_achievement.fields or {}
     fields = [
         {"name": spec["name"], "label": spec["label"], "value": str(values.get(spec["name"], ""))}
         for spec in (category.catalogue_fields() if category else [])
     ]
     return {
-        "id": entry.id,
-        "project_name": entry.project_name,
-        "name": entry.name,
-        "institution": entry.institution.name,
-        "issuer": entry.issuing_body,
-        "credits": str(entry.credits) if entry.credits is not None else "",
-        "intro": entry.intro or "",
+        "id": catalogue_achievement.id,
+        "project_name": catalogue_achievement.project_name,
+        "name": catalogue_achievement.name,
+        "institution": catalogue_achievement.institution.name,
+        "issuer": catalogue_achievement.issuing_body,
+        "credits": str(catalogue_achievement.credits) if catalogue_achievement.credits is not None else "",
+        "intro": catalogue_achievement.intro or "",
         "fields": fields,
     }
 
@@ -62,14 +62,14 @@ def catalogue_search():
     category = learner_subcategory(request.args.get("category", type=inputs.db_int))
     _form, page = catalogue_page(request.args, category)
     return jsonify(
-        items=[catalogue_json(entry, category) for entry in page.items],
+        items=[catalogue_json(catalogue_achievement, category) for catalogue_achievement in page.items],
         page=page.number,
         pages=page.pages,
         total=page.total,
     )
 
 
-def catalogue_entry_for(category, catalogue_id):
+def catalogue_achievement_for(category, catalogue_id):
     if not catalogue_id or not str(catalogue_id).isdigit() or int(catalogue_id) > inputs.INT64_MAX:
         return None
     return CatalogueAchievement.search(category=category).where(CatalogueAchievement.id == int(catalogue_id)).first()
@@ -88,20 +88,21 @@ def add_achievement():
                                category=None)
     manual_entry = category.is_informal or request.values.get("mode") == "manual"
     form = achievement_form_class(category, manual_entry)()
-    entry = None if manual_entry else catalogue_entry_for(category, form.catalogue_id.data)
+    catalogue_achievement = None if manual_entry else catalogue_achievement_for(category, form.catalogue_id.data)
     valid = request.method == "POST" and form.validate()
-    if request.method == "POST" and not manual_entry and entry is None:
+    if request.method == "POST" and not manual_entry and catalogue_achievement is None:
         form.catalogue_id.errors = [_("Please search and choose the achievement, or enter it by hand")]
         valid = False
     if valid:
-        achievement = _save_new_achievement(form, category, entry)
+        achievement = _save_new_achievement(form, category, catalogue_achievement)
         if achievement is not None:
             flash(_("Achievement added: %(name)s (%(status)s).", name=achievement.name,
                     status=AchievementStatus.label(achievement.status)), "success")
             return redirect(url_for("learner.achievement", achievement_id=achievement.id))
     return render_template(
         "learner/achievement_new.html", roots=roots, root_id=root_id, children=children, category=category,
-        form=form, manual_entry=manual_entry, entry=catalogue_json(entry, category) if entry else None,
+        form=form, manual_entry=manual_entry,
+        catalogue_achievement=catalogue_json(catalogue_achievement, category) if catalogue_achievement else None,
     )
 
 
@@ -109,18 +110,18 @@ def _evidence_files(form):
     return [f for f in form.evidence.data or [] if getattr(f, "filename", "")]
 
 
-def _save_new_achievement(form, category, entry):
+def _save_new_achievement(form, category, catalogue_achievement):
     """Add the achievement through its service; None with the refusals on the form."""
-    manual = entry is None
+    manual = catalogue_achievement is None
     try:
         return achievements.add_own(
-            me(), category, entry, schema_values(form, category.field_schema or []),
+            me(), category, catalogue_achievement, schema_values(form, category.field_schema or []),
             name=form.name.data if manual else None,
             institution_name=getattr(form, "institution_name", None) and form.institution_name.data,
             description=form.description.data, files=_evidence_files(form),
         )
     except Refused as refused:
-        show_refusals(form, refused, "catalogue_id" if entry else "name")
+        show_refusals(form, refused, "catalogue_id" if catalogue_achievement else "name")
     except storage.UploadError as error:
         form.evidence.errors = [str(error)]
     return None

@@ -15,7 +15,7 @@ class AchievementBaseForm(FlaskForm):
 
 
 def achievement_form_class(category, manual_entry):
-    """The form of ``category``: its manual fields, plus (for a non-catalogue entry) the
+    """The form of ``category``: its manual fields, plus (for an achievement typed by hand) the
     name, the issuing institution and the fields the catalogue would otherwise fill."""
 
     class AchievementForm(AchievementBaseForm):
