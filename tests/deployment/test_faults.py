@@ -167,7 +167,8 @@ def restricted_gateway(s3_server, folder):
     port, grpc = free_port(), free_port()  # (by default its gRPC port is port + 10000: maybe past 65535)
     log = open(folder / "restricted-s3.log", "wb")  # noqa: SIM115 - closed with the process below
     process = subprocess.Popen([os.path.join(BIN, "weed"), "s3", f"-filer={s3_server.filer}", f"-port={port}",
-                                f"-port.grpc={grpc}", f"-config={config}", "-ip.bind=127.0.0.1", "-port.iceberg=0"],
+                                f"-port.grpc={grpc}", f"-config={config}", "-ip.bind=127.0.0.1", "-port.iceberg=0",
+                                "-port.lance=0"],  # no fixed ports: another run's gateway may hold them
                                stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
