@@ -208,6 +208,7 @@ class Application(BaseModel):
     learner = ForeignKeyField(User, backref="applications", on_delete="RESTRICT")
     learner_id: int
     achievement = ForeignKeyField(LearnerAchievement, backref="applications", on_delete="RESTRICT")
+    achievement_id: int
     rule = ForeignKeyField(ConversionRule, null=True, backref="applications", on_delete="RESTRICT")
     rule_id: int | None
     target = ForeignKeyField(CatalogueAchievement, null=True, on_delete="RESTRICT")  # performance path
