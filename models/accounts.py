@@ -179,6 +179,7 @@ class ActivationRequest(BaseModel):
 
     id = AutoField()
     user = ForeignKeyField(User, backref="activation_requests", on_delete="CASCADE")
+    user_id: int
     email = CharField(max_length=100)
     password_hash = CharField(max_length=255)
     status = CharField(max_length=20, default=ActivationStatus.PENDING, index=True)

@@ -44,6 +44,7 @@ class LearnerAchievement(BaseModel):
     learner = ForeignKeyField(User, backref="achievements", on_delete="RESTRICT")
     learner_id: int
     catalogue = ForeignKeyField(CatalogueAchievement, null=True, backref="holders", on_delete="SET NULL")
+    catalogue_id: int | None
     category = ForeignKeyField(Category, on_delete="RESTRICT")
     name = CharField(max_length=200, index=True)
     institution = ForeignKeyField(Institution, null=True, on_delete="SET NULL")  # 来源机构

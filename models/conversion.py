@@ -11,6 +11,7 @@ from peewee import (
     DecimalField,
     ForeignKeyField,
     IntegerField,
+    ModelSelect,
     TextField,
 )
 
@@ -43,6 +44,7 @@ class ConversionMethod(BaseModel):
 
     id = AutoField()
     institution = ForeignKeyField(Institution, backref="methods", on_delete="RESTRICT")
+    institution_id: int
     name = CharField(max_length=200)
     file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
     status = CharField(max_length=20, default=PublishStatus.UNPUBLISHED, index=True)
@@ -94,11 +96,16 @@ class ConversionRule(BaseModel):
     institution = ForeignKeyField(Institution, backref="rules", on_delete="RESTRICT")
     institution_id: int
     method = ForeignKeyField(ConversionMethod, backref="rules", on_delete="RESTRICT")
+    method_id: int
     description = TextField(null=True)  # 转换说明
     target_major = CharField(max_length=100, null=True)  # 专业
     target_major_code = CharField(max_length=20, null=True)
     target_level = CharField(max_length=20, null=True, choices=Level.choices())
     file = ForeignKeyField(Attachment, null=True, on_delete="SET NULL")
+    file_id: int | None
+    # Backrefs peewee adds from Application.rule and ConversionBatch.rule.
+    applications: "ModelSelect[Application]"
+    batches: "ModelSelect[ConversionBatch]"
     commitment_accepted = BooleanField(default=False)
     status = CharField(max_length=20, default=RuleStatus.DRAFT, index=True)
     published_at = DateTimeField(null=True)
@@ -151,6 +158,7 @@ class ConversionRule(BaseModel):
 
 class RuleSource(BaseModel):
     rule = ForeignKeyField(ConversionRule, backref="sources", on_delete="CASCADE")
+    rule_id: int
     catalogue = ForeignKeyField(CatalogueAchievement, backref="rule_sources", on_delete="RESTRICT")
     credits = DecimalField(max_digits=6, decimal_places=1, null=True)
 
@@ -160,6 +168,7 @@ class RuleSource(BaseModel):
 
 class RuleTarget(BaseModel):
     rule = ForeignKeyField(ConversionRule, backref="targets", on_delete="CASCADE")
+    rule_id: int
     catalogue = ForeignKeyField(CatalogueAchievement, backref="rule_targets", on_delete="RESTRICT")
     exempt_modules = CharField(max_length=200, null=True)  # e.g. 实操 (2学分)、机考 (2学分)
     # 免考模块 as entered: [{"name": "实操", "credits": "2"}, …]; exempt_modules is their text.
@@ -177,10 +186,15 @@ class ConversionBatch(BaseModel):
 
     id = AutoField()
     institution = ForeignKeyField(Institution, backref="batches", on_delete="RESTRICT")
+    institution_id: int
     rule = ForeignKeyField(ConversionRule, backref="batches", on_delete="RESTRICT")
+    rule_id: int
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=now, index=True)
     reason = TextField(null=True)  # 不通过原因
+    # Not columns: what ``submit_batch`` counted, on the batch it returns.
+    created: int
+    skipped: int
 
 
 class Application(BaseModel):
@@ -208,9 +222,11 @@ class Application(BaseModel):
     learner = ForeignKeyField(User, backref="applications", on_delete="RESTRICT")
     learner_id: int
     achievement = ForeignKeyField(LearnerAchievement, backref="applications", on_delete="RESTRICT")
+    achievement_id: int
     rule = ForeignKeyField(ConversionRule, null=True, backref="applications", on_delete="RESTRICT")
     rule_id: int | None
     target = ForeignKeyField(CatalogueAchievement, null=True, on_delete="RESTRICT")  # performance path
+    target_id: int | None
     batch = ForeignKeyField(ConversionBatch, null=True, backref="applications", on_delete="RESTRICT")
     teaching_point = ForeignKeyField(Institution, null=True, on_delete="SET NULL", index=True)
     teaching_point_id: int | None

@@ -8,6 +8,10 @@ one transaction with a conditional update on the expected state, an audit entry 
 notifications. E-mails leave through ``services.messaging.mail`` (the outbox and the job consumer),
 and the same text goes to the learner's inbox.
 """
+from __future__ import annotations
+
+from typing import cast
+
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
@@ -18,21 +22,22 @@ from services.core.database import transaction
 from services.messaging import mail
 from services.messaging.notify import inbox_text, link_to
 from services.records import validators
+from services.records.errors import Message as Text
 
 MAX_REASON = 500
 
 
 class ActivationError(ValueError):
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 
-def can_use_email(user):
+def can_use_email(user: User) -> bool:
     """The e-mail route is for imported learners who cannot receive an SMS code."""
     return permissions.is_learner(user) and user.status == AccountStatus.INACTIVE and not user.phone
 
 
-def latest_request(user):
+def latest_request(user: User) -> ActivationRequest | None:
     return (
         ActivationRequest.select()
         .where(ActivationRequest.user == user.id)
@@ -41,7 +46,7 @@ def latest_request(user):
     )
 
 
-def awaiting_review(user, password):
+def awaiting_review(user: User, password: str | None) -> bool:
     """The account's e-mail activation, with this password, waits for the center's review."""
     from werkzeug.security import check_password_hash
 
@@ -50,11 +55,11 @@ def awaiting_review(user, password):
             and check_password_hash(latest.password_hash, password or ""))
 
 
-def email_message(email, subject, body):
+def email_message(email: str, subject: Text, body: Text) -> None:
     mail.send(email, subject, body)
 
 
-def request_activation(user, email, password):
+def request_activation(user: User, email: str | None, password: str | None) -> ActivationRequest:
     """File the request; raises ActivationError with the message to show."""
     email = (email or "").strip().lower()
     if not can_use_email(user):
@@ -70,7 +75,9 @@ def request_activation(user, email, password):
         raise ActivationError(_l("This email is already registered"))
     try:
         with transaction():
-            request = ActivationRequest.create(user=user, email=email, password_hash=users.hash_password(password))
+            # check_password refused a missing password above
+            request = ActivationRequest.create(user=user, email=email,
+                                               password_hash=users.hash_password(cast(str, password)))
             audit.record("activation_requested", request, user=user, email=email)
             for staff in permissions.center_staff():
                 Message.create(user=staff, title=str(_l("Account review")),
@@ -83,7 +90,7 @@ def request_activation(user, email, password):
     return request
 
 
-def acknowledge(email):
+def acknowledge(email: str) -> None:
     """The one answer to an e-mail activation request, whether or not one was filed: it
     names nobody, so it does not tell the address which ID numbers have accounts."""
     email_message(email, _l("Activation request received"), _l(
@@ -92,7 +99,7 @@ def acknowledge(email):
         "reviews it within 1-2 working days and tells the result at this address."))
 
 
-def request_by_email(user, email, password):
+def request_by_email(user: User | None, email: str | None, password: str | None) -> ActivationRequest | None:
     """/activate/email: file the request when ``user`` (the account of the ID number typed,
     or None) may use this route. Everything else is answered alike — the same page, the
     same work (a password hash), the same e-mail — except an address already in use,
@@ -113,7 +120,7 @@ def request_by_email(user, email, password):
     return None
 
 
-def decide(request, reviewer, approve, reason=""):
+def decide(request: ActivationRequest, reviewer: User, approve: bool, reason: str | None = "") -> ActivationRequest:
     """审核通过 activates the account with the chosen password and e-mail; 审核不通过 needs a
     reason. Of two staff deciding at once exactly one wins."""
     reason = (reason or "").strip()
@@ -146,7 +153,7 @@ def decide(request, reviewer, approve, reason=""):
     return request
 
 
-def _tell(user, email, approve, reason):
+def _tell(user: User, email: str, approve: bool, reason: str) -> None:
     if approve:
         title = _l("Account activated")
         body = _l("[Credit Bank] Your account has passed the account review and is activated. Log in with your "

@@ -1,12 +1,16 @@
 """Institution API tokens (接口令牌): created by the institution account, shown
 once, kept as the SHA-256 of a 256-bit random token, scoped to read or write, revocable.
 A bearer token is the only credential of /api/v1/: session cookies are never looked at."""
+from __future__ import annotations
+
 import datetime as dt
 import hashlib
 import hmac
 import secrets
 
-from models import ApiToken, ApiTokenScope, Institution, db, now
+from peewee import ModelSelect
+
+from models import ApiToken, ApiTokenScope, Institution, User, db, now
 from services.core import audit
 
 PREFIX = "cbk_"
@@ -15,11 +19,11 @@ HINT_LENGTH = 12  # "cbk_" + 8 characters: enough to tell a token in the list
 TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
-def _hash(token):
+def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(institution_id, name, scope, user):
+def create(institution_id: int, name: str, scope: str, user: User) -> tuple[ApiToken, str]:
     """A new token for the institution; returns (row, the token in clear: shown once)."""
     if scope not in ApiTokenScope.codes():
         raise ValueError(f"unknown scope {scope!r}")
@@ -31,7 +35,7 @@ def create(institution_id, name, scope, user):
     return row, token
 
 
-def revoke(token_id, institution_id, user):
+def revoke(token_id: int, institution_id: int, user: User) -> bool:
     """Revoke one of the institution's tokens; False when it is not theirs or already revoked."""
     with db.atomic():
         changed = (
@@ -44,7 +48,7 @@ def revoke(token_id, institution_id, user):
     return bool(changed)
 
 
-def authenticate(header):
+def authenticate(header: str | None) -> ApiToken | None:
     """The live token an ``Authorization: Bearer …`` header carries, or None."""
     scheme, _, token = (header or "").partition(" ")
     token = token.strip()
@@ -60,7 +64,7 @@ def authenticate(header):
     return row
 
 
-def touch(row):
+def touch(row: ApiToken) -> None:
     """Remember when the token was last used (at most once a minute)."""
     moment = now()
     if row.last_used_at is None or moment - row.last_used_at >= TOUCH_EVERY:
@@ -68,7 +72,7 @@ def touch(row):
         row.last_used_at = moment
 
 
-def for_institution(institution_id):
+def for_institution(institution_id: int) -> ModelSelect[ApiToken]:
     """The 接口令牌 list: every token of the institution, newest first."""
     return ApiToken.select().where(ApiToken.institution == institution_id).order_by(ApiToken.created_at.desc(),
                                                                                     ApiToken.id.desc())

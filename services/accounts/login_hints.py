@@ -1,12 +1,15 @@
 """What a failed login may say beyond 账号或密码错误, when the password itself proves the
 person knows the account: the other identity (个人用户 / 机构用户) was chosen, or the
 account's e-mail activation awaits the center's review."""
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
 
 from services.accounts import activation, users
+from services.records.errors import Message
 
 
-def login_hint(identifier, identity, password):
+def login_hint(identifier: str | None, identity: str, password: str | None) -> Message | None:
     """Why a login failed, when the password itself proves the person may know it (so no
     account is revealed to anyone else): the account belongs to the other identity
     (个人用户 / 机构用户), or its e-mail activation awaits the center's review. None for the

@@ -16,12 +16,15 @@
 - Accounts never lock, and the right password with a valid code always opens one. Unknown
   names are treated like accounts with a phone, so the answers do not tell which exist.
 """
+from __future__ import annotations
+
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 
-from models import SmsPurpose
+from models import SmsPurpose, ThrottleHit, User
 from services.accounts import throttle
 from services.messaging import mail, sms
 
@@ -34,7 +37,7 @@ EMAIL_COOLDOWN = throttle.Limit("mail_code_wait", 1, dt.timedelta(seconds=60))
 EMAIL_DAILY = throttle.Limit("mail_code_day", 10, dt.timedelta(days=1))
 
 
-def account_key(user, identifier):
+def account_key(user: User | None, identifier: str | None) -> str:
     """Failures count per account, whichever of its identifiers is typed; unknown names by text."""
     return f"user:{user.id}" if user else "name:" + (identifier or "").strip().lower()
 
@@ -43,19 +46,19 @@ def account_key(user, identifier):
 class Attempt:
     account: str
     address: str
-    hits: list
+    hits: list[ThrottleHit]
 
     @property
-    def pair(self):
+    def pair(self) -> str:
         return f"{self.account}|{self.address}"
 
 
-def slowed(address):
+def slowed(address: str) -> int:
     """Seconds the address must wait before its next login attempt (0: none)."""
     return throttle.wait(SPREAD, address)
 
 
-def begin(user, identifier, address):
+def begin(user: User | None, identifier: str | None, address: str) -> Attempt:
     """Count one attempt before its password is checked (so concurrent guesses cannot all
     slip under a limit); ``succeeded`` takes it back."""
     attempt = Attempt(account_key(user, identifier), address, [])
@@ -67,14 +70,14 @@ def begin(user, identifier, address):
     return attempt
 
 
-def needs_code(user, attempt):
+def needs_code(user: User | None, attempt: Attempt) -> bool:
     if throttle.count(PAIR, attempt.pair) > PAIR.count:
         return True
     # Without a channel, failures elsewhere must not lock this account out.
     return channel(user) is not None and throttle.count(ACCOUNT, attempt.account) > ACCOUNT.count
 
 
-def channel(user):
+def channel(user: User | None) -> tuple[str, str | None] | None:
     """("sms", phone) or ("email", address) a code reaches; None for unknown names we
     pretend can get one, and None for accounts with neither."""
     if user is None:
@@ -86,19 +89,19 @@ def channel(user):
     return None
 
 
-def _code_key(user):
+def _code_key(user: User) -> str | None:
     kind, where = channel(user) or (None, None)
     if kind == "email":
         return f"email:{user.id}"  # never equal to a phone number
     return where
 
 
-def check_code(user, code, consume=False):
+def check_code(user: User | None, code: str | None, consume: bool = False) -> None:
     """CodeError unless ``code`` is the login code last sent to ``user``."""
     sms.verify_code(_code_key(user) if user else None, SmsPurpose.LOGIN, code, consume=consume)
 
 
-def succeeded(attempt):
+def succeeded(attempt: Attempt) -> None:
     """A successful login takes its own attempt back (people behind one school address log
     in all day) and forgets the account's failures from that address."""
     for hit in attempt.hits:
@@ -106,7 +109,7 @@ def succeeded(attempt):
     throttle.clear(PAIR, attempt.pair)
 
 
-def send_code(user, address, identifier):
+def send_code(user: User | None, address: str, identifier: str | None) -> str | None:
     """Send a login code when this (address, account) login needs one; returns the code
     (shown only in development) or None. Says nothing either way to the caller."""
     if user is None:
@@ -125,8 +128,8 @@ def send_code(user, address, identifier):
     return None
 
 
-def _email_code(user):
-    key = _code_key(user)
+def _email_code(user: User) -> str:
+    key = cast(str, _code_key(user))  # the e-mail channel's key: never None
     throttle.attempt(EMAIL_COOLDOWN, key)
     throttle.attempt(EMAIL_DAILY, key)
     value = sms.new_code(key, SmsPurpose.LOGIN)

@@ -8,6 +8,8 @@ changes the hash, and so does a newer link (each replaces the password by an unu
 one), which makes every earlier link stale. Nothing is stored. The text in the SMS outbox
 keeps the token masked; in development (the console backend with ``SMS_SHOW_CODES``) the
 page that sent it shows the link, so a first login works without an SMS gateway."""
+from __future__ import annotations
+
 import hashlib
 
 from flask import current_app
@@ -25,23 +27,23 @@ SALT = "set-password"
 
 
 class LinkError(ValueError):
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.args[0])
 
 
-def _serializer():
+def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def _fingerprint(user):
+def _fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "-").encode()).hexdigest()[:16]
 
 
-def token_for(user):
+def token_for(user: User) -> str:
     return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
 
 
-def user_for(token):
+def user_for(token: str) -> User:
     """The account ``token`` opens; LinkError when it is expired, used or forged."""
     try:
         data = _serializer().loads(token, max_age=LINK_HOURS * 3600)
@@ -55,12 +57,12 @@ def user_for(token):
     return user
 
 
-def link_for(token):
+def link_for(token: str) -> str:
     base = current_app.config.get("PUBLIC_URL") or mail.DEVELOPMENT_URL
     return base.rstrip("/") + notify.link_to("password_link.set_password", token=token)
 
 
-def send(user, by=None, institution=None):
+def send(user: User, by: User | None = None, institution: str | None = None) -> str:
     """Replace the account's password by an unusable one, force a choice, and send the link
     with the login name. Returns the link (the page shows it in development only)."""
     users.require_new_password(user)
@@ -81,12 +83,12 @@ def send(user, by=None, institution=None):
     return link
 
 
-def development_link(link):
+def development_link(link: str) -> str | None:
     """The link itself where the page may show it (development), else None."""
     return link if sms.is_development() else None
 
 
-def set_password(user, password):
+def set_password(user: User, password: str) -> None:
     """The password chosen through a link (the link is spent with it)."""
     users.set_password(user, password)
     audit.record("password_set", user, user=user)

@@ -1,6 +1,8 @@
 """Limits on repeated attempts, counted in the database so that every worker process
 sees the same numbers: failed logins (services.accounts.login_policy), SMS requests per client
 address and per phone (services.messaging.sms), public form submissions per address."""
+from __future__ import annotations
+
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -24,13 +26,13 @@ PUBLIC_FORM_PER_ADDRESS = Limit("form_addr", 30, dt.timedelta(hours=1))
 
 
 class Throttled(Exception):
-    def __init__(self, seconds):
+    def __init__(self, seconds: float) -> None:
         self.seconds = max(1, int(seconds))
         self.minutes = -(-self.seconds // 60)
         super().__init__(str(_l("Too many attempts; please try again in %(minutes)s minutes.", minutes=self.minutes)))
 
 
-def attempt(limit, key):
+def attempt(limit: Limit, key: str) -> ThrottleHit:
     """Count one attempt by ``key`` and return its hit; raise Throttled, without counting
     it, when ``key`` had already used up ``limit`` in its window. The hit is written before
     the count is read, so concurrent attempts cannot all slip under the limit."""
@@ -47,7 +49,7 @@ def attempt(limit, key):
     return hit
 
 
-def _newest(limit, key, skipped):
+def _newest(limit: Limit, key: str, skipped: int) -> dt.datetime | None:
     """When the hit after the ``skipped`` newest of ``key`` in the window was made (None
     when there are no more): one row from the index, where reading the window's stamps
     read up to the whole limit (an API token's 600 calls a minute) on every call."""
@@ -58,13 +60,13 @@ def _newest(limit, key, skipped):
     return None if row is None else row.created_at
 
 
-def record(limit, key):
+def record(limit: Limit, key: str) -> ThrottleHit:
     """Count one attempt without refusing it; returns the hit."""
     _forget_expired(limit)
     return ThrottleHit.create(scope=limit.scope, key=key[:100])
 
 
-def count(limit, key):
+def count(limit: Limit, key: str) -> int:
     """Attempts by ``key`` in the window of ``limit``."""
     return (
         ThrottleHit.select()
@@ -73,7 +75,7 @@ def count(limit, key):
     )
 
 
-def wait(limit, key):
+def wait(limit: Limit, key: str) -> int:
     """Seconds until ``key`` is below ``limit`` again; 0 when it is below now."""
     last_counted = _newest(limit, key[:100], limit.count - 1)
     if last_counted is None:
@@ -83,16 +85,16 @@ def wait(limit, key):
     return max(1, min(math.ceil(remaining), int(limit.window.total_seconds())))
 
 
-def forget(hit):
+def forget(hit: ThrottleHit) -> None:
     """Take back one attempt that turned out well (a successful login)."""
     ThrottleHit.delete().where(ThrottleHit.id == hit.id).execute()
 
 
-def clear(limit, key):
+def clear(limit: Limit, key: str) -> None:
     ThrottleHit.delete().where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100]).execute()
 
 
-def _forget_expired(limit):
+def _forget_expired(limit: Limit) -> None:
     """Keep the table to the hits of one window."""
     ThrottleHit.delete().where(
         ThrottleHit.scope == limit.scope, ThrottleHit.created_at <= now() - limit.window

@@ -6,8 +6,14 @@ One application per achievement and rule lineage (or performance target) stands 
 time: a second is refused while one is open, passed, or passed and revoked since; a
 refused or withdrawn one leaves the way open.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from peewee import Value, fn
+from peewee import ModelSelect, Value, fn
+from werkzeug.datastructures import FileStorage
 
 from models import (
     AchievementStatus,
@@ -17,6 +23,7 @@ from models import (
     CatalogueAchievement,
     ConversionBatch,
     ConversionRule,
+    Institution,
     LearnerAchievement,
     Permission,
     ReviewRecord,
@@ -31,7 +38,7 @@ from services.files import storage
 from services.ledger import rule_versions
 from services.ledger.common import BLOCKING, CONVERTIBLE, RECOGNISABLE
 from services.messaging.notify import link_to, notify
-from services.records.errors import Refused, require
+from services.records.errors import Message, Refused, require
 
 ALREADY_APPLIED = _l("You have already applied for this conversion")
 ALREADY_REVOKED = _l("This conversion was revoked; it cannot be applied for again")
@@ -41,7 +48,7 @@ NOT_WITHDRAWABLE = _l("Only an application waiting for its first review can be w
 # --- learner submissions -------------------------------------------------------------------
 
 
-def submit_recognition(achievement, learner):
+def submit_recognition(achievement: LearnerAchievement, learner: User) -> Application:
     """认定成果申请 → 提交认定: 未申请 / 认定未通过 → 认定中."""
     require(achievement.learner_id == learner.id, _l("This is not your achievement"))
     with transaction():
@@ -55,7 +62,7 @@ def submit_recognition(achievement, learner):
     return application
 
 
-def blocking_application(achievement_id, **match):
+def blocking_application(achievement_id: int, **match: Any) -> Application | None:
     """The application that stands in the way of another for the same achievement and
     ``match`` (rule=lineage ids, or target=id), or None."""
     query = Application.select().where(Application.achievement == achievement_id, Application.status.in_(BLOCKING))
@@ -65,13 +72,13 @@ def blocking_application(achievement_id, **match):
     return query.order_by(Application.id.desc()).first()
 
 
-def _require_unused(achievement, **match):
+def _require_unused(achievement: LearnerAchievement, **match: Any) -> None:
     blocking = blocking_application(achievement.id, **match)
     if blocking is not None:
         raise Refused(ALREADY_REVOKED if blocking.status == ApplicationStatus.REVOKED else ALREADY_APPLIED)
 
 
-def usable_rules(achievement):
+def usable_rules(achievement: LearnerAchievement) -> ModelSelect[ConversionRule]:
     """Rules in force the achievement may still be applied with (the apply dialog's
     choices): applicable to it, and no standing application under any of their versions."""
     version = ConversionRule.alias("version")
@@ -82,7 +89,8 @@ def usable_rules(achievement):
         fn.COALESCE(ConversionRule.lineage, ConversionRule.id).not_in(used))
 
 
-def submit_conversion(achievement, rule, learner, files=()):
+def submit_conversion(achievement: LearnerAchievement, rule: ConversionRule, learner: User,
+                      files: Iterable[FileStorage | None] = ()) -> Application:
     """转换成果申请 → 申请转换 with a rule in force whose source the achievement is."""
     require(achievement.learner_id == learner.id, _l("This is not your achievement"))
     require(achievement.status in CONVERTIBLE, _l("Only recognised achievements can be converted"))
@@ -105,7 +113,7 @@ def submit_conversion(achievement, rule, learner, files=()):
     return application
 
 
-def submit_performance(achievement, target, learner):
+def submit_performance(achievement: LearnerAchievement, target: CatalogueAchievement, learner: User) -> Application:
     """业绩类成果转换申请: a recognised informal achievement → a chosen catalogue target."""
     require(achievement.learner_id == learner.id, _l("This is not your achievement"))
     require(achievement.category.is_informal and achievement.status == AchievementStatus.RECOGNISED,
@@ -121,7 +129,7 @@ def submit_performance(achievement, target, learner):
     return application
 
 
-def withdraw_application(application, learner):
+def withdraw_application(application: Application, learner: User) -> Application:
     """The learner takes back an application before its first decision: reviewers no
     longer see it, and the achievement may be applied with again."""
     require(permissions.may_withdraw_application(learner, application), _l("This is not your application"))
@@ -141,7 +149,7 @@ def withdraw_application(application, learner):
 # --- institution batches ---------------------------------------------------------------------
 
 
-def batch_sources(institution_id, rule_id):
+def batch_sources(institution_id: int, rule_id: int) -> ModelSelect[RuleSource]:
     """The rule's sources that are catalogue achievements of ``institution_id``."""
     return (
         RuleSource.select(RuleSource.catalogue)
@@ -150,7 +158,7 @@ def batch_sources(institution_id, rule_id):
     )
 
 
-def batch_holders(institution_id, rule_id):
+def batch_holders(institution_id: int, rule_id: int) -> ModelSelect[LearnerAchievement]:
     """Achievements the institution stored for its learners that are a source of the rule
     from its own catalogue and may be converted: whom it may batch under the rule."""
     return LearnerAchievement.select().where(
@@ -160,21 +168,23 @@ def batch_holders(institution_id, rule_id):
     )
 
 
-def applied_under(rule):
+def applied_under(rule: ConversionRule) -> ModelSelect[Application]:
     """Learners one of whose applications under the rule's lineage stands (open, passed or
     revoked): a batch skips them."""
     return Application.select(Application.learner).where(
         Application.rule.in_(rule_versions.lineage_rules(rule)), Application.status.in_(BLOCKING))
 
 
-def _ids_of(achievements):
+def _ids_of(achievements: Any) -> ModelSelect[LearnerAchievement] | list[int]:
     """A subquery of achievement ids from a query, or the ids of a list of rows / ids."""
     if hasattr(achievements, "sql"):
         return achievements.select(LearnerAchievement.id)
     return [getattr(a, "id", a) for a in achievements]
 
 
-def submit_batch(institution, rule, achievements, user):
+def submit_batch(institution: Institution, rule: ConversionRule,
+                 achievements: ModelSelect[LearnerAchievement] | Iterable[LearnerAchievement | int],
+                 user: User) -> ConversionBatch:
     """批量发起成果转换申请 for learners the institution stored who hold the rule's source
     (``achievements``: a query or rows). Set-based: a constant number of queries whatever
     the number of learners. Learners who already applied under the rule are skipped; the
@@ -221,7 +231,7 @@ def submit_batch(institution, rule, achievements, user):
     return batch
 
 
-def notify_institution(institution_id, permission, title, body, link):
+def notify_institution(institution_id: int, permission: str, title: Message, body: Message, link: str) -> None:
     """Tell an institution's main accounts and the sub-users who have the menu concerned."""
     for account in permissions.menu_holders(institution_id, permission):
         notify(account, title, body, link=link)

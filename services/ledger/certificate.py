@@ -3,8 +3,11 @@
 ReportLab embeds only TrueType outlines, so the CJK font is WenQuanYi Zen Hei
 (Debian ``fonts-wqy-zenhei``, a TrueType collection); it is embedded (subset) in
 every PDF, which therefore renders on any reader."""
+from __future__ import annotations
+
 import io
 import os
+from typing import Any
 from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
@@ -17,7 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from models import ApplicationKind, CatalogueAchievement, Institution, LearnerAchievement, RuleTarget, User
+from models import Application, ApplicationKind, CatalogueAchievement, Institution, LearnerAchievement, RuleTarget, User
 from services.files import qr
 from services.records.validators import mask_id
 
@@ -28,7 +31,7 @@ FONT_PATHS = (
 )
 
 
-def register_font():
+def register_font() -> None:
     if FONT_NAME in pdfmetrics.getRegisteredFontNames():
         return
     path = next((p for p in FONT_PATHS if p and os.path.exists(p)), None)
@@ -37,7 +40,7 @@ def register_font():
     pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=0))
 
 
-def certificate_facts(application):
+def certificate_facts(application: Application) -> dict[str, Any]:
     """What the certificate states, shared by the PDF and the /verify page."""
     learner = User.get_by_id(application.learner_id)
     source = (
@@ -78,7 +81,7 @@ def certificate_facts(application):
     }
 
 
-def render(application, verify_url):
+def render(application: Application, verify_url: str) -> bytes:
     """The PDF bytes of ``application``'s certificate (it must have a certificate code)."""
     register_font()
     facts = certificate_facts(application)
@@ -86,7 +89,7 @@ def render(application, verify_url):
     body = ParagraphStyle("body", fontName=FONT_NAME, fontSize=11, leading=17)
     small = ParagraphStyle("small", parent=body, fontSize=9, leading=13, textColor=colors.grey)
 
-    def p(text, style=body):
+    def p(text: object, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(str(text)), style)
 
     targets = "<br/>".join(

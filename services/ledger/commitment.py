@@ -6,6 +6,8 @@ and the moment it was shown; accepting it sends the token back, and the server r
 a token younger than ``READ_SECONDS`` (or older than ``VALID_SECONDS``, or another
 user's). The browser's countdown is a courtesy; this check is the rule.
 """
+from __future__ import annotations
+
 import time
 
 from flask import current_app
@@ -22,25 +24,25 @@ SALT = "publication-commitment"
 
 
 class CommitmentError(Exception):
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 
-def _serializer():
+def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
-def needed(user):
+def needed(user: User) -> bool:
     """Whether ``user`` must still read the commitment."""
     return user.commitment_read_at is None
 
 
-def issue(user, shown_at=None):
+def issue(user: User, shown_at: float | None = None) -> str:
     """The token of a page showing the commitment to ``user`` now (or at ``shown_at``)."""
     return _serializer().dumps({"u": user.id, "t": time.time() if shown_at is None else shown_at})
 
 
-def accept(user, token, read):
+def accept(user: User, token: str | None, read: bool) -> None:
     """Record that ``user`` read the commitment, if the page showed it long enough.
     Does nothing when it was read before; raises ``CommitmentError`` otherwise."""
     if not needed(user):

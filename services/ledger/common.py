@@ -1,7 +1,10 @@
 """What the ledger's modules share: the states that matter, the refusal helper, the texts."""
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
 
 from models import AchievementStatus, Application, ApplicationKind, ApplicationStatus, LearnerAchievement
+from services.records.errors import Message
 
 ALREADY_REVIEWED = _l("This application has already been reviewed by someone else")
 WITHDRAWN_BY_LEARNER = _l("The learner has withdrawn this application")
@@ -20,7 +23,7 @@ GRANTING_KINDS = (ApplicationKind.CONVERSION, ApplicationKind.PERFORMANCE, Appli
 BLOCKING = (*OPEN, ApplicationStatus.PASSED, ApplicationStatus.REVOKED)
 
 
-def fresh(application):
+def fresh(application: Application) -> Application:
     """The application as it is now, with its achievement."""
     return (
         Application.select(Application, LearnerAchievement)
@@ -30,7 +33,7 @@ def fresh(application):
     )
 
 
-def why_not_open(application_id):
+def why_not_open(application_id: int) -> Message:
     """The message for a decision on an application that is no longer waiting for it."""
     status = Application.select(Application.status).where(Application.id == application_id).scalar()
     if status == ApplicationStatus.WITHDRAWN:

@@ -2,7 +2,11 @@
 (来源 转换获得, 已认定, ``granted_by`` the application), the certificate code minted once, and
 the learner's notice (SPEC §8). ``grant`` for one application, ``grant_many`` set-based for
 an institution's batch decision."""
+from __future__ import annotations
+
 import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from peewee import PostgresqlDatabase
@@ -10,6 +14,7 @@ from peewee import PostgresqlDatabase
 from models import (
     AchievementSource,
     AchievementStatus,
+    Application,
     CatalogueAchievement,
     Institution,
     LearnerAchievement,
@@ -19,19 +24,20 @@ from models import (
 )
 from services.core import bulk, transitions
 from services.messaging.notify import link_to, notify_many
+from services.records.errors import Message
 
 REGRANTABLE = (AchievementStatus.WITHDRAWN, AchievementStatus.REVOKED)
 CODE_CHUNK = 5000  # 10 000 parameters a statement, well below SQLite's 32 766
 
 
-def mint_code():
+def mint_code() -> str:
     """A conversion certificate's verification code: 64 random bits, unguessable."""
     return secrets.token_hex(8).upper()
 
 
-def targets_of_rules(rule_ids):
+def targets_of_rules(rule_ids: Iterable[int]) -> dict[int, list[CatalogueAchievement]]:
     """{rule id: [target CatalogueAchievement with its institution]} in one query."""
-    by_rule = {rule_id: [] for rule_id in rule_ids}
+    by_rule: dict[int, list[CatalogueAchievement]] = {rule_id: [] for rule_id in rule_ids}
     if by_rule:
         rows = (RuleTarget.select(RuleTarget, CatalogueAchievement, Institution)
                 .join(CatalogueAchievement).join(Institution)
@@ -41,19 +47,21 @@ def targets_of_rules(rule_ids):
     return by_rule
 
 
-def targets_of(application):
+def targets_of(application: Application) -> list[CatalogueAchievement]:
     """The catalogue achievements a pass of ``application`` grants."""
     if application.target_id:
-        return [application.target]
-    return targets_of_rules([application.rule_id])[application.rule_id]
+        return [cast(CatalogueAchievement, application.target)]
+    rule_id = cast(int, application.rule_id)  # an application without a target has a rule
+    return targets_of_rules([rule_id])[rule_id]
 
 
-def grant(application):
+def grant(application: Application) -> list[CatalogueAchievement]:
     """Grant one passed application; returns the targets actually added."""
     return grant_many([application], {application.id: targets_of(application)})[application.id]
 
 
-def grant_many(applications, targets):
+def grant_many(applications: Sequence[Any], targets: Mapping[int, list[CatalogueAchievement]],
+               ) -> dict[int, list[CatalogueAchievement]]:
     """Grant passed ``applications`` (each with ``learner_id``), ``targets`` {application
     id: [catalogue achievements]}: a target the learner does not hold is added; one held but
     withdrawn or revoked since is granted again; one held and standing is left alone. Every
@@ -61,7 +69,7 @@ def grant_many(applications, targets):
     applications. Returns {application id: [targets added]}."""
     moment = now()
     wanted = {(a.learner_id, t.id): a for a in applications for t in targets.get(a.id, [])}
-    held = {}
+    held: dict[tuple[int, int | None], LearnerAchievement] = {}
     learners = sorted({a.learner_id for a in applications})
     catalogue_achievement_ids = sorted({t.id for ts in targets.values() for t in ts})
     for start in range(0, len(learners), bulk.LOOKUP_CHUNK):
@@ -71,8 +79,9 @@ def grant_many(applications, targets):
             LearnerAchievement.catalogue.in_(catalogue_achievement_ids))
         held.update({(row.learner_id, row.catalogue_id): row for row in rows})
     catalogue_achievement_by_id = {t.id: t for ts in targets.values() for t in ts}
-    added = {a.id: [] for a in applications}
-    new_rows, regrant = [], []
+    added: dict[int, list[CatalogueAchievement]] = {a.id: [] for a in applications}
+    new_rows: list[dict[str, Any]] = []
+    regrant: list[tuple[int, int]] = []
     for (learner_id, catalogue_achievement_id), application in wanted.items():
         row = held.get((learner_id, catalogue_achievement_id))
         catalogue_achievement = catalogue_achievement_by_id[catalogue_achievement_id]
@@ -100,13 +109,13 @@ def grant_many(applications, targets):
     return added
 
 
-def _mint_codes(applications):
+def _mint_codes(applications: Sequence[Any]) -> None:
     """One code per application that has none: an UPDATE … FROM (VALUES …) per chunk (a
     join, where a CASE of thousands of branches would be tried row by row)."""
     postgres = isinstance(db.obj, PostgresqlDatabase)
     for start in range(0, len(applications), CODE_CHUNK):
         part = applications[start:start + CODE_CHUNK]
-        params = []
+        params: list[Any] = []
         for application in part:
             application.certificate_code = mint_code()
             params += [application.id, application.certificate_code]
@@ -120,7 +129,7 @@ def _mint_codes(applications):
         db.execute_sql(sql, params)
 
 
-def passed_notice(source_name, target):
+def passed_notice(source_name: str, target: CatalogueAchievement) -> Message:
     return _l(
         "[Credit Bank] Your application to convert the learning achievement %(source)s into %(institution)s "
         "%(target)s has passed review; %(institution)s %(target)s has been added to your personal learning "
@@ -129,7 +138,7 @@ def passed_notice(source_name, target):
     )
 
 
-def notify_passed(applications, added):
+def notify_passed(applications: Iterable[Any], added: Mapping[int, list[CatalogueAchievement]]) -> None:
     """Tell each learner what their passed conversion added (inbox + SMS, SPEC §8)."""
     notices = [(a.learner, _l("Conversion passed"), passed_notice(a.achievement.name, target))
                for a in applications for target in added.get(a.id, [])]

@@ -11,11 +11,15 @@ whatever the number of rules or achievements:
   achievement (申请转换 starts from it) and the target's credits; totals group the pathways
   by the target institution and programme (专业).
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, SQL, Case, Value, fn
+from peewee import JOIN, SQL, Case, Expression, Function, ModelAlias, ModelSelect, Value, fn
 
 from models import (
     AchievementStatus,
@@ -47,11 +51,11 @@ PAGE_SIZE = 10
 NO_LEVEL = _l("No framework level")
 
 
-def _held(learner_id):
+def _held(learner_id: int) -> Expression:
     return (LearnerAchievement.learner == learner_id) & LearnerAchievement.status.in_(HELD_STATUSES)
 
 
-def credit_account(learner_id):
+def credit_account(learner_id: int) -> dict[str, Any]:
     """{"total": credits, "count": n, "by_level": [(level or None, name, count, credits)],
     "by_kind": [(kind, label, count, credits)]} in one query: the held achievements grouped
     by level, kind and whether they are catalogue achievements (by level counts those only)."""
@@ -66,8 +70,9 @@ def credit_account(learner_id):
         .group_by(FrameworkLevel.level, FrameworkLevel.name, Category.kind, LearnerAchievement.catalogue.is_null(False))
         .tuples()
     )
-    levels, kinds = {}, {}
-    for level, name, kind, listed, count, credits in rows:
+    levels: dict[tuple[int | None, str | None], list[Any]] = {}
+    kinds: dict[str, list[Any]] = {}
+    for level, name, kind, listed, count, credits in cast(Iterable[tuple[Any, ...]], rows):
         if listed:
             figures = levels.setdefault((level, name), [0, 0])
             figures[0], figures[1] = figures[0] + count, figures[1] + (credits or 0)
@@ -83,7 +88,7 @@ def credit_account(learner_id):
     }
 
 
-def _per_rule(learner_id, rule_id=None):
+def _per_rule(learner_id: int, rule_id: int | None = None) -> ModelSelect[LearnerAchievement]:
     """One row per published rule with a source the learner holds: rule_id, held (sources
     held), total (sources of the rule, a correlated count on its index), apply_from (the
     first held source achievement), held_credits. Driven from the learner's own rows."""
@@ -107,7 +112,7 @@ def _per_rule(learner_id, rule_id=None):
     return query.alias("paths")
 
 
-def _target_credits(rule):
+def _target_credits(rule: type[ConversionRule] | ModelAlias[ConversionRule]) -> ModelSelect[RuleTarget]:
     """The credits of ``rule``'s target achievements, a correlated subquery (an index
     lookup per pathway, not a scan of every rule's targets)."""
     return (
@@ -117,12 +122,12 @@ def _target_credits(rule):
     )
 
 
-def lineage(rule):
+def lineage(rule: type[ConversionRule] | ModelAlias[ConversionRule]) -> Function:
     """The id every version of ``rule`` shares (an expression on a rule alias or model)."""
     return fn.COALESCE(rule.lineage, rule.id)
 
 
-def _standing(learner_id):
+def _standing(learner_id: int) -> ModelSelect[Application]:
     """The status of the learner's latest standing conversion application under each rule
     lineage (any version), as a table (lineage_id, status): one pass over the learner's
     applications, joined to the pathways — a correlated lookup per pathway would read a
@@ -150,7 +155,7 @@ class Pathways:
     open: int  # complete pathways with no standing application: 可申请
 
 
-def _joined(paths, *columns):
+def _joined(paths: ModelSelect[LearnerAchievement], *columns: Any) -> ModelSelect[ConversionRule]:
     return (
         ConversionRule.select(*columns)
         .join(paths, on=(paths.c.rule_id == ConversionRule.id))
@@ -159,7 +164,7 @@ def _joined(paths, *columns):
     )
 
 
-def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
+def pathways(learner_id: int, number: int = 1, rule_id: int | None = None, size: int = PAGE_SIZE) -> Pathways:
     """The learner's pathways, complete ones first, ``size`` a page; the totals per target
     institution and programme over all of them."""
     paths = _per_rule(learner_id, rule_id)
@@ -173,14 +178,15 @@ def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
         .join(paths, on=(paths.c.rule_id == ConversionRule.id))
         .join_from(ConversionRule, standing, JOIN.LEFT_OUTER, on=(standing.c.lineage_id == lineage(ConversionRule)))
     ).alias("each")
-    totals = list(
+    totals: list[tuple[Any, ...]] = list(cast(
+        Iterable[tuple[Any, ...]],
         Institution.select(Institution.name, each.c.target_major, fn.COUNT(SQL("*")), fn.SUM(each.c.open),
                            fn.SUM(each.c.open * each.c.credits), fn.SUM(each.c.credits))
         .join(each, on=(each.c.institution_id == Institution.id))
         .group_by(Institution.name, each.c.target_major)
         .order_by(Institution.name, each.c.target_major)
         .tuples()
-    )
+    ))
     total = sum(row[2] for row in totals)
     open_count = sum(row[3] for row in totals)
     number = max(1, min(number, max(1, -(-total // size))))
@@ -200,7 +206,7 @@ def pathways(learner_id, number=1, rule_id=None, size=PAGE_SIZE):
     return Pathways(page=page, totals=totals, open=open_count)
 
 
-def _attach_details(learner_id, rules):
+def _attach_details(learner_id: int, rules: list[Any]) -> None:
     """Each rule's sources (with the learner's achievement or None), targets and the
     learner's live application under it: three queries for the page."""
     by_id = {rule.id: rule for rule in rules}
@@ -248,5 +254,6 @@ def _attach_details(learner_id, rules):
         .order_by(Application.id)
     )
     by_lineage = {rule.lineage_id: rule for rule in rules}
+    application: Any  # a row with the selected lineage_id beside its columns
     for application in applications:
         by_lineage[application.lineage_id].application = application

@@ -7,9 +7,16 @@ review records backs that up); it writes the review record and an audit entry an
 the learner, in one transaction. A batch is decided set-based: a fixed number of queries
 for any number of learners.
 """
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from types import SimpleNamespace
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
+from peewee import ModelSelect
+from werkzeug.datastructures import FileStorage
 
 from models import (
     AchievementStatus,
@@ -34,20 +41,21 @@ from services.ledger import grants
 from services.ledger.applications import notify_institution
 from services.ledger.common import ALREADY_REVIEWED, FALLEN, fresh, why_not_open
 from services.messaging.notify import link_to, notify, notify_many
-from services.records.errors import Refused, reason_of, require
+from services.records.errors import Message, Refused, reason_of, require
 
 OPINION_MISSING = _l("Please enter the review opinion")
 NOT_PASSED_REASON_MISSING = _l("Please enter the reason for not passing")
 
 
-def _decide(application, reviewer, stage, agree, opinion, expected, passed_status):
+def _decide(application: Application, reviewer: User, stage: str, agree: bool, opinion: str | None,
+            expected: Sequence[str], passed_status: str) -> str:
     """Shared core of every single decision: move the application, record the review."""
     opinion = reason_of(opinion, OPINION_MISSING)
     require(permissions.can_review(reviewer, application, stage), _l("You may not review this application"))
     require(application.achievement.status not in FALLEN,
             _l("The achievement has been withdrawn by its institution"))
     status = passed_status if agree else ApplicationStatus.REFUSED
-    decided = {"decided_stage": stage}
+    decided: dict[str, Any] = {"decided_stage": stage}
     if status in (ApplicationStatus.PASSED, ApplicationStatus.REFUSED):
         decided["decided_at"] = now()
     try:
@@ -62,29 +70,30 @@ def _decide(application, reviewer, stage, agree, opinion, expected, passed_statu
     return opinion
 
 
-def refused_notice(achievement_name, stage, opinion):
+def refused_notice(achievement_name: str, stage: str, opinion: str) -> Message:
     return _l("[Credit Bank] Your application for %(achievement)s did not pass %(stage)s. Opinion: %(opinion)s",
               achievement=achievement_name, stage=ReviewStage.label(stage), opinion=opinion)
 
 
-def _learner_link(application):
-    return link_to({
+def _learner_link(application: Application) -> str:
+    endpoints: dict[str, str] = {
         ApplicationKind.RECOGNITION: "learner.recognition",
         ApplicationKind.PERFORMANCE: "learner.performance",
-    }.get(application.kind, "learner.conversion"))
+    }
+    return link_to(endpoints.get(application.kind, "learner.conversion"))
 
 
-def _notify_refused(application, stage, opinion):
+def _notify_refused(application: Application, stage: str, opinion: str) -> None:
     notify(application.learner, _l("Review not passed"), refused_notice(application.achievement.name, stage, opinion),
            link=_learner_link(application), by_sms=True)
 
 
-def _pass_and_grant(application):
+def _pass_and_grant(application: Application) -> None:
     added = grants.grant(application)
     grants.notify_passed([application], {application.id: added})
 
 
-def decide_recognition(application, reviewer, agree, opinion):
+def decide_recognition(application: Application, reviewer: User, agree: bool, opinion: str | None) -> Application:
     """认定审核: 认定通过 / 认定不通过 by the learner's teaching-point administrator."""
     application = fresh(application)
     require(application.kind == ApplicationKind.RECOGNITION, _l("This is not a recognition application"))
@@ -104,7 +113,8 @@ def decide_recognition(application, reviewer, agree, opinion):
     return application
 
 
-def initial_review(application, reviewer, agree, opinion, files=()):
+def initial_review(application: Application, reviewer: User, agree: bool, opinion: str | None,
+                   files: Iterable[FileStorage | None] = ()) -> Application:
     """转换初审 by the teaching point; may upload complete scans (转换初审材料上传)."""
     application = fresh(application)
     require(application.kind == ApplicationKind.CONVERSION, _l("Only learner conversions have an initial review"))
@@ -128,7 +138,8 @@ def initial_review(application, reviewer, agree, opinion, files=()):
     return application
 
 
-def _last_stage(application, reviewer, agree, opinion, stage, expected):
+def _last_stage(application: Application, reviewer: User, agree: bool, opinion: str | None, stage: str,
+                expected: Sequence[str]) -> Application:
     """A decision that ends an application: a pass grants its targets, a refusal is told."""
     with transaction():
         opinion = _decide(application, reviewer, stage, agree, opinion, expected, ApplicationStatus.PASSED)
@@ -139,7 +150,7 @@ def _last_stage(application, reviewer, agree, opinion, stage, expected):
     return application
 
 
-def final_review(application, reviewer, agree, opinion):
+def final_review(application: Application, reviewer: User, agree: bool, opinion: str | None) -> Application:
     """转换终审; a pass adds the rule's targets to the learner's account."""
     application = fresh(application)
     require(application.kind == ApplicationKind.CONVERSION, _l("This is not a learner conversion"))
@@ -147,7 +158,7 @@ def final_review(application, reviewer, agree, opinion):
     return _last_stage(application, reviewer, agree, opinion, ReviewStage.FINAL, (ApplicationStatus.INITIAL_PASSED,))
 
 
-def performance_review(application, reviewer, agree, opinion):
+def performance_review(application: Application, reviewer: User, agree: bool, opinion: str | None) -> Application:
     """业绩类转换审核: one stage, by a committee member."""
     application = fresh(application)
     require(application.kind == ApplicationKind.PERFORMANCE, _l("This is not a performance conversion"))
@@ -157,13 +168,14 @@ def performance_review(application, reviewer, agree, opinion):
 # --- an institution's batch -------------------------------------------------------------
 
 
-def batch_title(batch):
+def batch_title(batch: ConversionBatch) -> str:
     """批次: "<initiator><date> 批量学员转换", as the manual names a batch."""
     return str(_l("%(institution)s %(date)s batch learner conversion",
                   institution=batch.institution.name, date=batch.created_at.strftime("%Y-%m-%d")))
 
 
-def _claim(batch, agree, application_ids, moment):
+def _claim(batch: ConversionBatch, agree: bool, application_ids: ModelSelect[Any] | Iterable[int | str] | None,
+           moment: dt.datetime) -> list[int]:
     """Move the chosen pending applications of the batch (all when none are named) whose
     achievement still stands, in one conditional UPDATE … RETURNING: what another reviewer
     decided first, or the learner lost meanwhile, is not among the rows returned."""
@@ -179,7 +191,7 @@ def _claim(batch, agree, application_ids, moment):
                                  changes=changes)
 
 
-def _decided_rows(ids):
+def _decided_rows(ids: Sequence[int]) -> list[SimpleNamespace]:
     """What granting and telling need of each decided application, read as plain tuples:
     building full model rows (with every column of the learner) costs more than the rest
     of a decision of thousands."""
@@ -189,10 +201,11 @@ def _decided_rows(ids):
              .where(Application.id.in_(ids)).tuples())
     return [SimpleNamespace(id=i, learner_id=learner, certificate_code=code, achievement=SimpleNamespace(name=name),
                             learner=SimpleNamespace(id=learner, phone=phone, locale=locale))
-            for i, learner, code, name, phone, locale in query]
+            for i, learner, code, name, phone, locale in cast(Iterable[tuple[Any, ...]], query)]
 
 
-def review_batch(batch, reviewer, agree, reason, application_ids=None):
+def review_batch(batch: ConversionBatch, reviewer: User, agree: bool, reason: str | None,
+                 application_ids: ModelSelect[Any] | Iterable[int | str] | None = None) -> int:
     """转换申请审核 › 机构发起: pass or fail the chosen applications of the batch (ids or a
     query of ids; none = all). Each row is decided once even when two reviewers act at
     once; the call fails when nothing was left to decide. Returns the number decided."""

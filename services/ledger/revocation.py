@@ -12,15 +12,22 @@ Credits leave 学分账户 and credentials flip in the status lists by themselve
 the states. The learner and the institutions whose rules received the conversions are
 told. ``plan`` lists what a revocation will touch, for the confirmation page.
 """
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
 
 from models import (
     AchievementStatus,
     Application,
     ApplicationStatus,
     ConversionRule,
+    Institution,
     LearnerAchievement,
     Permission,
     User,
@@ -44,18 +51,19 @@ class Plan:
     """What a revocation touches: applications closed while open, conversions revoked, and
     the learner achievements revoked with them (each level of a chain in order)."""
 
-    closed: list = field(default_factory=list)
-    revoked: list = field(default_factory=list)
-    targets: list = field(default_factory=list)
+    closed: list[Application] = field(default_factory=list)
+    revoked: list[Application] = field(default_factory=list)
+    targets: list[LearnerAchievement] = field(default_factory=list)
 
     @property
-    def empty(self):
+    def empty(self) -> bool:
         return not (self.closed or self.revoked or self.targets)
 
 
-def _walk(achievement_ids, conversions=()):
+def _walk(achievement_ids: Iterable[int], conversions: Iterable[Application] = ()) -> Plan:
     """The plan of revoking ``conversions`` (applications) and everything resting on the
     achievements ``achievement_ids``: a breadth-first walk, one level a round of queries."""
+    seen: set[int]
     plan, seen = Plan(), set()
     frontier, passing = set(achievement_ids), list(conversions)
     while frontier or passing:
@@ -86,15 +94,15 @@ def _walk(achievement_ids, conversions=()):
     return plan
 
 
-def plan_for_conversion(application):
+def plan_for_conversion(application: Application) -> Plan:
     return _walk((), [application])
 
 
-def plan_for_achievement(achievement):
+def plan_for_achievement(achievement: LearnerAchievement) -> Plan:
     return _walk([achievement.id])
 
 
-def _carry_out(plan, reason, user, moment):
+def _carry_out(plan: Plan, reason: str, user: User, moment: dt.datetime) -> None:
     """Write the plan: set-based moves (each conditional on the state it was planned in),
     audit entries and the notices."""
     closing = {"revoked_at": moment, "revoked_reason": reason}
@@ -116,14 +124,14 @@ def _carry_out(plan, reason, user, moment):
     _tell(plan, reason)
 
 
-def _tell(plan, reason):
+def _tell(plan: Plan, reason: str) -> None:
     """The learner of each revoked conversion, and the institution whose rule received it."""
     if not plan.revoked:
         return
-    names = {t.granted_by: [] for t in plan.targets}
+    names: dict[int | None, list[str]] = {t.granted_by: [] for t in plan.targets}
     for target in plan.targets:
         names[target.granted_by].append(target.name)
-    rules = {r.id: r for r in ConversionRule.select().where(
+    rules: dict[int | None, ConversionRule] = {r.id: r for r in ConversionRule.select().where(
         ConversionRule.id.in_([a.rule_id for a in plan.revoked if a.rule_id]))}
     learners = {u.id: u for u in User.select().where(User.id.in_([a.learner_id for a in plan.revoked]))}
     for application in plan.revoked:
@@ -144,7 +152,8 @@ def _tell(plan, reason):
                 notify(account, _l("Conversion revoked"), institution_text, link=link_to("inst_records.index_view"))
 
 
-def withdraw_achievement(achievement, user, reason, reason_file):
+def withdraw_achievement(achievement: LearnerAchievement, user: User, reason: str | None,
+                         reason_file: FileStorage | None) -> Plan:
     """撤回 by the storing institution, with a reason and a reason file; everything resting
     on the achievement is revoked with it."""
     reason = reason_of(reason, _l("Please enter the reason for withdrawal"))
@@ -163,19 +172,21 @@ def withdraw_achievement(achievement, user, reason, reason_file):
         notify(
             achievement.learner, _l("Achievement withdrawn"),
             _l("%(institution)s withdrew your achievement %(achievement)s. Reason: %(reason)s",
-               institution=achievement.stored_by.name, achievement=achievement.name, reason=reason),
+               # stored: acts_for(user, stored_by_id) was required above
+               institution=cast(Institution, achievement.stored_by).name, achievement=achievement.name,
+               reason=reason),
             link=link_to("learner.home"), by_sms=True,
         )
     return plan
 
 
-def may_revoke(user, application):
+def may_revoke(user: User, application: Application) -> bool:
     """The center, and the institution whose rule received the conversion (its accounts
     with the 转换记录 menu), revoke a passed conversion."""
     return permissions.may_revoke_conversion(user, application)
 
 
-def revoke_conversion(application, user, reason):
+def revoke_conversion(application: Application, user: User, reason: str | None) -> Plan:
     """撤销转换: a passed conversion, and everything it granted, revoked with a reason."""
     reason = reason_of(reason, REASON_MISSING)
     require(may_revoke(user, application), NO_RIGHT)

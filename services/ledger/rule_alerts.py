@@ -8,12 +8,16 @@ of statements: the holders are selected in SQL into ``rule_alert`` (its unique (
 learner) index makes a second publication, or a second job, tell nobody twice), and the
 messages and e-mails are inserted from there in bulk, one statement per language.
 """
+from __future__ import annotations
+
 import logging
+from collections.abc import Iterable, Sequence
+from typing import cast
 
 from flask import current_app, g
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from peewee import SQL, Value, fn
+from peewee import SQL, ColumnBase, ModelSelect, Value, fn
 
 from models import (
     AccountStatus,
@@ -44,7 +48,7 @@ BODY = _l("[Credit Bank] %(institution)s has published the conversion rule %(cod
 EMAIL_LINK = _l("Your conversion pathway: %(url)s")
 
 
-def rule_published(rule_id):
+def rule_published(rule_id: int) -> None:
     """Called when ``rule_id`` was published: the alert job runs once that has committed."""
     if db.in_transaction():
         g.setdefault("rules_to_alert", []).append(rule_id)
@@ -52,14 +56,14 @@ def rule_published(rule_id):
         _queue([rule_id])
 
 
-def flush():
+def flush() -> None:
     """Queue the alerts of the rules this request or job published (never raises)."""
     waiting = g.pop("rules_to_alert", None)
     if waiting:
         _queue(waiting)
 
 
-def _queue(rule_ids):
+def _queue(rule_ids: Iterable[int]) -> None:
     from services.background import queue
 
     for rule_id in dict.fromkeys(rule_ids):
@@ -69,7 +73,7 @@ def _queue(rule_ids):
             log.warning("Rule alert of rule %s not queued", rule_id, exc_info=True)
 
 
-def _holders(rule_id):
+def _holders(rule_id: int) -> ModelSelect[LearnerAchievement]:
     """(learner) of every account holding one of the rule's sources in a usable state."""
     return (
         LearnerAchievement.select(LearnerAchievement.learner)
@@ -81,11 +85,12 @@ def _holders(rule_id):
     )
 
 
-def _locale_groups(rule_id):
+def _locale_groups(rule_id: int) -> Sequence[tuple[str, ColumnBase]]:
     """The languages the pending alerts are written in, each with its condition on User."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     pending = RuleAlert.select(RuleAlert.learner).where(RuleAlert.rule == rule_id, ~RuleAlert.notified)
-    found = {locale for (locale,) in User.select(User.locale).where(User.id.in_(pending)).distinct().tuples()}
+    found = {locale for (locale,) in cast(Iterable[tuple[str | None]],
+                                          User.select(User.locale).where(User.id.in_(pending)).distinct().tuples())}
     others = sorted(locale for locale in found if locale and locale != default)
     if not others:
         return [(default, SQL("1 = 1"))]
@@ -94,7 +99,7 @@ def _locale_groups(rule_id):
     ]
 
 
-def alert(rule_id):
+def alert(rule_id: int) -> int:
     """Tell the holders of ``rule_id``'s sources not told yet; returns how many were told."""
     rule = (ConversionRule.select(ConversionRule, Institution).join(Institution)
             .where(ConversionRule.id == rule_id).first())
@@ -128,7 +133,7 @@ def alert(rule_id):
                  EmailOutbox.status, EmailOutbox.attempts],
             ).execute()
         told = RuleAlert.update(notified=True).where(RuleAlert.rule == rule.id, ~RuleAlert.notified).execute()
-        new_emails = [row_id for (row_id,) in EmailOutbox.select(EmailOutbox.id).where(
-            EmailOutbox.id > last_email, EmailOutbox.status == SmsStatus.PENDING).tuples()]
+        new_emails = [row_id for (row_id,) in cast(Iterable[tuple[int]], EmailOutbox.select(EmailOutbox.id).where(
+            EmailOutbox.id > last_email, EmailOutbox.status == SmsStatus.PENDING).tuples())]
     mail.queue(new_emails)  # committed: hand them to the delivery jobs
     return told

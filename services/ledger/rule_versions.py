@@ -12,15 +12,24 @@ content without a second code path, and old rows are simply never written again.
 Whether a rule can be applied for is decided by its dates as well as its state
 (``ConversionRule.in_force``): 生效日期 ≤ today < 失效日期.
 """
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import IntegrityError, ModelSelect
 
-from models import ConversionRule, RuleStatus, now
+from models import CatalogueAchievement, ConversionRule, RuleStatus, User, now
 from services.core import audit, transitions
 from services.core.database import transaction
 from services.files import storage
+from services.records.errors import Message
+
+# A rule's sources and targets as the forms give them (services.ledger.rules.create_rule).
+Sources = Sequence[tuple[CatalogueAchievement, Any]]
+Targets = Sequence[tuple[CatalogueAchievement, Any]]
 
 # The fields a new version copies from the one it replaces unless the form gives them.
 COPIED = ("name", "rule_type", "description", "target_major", "target_major_code", "target_level", "file",
@@ -33,18 +42,18 @@ PUBLIC = (RuleStatus.PUBLISHED, RuleStatus.SUPERSEDED, RuleStatus.WITHDRAWN)
 
 
 class VersionError(Exception):
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 
-def check_dates(effective_from, effective_until):
+def check_dates(effective_from: dt.date | None, effective_until: dt.date | None) -> Message | None:
     """失效日期 must come after 生效日期; the message to show, or None."""
     if effective_from and effective_until and effective_until <= effective_from:
         return _l("The expiry date must be later than the effective date")
     return None
 
 
-def versioned(rule):
+def versioned(rule: ConversionRule) -> bool:
     """A published rule, or one that applications were made under, changes by a new
     version only; a draft, or a rule taken down before anyone applied, changes in place
     (the manuals' 撤回发布 → 修改)."""
@@ -53,7 +62,8 @@ def versioned(rule):
     return rule.applications.exists() or rule.batches.exists()
 
 
-def new_version(rule, user, sources, targets, write_links, **fields):
+def new_version(rule: ConversionRule, user: User, sources: Sources, targets: Targets,
+                write_links: Callable[[ConversionRule, Sources, Targets], None], **fields: Any) -> ConversionRule:
     """修改 of a published (or once published) rule: version n + 1 with the form's content.
     A published rule's new version is published at once (the rule stays available); one
     taken down gets a 未提交 version, published when the institution is ready. The earlier
@@ -87,7 +97,7 @@ def new_version(rule, user, sources, targets, write_links, **fields):
     return version
 
 
-def history(rule):
+def history(rule: ConversionRule) -> list[ConversionRule]:
     """Every version of ``rule``'s lineage that was public (published or earlier), newest first."""
     return list(
         ConversionRule.select()
@@ -97,7 +107,7 @@ def history(rule):
     )
 
 
-def current(rule):
+def current(rule: ConversionRule) -> ConversionRule | None:
     """The newest version of ``rule``'s lineage (the one lists show)."""
     return (
         ConversionRule.select()
@@ -107,7 +117,7 @@ def current(rule):
     )
 
 
-def version_in_force(rule):
+def version_in_force(rule: ConversionRule) -> ConversionRule | None:
     """The version of ``rule``'s lineage in force today (a link from a withdrawn or earlier
     version to the one applications are taken under), or None."""
     return (
@@ -118,7 +128,7 @@ def version_in_force(rule):
     )
 
 
-def lineage_rules(rule):
+def lineage_rules(rule: ConversionRule) -> ModelSelect[ConversionRule]:
     """A subquery of the ids of every version of ``rule``: "already applied under this rule"
     means under any of its versions."""
     return ConversionRule.select(ConversionRule.id).where(
@@ -126,7 +136,7 @@ def lineage_rules(rule):
     )
 
 
-def in_force(rule, day=None):
+def in_force(rule: ConversionRule, day: dt.date | None = None) -> bool:
     day = day or dt.date.today()
     return (
         rule.status == RuleStatus.PUBLISHED
@@ -135,7 +145,7 @@ def in_force(rule, day=None):
     )
 
 
-def not_in_force_reason(rule, day=None):
+def not_in_force_reason(rule: ConversionRule, day: dt.date | None = None) -> Message | None:
     """Why ``rule`` cannot be applied for today (None when it can)."""
     day = day or dt.date.today()
     if rule.status == RuleStatus.SUPERSEDED:

@@ -10,12 +10,17 @@ Rule codes are the date plus a 4-digit daily sequence (202203010001). Two rules 
 the same moment may compute the same next code; the unique index refuses the second insert
 and ``create_rule`` retries with the following number.
 """
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError, fn
+from peewee import IntegrityError, ModelSelect, fn
 
 from models import (
+    Attachment,
     CatalogueAchievement,
     Category,
     CategoryKind,
@@ -27,12 +32,16 @@ from models import (
     RuleStatus,
     RuleTarget,
     RuleType,
+    User,
     now,
 )
 from services.core import audit, transitions
 from services.core.database import transaction
 from services.files import storage
 from services.ledger import rule_alerts
+
+if TYPE_CHECKING:
+    from services.ledger.rule_versions import Sources, Targets
 
 ONE_PUBLISHED = _l("There is already a published conversion method")
 EDITABLE_RULE_STATES = (RuleStatus.DRAFT, RuleStatus.WITHDRAWN)
@@ -46,11 +55,12 @@ class RuleError(transitions.TransitionRefused):
 # --- methods -----------------------------------------------------------------------------
 
 
-def method_editable(method):
+def method_editable(method: ConversionMethod) -> bool:
     return method.status != PublishStatus.PUBLISHED
 
 
-def create_method(institution, name, file, user, commitment_accepted):
+def create_method(institution: Institution, name: str, file: Attachment | None, user: User,
+                  commitment_accepted: bool) -> ConversionMethod:
     """保存: a new 未发布 method; the publication commitment must be accepted."""
     if not commitment_accepted:
         raise RuleError(_l("Please accept the information publication security commitment"))
@@ -64,7 +74,7 @@ def create_method(institution, name, file, user, commitment_accepted):
     return method
 
 
-def update_method(method, user, name, file=None):
+def update_method(method: ConversionMethod, user: User, name: str, file: Attachment | None = None) -> None:
     """修改: name and, optionally, a new PDF; only while 未发布."""
     changes = {"name": name} if file is None else {"name": name, "file": file}
     with transaction():
@@ -78,7 +88,7 @@ def update_method(method, user, name, file=None):
         audit.record("method_updated", method, user=user, name=name)
 
 
-def publish_method(method, user):
+def publish_method(method: ConversionMethod, user: User) -> None:
     """发布; refused while another method of the institution is published."""
     try:
         with transaction():
@@ -96,13 +106,13 @@ def publish_method(method, user):
         raise RuleError(ONE_PUBLISHED) from None
 
 
-def unpublish_method(method, user):
+def unpublish_method(method: ConversionMethod, user: User) -> None:
     """撤销发布: back to 未发布 (editable again)."""
     transitions.move(method, PublishStatus.UNPUBLISHED, changes={"published_at": None}, error=RuleError,
                      refusal=_l("This conversion method is not published"), audit="method_unpublished", user=user)
 
 
-def delete_method(method, user):
+def delete_method(method: ConversionMethod, user: User) -> None:
     """Only an unpublished method that no rule refers to."""
     if not method_editable(method):
         raise RuleError(_l("A published conversion method cannot be deleted; withdraw its publication first"))
@@ -116,7 +126,7 @@ def delete_method(method, user):
         audit.record("method_deleted", method, user=user, name=method.name)
 
 
-def method_for_rules(institution_id):
+def method_for_rules(institution_id: int) -> ConversionMethod | None:
     """The method new rules hang under: the published one, else the latest; None if none."""
     return (
         ConversionMethod.select()
@@ -129,17 +139,17 @@ def method_for_rules(institution_id):
 # --- rules -------------------------------------------------------------------------------
 
 
-def rule_editable(rule):
+def rule_editable(rule: ConversionRule) -> bool:
     """发布 and 删除 are offered for these states (修改 also for published ones: ``rule_changeable``)."""
     return rule.status in EDITABLE_RULE_STATES
 
 
-def rule_changeable(rule):
+def rule_changeable(rule: ConversionRule) -> bool:
     """修改: any state but an earlier version; a published rule changes by a new version."""
     return rule.status in (*EDITABLE_RULE_STATES, RuleStatus.PUBLISHED)
 
 
-def next_rule_code(day=None):
+def next_rule_code(day: dt.date | None = None) -> str:
     """The next free code of ``day``: its date and the highest sequence used + 1."""
     prefix = f"{day or dt.date.today():%Y%m%d}"
     last = (
@@ -158,21 +168,21 @@ DEGREE_SOURCES = frozenset({RuleType.DEGREE_TO_NON_DEGREE, RuleType.DEGREE_TO_DE
 DEGREE_TARGETS = frozenset({RuleType.NON_DEGREE_TO_DEGREE, RuleType.DEGREE_TO_DEGREE})
 
 
-def is_degree(catalogue_achievement):
+def is_degree(catalogue_achievement: CatalogueAchievement) -> bool:
     return catalogue_achievement.category.kind == CategoryKind.DEGREE
 
 
-def is_course(catalogue_achievement):
+def is_course(catalogue_achievement: CatalogueAchievement) -> bool:
     """A course (课程) rather than a certificate: its type's form has a course name."""
     return any(item.get("name") == "course_name" for item in catalogue_achievement.category.field_schema or ())
 
 
-def modules_text(modules):
+def modules_text(modules: Iterable[Mapping[str, Any]] | None) -> str | None:
     """免考模块 as one line: 实操 (2学分)、机考 (2学分)."""
     return "、".join(f"{m['name']} ({m['credits']}学分)" for m in modules or ()) or None
 
 
-def _check_links(institution_id, rule_type, sources, targets):
+def _check_links(institution_id: int, rule_type: str | None, sources: Sources, targets: Targets) -> None:
     if not sources:
         raise RuleError(_l("Choose at least one source achievement"))
     if not targets:
@@ -193,7 +203,7 @@ def _check_links(institution_id, rule_type, sources, targets):
         raise RuleError(_l("Choose at least one course when the target is a major or a course"))
 
 
-def _write_links(rule, sources, targets):
+def _write_links(rule: ConversionRule, sources: Sources, targets: Targets) -> None:
     RuleSource.delete().where(RuleSource.rule == rule.id).execute()
     RuleTarget.delete().where(RuleTarget.rule == rule.id).execute()
     for catalogue_achievement, credits in sources:
@@ -204,7 +214,7 @@ def _write_links(rule, sources, targets):
                           exempt_modules=modules_text(modules))
 
 
-def _check_dates(fields, rule=None):
+def _check_dates(fields: Mapping[str, Any], rule: ConversionRule | None = None) -> None:
     from services.ledger import rule_versions
 
     effective_from = fields.get("effective_from", rule and rule.effective_from)
@@ -213,7 +223,8 @@ def _check_dates(fields, rule=None):
         raise RuleError(refusal)
 
 
-def create_rule(institution, user, sources, targets, **fields):
+def create_rule(institution: Institution, user: User, sources: Sources, targets: Targets,
+                **fields: Any) -> ConversionRule:
     """转换规则制定 (saved as 未提交). ``sources``: (catalogue achievement, credits or None) pairs;
     ``targets``: (catalogue achievement, 免考模块 [{"name", "credits"}] or None) pairs; ``fields``:
     name, rule_type, description, target_major, target_major_code, target_level, file,
@@ -243,7 +254,8 @@ def create_rule(institution, user, sources, targets, **fields):
     raise RuleError(_l("Could not allocate a rule code; please try again"))
 
 
-def update_rule(rule, user, sources, targets, **fields):
+def update_rule(rule: ConversionRule, user: User, sources: Sources, targets: Targets,
+                **fields: Any) -> ConversionRule:
     """修改: a rule never published changes in place; one that has been published gets a
     new version (services/ledger/rule_versions.py). The code and the institution never change.
     Returns the rule as changed: the new version where one was made."""
@@ -271,7 +283,7 @@ def update_rule(rule, user, sources, targets, **fields):
     return rule
 
 
-def publish_rule(rule, user):
+def publish_rule(rule: ConversionRule, user: User) -> None:
     """发布: 未提交 or 下架 → 已发布."""
     transitions.move(rule, RuleStatus.PUBLISHED, expected=EDITABLE_RULE_STATES,
                      changes={"published_at": now(),
@@ -280,13 +292,13 @@ def publish_rule(rule, user):
     rule_alerts.rule_published(rule.id)  # holders of its sources are told once it has committed
 
 
-def take_down_rule(rule, user):
+def take_down_rule(rule: ConversionRule, user: User) -> None:
     """下架 / 撤回发布: 已发布 → 下架 (editable again, hidden from the rule catalogue)."""
     transitions.move(rule, RuleStatus.WITHDRAWN, error=RuleError, refusal=_l("Only published rules can be taken down"),
                      audit="rule_taken_down", user=user)
 
 
-def delete_rule(rule, user):
+def delete_rule(rule: ConversionRule, user: User) -> None:
     """Only 未提交 or 下架 rules that no application used."""
     with transaction():
         if not rule_editable(rule):
@@ -306,17 +318,18 @@ def delete_rule(rule, user):
 # --- reading rules -----------------------------------------------------------------------
 
 
-def course_category_ids():
+def course_category_ids() -> list[int]:
     """The types whose catalogue achievements are courses (``is_course``), read in one query."""
     rows = Category.select(Category.id, Category.field_schema)
     return [c.id for c in rows if any(item.get("name") == "course_name" for item in c.field_schema or ())]
 
 
-def rule_links(rule_ids):
+def rule_links(rule_ids: Iterable[int]) -> dict[int, dict[str, list[Any]]]:
     """源成果 and 目标成果 of ``rule_ids`` in two queries: {rule_id: {"sources": [RuleSource],
     "majors": [...], "courses": [...], "non_degree": [RuleTarget]}}, each with its catalogue
     achievement and that achievement's type and institution."""
-    links = {rule_id: {"sources": [], "majors": [], "courses": [], "non_degree": []} for rule_id in rule_ids}
+    links: dict[int, dict[str, list[Any]]] = {
+        rule_id: {"sources": [], "majors": [], "courses": [], "non_degree": []} for rule_id in rule_ids}
     if not links:
         return links
     for model, key in ((RuleSource, "sources"), (RuleTarget, None)):
@@ -337,7 +350,7 @@ def rule_links(rule_ids):
     return links
 
 
-def related_rules(institution_id):
+def related_rules(institution_id: int) -> ModelSelect[ConversionRule]:
     """与我相关的转换规则: other institutions' published rules with a source among
     ``institution_id``'s catalogue achievements."""
     mine = (

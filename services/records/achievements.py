@@ -15,10 +15,15 @@ account of an ID number, the duplicate-certificate flag is kept, and each write 
 audited. Withdrawal and revocation belong to the ledger (``services.ledger``); grants by a
 conversion too.
 """
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
+from werkzeug.datastructures import FileStorage
 
 from models import (
     AccountStatus,
@@ -26,6 +31,8 @@ from models import (
     AchievementStatus,
     Application,
     Attachment,
+    CatalogueAchievement,
+    Category,
     LearnerAchievement,
     User,
     now,
@@ -38,7 +45,7 @@ from services.files import storage
 from services.messaging import notify
 from services.records import duplicates
 from services.records.checks import REQUIRED, birth_date, check_date, present, schema_refusals
-from services.records.errors import Refusal, Refused, refuse_if
+from services.records.errors import Message, Refusal, Refused, refuse_if
 from services.records.validators import check_id_number
 
 ALREADY_HELD = _l("already holds this achievement")
@@ -58,7 +65,7 @@ HOLDING_LABELS = {
 }
 
 
-def initial_status(category, catalogue):
+def initial_status(category: Category, catalogue: CatalogueAchievement | None) -> str:
     """SPEC §4: catalogue-based non-informal achievements are recognised on adding."""
     if catalogue is not None and not category.is_informal:
         return AchievementStatus.CATALOGUE
@@ -68,7 +75,8 @@ def initial_status(category, catalogue):
 # --- a learner's own ---------------------------------------------------------------------
 
 
-def _own_refusals(learner, category, values, manual_entry, files, evidence_kept=0):
+def _own_refusals(learner: User, category: Category, values: dict[str, Any], manual_entry: bool,
+                  files: Collection[FileStorage], evidence_kept: int = 0) -> list[Refusal]:
     """Required fields of the form (the schema's manual fields, every field for an
     achievement typed by hand), dates, and the evidence the subcategory requires."""
     specs = [s for s in category.field_schema or [] if manual_entry or s.get("source") == "manual"]
@@ -78,8 +86,9 @@ def _own_refusals(learner, category, values, manual_entry, files, evidence_kept=
     return refusals
 
 
-def add_own(learner, category, catalogue_achievement, values, *, name=None, institution_name=None, description=None,
-            files=()):
+def add_own(learner: User, category: Category, catalogue_achievement: CatalogueAchievement | None,
+            values: dict[str, Any], *, name: str | None = None, institution_name: str | None = None,
+            description: str | None = None, files: Collection[FileStorage] = ()) -> LearnerAchievement:
     """成果添加: the learner adds an achievement from the catalogue (``catalogue_achievement``)
     or typed by hand (``catalogue_achievement`` None: ``name`` and ``institution_name``).
     ``values`` are the schema field values ({name: value}). Returns the row; raises ``Refused``."""
@@ -99,7 +108,8 @@ def add_own(learner, category, catalogue_achievement, values, *, name=None, inst
                 learner=learner,
                 catalogue=catalogue_achievement and catalogue_achievement.id,
                 category=category,
-                name=catalogue_achievement.name if catalogue_achievement else name.strip(),
+                # A hand-typed achievement's name is present: _manual_name_refusals refused it otherwise.
+                name=catalogue_achievement.name if catalogue_achievement else cast(str, name).strip(),
                 institution=catalogue_achievement.institution_id if catalogue_achievement else None,
                 institution_name=None if catalogue_achievement else institution_name,
                 fields=values,
@@ -118,9 +128,9 @@ def add_own(learner, category, catalogue_achievement, values, *, name=None, inst
     return achievement
 
 
-def _manual_name_refusals(category, name, institution_name):
+def _manual_name_refusals(category: Category, name: str | None, institution_name: str | None) -> list[Refusal]:
     """An achievement typed by hand names itself and (unless informal) its issuer."""
-    refusals = []
+    refusals: list[Refusal] = []
     if not present(name):
         label = _l("Performance name") if category.is_informal else _l("Achievement name")
         refusals.append(Refusal(REQUIRED, "name", label, code="required"))
@@ -129,13 +139,13 @@ def _manual_name_refusals(category, name, institution_name):
     return refusals
 
 
-def _date(value):
+def _date(value: dt.date | str | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
 
 
-def open_application_ids(achievement_ids):
+def open_application_ids(achievement_ids: Iterable[int]) -> set[int]:
     """Those of ``achievement_ids`` an application is still waiting on (one query)."""
     if not achievement_ids:
         return set()
@@ -144,7 +154,7 @@ def open_application_ids(achievement_ids):
     return {row.achievement_id for row in rows}
 
 
-def editable(achievement, busy=None):
+def editable(achievement: LearnerAchievement, busy: Collection[int] | None = None) -> bool:
     """修改 only for a self-added achievement while nothing about it is under review (SPEC
     §6), and not once recognised, withdrawn or revoked: changing it then would keep a
     standing it never got. ``busy``: ids with open applications, fetched for a page."""
@@ -157,18 +167,19 @@ def editable(achievement, busy=None):
     )
 
 
-def editable_ids(achievements):
+def editable_ids(achievements: Sequence[LearnerAchievement]) -> set[int]:
     busy = open_application_ids([a.id for a in achievements])
     return {a.id for a in achievements if editable(a, busy)}
 
 
-def deletable(achievement):
+def deletable(achievement: LearnerAchievement) -> bool:
     """删除 only for an editable achievement that never entered an application (history stays)."""
     return editable(achievement) and not Application.select().where(Application.achievement == achievement.id).exists()
 
 
-def modify_own(learner, achievement, values, *, name=None, institution_name=None, description=None,
-               add_files=(), remove_ids=()):
+def modify_own(learner: User, achievement: LearnerAchievement, values: dict[str, Any], *, name: str | None = None,
+               institution_name: str | None = None, description: str | None = None,
+               add_files: Collection[FileStorage] = (), remove_ids: Iterable[int] = ()) -> LearnerAchievement:
     """修改 of the learner's own achievement: its schema values (merged), name, description
     and evidence. Raises ``Refused``."""
     if achievement.learner_id != learner.id or not editable(achievement):
@@ -197,7 +208,7 @@ def modify_own(learner, achievement, values, *, name=None, institution_name=None
     return achievement
 
 
-def delete_own(learner, achievement):
+def delete_own(learner: User, achievement: LearnerAchievement) -> None:
     """删除 of a self-added achievement that never entered an application."""
     if achievement.learner_id != learner.id or not deletable(achievement):
         raise Refused(NOT_DELETABLE)
@@ -212,15 +223,16 @@ def delete_own(learner, achievement):
 # --- holdings stored by an institution ---------------------------------------------------
 
 
-def _holding_refusal(problem, field, code=None):
+def _holding_refusal(problem: Message, field: str, code: str | None = None) -> Refusal:
     return Refusal(problem, field, HOLDING_LABELS[field], code=code)
 
 
-def check_holdings(catalogue_achievement, items, today=None):
+def check_holdings(catalogue_achievement: CatalogueAchievement, items: Sequence[dict[str, Any]],
+                   today: dt.date | None = None) -> list[list[Refusal]]:
     """The refusals of each holding ``items`` (dicts of ``HOLDING_LABELS`` keys with
     parsed values) would store under ``catalogue_achievement``, in batched queries; sets ``learner_id`` on
     the items whose ID number has an account. Returns a list of refusal lists, in order."""
-    refusals = [[] for _ in items]
+    refusals: list[list[Refusal]] = [[] for _ in items]
     for found, item in zip(refusals, items, strict=True):
         if (problem := check_id_number(item.get("id_number"))) is not None:
             found.append(_holding_refusal(problem, "id_number"))
@@ -255,8 +267,9 @@ def check_holdings(catalogue_achievement, items, today=None):
     return refusals
 
 
-def store_holdings(catalogue_achievement, items, *, institution_id, user, source=AchievementSource.IMPORT,
-                   batch_id=None, when=None):
+def store_holdings(catalogue_achievement: CatalogueAchievement, items: Sequence[dict[str, Any]], *,
+                   institution_id: int | None, user: User | None, source: str = AchievementSource.IMPORT,
+                   batch_id: int | None = None, when: dt.datetime | None = None) -> None:
     """Store checked ``items`` under ``catalogue_achievement`` in bulk: 未激活 learners for
     ID numbers without an account, one row each, the duplicate flags of their numbers, an
     inbox message to each activated learner. The caller holds the transaction."""
@@ -282,7 +295,7 @@ def store_holdings(catalogue_achievement, items, *, institution_id, user, source
     _tell_holders(catalogue_achievement, known)
 
 
-def _tell_holders(catalogue_achievement, learner_ids):
+def _tell_holders(catalogue_achievement: CatalogueAchievement, learner_ids: Sequence[int]) -> None:
     """An inbox message to each activated learner an institution stored an achievement for
     (one INSERT however many: an import may name thousands)."""
     if not learner_ids:
@@ -296,13 +309,15 @@ def _tell_holders(catalogue_achievement, learner_ids):
         notify.notify_many([(learner, title, body) for learner in active], link=notify.link_to("learner.home"))
 
 
-def redate_holdings(changes, today=None):
+def redate_holdings(changes: Iterable[tuple[int | None, str, dt.date | None]],
+                    today: dt.date | None = None) -> list[list[Refusal]]:
     """A push names a stored holding again with another 颁证日期: ``changes`` are
     (achievement id, holder's ID number, new date). Returns the refusal list of each (the
     same date rule as a new holding) and writes the dates that pass."""
-    refusals, moment = [], now()
+    refusals: list[list[Refusal]] = []
+    moment = now()
     for achievement_id, id_number, obtained_on in changes:
-        found = []
+        found: list[Refusal] = []
         check_date(found, "obtained_on", HOLDING_LABELS["obtained_on"], obtained_on, birth_date(id_number), today)
         refusals.append(found)
         if not found:
@@ -311,7 +326,8 @@ def redate_holdings(changes, today=None):
     return refusals
 
 
-def store_holding(catalogue_achievement, user, real_name, id_number, personal_code, obtained_on):
+def store_holding(catalogue_achievement: CatalogueAchievement, user: User, real_name: str | None,
+                  id_number: str | None, personal_code: str | None, obtained_on: dt.date | None) -> LearnerAchievement:
     """新增学员: store ``catalogue_achievement`` for one learner; returns the row, raises ``Refused``."""
     item = {"real_name": real_name, "id_number": id_number, "personal_code": personal_code,
             "obtained_on": obtained_on}

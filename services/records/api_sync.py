@@ -10,8 +10,12 @@ exactly as in the import's 未导入 workbook.
 On top of the import, a push is idempotent by 个人成果编号: an item whose number the
 institution achievement already has for the same learner changes nothing (or, when its
 颁证日期 differs, updates that date), and is never stored twice."""
+from __future__ import annotations
+
 import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
 from types import SimpleNamespace
+from typing import Any, cast
 
 import psycopg2
 from flask_babel import gettext as _
@@ -20,6 +24,7 @@ from peewee import IntegrityError
 from models import CatalogueAchievement, LearnerAchievement, User, now
 from services import excel
 from services.accounts import permissions
+from services.accounts.permissions import Who
 from services.core import database
 from services.records import achievements
 
@@ -38,11 +43,11 @@ class Conflict(Exception):
     """A concurrent call stored one of the same holdings first; nothing of this one was kept."""
 
 
-def columns():
+def columns() -> list[excel.Column]:
     return list(excel.KINDS[KIND].columns(None))
 
 
-def push(principal, user, items):
+def push(principal: Who, user: User, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Validate and store ``items`` (dicts of the template's keys plus
     ``catalogue_achievement_id``) for ``principal``'s institution; returns one result per
     item, in order: {index, row, status, learner_achievement_id, reasons}."""
@@ -51,14 +56,14 @@ def push(principal, user, items):
     rows = _parse(items, cols)
     wanted = {item.get("catalogue_achievement_id") for item in items}
     catalogue_achievements = _catalogue_achievements(principal, wanted)
-    groups = {}
+    groups: dict[int, tuple[CatalogueAchievement, list[excel.Row]]] = {}
     for index, row in enumerate(rows):
         catalogue_achievement = catalogue_achievements.get(items[index].get("catalogue_achievement_id"))
         if catalogue_achievement is None:
             excel.refuse(row, TARGET, _("is not one of your institution's achievements"))
         else:
             groups.setdefault(catalogue_achievement.id, (catalogue_achievement, []))[1].append(row)
-    outcome = {}
+    outcome: dict[int, tuple[str, int | None]] = {}
     try:
         with database.transaction():
             for catalogue_achievement, group in groups.values():
@@ -77,10 +82,10 @@ def push(principal, user, items):
     ]
 
 
-def _parse(items, cols):
+def _parse(items: Sequence[Mapping[str, Any]], cols: Sequence[excel.Column]) -> list[excel.Row]:
     """One ``excel.Row`` per item, parsed by the import as a sheet under the template's
     header. The import skips blank rows; a blank item is refused as missing its values."""
-    sheet = [[column.header for column in cols]]
+    sheet: list[list[object]] = [[column.header for column in cols]]
     sheet += [[_cell(item.get(column.key)) for column in cols] for item in items]
     try:
         parsed = {row.number: row for row in excel.parse_rows(sheet, cols)}
@@ -99,11 +104,11 @@ def _parse(items, cols):
     return rows
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-def _catalogue_achievements(principal, ids):
+def _catalogue_achievements(principal: Who, ids: Iterable[object]) -> dict[object, CatalogueAchievement]:
     """The institution's own, enabled institution achievements among ``ids`` (one query);
     another institution's id is simply not among them."""
     ids = [i for i in ids if isinstance(i, int)]
@@ -112,7 +117,8 @@ def _catalogue_achievements(principal, ids):
     return {catalogue_achievement.id: catalogue_achievement for catalogue_achievement in query}
 
 
-def _store(kind, cols, catalogue_achievement, group, principal, user):
+def _store(kind: excel.ImportKind, cols: Sequence[excel.Column], catalogue_achievement: CatalogueAchievement,
+           group: list[excel.Row], principal: Who, user: User) -> dict[int, tuple[str, int | None]]:
     """Results {row number: (status, learner achievement id)} of one institution
     achievement's rows; refused rows get their reasons."""
     excel.refuse_duplicates(group, UNIQUE, cols)
@@ -120,7 +126,8 @@ def _store(kind, cols, catalogue_achievement, group, principal, user):
     by_column = {column.key: column for column in cols}
     held = {
         code: (achievement_id, learner_id, id_number, real_name, obtained_on)
-        for achievement_id, learner_id, code, obtained_on, id_number, real_name in (
+        for achievement_id, learner_id, code, obtained_on, id_number, real_name in cast(
+            Iterable[tuple[int, int, str, Any, str, str]],
             LearnerAchievement.select(LearnerAchievement.id, LearnerAchievement.learner,
                                       LearnerAchievement.personal_code, LearnerAchievement.obtained_on,
                                       User.id_number, User.real_name)
@@ -130,7 +137,9 @@ def _store(kind, cols, catalogue_achievement, group, principal, user):
             .tuples()
         )
     }
-    results, fresh, changed = {}, [], []
+    results: dict[int, tuple[str, int | None]] = {}
+    fresh: list[excel.Row] = []
+    changed: list[excel.Row] = []
     for row in candidates:
         known = held.get(row.values["personal_code"])
         if known is None:
@@ -159,13 +168,14 @@ def _store(kind, cols, catalogue_achievement, group, principal, user):
     accepted = [row for row in fresh if not row.errors]
     if accepted:
         kind.insert(ctx, accepted)
-        stored = dict(
+        stored: dict[str, int] = dict(cast(
+            Iterable[tuple[str, int]],
             LearnerAchievement.select(User.id_number, LearnerAchievement.id)
             .join(User, on=(LearnerAchievement.learner == User.id))
             .where(LearnerAchievement.catalogue == catalogue_achievement.id,
                    User.id_number.in_([row.values["id_number"] for row in accepted]))
             .tuples()
-        )
+        ))
         for row in accepted:
             results[row.number] = (ACCEPTED, stored.get(row.values["id_number"]))
     return results

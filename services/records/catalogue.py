@@ -9,17 +9,22 @@ achievement per institution, name and course/certificate code (``identity_key``,
 the database too); saved ones are immutable (the model refuses changes) and may be deleted
 only while 未认定.
 """
+from __future__ import annotations
+
+import datetime as dt
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
-from models import CatalogueAchievement, Level, RecognitionStatus, now
+from models import CatalogueAchievement, Category, Level, RecognitionStatus, User, now
 from services.accounts import permissions
 from services.core import audit, bulk
 from services.core.database import transaction
 from services.records.checks import REQUIRED, present, schema_refusals
-from services.records.errors import Refusal, Refused, refuse_if
+from services.records.errors import Message, Refusal, Refused, refuse_if
 
 # The catalogue fields that tell two catalogue achievements of one name apart (a course's code).
 IDENTITY_FIELDS = ("course_code", "certificate_code")
@@ -29,18 +34,18 @@ PROJECT = _l("Project name")
 NOT_DELETABLE = _l("only achievements that are not recognised can be deleted")
 
 
-def _normal(value):
+def _normal(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value or "")).strip().upper()
 
 
-def identity_key(name, fields):
+def identity_key(name: str | None, fields: Mapping[str, Any] | None) -> str:
     """What makes a catalogue achievement the same achievement as another of its institution:
     the name and the course or certificate code, normalised (case, width, spaces)."""
     code = next((fields.get(f) for f in IDENTITY_FIELDS if (fields or {}).get(f)), "") if fields else ""
     return f"{_normal(name)}|{_normal(code)}"[:320]
 
 
-def storable_refusal(category, institution_id, by_hand=True):
+def storable_refusal(category: Category, institution_id: int | None, by_hand: bool = True) -> Message | None:
     """Why an institution may not store catalogue achievements of ``category`` (by hand, or by
     import: synchronised types arrive only by import), or None. The center stores any type."""
     if institution_id is None:
@@ -54,7 +59,8 @@ def storable_refusal(category, institution_id, by_hand=True):
     return None
 
 
-def check_new(category, items, by_hand=False, acting_institution=None):
+def check_new(category: Category, items: Sequence[dict[str, Any]], by_hand: bool = False,
+              acting_institution: int | None = None) -> list[list[Refusal]]:
     """The refusals of each item (dicts: institution_id, project_name, name, fields) as a new
     catalogue achievement of ``category``, in one query for the catalogue clashes;
     ``acting_institution`` is the institution storing them (None: the center). Returns refusal
@@ -71,7 +77,7 @@ def check_new(category, items, by_hand=False, acting_institution=None):
     keys = {(item["institution_id"], item["identity_key"]) for item in items}
     taken = set(bulk.select_in([CatalogueAchievement.institution, CatalogueAchievement.identity_key],
                                CatalogueAchievement.identity_key, [key for _i, key in keys])) & keys
-    seen = set()
+    seen: set[tuple[int | None, str]] = set()
     for found, item in zip(refusals, items, strict=True):
         key = (item["institution_id"], item["identity_key"])
         if key in taken or key in seen:
@@ -80,7 +86,7 @@ def check_new(category, items, by_hand=False, acting_institution=None):
     return refusals
 
 
-def _record(category, item, user, when):
+def _record(category: Category, item: Mapping[str, Any], user: User, when: dt.datetime) -> dict[str, Any]:
     fields = {k: v for k, v in (item.get("fields") or {}).items() if v not in (None, "")}
     return {
         "project_name": (item.get("project_name") or item["name"]).strip(),
@@ -99,7 +105,8 @@ def _record(category, item, user, when):
     }
 
 
-def insert_many(category, items, user, when=None):
+def insert_many(category: Category, items: Iterable[Mapping[str, Any]], user: User,
+                when: dt.datetime | None = None) -> None:
     """Bulk insert of checked items (an import; the caller holds the transaction)."""
     when = when or now()
     to_json = CatalogueAchievement.fields.db_value
@@ -107,7 +114,7 @@ def insert_many(category, items, user, when=None):
                                                for record in (_record(category, item, user, when) for item in items)))
 
 
-def create(user, category, item, by_hand=True):
+def create(user: User, category: Category, item: dict[str, Any], by_hand: bool = True) -> CatalogueAchievement:
     """One new catalogue achievement (名录成果 新增 by the center, 存储新成果 by an institution). ``item``
     as in ``check_new`` plus level, credits, framework_level, valid_from, intro. Returns the
     catalogue achievement; raises ``Refused``."""
@@ -124,13 +131,13 @@ def create(user, category, item, by_hand=True):
     return catalogue_achievement
 
 
-def deletable(catalogue_achievement):
+def deletable(catalogue_achievement: CatalogueAchievement) -> Message | None:
     """Why ``catalogue_achievement`` cannot be deleted, or None (only 未认定 catalogue
     achievements; holders keep theirs)."""
     return None if catalogue_achievement.recognition_status == RecognitionStatus.UNRECOGNISED else NOT_DELETABLE
 
 
-def delete(user, catalogue_achievement):
+def delete(user: User, catalogue_achievement: CatalogueAchievement) -> None:
     problem = deletable(catalogue_achievement)
     if problem:
         raise Refused(problem)
@@ -140,7 +147,7 @@ def delete(user, catalogue_achievement):
         audit.record(action, catalogue_achievement, user=user, name=catalogue_achievement.name)
 
 
-def set_disabled(user, catalogue_achievements, disabled):
+def set_disabled(user: User, catalogue_achievements: Sequence[CatalogueAchievement], disabled: bool) -> None:
     """停用 / 启用: learners no longer choose (or again choose) the catalogue achievements."""
     with transaction():
         CatalogueAchievement.update(disabled=disabled).where(

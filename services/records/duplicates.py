@@ -13,7 +13,11 @@ viewed.
 (A learner holds a catalogue achievement once — unique (learner, catalogue) — so two rows of
 a group are always two accounts: two people, or one person stored twice under two accounts.)
 """
+from __future__ import annotations
+
 import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from peewee import JOIN
 
@@ -24,7 +28,7 @@ CHUNK = 500
 PLACEHOLDERS = frozenset({"", "-", "无", "NONE", "N/A", "/"})
 
 
-def certificate_key(personal_code, fields=None):
+def certificate_key(personal_code: str | None, fields: Mapping[str, Any] | None = None) -> str | None:
     """The number a row is compared by: stripped, upper case, half-width; None if none."""
     raw = personal_code or (fields or {}).get("certificate_no")
     if raw is None:
@@ -33,14 +37,14 @@ def certificate_key(personal_code, fields=None):
     return None if text in PLACEHOLDERS else text
 
 
-def refresh(catalogue_id, keys):
+def refresh(catalogue_id: int | None, keys: Iterable[str | None]) -> None:
     """Recompute ``duplicate_of`` of every row of the catalogue achievement whose number is in ``keys``."""
-    keys = sorted({k for k in keys if k})
-    if catalogue_id is None or not keys:
+    wanted = sorted({k for k in keys if k})
+    if catalogue_id is None or not wanted:
         return
     param = db.param
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start:start + CHUNK]
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start:start + CHUNK]
         marks = ",".join([param] * len(part))
         db.execute_sql(
             "UPDATE learner_achievement SET duplicate_of = ("
@@ -53,7 +57,7 @@ def refresh(catalogue_id, keys):
         )
 
 
-def note(achievement, previous_key=None):
+def note(achievement: LearnerAchievement, previous_key: str | None = None) -> str | None:
     """After one row was added or edited: store its number and refresh its group (and the
     group it left). Returns the row's key."""
     key = certificate_key(achievement.personal_code, achievement.fields)
@@ -65,13 +69,13 @@ def note(achievement, previous_key=None):
     return key
 
 
-def refresh_all():
+def refresh_all() -> None:
     """Every row's number and flag from scratch (demo data, and a repair after hand edits)."""
     rows = LearnerAchievement.select(
         LearnerAchievement.id, LearnerAchievement.catalogue, LearnerAchievement.personal_code,
         LearnerAchievement.fields,
     ).where(LearnerAchievement.catalogue.is_null(False))
-    groups = {}
+    groups: dict[int | None, set[str]] = {}  # rows of a catalogue achievement: never None
     for row in rows:
         key = certificate_key(row.personal_code, row.fields)
         LearnerAchievement.update(certificate_key=key).where(LearnerAchievement.id == row.id).execute()
@@ -81,7 +85,7 @@ def refresh_all():
         refresh(catalogue_id, keys)
 
 
-def others(achievement):
+def others(achievement: LearnerAchievement) -> list[LearnerAchievement]:
     """The other rows with the same catalogue achievement and number (the reviewer's warning),
     with their learner and storing institution; [] when there are none."""
     if not achievement.catalogue_id or not getattr(achievement, "certificate_key", None):

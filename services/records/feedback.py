@@ -1,9 +1,15 @@
 """问题反馈 (seed 004 §2.2): the one writer of ``Feedback``. A learner reports a problem about
 an achievement an institution stored (its accounts are told); the institution replies and
 marks it 已解决 or 驳回 once (the learner is told)."""
-from flask_babel import lazy_gettext as _l
+from __future__ import annotations
 
-from models import Feedback, FeedbackStatus, now
+from collections.abc import Iterable
+from typing import cast
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+
+from models import Feedback, FeedbackStatus, LearnerAchievement, User, now
 from services.accounts import permissions
 from services.core import audit, transitions
 from services.core.database import transaction
@@ -19,7 +25,8 @@ HANDLED = _l("This feedback has already been handled.")
 OUTCOMES = (FeedbackStatus.RESOLVED, FeedbackStatus.REJECTED)
 
 
-def submit(learner, achievement, content, files=()):
+def submit(learner: User, achievement: LearnerAchievement, content: str | None,
+           files: Iterable[FileStorage] = ()) -> Feedback:
     """问题反馈 on one of the learner's achievements that an institution stored."""
     require(achievement.learner_id == learner.id and achievement.stored_by_id,
             _l("Feedback is only for achievements an institution stored for you"))
@@ -34,7 +41,7 @@ def submit(learner, achievement, content, files=()):
         for file in files:
             storage.save_upload(file, "feedback", feedback.id, user=learner)
         audit.record("feedback_added", feedback, user=learner, achievement=achievement.id)
-        for account in permissions.institution_accounts(achievement.stored_by_id):
+        for account in permissions.institution_accounts(cast(int, achievement.stored_by_id)):  # required above
             notify(account, _l("New problem feedback"),
                    _l("%(learner)s reported a problem about %(name)s.", learner=learner.real_name,
                       name=achievement.name),
@@ -42,7 +49,7 @@ def submit(learner, achievement, content, files=()):
     return feedback
 
 
-def handle(feedback, user, outcome, reply):
+def handle(feedback: Feedback, user: User, outcome: str, reply: str | None) -> Feedback:
     """去处理: reply and mark 已解决 or 驳回, once; the learner reads the reply in the inbox."""
     require(outcome in OUTCOMES, _l("Please choose the handling result"))
     require(permissions.acts_for(user, feedback.institution_id), _l("You may not handle this feedback"))

@@ -1,12 +1,19 @@
 """Forms built from a subcategory's ``field_schema`` (SPEC §2: categories are data). The
 learner's 成果添加, the institution's 存储新成果 and the center's catalogue form all take
 their fields from here, so a subcategory added by the center needs no code."""
+from __future__ import annotations
+
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, SelectField, StringField
+from wtforms import DateField, DecimalField, Field, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
+
+if TYPE_CHECKING:
+    from services.records.errors import Refused
 
 FIELD_PREFIX = "f_"
 
@@ -18,11 +25,11 @@ class Marked:
 
     field_flags = {"required": True}
 
-    def __call__(self, form, field):
+    def __call__(self, form: Any, field: Any) -> None:
         pass
 
 
-def schema_field(spec):
+def schema_field(spec: Mapping[str, Any]) -> Field:
     """One WTForms field for one schema entry ``{"name", "label", "type", "required", "options"}``."""
     label = spec.get("label") or spec["name"]
     checks = [Marked(), Optional()] if spec.get("required") else [Optional()]
@@ -37,7 +44,7 @@ def schema_field(spec):
     return StringField(label, validators=checks + [Length(max=200)])
 
 
-def json_value(value):
+def json_value(value: Any) -> Any:
     """A form value as stored in the JSON ``fields``: dates as ISO text, numbers as numbers."""
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -46,9 +53,9 @@ def json_value(value):
     return value
 
 
-def schema_values(form, specs):
+def schema_values(form: Any, specs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The stored values of the schema fields ``form`` carries (empty ones left out)."""
-    values = {}
+    values: dict[str, Any] = {}
     for spec in specs:
         field = getattr(form, FIELD_PREFIX + spec["name"], None)
         if field is not None and field.data not in (None, ""):
@@ -56,12 +63,12 @@ def schema_values(form, specs):
     return values
 
 
-def form_field_name(key):
+def form_field_name(key: str | None) -> str | None:
     """The form field of a refusal's field key (``fields.x`` → ``f_x``)."""
     return FIELD_PREFIX + key[len("fields."):] if key and key.startswith("fields.") else key
 
 
-def show_refusals(form, refused, fallback):
+def show_refusals(form: Any, refused: Refused, fallback: str) -> None:
     """Put each refusal of a domain service next to its field; those of no field of the
     form go under ``fallback`` (a field name)."""
     for refusal in refused.refusals:
@@ -69,9 +76,9 @@ def show_refusals(form, refused, fallback):
         field.errors = [*field.errors, str(refusal)]
 
 
-def schema_form_data(specs, values):
+def schema_form_data(specs: Iterable[Mapping[str, Any]], values: Mapping[str, Any] | None) -> dict[str, Any]:
     """Stored values back into form data (for 修改)."""
-    data = {}
+    data: dict[str, Any] = {}
     for spec in specs:
         value = (values or {}).get(spec["name"])
         if value in (None, ""):

@@ -1,6 +1,12 @@
 """Learner accounts kept by institutions and the center (学员账户管理, seed 004 §2.2.4): the one
 writer of 未激活 learner rows. 增加新学员 and 学员账户导入 create them from a name and an ID
 number; 修改 and 删除 only while 未激活, and 删除 only while the learner holds nothing."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
@@ -9,7 +15,7 @@ from services.accounts import users
 from services.core import audit, bulk
 from services.core.database import transaction
 from services.records.checks import REQUIRED, present
-from services.records.errors import Refusal, Refused, refuse_if
+from services.records.errors import Message, Refusal, Refused, refuse_if
 from services.records.validators import check_id_number, mask_id
 
 NAME = _l("Learner name")
@@ -25,10 +31,10 @@ UNIQUE = {"id_number": (ID_NUMBER, REGISTERED), "phone": (_l("Mobile"), _l("is a
           "email": (_l("Email"), _l("is already bound to another account"))}
 
 
-def check_new(items):
+def check_new(items: Sequence[dict[str, Any]]) -> list[list[Refusal]]:
     """The refusals of each new account ``items`` (dicts: real_name, id_number and optional
     phone, email…) would make, in one query per unique column: a list per item."""
-    refusals = [[] for _ in items]
+    refusals: list[list[Refusal]] = [[] for _ in items]
     for key, (label, problem) in UNIQUE.items():
         taken = bulk.existing_values(getattr(User, key), (item.get(key) for item in items))
         for found, item in zip(refusals, items, strict=True):
@@ -37,16 +43,16 @@ def check_new(items):
     return refusals
 
 
-def insert_new(items, institution_id, when):
+def insert_new(items: Iterable[dict[str, Any]], institution_id: int | None, when: dt.datetime) -> None:
     """Many 未激活 accounts at once (学员账户导入), checked by ``check_new``."""
     users.insert_inactive_learners(items, institution_id, when)
 
 
-def _refusals(real_name, id_number, exclude_id=None):
-    refusals = []
+def _refusals(real_name: str | None, id_number: str | None, exclude_id: int | None = None) -> list[Refusal]:
+    refusals: list[Refusal] = []
     if not present(real_name):
         refusals.append(Refusal(REQUIRED, "real_name", NAME, code="required"))
-    elif len(real_name.strip()) > 50:
+    elif len(cast(str, real_name).strip()) > 50:  # present: a string
         refusals.append(Refusal(_l("may have at most %(count)s characters", count=50), "real_name", NAME))
     if not present(id_number):
         refusals.append(Refusal(REQUIRED, "id_number", ID_NUMBER, code="required"))
@@ -61,7 +67,7 @@ def _refusals(real_name, id_number, exclude_id=None):
     return refusals
 
 
-def add_inactive(user, real_name, id_number):
+def add_inactive(user: User, real_name: str, id_number: str) -> User:
     """增加新学员: a 未激活 learner added by ``user``'s institution (the center: none)."""
     refuse_if(_refusals(real_name, id_number))
     try:
@@ -73,7 +79,7 @@ def add_inactive(user, real_name, id_number):
     return learner
 
 
-def modify_inactive(user, learner, real_name, id_number):
+def modify_inactive(user: User, learner: User, real_name: str, id_number: str) -> User:
     """修改 of a 未激活 learner's name and ID number (an activated learner keeps their own)."""
     if learner.status != AccountStatus.INACTIVE:
         raise Refused(NOT_EDITABLE)
@@ -85,7 +91,7 @@ def modify_inactive(user, learner, real_name, id_number):
     return User.get_by_id(learner.id)
 
 
-def deletable(learner, holds=None):
+def deletable(learner: User, holds: bool | None = None) -> Message | None:
     """Why ``learner`` cannot be deleted, or None. ``holds``: whether they hold achievements,
     when the caller knows it for a whole page."""
     if learner.status != AccountStatus.INACTIVE:
@@ -95,7 +101,7 @@ def deletable(learner, holds=None):
     return HOLDS if holds else None
 
 
-def delete_inactive(user, learner):
+def delete_inactive(user: User, learner: User) -> None:
     problem = deletable(learner)
     if problem:
         raise Refused(problem)

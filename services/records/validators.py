@@ -3,11 +3,19 @@
 Each ``check_*`` returns an error message (a lazy translatable string) or ``None``; the
 WTForms adapters at the bottom turn them into field validators.
 """
+from __future__ import annotations
+
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
+
+# A check's answer: Flask-Babel's lazy string (untyped there) naming the problem, or None.
+Problem = Any
+Check = Callable[[str], Problem]
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -21,24 +29,24 @@ USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
-def id_check_char(first17):
+def id_check_char(first17: str) -> str:
     total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11]
 
 
-def id_birth_date(id_number):
+def id_birth_date(id_number: str) -> dt.date | None:
     try:
         return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
     except ValueError:
         return None
 
 
-def id_gender(id_number):
+def id_gender(id_number: str) -> str:
     """GB 11643: the 17th digit is odd for men, even for women."""
     return "male" if int(id_number[16]) % 2 else "female"
 
 
-def check_id_number(value):
+def check_id_number(value: str | None) -> Problem:
     """An 18-character mainland resident ID (GB 11643), ``X`` allowed last."""
     if not value or len(value) != 18:
         return _l("must have 18 characters")
@@ -52,7 +60,7 @@ def check_id_number(value):
     return None
 
 
-def check_mobile(value):
+def check_mobile(value: str | None) -> Problem:
     if not value or not MOBILE_RE.match(value):
         return _l("must be an 11-digit mainland mobile number")
     return None
@@ -64,7 +72,7 @@ MIN_GUESSES_LOG10 = 4
 PASSWORD_MAX = 64
 
 
-def check_password(value):
+def check_password(value: str | None) -> Problem:
     """SPEC §5: letters and digits (symbols allowed); 8–64 characters (ASVS V2.1) and
     not a common password (zxcvbn's lists and patterns)."""
     if not value or not 8 <= len(value) <= PASSWORD_MAX:
@@ -78,7 +86,7 @@ def check_password(value):
     return None
 
 
-def check_username(value):
+def check_username(value: str | None) -> Problem:
     if not value or not USERNAME_RE.match(value):
         return _l("Username may contain only letters and digits (4 to 30)")
     if value.isdigit():
@@ -86,15 +94,15 @@ def check_username(value):
     return None
 
 
-def check_postal_code(value):
+def check_postal_code(value: str | None) -> Problem:
     return None if value and POSTAL_RE.match(value) else _l("must be a 6-digit postal code")
 
 
-def check_email(value):
+def check_email(value: str | None) -> Problem:
     return None if value and EMAIL_RE.match(value) else _l("must be a valid email address")
 
 
-def check_credit_code(value):
+def check_credit_code(value: str | None) -> Problem:
     """统一社会信用代码 (GB 32100): 18 characters, the last a check character."""
     if not value or len(value) != 18 or any(c not in USCC_CHARS for c in value):
         return _l("must be an 18-character unified social credit code")
@@ -104,28 +112,28 @@ def check_credit_code(value):
     return None
 
 
-def mask_id(value):
+def mask_id(value: str | None) -> str:
     """632323199001010922 → 632323*****0922 (SPEC §9)."""
     if not value:
         return ""
     return value[:6] + "*****" + value[-4:] if len(value) > 10 else value[:2] + "***"
 
 
-def mask_phone(value):
+def mask_phone(value: str | None) -> str:
     """17012349087 → 170****9087."""
     if not value:
         return ""
     return value[:3] + "****" + value[-4:] if len(value) >= 8 else "****"
 
 
-def mask_name(value):
+def mask_name(value: str | None) -> str:
     """陈晓明 → 陈** (a certificate's holder on the public 证书验证 page)."""
     if not value:
         return ""
     return value[:1] + "*" * max(1, len(value) - 1)
 
 
-def mask_email(value):
+def mask_email(value: str | None) -> str:
     """learner@example.cn → l***@example.cn."""
     if not value:
         return ""
@@ -135,8 +143,8 @@ def mask_email(value):
 # --- WTForms adapters ------------------------------------------------------------------
 
 
-def field_validator(check):
-    def validate(form, field):
+def field_validator(check: Check) -> Callable[[Any, Any], None]:
+    def validate(form: Any, field: Any) -> None:
         if field.data:
             message = check(field.data)
             if message:
