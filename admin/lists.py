@@ -285,12 +285,13 @@ class ListQueryMixin:
         return count, sorted(rows, key=lambda row: place[row._pk])
 
     def _few_matches_page(self, ids, order, limit, offset):
-        """PostgreSQL, a search with at most ``max_rows`` matches (its count was not
+        """A search with at most ``max_rows`` matches (its count was not
         capped): the page's ids from the matches alone — found first in a subquery whose
         LIMIT keeps the planner from folding it in, then sorted. Otherwise the planner
         walks the list's order index hoping to meet the matches early, and reads most of
         the list when they are few (a name's 40 applications among a teaching point's
-        17 000: 120 ms). SQLite is told the same by ``rare``."""
+        17 000: 120 ms). SQLite does the same despite ``rare`` when the list is sorted
+        (an ID number's one achievement among an institution's 400 000: 150 ms, 2 ms here)."""
         fields = [(getattr(self.model, f) if isinstance(f, str) else f, desc) for f, desc in order]
         pk = self.model._meta.primary_key
         few = ids.select(pk.alias("pk"), *(field.alias(f"o{i}") for i, (field, _desc) in enumerate(fields)))
@@ -331,7 +332,7 @@ class ListQueryMixin:
         # chosen ids already meet (a name search would look its names up twice).
         narrowed = (search and self.search_narrows) or any(
             getattr(fa.list_filter(self, index), "narrows", False) for index, _name, _value in filters or ())
-        if narrowed and not isinstance(count, CappedCount) and not isinstance(db.obj, SqliteDatabase):
+        if narrowed and not isinstance(count, CappedCount):
             chosen = self._few_matches_page(ids, order, page_size, offset)
         else:
             ids, _joins = self._order(ids, order, set())
