@@ -189,20 +189,22 @@ class ListQueryMixin:
         own = matches.get(self.model, [])
         if not own and not through_keys:
             return SQL("1 = 0")
+        growing = self.model.__name__ in GROWING_MODELS
+        pk = self.model._meta.primary_key
         if len(own) + len(through_keys) == 1:
             condition = (own + through_keys)[0]
-        elif not self.search_narrows or self.model.__name__ not in GROWING_MODELS:
-            # Its rows are tested one by one: a list that is a few flagged rows of its table
-            # (see search_narrows), or a small table read whole by a contains search (one
-            # pass with an OR, not a pass per column).
-            if len(own) > 1 and self.model.__name__ in GROWING_MODELS:
-                own = [self.model._meta.primary_key.in_(one_of(self.model, own))]
-            condition = functools.reduce(operator.or_, own + through_keys)
-        else:
+        elif growing and self.search_narrows:
             # Own columns and other tables' alike as one union of the list's ids: an OR of
             # "name starts with" and "learner_id IN (…)" makes both databases read the
             # whole scope (an institution's 400 000 achievements) and test each row.
-            condition = self.model._meta.primary_key.in_(one_of(self.model, own + through_keys))
+            condition = pk.in_(one_of(self.model, own + through_keys))
+        else:
+            # Its rows are tested one by one: a list that is a few flagged rows of its table
+            # (see search_narrows), or a small table read whole by a contains search (one
+            # pass with an OR, not a pass per column).
+            if growing and len(own) > 1:
+                own = [pk.in_(one_of(self.model, own))]
+            condition = functools.reduce(operator.or_, own + through_keys)
         return rare(condition) if self.search_narrows else condition
 
     def short_name_field(self, search):
