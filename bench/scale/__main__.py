@@ -14,11 +14,14 @@ pending work piled at one teaching point; ``--even`` for evenly spread data).
 file, or on PostgreSQL a database per size on the same server, is kept; a kept dataset is
 brought to the current schema (``init_db`` migrates it) and re-analysed before timing.
 
-For each size: generate the dataset, ANALYZE, start gunicorn, log in as each demo role
-and time every page variant bench/scale/pages.py finds (warm-up, then ``--requests``
-requests): queries per request, p50, p95 in ms; the heavy learner's pages and the /me/
-throughput against a bare endpoint of the same server; every institution API list paged
-to its end by cursor. At the largest size, a batch decision of 1 000 learners. Then the
+For each size: generate the dataset, ANALYZE, start gunicorn (one server per size, all
+running at once). Then log in as each demo role and time every page variant
+bench/scale/pages.py finds on every size in turn, request by request (warm-up, then
+``--requests`` requests each), so that the sizes are compared under the same machine load
+rather than in two runs minutes apart: queries per request, p50, p95 in ms. At the
+largest size: the heavy learner's /me/ throughput against a bare endpoint of the same
+server (in alternating half-seconds), every institution API list paged to its end by
+cursor, and a batch decision of 1 000 learners. Then the
 growth of each page's p50 from the smallest size to the largest — against the same page
 at the smallest size, or, when that page showed fewer rows there (a search with fewer
 namesakes, a last page that was short), against the list's page that showed at least as
@@ -173,39 +176,53 @@ def shown_rows(page):
     return rows
 
 
-def time_page(client, path, requests):
-    """(status, queries, server p50, server p95, client p95, server CPU p95, rows shown),
-    times in ms."""
-    for _ in range(2):  # warm-up: templates compiled, caches filled
-        response, _data = client.request("GET", path)
-    if response.status != 200:
-        return (response.status, None, None, None, None, None, None)
-    server, cpu, wall, queries = [], [], [], 0
+def time_pages(pages, requests):
+    """The figures of each (client, path) in ``pages`` — (status, queries, server p50, server
+    p95, client p95, server CPU p95, rows shown), times in ms — timed in turn, request by
+    request, so that each size of the dataset is measured under the same machine load."""
+    last = {}
+    for index, (client, path) in enumerate(pages):
+        for _ in range(2):  # warm-up: templates compiled, caches filled
+            last[index] = client.request("GET", path)
+    timed = [index for index in last if last[index][0].status == 200]
+    server, cpu, wall = ({index: [] for index in timed} for _ in range(3))
+    queries = dict.fromkeys(timed, 0)
     for _ in range(requests):
-        start = time.perf_counter()
-        response, data = client.request("GET", path)
-        wall.append((time.perf_counter() - start) * 1000)
-        server.append(float(response.getheader("X-Server-Ms")))
-        cpu.append(float(response.getheader("X-Cpu-Ms")))
-        queries = max(queries, int(response.getheader("X-Queries", "0")))
-    return (200, queries, statistics.median(server), percentile(server, 0.95), percentile(wall, 0.95),
-            percentile(cpu, 0.95), shown_rows(data))
+        for index in timed:
+            client, path = pages[index]
+            start = time.perf_counter()
+            response, data = client.request("GET", path)
+            wall[index].append((time.perf_counter() - start) * 1000)
+            server[index].append(float(response.getheader("X-Server-Ms")))
+            cpu[index].append(float(response.getheader("X-Cpu-Ms")))
+            queries[index] = max(queries[index], int(response.getheader("X-Queries", "0")))
+            last[index] = response, data
+    return [(last[index][0].status, None, None, None, None, None, None) if index not in server else
+            (200, queries[index], statistics.median(server[index]), percentile(server[index], 0.95),
+             percentile(wall[index], 0.95), percentile(cpu[index], 0.95), shown_rows(last[index][1]))
+            for index in range(len(pages))]
 
 
-def throughput(client, path, seconds):
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        client.request("GET", path)
-        done += 1
-    return done / (time.perf_counter() - start)
+def throughput_ratio(client, path, bare_client, bare_path, seconds):
+    """(requests a second of ``path``, of ``bare_path``): each timed for ``seconds`` in
+    half-second turns, so both see the same machine."""
+    done, spent = [0, 0], [0.0, 0.0]
+    for _ in range(int(seconds * 2)):
+        for side, (who, where) in enumerate(((client, path), (bare_client, bare_path))):
+            start = time.perf_counter()
+            while time.perf_counter() - start < 0.5:
+                who.request("GET", where)
+                done[side] += 1
+            spent[side] += time.perf_counter() - start
+    return done[0] / spent[0], done[1] / spent[1]
 
 
-def _log_row(log, key, figures):
+def _log_row(log, size, key, figures):
     status, queries, p50, p95, client_p95, cpu_p95, rows = figures
     username, page, variant = key
     shown = "—" if p50 is None else (f"{queries:3d} q  p50 {p50:6.1f}  p95 {p95:6.1f}  client p95 "
                                       f"{client_p95:6.1f}  cpu p95 {cpu_p95:6.1f}  rows {rows}")
-    log(f"  {username:11s} {page:28s} {variant:26s} {shown}" + ("" if status == 200 else f" HTTP {status}"))
+    log(f"  {size:>8d} {username:11s} {page:28s} {variant:26s} {shown}" + ("" if status == 200 else f" HTTP {status}"))
 
 
 def _admin_targets(app, client, admin_pages, sample):
@@ -231,33 +248,59 @@ def _learner_targets(client):
             yield path, variant, path + (f"?{query}" if query else "")
 
 
-def measure(app, port, sample, requests, log, token=None):
+def bind(app):
+    """Point the models at ``app``'s database: every size's app shares one binding, the
+    last one made."""
+    from services.core import database
+
+    database.open_database(app.config["DATABASE_URL"])
+
+
+def _targets(role, app, client, admin_pages, sample):
+    """{(role, page, variant): path} of everything the role opens on this dataset."""
+    targets = (_learner_targets(client) if role == "learner"
+               else _admin_targets(app, client, admin_pages, sample))
+    return {(role, page, variant): path for page, variant, path in targets}
+
+
+def measure(servers, sample, requests, log):
+    """{size: {(role, page, variant): figures}} — every variant timed on each size in turn,
+    request by request (a growth figure then compares two sizes under the same machine load,
+    not two runs minutes apart) — and at the largest size the /me/ throughput ratio and each
+    API list read to its end. ``servers``: {size: (app, port, API token)}, smallest first."""
     from bench.scale import api, pages
     from services.seed.demo import DEMO_PASSWORD
 
-    admin_pages = pages.admin_pages(app, sample)
-    results = {"load": [os.getloadavg()[0]]}
-    for username, identity in pages.ROLES.items():
-        client = Client(port)
-        client.login(username, identity, DEMO_PASSWORD)
-        targets = (_learner_targets(client) if username == "learner"
-                   else _admin_targets(app, client, admin_pages, sample))
-        for page, variant, path in targets:
-            key = (username, page, variant)
-            results[key] = time_page(client, path, requests)
-            _log_row(log, key, results[key])
-        if username == "learner":
-            bare = Client(port)
-            me_rate = throughput(client, "/me/", 3)
-            bare_rate = throughput(bare, "/_bench/bare", 3)
-            results["me_ratio"] = (me_rate, bare_rate)
-    if token:
-        results["api"] = {}
-        for path in api.API_LISTS:
-            results["api"][path] = figures = api.page_to_end(Client(port), token, path)
-            log(f"  api {path}: {figures}")
-    results["load"].append(os.getloadavg()[0])
-    return results
+    sizes = list(servers)
+    runs = {size: {} for size in sizes}
+    load = [os.getloadavg()[0]]
+    admin_pages = {}
+    for size, (app, _port, _token) in servers.items():
+        bind(app)  # 统计报表's variants are read from this size's data
+        admin_pages[size] = pages.admin_pages(app, sample)
+    for role, identity in pages.ROLES.items():
+        clients, targets = {}, {}
+        for size, (app, port, _token) in servers.items():
+            clients[size] = Client(port)
+            clients[size].login(role, identity, DEMO_PASSWORD)
+            targets[size] = _targets(role, app, clients[size], admin_pages[size], sample)
+        for key in targets[sizes[-1]]:
+            timed = [size for size in sizes if key in targets[size]]
+            figures = time_pages([(clients[size], targets[size][key]) for size in timed], requests)
+            for size, value in zip(timed, figures, strict=True):
+                runs[size][key] = value
+                _log_row(log, size, key, value)
+        if role == "learner":
+            _app, port, _token = servers[sizes[-1]]
+            runs[sizes[-1]]["me_ratio"] = throughput_ratio(clients[sizes[-1]], "/me/", Client(port), "/_bench/bare", 3)
+    _app, port, token = servers[sizes[-1]]
+    runs[sizes[-1]]["api"] = {}
+    for path in api.API_LISTS:
+        runs[sizes[-1]]["api"][path] = figures = api.page_to_end(Client(port), token, path)
+        log(f"  api {path}: {figures}")
+    load.append(os.getloadavg()[0])
+    runs["load"] = load
+    return runs
 
 
 def main(argv=None):
@@ -299,26 +342,30 @@ def main(argv=None):
 
     shape = shape_of(args)
     sample = data.sample_learner(data.sizes(sizes[0], shape)["learners"], shape)
-    runs = {}
+    servers, running, runs = {}, [], None
     try:
-        for achievements in sizes:
-            url = dataset_url(pg_url, args.keep or tmp, achievements, args.keep)
-            log(f"{engine}, {achievements} learner achievements: preparing …")
-            app, size = prepare(url, achievements, log, reuse=bool(args.keep), shape=shape)
-            if args.prepare_only:
-                continue
-            if args.plans and achievements == sizes[-1]:
-                write_plans(url, args.plans)
-            token = api_token(app)
-            port = free_port()
-            server = serve(url, port)
-            try:
-                runs[achievements] = measure(app, port, sample, args.requests, log, token)
-            finally:
+        try:
+            for achievements in sizes:
+                url = dataset_url(pg_url, args.keep or tmp, achievements, args.keep)
+                log(f"{engine}, {achievements} learner achievements: preparing …")
+                app, _size = prepare(url, achievements, log, reuse=bool(args.keep), shape=shape)
+                if args.prepare_only:
+                    continue
+                if args.plans and achievements == sizes[-1]:
+                    write_plans(url, args.plans)
+                port = free_port()
+                running.append(serve(url, port))
+                servers[achievements] = (app, port, api_token(app))
+            if not args.prepare_only:
+                log(f"{engine}: timing {', '.join(map(str, sizes))} achievements side by side …")
+                runs = measure(servers, sample, args.requests, log)
+        finally:
+            for server in running:
                 server.send_signal(signal.SIGTERM)
                 server.wait(30)
-            if achievements == sizes[-1]:
-                runs[achievements]["batch"] = decide_batch(app, log)
+        if runs:  # it decides pending work: after every page has been timed
+            bind(servers[sizes[-1]][0])
+            runs[sizes[-1]]["batch"] = decide_batch(servers[sizes[-1]][0], log)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.prepare_only:
@@ -427,10 +474,9 @@ def report(engine, sizes, runs):
           f"(target ≥ {ME_RATIO_TARGET})  {'yes' if me_ok else 'NO'}")
     failed += report_api(largest.get("api", {}))
     failed += report_batch(largest.get("batch"))
-    for achievements in sizes:
-        start, end = runs[achievements]["load"]
-        print(f"machine load average (1 min, {os.cpu_count()} cores) while timing {achievements}: "
-              f"{start:.1f} at the start, {end:.1f} at the end")
+    start, end = runs["load"]
+    print(f"machine load average (1 min, {os.cpu_count()} cores) while timing: {start:.1f} at the start, "
+          f"{end:.1f} at the end")
     print(f"{failed} target(s) missed" if failed else "all targets met")
     return 1 if failed else 0
 
