@@ -48,6 +48,8 @@ def default_config():
     instance = instance_dir()
     return {
         "DATABASE_URL": env("DATABASE_URL", "sqlite:///" + os.path.join(instance, "creditbank.db")),
+        # PostgreSQL: keep each worker's connection between requests (services/core/database.py).
+        "DATABASE_POOL": env("DATABASE_POOL", "1") != "0",
         "SECRET_KEY": _secret_key(instance),
         "UPLOAD_DIR": os.path.abspath(env("UPLOAD_DIR", _default_upload_dir())),
         # Stored files: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket shared by every host).

@@ -42,7 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
     _forwarded_headers(app)
 
-    database.open_database(app.config["DATABASE_URL"])
+    database.open_database(app.config["DATABASE_URL"], pool=app.config["DATABASE_POOL"])
     if app.config["DATABASE_URL"].startswith("sqlite"):
         with db.connection_context():
             database.analyse()

@@ -47,7 +47,8 @@ def fresh_postgres_database(admin_url, name):
     admin = psycopg2.connect(admin_url)
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        # FORCE: a connection an earlier app of this process kept (a pool) would block the drop.
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{name}"')
     admin.close()
     return admin_url.rsplit("/", 1)[0] + "/" + name

@@ -9,6 +9,7 @@ import os
 
 from peewee import SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.pool import PooledDatabase
 from playhouse.postgres_ext import PostgresqlExtDatabase, ServerSide
 
 import migrations
@@ -17,13 +18,25 @@ from models import SchemaVersion, db
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
 
-def open_database(url):
+POOL_SIZE = 8  # connections a process keeps (a sync worker uses one; threads, e.g. a test's, a few)
+POOL_STALE_SECONDS = 300  # a kept connection is replaced after five minutes (new server settings, failover)
+
+
+def open_database(url, pool=False):
     """Bind the models' proxy to the database at ``url`` and return it. PostgreSQL uses
-    peewee's extended class for its server-side cursors (see ``stream``)."""
+    peewee's extended class for its server-side cursors (see ``stream``); with ``pool``, a
+    connection closed at the end of a request is kept for the next one — a new PostgreSQL
+    connection costs a server process and its cold catalogue caches, several ms a request —
+    and checked with a ``SELECT 1`` when it is taken again, so that one a restart broke is
+    replaced rather than used."""
     kwargs = {"pragmas": SQLITE_PRAGMAS} if url.startswith("sqlite") else {}
     for scheme in ("postgresql://", "postgres://"):
         if url.startswith(scheme):
-            url = "postgresext://" + url[len(scheme):]
+            url = ("postgresext+pool://" if pool else "postgresext://") + url[len(scheme):]
+            if pool:
+                kwargs.update(max_connections=POOL_SIZE, stale_timeout=POOL_STALE_SECONDS, timeout=10)
+    if isinstance(db.obj, PooledDatabase):  # the connections kept for the database bound before
+        db.obj.close_all()
     database = connect(url, **kwargs)
     db.initialize(database)
     return database
