@@ -189,3 +189,17 @@ def test_each_reviewed_tab_lists_what_its_stage_decided(setting, client_as):
     ledger.final_review(Application.get_by_id(conversion.id), setting["committee"], True, "同意")
     assert Application.get_by_id(conversion.id).decided_stage == "final"
     assert listed(reviewer, "initial_review") and listed(committee, "final_review")
+
+
+def test_the_home_counts_pending_work_up_to_the_lists_cap(setting, client_as, monkeypatch):
+    from admin import lists
+
+    ledger.submit_recognition(factories.make_achievement(setting["learner"]), setting["learner"])
+    client = client_as(setting["reviewer"])
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'data-count="recognition_review">2<' in home
+    assert "表示待审核的申请超过" not in home
+    monkeypatch.setattr(lists, "MAX_ROWS", 1)  # a teaching point with more pending than the lists count
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'data-count="recognition_review">1+<' in home
+    assert "“1+”表示待审核的申请超过 1 条。" in home
