@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run a command with TEST_DATABASE_URL pointing at PostgreSQL. When none is given,
 # start a private throw-away cluster (Debian's postgresql) on a local socket and port,
-# and remove it afterwards.
+# and remove it afterwards. PG_SETTINGS adds server settings ("-c name=value …").
 set -euo pipefail
 if [ -n "${TEST_DATABASE_URL:-}" ]; then exec "$@"; fi
 if [ -n "${DATABASE_URL:-}" ] && [[ "$DATABASE_URL" == postgres* ]]; then
@@ -22,7 +22,7 @@ cleanup() { "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/de
 trap cleanup EXIT
 "${as_pg[@]}" "$bindir/initdb" -D "$dir/data" -U creditbank -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_SETTINGS:-}" start >/dev/null
 "${as_pg[@]}" "$bindir/createdb" -h 127.0.0.1 -p "$port" -U creditbank creditbank_test
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 TEST_DATABASE_URL="postgresql://creditbank@127.0.0.1:$port/creditbank_test" "$@"
