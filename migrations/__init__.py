@@ -33,6 +33,7 @@ from migrations import (
     v24_faq,
     v25_records_and_reports,
     v26_learner_status_in_creation_order,
+    v27_rare_combinations,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -60,6 +61,7 @@ STEPS = (
     v24_faq,
     v25_records_and_reports,
     v26_learner_status_in_creation_order,
+    v27_rare_combinations,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
@@ -73,6 +75,7 @@ def create_schema():
     db.create_tables(MODELS)
     support_prefix_search()
     v21_real_shapes.keep_skewed_statistics()
+    v27_rare_combinations.keep_combined_statistics()
 
 
 def steps_above(version):
@@ -82,10 +85,11 @@ def steps_above(version):
 
 def list_indexes():
     """(table, columns) of every list index at the newest version: versions 9 and 11, with
-    those version 17 extended, less those versions 21 and 26 replaced, plus their replacements
+    those version 17 extended, less those versions 21, 26 and 27 replaced, plus their replacements
     and version 21's."""
     covered = set(v17_cover_pending_tabs.COVERED)
-    replacements = (*v21_real_shapes.REPLACED, *v26_learner_status_in_creation_order.REPLACED)
+    replacements = (*v21_real_shapes.REPLACED, *v26_learner_status_in_creation_order.REPLACED,
+                    *v27_rare_combinations.REPLACED)
     replaced = {old for old, _new in replacements}
     return [(table, columns + ("id",) if (table, columns) in covered else columns)
             for table, columns in [*v09_list_indexes.INDEXES, *v11_application_owners.INDEXES]

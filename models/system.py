@@ -117,7 +117,7 @@ class ConsumerHeartbeat(BaseModel):
 
 class AuditLog(BaseModel):
     id = AutoField()
-    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)  # (user, id) below
     action = CharField(max_length=50, index=True)
     object_type = CharField(max_length=50, null=True)
     object_id = IntegerField(null=True)
@@ -126,7 +126,10 @@ class AuditLog(BaseModel):
     created_at = DateTimeField(default=now, index=True)
 
     class Meta:
-        indexes = ((("object_type", "object_id"), False),)  # 审计日志 search and a record's history
+        indexes = (
+            (("object_type", "object_id"), False),  # 审计日志 search and a record's history
+            (("user", "id"), False),  # 审计日志 filtered by a user, newest first
+        )
 
 
 class SchemaVersion(BaseModel):

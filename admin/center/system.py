@@ -90,7 +90,8 @@ class AuditLogView(ExcelMixin, CenterModelView):
     }
     column_filters = (
         WhereFilter(AuditLog.user, _l("User (login account)"),
-                    lambda v: AuditLog.user.in_(User.select(User.id).where(User.username == v))),
+                    # One user (names are unique): PostgreSQL then reads the page from (user, id).
+                    lambda v: AuditLog.user == User.select(User.id).where(User.username == v)),
         WhereFilter(AuditLog.action, _l("Action"), lambda v: AuditLog.action == v,
                     options=audit_words.ActionLabels.choices),
         "created_at",

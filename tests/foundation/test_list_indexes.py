@@ -6,7 +6,14 @@ from contextlib import contextmanager
 from playhouse.migrate import make_index_name
 
 import migrations
-from migrations import tools, v09_list_indexes, v11_application_owners, v17_cover_pending_tabs, v21_real_shapes
+from migrations import (
+    tools,
+    v09_list_indexes,
+    v11_application_owners,
+    v17_cover_pending_tabs,
+    v21_real_shapes,
+    v27_rare_combinations,
+)
 from models import MODELS, SchemaVersion, db
 from services.core import database
 
@@ -187,11 +194,37 @@ def test_postgres_keeps_fine_statistics_of_skewed_columns(app):
         assert all(_statistics_target(t, c) == 1000 for t, c in v21_real_shapes.SKEWED_STATISTICS)
 
 
+
+def _combined_statistics():
+    return {row[0] for row in db.execute_sql("SELECT stxname FROM pg_statistic_ext").fetchall()}
+
+
+def test_migration_27_orders_a_users_audit_entries_and_combines_learner_statistics(app):
+    """From version 26: 审计日志's (user_id) becomes (user_id, id); PostgreSQL keeps the
+    institution-and-status combinations of accounts (fresh databases have both too)."""
+    postgres = "postgres" in type(db.obj).__name__.lower()
+    names = [name for name, _table, _columns in v27_rare_combinations.COMBINED_STATISTICS]
+    if postgres:
+        assert set(names) <= _combined_statistics()
+        for name in names:
+            db.execute_sql(f'DROP STATISTICS "{name}"')
+    for (table, old), (_table, new) in v27_rare_combinations.REPLACED:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, new)}"')
+        db.execute_sql(f'CREATE INDEX "{make_index_name(table, old)}" ON "{table}" ({", ".join(old)})')
+    with migrated_from(26):
+        for (table, old), (_table, new) in v27_rare_combinations.REPLACED:
+            assert stored_name(table, new) in index_names(table)
+            assert stored_name(table, old) not in index_names(table)
+        if postgres:
+            assert set(names) <= _combined_statistics()
+
+
 # --- the plans: each ordered read is served by its index, in order, on both databases ---
 
 # (user, path, table the page's ordered read is on, the index that must serve it in order)
 ORDERED_READS = [
     ("learner", "/me/", "learner_achievement", ("learner_id", "created_at", "id")),
+    ("center", "/admin/audit_log/?flt0_0=center", "audit_log", ("user_id", "id")),
     ("learner", "/me/performance", "application", ("learner_id", "submitted_at", "id")),
     ("reviewer", "/admin/recognition_review/?tab=done&sort={decided_at}&desc=1", "application",
      ("teaching_point_id", "kind", "decided_stage", "decided_at", "id")),
