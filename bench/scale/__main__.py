@@ -146,12 +146,21 @@ def dataset_url(pg_url, directory, achievements, keep):
     return sibling_postgres_database(pg_url, f"creditbank_scale_{achievements}")
 
 
+def _on_server_cores():
+    """Every size's server on the same core(s), the timing client on the others: otherwise
+    one server may share a core with the client (or its hyperthread sibling) and the other
+    not, and the same page then takes 1.5× the CPU time on one size for the whole run."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) > 1 and os.environ.get("BENCH_PIN", "1") == "1":
+        os.sched_setaffinity(0, cores[len(cores) // 2:])
+
+
 def serve(url, port):
     # The API's rate limit would stop a whole list read by cursor: it is timed here, not limited.
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-scale", GUNICORN_ACCESS_LOG="", API_RATE_LIMIT="1000000")
     command = [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers", "1", "--worker-class", "sync",
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.scale.wsgi:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=_on_server_cores)
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
