@@ -10,6 +10,7 @@ from peewee import JOIN, fn
 
 from admin.base import WhereFilter
 from admin.center.base import CenterModelView
+from admin.lists import rare
 from models import AchievementStatus, CatalogueAchievement, Institution, LearnerAchievement, User
 from services.records.validators import mask_id
 
@@ -63,10 +64,12 @@ class DuplicateCertificateView(CenterModelView):
     column_filters = (
         WhereFilter(LearnerAchievement.stored_by, _l("Kind of duplicate"),
                     lambda v: _stored_twice() if v == BOTH_STORED else ~_stored_twice(), options=kind_options),
+        # A name matches a few catalogue achievements: SQLite reads their copies by
+        # catalogue rather than testing every flagged row (12 → 1 ms at 1M).
         WhereFilter(LearnerAchievement.catalogue, _l("Catalogue achievement"),
-                    lambda v: LearnerAchievement.catalogue.in_(
+                    lambda v: rare(LearnerAchievement.catalogue.in_(
                         CatalogueAchievement.select(CatalogueAchievement.id)
-                        .where(CatalogueAchievement.name.contains(v.strip())))),
+                        .where(CatalogueAchievement.name.contains(v.strip()))))),
     )
     column_formatters = {
         "catalogue": lambda v, c, m, n: m.catalogue.name,

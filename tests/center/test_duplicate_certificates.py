@@ -129,6 +129,8 @@ def test_the_center_lists_both_records_masked_filtered_and_searched(college, cli
     assert "钱二" in stored_twice and "李四光" not in stored_twice
     people = center.get(LIST + "?flt0_0=people").get_data(as_text=True)
     assert "李四光" in people and "钱二" not in people
+    by_catalogue = center.get(LIST + "?flt0_1=计算机等级").get_data(as_text=True)  # 机构成果 by part of its name
+    assert by_catalogue.count('class="col-certificate_key"') == 1 and "李四光" in by_catalogue and "钱二" not in by_catalogue
     found = center.get(LIST + "?search=NCRE").get_data(as_text=True)
     assert found.count('class="col-certificate_key"') == 1 and "李四光" in found
     assert center.get(LIST + "?sort=0&desc=1").status_code == 200
