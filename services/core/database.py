@@ -18,7 +18,6 @@ from models import SchemaVersion, db
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"}
 
 
-POOL_SIZE = 8  # connections a process keeps (a sync worker uses one; threads, e.g. a test's, a few)
 POOL_STALE_SECONDS = 300  # a kept connection is replaced after five minutes (new server settings, failover)
 
 
@@ -34,7 +33,9 @@ def open_database(url, pool=False):
         if url.startswith(scheme):
             url = ("postgresext+pool://" if pool else "postgresext://") + url[len(scheme):]
             if pool:
-                kwargs.update(max_connections=POOL_SIZE, stale_timeout=POOL_STALE_SECONDS, timeout=10)
+                # No cap: the pool keeps connections, it never makes a thread wait for one (a
+                # capped pool let a ninth thread time out while eight waited for it at a barrier).
+                kwargs.update(max_connections=None, stale_timeout=POOL_STALE_SECONDS)
     if isinstance(db.obj, PooledDatabase):  # the connections kept for the database bound before
         db.obj.close_all()
     database = connect(url, **kwargs)
