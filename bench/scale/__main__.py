@@ -147,9 +147,10 @@ def dataset_url(pg_url, directory, achievements, keep):
 
 
 def _on_server_cores():
-    """Every size's server on the same core(s), the timing client on the others: otherwise
-    one server may share a core with the client (or its hyperthread sibling) and the other
-    not, and the same page then takes 1.5× the CPU time on one size for the whole run."""
+    """Every size's server on the same core(s) (the upper half; BENCH_PIN=0 leaves them to the
+    scheduler): placed apart, one server may share a core with the timing client (or its
+    hyperthread sibling) and the other not, and the same page then takes 1.5× the CPU time on
+    one size for the whole run."""
     cores = sorted(os.sched_getaffinity(0))
     if len(cores) > 1 and os.environ.get("BENCH_PIN", "1") == "1":
         os.sched_setaffinity(0, cores[len(cores) // 2:])
