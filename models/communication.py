@@ -1,15 +1,18 @@
 """Portal content and what the platform sends people: articles, inbox messages, SMS and e-mail outboxes."""
 from peewee import (
+    SQL,
     AutoField,
     CharField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    Select,
     TextField,
+    fn,
 )
 
 from models.accounts import User
-from models.base import BaseModel, StateMachine, now
+from models.base import BaseModel, Prepared, StateMachine, now
 from models.enums import ArticleKind, ArticleStatus, SmsPurpose, SmsStatus
 
 UNREAD_CAP = 999
@@ -37,11 +40,16 @@ class Message(BaseModel):
         indexes = ((("user", "read_at"), False), (("user", "created_at"), False))
 
     @classmethod
-    def unread_count(cls, user, cap=UNREAD_CAP):
-        """The user's unread messages, counted up to ``cap`` (an institution account may
-        have tens of thousands; the badge then shows "999+")."""
-        found = cls.select().where(cls.user == user, cls.read_at.is_null()).limit(cap + 1).count()
-        return UnreadCount(cap) if found > cap else found
+    def unread_count(cls, user):
+        """The user's unread messages, counted up to ``UNREAD_CAP`` (an institution account
+        may have tens of thousands; the badge then shows "999+"). Asked on every page."""
+        found = _UNREAD.scalar(user=getattr(user, "id", user))
+        return UnreadCount(UNREAD_CAP) if found > UNREAD_CAP else found
+
+
+_UNREAD = Prepared(lambda user: Select(
+    [Message.select(SQL("1")).where(Message.user == user, Message.read_at.is_null()).limit(UNREAD_CAP + 1)
+     .alias("capped")], [fn.COUNT(SQL("*"))]).tuples(), "user")
 
 
 class SmsOutbox(BaseModel):

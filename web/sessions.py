@@ -13,6 +13,7 @@ from flask_login import login_user, logout_user
 from peewee import JOIN
 
 from models import Institution, Role, User, UserSession, now
+from models.base import Prepared
 
 TOKEN_KEY = "_sid"
 # Learners use the platform from home and keep a page open longer; staff and
@@ -63,19 +64,23 @@ def logout():
     logout_user()
 
 
+# Read on every request: its SQL text is made once (models.base.Prepared).
+_SESSION_ROW = Prepared(lambda token_hash: (
+    UserSession.select(UserSession, User, Institution)
+    .join(User, on=(UserSession.user == User.id))
+    .join(Institution, JOIN.LEFT_OUTER, on=(User.institution == Institution.id))
+    .where(UserSession.token_hash == token_hash)
+    .limit(1)
+), "token_hash")
+
+
 def _current_row():
     """This request's session row with its user and the user's institution, in one query
     (every page asks for all three: the session, who it is, which institution's space)."""
     token = session.get(TOKEN_KEY)
     if not token or not isinstance(token, str):
         return None
-    return (
-        UserSession.select(UserSession, User, Institution)
-        .join(User, on=(UserSession.user == User.id))
-        .join(Institution, JOIN.LEFT_OUTER, on=(User.institution == Institution.id))
-        .where(UserSession.token_hash == _hash(token))
-        .first()
-    )
+    return _SESSION_ROW.first(token_hash=_hash(token))
 
 
 def current_user_for(user_id):

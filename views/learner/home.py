@@ -3,12 +3,15 @@ by state and the paged list of them."""
 from flask import render_template, request
 
 from models import AchievementStatus, Category, Institution, LearnerAchievement
+from models.base import Prepared
 from services.core.pagination import paginate
 from views.learner.base import ACHIEVEMENT_SORTS, bp, me
 
 LISTED = (LearnerAchievement.id, LearnerAchievement.name, LearnerAchievement.status, LearnerAchievement.source,
           LearnerAchievement.obtained_on, LearnerAchievement.institution, LearnerAchievement.institution_name,
           LearnerAchievement.category)
+
+_INSTITUTION_NAME = Prepared(lambda id: Institution.select(Institution.name).where(Institution.id == id).tuples(), "id")
 
 
 def status_summary(user):
@@ -36,6 +39,5 @@ def home():
     query = LearnerAchievement.for_learner(user).select(*LISTED, Category.id, Category.name, Institution.id,
                                                           Institution.name)
     page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created", total=summary["total"])
-    teaching_point = (Institution.select(Institution.name).where(Institution.id == user.teaching_point_id).scalar()
-                      if user.teaching_point_id else "")
+    teaching_point = _INSTITUTION_NAME.scalar(id=user.teaching_point_id) if user.teaching_point_id else ""
     return render_template("learner/home.html", user=user, summary=summary, page=page, teaching_point=teaching_point)
