@@ -1,8 +1,10 @@
 """The application factory: configuration, database, extensions, request hooks,
 blueprints, the admin, template helpers and the command line, in that order."""
+import functools
 import os
 
-from flask import Flask, has_request_context, redirect, request, session, url_for
+from babel import Locale
+from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
@@ -70,11 +72,18 @@ def _forwarded_headers(app):
     app.wsgi_app = proxies.TrustedProxies(app.wsgi_app, networks)
 
 
+@functools.cache
+def _locale(code):
+    # Made once per code: Flask-Babel would parse the chosen code (or its default) again
+    # on every request.
+    return Locale.parse(code)
+
+
 def select_locale():
     if not has_request_context():
         return None
-    lang = request.args.get("lang") or session.get("lang")
-    return lang if lang in LOCALES else None
+    code = request.args.get("lang") or session.get("lang")
+    return _locale(code if code in LOCALES else current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _init_extensions(app):

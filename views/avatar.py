@@ -47,6 +47,6 @@ def change():
 
 
 @bp.app_context_processor
-def avatar_form():
-    """The 修改头像 form, for the pages that show it (templates/_avatar.html)."""
-    return {"avatar_form": AvatarForm, "avatar_url": lambda: url_for("avatar.show")}
+def avatar_url():
+    """Where the pages that show the 修改头像 box (templates/_avatar.html) find the picture."""
+    return {"avatar_url": lambda: url_for("avatar.show")}

@@ -10,7 +10,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import g
-from flask_babel import get_translations
+from flask_babel import get_translations, gettext
+from flask_babel.speaklater import LazyString
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAGMENTS = os.path.join(ROOT, "i18n")
@@ -135,6 +136,15 @@ def _request_translations():
     if state is not None:
         state.cb_translations = (getattr(state, "babel_locale", None), translations)
     return translations
+
+
+def lazy_text(label):
+    """A ``lazy_gettext`` label (the enums' ``Choice.label``) as this request's text, through
+    the catalogue looked up once per request: a list shows two or three labels a row, and
+    each lazy string would otherwise find Flask-Babel's context, domain and locale again."""
+    if isinstance(label, LazyString) and label._func is gettext and len(label._args) == 1 and not label._kwargs:
+        return _request_translations().ugettext(label._args[0])
+    return str(label)
 
 
 def install_template_gettext(app):

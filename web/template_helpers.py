@@ -6,11 +6,12 @@ import models
 from services.accounts import permissions
 from services.messaging import sms
 from services.records.validators import mask_email, mask_id, mask_name, mask_phone
+from web import i18n
 
 
 def enum_label(value, enum_name):
     """``{{ a.status|label('AchievementStatus') }}`` → 名录成果."""
-    return getattr(models, enum_name).label(value)
+    return i18n.lazy_text(getattr(models, enum_name).label(value))
 
 
 def unread_messages():
