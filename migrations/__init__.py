@@ -34,6 +34,7 @@ from migrations import (
     v25_records_and_reports,
     v26_learner_status_in_creation_order,
     v27_rare_combinations,
+    v28_application_kind_combinations,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -62,6 +63,7 @@ STEPS = (
     v25_records_and_reports,
     v26_learner_status_in_creation_order,
     v27_rare_combinations,
+    v28_application_kind_combinations,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
@@ -76,6 +78,7 @@ def create_schema():
     support_prefix_search()
     v21_real_shapes.keep_skewed_statistics()
     v27_rare_combinations.keep_combined_statistics()
+    v28_application_kind_combinations.keep_combined_statistics()
 
 
 def steps_above(version):

@@ -13,6 +13,7 @@ from migrations import (
     v17_cover_pending_tabs,
     v21_real_shapes,
     v27_rare_combinations,
+    v28_application_kind_combinations,
 )
 from models import MODELS, SchemaVersion, db
 from services.core import database
@@ -218,6 +219,22 @@ def test_migration_27_orders_a_users_audit_entries_and_combines_learner_statisti
         if postgres:
             assert set(names) <= _combined_statistics()
 
+
+
+def test_migration_28_combines_an_applications_kind_with_its_status_and_deciding_stage(app):
+    """From version 27: PostgreSQL keeps the (kind, status) and (kind, decided_stage)
+    combinations of applications, in a fresh database and after the step; SQLite has no
+    extended statistics and the step leaves it as it was."""
+    names = {name for name, _table, _columns in v28_application_kind_combinations.COMBINED_STATISTICS}
+    if "postgres" not in type(db.obj).__name__.lower():
+        with migrated_from(27):
+            pass
+        return
+    assert names <= _combined_statistics()
+    for name in names:
+        db.execute_sql(f'DROP STATISTICS "{name}"')
+    with migrated_from(27):
+        assert names <= _combined_statistics()
 
 # --- the plans: each ordered read is served by its index, in order, on both databases ---
 
