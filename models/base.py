@@ -156,6 +156,8 @@ class Prepared:
         database = db.obj
         query, sql, params = self._compile(database)
         cursor = database.execute_sql(sql, [values[p] if isinstance(p, _Filled) else p for p in params])
+        # What peewee's own execution does with a cursor (a wrapper per run: the kept query
+        # is only read, so runs in several threads do not meet).
         return list(query._get_cursor_wrapper(cursor))
 
     def first(self, **values):

@@ -141,7 +141,9 @@ def _request_translations():
 def lazy_text(label):
     """A ``lazy_gettext`` label (the enums' ``Choice.label``) as this request's text, through
     the catalogue looked up once per request: a list shows two or three labels a row, and
-    each lazy string would otherwise find Flask-Babel's context, domain and locale again."""
+    each lazy string would otherwise find Flask-Babel's context, domain and locale again.
+    Reads the message of a plain ``lazy_gettext`` from the lazy string (Flask-Babel keeps
+    it as ``_func``/``_args``); any other lazy string is simply made a string."""
     if isinstance(label, LazyString) and label._func is gettext and len(label._args) == 1 and not label._kwargs:
         return _request_translations().ugettext(label._args[0])
     return str(label)

@@ -6,6 +6,7 @@ and the whole list must come at ≥ 100 000 rows in 30 s. ``batch_decision`` bui
 institution batch of 1 000 learners under the demo institution's rule and times its
 decision (``workflow.review_batch``): seconds, queries, and that each learner was told."""
 import json
+import statistics
 import time
 
 API_LISTS = ("/api/v1/applications", "/api/v1/applications?direction=received",
@@ -47,7 +48,8 @@ def api_token():
 
 def page_to_end(client, token, path, limit=PAGE_LIMIT):
     """{"rows", "pages", "seconds", "list_queries" (max a page), "first_ms" and "last_ms"
-    (the mean of the first and of the last ten pages), "p50_ms", "p95_ms", "status"}:
+    (the median of the first and of the last ten pages: one page held up by the machine
+    moved a mean of ten by 1.5×), "p50_ms", "p95_ms", "status"}:
     every page of ``path`` by cursor."""
     from bench.scale.__main__ import percentile
 
@@ -70,8 +72,9 @@ def page_to_end(client, token, path, limit=PAGE_LIMIT):
     ordered = sorted(times)
     ends = min(10, len(times))  # the first and the last ten pages (one page alone is noise)
     return {"status": 200, "rows": rows, "pages": pages, "seconds": time.perf_counter() - started,
-            "list_queries": list_queries, "first_ms": sum(times[:ends]) / ends, "p50_ms": ordered[len(ordered) // 2],
-            "p95_ms": percentile(times, 0.95), "last_ms": sum(times[-ends:]) / ends}
+            "list_queries": list_queries, "first_ms": statistics.median(times[:ends]),
+            "p50_ms": ordered[len(ordered) // 2], "p95_ms": percentile(times, 0.95),
+            "last_ms": statistics.median(times[-ends:])}
 
 
 def batch_decision(learners=1000):
