@@ -49,3 +49,12 @@ def support_prefix_search():
         )
     for table, column in PREFIX_STATISTICS:
         db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STATISTICS 1000')
+
+
+def keep_combined_statistics(statistics):
+    """PostgreSQL's most-common-values list over columns that go together, for each
+    (statistics object, table, columns) of ``statistics`` (SQLite has none)."""
+    if not is_postgres():
+        return
+    for name, table, columns in statistics:
+        db.execute_sql(f'CREATE STATISTICS IF NOT EXISTS "{name}" (mcv) ON {", ".join(columns)} FROM "{table}"')

@@ -11,7 +11,8 @@
 """
 from playhouse.migrate import make_index_name
 
-from migrations.tools import add_missing_index, is_postgres
+from migrations import tools
+from migrations.tools import add_missing_index
 from models import db
 
 VERSION = 27
@@ -22,10 +23,7 @@ COMBINED_STATISTICS = (("user_added_by_institution_id_status", "user", ("added_b
 
 
 def keep_combined_statistics():
-    if not is_postgres():
-        return
-    for name, table, columns in COMBINED_STATISTICS:
-        db.execute_sql(f'CREATE STATISTICS IF NOT EXISTS "{name}" (mcv) ON {", ".join(columns)} FROM "{table}"')
+    tools.keep_combined_statistics(COMBINED_STATISTICS)
 
 
 def upgrade(migrator):

@@ -7,8 +7,7 @@ one-character name search hashed all of them to meet the first 1 000 namesakes (
 instead of walking the names in order and stopping at the page's 20 (0.3–0.6 ms). The
 same holds for each kind's 待审核 (kind, status).
 """
-from migrations.tools import is_postgres
-from models import db
+from migrations import tools
 
 VERSION = 28
 
@@ -20,10 +19,7 @@ COMBINED_STATISTICS = (
 
 
 def keep_combined_statistics():
-    if not is_postgres():
-        return
-    for name, table, columns in COMBINED_STATISTICS:
-        db.execute_sql(f'CREATE STATISTICS IF NOT EXISTS "{name}" (mcv) ON {", ".join(columns)} FROM "{table}"')
+    tools.keep_combined_statistics(COMBINED_STATISTICS)
 
 
 def upgrade(migrator):
