@@ -58,3 +58,13 @@ def keep_combined_statistics(statistics):
         return
     for name, table, columns in statistics:
         db.execute_sql(f'CREATE STATISTICS IF NOT EXISTS "{name}" (mcv) ON {", ".join(columns)} FROM "{table}"')
+
+
+def replace_indexes(migrator, replaced):
+    """For each ((table, old columns), (table, new columns)) of ``replaced``: the new index
+    added where missing, the old one dropped."""
+    from playhouse.migrate import make_index_name
+
+    for (table, old), (_table, new) in replaced:
+        add_missing_index(migrator, table, new)
+        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, old)}"')

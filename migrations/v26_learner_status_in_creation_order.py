@@ -4,10 +4,7 @@ replaces (added_by_institution, status). With the two-column index SQLite walked
 institution's learners newest first and tested each one's status: a filter that keeps
 none of them (every learner it added is 未激活) read them all — 13 ms at 100 000, growing
 with the institution."""
-from playhouse.migrate import make_index_name
-
-from migrations.tools import add_missing_index
-from models import db
+from migrations.tools import replace_indexes
 
 VERSION = 26
 
@@ -17,6 +14,4 @@ REPLACED = (
 
 
 def upgrade(migrator):
-    for (table, old), (_table, new) in REPLACED:
-        add_missing_index(migrator, table, new)
-        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, old)}"')
+    replace_indexes(migrator, REPLACED)

@@ -9,11 +9,8 @@
   expected 2 000 matches, walked the institution's 20 000 learners by the one-column index
   and found none (9 ms at 1M, growing with the institution).
 """
-from playhouse.migrate import make_index_name
-
 from migrations import tools
-from migrations.tools import add_missing_index
-from models import db
+from migrations.tools import replace_indexes
 
 VERSION = 27
 
@@ -27,7 +24,5 @@ def keep_combined_statistics():
 
 
 def upgrade(migrator):
-    for (table, old), (_table, new) in REPLACED:
-        add_missing_index(migrator, table, new)
-        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, old)}"')
+    replace_indexes(migrator, REPLACED)
     keep_combined_statistics()

@@ -123,12 +123,14 @@ class AuditLog(BaseModel):
     object_id = IntegerField(null=True)
     details = JSONField(null=True)
     ip = CharField(max_length=45, null=True)
-    created_at = DateTimeField(default=now, index=True)
+    created_at = DateTimeField(default=now)
 
     class Meta:
+        # 审计日志 lists entries in time order, newest first, read from these in order.
         indexes = (
             (("object_type", "object_id"), False),  # 审计日志 search and a record's history
-            (("user", "id"), False),  # 审计日志 filtered by a user, newest first
+            (("created_at", "id"), False),
+            (("user", "created_at", "id"), False),  # filtered by a user
         )
 
 

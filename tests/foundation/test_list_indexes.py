@@ -14,6 +14,7 @@ from migrations import (
     v21_real_shapes,
     v27_rare_combinations,
     v28_application_kind_combinations,
+    v29_audit_log_in_time_order,
 )
 from models import MODELS, SchemaVersion, db
 from services.core import database
@@ -200,6 +201,12 @@ def _combined_statistics():
     return {row[0] for row in db.execute_sql("SELECT stxname FROM pg_statistic_ext").fetchall()}
 
 
+def _at_the_newest_version(index):
+    """(table, columns) that serve what a step's new index served: a later step may have
+    replaced it (version 29 put 审计日志's (user_id, id) in time order)."""
+    return dict(v29_audit_log_in_time_order.REPLACED).get(index, index)
+
+
 def test_migration_27_orders_a_users_audit_entries_and_combines_learner_statistics(app):
     """From version 26: 审计日志's (user_id) becomes (user_id, id); PostgreSQL keeps the
     institution-and-status combinations of accounts (fresh databases have both too)."""
@@ -213,8 +220,8 @@ def test_migration_27_orders_a_users_audit_entries_and_combines_learner_statisti
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, new)}"')
         db.execute_sql(f'CREATE INDEX "{make_index_name(table, old)}" ON "{table}" ({", ".join(old)})')
     with migrated_from(26):
-        for (table, old), (_table, new) in v27_rare_combinations.REPLACED:
-            assert stored_name(table, new) in index_names(table)
+        for (table, old), new in v27_rare_combinations.REPLACED:
+            assert stored_name(*_at_the_newest_version(new)) in index_names(table)
             assert stored_name(table, old) not in index_names(table)
         if postgres:
             assert set(names) <= _combined_statistics()
@@ -236,12 +243,26 @@ def test_migration_28_combines_an_applications_kind_with_its_status_and_deciding
     with migrated_from(27):
         assert names <= _combined_statistics()
 
+
+def test_migration_29_reads_the_audit_log_in_time_order(app):
+    """From version 28: 审计日志's (created_at) becomes (created_at, id) and (user_id, id)
+    becomes (user_id, created_at, id)."""
+    for (table, old), (_table, new) in v29_audit_log_in_time_order.REPLACED:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, new)}"')
+        db.execute_sql(f'CREATE INDEX "{make_index_name(table, old)}" ON "{table}" ({", ".join(old)})')
+    with migrated_from(28):
+        for (table, old), (_table, new) in v29_audit_log_in_time_order.REPLACED:
+            assert stored_name(table, new) in index_names(table)
+            assert stored_name(table, old) not in index_names(table)
+
+
 # --- the plans: each ordered read is served by its index, in order, on both databases ---
 
 # (user, path, table the page's ordered read is on, the index that must serve it in order)
 ORDERED_READS = [
     ("learner", "/me/", "learner_achievement", ("learner_id", "created_at", "id")),
-    ("center", "/admin/audit_log/?flt0_0=center", "audit_log", ("user_id", "id")),
+    ("center", "/admin/audit_log/?flt0_0=center", "audit_log", ("user_id", "created_at", "id")),
+    ("center", "/admin/audit_log/", "audit_log", ("created_at", "id")),
     ("learner", "/me/performance", "application", ("learner_id", "submitted_at", "id")),
     ("reviewer", "/admin/recognition_review/?tab=done&sort={decided_at}&desc=1", "application",
      ("teaching_point_id", "kind", "decided_stage", "decided_at", "id")),
