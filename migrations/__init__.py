@@ -36,6 +36,7 @@ from migrations import (
     v27_rare_combinations,
     v28_application_kind_combinations,
     v29_audit_log_in_time_order,
+    v30_audit_objects_named,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -66,6 +67,7 @@ STEPS = (
     v27_rare_combinations,
     v28_application_kind_combinations,
     v29_audit_log_in_time_order,
+    v30_audit_objects_named,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])

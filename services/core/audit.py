@@ -2,6 +2,7 @@
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 from models import AuditLog, now
 from services.core import bulk
@@ -21,6 +22,8 @@ def _name_of(obj):
 
 
 def record(action, obj=None, user=None, **details):
+    if isinstance(obj, LocalProxy):  # current_user: the entry names the user, not the proxy
+        obj = obj._get_current_object()
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user._get_current_object()
     if obj is not None and not any(details.get(key) for key in NAMING_DETAILS):

@@ -6,8 +6,9 @@ import re
 
 import openpyxl
 
-from models import AuditLog, SmsPurpose
-from services.core import audit
+import migrations
+from models import AuditLog, SchemaVersion, SmsPurpose
+from services.core import audit, database
 from services.messaging import sms
 from tests import factories
 
@@ -80,3 +81,14 @@ def test_audit_details_page_is_in_words_and_skips_empty_fields(center):
     # The record by its kind and name, never by "#4".
     assert "机构注册审核通过" in page and "机构：广东开放大学" in page and "名称：" in page and "#4" not in page
     assert "原因：" not in page and "institution_approved" not in page
+
+
+def test_migration_30_names_the_user_of_older_avatar_entries(app):
+    """Entries written with current_user's proxy kept "LocalProxy" as their object's type;
+    from version 29 they name the user (the list shows 用户)."""
+    learner = factories.make_learner()
+    entry = AuditLog.create(action="avatar_changed", object_type="LocalProxy", object_id=learner.id)
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=29)
+    assert database.init_db() == migrations.LATEST
+    assert AuditLog.get_by_id(entry.id).object_type == "User"
