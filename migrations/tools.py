@@ -1,6 +1,7 @@
-"""What the steps share: the migrator for the database in use, idempotent additions, and
-PostgreSQL's prefix-search indexes (which a fresh database gets too, see ``create_schema``)."""
-from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
+"""What the steps share: the migrator for the database in use, idempotent additions, index
+replacements, PostgreSQL's prefix-search indexes and combined statistics (which a fresh
+database gets too, see ``create_schema``)."""
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, make_index_name, migrate
 
 from models import db
 
@@ -63,8 +64,6 @@ def keep_combined_statistics(statistics):
 def replace_indexes(migrator, replaced):
     """For each ((table, old columns), (table, new columns)) of ``replaced``: the new index
     added where missing, the old one dropped."""
-    from playhouse.migrate import make_index_name
-
     for (table, old), (_table, new) in replaced:
         add_missing_index(migrator, table, new)
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, old)}"')

@@ -10,7 +10,6 @@
   and found none (9 ms at 1M, growing with the institution).
 """
 from migrations import tools
-from migrations.tools import replace_indexes
 
 VERSION = 27
 
@@ -24,5 +23,5 @@ def keep_combined_statistics():
 
 
 def upgrade(migrator):
-    replace_indexes(migrator, REPLACED)
+    tools.replace_indexes(migrator, REPLACED)
     keep_combined_statistics()
