@@ -50,6 +50,9 @@ def default_config():
         "DATABASE_URL": env("DATABASE_URL", "sqlite:///" + os.path.join(instance, "creditbank.db")),
         # PostgreSQL: keep each worker's connection between requests (services/core/database.py).
         "DATABASE_POOL": env("DATABASE_POOL", "1") != "0",
+        # PostgreSQL: the session lookup every request makes stays prepared on each connection;
+        # 0 behind a pooler that shares server connections between clients (transaction mode).
+        "DATABASE_PREPARED": env("DATABASE_PREPARED", "1") != "0",
         "SECRET_KEY": _secret_key(instance),
         "UPLOAD_DIR": os.path.abspath(env("UPLOAD_DIR", _default_upload_dir())),
         # Stored files: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket shared by every host).

@@ -44,7 +44,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
     _forwarded_headers(app)
 
-    database.open_database(app.config["DATABASE_URL"], pool=app.config["DATABASE_POOL"])
+    database.open_database(app.config["DATABASE_URL"], pool=app.config["DATABASE_POOL"],
+                           server_prepared=app.config["DATABASE_PREPARED"])
     if app.config["DATABASE_URL"].startswith("sqlite"):
         with db.connection_context():
             database.analyse()

@@ -119,7 +119,7 @@ class LearnerAchievement(BaseModel):
 # index alone, without visiting a heavy learner's thousands of rows.
 _STATUS_COUNTS = Prepared(lambda learner: LearnerAchievement.select(LearnerAchievement.status, fn.COUNT(SQL("*")))
                           .where(LearnerAchievement.learner == learner).group_by(LearnerAchievement.status).tuples(),
-                          "learner")
+                          "learner", server=True)
 
 # 重复证书 (admin/center/duplicates.py): partial indexes holding only the flagged rows serve
 # the list's filter, count and both of its sorts, however large the table grows. Each

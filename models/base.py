@@ -1,6 +1,9 @@
 """The database proxy, the base model, stored codes with labels (``Choice``/``Choices``) and JSON text."""
 import datetime as dt
+import hashlib
 import json
+import re
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from peewee import (
@@ -9,6 +12,7 @@ from peewee import (
     DatabaseProxy,
     Model,
     Node,
+    PostgresqlDatabase,
     TextField,
     fn,
 )
@@ -131,6 +135,35 @@ class Slot(Node):
         return ctx.value(self.name, converter=False)
 
 
+class _ServerStatement:
+    """A ``Prepared`` statement PostgreSQL keeps parsed and planned on each connection
+    (PREPARE once per connection, then EXECUTE). A prepared statement outlives the
+    transaction it was made in, even one rolled back, so a connection's set of names
+    stays true; a connection closed takes its set with it (weak keys)."""
+
+    def __init__(self, sql, count):
+        self.name = "cb_" + hashlib.sha1(sql.encode()).hexdigest()[:20]
+        numbers = iter(range(1, count + 1))
+        # peewee writes %s for each value and %% for a literal % (which the driver turns
+        # back into %, as it runs every statement with a tuple of values): number the values.
+        text = re.sub(r"%(%|s)", lambda m: "%%" if m.group(1) == "%" else f"${next(numbers)}", sql)
+        self.prepare_sql = f"PREPARE {self.name} AS {text}"
+        self.execute_sql = f"EXECUTE {self.name} ({', '.join(['%s'] * count)})" if count else f"EXECUTE {self.name}"
+
+    def prepare_on(self, database):
+        connection = database.connection()
+        names = _PREPARED_ON.get(connection)
+        if names is None:
+            names = _PREPARED_ON[connection] = set()
+        if self.name not in names:
+            database.execute_sql(self.prepare_sql)
+            names.add(self.name)
+        return self.execute_sql
+
+
+_PREPARED_ON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 class Prepared:
     """A query of fixed shape whose SQL text is generated once per kind of database.
     peewee builds a statement's text anew on every execution, which for the session row
@@ -138,8 +171,8 @@ class Prepared:
     ``build(**slots)`` returns the query, with a ``Slot`` wherever a value changes; ``run``
     executes the kept text with this call's values and reads rows as the query would."""
 
-    def __init__(self, build, *names):
-        self.build, self.names = build, names
+    def __init__(self, build, *names, server=False):
+        self.build, self.names, self.server = build, names, server
         self._compiled = {}
 
     def _compile(self, database):
@@ -148,17 +181,34 @@ class Prepared:
         if compiled is None:
             query = self.build(**{name: Slot(name) for name in self.names})
             sql, params = database.get_sql_context().sql(query).query()
-            compiled = self._compiled[key] = (query, sql, params)
+            server = _ServerStatement(sql, len(params)) if self.server and isinstance(database, PostgresqlDatabase) else None
+            # The last item is filled by the first run that returns rows: what peewee's
+            # cursor wrapper works out from the columns (which the kept text fixes).
+            compiled = self._compiled[key] = (query, sql, params, server, {})
         return compiled
 
     def run(self, **values):
         """The query's rows (model instances, tuples… as the query asks) for ``values``."""
         database = db.obj
-        query, sql, params = self._compile(database)
+        query, sql, params, server, shape = self._compile(database)
+        if server is not None and getattr(database, "server_prepared", False):
+            sql = server.prepare_on(database)
         cursor = database.execute_sql(sql, [values[p] if isinstance(p, _Filled) else p for p in params])
-        # What peewee's own execution does with a cursor (a wrapper per run: the kept query
-        # is only read, so runs in several threads do not meet).
-        return list(query._get_cursor_wrapper(cursor))
+        # A wrapper per run, as peewee's own execution makes (the kept query and shape are
+        # only read, so runs in several threads do not meet); which model and field each
+        # column fills is resolved once, from the first run's columns: for the session
+        # row's 50 columns that took as long as reading them.
+        wrapper = query._get_cursor_wrapper(cursor)
+        try:
+            rows = cursor.fetchall()
+            if rows and not shape:
+                before = set(vars(wrapper))
+                wrapper.initialize()
+                shape.update((name, value) for name, value in vars(wrapper).items() if name not in before)
+        finally:
+            cursor.close()
+        vars(wrapper).update(shape)
+        return [wrapper.process_row(row) for row in rows]
 
     def first(self, **values):
         rows = self.run(**values)

@@ -49,7 +49,7 @@ class Message(BaseModel):
 
 _UNREAD = Prepared(lambda user: Select(
     [Message.select(SQL("1")).where(Message.user == user, Message.read_at.is_null()).limit(UNREAD_CAP + 1)
-     .alias("capped")], [fn.COUNT(SQL("*"))]).tuples(), "user")
+     .alias("capped")], [fn.COUNT(SQL("*"))]).tuples(), "user", server=True)
 
 
 class SmsOutbox(BaseModel):

@@ -64,14 +64,15 @@ def logout():
     logout_user()
 
 
-# Read on every request: its SQL text is made once (models.base.Prepared).
+# Read on every request: its SQL text is made once, and PostgreSQL keeps it planned (a
+# lookup by a unique key: one plan serves every token).
 _SESSION_ROW = Prepared(lambda token_hash: (
     UserSession.select(UserSession, User, Institution)
     .join(User, on=(UserSession.user == User.id))
     .join(Institution, JOIN.LEFT_OUTER, on=(User.institution == Institution.id))
     .where(UserSession.token_hash == token_hash)
     .limit(1)
-), "token_hash")
+), "token_hash", server=True)
 
 
 def _current_row():

@@ -21,7 +21,7 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 1000
 POOL_STALE_SECONDS = 300  # a kept connection is replaced after five minutes (new server settings, failover)
 
 
-def open_database(url, pool=False):
+def open_database(url, pool=False, server_prepared=True):
     """Bind the models' proxy to the database at ``url`` and return it. PostgreSQL uses
     peewee's extended class for its server-side cursors (see ``stream``); with ``pool``, a
     connection closed at the end of a request is kept for the next one — a new PostgreSQL
@@ -39,6 +39,10 @@ def open_database(url, pool=False):
     if isinstance(db.obj, PooledDatabase):  # the connections kept for the database bound before
         db.obj.close_all()
     database = connect(url, **kwargs)
+    # Statements marked ``Prepared(server=True)`` are kept prepared by PostgreSQL on each
+    # connection; off where connections are shared between sessions (a pooler in
+    # transaction mode), which would run one session's EXECUTE on another's connection.
+    database.server_prepared = server_prepared
     db.initialize(database)
     return database
 
