@@ -4,14 +4,26 @@ from flask import render_template, request
 
 from models import AchievementStatus, Category, Institution, LearnerAchievement
 from models.base import Prepared
-from services.core.pagination import paginate
+from services.core.pagination import PreparedList
 from views.learner.base import ACHIEVEMENT_SORTS, bp, me
 
 LISTED = (LearnerAchievement.id, LearnerAchievement.name, LearnerAchievement.status, LearnerAchievement.source,
           LearnerAchievement.obtained_on, LearnerAchievement.institution, LearnerAchievement.institution_name,
           LearnerAchievement.category)
 
-_INSTITUTION_NAME = Prepared(lambda id: Institution.select(Institution.name).where(Institution.id == id).tuples(), "id")
+_INSTITUTION_NAME = Prepared(lambda id: Institution.select(Institution.name).where(Institution.id == id).tuples(), "id",
+                             server=True)
+
+
+# The columns the list shows, not the achievement's fields and description: this is the
+# page a learner opens most (the scale benchmark's /me/ throughput).
+_ACHIEVEMENTS = PreparedList(
+    lambda learner: LearnerAchievement.for_learner(learner).select(*LISTED, Category.id, Category.name, Institution.id,
+                                                                    Institution.name),
+    "learner", sorts=ACHIEVEMENT_SORTS, default_sort="-created",
+    # Every achievement has a category (a required key) and the institution is an outer
+    # join: the page's ids are chosen from the learner's achievements alone.
+    ids=lambda learner: LearnerAchievement.select().where(LearnerAchievement.learner == learner))
 
 
 def status_summary(user):
@@ -34,10 +46,6 @@ def home():
     """我的信息: basic information, the five counts and the paged list of achievements."""
     user = me()
     summary = status_summary(user)
-    # The columns the list shows, not the achievement's fields and description: this is
-    # the page a learner opens most (the scale benchmark's /me/ throughput).
-    query = LearnerAchievement.for_learner(user).select(*LISTED, Category.id, Category.name, Institution.id,
-                                                          Institution.name)
-    page = paginate(query, request.args, ACHIEVEMENT_SORTS, default_sort="-created", total=summary["total"])
+    page = _ACHIEVEMENTS.page(request.args, total=summary["total"], learner=user.id)
     teaching_point = _INSTITUTION_NAME.scalar(id=user.teaching_point_id) if user.teaching_point_id else ""
     return render_template("learner/home.html", user=user, summary=summary, page=page, teaching_point=teaching_point)
