@@ -4,6 +4,7 @@ so parallel work never edits the same file) and compiled into the instance folde
 ``zh_Hans_CN``, the folder name it looks up (Flask-Admin ships its catalogue the same way)."""
 import glob
 import os
+import weakref
 
 from babel import Locale
 from babel.messages.catalog import Catalog
@@ -12,6 +13,8 @@ from babel.messages.pofile import read_po
 from flask import g
 from flask_babel import get_translations, gettext
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from markupsafe import Markup
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FRAGMENTS = os.path.join(ROOT, "i18n")
@@ -149,6 +152,33 @@ def lazy_text(label):
     return str(label)
 
 
+# {catalogue: {(msgid, autoescaped): text}}: a word without variables reads the same
+# every time in a catalogue, and a page shows 60–120 of them (each otherwise looked up,
+# wrapped as Markup and %-formatted again). Weak keys: a catalogue dropped goes too.
+_WORDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@pass_context
+def template_gettext(context, string, **variables):
+    """``_()``/``gettext()`` in templates, as Jinja's newstyle gettext does it: the text is
+    Markup when autoescaping and always %-formatted (so ``%%`` reads ``%``)."""
+    translations = _request_translations()
+    autoescape = context.eval_ctx.autoescape
+    if not variables:
+        words = _WORDS.get(translations)
+        if words is None:
+            words = _WORDS[translations] = {}
+        text = words.get((string, autoescape))
+        if text is None:
+            text = words[(string, autoescape)] = _formatted(translations.ugettext(string), autoescape, {})
+        return text
+    return _formatted(translations.ugettext(string), autoescape, variables)
+
+
+def _formatted(text, autoescape, variables):
+    return (Markup(text) if autoescape else text) % variables
+
+
 def install_template_gettext(app):
     """Templates translate through ``_request_translations`` (call after Babel's init_app)."""
     app.jinja_env.install_gettext_callables(
@@ -158,3 +188,5 @@ def install_template_gettext(app):
         pgettext=lambda c, s: _request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
     )
+    # ``_`` straight to it, not through Jinja's alias that looks ``gettext`` up by name.
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
