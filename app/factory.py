@@ -20,7 +20,7 @@ from services.files import storage
 from services.ledger import rule_alerts
 from services.messaging import mail, sms
 from views import errors, register_blueprints
-from web import headers, i18n, inputs, proxies, sessions, template_helpers
+from web import fragments, headers, i18n, inputs, proxies, sessions, template_helpers
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -92,6 +92,7 @@ def _init_extensions(app):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     i18n.install_template_gettext(app)
+    fragments.init(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.anonymous_user = Anonymous
