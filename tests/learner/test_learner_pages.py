@@ -8,6 +8,7 @@ from models import AchievementStatus, Application, ApplicationKind, ApplicationS
 from services.seed import demo
 from tests import factories
 from tests.learner.helpers import learner_with_point
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.usefixtures("reference")
 
@@ -79,6 +80,23 @@ def test_my_information_counts_add_up(learner_client):
     assert counts["not_applied"] == 1 and counts["applied"] == 1 and counts["recognised"] == 2
     assert counts["refused"] == 1 and counts["withdrawn"] == 1
     assert counts["total"] == sum(v for k, v in counts.items() if k != "total")
+
+
+def test_my_information_shows_the_teaching_point_read_with_the_session(learner_client, client_as):
+    """Its name comes with the session row every request reads: 我的信息 asks for it no
+    more, and shows it renamed at once (the row is read afresh on each request)."""
+    point = learner_client.user.teaching_point
+    learner_client.get("/me/")
+    with count_queries() as counted:
+        page = learner_client.get("/me/").get_data(as_text=True)
+    assert point.name in page
+    Institution.update(name="新命名的教学点").where(Institution.id == point.id).execute()
+    with count_queries() as again:
+        assert "新命名的教学点" in learner_client.get("/me/").get_data(as_text=True)
+    assert again["n"] == counted["n"]
+    without = client_as("learner")  # no teaching point: the field is empty
+    assert without.user.teaching_point_id is None
+    assert re.search(r"教学点</dt><dd class=\"col-sm-9\"></dd>", without.get("/me/").get_data(as_text=True))
 
 
 def test_recognition_records_list_the_pending_attempt(learner_client):

@@ -3,7 +3,6 @@ by state and the paged list of them."""
 from flask import render_template, request
 
 from models import AchievementStatus, Category, Institution, LearnerAchievement
-from models.base import Prepared
 from services.core.pagination import PreparedList
 from views.learner.base import ACHIEVEMENT_SORTS, bp, me
 
@@ -11,8 +10,6 @@ LISTED = (LearnerAchievement.id, LearnerAchievement.name, LearnerAchievement.sta
           LearnerAchievement.obtained_on, LearnerAchievement.institution, LearnerAchievement.institution_name,
           LearnerAchievement.category)
 
-_INSTITUTION_NAME = Prepared(lambda id: Institution.select(Institution.name).where(Institution.id == id).tuples(), "id",
-                             server=True)
 
 
 # The columns the list shows, not the achievement's fields and description: this is the
@@ -47,5 +44,6 @@ def home():
     user = me()
     summary = status_summary(user)
     page = _ACHIEVEMENTS.page(request.args, total=summary["total"], learner=user.id)
-    teaching_point = _INSTITUTION_NAME.scalar(id=user.teaching_point_id) if user.teaching_point_id else ""
+    # Read with the session row (web/sessions.py): no query of its own.
+    teaching_point = user.teaching_point.name if user.teaching_point_id else ""
     return render_template("learner/home.html", user=user, summary=summary, page=page, teaching_point=teaching_point)
