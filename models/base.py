@@ -164,6 +164,13 @@ class _ServerStatement:
 _PREPARED_ON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def prepares_a_statement(sql):
+    """Whether ``sql`` is a ``_ServerStatement``'s PREPARE: a connection's one-time setup,
+    which query budgets and the scale benchmark do not count against the page that happened
+    to be the connection's first."""
+    return sql.startswith("PREPARE cb_")
+
+
 class Prepared:
     """A query of fixed shape whose SQL text is generated once per kind of database.
     peewee builds a statement's text anew on every execution, which for the session row

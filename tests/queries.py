@@ -2,6 +2,7 @@
 import contextlib
 
 from models import db
+from models.base import prepares_a_statement
 
 # A session's last_seen_at is written at most once a minute, on whichever request comes
 # then (web.sessions.TOUCH_EVERY): on a slow machine it falls inside one of two
@@ -12,13 +13,13 @@ SESSION_TOUCH = 'UPDATE "user_session" SET "last_seen_at"'
 @contextlib.contextmanager
 def count_queries():
     """``with count_queries() as counter: …`` — ``counter["n"]`` statements ran inside
-    (the session's once-a-minute touch aside)."""
+    (the session's once-a-minute touch and a connection's PREPAREs aside)."""
     counter = {"n": 0}
     database = db.obj
     original = database.execute_sql
 
     def counting(sql, params=None, *args, **kwargs):
-        counter["n"] += not sql.startswith(SESSION_TOUCH)
+        counter["n"] += not (sql.startswith(SESSION_TOUCH) or prepares_a_statement(sql))
         return original(sql, params, *args, **kwargs)
 
     database.execute_sql = counting

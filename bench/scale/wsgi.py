@@ -9,6 +9,7 @@ import time
 from app import create_app
 from bench.scale.api import count_view_queries
 from models import db
+from models.base import prepares_a_statement
 
 app = create_app({"DATABASE_URL": os.environ["DATABASE_URL"]})
 
@@ -22,8 +23,9 @@ class Measure:
         database.execute_sql = self
 
     def __call__(self, sql, params=None, *args, **kwargs):
-        self.queries += 1
-        self.view_queries += self.in_view
+        if not prepares_a_statement(sql):  # a connection's one-time setup, not the page's
+            self.queries += 1
+            self.view_queries += self.in_view
         return self.execute(sql, params, *args, **kwargs)
 
 
