@@ -42,14 +42,23 @@ class Message(BaseModel):
     @classmethod
     def unread_count(cls, user):
         """The user's unread messages, counted up to ``UNREAD_CAP`` (an institution account
-        may have tens of thousands; the badge then shows "999+"). Asked on every page."""
-        found = _UNREAD.scalar(user=getattr(user, "id", user))
+        may have tens of thousands; the badge then shows "999+"). Every page shows it: the
+        session row brings it (web/sessions.py), this asks when that did not."""
+        return cls.capped(_UNREAD.scalar(user=getattr(user, "id", user)))
+
+    @staticmethod
+    def unread_counted(user):
+        """The statement counting ``user``'s (a value or a column) unread messages up to one
+        over the cap: a query of its own, or a column of another (the session row)."""
+        return Select([Message.select(SQL("1")).where(Message.user == user, Message.read_at.is_null())
+                       .limit(UNREAD_CAP + 1).alias("capped")], [fn.COUNT(SQL("*"))])
+
+    @staticmethod
+    def capped(found):
         return UnreadCount(UNREAD_CAP) if found > UNREAD_CAP else found
 
 
-_UNREAD = Prepared(lambda user: Select(
-    [Message.select(SQL("1")).where(Message.user == user, Message.read_at.is_null()).limit(UNREAD_CAP + 1)
-     .alias("capped")], [fn.COUNT(SQL("*"))]).tuples(), "user", server=True)
+_UNREAD = Prepared(lambda user: Message.unread_counted(user).tuples(), "user", server=True)
 
 
 class SmsOutbox(BaseModel):

@@ -12,7 +12,7 @@ from flask import current_app, session
 from flask_login import login_user, logout_user
 from peewee import JOIN
 
-from models import Institution, Role, User, UserSession, now
+from models import Institution, Message, Role, User, UserSession, now
 from models.base import Prepared
 
 TOKEN_KEY = "_sid"
@@ -65,11 +65,13 @@ def logout():
 
 
 # Read on every request: its SQL text is made once, and PostgreSQL keeps it planned (a
-# lookup by a unique key: one plan serves every token). It brings the learner's teaching
-# point's name too (我的信息 shows it), so that no page looks it up again.
+# lookup by a unique key: one plan serves every token). It brings what every page shows
+# of the person too, so that no page asks again: the unread count of the header's badge,
+# as it stood when the request began, and the learner's teaching point's name (我的信息).
 _TEACHING_POINT = Institution.alias("teaching_point")
 _SESSION_ROW = Prepared(lambda token_hash: (
-    UserSession.select(UserSession, User, Institution, _TEACHING_POINT.id, _TEACHING_POINT.name)
+    UserSession.select(UserSession, User, Institution, _TEACHING_POINT.id, _TEACHING_POINT.name,
+                       Message.unread_counted(User.id).alias("unread_messages"))
     .join(User, on=(UserSession.user == User.id))
     .join(Institution, JOIN.LEFT_OUTER, on=(User.institution == Institution.id))
     .switch(User)
@@ -106,6 +108,7 @@ def current_user_for(user_id):
         return None
     if row.last_seen_at < moment - TOUCH_EVERY:
         UserSession.update(last_seen_at=moment).where(UserSession.id == row.id).execute()
+    user.unread_on_arrival = Message.capped(row.unread_messages)
     return user
 
 

@@ -15,14 +15,18 @@ def enum_label(value, enum_name):
 
 
 def unread_messages():
-    """Counted once per request: the header, the learner's menu and its bottom bar all show it."""
+    """Counted once per request — the header, the learner's menu and its bottom bar all
+    show it — by the session row when it brought the user (web/sessions.py)."""
     if not current_user.is_authenticated:
         return 0
     # Kept on the request (not on ``g``, which outlives a request where an app context is
     # already pushed, as in tests).
     cached = getattr(request, "_cb_unread_messages", None)
     if cached is None:
-        cached = request._cb_unread_messages = models.Message.unread_count(current_user.id)
+        cached = getattr(current_user, "unread_on_arrival", None)
+        if cached is None:
+            cached = models.Message.unread_count(current_user.id)
+        request._cb_unread_messages = cached
     return cached
 
 

@@ -69,3 +69,20 @@ def test_words_are_kept_per_language_and_formatted_as_jinja_does(app):
         with force_locale("en"):
             assert render_template_string(template).split("|")[:2] == ["Inbox", "Inbox"]
         assert render_template_string("{{ _('Inbox') }}") == "收件箱"
+
+
+def test_the_badge_comes_with_the_session_row(client_as, monkeypatch):
+    """No page asks for the unread count again: the session row read at the start of the
+    request brought it (capped as the badge shows it)."""
+    client = client_as("learner")
+    Message.insert_many([{"user": client.user.id, "title": f"消息{n}", "body": "-"} for n in range(3)]).execute()
+
+    def asked(*_args):
+        raise AssertionError("the unread count was asked again")
+
+    monkeypatch.setattr(Message, "unread_count", classmethod(asked))
+    for path in ("/me/", "/me/credits", "/me/inbox"):
+        page = client.get(path).get_data(as_text=True)
+        assert "data-unread>3<" in page, path
+    monkeypatch.setattr("models.communication.UNREAD_CAP", 2)
+    assert "data-unread>2+<" in client.get("/me/").get_data(as_text=True)
