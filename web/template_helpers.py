@@ -1,5 +1,5 @@
 """Filters and globals every template may use (masking, enum labels, inbox count)."""
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
 
 import models
@@ -30,6 +30,21 @@ def unread_messages():
     return cached
 
 
+# An id no row has, long enough never to appear in a URL by chance (and within the
+# routes' integer range).
+_STAND_IN_ID = 9_007_199_254_740_993
+
+
+def id_url(endpoint, name):
+    """``id_url('learner.achievement', 'achievement_id')(a.id)``: links to one page for
+    each row of a list, the URL built once with a stand-in id that each row's id replaces
+    (a URL built per row cost a list of 20 rows as much as the rest of its table)."""
+    prefix, found, suffix = url_for(endpoint, **{name: _STAND_IN_ID}).partition(str(_STAND_IN_ID))
+    if not found:
+        raise ValueError(f"{endpoint} does not put {name} in its URL")
+    return lambda value: f"{prefix}{int(value)}{suffix}"
+
+
 def has_endpoint(name):
     """Lets a shared template link to a page only where that page exists."""
     return name in current_app.view_functions
@@ -41,6 +56,7 @@ def register(app):
     app.jinja_env.globals.update(
         unread_messages=unread_messages,
         has_endpoint=has_endpoint,
+        id_url=id_url,
         sms_development=sms.is_development,
         permissions=permissions,
         models=models,

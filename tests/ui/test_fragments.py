@@ -3,6 +3,7 @@ still marks its own menu item, each language gets its own words, and what belong
 person — the unread count, the CSRF token — is never kept."""
 import re
 
+import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 
@@ -86,3 +87,19 @@ def test_the_badge_comes_with_the_session_row(client_as, monkeypatch):
         assert "data-unread>3<" in page, path
     monkeypatch.setattr("models.communication.UNREAD_CAP", 2)
     assert "data-unread>2+<" in client.get("/me/").get_data(as_text=True)
+
+
+def test_a_list_s_row_links_are_the_urls_flask_builds(app):
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    from web.template_helpers import id_url
+
+    with app.test_request_context("/"):
+        detail = id_url("learner.achievement", "achievement_id")
+        for value in (1, 42, 9_223_372_036_854_775_807):
+            assert detail(value) == url_for("learner.achievement", achievement_id=value)
+        # An id passed as a query argument is put in its place too.
+        assert id_url("learner.home", "page")(3) == url_for("learner.home", page=3)
+        with pytest.raises(BuildError):
+            id_url("learner.achievement", "not_its_argument")
