@@ -3,11 +3,12 @@ import contextlib
 
 from models import db
 from models.base import prepares_a_statement
+from web.sessions import TOUCH_SQL
 
 # A session's last_seen_at is written at most once a minute, on whichever request comes
 # then (web.sessions.TOUCH_EVERY): on a slow machine it falls inside one of two
 # requests a test compares. It is the session's, not the page's: not counted.
-SESSION_TOUCH = 'UPDATE "user_session" SET "last_seen_at"'
+SESSION_TOUCH = TOUCH_SQL
 
 
 @contextlib.contextmanager
