@@ -22,6 +22,9 @@ def pick(page, index, term, label):
     page.click(f".select2-container >> nth={index}")
     page.keyboard.type(term)
     page.click(f".select2-results li:has-text('{label}')")
+    # The choice closes the list; its mask covers the page until then (on a loaded
+    # machine the next click landed on it).
+    page.locator("#select2-drop-mask").wait_for(state="hidden")
 
 
 def test_a_publishes_a_method_and_a_rule_that_b_finds_related(page, output_dir, tmp_path):
