@@ -10,8 +10,6 @@ LISTED = (LearnerAchievement.id, LearnerAchievement.name, LearnerAchievement.sta
           LearnerAchievement.obtained_on, LearnerAchievement.institution, LearnerAchievement.institution_name,
           LearnerAchievement.category)
 
-
-
 # The columns the list shows, not the achievement's fields and description: this is the
 # page a learner opens most (the scale benchmark's /me/ throughput).
 _ACHIEVEMENTS = PreparedList(
