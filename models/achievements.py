@@ -100,13 +100,17 @@ class LearnerAchievement(BaseModel):
 
     @classmethod
     def for_learner(cls, user):
+        return cls.listed().where(cls.learner == user)
+
+    @classmethod
+    def listed(cls):
+        """Every achievement with its category and institution, as the lists show them."""
         return (
             # The institution's name only: the lists show it (its other columns are many).
             cls.select(cls, Category, Institution.id, Institution.name)
             .join(Category)
             .switch(cls)
             .join(Institution, on=(cls.institution == Institution.id), join_type=JOIN.LEFT_OUTER)
-            .where(cls.learner == user)
         )
 
     @classmethod

@@ -49,7 +49,8 @@ def _page_query(query, sorts, sort, limited, ids=None):
     ordered ids) chooses. The page's ids are chosen first (a subquery of the same
     statement), so the joined and computed columns are read for its rows only, not for
     every row sorted (a learner with thousands of achievements sorted by name). ``ids``:
-    the same rows without the joins, where they never leave a row out."""
+    the rows without the joins, where they never leave one out (``query`` then brings the
+    columns and joins only)."""
     field = sorts[sort.lstrip("-")]
     order = (field.desc() if sort.startswith("-") else field.asc(), query.model.id.desc())
     chosen = limited((query if ids is None else ids).select(query.model.id).order_by(*order))
@@ -70,19 +71,28 @@ class PreparedList:
     """A list read on (nearly) every visit, as ``paginate`` pages it, with the SQL text of
     each sort order written once (``models.base.Prepared``): ``build(**slots)`` returns the
     list's query with a ``Slot`` for each of ``names``. peewee writing the statement anew
-    cost as much as running it, on the page a learner opens most (我的信息). ``ids(**slots)``:
-    the list's rows without the joins that never leave one out (PostgreSQL plans the
-    statement on each run: fewer tables, less planning)."""
+    cost as much as running it, on the page a learner opens most (我的信息).
+
+    ``ids(**slots)``: the list's rows without the joins that never leave one out. Then
+    ``build()`` gives only the columns and joins, the rows are exactly ``ids``' (a
+    condition of its own is not repeated outside the page's ids), and PostgreSQL keeps each
+    order's statement prepared and planned once per connection: with the learner's
+    condition written twice, its one plan for every learner walked a heavy learner's 3 000
+    rows (5 ms instead of 0.2)."""
 
     def __init__(self, build, *names, sorts, default_sort, ids=None, size=PAGE_SIZE):
         self.sorts, self.default_sort, self.size, self.ids = sorts, default_sort, size, ids
         self._orders = {
-            sort: Prepared(functools.partial(self._build, build, sort), *names, "limit", "offset")
+            sort: Prepared(functools.partial(self._build, build, sort), *names, "limit", "offset", server=ids is not None)
             for key in sorts for sort in (key, f"-{key}")}
 
     def _build(self, build, sort, limit, offset, **slots):
-        return _page_query(build(**slots), self.sorts, sort, lambda ids: ids.limit(limit).offset(offset),
-                           None if self.ids is None else self.ids(**slots))
+        def limited(ids):
+            return ids.limit(limit).offset(offset)
+
+        if self.ids is None:
+            return _page_query(build(**slots), self.sorts, sort, limited)
+        return _page_query(build(), self.sorts, sort, limited, self.ids(**slots))
 
     def page(self, args, total, **values):
         """The page ``args`` ask for of the list for ``values``; ``total``: its row count."""

@@ -14,11 +14,14 @@ SORTS = {"name": LearnerAchievement.name, "status": LearnerAchievement.status,
          "obtained": LearnerAchievement.obtained_on, "created": LearnerAchievement.created_at}
 
 
-def listed(learner):
+def columns():
     return (LearnerAchievement.select(LearnerAchievement.id, LearnerAchievement.name, Category.name, Institution.name)
             .join(Category).switch(LearnerAchievement)
-            .join(Institution, JOIN.LEFT_OUTER, on=(LearnerAchievement.institution == Institution.id))
-            .where(LearnerAchievement.learner == learner))
+            .join(Institution, JOIN.LEFT_OUTER, on=(LearnerAchievement.institution == Institution.id)))
+
+
+def listed(learner):
+    return columns().where(LearnerAchievement.learner == learner)
 
 
 def test_every_sort_and_page_matches_paginate(reference):
@@ -28,7 +31,7 @@ def test_every_sort_and_page_matches_paginate(reference):
         make_achievement(learner, status=status, name=f"成果{n % 7}", institution=college if n % 2 else None)
     make_achievement(other, name="别人的成果")
     lists = [PreparedList(listed, "learner", sorts=SORTS, default_sort="-created", size=5),
-             PreparedList(listed, "learner", sorts=SORTS, default_sort="-created", size=5,
+             PreparedList(columns, "learner", sorts=SORTS, default_sort="-created", size=5,
                           ids=lambda learner: LearnerAchievement.select().where(LearnerAchievement.learner == learner))]
     for sort in [*SORTS, *(f"-{key}" for key in SORTS), "bogus", ""]:
         for number in ("1", "3", "6", "0", "x", "99999999999"):

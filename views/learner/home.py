@@ -13,8 +13,7 @@ LISTED = (LearnerAchievement.id, LearnerAchievement.name, LearnerAchievement.sta
 # The columns the list shows, not the achievement's fields and description: this is the
 # page a learner opens most (the scale benchmark's /me/ throughput).
 _ACHIEVEMENTS = PreparedList(
-    lambda learner: LearnerAchievement.for_learner(learner).select(*LISTED, Category.id, Category.name, Institution.id,
-                                                                    Institution.name),
+    lambda: LearnerAchievement.listed().select(*LISTED, Category.id, Category.name, Institution.id, Institution.name),
     "learner", sorts=ACHIEVEMENT_SORTS, default_sort="-created",
     # Every achievement has a category (a required key) and the institution is an outer
     # join: the page's ids are chosen from the learner's achievements alone.
