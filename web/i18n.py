@@ -126,16 +126,26 @@ if __name__ == "__main__":  # python -m web.i18n: list what still needs a transl
         print(f"{filename}:{lineno}\t{msgid!r}")
 
 
+def _babel_state():
+    """Flask-Babel's state on ``g``, or None outside an application context. Through the
+    proxy's object once: each attribute read on the ``g`` proxy looks its context up again
+    (0.85 µs; a page asks 70–150 times)."""
+    try:
+        return getattr(g._get_current_object(), "_flask_babel", None)
+    except RuntimeError:
+        return None
+
+
 def _request_translations():
     """The current catalogue, looked up once per locale and context: Flask-Babel finds its
     context, domain and locale again on every call, and a page asks for 100–150 words.
     Kept beside Flask-Babel's own locale, so ``force_locale`` still switches it."""
-    state = getattr(g, "_flask_babel", None) if g else None
+    state = _babel_state()
     cached = getattr(state, "cb_translations", None)
     if cached is not None and cached[0] is getattr(state, "babel_locale", None):
         return cached[1]
     translations = get_translations()
-    state = getattr(g, "_flask_babel", None) if g else None
+    state = _babel_state()
     if state is not None:
         state.cb_translations = (getattr(state, "babel_locale", None), translations)
     return translations

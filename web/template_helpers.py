@@ -45,6 +45,12 @@ def id_url(endpoint, name):
     return lambda value: f"{prefix}{int(value)}{suffix}"
 
 
+def list_url(endpoint, **changes):
+    """The list page at ``endpoint`` with ``changes`` (a sort, a page number) over the
+    current page's own path arguments and query: the sort headers and the pager."""
+    return url_for(endpoint, **{**(request.view_args or {}), **request.args.to_dict(), **changes})
+
+
 def has_endpoint(name):
     """Lets a shared template link to a page only where that page exists."""
     return name in current_app.view_functions
@@ -57,6 +63,7 @@ def register(app):
         unread_messages=unread_messages,
         has_endpoint=has_endpoint,
         id_url=id_url,
+        list_url=list_url,
         sms_development=sms.is_development,
         permissions=permissions,
         models=models,
