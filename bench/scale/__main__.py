@@ -159,7 +159,10 @@ def _on_server_cores():
 def serve(url, port):
     # The API's rate limit would stop a whole list read by cursor: it is timed here, not limited.
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-scale", GUNICORN_ACCESS_LOG="", API_RATE_LIMIT="1000000")
-    command = [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers", "1", "--worker-class", "sync",
+    # Production's settings (app/gunicorn_conf.py), with one worker that is never
+    # recycled: a steady state is what is timed.
+    command = [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "-c", "python:app.gunicorn_conf",
+               "--workers", "1", "--worker-class", "sync", "--max-requests", "0",
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.scale.wsgi:app"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=_on_server_cores)
     for _ in range(300):
