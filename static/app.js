@@ -148,9 +148,11 @@ document.addEventListener("change", function (event) {
 (function () {
   var main = document.querySelector("main");
   if (!main) return;
-  var words = {select: main.getAttribute("data-label-select") || "", actions: main.getAttribute("data-label-actions") || ""};
+  var words = {select: main.getAttribute("data-label-select") || "", actions: main.getAttribute("data-label-actions") || "",
+               sort: main.getAttribute("data-label-sort") || ""};
   function title(cell) {
-    var text = cell.textContent.trim();
+    // Without the sort marker of the list's current order (templates/_macros.html).
+    var text = cell.textContent.replace(/[▲▼]/g, "").trim();
     if (text) return text;
     var name = cell.querySelector("input[type=checkbox]") ? words.select : words.actions;
     if (name && !cell.querySelector(".sr-only")) {
@@ -185,6 +187,8 @@ document.addEventListener("change", function (event) {
         column += cell.colSpan || 1;
       });
     });
+    // The word before the sortable titles, which stay above the cards (static/app.css).
+    head.setAttribute("data-sort-label", words.sort);
     table.classList.add("cb-stacked");
   });
 })();

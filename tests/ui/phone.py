@@ -7,7 +7,8 @@ column squeezed so far that a word (an ID number, a name) breaks letter by lette
 are runs without white space; a run of Chinese characters breaks between characters like
 any line of Chinese text, so its "word" is its widest character. A word wider than the
 phone itself is measured against the phone's width. A card list's column titles are
-clipped to nothing on purpose (read aloud only): they are not measured."""
+clipped to nothing on purpose (read aloud only): they are not measured, unless the list
+sorts (its sortable titles are then a line of links above the cards)."""
 
 PHONE = {"width": 390, "height": 844}
 
@@ -21,7 +22,7 @@ _TOO_WIDE = """() => {
     if (style.display === 'none' || style.visibility === 'hidden') continue;
     // Hidden, or read aloud only (a card list's column titles, visually clipped).
     if (el.closest('.sr-only, [hidden], .d-none, .modal:not(.show), .dropdown-menu:not(.show), .collapse:not(.show), ' +
-                   'table.cb-stacked > thead, .select2-hidden-accessible, .select2-offscreen')) continue;
+                   'table.cb-stacked > thead:not(:has(th a)), .select2-hidden-accessible, .select2-offscreen')) continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
     if (box.right > width + 0.5 || box.left < -0.5) {
@@ -39,7 +40,7 @@ _SQUEEZED = """() => {
   const found = [];
   for (const cell of document.querySelectorAll('main td, main th')) {
     const style = getComputedStyle(cell);
-    if (style.display === 'none' || cell.closest('.sr-only, [hidden], .d-none, table.cb-stacked > thead')) continue;
+    if (style.display === 'none' || cell.closest('.sr-only, [hidden], .d-none, table.cb-stacked > thead:not(:has(th a))')) continue;
     const text = (cell.innerText || '').trim();
     if (!text) continue;
     canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;

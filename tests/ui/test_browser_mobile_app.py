@@ -165,3 +165,26 @@ def test_a_new_version_waits_for_the_person(app, client):
     assert code.startswith("const VERSION = ") and "self.skipWaiting()" in code
     assert 'data.type === "skip-waiting"' in code and code.count("skipWaiting") == 1
     assert client.get("/sw.js").get_data(as_text=True) == code
+
+
+def test_a_learner_sorts_their_achievements_on_a_phone(app, phone_page, output_dir):
+    """The cards of 我的信息 have no column titles to tap: the sortable ones stay above them,
+    after 排序, and sort the list both ways."""
+    demo.seed_demo()
+    learner = User.get(User.username == "learner")
+    names = sorted(a.name for a in LearnerAchievement.select().where(LearnerAchievement.learner == learner))
+    assert len(names) >= 2
+    log_in(phone_page, "learner")
+    phone_page.goto(phone_page.base + "/me/")
+    row = phone_page.locator("table.cb-stacked thead tr")
+    assert row.is_visible() and row.get_attribute("data-sort-label") == "排序"
+    assert phone_page.locator("table.cb-stacked thead th a").all_inner_texts() == ["成果名称", "成果状态", "取得时间"]
+    for marker, expected in (("▲", names), ("▼", names[::-1])):
+        phone_page.locator("table.cb-stacked thead th a", has_text="成果名称").tap()
+        phone_page.wait_for_load_state()
+        assert phone_page.locator("table.cb-stacked thead th a", has_text="成果名称").inner_text().endswith(marker)
+        cards = phone_page.locator("table.cb-stacked tbody tr td:first-child")
+        assert cards.all_inner_texts() == expected
+        assert cards.first.get_attribute("data-label") == "成果名称"  # the card's title has no marker
+    assert not phone.too_wide(phone_page)
+    phone_page.screenshot(path=f"{output_dir}/app-sorted-achievements.png", full_page=True)

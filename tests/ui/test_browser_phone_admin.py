@@ -72,6 +72,10 @@ def test_every_admin_list_is_readable_on_a_phone(app, browser, live_server, outp
                     box = button.bounding_box()
                     if box and box["x"] + box["width"] > phone.PHONE["width"]:
                         problems.append(f"{url}: row action off screen")
+            # A list that sorts can be sorted on the phone too: its sortable titles stay.
+            sortable = page.locator("main table.cb-stacked thead th a")
+            if sortable.count() and not sortable.first.is_visible():
+                problems.append(f"{url}: its sort titles are hidden")
             search = page.locator("main form[role=search] input[name=search]")
             if search.count() and not search.first.is_visible():
                 problems.append(f"{url}: search hidden")
