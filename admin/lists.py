@@ -130,9 +130,11 @@ def common(condition):
     return condition
 
 
-def one_of(model, conditions):
-    """The ids of ``model`` rows meeting any of ``conditions``, one indexed SELECT each."""
-    selects = [model.select(model._meta.primary_key).where(condition) for condition in conditions]
+def one_of(model, conditions, within=None):
+    """The ids of ``model`` rows meeting any of ``conditions``, one indexed SELECT each;
+    ``within``: a function narrowing each SELECT (a list's scope)."""
+    selects = [(within or (lambda query: query))(model.select(model._meta.primary_key)).where(condition)
+               for condition in conditions]
     union = selects[0]
     for select in selects[1:]:
         union = union | select  # peewee's UNION (distinct)
@@ -147,6 +149,11 @@ class ListQueryMixin:
     # (``rare``); a list that is itself a small part of its table (flagged rows read
     # through a partial index) sets False: its few rows are tested one by one instead.
     search_narrows = True
+    # A list that is a large part of its table (an institution's half of every stored
+    # achievement) also narrows each searched column's part of the union to its scope:
+    # its index then finds the list's matches alone, not every namesake's rows to be
+    # looked up one by one and dropped (views set it with an index that serves it).
+    search_in_scope = False
 
     def get_count_query(self):
         """The rows of the list without its display joins (views whose scope needs a
@@ -197,7 +204,7 @@ class ListQueryMixin:
             # Own columns and other tables' alike as one union of the list's ids: an OR of
             # "name starts with" and "learner_id IN (…)" makes both databases read the
             # whole scope (an institution's 400 000 achievements) and test each row.
-            condition = pk.in_(one_of(self.model, own + through_keys))
+            condition = pk.in_(one_of(self.model, own + through_keys, self.scope if self.search_in_scope else None))
         else:
             # Its rows are tested one by one: a list that is a few flagged rows of its table
             # (see search_narrows), or a small table read whole by a contains search (one

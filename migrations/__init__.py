@@ -37,6 +37,7 @@ from migrations import (
     v28_application_kind_combinations,
     v29_audit_log_in_time_order,
     v30_audit_objects_named,
+    v31_institution_search_by_learner,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -68,6 +69,7 @@ STEPS = (
     v28_application_kind_combinations,
     v29_audit_log_in_time_order,
     v30_audit_objects_named,
+    v31_institution_search_by_learner,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
@@ -93,7 +95,7 @@ def steps_above(version):
 def list_indexes():
     """(table, columns) of every list index at the newest version: versions 9 and 11, with
     those version 17 extended, less those versions 21, 26, 27 and 29 replaced, plus their
-    replacements (less those replaced again) and version 21's."""
+    replacements (less those replaced again) and versions 21's and 31's."""
     covered = set(v17_cover_pending_tabs.COVERED)
     replacements = (*v21_real_shapes.REPLACED, *v26_learner_status_in_creation_order.REPLACED,
                     *v27_rare_combinations.REPLACED, *v29_audit_log_in_time_order.REPLACED)
@@ -101,4 +103,5 @@ def list_indexes():
     return [(table, columns + ("id",) if (table, columns) in covered else columns)
             for table, columns in [*v09_list_indexes.INDEXES, *v11_application_owners.INDEXES]
             if (table, columns) not in replaced] + [
-        new for _old, new in replacements if new not in replaced] + list(v21_real_shapes.INDEXES)
+        new for _old, new in replacements if new not in replaced] + list(v21_real_shapes.INDEXES) + list(
+        v31_institution_search_by_learner.INDEXES)

@@ -87,6 +87,8 @@ class LearnerAchievement(BaseModel):
             (("stored_by", "created_at"), False),
             (("stored_by", "name"), False),
             (("stored_by", "status"), False),
+            # 学员成果 searched by a learner's name: the institution's rows of those learners.
+            (("stored_by", "learner"), False),
             (("catalogue", "stored_by", "status"), False),
             (("catalogue", "certificate_key"), False),
         )

@@ -101,6 +101,9 @@ def _learner_columns(view, context, model, name):
 
 class LearnerAchievementView(ExcelMixin, InstitutionModelView):
     permission = Permission.LEARNER_ACHIEVEMENTS
+    # A name is searched among the institution's own rows, through (stored_by, learner):
+    # a common name's learners at 1M hold 1 700 achievements, a third of them stored here.
+    search_in_scope = True
     import_kinds = (LEARNER_ACHIEVEMENTS,)
     export_name = _l("Learner achievements")
     export_columns = (

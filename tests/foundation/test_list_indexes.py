@@ -16,6 +16,7 @@ from migrations import (
     v27_rare_combinations,
     v28_application_kind_combinations,
     v29_audit_log_in_time_order,
+    v31_institution_search_by_learner,
 )
 from models import MODELS, SchemaVersion, db
 from models.base import prepares_a_statement
@@ -258,6 +259,15 @@ def test_migration_29_reads_the_audit_log_in_time_order(app):
             assert stored_name(table, old) not in index_names(table)
 
 
+def test_migration_31_finds_an_institution_s_rows_of_a_learner(app):
+    """From version 30: 学员成果's name search reads (stored_by_id, learner_id)."""
+    for table, columns in v31_institution_search_by_learner.INDEXES:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, columns)}"')
+    with migrated_from(30):
+        for table, columns in v31_institution_search_by_learner.INDEXES:
+            assert stored_name(table, columns) in index_names(table)
+
+
 # --- the plans: each ordered read is served by its index, in order, on both databases ---
 
 # (user, path, table the page's ordered read is on, the index that must serve it in order)
@@ -381,3 +391,29 @@ def test_each_list_s_ordered_read_is_served_by_its_index_in_order(app):
         assert served, (path, name, plans)
         assert not any("TEMP B-TREE FOR ORDER BY" in line or line.lstrip(" ->").startswith("Sort")
                        for line in served[0]), (path, served[0])
+
+
+def test_an_institution_s_name_search_reads_its_own_rows_of_those_learners(app):
+    """学员成果 searched by a learner's full name: the count and the page's ids find the
+    institution's rows of the namesakes through (stored_by_id, learner_id), rather than
+    every namesake's rows, each looked up to see who stored it."""
+    from urllib.parse import quote
+
+    from bench.scale import data
+    from services.seed import demo
+
+    data.generate(1000, log=lambda line: None)
+    database.analyse(full=True)
+    client = app.test_client()
+    client.post("/login", data={"identity": "institution", "identifier": "institution",
+                                "password": demo.DEMO_PASSWORD})
+    name = data.learner_name(data.sample_learner(data.sizes(1000, data.SHAPE)["learners"], data.SHAPE))
+    statements, response = _captured(client, "/admin/inst_learner_achievements/?search=" + quote(name))
+    assert name in response.get_data(as_text=True)
+    searched = [(sql, params) for sql, params in statements
+                if 'FROM "learner_achievement"' in sql and ("real_name\" LIKE" in sql or "real_name\" GLOB" in sql)]
+    assert len(searched) == 2, searched  # the count and the page's ids
+    index = stored_name("learner_achievement", ("stored_by_id", "learner_id"))
+    for sql, params in searched:
+        plan = _plan(sql, params)
+        assert any(index in line for line in plan), plan
