@@ -38,6 +38,7 @@ from migrations import (
     v29_audit_log_in_time_order,
     v30_audit_objects_named,
     v31_institution_search_by_learner,
+    v32_rate_limit_pace,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -70,6 +71,7 @@ STEPS = (
     v29_audit_log_in_time_order,
     v30_audit_objects_named,
     v31_institution_search_by_learner,
+    v32_rate_limit_pace,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])

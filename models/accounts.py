@@ -6,6 +6,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -223,6 +224,20 @@ class ThrottleHit(BaseModel):
 
     class Meta:
         indexes = ((("scope", "key", "created_at"), False),)
+
+
+class ThrottlePace(BaseModel):
+    """A key's pace against a rate (services.accounts.throttle.pace): the moment, in seconds
+    since the epoch, its calls would be due if they had come one per interval. One row a key,
+    so a call costs one UPDATE however many calls its window holds."""
+
+    id = AutoField()
+    scope = CharField(max_length=20)
+    key = CharField(max_length=100)
+    due = DoubleField()
+
+    class Meta:
+        indexes = ((("scope", "key"), True),)
 
 
 class UserSession(BaseModel):

@@ -1,15 +1,19 @@
 """Limits on repeated attempts, counted in the database so that every worker process
 sees the same numbers: failed logins (services.accounts.login_policy), SMS requests per client
-address and per phone (services.messaging.sms), public form submissions per address."""
+address and per phone (services.messaging.sms), public form submissions per address — each
+attempt a row, read back in its window — and an API token's calls, kept as a pace (``pace``):
+one row a token, as a token's calls come by the thousand."""
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from peewee import Case
 
-from models import ThrottleHit, now
+from models import ThrottleHit, ThrottlePace, now
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ def attempt(limit: Limit, key: str) -> ThrottleHit:
     it, when ``key`` had already used up ``limit`` in its window. The hit is written before
     the count is read, so concurrent attempts cannot all slip under the limit."""
     key = key[:100]
-    _forget_expired(limit)
+    _forget_expired(limit, key)
     hit = ThrottleHit.create(scope=limit.scope, key=key)
     over = _newest(limit, key, limit.count)
     if over is not None:
@@ -47,6 +51,38 @@ def attempt(limit: Limit, key: str) -> ThrottleHit:
         wait = over + limit.window - now()
         raise Throttled(math.ceil(wait.total_seconds()))
     return hit
+
+
+def pace(limit: Limit, key: str) -> None:
+    """Count one call by ``key`` against ``limit`` taken as a rate (the generic cell rate
+    algorithm): ``limit.count`` calls at once, then one every ``window / count``; raise
+    Throttled, without counting it, when the call comes too early. ``due`` moves one
+    interval per call and never lags the clock, so a call is early when its key's ``due``
+    is more than the window less one interval ahead. One UPDATE, atomic in either database;
+    a key's first call inserts its row."""
+    key = key[:100]
+    interval = limit.window.total_seconds() / limit.count
+    slack = limit.window.total_seconds() - interval
+    at = clock()
+    if _step(limit.scope, key, at, interval, slack):
+        return
+    ThrottlePace.insert(scope=limit.scope, key=key, due=at).on_conflict_ignore().execute()
+    if _step(limit.scope, key, at, interval, slack):
+        return
+    due = ThrottlePace.select(ThrottlePace.due).where(ThrottlePace.scope == limit.scope, ThrottlePace.key == key).scalar()
+    raise Throttled(math.ceil(due - slack - at))
+
+
+def clock() -> float:
+    """Seconds since the epoch, as ``pace`` reads them (tests move it)."""
+    return time.time()
+
+
+def _step(scope: str, key: str, at: float, interval: float, slack: float) -> bool:
+    caught_up = Case(None, ((ThrottlePace.due > at, ThrottlePace.due),), at)
+    return bool(ThrottlePace.update(due=caught_up + interval)
+                .where(ThrottlePace.scope == scope, ThrottlePace.key == key, ThrottlePace.due <= at + slack)
+                .execute())
 
 
 def _newest(limit: Limit, key: str, skipped: int) -> dt.datetime | None:
@@ -62,7 +98,7 @@ def _newest(limit: Limit, key: str, skipped: int) -> dt.datetime | None:
 
 def record(limit: Limit, key: str) -> ThrottleHit:
     """Count one attempt without refusing it; returns the hit."""
-    _forget_expired(limit)
+    _forget_expired(limit, key[:100])
     return ThrottleHit.create(scope=limit.scope, key=key[:100])
 
 
@@ -94,8 +130,9 @@ def clear(limit: Limit, key: str) -> None:
     ThrottleHit.delete().where(ThrottleHit.scope == limit.scope, ThrottleHit.key == key[:100]).execute()
 
 
-def _forget_expired(limit: Limit) -> None:
-    """Keep the table to the hits of one window."""
+def _forget_expired(limit: Limit, key: str) -> None:
+    """Forget the key's hits that left the window: a range of its index. Other keys' go
+    with nightly housekeeping; every read keeps to the window, so they change no count."""
     ThrottleHit.delete().where(
-        ThrottleHit.scope == limit.scope, ThrottleHit.created_at <= now() - limit.window
+        ThrottleHit.scope == limit.scope, ThrottleHit.key == key, ThrottleHit.created_at <= now() - limit.window
     ).execute()

@@ -2,7 +2,7 @@
 use any more and keep the query planner informed.
 
 - verification codes a day old (the per-number daily limit counts a day back),
-- attempt-limit hits older than the longest window,
+- attempt-limit hits older than the longest window, and the paces of API tokens idle a day,
 - stored files no attachment refers to (``storage.sweep_orphans``, an hour's grace),
 - on SQLite, ``PRAGMA optimize`` so the planner's statistics follow the data.
 """
@@ -10,7 +10,7 @@ import datetime as dt
 
 from peewee import SqliteDatabase
 
-from models import ThrottleHit, VerificationCode, db, now
+from models import ThrottleHit, ThrottlePace, VerificationCode, db, now
 
 KEEP_CODES = dt.timedelta(days=1)
 KEEP_THROTTLE_HITS = dt.timedelta(days=1)
@@ -25,6 +25,9 @@ def run():
     removed = {
         "codes": VerificationCode.delete().where(VerificationCode.created_at < cutoff - KEEP_CODES).execute(),
         "throttle_hits": ThrottleHit.delete().where(ThrottleHit.created_at < cutoff - KEEP_THROTTLE_HITS).execute(),
+        # A pace behind the clock is the same as none: its next call inserts it again.
+        "paces": ThrottlePace.delete().where(
+            ThrottlePace.due < cutoff.timestamp() - KEEP_THROTTLE_HITS.total_seconds()).execute(),
     }
     try:
         removed["files"] = len(storage.sweep_orphans(ORPHAN_MIN_AGE))

@@ -2,12 +2,14 @@
 institution's and a logged-in session's cookie alone all get 401 in JSON (never a login
 redirect); a read token cannot write; the rate limit answers 429 with Retry-After; each
 authenticated call leaves one audit row; tokens are kept as hashes only."""
+import datetime as dt
 import hashlib
+import threading
 
 import pytest
 
-from models import ApiToken, AuditLog, Institution, InstitutionStatus, LearnerAchievement
-from services.accounts import api_tokens
+from models import ApiToken, AuditLog, Institution, InstitutionStatus, LearnerAchievement, ThrottlePace, db
+from services.accounts import api_tokens, throttle
 from tests import factories
 from tests.api.conftest import api_endpoints, bearer
 
@@ -142,6 +144,54 @@ def test_the_rate_limit_answers_429_with_retry_after(app, world):
     # Refused calls do not count: the wait does not grow by hammering.
     audited = AuditLog.select().where(AuditLog.action == "api_call", AuditLog.object_id == world.a.read_row.id)
     assert audited.count() == 3
+
+
+def test_the_rate_limit_is_a_pace(app, world, monkeypatch):
+    """3 calls a minute: three at once, then one every 20 seconds; a refused call waits
+    the seconds until its turn and moves nothing; an idle token has its three again."""
+    app.config["API_RATE_LIMIT"] = 3
+    clock = [1_000_000.0]
+    monkeypatch.setattr(throttle, "clock", lambda: clock[0])
+    client = app.test_client()
+
+    def status(after):
+        clock[0] = 1_000_000.0 + after
+        response = client.get("/api/v1/rules", headers=bearer(world.a.read))
+        return response.status_code, response.headers.get("Retry-After")
+
+    assert [status(0), status(0), status(1)] == [(200, None)] * 3
+    assert status(1) == (429, "19")
+    assert status(19.5) == (429, "1")
+    assert status(20) == (200, None)
+    assert status(25) == (429, "15")
+    assert status(40) == (200, None)
+    assert [status(1000) for _ in range(4)] == [(200, None)] * 3 + [(429, "20")]
+    assert ThrottlePace.select().where(ThrottlePace.key == str(world.a.read_row.id)).count() == 1
+
+
+def test_the_pace_holds_when_calls_race(app):
+    """Twelve calls together against a limit of five: exactly five get through, also when
+    the key has no row yet (every caller inserts it, one row results)."""
+    limit = throttle.Limit("api_token", 5, dt.timedelta(minutes=1))
+    barrier = threading.Barrier(12)
+    outcomes = []
+
+    def call():
+        with app.app_context(), db.connection_context():
+            barrier.wait()
+            try:
+                throttle.pace(limit, "race")
+                outcomes.append("through")
+            except throttle.Throttled:
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=call) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 7 + ["through"] * 5
+    assert ThrottlePace.select().where(ThrottlePace.key == "race").count() == 1
 
 
 @pytest.mark.parametrize("size_kb", [2])

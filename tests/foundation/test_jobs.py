@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from models import ThrottleHit, VerificationCode, db, now
+from models import ThrottleHit, ThrottlePace, VerificationCode, db, now
 from tests.foundation.test_storage import put
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,6 +26,8 @@ def old_and_new_rows():
     VerificationCode.create(phone="13800000002", purpose="reset", code_hash="y", expires_at=now(), created_at=now())
     ThrottleHit.create(scope="login", key="a", created_at=old)
     ThrottleHit.create(scope="login", key="b")
+    ThrottlePace.create(scope="api_token", key="idle", due=old.timestamp())
+    ThrottlePace.create(scope="api_token", key="busy", due=now().timestamp())
 
 
 def test_housekeeping_removes_only_what_is_old(app):
@@ -34,9 +36,10 @@ def test_housekeeping_removes_only_what_is_old(app):
     recorded = put(app, "b" * 32 + ".pdf", 7200, recorded=True)
     result = app.test_cli_runner().invoke(args=["housekeeping"])
     assert result.exit_code == 0, result.output
-    assert "codes 1, throttle_hits 1, files 1" in result.output
+    assert "codes 1, throttle_hits 1, paces 1, files 1" in result.output
     assert [c.phone for c in VerificationCode.select()] == ["13800000002"]
     assert [h.key for h in ThrottleHit.select()] == ["b"]
+    assert [p.key for p in ThrottlePace.select()] == ["busy"]
     assert not os.path.exists(orphan) and os.path.exists(recorded)
 
 

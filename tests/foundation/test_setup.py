@@ -73,7 +73,7 @@ def test_app_starts_on_an_empty_database(tmp_path):
 
 LATER_TABLE_NAMES = ("ThrottleHit", "UserSession", "Job", "EmailOutbox", "ActivationRequest", "RuleAlert", "ApiToken",
                      "SigningKey", "IssuedCredential", "ConsumerHeartbeat", "FaqCategory", "FaqEntry", "RecordStatement",
-                     "ShareLink", "ReportCell", "ReportHours", "ReportBuild")
+                     "ShareLink", "ReportCell", "ReportHours", "ReportBuild", "ThrottlePace")
 # Columns the steps add (indexed ones aside: SQLite cannot drop them in place).
 LATER_COLUMNS = [("rule_target", "modules"), ("user", "commitment_read_at"), ("user", "locale"),
                  ("sms_outbox", "attempts"), ("sms_outbox", "sent_at"), ("sms_outbox", "error"),

@@ -6,7 +6,7 @@ Every call carries ``Authorization: Bearer <token>`` (a 接口令牌 of 账户�
 cookies are never read, so a logged-in browser cannot call the API, and CSRF does not
 apply. Without a valid token: 401 (JSON, never a redirect); a read token on a write
 endpoint: 403, before the body is looked at; past ``API_RATE_LIMIT`` calls a minute per
-token: 429 with Retry-After. Every answer under /api/ is JSON, whatever its status (an
+token (that many at once, then one every minute / API_RATE_LIMIT): 429 with Retry-After. Every answer under /api/ is JSON, whatever its status (an
 unknown path, a wrong method, a body too large or nested too deep). Each authenticated
 call leaves one audit row (token, endpoint, status, item count)."""
 import datetime as dt
@@ -136,7 +136,7 @@ def authenticate():
         abort(401, message=_("A valid API token is required (Authorization: Bearer <token>)."),
               headers={"WWW-Authenticate": 'Bearer realm="api"'})
     try:
-        throttle.attempt(rate_limit(), str(token.id))
+        throttle.pace(rate_limit(), str(token.id))
     except throttle.Throttled as error:
         abort(429, message=str(error), headers={"Retry-After": str(error.seconds)})
     g.api_token = token
