@@ -49,6 +49,10 @@ class SmsOutboxView(CenterModelView):
     # codes, so a search of them would read the whole outbox for nothing.
     column_searchable_list = ("phone",)
     column_sortable_list = ("created_at", "purpose", "status")
+    # Newest first by the time index: a filter on 写入时间 is then a range of the list's
+    # order. By id, "after a date" walked every id back from the newest looking for a
+    # twentieth match (1 000 000 achievements' outbox: 16 ms for one match, 7 at 100 000).
+    column_default_sort = ("created_at", True)
     column_filters = (
         WhereFilter(SmsOutbox.purpose, _l("Purpose"), lambda v: SmsOutbox.purpose == v, options=SmsPurpose.choices),
         delivery_status_filter(SmsOutbox),

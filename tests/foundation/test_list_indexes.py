@@ -275,6 +275,7 @@ ORDERED_READS = [
     ("learner", "/me/", "learner_achievement", ("learner_id", "created_at", "id")),
     ("center", "/admin/audit_log/?flt0_0=center", "audit_log", ("user_id", "created_at", "id")),
     ("center", "/admin/audit_log/", "audit_log", ("created_at", "id")),
+    ("center", "/admin/sms_outbox/?flt0_4=2025-01-01+00%3A00%3A00", "sms_outbox", ("created_at",)),
     ("learner", "/me/performance", "application", ("learner_id", "submitted_at", "id")),
     ("reviewer", "/admin/recognition_review/?tab=done&sort={decided_at}&desc=1", "application",
      ("teaching_point_id", "kind", "decided_stage", "decided_at", "id")),
