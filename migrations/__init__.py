@@ -39,6 +39,7 @@ from migrations import (
     v30_audit_objects_named,
     v31_institution_search_by_learner,
     v32_rate_limit_pace,
+    v33_outboxes_in_time_order,
 )
 from migrations.tools import migrator, support_prefix_search
 from models import MODELS, db
@@ -72,6 +73,7 @@ STEPS = (
     v30_audit_objects_named,
     v31_institution_search_by_learner,
     v32_rate_limit_pace,
+    v33_outboxes_in_time_order,
 )
 MIGRATIONS = [(step.VERSION, step.upgrade) for step in STEPS]
 LATEST = max([1] + [version for version, _ in MIGRATIONS])
@@ -96,11 +98,12 @@ def steps_above(version):
 
 def list_indexes():
     """(table, columns) of every list index at the newest version: versions 9 and 11, with
-    those version 17 extended, less those versions 21, 26, 27 and 29 replaced, plus their
+    those version 17 extended, less those versions 21, 26, 27, 29 and 33 replaced, plus their
     replacements (less those replaced again) and versions 21's and 31's."""
     covered = set(v17_cover_pending_tabs.COVERED)
     replacements = (*v21_real_shapes.REPLACED, *v26_learner_status_in_creation_order.REPLACED,
-                    *v27_rare_combinations.REPLACED, *v29_audit_log_in_time_order.REPLACED)
+                    *v27_rare_combinations.REPLACED, *v29_audit_log_in_time_order.REPLACED,
+                    *v33_outboxes_in_time_order.REPLACED)
     replaced = {old for old, _new in replacements}
     return [(table, columns + ("id",) if (table, columns) in covered else columns)
             for table, columns in [*v09_list_indexes.INDEXES, *v11_application_owners.INDEXES]

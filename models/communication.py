@@ -76,11 +76,11 @@ class SmsOutbox(BaseModel):
     id = AutoField()
     phone = CharField(max_length=20, index=True)
     body = TextField()
-    purpose = CharField(max_length=30, default=SmsPurpose.NOTICE, index=True)
+    purpose = CharField(max_length=30, default=SmsPurpose.NOTICE)
     backend = CharField(max_length=20)
     created_at = DateTimeField(default=now, index=True)
     # Delivery by the job consumer (services.messaging.sms_gateway): pending → sending → sent / failed.
-    status = CharField(max_length=10, default=SmsStatus.PENDING, index=True)
+    status = CharField(max_length=10, default=SmsStatus.PENDING)
     attempts = IntegerField(default=0)
     sent_at = DateTimeField(null=True)
     error = CharField(max_length=500, null=True)
@@ -91,6 +91,10 @@ class SmsOutbox(BaseModel):
     payload = TextField(null=True)
     next_attempt_at = DateTimeField(null=True)  # a retry's time (null: at once)
     reference = CharField(max_length=40, null=True)  # our id of the message at the provider (OutId)
+
+    class Meta:
+        # 短信发件箱 is listed newest first: filtered by 用途 or 状态, the index serves the order too.
+        indexes = ((("purpose", "created_at"), False), (("status", "created_at"), False))
 
 
 class EmailOutbox(BaseModel):
@@ -105,7 +109,7 @@ class EmailOutbox(BaseModel):
     body = TextField()
     created_at = DateTimeField(default=now, index=True)
     # Delivery (services.messaging.mail): pending → sending → sent / failed.
-    status = CharField(max_length=10, default=SmsStatus.PENDING, index=True)
+    status = CharField(max_length=10, default=SmsStatus.PENDING)
     attempts = IntegerField(default=0)
     sent_at = DateTimeField(null=True)
     error = CharField(max_length=500, null=True)
@@ -113,6 +117,9 @@ class EmailOutbox(BaseModel):
     # body above is what staff read, the secret masked. Null when there is no secret.
     payload = TextField(null=True)
     next_attempt_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "created_at"), False),)  # 电子邮件发件箱 filtered by 状态, newest first
 
 
 class Article(BaseModel):

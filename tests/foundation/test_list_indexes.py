@@ -17,6 +17,7 @@ from migrations import (
     v28_application_kind_combinations,
     v29_audit_log_in_time_order,
     v31_institution_search_by_learner,
+    v33_outboxes_in_time_order,
 )
 from models import MODELS, SchemaVersion, db
 from models.base import prepares_a_statement
@@ -259,6 +260,17 @@ def test_migration_29_reads_the_audit_log_in_time_order(app):
             assert stored_name(table, old) not in index_names(table)
 
 
+def test_migration_33_reads_the_outboxes_filtered_in_time_order(app):
+    """From version 32: the outboxes' (purpose) and (status) become (…, created_at)."""
+    for (table, old), (_table, new) in v33_outboxes_in_time_order.REPLACED:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, new)}"')
+        db.execute_sql(f'CREATE INDEX "{make_index_name(table, old)}" ON "{table}" ({", ".join(old)})')
+    with migrated_from(32):
+        for (table, old), (_table, new) in v33_outboxes_in_time_order.REPLACED:
+            assert stored_name(table, new) in index_names(table)
+            assert stored_name(table, old) not in index_names(table)
+
+
 def test_migration_31_finds_an_institution_s_rows_of_a_learner(app):
     """From version 30: 学员成果's name search reads (stored_by_id, learner_id)."""
     for table, columns in v31_institution_search_by_learner.INDEXES:
@@ -276,6 +288,8 @@ ORDERED_READS = [
     ("center", "/admin/audit_log/?flt0_0=center", "audit_log", ("user_id", "created_at", "id")),
     ("center", "/admin/audit_log/", "audit_log", ("created_at", "id")),
     ("center", "/admin/sms_outbox/?flt0_4=2025-01-01+00%3A00%3A00", "sms_outbox", ("created_at",)),
+    ("center", "/admin/sms_outbox/?flt0_0=register", "sms_outbox", ("purpose", "created_at")),
+    ("center", "/admin/sms_outbox/?flt0_1=failed", "sms_outbox", ("status", "created_at")),
     ("learner", "/me/performance", "application", ("learner_id", "submitted_at", "id")),
     ("reviewer", "/admin/recognition_review/?tab=done&sort={decided_at}&desc=1", "application",
      ("teaching_point_id", "kind", "decided_stage", "decided_at", "id")),
