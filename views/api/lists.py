@@ -11,6 +11,7 @@ import datetime as dt
 
 from flask import g
 from flask_smorest import abort
+from peewee import Tuple, Value
 
 from models import (
     Application,
@@ -71,12 +72,16 @@ def decode_cursor(cursor, timed):
 
 
 def after(query, time_field, id_field, cursor):
-    """``query`` past the cursor in (time, id) descending order: ``time <= t`` is the
-    index range, the OR sorts out the rows of the same time."""
+    """``query`` past the cursor in (time, id) descending order, as one row comparison: the
+    planner estimates it as what it is, the rows older than the cursor. Written as
+    ``time <= t AND (time < t OR id < i)`` the two time conditions were counted as if
+    independent: near the end of the received records PostgreSQL expected 89 rows of 3 901,
+    read them all by bitmap, joined and sorted them (32 ms a page, 0.6 as a row comparison
+    read in index order)."""
     moment, row_id = decode_cursor(cursor, time_field is not None)
     if time_field is None:
         return query.where(id_field < row_id)
-    return query.where(time_field <= moment, (time_field < moment) | (id_field < row_id))
+    return query.where(time_field.is_null(False), Tuple(time_field, id_field) < _position(time_field, moment, row_id))
 
 
 def not_older(query, time_field, id_field, last):
@@ -84,7 +89,12 @@ def not_older(query, time_field, id_field, last):
     if time_field is None:
         return query.where(id_field >= last[-1])
     moment, row_id = last
-    return query.where(time_field >= moment, (time_field > moment) | (id_field >= row_id))
+    return query.where(time_field.is_null(False), Tuple(time_field, id_field) >= _position(time_field, moment, row_id))
+
+
+def _position(time_field, moment, row_id):
+    # The time as the column stores it: a tuple's values are not converted by the column.
+    return Tuple(Value(moment, converter=time_field.db_value), row_id)
 
 
 def keyset_page(queries, time_field, id_field, args):
