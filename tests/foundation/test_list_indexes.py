@@ -4,6 +4,7 @@ as migration 17 left them (the 待审核 ones ending with the id)."""
 import re
 from contextlib import contextmanager
 
+import pytest
 from playhouse.migrate import make_index_name
 
 import migrations
@@ -248,25 +249,17 @@ def test_migration_28_combines_an_applications_kind_with_its_status_and_deciding
         assert names <= _combined_statistics()
 
 
-def test_migration_29_reads_the_audit_log_in_time_order(app):
-    """From version 28: 审计日志's (created_at) becomes (created_at, id) and (user_id, id)
-    becomes (user_id, created_at, id)."""
-    for (table, old), (_table, new) in v29_audit_log_in_time_order.REPLACED:
+@pytest.mark.parametrize("before, replaced", [
+    (28, v29_audit_log_in_time_order.REPLACED),  # 审计日志: (created_at, id), (user_id, created_at, id)
+    (32, v33_outboxes_in_time_order.REPLACED),  # the outboxes: (purpose | status, created_at)
+], ids=["29 audit log", "33 outboxes"])
+def test_migrations_29_and_33_read_lists_in_time_order(app, before, replaced):
+    """From the version before the step: each replaced index gives way to its time-ordered one."""
+    for (table, old), (_table, new) in replaced:
         db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, new)}"')
         db.execute_sql(f'CREATE INDEX "{make_index_name(table, old)}" ON "{table}" ({", ".join(old)})')
-    with migrated_from(28):
-        for (table, old), (_table, new) in v29_audit_log_in_time_order.REPLACED:
-            assert stored_name(table, new) in index_names(table)
-            assert stored_name(table, old) not in index_names(table)
-
-
-def test_migration_33_reads_the_outboxes_filtered_in_time_order(app):
-    """From version 32: the outboxes' (purpose) and (status) become (…, created_at)."""
-    for (table, old), (_table, new) in v33_outboxes_in_time_order.REPLACED:
-        db.execute_sql(f'DROP INDEX IF EXISTS "{make_index_name(table, new)}"')
-        db.execute_sql(f'CREATE INDEX "{make_index_name(table, old)}" ON "{table}" ({", ".join(old)})')
-    with migrated_from(32):
-        for (table, old), (_table, new) in v33_outboxes_in_time_order.REPLACED:
+    with migrated_from(before):
+        for (table, old), (_table, new) in replaced:
             assert stored_name(table, new) in index_names(table)
             assert stored_name(table, old) not in index_names(table)
 
