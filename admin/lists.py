@@ -294,22 +294,39 @@ class ListQueryMixin:
         return count, sorted(rows, key=lambda row: place[row._pk])
 
     def _few_matches_page(self, ids, order, limit, offset):
-        """A search with at most ``max_rows`` matches (its count was not
-        capped): the page's ids from the matches alone — found first in a subquery whose
-        LIMIT keeps the planner from folding it in, then sorted. Otherwise the planner
-        walks the list's order index hoping to meet the matches early, and reads most of
-        the list when they are few (a name's 40 applications among a teaching point's
-        17 000: 120 ms). SQLite does the same despite ``rare`` when the list is sorted
-        (an ID number's one achievement among an institution's 400 000: 150 ms, 2 ms here)."""
+        """(the page's ids, how many rows match — ``max_rows`` + 1 meaning more) for a
+        search or narrowing filter, in one statement: the matches found first in a
+        subquery whose LIMIT keeps the planner from folding it in, counted by a window
+        over it, then sorted. Otherwise the planner walks the list's order index hoping to
+        meet the matches early, and reads most of the list when they are few (a name's 40
+        applications among a teaching point's 17 000: 120 ms). SQLite does the same despite
+        ``rare`` when the list is sorted (an ID number's one achievement among an
+        institution's 400 000: 150 ms, 2 ms here). A count of its own would look the
+        matches up a second time (the namesakes of a name at a million: 2 ms). The count
+        is None when the page is past the last match."""
         fields = [(getattr(self.model, f) if isinstance(f, str) else f, desc) for f, desc in order]
         pk = self.model._meta.primary_key
         few = ids.select(pk.alias("pk"), *(field.alias(f"o{i}") for i, (field, _desc) in enumerate(fields)))
         few = few.order_by().limit(self.max_rows + 1).alias("few")
         keys = [getattr(few.c, f"o{i}") for i in range(len(fields))]
-        query = (Select([few], [few.c.pk]).bind(db.obj)
+        query = (Select([few], [few.c.pk, fn.COUNT(SQL("*")).over()]).bind(db.obj)
                  .order_by(*(key.desc() if desc else key.asc() for key, (_f, desc) in zip(keys, fields, strict=True)),
                            few.c.pk.desc()))
-        return [row[0] for row in query.limit(limit).offset(offset).tuples()]
+        rows = list(query.limit(limit).offset(offset).tuples())
+        return [row[0] for row in rows], (rows[0][1] if rows else None)
+
+    def _page_of_few(self, ids, order, page, page_size):
+        """(count, the page's ids) of a narrowed list from ``_few_matches_page``; the ids
+        are None when more than ``max_rows`` match (the list's order index then pages
+        them: the count is capped); None when the page asked for is past the last match
+        (counted, then asked again)."""
+        offset = min(page or 0, (self.max_rows - 1) // page_size) * page_size
+        chosen, found = self._few_matches_page(ids, order, page_size, offset)
+        if found is None:
+            return (Counted(0), []) if not offset else None
+        if found > self.max_rows:
+            return CappedCount(self.max_rows), None
+        return Counted(found), chosen
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         short = self.short_name_field(search)
@@ -324,29 +341,44 @@ class ListQueryMixin:
 
         count_joins = set()
         ids = self._narrowed(self.get_count_query(), search, filters, count_joins)
-        count = None if self.simple_list_pager else capped_count(ids, self.max_rows)
         if page_size is None:
             page_size = self.page_size
+        own_sort = all(isinstance(f, str) or getattr(f, "model", None) is self.model for f, _desc in order)
+        by_ids = own_sort and not count_joins
+        # A search (or a filter that narrows) keeps few of the list's rows: they are found,
+        # counted and paged at once; when more than max_rows match, the list is paged in
+        # its order like any other.
+        narrowed = (search and self.search_narrows) or any(
+            getattr(fa.list_filter(self, index), "narrows", False) for index, _name, _value in filters or ())
+        few = None
+        if by_ids and narrowed and page_size and not self.simple_list_pager:
+            few = self._page_of_few(ids, order, page, page_size)
+        if few is None:
+            count = None if self.simple_list_pager else capped_count(ids, self.max_rows)
+        else:
+            count, chosen = few
+            if chosen is not None:
+                return count, self._display(chosen, order)
         if not page_size:
             return count, list(query)
         reachable = min(self.max_rows if count is None else count, self.max_rows)
         offset = min(page or 0, max(0, (reachable - 1) // page_size)) * page_size
         page_size = max(1, min(page_size, reachable - offset))  # the capped list ends at max_rows
-
-        own_sort = all(isinstance(f, str) or getattr(f, "model", None) is self.model for f, _desc in order)
-        if not (own_sort and not count_joins):
+        if not by_ids:
             return count, list(query.limit(page_size).offset(offset))
-        # Pick the page's ids on the base table (an index serves filter + sort); join
-        # only those rows for display — without the search and filters again, which the
-        # chosen ids already meet (a name search would look its names up twice).
-        narrowed = (search and self.search_narrows) or any(
-            getattr(fa.list_filter(self, index), "narrows", False) for index, _name, _value in filters or ())
-        if narrowed and not isinstance(count, CappedCount):
-            chosen = self._few_matches_page(ids, order, page_size, offset)
+        if narrowed and not isinstance(count, CappedCount):  # past the last match: its last page
+            chosen, _found = self._few_matches_page(ids, order, page_size, offset)
         else:
+            # Pick the page's ids on the base table (an index serves filter + sort).
             ids, _joins = self._order(ids, order, set())
             chosen = [row[0] for row in ids.limit(page_size).offset(offset).tuples()]
+        return count, self._display(chosen, order)
+
+    def _display(self, chosen, order):
+        """The rows of ``chosen`` ids joined for display, in ``order`` — without the search
+        and filters again, which the chosen ids already meet (a name search would look its
+        names up twice)."""
         if not chosen:
-            return count, []
+            return []
         display, _joins = self._order(self.get_query().where(self.model._meta.primary_key.in_(chosen)), order, set())
-        return count, list(display)
+        return list(display)

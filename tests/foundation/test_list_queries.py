@@ -113,6 +113,39 @@ def test_a_term_matches_either_searched_column_of_the_list(scaled):
     assert neither.count('name="rowid"') == 0
 
 
+def test_a_search_is_found_counted_and_paged_in_one_statement(scaled, monkeypatch):
+    """A two-character search of 学员账户: its matches counted by a window over them in the
+    statement that picks the page (the names are looked up once); a page past the last
+    match shows the last page; more matches than max_rows count as "max_rows+" and are
+    paged in the list's order."""
+    from peewee import fn
+
+    from models import Role, User, db
+
+    monkeypatch.setattr(learners_view(scaled), "page_size_options", (2, 20, 100))
+    client = center_client(scaled)
+    prefix = fn.SUBSTR(User.real_name, 1, 2)
+    prefix, matches = (User.select(prefix, fn.COUNT(User.id)).where(User.role == Role.LEARNER)
+                       .group_by(prefix).order_by(fn.COUNT(User.id).desc()).tuples().first())
+    assert matches == User.select().where(User.real_name.startswith(prefix)).count() and 3 <= matches < 100
+    statements = []
+    original = db.obj.execute_sql
+    monkeypatch.setattr(db.obj, "execute_sql", lambda sql, params=None, *a, **k: (
+        statements.append(sql), original(sql, params, *a, **k))[1])
+    page = client.get(f"/admin/learners/?search={prefix}&page_size=2").get_data(as_text=True)
+    assert page.count('name="rowid"') == 2 and f"({matches})" in page
+    assert len([sql for sql in statements if "real_name" in sql and "OVER" in sql]) == 1
+    assert not [sql for sql in statements if "COUNT(1)" in sql]
+    everything = client.get(f"/admin/learners/?search={prefix}&page_size=100").get_data(as_text=True)
+    assert everything.count('name="rowid"') == matches
+    last = client.get(f"/admin/learners/?search={prefix}&page_size=2&page=999").get_data(as_text=True)
+    assert last.count('name="rowid"') == (matches % 2 or 2) and f"({matches})" in last
+
+    monkeypatch.setattr(learners_view(scaled), "max_rows", 2)
+    capped = client.get(f"/admin/learners/?search={prefix}&page_size=2&page=5").get_data(as_text=True)
+    assert "(2+)" in capped and capped.count('name="rowid"') == 2
+
+
 def test_a_one_character_search_lists_names_in_order_and_says_what_its_count_means(scaled, monkeypatch):
     """王 alone: the learners named 王… in name order, counted up to SHORT_PREFIX_ROWS; an
     application list looks through the first SHORT_PREFIX_NAMES names 王… in order. The
