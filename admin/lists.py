@@ -21,7 +21,9 @@ the joined rows; here:
   answered in the searched column's order from its index: on the list's own table the
   matches are read in that order and counted up to ``SHORT_PREFIX_ROWS``; through a
   foreign key (an application's learner) the first ``SHORT_PREFIX_NAMES`` names in
-  order are looked through. The page says so under the search box. Sorted by any other
+  order are looked through, their matches counted up to ``SHORT_PREFIX_ROWS`` too; the
+  count is a window over those matches in the statement that picks the page. The page
+  says so under the search box. Sorted by any other
   column, every match would have to be found and sorted — a cost that grows with the
   table.
 """
@@ -47,7 +49,7 @@ GROWING_MODELS = frozenset({"User", "LearnerAchievement", "Application", "Review
 
 
 # A one-character search counts its matches up to here (10 pages); through a foreign key
-# it looks through this many names.
+# it looks through this many names (and counts their matches up to SHORT_PREFIX_ROWS).
 SHORT_PREFIX_ROWS = 200
 SHORT_PREFIX_NAMES = 1000
 
@@ -55,8 +57,9 @@ SHORT_PREFIX_NAMES = 1000
 def short_prefix_note(names):
     """What the count of a one-character search means, said under the search box."""
     if names:
-        return _l("A one-character search looks through the first %(names)s names in name order only. "
-                  "Type more of the name to search them all.", names=SHORT_PREFIX_NAMES)
+        return _l("A one-character search looks through the first %(names)s names in name order only and "
+                  "counts at most %(rows)s of their matches: “%(rows)s+” means there are more. "
+                  "Type more of the name to search them all.", names=SHORT_PREFIX_NAMES, rows=SHORT_PREFIX_ROWS)
     return _l("A one-character search lists the matches in name order and counts at most %(rows)s of them: "
               "“%(rows)s+” means there are more. Type more to narrow them down.", rows=SHORT_PREFIX_ROWS)
 
@@ -254,39 +257,46 @@ class ListQueryMixin:
         stable, and an ``id`` tie-break would keep a composite index from serving the sort."""
         return fa.order_query(self, query, joins, order)
 
-    def _short_prefix_ids(self, field, term, filters):
-        """(the list's ids starting with the one character ``term`` in ``field``'s order,
-        their count): on the list's own table its rows in the column's order, counted up
-        to SHORT_PREFIX_ROWS; through a foreign key, the rows of the first
-        SHORT_PREFIX_NAMES names in order (a subquery of that many, walked from the name
-        index), all of them counted."""
+    def _short_prefix_walk(self, field, term, filters):
+        """The list's rows starting with the one character ``term`` in ``field``'s order, at
+        most SHORT_PREFIX_ROWS + 1 of them, as a subquery of (pk, name, name's row id): on
+        the list's own table its rows in the column's order; through a foreign key the rows
+        of the first SHORT_PREFIX_NAMES names in order (a subquery of that many, walked from
+        the name index, each looked up in the list: a join, which stops at the cap — as an
+        IN or unbounded both databases read the whole scope instead, a teaching point's
+        44 000 pending applications hashed to meet 1 000 names)."""
         pk = self.model._meta.primary_key
         query = self._narrowed(self.get_count_query(), None, filters, set())
         if field.model is self.model:
-            ids = query.where(prefix_condition(field, term)).order_by(name_order(field), pk)
-            return ids, capped_count(ids, SHORT_PREFIX_ROWS, short_prefix_note(False))
-        names = (field.model.select(field.model._meta.primary_key.alias("id"), field.alias("name"))
-                 .where(prefix_condition(field, term))
-                 .order_by(name_order(field), field.model._meta.primary_key).limit(SHORT_PREFIX_NAMES)).alias("names")
-        key = self._foreign_key_to(field.model)
-        ids = query.join(names, on=(key == names.c.id)).order_by(name_order(names.c.name), names.c.id, pk)
-        # Counted name by name (a correlated count, an index probe each): as a join or an
-        # IN both databases read the whole scope instead — a teaching point's 44 000
-        # pending applications hashed to meet 1 000 names.
-        per_name = query.select(fn.COUNT(pk)).where(key == names.c.id)
-        found = Select([names], [fn.SUM(per_name)]).bind(db.obj).scalar() or 0
-        count = CappedCount(self.max_rows) if found > self.max_rows else Counted(found)
-        count.note = short_prefix_note(True)
-        return ids, count
+            walk = (query.select(pk.alias("pk"), field.alias("name"), pk.alias("nid"))
+                    .where(prefix_condition(field, term)).order_by(name_order(field), pk))
+        else:
+            names = (field.model.select(field.model._meta.primary_key.alias("id"), field.alias("name"))
+                     .where(prefix_condition(field, term))
+                     .order_by(name_order(field), field.model._meta.primary_key).limit(SHORT_PREFIX_NAMES)).alias("names")
+            walk = (query.select(pk.alias("pk"), names.c.name.alias("name"), names.c.id.alias("nid"))
+                    .join(names, on=(self._foreign_key_to(field.model) == names.c.id))
+                    .order_by(name_order(names.c.name), names.c.id, pk))
+        return walk.limit(SHORT_PREFIX_ROWS + 1).alias("walk")
 
     def get_short_list(self, field, page, search, filters, page_size):
-        """A one-character search (``short_name_field``): in the column's order, counted
-        up to SHORT_PREFIX_ROWS, or among the first SHORT_PREFIX_NAMES names."""
-        ids, count = self._short_prefix_ids(field, search.strip(), filters)
+        """A one-character search (``short_name_field``): in the column's order, counted up
+        to SHORT_PREFIX_ROWS — among the first SHORT_PREFIX_NAMES names through a foreign
+        key — by a window over the walk in the statement that picks the page."""
+        walk = self._short_prefix_walk(field, search.strip(), filters)
         page_size = page_size or self.page_size
-        offset = min(page or 0, max(0, (count - 1) // page_size)) * page_size
-        chosen = [row[0] for row in ids.select(self.model._meta.primary_key).limit(
-            max(1, min(page_size, count - offset))).offset(offset).tuples()]
+        ordered = (Select([walk], [walk.c.pk, fn.COUNT(SQL("*")).over()]).bind(db.obj)
+                   .order_by(name_order(walk.c.name), walk.c.nid, walk.c.pk))
+        offset = min(page or 0, (SHORT_PREFIX_ROWS - 1) // page_size) * page_size
+        rows = list(ordered.limit(page_size).offset(offset).tuples())
+        if not rows and offset:  # past the last match: its last page
+            found = Select([walk], [fn.COUNT(SQL("*"))]).bind(db.obj).scalar() or 0
+            offset = max(0, (min(found, SHORT_PREFIX_ROWS) - 1) // page_size) * page_size
+            rows = list(ordered.limit(page_size).offset(offset).tuples()) if found else []
+        found = rows[0][1] if rows else 0
+        count = CappedCount(SHORT_PREFIX_ROWS) if found > SHORT_PREFIX_ROWS else Counted(found)
+        count.note = short_prefix_note(field.model is not self.model)
+        chosen = [row[0] for row in rows[:max(0, min(page_size, count - offset))]]
         if not chosen:
             return count, []
         place = {row_id: index for index, row_id in enumerate(chosen)}

@@ -165,6 +165,7 @@ def test_a_one_character_search_lists_names_in_order_and_says_what_its_count_mea
     assert "data-count-note" not in client.get("/admin/learners/?search=王晓").get_data(as_text=True)
 
     monkeypatch.setattr(lists, "SHORT_PREFIX_NAMES", 10)
+    monkeypatch.setattr(lists, "SHORT_PREFIX_ROWS", 200)
     page = client.get("/admin/recognition_review/?search=王&page_size=100").get_data(as_text=True)
     first = [user_id for (user_id,) in User.select(User.id).where(User.real_name.startswith("王"))
              .order_by(User.real_name, User.id).limit(10).tuples()]
@@ -172,4 +173,13 @@ def test_a_one_character_search_lists_names_in_order_and_says_what_its_count_mea
 
     shown = Application.select().where(Application.learner.in_(first), Application.kind == ApplicationKind.RECOGNITION,
                                        Application.status == "pending").count()
-    assert shown > 0 and f"({shown})" in page and "排在前面的 10 个姓名" in page
+    assert shown > 1 and f"({shown})" in page and "排在前面的 10 个姓名" in page
+    rows = page.count("<tr") - 1  # the header's
+    assert rows == shown
+
+    monkeypatch.setattr(lists, "SHORT_PREFIX_ROWS", shown - 1)  # their matches are counted up to the cap
+    capped = client.get("/admin/recognition_review/?search=王&page_size=100").get_data(as_text=True)
+    assert f"({shown - 1}+)" in capped and capped.count("<tr") - 1 == shown - 1
+    assert f"最多计 {shown - 1} 条" in capped
+    past = client.get("/admin/recognition_review/?search=王&page_size=20&page=50").get_data(as_text=True)
+    assert past.count("<tr") - 1 == min(20, shown - 1)  # page 50 is its last page
