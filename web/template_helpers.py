@@ -1,4 +1,7 @@
 """Filters and globals every template may use (masking, enum labels, inbox count)."""
+import functools
+from urllib.parse import urlencode
+
 from flask import current_app, request, url_for
 from flask_login import current_user
 
@@ -45,10 +48,40 @@ def id_url(endpoint, name):
     return lambda value: f"{prefix}{int(value)}{suffix}"
 
 
+# The characters werkzeug leaves as they are in a query string (``werkzeug.urls._urlencode``),
+# so that a link written here reads exactly as ``url_for`` would write it.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
 def list_url(endpoint, **changes):
     """The list page at ``endpoint`` with ``changes`` (a sort, a page number) over the
-    current page's own path arguments and query: the sort headers and the pager."""
-    return url_for(endpoint, **{**(request.view_args or {}), **request.args.to_dict(), **changes})
+    current page's own path arguments and query: the sort headers and the pager. The
+    path is built once per request and endpoint, each link then only writes its query: a
+    list's three sort headers and pager built five URLs, 15 % of 我的信息's rendering."""
+    if endpoint[:1] == ".":  # relative to the current blueprint, as url_for reads it
+        endpoint = f"{request.blueprint}{endpoint}" if request.blueprint else endpoint[1:]
+    query = {**request.args.to_dict(), **changes}
+    path = _list_path(endpoint)
+    if path is None or not query.keys().isdisjoint(_rule_arguments(current_app.url_map, endpoint)):
+        return url_for(endpoint, **{**(request.view_args or {}), **query})
+    written = urlencode([(key, value) for key, value in query.items() if value is not None], safe=_QUERY_SAFE)
+    return f"{path}?{written}" if written else path
+
+
+def _list_path(endpoint):
+    """``endpoint``'s URL with the current page's path arguments, or None when one of them
+    is not in its path (``url_for`` then writes it into the query, before the others)."""
+    paths = request.__dict__.setdefault("_cb_list_paths", {})
+    if endpoint not in paths:
+        path = url_for(endpoint, **(request.view_args or {}))
+        paths[endpoint] = None if "?" in path else path
+    return paths[endpoint]
+
+
+@functools.lru_cache(maxsize=1024)
+def _rule_arguments(url_map, endpoint):
+    """The names ``endpoint``'s rules take in their path (a change to one is not a query)."""
+    return frozenset().union(*(rule.arguments for rule in url_map.iter_rules(endpoint)))
 
 
 def has_endpoint(name):
