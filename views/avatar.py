@@ -46,7 +46,8 @@ def change():
     return redirect(back)
 
 
-@bp.app_context_processor
+@bp.app_template_global()
 def avatar_url():
-    """Where the pages that show the 修改头像 box (templates/_avatar.html) find the picture."""
-    return {"avatar_url": lambda: url_for("avatar.show")}
+    """Where the pages that show the 修改头像 box (templates/_avatar.html) find the picture.
+    A global, so the box is imported without the page's context (kept once compiled)."""
+    return url_for("avatar.show")
