@@ -101,6 +101,12 @@ class LearnerAchievement(BaseModel):
         return self.institution.name if self.institution_id else (self.institution_name or "")
 
     @classmethod
+    def source_institution_name_column(cls):
+        """``source_institution_name`` as a column of a query joined to the institution (''
+        a literal, not a parameter: a page's statement keeps only its own)."""
+        return fn.COALESCE(Institution.name, cls.institution_name, SQL("''")).alias("source_institution_name")
+
+    @classmethod
     def for_learner(cls, user):
         return cls.listed().where(cls.learner == user)
 

@@ -1,20 +1,17 @@
 """我的信息 (SPEC §4): the learner's basic information, the counts of their achievements
 by state and the paged list of them."""
 from flask import render_template, request
-from peewee import SQL, fn
 
-from models import AchievementStatus, Category, Institution, LearnerAchievement
+from models import AchievementStatus, Category, LearnerAchievement
 from services.core.pagination import PreparedList
 from views.learner.base import ACHIEVEMENT_SORTS, bp, me
 
 # The columns the list shows, not the achievement's fields and description, as plain rows
 # (named tuples): this is the page a learner opens most (the scale benchmark's /me/
-# throughput), and three model instances a row cost a third of its reading. The source
-# institution's name as ``LearnerAchievement.source_institution_name`` gives it (its ''
-# written as a literal: the statement's only parameters are those choosing the page's ids).
+# throughput), and three model instances a row cost a third of its reading.
 LISTED = (LearnerAchievement.id, LearnerAchievement.name, LearnerAchievement.status, LearnerAchievement.source,
           LearnerAchievement.obtained_on, Category.name.alias("category_name"),
-          fn.COALESCE(Institution.name, LearnerAchievement.institution_name, SQL("''")).alias("source_institution_name"))
+          LearnerAchievement.source_institution_name_column())
 
 _ACHIEVEMENTS = PreparedList(
     lambda: LearnerAchievement.listed().select(*LISTED).namedtuples(),
