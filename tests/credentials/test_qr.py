@@ -44,8 +44,8 @@ def test_conversion_page_and_certificate_scan_to_their_check(app, browser, live_
         page.goto(live_server + "/login")
         page.fill("[name=identifier]", learner.username)
         page.fill("[name=password]", demo.DEMO_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
         page.goto(live_server + f"/me/achievements/{application.achievement_id}")
         figure = page.locator(f"[data-application='{application.id}'] figure[data-qr]")
         figure.scroll_into_view_if_needed()

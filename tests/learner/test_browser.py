@@ -50,8 +50,8 @@ def test_register_add_a_catalogue_certificate_and_apply_for_conversion(page, out
     page.wait_for_url("**/me/")
     assert "注册成功" in page.content()
 
-    page.click("nav >> text=成果添加")
-    page.wait_for_load_state()  # the category selects work once the page's script has run
+    with page.expect_navigation():  # the category selects work once the page's script has run
+        page.click("nav >> text=成果添加")
     with page.expect_navigation():  # choosing a broad category reloads the form with its subcategories
         page.select_option("#root", label="职业资格证书")
     page.wait_for_selector("#subcategory option:has-text('职业资格证书')", state="attached")

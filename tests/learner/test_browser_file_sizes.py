@@ -13,8 +13,8 @@ def log_in(page, user):
     page.goto(page.base + "/login")
     page.fill("[name=identifier]", user.username)
     page.fill("[name=password]", factories.PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
 
 
 def informal_form(page):

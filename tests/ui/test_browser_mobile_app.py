@@ -31,8 +31,8 @@ def log_in(page, username):
     page.goto(page.base + "/login")
     page.fill("[name=identifier]", username)
     page.fill("[name=password]", demo.DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
 
 
 def controlled(page):
@@ -106,8 +106,8 @@ def test_a_learner_offline_reads_their_records_and_credit_account(app, phone_pag
         assert all(name in shown for name in names[:5])
         assert page.locator("[data-app-update]").is_hidden()  # nothing new to offer
         page.screenshot(path=f"{output_dir}/app-offline-home-390px.png", full_page=True)
-        page.locator("nav.cb-bottom-nav a[data-app-nav=credits]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("nav.cb-bottom-nav a[data-app-nav=credits]").click()
         assert page.locator("main h1").inner_text() == credits_text
         assert page.locator("[data-offline-banner]").is_visible()
         page.screenshot(path=f"{output_dir}/app-offline-credits-390px.png", full_page=True)
@@ -180,8 +180,8 @@ def test_a_learner_sorts_their_achievements_on_a_phone(app, phone_page, output_d
     assert row.is_visible() and row.get_attribute("data-sort-label") == "排序"
     assert phone_page.locator("table.cb-stacked thead th a").all_inner_texts() == ["成果名称", "成果状态", "取得时间"]
     for marker, expected in (("▲", names), ("▼", names[::-1])):
-        phone_page.locator("table.cb-stacked thead th a", has_text="成果名称").tap()
-        phone_page.wait_for_load_state()
+        with phone_page.expect_navigation():
+            phone_page.locator("table.cb-stacked thead th a", has_text="成果名称").tap()
         assert phone_page.locator("table.cb-stacked thead th a", has_text="成果名称").inner_text().endswith(marker)
         cards = phone_page.locator("table.cb-stacked tbody tr td:first-child")
         assert cards.all_inner_texts() == expected

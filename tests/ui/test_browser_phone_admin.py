@@ -36,8 +36,8 @@ def log_in(page, base, username):
         page.check("input[name=identity][value=institution]")
     page.fill("[name=identifier]", username)
     page.fill("[name=password]", demo.DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
 
 
 @pytest.mark.parametrize("username", list(ROLES))

@@ -42,8 +42,8 @@ def login(page, username, identity="person"):
         page.check("input[name=identity][value=institution]")
     page.fill("[name=identifier]", username)
     page.fill("[name=password]", seed.DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
 
 
 @pytest.fixture
@@ -155,8 +155,8 @@ def test_main_admin_pages_of_each_role_pass_axe(demo, browser, live_server, outp
                 violations += serious_violations(page)
             if username == "reviewer":
                 page.goto(live_server + "/admin/recognition_review/")
-                page.locator("a", has_text="审核").last.click()
-                page.wait_for_load_state()
+                with page.expect_navigation():
+                    page.locator("a", has_text="审核").last.click()
                 page.screenshot(path=f"{output_dir}/review-page.png", full_page=True)
                 violations += serious_violations(page)
             if username == "center":
