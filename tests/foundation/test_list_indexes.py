@@ -342,8 +342,9 @@ def _text(sql):
     """The statement's text; for the EXECUTE of one prepared on the server, what it runs."""
     if not sql.startswith("EXECUTE "):
         return sql
-    return db.execute_sql("SELECT statement FROM pg_prepared_statements WHERE name = %s",
-                          (sql.split()[1],)).fetchone()[0]
+    statement = db.execute_sql("SELECT statement FROM pg_prepared_statements WHERE name = %s",
+                               (sql.split()[1],)).fetchone()[0]
+    return re.sub(r"^PREPARE \w+ AS ", "", statement)
 
 
 # A statement that reads only its page's rows, by id (services.core.pagination): the
