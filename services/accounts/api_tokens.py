@@ -11,6 +11,7 @@ import secrets
 from peewee import ModelSelect
 
 from models import ApiToken, ApiTokenScope, Institution, User, db, now
+from models.base import Prepared
 from services.core import audit
 
 PREFIX = "cbk_"
@@ -48,6 +49,13 @@ def revoke(token_id: int, institution_id: int, user: User) -> bool:
     return bool(changed)
 
 
+# With its institution (whose status every call checks), in the same statement, written
+# once and kept planned (a lookup by a unique key: one plan serves every token).
+_BY_HASH = Prepared(lambda token_hash: (
+    ApiToken.select(ApiToken, Institution).join(Institution, on=(ApiToken.institution == Institution.id))
+    .where(ApiToken.token_hash == token_hash).limit(1)), "token_hash", server=True)
+
+
 def authenticate(header: str | None) -> ApiToken | None:
     """The live token an ``Authorization: Bearer …`` header carries, or None."""
     scheme, _, token = (header or "").partition(" ")
@@ -55,9 +63,7 @@ def authenticate(header: str | None) -> ApiToken | None:
     if scheme.lower() != "bearer" or not token.startswith(PREFIX) or len(token) > 100:
         return None
     digest = _hash(token)
-    # With its institution (whose status every call checks), in the same statement.
-    row = (ApiToken.select(ApiToken, Institution).join(Institution, on=(ApiToken.institution == Institution.id))
-           .where(ApiToken.token_hash == digest).first())
+    row = _BY_HASH.first(token_hash=digest)
     # The lookup is by an index on the hash; the comparison of what it found is constant-time.
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at is not None:
         return None
