@@ -119,12 +119,14 @@ def test_a_holding_is_refused_alike_everywhere(side, client_as, tmp_path, invari
 
 
 @pytest.mark.parametrize("case, day, problem", [
-    ("future", TODAY + dt.timedelta(days=1), "不能晚于今天"),
-    ("before birth", dt.date(1989, 12, 31), "不能早于学员出生日期"),
+    # Tomorrow as of the test's run, not of its collection (a run across midnight).
+    ("future", lambda: dt.date.today() + dt.timedelta(days=1), "不能晚于今天"),
+    ("before birth", lambda: dt.date(1989, 12, 31), "不能早于学员出生日期"),
 ])
 def test_a_learner_s_own_dates_obey_the_same_rule(app, reference, client_as, case, day, problem):
     """成果添加: the learner's date fields are held to the same rule, in the same words (under
     the subcategory's own label)."""
+    day = day()
     learner = factories.make_learner(id_number=fresh_id("19900101"), birth_date=dt.date(1990, 1, 1))
     catalogue_achievement = factories.make_catalogue()  # 职业资格证书: 发证日期
     informal = Category.get(Category.code == "perf_work")  # 业绩完成时间

@@ -67,8 +67,8 @@ def test_a_published_rule_changes_by_a_new_version_and_old_applications_keep_the
     first = ConversionRule.get_by_id(world.rule.id)
     second = ConversionRule.get(ConversionRule.code == first.code, ConversionRule.version == 2)
     assert response.location.endswith(f"/admin/center_rules/details/?id={second.id}")
-    assert (first.status, first.effective_until) == (RuleStatus.SUPERSEDED, TODAY)
-    assert (second.status, second.lineage, second.effective_from) == (RuleStatus.PUBLISHED, first.id, TODAY)
+    assert (first.status, first.effective_until) == (RuleStatus.SUPERSEDED, dt.date.today())
+    assert (second.status, second.lineage, second.effective_from) == (RuleStatus.PUBLISHED, first.id, dt.date.today())
     # Version 1 is immutable: its targets are as they were; version 2 has its own.
     assert [t.catalogue_id for t in RuleTarget.select().where(RuleTarget.rule == first)] == [world.course_a.id]
     assert [t.catalogue_id for t in RuleTarget.select().where(RuleTarget.rule == second)] == [world.course_b.id]
@@ -150,7 +150,7 @@ def test_rules_not_in_force_are_neither_offered_nor_accepted(world, dates, messa
 def test_an_institution_batch_is_refused_under_a_rule_not_in_force(world):
     holder_institution = world.source.institution
     user = factories.make_user(Role.INSTITUTION, institution=holder_institution)
-    ConversionRule.update(effective_from=TODAY + dt.timedelta(days=1)).where(
+    ConversionRule.update(effective_from=dt.date.today() + dt.timedelta(days=1)).where(
         ConversionRule.id == world.rule.id).execute()
     with pytest.raises(ledger.Refused, match="起生效"):
         ledger.submit_batch(holder_institution, ConversionRule.get_by_id(world.rule.id), [], user)
@@ -169,7 +169,7 @@ def test_the_form_sets_and_checks_the_dates(world):
     assert ConversionRule.get_by_id(rule.id).effective_from == dt.date(2027, 1, 1)
     # A new version cannot take effect in the past.
     page = world.center.post(f"/admin/center_rules/edit/?id={world.rule.id}",
-                             data=form(world, effective_from=(TODAY - dt.timedelta(days=1)).isoformat())
+                             data=form(world, effective_from=(dt.date.today() - dt.timedelta(days=1)).isoformat())
                              ).get_data(as_text=True)
     assert "新版本的生效日期不能早于今天" in page
     assert ConversionRule.get_by_id(world.rule.id).status == RuleStatus.PUBLISHED
@@ -179,7 +179,7 @@ def test_publishing_without_an_effective_date_starts_today(world):
     rule = rules.create_rule(world.college, world.center.user, [(world.source, None)], [(world.course_b, None)],
                              name="无日期", rule_type="nd2d", commitment_accepted=True)
     rules.publish_rule(rule, world.center.user)
-    assert ConversionRule.get_by_id(rule.id).effective_from == TODAY
+    assert ConversionRule.get_by_id(rule.id).effective_from == dt.date.today()
     assert rule_versions.in_force(ConversionRule.get_by_id(rule.id))
 
 
