@@ -39,6 +39,20 @@ def test_out_of_range_query_values_are_refused_with_a_reason(app, world, query, 
     assert field in json.dumps(body.get("errors")) + body["message"], body
 
 
+@pytest.mark.parametrize("path, cursor", [("/api/v1/applications", "9999999999999999.9999999999"),
+                                          ("/api/v1/records", "9999999999999999.9999999999"),
+                                          ("/api/v1/rules", "9999999999")])
+def test_a_cursor_past_every_row_reads_from_the_first(app, world, path, cursor):
+    """A position later than any a row can have — a time past 9999 or an id past the
+    column's range, a parameter of the column's type in a kept statement — is the end of
+    that range: every row is before it, as on the first page."""
+    client = app.test_client()
+    first = client.get(f"{path}?limit=100", headers=bearer(world.a.read))
+    past = client.get(f"{path}?limit=100&cursor={cursor}", headers=bearer(world.a.read))
+    assert past.status_code == 200, past.data[:300]
+    assert past.get_json()["items"] == first.get_json()["items"] and first.get_json()["items"]
+
+
 def test_an_id_beyond_the_database_is_refused_with_a_reason(app, world):
     response = app.test_client().post("/api/v1/achievements", headers=bearer(world.a.write), json={
         "items": [{"catalogue_achievement_id": 2**70, "real_name": "张三", "personal_code": "P-1"}]})
