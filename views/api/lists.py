@@ -175,10 +175,11 @@ def day_range(field, start, end, prefix):
     """The filters of a day range: from the start of ``start`` to the end of ``end``."""
     filters = {}
     if start:
-        filters[f"{prefix}_from"] = (lambda value: field >= value, dt.datetime.combine(start, dt.time()))
+        filters[f"{prefix}_from"] = (lambda value: field >= value, field.db_value(dt.datetime.combine(start, dt.time())))
     if end and end < dt.date.max:  # up to 9999-12-31: no upper bound at all
-        filters[f"{prefix}_to"] = (lambda value: field < value, dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
-    return {name: (condition, field.db_value(value)) for name, (condition, value) in filters.items()}
+        day_after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+        filters[f"{prefix}_to"] = (lambda value: field < value, field.db_value(day_after))
+    return filters
 
 
 def _conversions(side, principal):
@@ -209,8 +210,8 @@ def _sides(direction):
     return [direction] if direction else ["received", "initiated"]
 
 
-SUBMITTED = Keyset(_conversions, Application.submitted_at, Application.id)
-DECIDED_LIST = Keyset(lambda side, principal: _conversions(side, principal).where(Application.decided_at.is_null(False)),
+BY_SUBMISSION = Keyset(_conversions, Application.submitted_at, Application.id)
+BY_DECISION = Keyset(lambda side, principal: _conversions(side, principal).where(Application.decided_at.is_null(False)),
                       Application.decided_at, Application.id)
 
 
@@ -267,7 +268,7 @@ def applications(args):
     filters = day_range(Application.submitted_at, args.get("submitted_from"), args.get("submitted_to"), "submitted")
     if args.get("status"):
         filters["status"] = (lambda value: Application.status == value, args["status"])
-    rows, cursor = SUBMITTED.page(args, _sides(args.get("direction")), filters)
+    rows, cursor = BY_SUBMISSION.page(args, _sides(args.get("direction")), filters)
     item = _item_maker(rows)
     return {"items": [item(row) for row in rows], "next_cursor": cursor}
 
@@ -287,7 +288,7 @@ def records(args):
         filters["result"] = (lambda value: Application.status == value, args["result"])
     else:  # a condition of no value: any decided status
         filters["decided"] = (lambda _value: Application.status.in_(DECIDED), None)
-    rows, cursor = DECIDED_LIST.page(args, _sides(args.get("direction")), filters)
+    rows, cursor = BY_DECISION.page(args, _sides(args.get("direction")), filters)
     item = _item_maker(rows)
     reviews = {}
     for application_id, stage, decision, opinion, created_at in (
