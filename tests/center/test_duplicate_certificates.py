@@ -3,6 +3,7 @@ by two people, or stored twice by institutions, is flagged when the rows are wri
 (by a learner, by an institution's form, by an import) and listed to the center with both
 records; the reviewer of an application on such an achievement is warned."""
 import io
+import re
 
 import openpyxl
 import pytest
@@ -125,6 +126,14 @@ def test_the_center_lists_both_records_masked_filtered_and_searched(college, cli
     for row in (first, second):
         id_number = row.learner.id_number
         assert id_number not in page and f"{id_number[:4]}" in page  # masked
+    # Each record says who stored it (or that the learner added it), its state and when.
+    records = re.findall(r'class="col-(?:learner|original)">(.*?)</td>', page, re.S)
+    assert len(records) == 4
+    stored_by = {college.user.institution.name: 2, "自助添加": 2}
+    for record in records:
+        assert "名录成果" in record and str(first.created_at)[:10] in record, record
+    for storer, times in stored_by.items():
+        assert sum(storer in record for record in records) == times, storer
     stored_twice = center.get(LIST + "?flt0_0=stored").get_data(as_text=True)
     assert "钱二" in stored_twice and "李四光" not in stored_twice
     people = center.get(LIST + "?flt0_0=people").get_data(as_text=True)
