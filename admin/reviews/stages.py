@@ -86,6 +86,9 @@ class PerformanceReviewView(ReviewView):
     roles = frozenset({permissions.COMMITTEE, permissions.CENTER})
     column_list = ("learner.real_name", "achievement.name", "target", "status", "submitted_at", "decided_at")
 
+    def display_columns(self):
+        return (*super().display_columns(), CatalogueAchievement.id, CatalogueAchievement.name)
+
     def base_query(self):
         # The target is selected with the row: the list shows it (one query, not one per row).
         return super().base_query().select_extend(CatalogueAchievement).join(

@@ -1,5 +1,6 @@
 """The review screens: 认定审核, 转换初审, 转换终审, 业绩类转换审核 (seed 000 三、四)."""
 import io
+import re
 
 import pytest
 
@@ -203,3 +204,31 @@ def test_the_home_counts_pending_work_up_to_the_lists_cap(setting, client_as, mo
     home = client.get("/admin/").get_data(as_text=True)
     assert 'data-count="recognition_review">1+<' in home
     assert "“1+”表示待审核的申请超过 1 条。" in home
+
+
+def _cells(page):
+    """Each column's cell of the one row a list shows, by the column's name."""
+    return {name: re.sub(r"\s+", " ", text).strip()
+            for name, text in re.findall(r'<td class="col-([\w.]+)">(.*?)</td>', page, re.S)}
+
+
+def test_a_review_list_row_shows_every_column(setting, client_as):
+    """The lists read only the columns their rows show: each cell has its value, on both tabs."""
+    conversion = setting["conversion"]
+    held, rule = conversion.achievement, conversion.rule
+    listed = {"learner.real_name": "陈晓明", "achievement.name": "云计算平台运维与开发中级工程师",
+              "achievement.category": held.category.name, "rule": f"{rule.code} {rule.name}",
+              "status": "待审核", "submitted_at": str(conversion.submitted_at)[:19], "decided_at": ""}
+    reviewer = client_as(setting["reviewer"])
+    assert _cells(reviewer.get("/admin/initial_review/").get_data(as_text=True)) == listed
+    ledger.initial_review(conversion, setting["reviewer"], True, "同意")
+    decided = ReviewRecord.get(ReviewRecord.application == conversion.id).created_at
+    assert _cells(reviewer.get("/admin/initial_review/?tab=done").get_data(as_text=True)) == {
+        **listed, "status": "初审通过", "decided_at": str(decided)[:19]}
+
+    target = factories.make_catalogue("course", name="大数据技术基础")
+    recognised = factories.make_achievement(setting["learner"], status=AchievementStatus.RECOGNISED)
+    performance = ledger.submit_performance(recognised, target, setting["learner"])
+    cells = _cells(client_as(setting["committee"]).get("/admin/performance_review/").get_data(as_text=True))
+    assert cells == {"learner.real_name": "陈晓明", "achievement.name": recognised.name, "target": "大数据技术基础",
+                     "status": "待审核", "submitted_at": str(performance.submitted_at)[:19], "decided_at": ""}
