@@ -7,8 +7,9 @@ the joined rows; here:
   no display joins) and stops at ``MAX_ROWS`` ("2000+", as search engines and mature admin
   tools stop at a thousand or two: 100 pages of 20 are more than anyone pages through);
 - the page is chosen by ids on the base table (filter + sort + LIMIT/OFFSET, which an
-  index serves) and only those 20 rows are joined for display; OFFSET never exceeds
-  ``MAX_ROWS``: deeper pages are reached by searching or filtering;
+  index serves) and only those 20 rows are joined for display — reading only the columns
+  they show where a list joins several wide tables (``display_columns``); OFFSET never
+  exceeds ``MAX_ROWS``: deeper pages are reached by searching or filtering;
 - a full ID number or mobile number is matched exactly (through the unique index); in
   the tables that grow with the learners (``GROWING_MODELS``) any other term matches as a
   prefix (``GLOB 'term*'`` on SQLite, ``LIKE 'term%'`` with a
