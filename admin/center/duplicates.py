@@ -35,7 +35,7 @@ def _stored_twice():
     return (fn.COALESCE(LearnerAchievement.stored_by, 0) != 0) & fn.EXISTS(original_stored)
 
 
-def _shown(achievement):
+def _record_columns(achievement):
     """The columns of an achievement (this record or the one it duplicates) the row shows."""
     return (achievement.id, achievement.learner, achievement.catalogue, achievement.stored_by, achievement.status,
             achievement.certificate_key, achievement.created_at, achievement.duplicate_of)
@@ -91,7 +91,7 @@ class DuplicateCertificateView(CenterModelView):
         return query.where(LearnerAchievement.duplicate_of.is_null(False))
 
     def display_columns(self):
-        return (*_shown(LearnerAchievement), *_shown(ORIGINAL), User.id, User.real_name, User.id_number,
+        return (*_record_columns(LearnerAchievement), *_record_columns(ORIGINAL), User.id, User.real_name, User.id_number,
                 ORIGINAL_HOLDER.id, ORIGINAL_HOLDER.real_name, ORIGINAL_HOLDER.id_number, CatalogueAchievement.id,
                 CatalogueAchievement.name, STORER.id, STORER.name, ORIGINAL_STORER.id, ORIGINAL_STORER.name)
 

@@ -160,11 +160,11 @@ class ReviewView(SecureModelView):
     # --- rows ---------------------------------------------------------------------------
 
     def display_columns(self):
+        # 审核时间 is the stage's own review record's time (``stage_time``).
         return (Application.id, Application.learner, Application.achievement, Application.rule, Application.target,
-                Application.status, Application.submitted_at, Application.decided_at, User.id, User.real_name,
-                LearnerAchievement.id, LearnerAchievement.name, LearnerAchievement.category, Category.id,
-                Category.name, ConversionRule.id, ConversionRule.code, ConversionRule.name, StageReview.id,
-                StageReview.decision, StageReview.created_at)
+                Application.status, Application.submitted_at, User.id, User.real_name, LearnerAchievement.id,
+                LearnerAchievement.name, LearnerAchievement.category, Category.id, Category.name, ConversionRule.id,
+                ConversionRule.code, ConversionRule.name, StageReview.id, StageReview.decision, StageReview.created_at)
 
     def base_query(self):
         return (
