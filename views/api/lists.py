@@ -212,7 +212,7 @@ def _sides(direction):
 
 BY_SUBMISSION = Keyset(_conversions, Application.submitted_at, Application.id)
 BY_DECISION = Keyset(lambda side, principal: _conversions(side, principal).where(Application.decided_at.is_null(False)),
-                      Application.decided_at, Application.id)
+                     Application.decided_at, Application.id)
 
 
 def _target_names(rule_ids):
